@@ -1,0 +1,67 @@
+/** The typed configuration, parsed once at start (env + .env + optional YAML) by config/load.ts. */
+
+export interface PriceOverride {
+  /** Regular expression matched against the model name (case-insensitive). */
+  pattern: string;
+  /** USD per million input tokens. */
+  input_per_mtok: number;
+  /** USD per million output tokens. */
+  output_per_mtok: number;
+  /** ISO date from which this price applies; earlier events keep earlier prices. */
+  effective_from?: string;
+  provider?: string;
+}
+
+export interface ProjectConfig {
+  name: string;
+  /** Keep message `text` in the store (default false: text is used for sentiment, then dropped). */
+  store_text: boolean;
+}
+
+export interface IngestConfig {
+  /** Group commit: flush when this many events are waiting… */
+  flushMaxEvents: number;
+  /** …or when the oldest waiting event has waited this long. */
+  flushIntervalMs: number;
+  /** Events waiting for commit beyond which new requests get 429. */
+  maxQueuedEvents: number;
+  /** Seconds suggested to clients in `Retry-After` on 429/503. */
+  retryAfterSeconds: number;
+}
+
+export interface AlertEnvConfig {
+  responseTimeMs: number | null;
+  errorRatePercent: number | null;
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+  diskPercent: number | null;
+  webhookUrl: string | null;
+  discordWebhook: string | null;
+  emailSmtp: string | null;
+  emailPort: number | null;
+  emailUsername: string | null;
+  emailPassword: string | null;
+  emailRecipients: string[];
+  pagerdutyRoutingKey: string | null;
+}
+
+export interface PulseConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+  /** The admin key (`ANALYTICS_API_KEY`). A secret: never logged, redacted in /api/config. */
+  apiKey: string | null;
+  corsOrigins: string[];
+  retentionDays: number;
+  logLevel: string;
+  websocketCompression: boolean;
+  dataDir: string;
+  store: 'duckdb' | 'clickhouse';
+  clickhouseUrl: string | null;
+  postgresUrl: string | null;
+  configFile: string | null;
+  ingest: IngestConfig;
+  pricing: PriceOverride[];
+  projects: ProjectConfig[];
+  alerts: AlertEnvConfig;
+}

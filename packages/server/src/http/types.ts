@@ -1,0 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { PulseConfig } from '../config/types.js';
+import type { EventStore, MetaStore, Scope } from '../store/types.js';
+
+/** Everything a feature's routes may use; passed in, never imported as a global. */
+export interface AppDeps {
+  config: PulseConfig;
+  store: EventStore;
+  meta: MetaStore;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+}
+
+/** Who is calling, resolved once per request by the auth hook. */
+export interface RequestAuth {
+  /** The project this request reads or writes (the key's own, or `?project=` for an admin key). */
+  project: string;
+  scope: Scope;
+  /** null for the `ANALYTICS_API_KEY` admin key and for unauthenticated loopback mode. */
+  keyId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    pulseAuth: RequestAuth | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes without it are public (`/health`, `/`). */
+    scope?: Scope;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Versioned migrations of the embedded DuckDB file. Each entry runs once, in order, inside a
+ * transaction; `schema_migrations` records what ran. Never edit a released migration: add one.
+ *
+ * Column notes: `seq` is the store's own monotonically increasing number (compresses to almost
+ * nothing, and gives events without a client id a stable identity); `id` holds a client-supplied id
+ * only. `ts` is TIMESTAMP (UTC). Rows arrive roughly in time order, so DuckDB's per-row-group min/max
+ * on `ts` prunes time-range scans.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, idempotency, projects, keys',
+    sql: [
+      `CREATE TABLE events (
+        project VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        seq BIGINT NOT NULL,
+        id VARCHAR,
+        type VARCHAR NOT NULL,
+        name VARCHAR,
+        service VARCHAR,
+        environment VARCHAR,
+        user_id VARCHAR,
+        session_id VARCHAR,
+        persona VARCHAR,
+        channel VARCHAR,
+        guild VARCHAR,
+        prompt_id VARCHAR,
+        model VARCHAR,
+        provider VARCHAR,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd DOUBLE,
+        duration_ms FLOAT,
+        ttft_ms FLOAT,
+        status VARCHAR NOT NULL,
+        error_type VARCHAR,
+        error_message VARCHAR,
+        severity VARCHAR,
+        value DOUBLE,
+        target VARCHAR,
+        text VARCHAR,
+        sentiment FLOAT,
+        phases MAP(VARCHAR, FLOAT),
+        attributes MAP(VARCHAR, VARCHAR)
+      )`,
+      `CREATE TABLE idempotency (
+        project VARCHAR NOT NULL,
+        key VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        status INTEGER NOT NULL,
+        response VARCHAR NOT NULL,
+        PRIMARY KEY (project, key)
+      )`,
+      `CREATE TABLE projects (
+        name VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        store_text BOOLEAN NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE api_keys (
+        id VARCHAR PRIMARY KEY,
+        project VARCHAR NOT NULL,
+        scope VARCHAR NOT NULL,
+        name VARCHAR,
+        prefix VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL UNIQUE,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+      )`,
+    ],
+  },
+];

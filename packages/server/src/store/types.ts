@@ -1,0 +1,91 @@
+import type { StoredEvent } from '@pulse/protocol';
+
+/** A value bound to a `?`/`$n` placeholder. Never interpolated into SQL text. */
+export type QueryParam = string | number | boolean | null | readonly string[];
+
+/**
+ * One result row. Stores convert engine types to plain JS: integers (BIGINT, HUGEINT, DECIMAL) to
+ * number, TIMESTAMP to epoch milliseconds, lists/maps are not returned by the query layer.
+ */
+export type Row = Record<string, string | number | boolean | null>;
+
+export type DialectName = 'duckdb' | 'clickhouse' | 'postgres';
+
+/** The stored answer to a request sent with an `Idempotency-Key`, written in the same commit as its events. */
+export interface IdempotencyRecord {
+  project: string;
+  key: string;
+  /** Epoch ms. */
+  createdAt: number;
+  status: number;
+  /** The JSON body that was sent back. */
+  response: string;
+}
+
+export interface AppendBatch {
+  events: readonly StoredEvent[];
+  idempotency?: readonly IdempotencyRecord[];
+}
+
+export interface StoreStats {
+  events: number;
+  /** Bytes the store occupies on disk (data file + WAL for DuckDB), or null when unknown. */
+  bytes: number | null;
+}
+
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+export interface EventStore {
+  readonly dialect: DialectName;
+  init(): Promise<void>;
+  /**
+   * Appends atomically and durably: when the promise resolves, every event and idempotency record
+   * of the batch is committed (fsync'd); when it rejects, none is. Rejects with
+   * StoreUnavailableError when the store cannot commit.
+   */
+  append(batch: AppendBatch): Promise<void>;
+  getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Runs SQL compiled by the query layer with bound parameters. */
+  query(sql: string, params: readonly QueryParam[]): Promise<Row[]>;
+  /** Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h. */
+  deleteBefore(beforeMs: number): Promise<number>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+export type Scope = 'ingest' | 'read' | 'admin';
+export const SCOPES: readonly Scope[] = ['ingest', 'read', 'admin'];
+
+export interface ApiKeyRecord {
+  id: string;
+  project: string;
+  scope: Scope;
+  name: string | null;
+  /** First characters of the secret, for recognising a key in a list; not enough to use it. */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface ProjectRecord {
+  name: string;
+  createdAt: number;
+  /** Whether message `text` is stored (off by default: text is only used for sentiment). */
+  storeText: boolean;
+}
+
+export interface MetaStore {
+  init(): Promise<void>;
+  createKey(key: Omit<ApiKeyRecord, 'revokedAt'> & { hash: string }): Promise<void>;
+  listKeys(project?: string): Promise<ApiKeyRecord[]>;
+  /** Active (not revoked) key with this secret hash. */
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Returns false when no active key has this id. */
+  revokeKey(id: string, atMs: number): Promise<boolean>;
+  getProject(name: string): Promise<ProjectRecord | null>;
+  upsertProject(project: ProjectRecord): Promise<void>;
+  listProjects(): Promise<ProjectRecord[]>;
+  close(): Promise<void>;
+}
