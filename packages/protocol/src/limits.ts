@@ -16,7 +16,15 @@ export const LIMITS = {
   maxPhaseNameLength: 64,
   /** Events more than this far in the future are rejected. */
   maxFutureMs: 24 * 60 * 60 * 1000,
+  /** Earliest accepted `ts` (2000-01-01T00:00:00Z): earlier values are bogus clocks or epoch seconds. */
+  minTsMs: 946_684_800_000,
+  /** Token counts are stored as 32-bit integers. */
+  maxTokens: 2_147_483_647,
+  /** Durations, phases and sentiment are stored as 32-bit floats; larger values cannot be stored. */
+  maxFloat32: 3.4028234663852886e38,
 } as const;
 
 export const CUSTOM_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 export const ATTRIBUTE_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** Phase names follow the attribute-key rule, so both can be addressed the same way in queries. */
+export const PHASE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;

@@ -1,0 +1,96 @@
+import { Command } from 'commander';
+import { systemClock } from '../clock.js';
+import { loadConfig } from '../config/load.js';
+import { createKey, publicKey } from '../keys/key-service.js';
+import { openEmbeddedStores } from '../store/duckdb/index.js';
+import type { MetaStore } from '../store/types.js';
+
+/**
+ * `pulse keys create|list|revoke`. With a server answering at PULSE_URL the HTTP API is used (the
+ * embedded file is held by that process); otherwise the store is opened directly.
+ */
+export function keysCommand(): Command {
+  const cmd = new Command('keys').description('manage API keys (the secret is printed once and stored hashed)');
+  cmd
+    .command('create')
+    .requiredOption('--project <project>', 'project the key belongs to')
+    .requiredOption('--scope <scope>', 'ingest | read | admin')
+    .option('--name <name>', 'a label for the key')
+    .action(async (o: { project: string; scope: string; name?: string }) => {
+      const body = { project: o.project, scope: o.scope, ...(o.name ? { name: o.name } : {}) };
+      const created = (await viaApi('POST', '/v1/keys', body)) ?? (await withStore((m) => createKey(m, systemClock, body)));
+      const c = created as { id: string; key: string; project: string; scope: string };
+      process.stdout.write(`id:      ${c.id}\nproject: ${c.project}\nscope:   ${c.scope}\nkey:     ${c.key}\n\nStore the key now: it is not shown again.\n`);
+    });
+  cmd
+    .command('list')
+    .option('--project <project>', 'only this project')
+    .option('--json', 'print JSON')
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const q = o.project ? `?project=${encodeURIComponent(o.project)}` : '';
+      const res = ((await viaApi('GET', `/v1/keys${q}`)) as { keys: Record<string, unknown>[] } | null) ??
+        { keys: (await withStore((m) => m.listKeys(o.project))).map(publicKey) };
+      if (o.json) {
+        process.stdout.write(JSON.stringify(res.keys, null, 2) + '\n');
+        return;
+      }
+      const rows = res.keys.map((k) => [k.id, k.project, k.scope, k.prefix + '…', k.name ?? '', k.created_at, k.revoked_at ?? 'active'].map(String));
+      printTable(['id', 'project', 'scope', 'prefix', 'name', 'created', 'status'], rows);
+    });
+  cmd
+    .command('revoke')
+    .argument('<id>', 'key id (from keys list)')
+    .action(async (id: string) => {
+      const api = await viaApi('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+      if (api === null) {
+        const ok = await withStore((m) => m.revokeKey(id, Date.now()));
+        if (!ok) fail(`no active key with id ${id}`);
+      }
+      process.stdout.write(`revoked ${id}\n`);
+    });
+  return cmd;
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`pulse: ${msg}\n`);
+  process.exit(1);
+}
+
+/** Returns null when no server answers at PULSE_URL (then the caller uses the store directly). */
+async function viaApi(method: string, path: string, body?: unknown): Promise<unknown> {
+  const config = loadConfig();
+  const base = process.env.PULSE_URL ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  try {
+    const h = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1500) });
+    if (!h.ok) return null;
+  } catch {
+    return null;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+  if (res.status === 204) return {};
+  const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+  if (!res.ok) fail(`${res.status} ${json.error?.message ?? res.statusText} (server at ${base})`);
+  return json;
+}
+
+async function withStore<T>(fn: (meta: MetaStore) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const stores = await openEmbeddedStores({ dataDir: config.dataDir }).catch((err: Error) => fail(err.message));
+  try {
+    return await fn(stores.meta);
+  } catch (err) {
+    fail((err as Error).message);
+  } finally {
+    await stores.close();
+  }
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  process.stdout.write(line(head));
+  for (const r of rows) process.stdout.write(line(r));
+  if (rows.length === 0) process.stdout.write('(no keys)\n');
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { demoCommand } from './demo/index.js';
+import { keysCommand } from './keys.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('pulse')
+  .description('Pulse — analytics and monitoring for LLM apps and chat bots')
+  .showHelpAfterError();
+program.addCommand(serveCommand(), { isDefault: true });
+program.addCommand(keysCommand());
+program.addCommand(demoCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`pulse: ${msg}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import Fastify from 'fastify';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../logger.js';
+import { startPulse } from '../server.js';
+
+/** `pulse serve` — what `npm start` runs. Reads env (+ .env, + PULSE_CONFIG) once. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the Pulse server (API; embedded DuckDB store under PULSE_DATA_DIR)')
+    .option('--port <port>', 'override ANALYTICS_PORT')
+    .option('--host <host>', 'override ANALYTICS_HOST')
+    .action(async (o: { port?: string; host?: string }) => {
+      const env = { ...process.env };
+      if (o.port) env.ANALYTICS_PORT = o.port;
+      if (o.host) env.ANALYTICS_HOST = o.host;
+      const config = loadConfig({ env });
+      const logger = createLogger(config.logLevel);
+      if (!config.enabled) {
+        // ANALYTICS_ENABLED=false: keep only the liveness endpoint, so orchestration still sees the process.
+        const app = Fastify({ loggerInstance: logger });
+        app.get('/health', async () => ({ status: 'ok', analytics: 'disabled' }));
+        await app.listen({ host: config.host, port: config.port });
+        onSignals(() => app.close());
+        return;
+      }
+      const pulse = await startPulse({ env, logger });
+      logger.info({ url: pulse.url, dataDir: pulse.config.dataDir }, `Pulse listening on ${pulse.url}`);
+      onSignals(async () => {
+        logger.info('shutting down: committing accepted events');
+        await pulse.close();
+        logger.info('stopped');
+      });
+    });
+}
+
+function onSignals(stop: () => Promise<unknown>): void {
+  let stopping = false;
+  const handler = (sig: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`second ${sig}: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,222 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { PulseConfig } from './types.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** A configuration error names the variable or the YAML path, never the secret value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const bool = (name: string) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      const s = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false` });
+      return z.NEVER;
+    });
+
+const num = (name: string, min: number, max: number, int = false) =>
+  z.string().transform((v, ctx) => {
+    const n = Number(v.trim());
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n))) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be ${int ? 'an integer' : 'a number'} in ${min}..${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** `["a","b"]` (seed 001) or `a,b`. */
+export function parseList(v: string): string[] {
+  const s = v.trim();
+  if (s.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      throw new ConfigError('expected a JSON array of strings or a comma-separated list');
+    }
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
+      throw new ConfigError('expected a JSON array of strings');
+    }
+    return parsed.map((x: string) => x.trim()).filter(Boolean);
+  }
+  return s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+const priceSchema = z.object({
+  pattern: z.string().min(1).refine((p) => {
+    try { new RegExp(p, 'i'); return true; } catch { return false; }
+  }, 'must be a valid regular expression'),
+  input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  effective_from: z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'must be a date YYYY-MM-DD').optional(),
+  provider: z.string().optional(),
+}).strict();
+
+const projectSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$'),
+  store_text: z.boolean().default(false),
+}).strict();
+
+/** YAML file: the same settings as the environment (lower-case keys) plus what env can't express. */
+const fileSchema = z.object({
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  pricing: z.array(priceSchema).optional(),
+  projects: z.array(projectSchema).optional(),
+  ingest: z.object({
+    flush_max_events: z.number().int().min(1).max(100_000).optional(),
+    flush_interval_ms: z.number().min(0).max(10_000).optional(),
+    max_queued_events: z.number().int().min(1000).max(10_000_000).optional(),
+  }).strict().optional(),
+  // Later issues add health checks, alert rules and channels; unknown sections are kept for them.
+}).passthrough();
+
+function readYaml(path: string): z.infer<typeof fileSchema> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`PULSE_CONFIG: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`PULSE_CONFIG ${path}: ${(err as Error).message}`);
+  }
+  const r = fileSchema.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`PULSE_CONFIG ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** Reads `.env` from `cwd` (real environment variables win over it). */
+export function readDotenv(cwd: string): Env {
+  const p = resolve(cwd, '.env');
+  return existsSync(p) ? parseDotenv(readFileSync(p)) : {};
+}
+
+function field<T>(env: Env, name: string, schema: z.ZodType<T, string>, fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new ConfigError(r.error.issues[0]?.message ?? `${name} is invalid`);
+  return r.data;
+}
+
+const optStr = (env: Env, name: string): string | null => {
+  const v = env[name]?.trim();
+  return v ? v : null;
+};
+
+/**
+ * Parses the configuration once. Precedence: explicit `overrides` > process env > `.env` > YAML `env:` > defaults.
+ */
+export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<PulseConfig> } = {}): PulseConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const procEnv = opts.env ?? process.env;
+  const dot = readDotenv(cwd);
+  const configFile = procEnv.PULSE_CONFIG ?? dot.PULSE_CONFIG ?? null;
+  const file = configFile ? readYaml(resolve(cwd, configFile)) : {};
+  const fileEnv: Env = {};
+  for (const [k, v] of Object.entries(file.env ?? {})) fileEnv[k.toUpperCase()] = String(v);
+  const env: Env = { ...fileEnv, ...dot, ...procEnv };
+
+  let corsOrigins: string[] = [];
+  if (env.ANALYTICS_CORS_ORIGINS) {
+    try {
+      corsOrigins = parseList(env.ANALYTICS_CORS_ORIGINS);
+    } catch (err) {
+      throw new ConfigError(`ANALYTICS_CORS_ORIGINS: ${(err as Error).message}`);
+    }
+  }
+  const store = env.PULSE_STORE ?? 'duckdb';
+  if (store !== 'duckdb' && store !== 'clickhouse') throw new ConfigError('PULSE_STORE must be duckdb or clickhouse');
+  const recipients = env.ALERT_EMAIL_RECIPIENTS ? parseList(env.ALERT_EMAIL_RECIPIENTS) : [];
+  const optNum = (name: string, min: number, max: number): number | null =>
+    field<number | null>(env, name, num(name, min, max), null);
+
+  const cfg: PulseConfig = {
+    enabled: field(env, 'ANALYTICS_ENABLED', bool('ANALYTICS_ENABLED'), true),
+    host: env.ANALYTICS_HOST?.trim() || '127.0.0.1',
+    port: field(env, 'ANALYTICS_PORT', num('ANALYTICS_PORT', 0, 65535, true), 8000),
+    apiKey: optStr(env, 'ANALYTICS_API_KEY'),
+    corsOrigins,
+    retentionDays: field(env, 'METRICS_RETENTION_DAYS', num('METRICS_RETENTION_DAYS', 1, 36500, true), 30),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    websocketCompression: field(env, 'WEBSOCKET_COMPRESSION', bool('WEBSOCKET_COMPRESSION'), false),
+    dataDir: resolve(cwd, env.PULSE_DATA_DIR?.trim() || './data'),
+    store,
+    clickhouseUrl: optStr(env, 'PULSE_CLICKHOUSE_URL'),
+    postgresUrl: optStr(env, 'PULSE_POSTGRES_URL'),
+    configFile,
+    ingest: {
+      flushMaxEvents: file.ingest?.flush_max_events ?? 20_000,
+      flushIntervalMs: file.ingest?.flush_interval_ms ?? 2,
+      maxQueuedEvents: file.ingest?.max_queued_events ?? 200_000,
+      retryAfterSeconds: 1,
+    },
+    pricing: (file.pricing ?? []).map((p) => ({ ...p })),
+    projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
+    alerts: {
+      responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),
+      errorRatePercent: optNum('ALERT_ERROR_RATE_PERCENT', 0, 100),
+      cpuPercent: optNum('ALERT_CPU_PERCENT', 0, 100),
+      memoryPercent: optNum('ALERT_MEMORY_PERCENT', 0, 100),
+      diskPercent: optNum('ALERT_DISK_PERCENT', 0, 100),
+      webhookUrl: optStr(env, 'ALERT_WEBHOOK_URL'),
+      discordWebhook: optStr(env, 'ALERT_DISCORD_WEBHOOK'),
+      emailSmtp: optStr(env, 'ALERT_EMAIL_SMTP'),
+      emailPort: optNum('ALERT_EMAIL_PORT', 1, 65535),
+      emailUsername: optStr(env, 'ALERT_EMAIL_USERNAME'),
+      emailPassword: optStr(env, 'ALERT_EMAIL_PASSWORD'),
+      emailRecipients: recipients,
+      pagerdutyRoutingKey: optStr(env, 'PAGERDUTY_ROUTING_KEY'),
+    },
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
+    throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  return { ...cfg, ...opts.overrides };
+}
+
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/** CONTRACT §2: no listening beyond loopback without an admin key. */
+export function assertSafeBinding(cfg: PulseConfig): void {
+  if (!isLoopback(cfg.host) && !cfg.apiKey) {
+    throw new ConfigError(
+      `refusing to listen on ${cfg.host} without ANALYTICS_API_KEY: anyone on the network could read and write ` +
+        'your data. Set ANALYTICS_API_KEY, or bind to 127.0.0.1.',
+    );
+  }
+}
+
+/** The configuration as /api/config and logs may show it: secrets replaced. */
+export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
+  const mask = (v: string | null): string | null => (v ? '[redacted]' : null);
+  return {
+    ...cfg,
+    apiKey: mask(cfg.apiKey),
+    clickhouseUrl: cfg.clickhouseUrl ? cfg.clickhouseUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
+    postgresUrl: cfg.postgresUrl ? cfg.postgresUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
+    alerts: {
+      ...cfg.alerts,
+      webhookUrl: mask(cfg.alerts.webhookUrl),
+      discordWebhook: mask(cfg.alerts.discordWebhook),
+      emailPassword: mask(cfg.alerts.emailPassword),
+      pagerdutyRoutingKey: mask(cfg.alerts.pagerdutyRoutingKey),
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import { createAuthenticator, KeyCache } from './auth.js';
+import { errorBody, HttpError } from './errors.js';
+import type { AppDeps } from './types.js';
+import { registerIngestRoutes } from '../ingest/routes.js';
+import type { Enricher } from '../ingest/enrich/enrich.js';
+import type { WriteBuffer } from '../ingest/write-buffer.js';
+import { registerKeyRoutes } from '../keys/routes.js';
+import type { ProjectSettingsCache } from '../projects/project-settings.js';
+import { registerQueryRoutes } from '../query/routes.js';
+import { registerHomeRoutes } from './home.js';
+
+export interface AppParts extends AppDeps {
+  buffer: WriteBuffer;
+  enricher: Enricher;
+  projects: ProjectSettingsCache;
+}
+
+/** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
+export async function createApp(parts: AppParts): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: parts.logger,
+    // Per-request info logs would cost the ingest path dearly; errors are logged by the handler below.
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('pulseAuth', null);
+
+  if (parts.config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: parts.config.corsOrigins.includes('*') ? true : parts.config.corsOrigins,
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'content-encoding', 'idempotency-key'],
+    });
+  }
+
+  const keyCache = new KeyCache(() => parts.clock.now());
+  const authenticate = createAuthenticator(parts.config, parts.meta, keyCache);
+  app.addHook('onRequest', async (request) => {
+    const need = request.routeOptions.config?.scope;
+    if (need) request.pulseAuth = await authenticate(request, need);
+  });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    if (err instanceof HttpError) {
+      reply.headers(err.headers).code(err.statusCode).send(errorBody(err.code, err.message));
+      return;
+    }
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      reply.code(413).send(errorBody('payload_too_large', 'body: larger than the request limit'));
+      return;
+    }
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      // Fastify's own client errors (bad JSON, unsupported media type, validation): keep the status.
+      reply.code(e.statusCode).send(errorBody(e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request', e.message ?? 'bad request'));
+      return;
+    }
+    request.log.error({ err }, 'unhandled error');
+    reply.code(500).send(errorBody('internal', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('not_found', `${request.method} ${request.url.split('?')[0]}: no such endpoint`));
+  });
+
+  registerHomeRoutes(app, parts);
+  registerIngestRoutes(app, parts);
+  registerKeyRoutes(app, { ...parts, keyCache });
+  registerQueryRoutes(app, parts);
+  return app;
+}

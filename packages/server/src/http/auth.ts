@@ -1,0 +1,79 @@
+import type { FastifyRequest } from 'fastify';
+import type { PulseConfig } from '../config/types.js';
+import { hashSecret, safeEqual } from '../keys/secrets.js';
+import { DEFAULT_PROJECT, PROJECT_NAME } from '../projects/project-settings.js';
+import type { ApiKeyRecord, MetaStore, Scope } from '../store/types.js';
+import { HttpError } from './errors.js';
+import type { RequestAuth } from './types.js';
+
+/** Recently seen key hashes → records, so the ingest hot path does not query the meta store per request. */
+export class KeyCache {
+  private readonly map = new Map<string, { at: number; key: ApiKeyRecord | null }>();
+  constructor(private readonly now: () => number, private readonly ttlMs = 5_000, private readonly max = 10_000) {}
+  get(hash: string): ApiKeyRecord | null | undefined {
+    const hit = this.map.get(hash);
+    if (!hit || this.now() - hit.at > this.ttlMs) return undefined;
+    return hit.key;
+  }
+  set(hash: string, key: ApiKeyRecord | null): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(hash, { at: this.now(), key });
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** Bearer, X-API-Key, or `?api_key=` (dashboard links and WebSocket, seed 001). */
+export function extractKey(request: FastifyRequest): string | null {
+  const auth = request.headers.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1]!.trim();
+  }
+  const x = request.headers['x-api-key'];
+  if (typeof x === 'string' && x) return x.trim();
+  const q = (request.query as Record<string, unknown> | undefined)?.api_key;
+  if (typeof q === 'string' && q) return q;
+  return null;
+}
+
+const satisfies = (have: Scope, need: Scope): boolean => have === 'admin' || have === need;
+
+function requestedProject(request: FastifyRequest): string | null {
+  const p = (request.query as Record<string, unknown> | undefined)?.project;
+  if (p === undefined) return null;
+  if (typeof p !== 'string' || !PROJECT_NAME.test(p)) {
+    throw new HttpError(400, 'invalid_parameter', 'project: must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+  }
+  return p;
+}
+
+/**
+ * Resolves who is calling and checks the route's scope (CONTRACT §3): 401 without a valid key,
+ * 403 without the scope or for another project. Messages never reveal whether a key exists elsewhere.
+ */
+export function createAuthenticator(config: PulseConfig, meta: MetaStore, cache: KeyCache) {
+  return async function authenticate(request: FastifyRequest, need: Scope): Promise<RequestAuth> {
+    const asked = requestedProject(request);
+    const secret = extractKey(request);
+    if (!config.apiKey && secret === null) {
+      // Loopback-only mode without an admin key (refused at start on other interfaces).
+      return { project: asked ?? DEFAULT_PROJECT, scope: 'admin', keyId: null };
+    }
+    if (secret === null) throw new HttpError(401, 'unauthorized', 'missing API key (Authorization: Bearer <key>, X-API-Key, or ?api_key=)');
+    if (config.apiKey && safeEqual(secret, config.apiKey)) {
+      return { project: asked ?? DEFAULT_PROJECT, scope: 'admin', keyId: null };
+    }
+    const hash = hashSecret(secret);
+    let key = cache.get(hash);
+    if (key === undefined) {
+      key = await meta.findKeyByHash(hash);
+      cache.set(hash, key);
+    }
+    if (!key) throw new HttpError(401, 'unauthorized', 'invalid API key');
+    if (asked !== null && asked !== key.project) throw new HttpError(403, 'forbidden', 'this key has no access to that project');
+    if (!satisfies(key.scope, need)) throw new HttpError(403, 'forbidden', `this key lacks the ${need} scope`);
+    return { project: key.project, scope: key.scope, keyId: key.id };
+  };
+}

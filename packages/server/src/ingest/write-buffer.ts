@@ -1,0 +1,184 @@
+import type { StoredEvent } from '@pulse/protocol';
+import type { AppendBatch, EventStore, IdempotencyRecord } from '../store/types.js';
+import { StoreUnavailableError } from '../store/types.js';
+
+/** Thrown by `submit` when accepting the batch would exceed the queue bound: the route answers 429. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+}
+
+/** Thrown by `submit` after `close()` began: the route answers 503. */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+}
+
+/** Called with every committed batch, after the commit; used by live windows, metrics and alerts. */
+export type CommitListener = (events: readonly StoredEvent[]) => void;
+
+export interface WriteBufferOptions {
+  store: EventStore;
+  /** Start a commit as soon as this many events wait. */
+  flushMaxEvents: number;
+  /** Otherwise wait at most this long for more requests to join the commit. */
+  flushIntervalMs: number;
+  /** Events waiting or being committed beyond which `submit` refuses. */
+  maxQueuedEvents: number;
+  onError?: (err: unknown) => void;
+}
+
+interface Pending {
+  batch: AppendBatch;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Group commit: requests hand in their validated events and wait; one commit writes everything that
+ * arrived meanwhile, and only then are the waiting requests answered — so an acknowledged event is
+ * durable, and commits (one fsync each) are amortised over many requests. One commit at a time; what
+ * arrives during a commit forms the next one. Modelled on OpenTelemetry's BatchSpanProcessor, with
+ * the difference that callers wait for the outcome.
+ */
+export class WriteBuffer {
+  private pending: Pending[] = [];
+  private pendingEvents = 0;
+  private inFlightEvents = 0;
+  private committing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly listeners: CommitListener[] = [];
+  private commits = 0;
+  private committedEvents = 0;
+
+  constructor(private readonly opts: WriteBufferOptions) {}
+
+  /** Events accepted but not yet committed. */
+  get queuedEvents(): number {
+    return this.pendingEvents + this.inFlightEvents;
+  }
+
+  stats(): { queuedEvents: number; commits: number; committedEvents: number } {
+    return { queuedEvents: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents };
+  }
+
+  subscribe(listener: CommitListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Resolves once the batch is committed; rejects with StoreUnavailableError if it could not be. */
+  submit(batch: AppendBatch): Promise<void> {
+    if (this.closed) return Promise.reject(new ShuttingDownError('server is shutting down'));
+    const n = batch.events.length;
+    // An empty queue always takes one batch, so a single request at the size limit is never refused.
+    if (this.queuedEvents > 0 && this.queuedEvents + n > this.opts.maxQueuedEvents) {
+      return Promise.reject(new QueueFullError(`write queue full (${this.queuedEvents} events waiting)`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ batch, resolve, reject });
+      this.pendingEvents += n;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.committing) return; // the running commit picks the rest up when it ends
+    if (this.pendingEvents >= this.opts.flushMaxEvents || this.opts.flushIntervalMs <= 0) {
+      this.clearTimer();
+      this.startCommit();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.startCommit();
+      }, this.opts.flushIntervalMs);
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private startCommit(): void {
+    if (this.committing || this.pending.length === 0) return;
+    const group = this.pending;
+    this.pending = [];
+    this.inFlightEvents = this.pendingEvents;
+    this.pendingEvents = 0;
+    this.committing = this.commitGroup(group).finally(() => {
+      this.inFlightEvents = 0;
+      this.committing = null;
+      if (this.pending.length > 0) this.schedule();
+    });
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    try {
+      await this.opts.store.append(merge(group));
+      this.settle(group);
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(asUnavailable(err));
+        this.opts.onError?.(err);
+        return;
+      }
+      // One request's batch must not sink the others': retry each on its own.
+      for (const p of group) {
+        try {
+          await this.opts.store.append(p.batch);
+          this.settle([p]);
+        } catch (e) {
+          p.reject(asUnavailable(e));
+          this.opts.onError?.(e);
+        }
+      }
+    }
+  }
+
+  private settle(group: Pending[]): void {
+    this.commits++;
+    let events: readonly StoredEvent[] = [];
+    for (const p of group) {
+      this.committedEvents += p.batch.events.length;
+      p.resolve();
+    }
+    if (this.listeners.length === 0) return;
+    events = group.length === 1 ? group[0]!.batch.events : group.flatMap((p) => p.batch.events);
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+    }
+  }
+
+  /** Stops accepting, commits everything already accepted, and waits for it. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clearTimer();
+    while (this.committing || this.pending.length > 0) {
+      if (!this.committing) this.startCommit();
+      await this.committing;
+    }
+  }
+}
+
+function merge(group: Pending[]): AppendBatch {
+  if (group.length === 1) return group[0]!.batch;
+  const events: StoredEvent[] = [];
+  const idempotency: IdempotencyRecord[] = [];
+  for (const p of group) {
+    for (const e of p.batch.events) events.push(e);
+    if (p.batch.idempotency) for (const r of p.batch.idempotency) idempotency.push(r);
+  }
+  return { events, idempotency };
+}
+
+function asUnavailable(err: unknown): Error {
+  if (err instanceof StoreUnavailableError) return err;
+  return new StoreUnavailableError(`store could not commit: ${err instanceof Error ? err.message : String(err)}`);
+}

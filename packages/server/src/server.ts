@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import { assertSafeBinding, loadConfig, type Env } from './config/load.js';
+import type { PulseConfig } from './config/types.js';
+import { createApp } from './http/app.js';
+import { createEnricher } from './ingest/enrich/enrich.js';
+import { createPricing } from './ingest/enrich/pricing.js';
+import { WriteBuffer } from './ingest/write-buffer.js';
+import { createLogger } from './logger.js';
+import { ProjectSettingsCache } from './projects/project-settings.js';
+import { openEmbeddedStores } from './store/duckdb/index.js';
+import { scheduleRetention } from './store/retention.js';
+import type { EventStore, MetaStore } from './store/types.js';
+
+export interface StartOptions extends Partial<PulseConfig> {
+  /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
+  env?: Env;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface RunningPulse {
+  url: string;
+  config: PulseConfig;
+  app: FastifyInstance;
+  store: EventStore;
+  meta: MetaStore;
+  buffer: WriteBuffer;
+  /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens the stores, builds the app and listens. `npm start` → `pulse serve` → this. */
+export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse> {
+  const { env, clock: clockOpt, logger: loggerOpt, ...overrides } = opts;
+  const config = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
+  assertSafeBinding(config);
+  const clock = clockOpt ?? systemClock;
+  const logger = loggerOpt ?? createLogger(config.logLevel);
+  if (config.store !== 'duckdb') {
+    throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
+  }
+  if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
+  const stores = await openEmbeddedStores({ dataDir: config.dataDir });
+  const { store, meta } = stores;
+  const buffer = new WriteBuffer({
+    store,
+    flushMaxEvents: config.ingest.flushMaxEvents,
+    flushIntervalMs: config.ingest.flushIntervalMs,
+    maxQueuedEvents: config.ingest.maxQueuedEvents,
+    onError: (err) => logger.error({ err }, 'write buffer'),
+  });
+  const enricher = createEnricher({ pricing: createPricing(config.pricing) });
+  const projects = new ProjectSettingsCache(config, meta, () => clock.now());
+  let app: FastifyInstance;
+  try {
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects });
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+  if (!config.apiKey) {
+    logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
+  }
+  const stopRetention = scheduleRetention({ store, clock, retentionDays: config.retentionDays, logger });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    stopRetention();
+    await buffer.close();
+    await stores.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopRetention();
+      await app.close(); // waits for in-flight requests, which wait for their commit
+      await buffer.close();
+      await stores.close();
+    })());
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, close };
+}
