@@ -81,7 +81,7 @@ export const EVENT_JSON_SCHEMA: EventJsonSchema = {
     type: {
       description: 'A builtin event type or a custom lower-case name.',
       anyOf: [
-        { title: 'a builtin type', type: 'string', enum: BUILTIN_EVENT_TYPES },
+        { type: 'string', enum: BUILTIN_EVENT_TYPES },
         { title: `a custom type matching ${CUSTOM_TYPE_PATTERN.source}`, type: 'string', pattern: CUSTOM_TYPE_PATTERN.source },
       ],
     },

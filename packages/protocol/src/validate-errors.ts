@@ -23,7 +23,7 @@ export function describeSchema(s: JsonSchema): string {
   if (s.anyOf !== undefined) return listOr(s.anyOf.map(describeSchema));
   if (s.enum !== undefined) return `one of ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   const types = s.type === undefined ? ['string'] : typeof s.type === 'string' ? [s.type] : s.type;
-  return listOr(types.map((t) => {
+  return listOr(types.map((t): string => {
     switch (t) {
       case 'string': {
         const len = s.maxLength === undefined ? '' : ` of at most ${s.maxLength} characters`;
@@ -32,7 +32,7 @@ export function describeSchema(s: JsonSchema): string {
       case 'integer': return `an integer${range(s)}`;
       case 'number': return `a number${range(s)}`;
       case 'boolean': return 'a boolean';
-      case 'object': return `an object${s.maxProperties === undefined ? '' : ` with at most ${s.maxProperties} keys`}`;
+      default: return `an object${s.maxProperties === undefined ? '' : ` with at most ${s.maxProperties} keys`}`;
     }
   }));
 }

@@ -109,7 +109,6 @@ export class WriteBuffer {
     this.inFlightEvents = this.pendingEvents;
     this.pendingEvents = 0;
     this.committing = this.commitGroup(group).finally(() => {
-      this.inFlightEvents = 0;
       this.committing = null;
       if (this.pending.length > 0) this.schedule();
     });
@@ -121,8 +120,7 @@ export class WriteBuffer {
       this.settle(group);
     } catch (err) {
       if (group.length === 1) {
-        group[0]!.reject(asUnavailable(err));
-        this.opts.onError?.(err);
+        this.fail(group[0]!, err);
         return;
       }
       // One request's batch must not sink the others': retry each on its own.
@@ -131,17 +129,24 @@ export class WriteBuffer {
           await this.opts.store.append(p.batch);
           this.settle([p]);
         } catch (e) {
-          p.reject(asUnavailable(e));
-          this.opts.onError?.(e);
+          this.fail(p, e);
         }
       }
     }
+  }
+
+  private fail(p: Pending, err: unknown): void {
+    this.inFlightEvents -= p.batch.events.length;
+    p.reject(asUnavailable(err));
+    this.opts.onError?.(err);
   }
 
   private settle(group: Pending[]): void {
     this.commits++;
     let events: readonly StoredEvent[] = [];
     for (const p of group) {
+      // Counted out before the waiter runs, so an acknowledged client sees the room it freed.
+      this.inFlightEvents -= p.batch.events.length;
       this.committedEvents += p.batch.events.length;
       p.resolve();
     }

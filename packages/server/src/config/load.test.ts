@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertSafeBinding, ConfigError, loadConfig, parseList, redactConfig } from './load.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'pulse-config-'));
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const cwd = dir();
+    const c = loadConfig({ env: {}, cwd });
+    expect(c).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8000, apiKey: null, retentionDays: 30, store: 'duckdb', logLevel: 'info', websocketCompression: false });
+    expect(c.dataDir).toBe(join(cwd, 'data'));
+  });
+
+  it('reads the seeds\' variable names, JSON-array CORS origins and .env (real env wins)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, '.env'), 'ANALYTICS_PORT=9001\nMETRICS_RETENTION_DAYS=7\n');
+    const c = loadConfig({ env: { ANALYTICS_PORT: '9002', ANALYTICS_CORS_ORIGINS: '["http://localhost:3000"]', ALERT_EMAIL_RECIPIENTS: 'a@x.io, b@x.io' }, cwd });
+    expect(c.port).toBe(9002);
+    expect(c.retentionDays).toBe(7);
+    expect(c.corsOrigins).toEqual(['http://localhost:3000']);
+    expect(c.alerts.emailRecipients).toEqual(['a@x.io', 'b@x.io']);
+  });
+
+  it('names the bad variable', () => {
+    expect(() => loadConfig({ env: { ANALYTICS_PORT: 'eighty' }, cwd: dir() })).toThrow(/ANALYTICS_PORT/);
+    expect(() => loadConfig({ env: { ANALYTICS_ENABLED: 'maybe' }, cwd: dir() })).toThrow(/ANALYTICS_ENABLED/);
+    expect(() => loadConfig({ env: { PULSE_STORE: 'mysql' }, cwd: dir() })).toThrow(/PULSE_STORE/);
+    expect(() => loadConfig({ env: { ANALYTICS_CORS_ORIGINS: '[1,2]' }, cwd: dir() })).toThrow(ConfigError);
+  });
+
+  it('reads pricing overrides and projects from the YAML file and names a bad path', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'pulse.yaml'), 'env:\n  analytics_port: 8100\npricing:\n  - pattern: "^my-model"\n    input_per_mtok: 1\n    output_per_mtok: 2\nprojects:\n  - name: bot\n    store_text: true\n');
+    const c = loadConfig({ env: { PULSE_CONFIG: 'pulse.yaml' }, cwd });
+    expect(c.port).toBe(8100);
+    expect(c.pricing).toEqual([{ pattern: '^my-model', input_per_mtok: 1, output_per_mtok: 2 }]);
+    expect(c.projects).toEqual([{ name: 'bot', store_text: true }]);
+    writeFileSync(join(cwd, 'bad.yaml'), 'pricing:\n  - pattern: "("\n    input_per_mtok: 1\n    output_per_mtok: 2\n');
+    expect(() => loadConfig({ env: { PULSE_CONFIG: 'bad.yaml' }, cwd })).toThrow(/pricing\.0\.pattern/);
+  });
+
+  it('refuses a non-loopback bind without an admin key', () => {
+    const c = loadConfig({ env: { ANALYTICS_HOST: '0.0.0.0' }, cwd: dir() });
+    expect(() => assertSafeBinding(c)).toThrow(/ANALYTICS_API_KEY/);
+    expect(() => assertSafeBinding({ ...c, apiKey: 'k' })).not.toThrow();
+  });
+
+  it('redacts secrets', () => {
+    const c = loadConfig({ env: { ANALYTICS_API_KEY: 'sekret-123', ALERT_EMAIL_PASSWORD: 'pw-456', PULSE_POSTGRES_URL: 'postgres://u:pw-789@h/db' }, cwd: dir() });
+    const s = JSON.stringify(redactConfig(c));
+    expect(s).not.toMatch(/sekret-123|pw-456|pw-789/);
+    expect(s).toContain('[redacted]');
+  });
+
+  it('parseList accepts both forms', () => {
+    expect(parseList('a, b,,c')).toEqual(['a', 'b', 'c']);
+    expect(parseList('["x","y"]')).toEqual(['x', 'y']);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '@pulse/protocol';
+import type { AppendBatch, EventStore } from '../store/types.js';
+import { StoreUnavailableError } from '../store/types.js';
+import { QueueFullError, ShuttingDownError, WriteBuffer } from './write-buffer.js';
+
+/**
+ * A scripted EventStore: these tests drive the buffer's grouping, backpressure and failure paths,
+ * which need a store that can be paused and made to fail on demand — a real DuckDB file cannot be
+ * told to fail one commit. The real store is exercised by the ingest and crash tests.
+ */
+class ScriptedStore implements Pick<EventStore, 'append'> {
+  appended: AppendBatch[] = [];
+  gate: Promise<void> | null = null;
+  failWhen: (b: AppendBatch) => boolean = () => false;
+  async append(b: AppendBatch): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failWhen(b)) throw new Error('disk full');
+    this.appended.push(b);
+  }
+}
+
+const ev = (n: number, tag = 'x'): StoredEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ project: 'p', type: 'llm', name: `${tag}${i}` }) as unknown as StoredEvent);
+
+function make(store: ScriptedStore, o: Partial<{ flushMaxEvents: number; flushIntervalMs: number; maxQueuedEvents: number }> = {}) {
+  return new WriteBuffer({
+    store: store as unknown as EventStore,
+    flushMaxEvents: o.flushMaxEvents ?? 1000,
+    flushIntervalMs: o.flushIntervalMs ?? 5,
+    maxQueuedEvents: o.maxQueuedEvents ?? 10_000,
+  });
+}
+
+describe('WriteBuffer', () => {
+  it('groups concurrent submissions into one commit and resolves each only after it', async () => {
+    const store = new ScriptedStore();
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const buf = make(store, { flushIntervalMs: 1 });
+    const settled: number[] = [];
+    const a = buf.submit({ events: ev(3, 'a') }).then(() => settled.push(1));
+    const b = buf.submit({ events: ev(2, 'b'), idempotency: [{ project: 'p', key: 'k', createdAt: 0, status: 200, response: '{}' }] }).then(() => settled.push(2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toEqual([]); // the commit is held: nobody is acknowledged
+    expect(buf.queuedEvents).toBe(5);
+    release();
+    await Promise.all([a, b]);
+    expect(store.appended).toHaveLength(1);
+    expect(store.appended[0]!.events.map((e) => e.name)).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
+    expect(store.appended[0]!.idempotency).toHaveLength(1);
+    expect(buf.stats()).toMatchObject({ commits: 1, committedEvents: 5, queuedEvents: 0 });
+  });
+
+  it('commits immediately at flushMaxEvents without waiting for the interval', async () => {
+    const store = new ScriptedStore();
+    const buf = make(store, { flushMaxEvents: 10, flushIntervalMs: 60_000 });
+    await buf.submit({ events: ev(10) });
+    expect(store.appended).toHaveLength(1);
+  });
+
+  it('refuses with QueueFullError beyond maxQueuedEvents, but always takes one batch into an empty queue', async () => {
+    const store = new ScriptedStore();
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const buf = make(store, { maxQueuedEvents: 100, flushIntervalMs: 0 });
+    const big = buf.submit({ events: ev(150) }); // larger than the bound, queue empty: accepted
+    await expect(buf.submit({ events: ev(1) })).rejects.toBeInstanceOf(QueueFullError);
+    release();
+    await big;
+    await expect(buf.submit({ events: ev(50) })).resolves.toBeUndefined();
+  });
+
+  it('a failing group is retried per request so one bad batch does not sink the others', async () => {
+    const store = new ScriptedStore();
+    store.failWhen = (b) => b.events.some((e) => e.name === 'bad0');
+    const buf = make(store, { flushIntervalMs: 5 });
+    const good = buf.submit({ events: ev(2, 'good') });
+    const bad = buf.submit({ events: ev(1, 'bad') });
+    await expect(good).resolves.toBeUndefined();
+    await expect(bad).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(store.appended.flatMap((b) => b.events.map((e) => e.name))).toEqual(['good0', 'good1']);
+  });
+
+  it('notifies subscribers with committed events only', async () => {
+    const store = new ScriptedStore();
+    store.failWhen = (b) => b.events.some((e) => e.name === 'bad0');
+    const buf = make(store);
+    const seen: string[] = [];
+    buf.subscribe((events) => seen.push(...events.map((e) => e.name ?? '')));
+    await buf.submit({ events: ev(2, 'ok') });
+    await buf.submit({ events: ev(1, 'bad') }).catch(() => undefined);
+    expect(seen).toEqual(['ok0', 'ok1']);
+  });
+
+  it('close() commits what was accepted and refuses new batches', async () => {
+    const store = new ScriptedStore();
+    const buf = make(store, { flushIntervalMs: 60_000 });
+    const p = buf.submit({ events: ev(4) });
+    await buf.close();
+    await p;
+    expect(store.appended.flatMap((b) => b.events)).toHaveLength(4);
+    await expect(buf.submit({ events: ev(1) })).rejects.toBeInstanceOf(ShuttingDownError);
+    await buf.close(); // idempotent
+  });
+});
