@@ -72,18 +72,21 @@ export const EVENT_JSON_SCHEMA: EventJsonSchema = {
   properties: {
     id: str(LIMITS.maxIdLength, 'Client-supplied id; generated when absent.'),
     ts: {
+      title: 'an RFC 3339 date-time string or epoch milliseconds since 2000-01-01',
       description: 'Event time; server time when absent. More than 24 h in the future is rejected.',
-      anyOf: [
-        { title: 'an RFC 3339 date-time string', type: 'string', format: 'date-time', pattern: RFC3339_PATTERN },
-        { title: 'epoch milliseconds since 2000-01-01', type: 'number', minimum: LIMITS.minTsMs },
-      ],
+      // One union type rather than anyOf: `pattern` applies to the string, `minimum` to the number,
+      // and the check costs no discarded error objects on the hot path.
+      type: ['string', 'number'],
+      format: 'date-time',
+      pattern: RFC3339_PATTERN,
+      minimum: LIMITS.minTsMs,
     },
     type: {
-      description: 'A builtin event type or a custom lower-case name.',
-      anyOf: [
-        { type: 'string', enum: BUILTIN_EVENT_TYPES },
-        { title: `a custom type matching ${CUSTOM_TYPE_PATTERN.source}`, type: 'string', pattern: CUSTOM_TYPE_PATTERN.source },
-      ],
+      title: `a builtin type (${BUILTIN_EVENT_TYPES.join(', ')}) or a custom type matching ${CUSTOM_TYPE_PATTERN.source}`,
+      description: 'A builtin event type or a custom lower-case name; every builtin matches the pattern.',
+      type: 'string',
+      pattern: CUSTOM_TYPE_PATTERN.source,
+      examples: BUILTIN_EVENT_TYPES,
     },
     name: str(LIMITS.maxNameLength, 'Metric name, route template, job type, generation type …'),
     service: str(LIMITS.maxServiceLength, 'e.g. bot, api, worker'),

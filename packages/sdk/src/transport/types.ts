@@ -33,7 +33,7 @@ export interface RejectedEvent {
 export type SendResult =
   | { kind: 'success'; status: number; accepted: number; rejected: RejectedEvent[] }
   | { kind: 'retryable'; reason: string; status?: number; retryAfterMs?: number }
-  | { kind: 'failure'; reason: string; status?: number; tooLarge?: boolean };
+  | { kind: 'failure'; reason: string; status?: number; tooLarge?: boolean; detail?: string };
 
 export interface PulseClientOptions {
   /** Base URL of the Pulse server. Default: `PULSE_URL`, else `http://127.0.0.1:8000`. */

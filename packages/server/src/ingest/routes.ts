@@ -62,11 +62,12 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         if (err instanceof QueueFullError) {
           throw new HttpError(429, 'overloaded', `${err.message}; retry after ${retryAfter}s`, { 'retry-after': retryAfter });
         }
-        if (err instanceof StoreUnavailableError || err instanceof ShuttingDownError) {
-          request.log.error({ err: err.message }, 'ingest commit failed');
-          throw new HttpError(503, 'store_unavailable', `events were not stored: ${err.message}`, { 'retry-after': retryAfter });
-        }
-        throw err;
+        if (err instanceof HttpError) throw err;
+        // Anything else on this path is the store's side (commit, idempotency or project lookup):
+        // nothing was acknowledged, so the client may safely retry.
+        const msg = err instanceof StoreUnavailableError || err instanceof ShuttingDownError ? err.message : 'store error';
+        request.log.error({ err }, 'ingest failed');
+        throw new HttpError(503, 'store_unavailable', `events were not stored: ${msg}`, { 'retry-after': retryAfter });
       }
     };
 
