@@ -25,7 +25,6 @@ const ajv = new Ajv2020({
   // Lengths in UTF-16 code units (see schema.ts): ajv's code-point count scans every string and
   // halves the throughput. The option is deprecated, hence the silenced logger; strict mode throws.
   unicode: false,
-  unicodeRegExp: false,
   logger: false,
 });
 

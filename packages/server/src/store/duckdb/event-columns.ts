@@ -1,0 +1,82 @@
+/**
+ * The `events` table's columns in DDL order, each with how a StoredEvent fills it. The store checks
+ * this list against the live table at init, so a migration that reorders columns fails loudly
+ * instead of writing values into the wrong column.
+ */
+import type { StoredEvent } from '@pulse/protocol';
+import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import { writeFloat, writeInt32, writeInt64, writeMap, writeVarchar } from './vector-writer.js';
+
+type Kind = 'varchar' | 'int32' | 'float' | 'double' | 'seq' | 'ts' | 'phases' | 'attributes';
+
+export const EVENT_COLUMNS = [
+  ['project', 'varchar'], ['ts', 'ts'], ['seq', 'seq'], ['id', 'varchar'], ['type', 'varchar'],
+  ['name', 'varchar'], ['service', 'varchar'], ['environment', 'varchar'], ['user_id', 'varchar'],
+  ['session_id', 'varchar'], ['persona', 'varchar'], ['channel', 'varchar'], ['guild', 'varchar'],
+  ['prompt_id', 'varchar'], ['model', 'varchar'], ['provider', 'varchar'], ['input_tokens', 'int32'],
+  ['output_tokens', 'int32'], ['cost_usd', 'double'], ['duration_ms', 'float'], ['ttft_ms', 'float'],
+  ['status', 'varchar'], ['error_type', 'varchar'], ['error_message', 'varchar'], ['severity', 'varchar'],
+  ['value', 'double'], ['target', 'varchar'], ['text', 'varchar'], ['sentiment', 'float'],
+  ['phases', 'phases'], ['attributes', 'attributes'],
+] as const satisfies readonly (readonly [string, Kind])[];
+
+export const EVENT_COLUMN_NAMES: readonly string[] = EVENT_COLUMNS.map(([name]) => name);
+
+/** DuckDB's vector size: the most rows one data chunk holds. */
+export const CHUNK_ROWS = duckdb.vector_size();
+
+type Field = Exclude<(typeof EVENT_COLUMNS)[number][0], 'seq'>;
+
+function pluck<T>(events: readonly StoredEvent[], start: number, count: number, field: Field): T[] {
+  const out = new Array<T>(count);
+  for (let i = 0; i < count; i++) out[i] = (events[start + i] as unknown as Record<string, T>)[field] as T;
+  return out;
+}
+
+/**
+ * One data chunk holding `events[start, start + count)`, with `seq` numbered from `firstSeq`.
+ * `types` are the appender's column types (created once per connection).
+ */
+export function eventChunk(
+  types: readonly DuckDBType[],
+  events: readonly StoredEvent[],
+  start: number,
+  count: number,
+  firstSeq: number,
+): DuckDBDataChunk {
+  const chunk = DuckDBDataChunk.create(types, count);
+  const raw = chunk.chunk;
+  EVENT_COLUMNS.forEach(([name, kind], col) => {
+    const vector = duckdb.data_chunk_get_vector(raw, col);
+    switch (kind) {
+      case 'seq': {
+        const seqs = new Array<number>(count);
+        for (let i = 0; i < count; i++) seqs[i] = firstSeq + i;
+        writeInt64(vector, seqs, count);
+        return;
+      }
+      case 'ts':
+        // TIMESTAMP holds microseconds.
+        writeInt64(vector, pluck<number>(events, start, count, name as Field), count, 1000);
+        return;
+      case 'varchar':
+        writeVarchar(vector, pluck<string | null>(events, start, count, name as Field), count);
+        return;
+      case 'int32':
+        writeInt32(vector, pluck<number | null>(events, start, count, name as Field), count);
+        return;
+      case 'float':
+      case 'double':
+        writeFloat(vector, pluck<number | null>(events, start, count, name as Field), count, kind === 'float' ? 32 : 64);
+        return;
+      case 'phases':
+        writeMap<number>(vector, pluck(events, start, count, 'phases'), count, (v, vals, n) => writeFloat(v, vals, n, 32));
+        return;
+      case 'attributes':
+        writeMap<string>(vector, pluck(events, start, count, 'attributes'), count, writeVarchar);
+        return;
+    }
+  });
+  return chunk;
+}
