@@ -1,0 +1,95 @@
+import { errorMessageOf, errorTypeOf } from './error-info.js';
+import type { MonitoringCore } from './core.js';
+import type { JobOutcome } from './types.js';
+
+/** `monitoring.metrics`: seed 002's queue timer and generation counters. */
+export class JobMetrics {
+  constructor(private readonly core: MonitoringCore) {}
+
+  /**
+   * Starts timing a job: `active_jobs_total{queue_name}` goes up now and down when the returned function
+   * is called, which also observes `queue_job_duration_seconds` and ships a `job` event. Calling it again
+   * does nothing. Returns the duration in seconds.
+   */
+  startJobTimer(queue: string, jobType: string): (outcome?: JobOutcome) => number {
+    const core = this.core;
+    const started = performance.now();
+    const labels = { service: core.service, queue_name: core.label('queue_name', queue) };
+    core.safely('startJobTimer', () => core.metrics.activeJobs.inc(labels));
+    let ended: number | undefined;
+    return (outcome?: JobOutcome): number => {
+      if (ended !== undefined) return ended;
+      const seconds = (performance.now() - started) / 1000;
+      ended = seconds;
+      core.safely('endJobTimer', () => {
+        core.metrics.activeJobs.dec(labels);
+        core.metrics.queueJobDuration.observe(labels, seconds);
+        const failed = outcome?.status === 'error' || outcome?.error !== undefined;
+        core.ship({
+          type: 'job',
+          name: String(jobType),
+          duration_ms: seconds * 1000,
+          status: failed ? 'error' : 'ok',
+          ...(outcome?.error !== undefined
+            ? { error_type: errorTypeOf(outcome.error), error_message: errorMessageOf(outcome.error) }
+            : {}),
+          attributes: { queue_name: String(queue) },
+        });
+      });
+      return seconds;
+    };
+  }
+
+  trackGenerationSuccess(type: string, extra: { model?: string; durationMs?: number; userId?: string } = {}): void {
+    this.core.safely('trackGenerationSuccess', () => {
+      this.core.metrics.generationSuccess.inc({ service: this.core.service, type: this.core.label('type', type) });
+      this.core.ship({
+        type: 'metric', name: 'generation_success_total', value: 1, status: 'ok',
+        model: extra.model, user_id: extra.userId, duration_ms: extra.durationMs, attributes: { type: String(type) },
+      });
+    });
+  }
+
+  trackGenerationFailure(type: string, errorType: string, extra: { model?: string; message?: string; userId?: string } = {}): void {
+    this.core.safely('trackGenerationFailure', () => {
+      const et = errorType || 'unknown';
+      this.core.metrics.generationFailure.inc({
+        service: this.core.service, type: this.core.label('type', type), error_type: this.core.label('error_type', et),
+      });
+      this.core.ship({
+        type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: String(et),
+        error_message: extra.message, model: extra.model, user_id: extra.userId, attributes: { type: String(type) },
+      });
+    });
+  }
+}
+
+/** `monitoring.alerts`: failures an operator must hear about. */
+export class Alerts {
+  constructor(private readonly core: MonitoringCore) {}
+
+  /**
+   * Counts `queue_failures_total{queue_name}` and ships an `error` event with severity `high` and
+   * `attributes.alert = queue_failure`, `attributes.queue_name`, for the server's alert rules to route.
+   * Only `id` and `name` of `jobData` are sent: job payloads often hold user data or secrets.
+   */
+  alertQueueFailure(queue: string, error: unknown, jobData?: unknown): void {
+    this.core.safely('alertQueueFailure', () => {
+      const core = this.core;
+      core.metrics.queueFailures.inc({ service: core.service, queue_name: core.label('queue_name', queue) });
+      const job = (typeof jobData === 'object' && jobData !== null ? jobData : {}) as { id?: unknown; name?: unknown };
+      const attributes: Record<string, string> = { alert: 'queue_failure', queue_name: String(queue) };
+      if (typeof job.id === 'string' || typeof job.id === 'number') attributes.job_id = String(job.id).slice(0, 256);
+      if (typeof job.name === 'string') attributes.job_name = job.name.slice(0, 256);
+      core.ship({
+        type: 'error',
+        name: 'queue_failure',
+        status: 'error',
+        severity: 'high',
+        error_type: errorTypeOf(error),
+        error_message: errorMessageOf(error),
+        attributes,
+      });
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { compileQuery } from './compiler.js';
+import { duckdbDialect } from './dialects/duckdb.js';
+import { InvalidQueryError, type QuerySpec } from './types.js';
+
+const range = { startMs: 1_700_000_000_000, endMs: 1_700_086_400_000 };
+const spec = (over: Partial<QuerySpec> = {}): QuerySpec => ({
+  project: 'p1', measures: ['count'], dimensions: [], filters: [], range, ...over,
+});
+const compile = (over: Partial<QuerySpec> = {}) => compileQuery(spec(over), duckdbDialect);
+
+const WHERE = 'WHERE project = ? AND ts >= epoch_ms(CAST(? AS BIGINT)) AND ts < epoch_ms(CAST(? AS BIGINT))';
+
+describe('compileQuery (duckdb)', () => {
+  it('compiles an ungrouped count with the project and time range first, all bound', () => {
+    const q = compile();
+    expect(q.sql).toBe(`SELECT count(*) AS m0 FROM events ${WHERE} LIMIT ?`);
+    expect(q.params).toEqual(['p1', range.startMs, range.endMs, 1000]);
+    expect(q.columns).toEqual([{ alias: 'm0', name: 'count', role: 'measure', type: 'int' }]);
+  });
+
+  it('groups by bucket and dimensions, filters with IN, orders by bucket then dimensions', () => {
+    const q = compile({
+      measures: ['count', 'cost_usd'],
+      dimensions: ['model'],
+      interval: 'hour',
+      filters: [{ field: 'model', values: ['gpt-4o', 'gpt-4o-mini'] }, { field: 'status', values: ['ok'] }],
+      limit: 50,
+    });
+    expect(q.sql).toBe(
+      `SELECT epoch_ms(date_trunc('hour', ts)) AS bucket, model AS d0, count(*) AS m0, coalesce(sum(cost_usd), 0) AS m1 ` +
+        `FROM events ${WHERE} AND model IN (?, ?) AND status IN (?) GROUP BY bucket, d0 ORDER BY bucket ASC, d0 ASC LIMIT ?`,
+    );
+    expect(q.params).toEqual(['p1', range.startMs, range.endMs, 'gpt-4o', 'gpt-4o-mini', 'ok', 50]);
+    expect(q.columns.map((c) => c.name)).toEqual(['bucket', 'model', 'count', 'cost_usd']);
+  });
+
+  it('binds attribute keys as parameters in the order they appear in the SQL text', () => {
+    const q = compile({
+      dimensions: ['attributes.channel'],
+      filters: [{ field: 'attributes.tier', values: ['pro'] }],
+    });
+    expect(q.sql).toBe(
+      `SELECT attributes[?] AS d0, count(*) AS m0 FROM events ${WHERE} AND attributes[?] IN (?) ` +
+        'GROUP BY d0 ORDER BY m0 DESC, d0 ASC LIMIT ?',
+    );
+    expect(q.params).toEqual(['channel', 'p1', range.startMs, range.endMs, 'tier', 'pro', 1000]);
+    expect(q.columns[0]).toEqual({ alias: 'd0', name: 'attributes.channel', role: 'dimension', type: 'string' });
+  });
+
+  it('computes the percentiles of one column in one aggregate', () => {
+    const q = compile({ measures: ['p50_duration_ms', 'avg_duration_ms', 'p99_duration_ms', 'p95_ttft_ms'] });
+    const agg = 'quantile_cont(duration_ms, [0.5, 0.99])';
+    expect(q.sql).toContain(`${agg}[1] AS m0, avg(duration_ms) AS m1, ${agg}[2] AS m2, quantile_cont(ttft_ms, 0.95) AS m3`);
+  });
+
+  it('derives rates with safe division and heatmap dimensions from ts', () => {
+    const q = compile({ measures: ['error_rate'], dimensions: ['weekday', 'hour_of_day'] });
+    expect(q.sql).toBe(
+      `SELECT CAST(isodow(ts) AS INTEGER) AS d0, CAST(hour(ts) AS INTEGER) AS d1, ` +
+        `CAST(count(*) FILTER (WHERE status = 'error') AS DOUBLE) / NULLIF(count(*), 0) AS m0 ` +
+        `FROM events ${WHERE} GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT ?`,
+    );
+  });
+
+  it('unnests phases inside the time-filtered scan for the phase dimension', () => {
+    const q = compile({ measures: ['avg_phase_ms'], dimensions: ['phase'], order: [{ name: 'phase', direction: 'asc' }] });
+    expect(q.sql).toBe(
+      'SELECT phase AS d0, avg(phase_ms) AS m0 FROM (SELECT *, unnest(map_keys(phases)) AS phase, ' +
+        `unnest(map_values(phases)) AS phase_ms FROM events ${WHERE}) AS e GROUP BY d0 ORDER BY d0 ASC LIMIT ?`,
+    );
+  });
+
+  it('applies the requested order, then the remaining group keys', () => {
+    const q = compile({
+      measures: ['count', 'cost_usd'], dimensions: ['model', 'persona'], interval: 'day',
+      order: [{ name: 'cost_usd', direction: 'desc' }, { name: 'persona', direction: 'asc' }],
+    });
+    expect(q.sql).toContain('ORDER BY m1 DESC, d1 ASC, bucket ASC, d0 ASC LIMIT ?');
+  });
+
+  it('deduplicates repeated measures and dimensions', () => {
+    const q = compile({ measures: ['count', 'count'], dimensions: ['model', 'model'] });
+    expect(q.columns.map((c) => c.alias)).toEqual(['d0', 'm0']);
+  });
+
+  it('asks for one extra row when probing truncation', () => {
+    expect(compileQuery(spec({ limit: 10 }), duckdbDialect, { extraRow: true }).params.at(-1)).toBe(11);
+  });
+
+  const rejects: Array<[string, Partial<QuerySpec>, string]> = [
+    ['no measures', { measures: [] }, 'measures'],
+    ['unknown measure', { measures: ['count; DROP' as never] }, 'measures'],
+    ['phase measure without phase', { measures: ['avg_phase_ms'] }, 'measures'],
+    ['unknown dimension', { dimensions: ['model) OR 1=1 --' as never] }, 'dimensions'],
+    ['bad attribute key', { dimensions: ["attributes.a'b" as never] }, 'dimensions'],
+    ['too many dimensions', { dimensions: ['type', 'name', 'service', 'environment', 'user_id', 'session_id', 'persona', 'channel', 'guild'] }, 'dimensions'],
+    ['bad filter field', { filters: [{ field: 'text' as never, values: ['x'] }] }, 'text'],
+    ['empty filter', { filters: [{ field: 'model', values: [] }] }, 'model'],
+    ['bad interval', { interval: 'fortnight' as never }, 'interval'],
+    ['limit too large', { limit: 10_001 }, 'limit'],
+    ['limit zero', { limit: 0 }, 'limit'],
+    ['order by unselected', { order: [{ name: 'cost_usd', direction: 'desc' }], dimensions: ['model'] }, 'order'],
+    ['end before start', { range: { startMs: 10, endMs: 5 } }, 'end_date'],
+    ['empty project', { project: '' }, 'project'],
+  ];
+  it.each(rejects)('rejects %s naming the parameter', (_, over, param) => {
+    let caught: unknown;
+    try {
+      compile(over);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InvalidQueryError);
+    expect((caught as InvalidQueryError).param).toBe(param);
+  });
+});

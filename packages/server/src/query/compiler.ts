@@ -1,0 +1,188 @@
+import type { QueryParam } from '../store/types.js';
+import type { Dialect } from './dialect.js';
+import { dimensionDef, fieldSql, isFilterField, type Bind, type DimensionDef } from './dimensions.js';
+import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
+import {
+  DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT,
+  type DimensionName, type OrderBy, type QuerySpec,
+} from './types.js';
+
+/**
+ * QuerySpec → one parameterised SELECT. The SQL text is built only from the dialect, the measure and
+ * dimension tables and generated aliases (`bucket`, `d0…`, `m0…`); every value — project, time range,
+ * filter values, attribute keys, limit — is a bound parameter. Shape:
+ *
+ *   SELECT <bucket>, <dimensions>, <measures> FROM events
+ *   WHERE project = ? AND ts >= ? AND ts < ? [AND <field> IN (?, …)]…
+ *   GROUP BY … ORDER BY … LIMIT ?
+ */
+export type ColumnType = MeasureType | 'string';
+
+export interface OutputColumn {
+  /** The alias in the SQL. */
+  alias: string;
+  /** The name in the API answer. */
+  name: string;
+  role: 'bucket' | 'dimension' | 'measure';
+  type: ColumnType;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  params: QueryParam[];
+  columns: OutputColumn[];
+}
+
+export interface CompileOptions {
+  /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
+  extraRow?: boolean;
+}
+
+export function compileQuery(spec: QuerySpec, dialect: Dialect, options: CompileOptions = {}): CompiledQuery {
+  const measures = unique(spec.measures);
+  const dimensions = unique(spec.dimensions);
+  const dimensionDefs = validate(spec, measures, dimensions);
+
+  const params: QueryParam[] = [];
+  const bind: Bind = (value, type) => {
+    const placeholder = dialect.placeholder(params.length, type);
+    params.push(value);
+    return placeholder;
+  };
+
+  const select: string[] = [];
+  const columns: OutputColumn[] = [];
+  const groupBy: string[] = [];
+  if (spec.interval !== undefined) {
+    select.push(`${dialect.bucket(spec.interval)} AS bucket`);
+    columns.push({ alias: 'bucket', name: 'bucket', role: 'bucket', type: 'timestamp' });
+    groupBy.push('bucket');
+  }
+  dimensionDefs.forEach((def, i) => {
+    select.push(`${def.sql(dialect, bind)} AS d${i}`);
+    columns.push({ alias: `d${i}`, name: dimensions[i]!, role: 'dimension', type: def.type });
+    groupBy.push(`d${i}`);
+  });
+  const measureSql = measureExpressions(measures, dialect);
+  measures.forEach((name, i) => {
+    select.push(`${measureSql[i]} AS m${i}`);
+    columns.push({ alias: `m${i}`, name, role: 'measure', type: measureDef(name).type });
+  });
+
+  const where = [
+    `project = ${bind(spec.project, 'string')}`,
+    `ts >= ${dialect.timestamp(bind(spec.range.startMs, 'int'))}`,
+    `ts < ${dialect.timestamp(bind(spec.range.endMs, 'int'))}`,
+    ...spec.filters.map(
+      (f) => `${fieldSql(f.field, dialect, bind)} IN (${f.values.map((v) => bind(v, 'string')).join(', ')})`,
+    ),
+  ];
+  const unnestPhases = dimensionDefs.some((def) => def.unnestsPhases === true);
+
+  let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
+  if (groupBy.length > 0) {
+    sql += ` GROUP BY ${groupBy.join(', ')}`;
+    sql += ` ORDER BY ${orderBy(spec, columns).join(', ')}`;
+  }
+  const limit = spec.limit ?? DEFAULT_LIMIT;
+  sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
+  return { sql, params, columns };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+function validate(spec: QuerySpec, measures: MeasureName[], dimensions: DimensionName[]): DimensionDef[] {
+  if (typeof spec.project !== 'string' || spec.project === '') throw new InvalidQueryError('project', 'is required');
+  const { startMs, endMs } = spec.range;
+  if (!Number.isSafeInteger(startMs)) throw new InvalidQueryError('start_date', 'is not a valid time');
+  if (!Number.isSafeInteger(endMs)) throw new InvalidQueryError('end_date', 'is not a valid time');
+  if (endMs <= startMs) throw new InvalidQueryError('end_date', 'must be after start_date');
+  if (measures.length === 0) throw new InvalidQueryError('measures', 'at least one measure is required');
+  for (const m of measures) {
+    if (!isMeasureName(m)) throw new InvalidQueryError('measures', `unknown measure ${quote(m)}`);
+    const needs = measureDef(m).requires;
+    if (needs !== undefined && !dimensions.includes(needs)) {
+      throw new InvalidQueryError('measures', `${m} needs dimension ${needs}`);
+    }
+  }
+  if (dimensions.length > MAX_DIMENSIONS) {
+    throw new InvalidQueryError('dimensions', `at most ${MAX_DIMENSIONS} dimensions`);
+  }
+  const defs = dimensions.map((name) => {
+    const def = dimensionDef(name);
+    if (def === null) throw new InvalidQueryError('dimensions', `unknown dimension ${quote(name)}`);
+    return def;
+  });
+  for (const f of spec.filters) {
+    const param = String(f.field);
+    if (!isFilterField(f.field)) throw new InvalidQueryError(param, 'is not a filterable field');
+    if (f.values.length === 0) throw new InvalidQueryError(param, 'needs at least one value');
+    if (f.values.length > MAX_FILTER_VALUES) throw new InvalidQueryError(param, `at most ${MAX_FILTER_VALUES} values`);
+    if (f.values.some((v) => typeof v !== 'string')) throw new InvalidQueryError(param, 'values must be strings');
+  }
+  if (spec.interval !== undefined && !INTERVALS.includes(spec.interval)) {
+    throw new InvalidQueryError('interval', `must be one of ${INTERVALS.join(', ')}`);
+  }
+  const limit = spec.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new InvalidQueryError('limit', `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return defs;
+}
+
+/** Quantiles of one column share one aggregate, so p50/p95/p99 cost one pass per group. */
+function measureExpressions(measures: readonly MeasureName[], dialect: Dialect): string[] {
+  const qsByColumn = new Map<string, number[]>();
+  for (const name of measures) {
+    const def = measureDef(name);
+    if ('quantile' in def) {
+      const qs = qsByColumn.get(def.quantile.column) ?? [];
+      if (!qs.includes(def.quantile.q)) qs.push(def.quantile.q);
+      qsByColumn.set(def.quantile.column, qs);
+    }
+  }
+  const quantileSql = new Map<string, string>();
+  for (const [column, qs] of qsByColumn) {
+    const exprs = dialect.quantiles(column, qs);
+    qs.forEach((q, i) => quantileSql.set(`${column}@${q}`, exprs[i]!));
+  }
+  return measures.map((name) => {
+    const def = measureDef(name);
+    return 'quantile' in def ? quantileSql.get(`${def.quantile.column}@${def.quantile.q}`)! : def.sql(dialect);
+  });
+}
+
+/**
+ * The requested order (names resolved to aliases), then the remaining group keys ascending so equal
+ * rows come back in a stable order. Default: by bucket for a time series, else by the first measure,
+ * largest first.
+ */
+function orderBy(spec: QuerySpec, columns: readonly OutputColumn[]): string[] {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const requested: OrderBy[] = spec.order ? [...spec.order] : [];
+  if (requested.length === 0 && spec.interval === undefined) {
+    const first = columns.find((c) => c.role === 'measure');
+    if (first) requested.push({ name: first.name, direction: 'desc' });
+  }
+  const terms: string[] = [];
+  const used = new Set<string>();
+  for (const o of requested) {
+    const column = byName.get(o.name);
+    if (!column) throw new InvalidQueryError('order', `${quote(o.name)} is not a measure, dimension or bucket of this query`);
+    if (o.direction !== 'asc' && o.direction !== 'desc') throw new InvalidQueryError('order', 'direction must be asc or desc');
+    if (used.has(column.alias)) continue;
+    used.add(column.alias);
+    terms.push(`${column.alias} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`);
+  }
+  for (const c of columns) {
+    if (c.role !== 'measure' && !used.has(c.alias)) terms.push(`${c.alias} ASC`);
+  }
+  return terms;
+}
+
+/** User text in a message: JSON-quoted and cut, so a message never grows unbounded. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}

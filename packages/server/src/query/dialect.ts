@@ -1,0 +1,48 @@
+import type { DialectName } from '../store/types.js';
+import type { Interval } from './types.js';
+
+/**
+ * Everything engine-specific the compiler needs, as small SQL-fragment builders. Arguments are SQL
+ * fragments the compiler produced (column names from allow-lists, placeholders, constants from the
+ * measure table) — never user text. How `attributes` and `phases` are stored is known only here, so a
+ * change of their encoding touches one dialect file.
+ *
+ * Timestamps travel as epoch-millisecond integers: parameters are converted to the engine's time type
+ * with `timestamp()`, and time-valued results come back as epoch ms (`bucket`, `epochMs`).
+ */
+export type ParamType = 'string' | 'int';
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** The placeholder for the `index`-th (0-based) bound value. */
+  placeholder(index: number, type: ParamType): string;
+  /** The events table. */
+  readonly table: string;
+  /** An epoch-ms integer placeholder as a value comparable with `ts`. */
+  timestamp(param: string): string;
+  /** Start of the UTC bucket containing `ts`, as epoch ms. */
+  bucket(interval: Interval): string;
+  /** A timestamp-valued expression (e.g. `max(ts)`) as epoch ms. */
+  epochMs(expr: string): string;
+  /** UTC hour of `ts`, 0–23. */
+  hourOfDay(): string;
+  /** ISO weekday of `ts`, 1 = Monday … 7 = Sunday. */
+  weekday(): string;
+  /**
+   * One expression per quantile `qs[i]` of `column`, written so the engine computes the group's
+   * quantiles in one pass (several percentiles of one column cost one sort, not one each).
+   */
+  quantiles(column: string, qs: readonly number[]): string[];
+  countDistinct(expr: string): string;
+  countIf(condition: string): string;
+  sumIf(expr: string, condition: string): string;
+  /** `num / den` as a float, NULL when `den` is 0. */
+  safeDiv(num: string, den: string): string;
+  /** The value of attribute `keyParam` (a placeholder), NULL when absent. */
+  attribute(keyParam: string): string;
+  /** Within `source(…, true)`: the phase name and its milliseconds, one row per (event, phase). */
+  phaseName(): string;
+  phaseValue(): string;
+  /** `FROM … WHERE …`; with `unnestPhases`, one row per (event, phase) and events without phases dropped. */
+  source(where: string, unnestPhases: boolean): string;
+}

@@ -1,0 +1,38 @@
+import type { Interval, TimeRange } from './types.js';
+
+/** RFC 3339 in UTC, without the fraction when it is zero (`2025-12-12T09:45:00Z`, as in the seeds). */
+export function rfc3339(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+const DAY = 86_400_000;
+const FIXED: Partial<Record<Interval, number>> = { minute: 60_000, hour: 3_600_000, day: DAY };
+
+/** Start of the UTC bucket containing `ms` — the same truncation the dialects do in SQL. */
+export function bucketStart(ms: number, interval: Interval): number {
+  const fixed = FIXED[interval];
+  if (fixed !== undefined) return Math.floor(ms / fixed) * fixed;
+  const d = new Date(ms);
+  if (interval === 'month') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const day = Math.floor(ms / DAY) * DAY;
+  const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
+  return day - sinceMonday * DAY;
+}
+
+export function nextBucket(start: number, interval: Interval): number {
+  const fixed = FIXED[interval];
+  if (fixed !== undefined) return start + fixed;
+  if (interval === 'week') return start + 7 * DAY;
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** Every bucket start overlapping `range`, at most `max` of them. */
+export function bucketStarts(range: TimeRange, interval: Interval, max: number): number[] {
+  const out: number[] = [];
+  for (let b = bucketStart(range.startMs, interval); b < range.endMs && out.length < max; b = nextBucket(b, interval)) {
+    out.push(b);
+  }
+  return out;
+}
