@@ -12,7 +12,7 @@ usage() {
 
 packages_for() {
   case "$1" in
-    postgres | postgresql) echo "postgresql postgresql-client" ;;
+    postgres | postgresql) echo "postgresql" ;;
     prometheus | promtool) echo "prometheus" ;;
     chromium) echo "chromium fonts-liberation" ;;
     clickhouse) echo "clickhouse-server clickhouse-client" ;;
@@ -33,15 +33,21 @@ if [ "${#services[@]}" -eq 0 ]; then
   services=(postgres prometheus chromium clickhouse)
 fi
 
-missing=()
+# Resolved before the loop: an unknown name must stop the script, not a subshell.
+wanted=()
 for service in "${services[@]}"; do
-  for pkg in $(packages_for "$service"); do
-    if is_installed "$pkg"; then
-      echo "ok: $pkg already installed"
-    else
-      missing+=("$pkg")
-    fi
-  done
+  list="$(packages_for "$service")" || exit 2
+  read -r -a pkgs <<<"$list"
+  wanted+=("${pkgs[@]}")
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if is_installed "$pkg"; then
+    echo "ok: $pkg already installed"
+  else
+    missing+=("$pkg")
+  fi
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then

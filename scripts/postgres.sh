@@ -139,7 +139,8 @@ start() {
     write_tuning
     log "starting on $HOST:$PORT (log: $LOG)"
     as_owner touch "$LOG"
-    if ! as_owner "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null; then
+    # 9>&-: the server must not inherit the lock, or it would hold it for its whole life.
+    if ! as_owner "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 9>&-; then
       log "start failed; last lines of $LOG:"
       tail -n 20 "$LOG" >&2 || true
       exit 1

@@ -70,7 +70,7 @@ export const EVENT_JSON_SCHEMA: EventJsonSchema = {
   required: ['type'],
   additionalProperties: false,
   properties: {
-    id: str(LIMITS.maxIdLength, 'Client-supplied id; generated when absent.'),
+    id: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength, description: 'Client-supplied id; generated when absent.' },
     ts: {
       title: 'an RFC 3339 date-time string or epoch milliseconds since 2000-01-01',
       description: 'Event time; server time when absent. More than 24 h in the future is rejected.',

@@ -27,7 +27,8 @@ export function describeSchema(s: JsonSchema): string {
     switch (t) {
       case 'string': {
         const len = s.maxLength === undefined ? '' : ` of at most ${s.maxLength} characters`;
-        return `a string${len}${s.pattern === undefined ? '' : ` matching ${s.pattern}`}`;
+        const article = s.minLength === 1 ? 'a non-empty' : 'a';
+        return `${article} string${len}${s.pattern === undefined ? '' : ` matching ${s.pattern}`}`;
       }
       case 'integer': return `an integer${range(s)}`;
       case 'number': return `a number${range(s)}`;

@@ -24,7 +24,7 @@ const FLOAT_MAX = `<= ${LIMITS.maxFloat32}`;
 
 /** field, values accepted (limits included), values rejected (one past the limit), the message. */
 const RULES: [string, unknown[], unknown[], string][] = [
-  ['id', ['', s(64)], [s(65), 5], `id: ${STR(64)}`],
+  ['id', ['a', s(64)], ['', s(65), 5], 'id: must be a non-empty string of at most 64 characters'],
   ['name', [s(256)], [s(257), null], `name: ${STR(256)}`],
   ['service', [s(128)], [s(129)], `service: ${STR(128)}`],
   ['environment', [s(128)], [s(129)], `environment: ${STR(128)}`],

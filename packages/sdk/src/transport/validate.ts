@@ -1,4 +1,4 @@
-import { LIMITS, checkEventSchema } from '@pulse/protocol';
+import { LIMITS, checkEventSchema, validateEvent as protocolValidate } from '@pulse/protocol';
 import type { EventInput } from '@pulse/protocol';
 
 export type Validation = { ok: true; event: EventInput } | { ok: false; field: string; reason: string };
@@ -25,14 +25,15 @@ function copyMap(v: Record<string, unknown>, maxString?: number): Record<string,
   return out;
 }
 
-function failure(): Validation {
-  const err = checkEventSchema.errors?.[0];
-  if (!err) return { ok: false, field: 'event', reason: 'invalid' };
-  const extra = (err.params as { additionalProperty?: unknown }).additionalProperty;
-  const path = err.instancePath.slice(1).replaceAll('/', '.');
-  const field = typeof extra === 'string' && path === '' ? extra : path || 'event';
-  const reason = typeof extra === 'string' && path === '' ? 'unknown field (custom data goes in attributes)' : (err.message ?? 'invalid');
-  return { ok: false, field, reason };
+/** The protocol's message for a rejected event (`input_tokens: must be an integer >= 0 …`); slow path only. */
+function failure(event: unknown, now: number): Validation {
+  const res = protocolValidate(event, now);
+  const message = res.ok ? 'event: invalid' : res.error;
+  const unknown = /^unknown field "([^"]+)"/.exec(message);
+  if (unknown) return { ok: false, field: unknown[1] ?? 'event', reason: message };
+  const colon = message.indexOf(':');
+  const field = colon > 0 ? message.slice(0, colon) : 'event';
+  return { ok: false, field, reason: colon > 0 ? message.slice(colon + 1).trim() : message };
 }
 
 /**
@@ -53,6 +54,6 @@ export function validateEvent(input: unknown, now: number): Validation {
     out[key] = value;
   }
   if (out.ts === undefined) out.ts = now;
-  if (!checkEventSchema(out)) return failure();
+  if (!checkEventSchema(out)) return failure(out, now);
   return { ok: true, event: out as unknown as EventInput };
 }

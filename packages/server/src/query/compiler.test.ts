@@ -9,12 +9,15 @@ const spec = (over: Partial<QuerySpec> = {}): QuerySpec => ({
 });
 const compile = (over: Partial<QuerySpec> = {}) => compileQuery(spec(over), duckdbDialect);
 
-const WHERE = 'WHERE project = ? AND ts >= epoch_ms(CAST(? AS BIGINT)) AND ts < epoch_ms(CAST(? AS BIGINT))';
+/** The WHERE clause's first three predicates with the project at placeholder `$n`. */
+const where = (n = 1) =>
+  `WHERE project = $${n} AND ts >= epoch_ms(CAST($${n + 1} AS BIGINT)) AND ts < epoch_ms(CAST($${n + 2} AS BIGINT))`;
+const WHERE = where();
 
 describe('compileQuery (duckdb)', () => {
   it('compiles an ungrouped count with the project and time range first, all bound', () => {
     const q = compile();
-    expect(q.sql).toBe(`SELECT count(*) AS m0 FROM events ${WHERE} LIMIT ?`);
+    expect(q.sql).toBe(`SELECT count(*) AS m0 FROM events ${WHERE} LIMIT $4`);
     expect(q.params).toEqual(['p1', range.startMs, range.endMs, 1000]);
     expect(q.columns).toEqual([{ alias: 'm0', name: 'count', role: 'measure', type: 'int' }]);
   });
@@ -29,20 +32,20 @@ describe('compileQuery (duckdb)', () => {
     });
     expect(q.sql).toBe(
       `SELECT epoch_ms(date_trunc('hour', ts)) AS bucket, model AS d0, count(*) AS m0, coalesce(sum(cost_usd), 0) AS m1 ` +
-        `FROM events ${WHERE} AND model IN (?, ?) AND status IN (?) GROUP BY bucket, d0 ORDER BY bucket ASC, d0 ASC LIMIT ?`,
+        `FROM events ${WHERE} AND model IN ($4, $5) AND status IN ($6) GROUP BY bucket, d0 ORDER BY bucket ASC, d0 ASC LIMIT $7`,
     );
     expect(q.params).toEqual(['p1', range.startMs, range.endMs, 'gpt-4o', 'gpt-4o-mini', 'ok', 50]);
     expect(q.columns.map((c) => c.name)).toEqual(['bucket', 'model', 'count', 'cost_usd']);
   });
 
-  it('binds attribute keys as parameters in the order they appear in the SQL text', () => {
+  it('binds attribute keys as numbered parameters', () => {
     const q = compile({
       dimensions: ['attributes.channel'],
       filters: [{ field: 'attributes.tier', values: ['pro'] }],
     });
     expect(q.sql).toBe(
-      `SELECT attributes[?] AS d0, count(*) AS m0 FROM events ${WHERE} AND attributes[?] IN (?) ` +
-        'GROUP BY d0 ORDER BY m0 DESC, d0 ASC LIMIT ?',
+      `SELECT attributes[$1] AS d0, count(*) AS m0 FROM events ${where(2)} AND attributes[$5] IN ($6) ` +
+        'GROUP BY d0 ORDER BY m0 DESC, d0 ASC LIMIT $7',
     );
     expect(q.params).toEqual(['channel', 'p1', range.startMs, range.endMs, 'tier', 'pro', 1000]);
     expect(q.columns[0]).toEqual({ alias: 'd0', name: 'attributes.channel', role: 'dimension', type: 'string' });
@@ -59,7 +62,7 @@ describe('compileQuery (duckdb)', () => {
     expect(q.sql).toBe(
       `SELECT CAST(isodow(ts) AS INTEGER) AS d0, CAST(hour(ts) AS INTEGER) AS d1, ` +
         `CAST(count(*) FILTER (WHERE status = 'error') AS DOUBLE) / NULLIF(count(*), 0) AS m0 ` +
-        `FROM events ${WHERE} GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT ?`,
+        `FROM events ${WHERE} GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT $4`,
     );
   });
 
@@ -67,7 +70,7 @@ describe('compileQuery (duckdb)', () => {
     const q = compile({ measures: ['avg_phase_ms'], dimensions: ['phase'], order: [{ name: 'phase', direction: 'asc' }] });
     expect(q.sql).toBe(
       'SELECT phase AS d0, avg(phase_ms) AS m0 FROM (SELECT *, unnest(map_keys(phases)) AS phase, ' +
-        `unnest(map_values(phases)) AS phase_ms FROM events ${WHERE}) AS e GROUP BY d0 ORDER BY d0 ASC LIMIT ?`,
+        `unnest(map_values(phases)) AS phase_ms FROM events ${WHERE}) AS e GROUP BY d0 ORDER BY d0 ASC LIMIT $4`,
     );
   });
 
@@ -76,7 +79,7 @@ describe('compileQuery (duckdb)', () => {
       measures: ['count', 'cost_usd'], dimensions: ['model', 'persona'], interval: 'day',
       order: [{ name: 'cost_usd', direction: 'desc' }, { name: 'persona', direction: 'asc' }],
     });
-    expect(q.sql).toContain('ORDER BY m1 DESC, d1 ASC, bucket ASC, d0 ASC LIMIT ?');
+    expect(q.sql).toContain('ORDER BY m1 DESC, d1 ASC, bucket ASC, d0 ASC LIMIT $4');
   });
 
   it('deduplicates repeated measures and dimensions', () => {

@@ -13,8 +13,8 @@ import {
  * filter values, attribute keys, limit — is a bound parameter. Shape:
  *
  *   SELECT <bucket>, <dimensions>, <measures> FROM events
- *   WHERE project = ? AND ts >= ? AND ts < ? [AND <field> IN (?, …)]…
- *   GROUP BY … ORDER BY … LIMIT ?
+ *   WHERE project = $1 AND ts >= $2 AND ts < $3 [AND <field> IN ($4, …)]…
+ *   GROUP BY … ORDER BY … LIMIT $n
  */
 export type ColumnType = MeasureType | 'string';
 

@@ -63,5 +63,3 @@ export function dimensionDef(name: string): DimensionDef | null {
   if (isFilterField(name)) return { type: 'string', sql: (d, bind) => fieldSql(name, d, bind) };
   return Object.hasOwn(DERIVED, name) ? DERIVED[name as keyof typeof DERIVED] : null;
 }
-
-export const DERIVED_DIMENSIONS = Object.keys(DERIVED);

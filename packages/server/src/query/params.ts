@@ -47,18 +47,21 @@ export function parseReadParams(query: unknown, now: number, controls: Record<st
   for (const [name, value] of Object.entries(raw)) {
     const values = Array.isArray(value) ? value : [value];
     if (RESERVED.has(name)) continue;
+    if (name === '') throw badRequest('query', 'a parameter has no name');
     const kind = Object.hasOwn(all, name) ? all[name] : undefined;
     if (kind === 'list') found[name] = values.join(',');
     else if (kind === 'single') {
       if (values.length !== 1) throw badRequest(name, 'may be given only once');
       found[name] = values[0];
     } else if (isFilterField(name)) filters.push({ field: name, values: filterValues(name, values) });
-    else if (attributeKey(name) !== null) {
-      throw badRequest(name, ATTRIBUTE_KEY_HINT);
-    } else throw badRequest(name, 'unknown parameter');
+    else if (attributeKey(name) !== null) throw badRequest(label(name), ATTRIBUTE_KEY_HINT);
+    else throw badRequest(label(name), 'unknown parameter');
   }
   return { range: parseRange(found.start_date, found.end_date, now), filters, controls: found };
 }
+
+/** A parameter name from the caller, cut so an error message stays small. */
+const label = (name: string): string => (name.length > 100 ? `${name.slice(0, 100)}…` : name);
 
 function filterValues(name: string, values: readonly string[]): string[] {
   if (values.length > MAX_FILTER_VALUES) throw badRequest(name, `at most ${MAX_FILTER_VALUES} values`);

@@ -2,7 +2,7 @@
  * The LLM side of the synthetic cast: models with their list prices and speeds, the four personas
  * of seed 001, the prompt catalogue of seed 004 and the error taxonomy of seed 001.
  *
- * Prices are public list prices (USD per million tokens, late 2024) and only document the relative
+ * Prices are public list prices (USD per million tokens, as of mid-2025) and only document the relative
  * costs; events leave `cost_usd` absent (except a few "client-priced" ones) so the server's pricing
  * table is what prices them. Speeds are typical published throughput (output tokens/s) and
  * time-to-first-token medians; bigger models are slower.
@@ -29,7 +29,7 @@ export const MODELS: readonly ModelSpec[] = [
   { model: 'claude-3-5-sonnet-20241022', provider: 'anthropic', inputPerMTok: 3, outputPerMTok: 15, tokensPerSec: 60, ttftMs: 800, prefillMsPerToken: 0.06, weight: 12 },
   { model: 'claude-3-5-haiku-20241022', provider: 'anthropic', inputPerMTok: 0.8, outputPerMTok: 4, tokensPerSec: 70, ttftMs: 600, prefillMsPerToken: 0.03, weight: 10 },
   { model: 'gemini-1.5-flash', provider: 'google', inputPerMTok: 0.075, outputPerMTok: 0.3, tokensPerSec: 180, ttftMs: 380, prefillMsPerToken: 0.015, weight: 10 },
-  { model: 'mistral-small-latest', provider: 'mistral', inputPerMTok: 0.2, outputPerMTok: 0.6, tokensPerSec: 100, ttftMs: 320, prefillMsPerToken: 0.02, weight: 5 },
+  { model: 'mistral-small-latest', provider: 'mistral', inputPerMTok: 0.1, outputPerMTok: 0.3, tokensPerSec: 100, ttftMs: 320, prefillMsPerToken: 0.02, weight: 5 },
   // Local inference through ollama: free, but slow on a consumer GPU (seed 001: 45 tokens/s).
   { model: 'llama3.2', provider: 'ollama', inputPerMTok: 0, outputPerMTok: 0, tokensPerSec: 45, ttftMs: 250, prefillMsPerToken: 0.08, weight: 8 },
 ];
@@ -45,7 +45,7 @@ export interface PersonaSpec {
   readonly systemPromptTokens: number;
   /** Median reply length in output tokens (seed 001: dagoth_ur averages 156 characters). */
   readonly replyTokens: number;
-  /** Tone of the conversation it attracts: [positive, neutral, negative] (seed 001's distribution). */
+  /** Tone of the conversation it attracts: [positive, neutral, negative] (seed 001: dagoth_ur 35/50/15; scav runs negative). */
   readonly tone: readonly [number, number, number];
   /** Probability of a voiced (TTS) reply outside voice channels. */
   readonly ttsRate: number;
@@ -54,7 +54,7 @@ export interface PersonaSpec {
 }
 
 export const PERSONAS: readonly PersonaSpec[] = [
-  { name: 'scav', popularity: 34, primaryModel: 'gpt-4o-mini', systemPromptTokens: 620, replyTokens: 45, tone: [0.3, 0.4, 0.3], ttsRate: 0.05, feedback: [0.06, 0.08, 0.16, 0.33, 0.37] },
+  { name: 'scav', popularity: 34, primaryModel: 'gpt-4o-mini', systemPromptTokens: 620, replyTokens: 45, tone: [0.22, 0.38, 0.4], ttsRate: 0.05, feedback: [0.06, 0.08, 0.16, 0.33, 0.37] },
   { name: 'dagoth_ur', popularity: 28, primaryModel: 'llama3.2', systemPromptTokens: 940, replyTokens: 40, tone: [0.35, 0.5, 0.15], ttsRate: 0.15, feedback: [0.05, 0.07, 0.15, 0.35, 0.38] },
   { name: 'toad', popularity: 22, primaryModel: 'claude-3-5-haiku-20241022', systemPromptTokens: 450, replyTokens: 35, tone: [0.45, 0.4, 0.15], ttsRate: 0.05, feedback: [0.04, 0.06, 0.14, 0.36, 0.4] },
   { name: 'hal9000', popularity: 16, primaryModel: 'claude-3-5-sonnet-20241022', systemPromptTokens: 760, replyTokens: 55, tone: [0.3, 0.6, 0.1], ttsRate: 0.12, feedback: [0.02, 0.03, 0.08, 0.3, 0.57] },

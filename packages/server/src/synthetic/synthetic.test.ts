@@ -1,6 +1,8 @@
 import { validateEvents } from '@pulse/protocol';
 import type { EventInput } from '@pulse/protocol';
 import { describe, expect, it } from 'vitest';
+import { createEnricher } from '../ingest/enrich/enrich.js';
+import { createPricing } from '../ingest/enrich/pricing.js';
 import { MODELS } from './catalog-llm.js';
 import { createWorld, nextEventAt, SESSION_GAP_MS, syntheticEvents } from './index.js';
 
@@ -107,6 +109,32 @@ describe('syntheticEvents', () => {
     const priced = llm.filter((e) => e.cost_usd !== undefined).length;
     expect(priced / llm.length).toBeLessThan(0.02);
     expect(priced).toBeGreaterThan(0);
+  });
+
+  it("names models the server's pricing table prices, at the prices the catalogue documents", () => {
+    const pricing = createPricing([]);
+    for (const m of MODELS) {
+      const p = pricing.lookup(m.model, Date.UTC(2025, 5, 1), m.provider);
+      expect([m.model, p?.input_per_mtok, p?.output_per_mtok]).toEqual([m.model, m.inputPerMTok, m.outputPerMTok]);
+    }
+  });
+
+  it("gives the server's enrichment work: every LLM call priced, persona sentiment from message text", () => {
+    const { records } = validateEvents(events, END);
+    const enricher = createEnricher({ pricing: createPricing([]) });
+    for (const r of records) enricher.enrich(r, { storeText: false });
+    const llm = records.filter((r) => r.type === 'llm');
+    expect(llm.filter((r) => r.cost_usd === null)).toEqual([]);
+    expect(llm.filter((r) => r.model === 'llama3.2').every((r) => r.cost_usd === 0)).toBe(true);
+    expect(llm.filter((r) => r.model === 'gpt-4o' && r.output_tokens! > 0).every((r) => r.cost_usd! > 0)).toBe(true);
+    const msgs = records.filter((r) => r.type === 'message');
+    const withText = msgs.filter((r) => r.sentiment !== null);
+    expect(withText.length / msgs.length).toBeGreaterThan(0.65);
+    expect(withText.length / msgs.length).toBeLessThan(0.75);
+    const mean = (p: string): number => { const s = withText.filter((r) => r.persona === p).map((r) => r.sentiment!); return s.reduce((a, b) => a + b, 0) / s.length; };
+    expect(mean('scav')).toBeLessThan(0);
+    expect(mean('toad')).toBeGreaterThan(mean('dagoth_ur'));
+    expect(mean('dagoth_ur')).toBeGreaterThan(0);
   });
 
   it('follows the diurnal rhythm: evening peak, night trough, busier weekends', () => {

@@ -15,7 +15,7 @@ export function demoCommand(): Command {
     .option('--url <url>', 'Pulse server URL (PULSE_URL)', defaultUrl)
     .option('--key <key>', 'API key with the ingest scope (default ANALYTICS_API_KEY or PULSE_API_KEY)')
     .option('--project <project>', 'project to write to (with an admin key)')
-    .option('--rate <n>', 'live events/s, averaged over a day; the diurnal curve shapes it', number('--rate', 0), 200)
+    .option('--rate <n>', 'live events/s, averaged over a week; the diurnal curve shapes it', number('--rate', 0), 200)
     .option('--duration <s>', 'seconds of live traffic; 0 = until Ctrl-C', number('--duration', 0), 60)
     .option('--backfill <h>', 'hours of history to send first; 0 = none', number('--backfill', 0), 24)
     .option('--backfill-events <n>', 'events in the backfill (default: the live rate over those hours, at most 1,000,000)', number('--backfill-events', 0))

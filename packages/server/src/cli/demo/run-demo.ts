@@ -15,7 +15,7 @@ export interface DemoOptions {
   url: string;
   key?: string;
   project?: string;
-  /** Live traffic, events/s averaged over a day; the instantaneous rate follows the diurnal curve. */
+  /** Live traffic, events/s averaged over a week; the instantaneous rate follows the diurnal curve. */
   rate: number;
   /** Length of the live phase in seconds; 0 = until aborted. */
   durationS: number;

@@ -22,7 +22,9 @@ const TRUNC: Record<Interval, string> = {
 export const duckdbDialect: Dialect = {
   name: 'duckdb',
   table: 'events',
-  placeholder: () => '?',
+  // Numbered, not `?`: DuckDB numbers `?` by its own parse order, which is not always the text order
+  // (inside a MAP literal it takes all keys, then all values), so `$n` keeps binding order explicit.
+  placeholder: (index) => `$${index + 1}`,
   // epoch_ms(BIGINT) → TIMESTAMP is constant-folded, so the scan still prunes row groups on `ts`.
   timestamp: (param) => `epoch_ms(CAST(${param} AS BIGINT))`,
   // date_trunc('week') is ISO: Monday.

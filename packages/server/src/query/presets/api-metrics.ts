@@ -26,10 +26,10 @@ export interface Counts {
  */
 export function errorTrend(current: Counts, previous: Counts): Trend {
   if (current.count === 0 || previous.count === 0) return 'stable';
-  const now = current.errors / current.count;
-  const before = previous.errors / previous.count;
-  if (before === 0) return now > 0 ? 'increasing' : 'stable';
-  const change = (now - before) / before;
+  if (previous.errors === 0) return current.errors > 0 ? 'increasing' : 'stable';
+  // Cross-multiplied, so a change of exactly 10 % is not tipped over the threshold by rounding.
+  const before = previous.errors * current.count;
+  const change = (current.errors * previous.count - before) / before;
   if (change > TREND_THRESHOLD) return 'increasing';
   if (change < -TREND_THRESHOLD) return 'decreasing';
   return 'stable';

@@ -43,10 +43,8 @@ export class TestDuckDbStore implements EventStore {
       const values: DuckDBValue[] = [];
       const slots: string[] = [];
       for (const c of COLUMNS) {
-        if (c === 'ts') { slots.push('epoch_ms(CAST(? AS BIGINT))'); values.push(e.ts); continue; }
-        if (c === 'seq') { slots.push('?'); values.push(++this.seq); continue; }
-        slots.push('?');
-        values.push((e as unknown as Record<string, DuckDBValue>)[c] ?? null);
+        values.push(c === 'seq' ? ++this.seq : ((e as unknown as Record<string, DuckDBValue>)[c] ?? null));
+        slots.push(c === 'ts' ? `epoch_ms(CAST($${values.length} AS BIGINT))` : `$${values.length}`);
       }
       slots.push(mapSql(e.phases, 'FLOAT', values), mapSql(e.attributes, 'VARCHAR', values));
       await this.conn.run(`INSERT INTO events VALUES (${slots.join(', ')})`, values);
@@ -85,8 +83,11 @@ export class TestDuckDbStore implements EventStore {
 function mapSql(map: Record<string, string | number> | null, type: string, values: DuckDBValue[]): string {
   const entries = Object.entries(map ?? {});
   if (entries.length === 0) return 'NULL';
-  values.push(...entries.flat());
-  return `MAP {${entries.map(() => `?: CAST(? AS ${type})`).join(', ')}}`;
+  const slots = entries.map(([k, v]) => {
+    values.push(k, v);
+    return `CAST($${values.length - 1} AS VARCHAR): CAST($${values.length} AS ${type})`;
+  });
+  return `MAP {${slots.join(', ')}}`;
 }
 
 function toPlain(v: unknown): string | number | boolean | null {

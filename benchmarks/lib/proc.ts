@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Resident memory of another process, from /proc/<pid>/status (Linux). */
+export interface ProcMemory {
+  /** VmRSS: resident now. */
+  rssBytes: number;
+  /** VmHWM: the peak resident size since the process started. */
+  peakBytes: number;
+}
+
+/** Parses the `VmRSS`/`VmHWM` lines (kB) of a /proc/<pid>/status text; null when absent. */
+export function parseProcStatus(text: string): ProcMemory | null {
+  const kb = (name: string): number | null => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)\\s+kB$`, 'm').exec(text);
+    return m?.[1] === undefined ? null : Number(m[1]) * 1024;
+  };
+  const rss = kb('VmRSS');
+  const hwm = kb('VmHWM');
+  return rss === null ? null : { rssBytes: rss, peakBytes: hwm ?? rss };
+}
+
+export function readProcMemory(pid: number): ProcMemory | null {
+  try {
+    return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return null; // exited, or not Linux
+  }
+}
+
+export interface RssReport {
+  samples: number;
+  maxSampledBytes: number | null;
+  meanSampledBytes: number | null;
+  /** VmHWM at the last sample: catches peaks between samples. */
+  peakBytes: number | null;
+}
+
+/** Samples a process's RSS on an interval; `mark()` starts a new window, reports cover one window. */
+export class RssSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private values: number[] = [];
+  private peak: number | null = null;
+
+  constructor(private readonly pid: number, private readonly intervalMs = 200) {}
+
+  start(): this {
+    if (this.timer) return this;
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  private sample(): void {
+    const m = readProcMemory(this.pid);
+    if (!m) return;
+    this.values.push(m.rssBytes);
+    this.peak = m.peakBytes;
+  }
+
+  /** The report of the window so far, then a new window. */
+  mark(): RssReport {
+    this.sample();
+    const v = this.values;
+    const report: RssReport = {
+      samples: v.length,
+      maxSampledBytes: v.length > 0 ? v.reduce((a, b) => Math.max(a, b), 0) : null,
+      meanSampledBytes: v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null,
+      peakBytes: this.peak,
+    };
+    this.values = [];
+    return report;
+  }
+
+  stop(): RssReport {
+    const report = this.mark();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    return report;
+  }
+}
+
+/** Total size of the regular files under a directory (the store file, its WAL, anything beside). */
+export async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await dirBytes(path);
+    else if (entry.isFile()) total += (await stat(path)).size;
+  }
+  return total;
+}

@@ -1,0 +1,80 @@
+import type { LLMRecorder } from '../types.js';
+import { CallMeter } from './call.js';
+import type { LLMWrapOptions } from './call.js';
+import { observeStream, replaceMethod } from './observe.js';
+import type { AnthropicMessage, AnthropicParams, AnthropicLike, AnthropicStreamEvent, AnthropicUsage } from './shapes.js';
+
+type Create = (this: unknown, params: AnthropicParams, options?: unknown) => PromiseLike<unknown>;
+
+function readMessage(meter: CallMeter, res: unknown): void {
+  const m = (res ?? {}) as AnthropicMessage;
+  if (typeof m.model === 'string') meter.model = m.model;
+  meter.finishReason = m.stop_reason ?? undefined;
+  meter.usage(m.usage?.input_tokens, m.usage?.output_tokens);
+}
+
+function readEvent(meter: CallMeter, event: AnthropicStreamEvent): void {
+  switch (event.type) {
+    case 'message_start': {
+      const message = (event as { message?: AnthropicMessage }).message;
+      if (typeof message?.model === 'string') meter.model = message.model;
+      meter.usage(message?.usage?.input_tokens, message?.usage?.output_tokens);
+      return;
+    }
+    case 'content_block_delta':
+      meter.firstToken();
+      return;
+    case 'message_delta': {
+      const e = event as { delta?: { stop_reason?: string | null }; usage?: AnthropicUsage | null };
+      if (e.delta?.stop_reason) meter.finishReason = e.delta.stop_reason;
+      // message_delta's usage is cumulative: it replaces, not adds to, the count from message_start.
+      meter.usage(e.usage?.input_tokens, e.usage?.output_tokens);
+      return;
+    }
+    default:
+  }
+}
+
+/**
+ * The same client, with `messages.create` measured (plain and `stream: true`): model, input/output
+ * tokens, latency, time to first token (first `content_block_delta`), stop reason, errors by type.
+ */
+export function wrapAnthropic<T extends AnthropicLike>(client: T, recorder: LLMRecorder, options: LLMWrapOptions = {}): T {
+  const messages = client.messages;
+  const original = messages.create as unknown as Create;
+  function create(params: AnthropicParams, requestOptions?: unknown): PromiseLike<unknown> {
+    const stream = params?.stream === true;
+    const meter = new CallMeter(recorder, 'anthropic', options, params?.model, stream);
+    let pending: PromiseLike<unknown>;
+    try {
+      pending = original.call(messages, params, requestOptions);
+    } catch (error) {
+      meter.report({ error });
+      throw error;
+    }
+    if (stream) {
+      return Promise.resolve(pending).then(
+        (s) =>
+          typeof s === 'object' && s !== null
+            ? observeStream(s, {
+                onChunk: (event: AnthropicStreamEvent) => readEvent(meter, event),
+                onEnd: (end) => meter.report(end),
+              })
+            : s,
+        (error: unknown) => {
+          meter.report({ error });
+          throw error;
+        },
+      );
+    }
+    Promise.resolve(pending).then(
+      (res) => {
+        readMessage(meter, res);
+        meter.report();
+      },
+      (error: unknown) => meter.report({ error }),
+    );
+    return pending;
+  }
+  return replaceMethod(client, ['messages'], 'create', create as (...args: unknown[]) => unknown);
+}

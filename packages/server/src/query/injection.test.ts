@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../http/errors.js';
+import { compileQuery } from './compiler.js';
+import { clickhouseDialect } from './dialects/clickhouse.js';
+import { duckdbDialect } from './dialects/duckdb.js';
+import { parseQuerySpec } from './params.js';
+
+/**
+ * SQL-looking strings in every parameter position of `GET /v1/query`: each comes back as a 400, or is
+ * carried as a bound value — and never appears in the SQL text.
+ */
+const NASTY = [
+  "'; DROP TABLE events; --",
+  'model) OR 1=1 --',
+  "x' OR '1'='1",
+  '"quoted" identifier',
+  'back\\slash\\',
+  'ünïcødé — 日本語 🎉',
+  '$1 ? {p0:String}',
+  '*/ SELECT 1 /*',
+  'count; DELETE FROM api_keys',
+];
+const NOW = Date.parse('2025-12-12T10:00:00Z');
+
+type Outcome = { kind: 'rejected'; message: string } | { kind: 'bound'; sql: string[]; params: unknown[] };
+
+function attempt(query: Record<string, string | string[]>): Outcome {
+  let spec;
+  try {
+    spec = parseQuerySpec(query, 'p1', NOW);
+  } catch (e) {
+    expect(e).toBeInstanceOf(HttpError);
+    expect((e as HttpError).statusCode).toBe(400);
+    return { kind: 'rejected', message: (e as HttpError).message };
+  }
+  const duck = compileQuery(spec, duckdbDialect);
+  const ch = compileQuery(spec, clickhouseDialect);
+  return { kind: 'bound', sql: [duck.sql, ch.sql], params: duck.params };
+}
+
+const rejectedPositions: Array<[string, (s: string) => Record<string, string>, string | null]> = [
+  ['measures', (s) => ({ measures: s }), 'measures'],
+  ['measures after a valid one', (s) => ({ measures: `count,${s}` }), 'measures'],
+  ['dimensions', (s) => ({ dimensions: s }), 'dimensions'],
+  ['attribute dimension key', (s) => ({ dimensions: `attributes.${s}` }), 'dimensions'],
+  ['filter name', (s) => ({ [s]: 'x' }), null],
+  ['attribute filter key', (s) => ({ [`attributes.${s}`]: 'x' }), null],
+  ['order', (s) => ({ order: s }), 'order'],
+  ['descending order', (s) => ({ order: `-${s}` }), 'order'],
+  ['limit', (s) => ({ limit: s }), 'limit'],
+  ['interval', (s) => ({ interval: s }), 'interval'],
+  ['start_date', (s) => ({ start_date: s }), 'start_date'],
+  ['end_date', (s) => ({ end_date: s }), 'end_date'],
+];
+
+describe('SQL-looking input', () => {
+  describe.each(rejectedPositions)('in %s', (_, build, param) => {
+    it.each(NASTY)('%j is a 400 naming the parameter', (nasty) => {
+      const outcome = attempt(build(nasty));
+      expect(outcome.kind).toBe('rejected');
+      const name = param ?? Object.keys(build(nasty))[0]!;
+      if (outcome.kind === 'rejected') expect(outcome.message.startsWith(`${name}: `)).toBe(true);
+    });
+  });
+
+  const boundPositions: Array<[string, (s: string) => Record<string, string | string[]>]> = [
+    ['a filter value', (s) => ({ model: s })],
+    ['one of several filter values', (s) => ({ model: ['gpt-4o', s] })],
+    ['an attribute filter value', (s) => ({ 'attributes.channel': s })],
+  ];
+  describe.each(boundPositions)('as %s', (_, build) => {
+    it.each(NASTY)('%j is bound, never in the SQL', (nasty) => {
+      const outcome = attempt({ dimensions: 'model', ...build(nasty) });
+      expect(outcome.kind).toBe('bound');
+      if (outcome.kind !== 'bound') return;
+      for (const sql of outcome.sql) expect(sql).not.toContain(nasty);
+      expect(outcome.params).toContain(nasty);
+    });
+  });
+
+  it('binds valid attribute keys instead of splicing them', () => {
+    const outcome = attempt({ dimensions: 'attributes.drop_table', 'attributes.or-1.eq-1': 'v' });
+    expect(outcome.kind).toBe('bound');
+    if (outcome.kind !== 'bound') return;
+    for (const sql of outcome.sql) {
+      expect(sql).not.toContain('drop_table');
+      expect(sql).not.toContain('or-1.eq-1');
+    }
+    expect(outcome.params).toEqual(expect.arrayContaining(['drop_table', 'or-1.eq-1', 'v']));
+  });
+
+  it('keeps the SQL text independent of every bound value', () => {
+    const a = attempt({ model: "'; DROP TABLE events; --", 'attributes.k': 'x', limit: '7', start_date: '2024-01-01' });
+    const b = attempt({ model: 'gpt-4o', 'attributes.k': 'y', limit: '9', start_date: '2023-05-05' });
+    expect(a.kind === 'bound' && b.kind === 'bound' && a.sql[0] === b.sql[0]).toBe(true);
+  });
+});
