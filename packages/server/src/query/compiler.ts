@@ -10,11 +10,12 @@ import {
 /**
  * QuerySpec → one parameterised SELECT. The SQL text is built only from the dialect, the measure and
  * dimension tables and generated aliases (`bucket`, `d0…`, `m0…`); every value — project, time range,
- * filter values, attribute keys, limit — is a bound parameter. Shape:
+ * filter values, attribute keys, limit — is a bound parameter (`$n` in DuckDB), numbered in text order.
+ * Shape, with the time-range predicate first so the scan prunes row groups:
  *
  *   SELECT <bucket>, <dimensions>, <measures> FROM events
- *   WHERE project = $1 AND ts >= $2 AND ts < $3 [AND <field> IN ($4, …)]…
- *   GROUP BY … ORDER BY … LIMIT $n
+ *   WHERE project = $ AND ts >= $ AND ts < $ [AND <field> IN ($, …)]…
+ *   GROUP BY … ORDER BY … LIMIT $
  */
 export type ColumnType = MeasureType | 'string';
 
