@@ -67,6 +67,8 @@ export interface TimedLoadResult {
   latenciesMs: number[];
   rejected: number;
   retries: number;
+  /** Every event acknowledged, warm-up included (what the store now holds from this run). */
+  totalAccepted: number;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function runTimedLoad(o: TimedLoadOptions): Promise<TimedLoadResult
   let requests = 0;
   let rejected = 0;
   let retries = 0;
+  let totalAccepted = 0;
   const latenciesMs: number[] = [];
   const sender = async (): Promise<void> => {
     while (performance.now() < end) {
@@ -95,13 +98,14 @@ export async function runTimedLoad(o: TimedLoadOptions): Promise<TimedLoadResult
         requests++;
       }
       if (started >= measureFrom && done <= end) latenciesMs.push(r.latencyMs);
+      totalAccepted += r.accepted;
       rejected += r.rejected;
       retries += r.retries;
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, sender));
   const seconds = o.durationMs / 1000;
-  return { events, requests, seconds, eventsPerSec: events / seconds, latenciesMs, rejected, retries };
+  return { events, requests, seconds, eventsPerSec: events / seconds, latenciesMs, rejected, retries, totalAccepted };
 }
 
 export interface LoadAllResult {

@@ -1,5 +1,3 @@
-import type { StoredEvent } from '@pulse/protocol';
-
 /**
  * The table a user would otherwise build: seed 004's `client_usage_logs` (tenant_id, timestamp,
  * user_id, project_id, prompt_id, model_provider, model_name, tokens, cost_usd, response_time_ms,
@@ -58,57 +56,25 @@ export const INDEXES: readonly string[] = [
   `CREATE INDEX idx_client_usage_errors ON ${TABLE} (tenant_id, "timestamp") WHERE NOT success`,
 ];
 
-type CopyValue = string | number | boolean | null;
+/**
+ * The rows Pulse stored, read back from its DuckDB file after a clean stop and written as CSV in
+ * the column order of COPY_SQL — so PostgreSQL gets exactly what Pulse holds, enrichment included
+ * (cost from the pricing table, sentiment). Timestamps carry an explicit UTC offset.
+ */
+export const DUCKDB_EXPORT_SELECT = `SELECT
+  project, strftime(ts, '%Y-%m-%d %H:%M:%S.%f') || '+00', type, name, service, environment, user_id, session_id,
+  project, prompt_id, provider, model, persona, channel, guild, target, input_tokens, output_tokens, cost_usd,
+  duration_ms, ttft_ms, status = 'ok', error_type, error_message, severity, value, sentiment,
+  CASE WHEN phases IS NULL THEN NULL ELSE CAST(to_json(phases) AS VARCHAR) END,
+  CASE WHEN attributes IS NULL THEN NULL ELSE CAST(to_json(attributes) AS VARCHAR) END
+FROM events`;
 
-/** Column → value of a stored event, in COPY order. */
-export const COPY_COLUMNS: ReadonlyArray<readonly [string, (e: StoredEvent) => CopyValue]> = [
-  ['tenant_id', (e) => e.project],
-  ['"timestamp"', (e) => new Date(e.ts).toISOString()],
-  ['event_type', (e) => e.type],
-  ['name', (e) => e.name],
-  ['service', (e) => e.service],
-  ['environment', (e) => e.environment],
-  ['user_id', (e) => e.user_id],
-  ['session_id', (e) => e.session_id],
-  ['project_id', (e) => e.project],
-  ['prompt_id', (e) => e.prompt_id],
-  ['model_provider', (e) => e.provider],
-  ['model_name', (e) => e.model],
-  ['persona', (e) => e.persona],
-  ['channel', (e) => e.channel],
-  ['guild', (e) => e.guild],
-  ['target', (e) => e.target],
-  ['input_tokens', (e) => e.input_tokens],
-  ['output_tokens', (e) => e.output_tokens],
-  ['cost_usd', (e) => e.cost_usd],
-  ['response_time_ms', (e) => e.duration_ms],
-  ['ttft_ms', (e) => e.ttft_ms],
-  ['success', (e) => e.status === 'ok'],
-  ['error_type', (e) => e.error_type],
-  ['error_message', (e) => e.error_message],
-  ['severity', (e) => e.severity],
-  ['value', (e) => e.value],
-  ['sentiment', (e) => e.sentiment],
-  ['phases', (e) => (e.phases === null ? null : JSON.stringify(e.phases))],
-  ['attributes', (e) => (e.attributes === null ? null : JSON.stringify(e.attributes))],
+const COPY_COLUMNS = [
+  'tenant_id', '"timestamp"', 'event_type', 'name', 'service', 'environment', 'user_id', 'session_id', 'project_id',
+  'prompt_id', 'model_provider', 'model_name', 'persona', 'channel', 'guild', 'target', 'input_tokens', 'output_tokens',
+  'cost_usd', 'response_time_ms', 'ttft_ms', 'success', 'error_type', 'error_message', 'severity', 'value', 'sentiment',
+  'phases', 'attributes',
 ];
 
-/** One value in COPY's text format: `\N` for NULL, backslash escapes for the delimiter and line ends. */
-export function copyField(v: CopyValue): string {
-  if (v === null) return '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '\\N';
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** One event as a COPY text line (with its newline). */
-export function copyLine(e: StoredEvent): string {
-  let line = '';
-  for (let i = 0; i < COPY_COLUMNS.length; i++) {
-    if (i > 0) line += '\t';
-    line += copyField(COPY_COLUMNS[i]![1](e));
-  }
-  return `${line}\n`;
-}
-
-export const COPY_SQL = `COPY ${TABLE} (${COPY_COLUMNS.map(([c]) => c).join(', ')}) FROM STDIN`;
+/** CSV as DuckDB writes it: an unquoted empty field is NULL, a quoted one an empty string. */
+export const COPY_SQL = `COPY ${TABLE} (${COPY_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`;

@@ -16,6 +16,7 @@ export type { SentryLike } from './monitoring/sentry.js';
 export type { SeedMetrics } from './monitoring/prom-metrics.js';
 
 export * from './transport/index.js';
+export type { AttributeValue, EventInput, Severity, Status } from '@pulse/protocol';
 
 export { instrumentHttpListener } from './instrument/node-http.js';
 export type { NodeHttpOptions } from './instrument/node-http.js';

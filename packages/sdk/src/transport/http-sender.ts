@@ -47,8 +47,8 @@ function errorDetail(text: string): string | undefined {
 
 function errorReason(err: unknown, timedOut: boolean): string {
   if (timedOut) return 'timeout';
-  const e = err as { name?: string; cause?: { code?: string } } | null;
-  return e?.cause?.code ?? e?.name ?? 'network_error';
+  const e = err as { name?: string; code?: unknown; cause?: { code?: string } } | null;
+  return (typeof e?.code === 'string' ? e.code : undefined) ?? e?.cause?.code ?? e?.name ?? 'network_error';
 }
 
 /**

@@ -2,6 +2,9 @@ import { LIMITS } from '@pulse/protocol';
 import type { EventInput } from '@pulse/protocol';
 import type { FetchLike, PulseClientOptions, SdkLogger } from './types.js';
 import { defaultLogger } from './log.js';
+import { createNodeHttpFetch } from './node-http-fetch.js';
+import { validateEvent } from './validate.js';
+import type { NodeHttpFetch } from './node-http-fetch.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -24,6 +27,8 @@ export interface ResolvedOptions {
   maxAttributeCardinality: number;
   defaults: Partial<EventInput>;
   fetch: FetchLike;
+  /** Releases the default fetch's kept-alive sockets at shutdown. */
+  closeFetch: () => void;
   logger: SdkLogger;
 }
 
@@ -72,8 +77,10 @@ export function resolveOptions(opts: PulseClientOptions): ResolvedOptions {
     throw new TypeError(`PulseClient option url must be http(s), got ${parsed.protocol}`);
   }
   const apiKey = opts.apiKey ?? (env.PULSE_API_KEY || undefined);
-  const fetchImpl = opts.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
-  if (!fetchImpl) throw new TypeError('PulseClient needs a fetch implementation (Node >= 18 has one)');
+  const defaults = { ...(opts.defaults ?? {}) };
+  const checked = validateEvent({ type: 'metric', ...defaults }, Date.now());
+  if (!checked.ok) throw new TypeError(`PulseClient option defaults.${checked.field}: ${checked.reason}`);
+  const nodeFetch = opts.fetch ? undefined : createNodeHttpFetch();
   return {
     endpoint: `${url}/v1/events`,
     apiKey,
@@ -91,8 +98,9 @@ export function resolveOptions(opts: PulseClientOptions): ResolvedOptions {
     spoolMaxBytes: positiveInt('spoolMaxBytes', opts.spoolMaxBytes, 100 * 1024 * 1024),
     sampling: resolveSampling(opts.sampling),
     maxAttributeCardinality: positiveInt('maxAttributeCardinality', opts.maxAttributeCardinality, 1000),
-    defaults: { ...(opts.defaults ?? {}) },
-    fetch: fetchImpl,
+    defaults,
+    fetch: opts.fetch ?? (nodeFetch as NodeHttpFetch).fetch,
+    closeFetch: nodeFetch ? nodeFetch.close : () => {},
     logger: opts.logger ?? defaultLogger(),
   };
 }

@@ -131,5 +131,6 @@ describe('PulseClient batching', () => {
     expect(() => new PulseClient({ logger: silentLogger, url: 'ftp://x' })).toThrow(/http/);
     expect(() => new PulseClient({ logger: silentLogger, batchSize: 0 })).toThrow(/batchSize/);
     expect(() => new PulseClient({ logger: silentLogger, sampling: { http: 2 } })).toThrow(/sampling.http/);
+    expect(() => new PulseClient({ logger: silentLogger, defaults: { service: 'x'.repeat(200) } })).toThrow(/defaults.service/);
   });
 });

@@ -195,6 +195,7 @@ export class PulseClient {
       while (this.queue.length > 0) await this.spill(this.takeBatch(), 'shutdown_timeout');
     }
     for (const w of this.waiters.splice(0)) w.resolve(false);
+    this.o.closeFetch();
   }
 
   private async loadSpool(): Promise<void> {

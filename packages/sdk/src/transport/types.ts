@@ -70,6 +70,7 @@ export interface PulseClientOptions {
   maxAttributeCardinality?: number;
   /** Fields merged into every event that does not set them (e.g. `{ service: 'api' }`). */
   defaults?: Partial<EventInput>;
+  /** How requests are made. Default: node:http(s) with a keep-alive agent (faster than the global fetch). */
   fetch?: FetchLike;
   logger?: SdkLogger;
   /** Where defaults are read from. Default `process.env`. */

@@ -85,9 +85,10 @@ export class BatchSender {
 
   private async send(events: readonly EventInput[]): Promise<void> {
     const c = this.counters;
-    const body = await gzipAsync(JSON.stringify({ events }), { level: constants.Z_BEST_SPEED });
+    // Numbered before the first await, so keys follow the order batches were submitted in.
     const headers = { ...this.headers, 'idempotency-key': `demo-${this.runId}-${++this.seq}` };
     c.sent += events.length;
+    const body = await gzipAsync(JSON.stringify({ events }), { level: constants.Z_BEST_SPEED });
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {

@@ -59,14 +59,18 @@ describe('runDemo', () => {
     const s = await runDemo({ ...base, url: srv.url, key: 'k-123', project: 'demo', rate: 40, durationS: 1.5, backfillHours: 1, backfillEvents: 12_000, batchSize: 5_000 }, out.stream);
     const t1 = Date.now();
 
-    const received = srv.requests.flatMap((r) => r.events);
+    // Two requests are in flight at once, so batches may arrive out of order: order them by key.
+    const seq = (r: Received): number => Number(String(r.headers['idempotency-key']).split('-').at(-1));
+    const ordered = [...srv.requests].sort((a, b) => seq(a) - seq(b));
+    const received = ordered.flatMap((r) => r.events);
     expect(s.stoppedBy).toBe('duration');
     expect(s.backfilled).toBe(12_000);
     expect(received).toHaveLength(s.sent);
     expect(s.sent).toBe(s.backfilled + s.live);
     expect(s.accepted).toBe(s.sent);
     expect([s.rejected, s.errors, s.retries]).toEqual([0, 0, 0]);
-    expect(srv.requests.slice(0, 3).map((r) => r.events.length)).toEqual([5_000, 5_000, 2_000]);
+    expect(ordered.slice(0, 3).map((r) => r.events.length)).toEqual([5_000, 5_000, 2_000]);
+    expect(ordered.map(seq)).toEqual(ordered.map((_, i) => i + 1));
     for (const r of srv.requests) {
       expect(r.url).toBe('/v1/events?project=demo');
       expect(r.headers.authorization).toBe('Bearer k-123');

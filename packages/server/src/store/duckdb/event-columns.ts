@@ -34,28 +34,26 @@ function pluck<T>(events: readonly StoredEvent[], start: number, count: number, 
   return out;
 }
 
+const SEQ_COLUMN = EVENT_COLUMNS.findIndex(([, kind]) => kind === 'seq');
+
 /**
- * One data chunk holding `events[start, start + count)`, with `seq` numbered from `firstSeq`.
- * `types` are the appender's column types (created once per connection).
+ * One data chunk holding `events[start, start + count)`, every column but `seq` filled: chunks are
+ * built before the write lock is taken, and numbered under it with `numberChunk`. `types` are the
+ * appender's column types.
  */
 export function eventChunk(
   types: readonly DuckDBType[],
   events: readonly StoredEvent[],
   start: number,
   count: number,
-  firstSeq: number,
 ): DuckDBDataChunk {
   const chunk = DuckDBDataChunk.create(types, count);
   const raw = chunk.chunk;
   EVENT_COLUMNS.forEach(([name, kind], col) => {
     const vector = duckdb.data_chunk_get_vector(raw, col);
     switch (kind) {
-      case 'seq': {
-        const seqs = new Array<number>(count);
-        for (let i = 0; i < count; i++) seqs[i] = firstSeq + i;
-        writeInt64(vector, seqs, count);
+      case 'seq':
         return;
-      }
       case 'ts':
         // TIMESTAMP holds microseconds.
         writeInt64(vector, pluck<number>(events, start, count, name as Field), count, 1000);
@@ -79,4 +77,12 @@ export function eventChunk(
     }
   });
   return chunk;
+}
+
+/** Fills the chunk's `seq` column with firstSeq, firstSeq + 1, … */
+export function numberChunk(chunk: DuckDBDataChunk, firstSeq: number): void {
+  const count = chunk.rowCount;
+  const seqs = new Array<number>(count);
+  for (let i = 0; i < count; i++) seqs[i] = firstSeq + i;
+  writeInt64(duckdb.data_chunk_get_vector(chunk.chunk, SEQ_COLUMN), seqs, count);
 }

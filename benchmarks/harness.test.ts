@@ -1,0 +1,218 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseBenchArgs } from './lib/args.js';
+import type { MachineInfo } from './lib/machine.js';
+import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
+import { dirBytes, parseProcStatus } from './lib/proc.js';
+import { renderReport, renderSummary } from './lib/report.js';
+import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
+import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
+import { pgReps } from './lib/timing.js';
+import { comparePairs } from './query-check.js';
+import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
+import { queryResults, sizeLabel, verdict } from './query-report.js';
+import type { CaseResult, SizeResult } from './query.bench.js';
+import type { BenchSection } from './types.js';
+
+describe('stats', () => {
+  it('interpolates percentiles between ranks', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(percentile([1, 2, 3, 4, 5], 95)).toBeCloseTo(4.8, 10);
+    expect(percentile([1, 2, 3, 4, 5], 0)).toBe(1);
+    expect(percentile([1, 2, 3, 4, 5], 100)).toBe(5);
+    expect(quantileSorted([10], 0.99)).toBe(10);
+    expect(Number.isNaN(median([]))).toBe(true);
+    expect(() => quantileSorted([1], 1.5)).toThrow(RangeError);
+  });
+
+  it('summarises without mutating the input', () => {
+    const values = [5, 1, 4, 2, 3];
+    const s = summarize(values);
+    expect(s).toMatchObject({ n: 5, min: 1, max: 5, mean: 3, p50: 3 });
+    expect(s.p99).toBeCloseTo(4.96, 10);
+    expect(values).toEqual([5, 1, 4, 2, 3]);
+  });
+
+  it('averages ratios geometrically', () => {
+    expect(geomean([2, 0.5])).toBeCloseTo(1, 12);
+    expect(geomean([1, 100])).toBeCloseTo(10, 12);
+    expect(Number.isNaN(geomean([1, 0]))).toBe(true);
+  });
+});
+
+describe('markdown', () => {
+  it('renders an aligned table, escaping pipes and showing missing cells as a dash', () => {
+    const md = table(['query', 'ms'], [['a|b', 1.5], ['c', null]], ['left', 'right']);
+    expect(md.split('\n')).toEqual(['| query | ms |', '| --- | ---: |', '| a\\|b | 1.5 |', '| c | — |']);
+    expect(() => table(['a', 'b'], [['only one']])).toThrow(/row 0 has 1 cells/);
+  });
+
+  it('formats numbers for the doc', () => {
+    expect(fmtInt(1234567.4)).toBe('1,234,567');
+    expect(fmtInt(null)).toBe('—');
+    expect(fmtMs(0.4212)).toBe('0.42');
+    expect(fmtMs(7.34)).toBe('7.3');
+    expect(fmtMs(1234.4)).toBe('1,234');
+    expect(fmtRatio(3.456)).toBe('3.46×');
+    expect(fmtRatio(42.04)).toBe('42.0×');
+    expect(fmtBytes(512)).toBe('512 B');
+    expect(fmtBytes(3 * 1024 * 1024)).toBe('3.00 MiB');
+  });
+});
+
+describe('targets', () => {
+  const atLeast: TargetSpec = { label: 'ingest', section: 'ingest', key: 'eps', direction: 'at-least', target: 200_000, unit: 'events/s' };
+  const atMost: TargetSpec = { label: 'p95', section: 'query', key: 'p95', direction: 'at-most', target: 100, unit: 'ms' };
+
+  it('says by how much a target is met or missed', () => {
+    expect(evaluateTarget(atLeast, 300_000)).toMatchObject({ met: true, ratio: 1.5, verdict: 'met: 1.50× the target' });
+    expect(evaluateTarget(atLeast, 150_000)).toMatchObject({ met: false, verdict: 'missed: 75 % of the target (1.33× short)' });
+    expect(evaluateTarget(atMost, 80)).toMatchObject({ met: true, verdict: 'met: 80 % of the limit' });
+    expect(evaluateTarget(atMost, 250)).toMatchObject({ met: false, verdict: 'missed: 2.50× the limit' });
+    expect(evaluateTarget(atMost, 100).met).toBe(true);
+    expect(evaluateTarget(atMost, null)).toMatchObject({ met: null, verdict: 'not measured' });
+  });
+
+  it('reads each target from its section of the run', () => {
+    const sections: BenchSection[] = [
+      { id: 'ingest', title: 'Ingest', markdown: '', results: { best_events_per_s: 250_000, best_config: '4 senders, JSON' } },
+      { id: 'validation', title: 'Validation', markdown: '', results: { validate_events_per_s: 'n/a' } },
+    ];
+    const results = evaluateTargets(sections);
+    const ingest = results.find((r) => r.spec.section === 'ingest');
+    expect(ingest).toMatchObject({ measured: 250_000, met: true, context: '4 senders, JSON' });
+    expect(results.find((r) => r.spec.section === 'validation')?.met).toBeNull();
+    expect(results.filter((r) => r.spec.section === 'query').every((r) => r.verdict === 'not measured')).toBe(true);
+    expect(results).toHaveLength(TARGETS.length);
+  });
+});
+
+describe('proc', () => {
+  it('parses VmRSS and VmHWM', () => {
+    const text = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t7\n';
+    expect(parseProcStatus(text)).toEqual({ rssBytes: 102400 * 1024, peakBytes: 204800 * 1024 });
+    expect(parseProcStatus('Name:\tzombie\n')).toBeNull();
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'pulse-bench-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('sums file sizes under a directory, nested ones included', async () => {
+    writeFileSync(join(dir, 'pulse.duckdb'), Buffer.alloc(1000));
+    mkdirSync(join(dir, 'exports'));
+    writeFileSync(join(dir, 'exports', 'a.csv'), Buffer.alloc(24));
+    expect(await dirBytes(dir)).toBe(1024);
+  });
+});
+
+describe('args', () => {
+  it('parses --quick and comma or repeated --only', () => {
+    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, help: false });
+    expect(parseBenchArgs(['--quick', '--only', 'ingest,query', '--only', 'sdk'])).toEqual({
+      quick: true, only: ['ingest', 'query', 'sdk'], help: false,
+    });
+    expect(() => parseBenchArgs(['--fast'])).toThrow();
+  });
+});
+
+describe('query cases', () => {
+  it('covers every preset over 24 h and 30 d and every panel over 7 d and 30 d', () => {
+    const ids = QUERY_CASES.map((c) => c.id);
+    expect(ids).toHaveLength(16);
+    expect(new Set(ids).size).toBe(16);
+    expect(ids).toEqual(expect.arrayContaining(['usage_overview_24h', 'api_metrics_30d', 'heatmap_7d', 'errors_by_type_30d']));
+  });
+
+  it('builds the Pulse URL with the case window', () => {
+    const c = QUERY_CASES.find((q) => q.id === 'top_users_7d')!;
+    const end = Date.parse('2024-01-31T00:00:00Z');
+    const url = pulseUrl(new URL('http://127.0.0.1:9999'), c, caseRange(c, end));
+    expect(url.pathname).toBe('/v1/query');
+    expect(url.searchParams.get('dimensions')).toBe('user_id');
+    expect(url.searchParams.get('start_date')).toBe('2024-01-24T00:00:00.000Z');
+    expect(url.searchParams.get('end_date')).toBe('2024-01-31T00:00:00.000Z');
+  });
+
+  it('runs PostgreSQL fewer times when a query is slow', () => {
+    const policy = { fast: 10, medium: 5, slow: 3 };
+    expect(pgReps(120, policy)).toBe(10);
+    expect(pgReps(1_200, policy)).toBe(5);
+    expect(pgReps(12_000, policy)).toBe(3);
+  });
+
+  it('compares grouped counts row by row', () => {
+    expect(comparePairs([['u1', 3], ['u2', 2]], [['u1', 3], ['u2', 2]])).toBeNull();
+    expect(comparePairs([['u1', 3]], [['u1', 4]])).toBe('row 0: u1=3 vs u1=4');
+    expect(comparePairs([['u1', 3]], [])).toBe('1 rows vs 0');
+  });
+});
+
+describe('query report', () => {
+  const summary = (p50: number, p95: number) => ({ n: 5, min: p50, mean: p50, p50, p95, p99: p95, max: p95 });
+  const cases: CaseResult[] = [
+    { id: 'a_24h', label: 'a', days: 1, pulse: summary(5, 8), pg: summary(200, 250) },
+    { id: 'b_30d', label: 'b', days: 30, pulse: summary(90, 140), pg: summary(450, 500) },
+    { id: 'c_30d', label: 'c', days: 30, pulse: summary(20, 30), pg: summary(1000, 1100) },
+  ];
+  const size: SizeResult = {
+    size: 10_000_000,
+    label: sizeLabel(10_000_000),
+    load: { seconds: 50, eventsPerSec: 200_000, accepted: 10_000_000, rejected: 0, retries: 0 },
+    datasetSeconds: 30,
+    jsonBytesPerEvent: 314,
+    rssLoad: { samples: 10, maxSampledBytes: 300e6, meanSampledBytes: 250e6, peakBytes: 320e6 },
+    rssQuery: { samples: 10, maxSampledBytes: 350e6, meanSampledBytes: 300e6, peakBytes: 380e6 },
+    storeBytes: 180_000_000,
+    storedEvents: 10_000_000,
+    pg: { rows: 10_000_000, copySeconds: 60, indexSeconds: 40, analyzeSeconds: 5, totalBytes: 4e9, tableBytes: 3e9 },
+    cases,
+    checks: [],
+  };
+
+  it('finds the slowest p95 and the smallest speed-up', () => {
+    expect(size.label).toBe('10M');
+    const v = verdict(size);
+    expect(v.maxP95?.id).toBe('b_30d');
+    expect(v.over100).toBe(1);
+    expect(v.minSpeedup?.id).toBe('b_30d');
+    expect(v.under10x).toBe(1);
+    expect(v.peakRssMb).toBe(380);
+    expect(v.bytesPerEvent).toBe(18);
+    expect(v.geomeanSpeedup).toBeCloseTo(Math.cbrt(40 * 5 * 50), 10);
+  });
+
+  it('exposes the figures the targets read', () => {
+    const r = queryResults([size]);
+    expect(r).toMatchObject({
+      size_label: '10M events', max_p95_ms: 140, max_p95_query: 'b_30d', min_speedup: 5, min_speedup_query: 'b_30d',
+      queries_over_100ms: 1, queries_under_10x: 1, bytes_per_event: 18, peak_rss_mb: 380,
+      '10M.pg_bytes_per_event': 400, '10M.c_30d.speedup_p50': 50,
+    });
+    const targets = evaluateTargets([{ id: 'query', title: 'Q', markdown: '', results: r }]);
+    expect(targets.find((t) => t.spec.key === 'max_p95_ms')).toMatchObject({ met: false, context: 'b_30d' });
+    expect(targets.find((t) => t.spec.key === 'bytes_per_event')).toMatchObject({ met: true });
+    expect(targets.find((t) => t.spec.key === 'peak_rss_mb')).toMatchObject({ met: true });
+  });
+});
+
+describe('report', () => {
+  const machine: MachineInfo = {
+    date: '2024-06-01T00:00:00.000Z', cpuModel: 'Test CPU', cores: 2, ramBytes: 24 * 1024 ** 3, os: 'Linux', node: 'v20.0.0',
+    duckdb: 'v1.0.0', postgres: '15.18', gitCommit: 'abc123', gitDirty: true,
+  };
+
+  it('puts machine, summary, reproduction, analysis and sections in the doc', () => {
+    const sections = [{ id: 'ingest', title: 'Ingest through HTTP', markdown: 'body text', results: { best_events_per_s: 100_000 } }];
+    const targets = evaluateTargets(sections);
+    const md = renderReport({ machine, sections, targets, quick: false, analysis: '## Why targets were missed\n\nBecause.', wallSeconds: 600 });
+    expect(md).toContain('| CPU | Test CPU, 2 cores |');
+    expect(md).toContain('| commit | abc123 (with uncommitted changes) |');
+    expect(md).toContain('❌ missed: 50 % of the target (2.00× short)');
+    expect(md).toContain('`npm run bench`');
+    expect(md.indexOf('## Why targets were missed')).toBeLessThan(md.indexOf('## Ingest through HTTP'));
+    expect(md).not.toMatch(/\n\n\n/);
+    expect(renderSummary(targets).split('\n')).toHaveLength(2 + TARGETS.length);
+  });
+});

@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchArgs {
+  quick: boolean;
+  /** Bench ids to run, or null for all. */
+  only: string[] | null;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
+  --quick        small sizes; checks that every bench runs (writes .tmp/benchmarks-quick.md)
+  --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
+                 ingest, query, sdk
+Only a complete full run regenerates docs/benchmarks.md and docs/benchmarks.json.
+PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const only = values.only
+    ?.flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return { quick: values.quick ?? false, only: only && only.length > 0 ? only : null, help: values.help ?? false };
+}

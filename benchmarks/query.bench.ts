@@ -1,0 +1,180 @@
+/**
+ * Query latency at 1M and 10M stored events, Pulse against PostgreSQL 15 with the seed 004 design,
+ * same rows, same queries, same run. Per size:
+ *   1. the dataset (30 days ending now, fixed seed) is loaded into a fresh Pulse child process over
+ *      HTTP with durable acks, 4 senders — the server's RSS is sampled throughout (the 10M-ingest
+ *      RSS figure), and bytes per event are measured after a clean stop;
+ *   2. PostgreSQL gets the rows Pulse stored (exported from its file), by COPY, then its indexes and
+ *      VACUUM ANALYZE;
+ *   3. Pulse restarts on its data; every case runs after warm-ups, timed through HTTP, and the
+ *      PostgreSQL equivalent runs with `pg`, side by side.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { datasetSpec, readDataset, writeDataset } from './dataset.js';
+import { createAgent } from './lib/http.js';
+import { sendAll } from './lib/load.js';
+import { dirBytes, RssSampler, type RssReport } from './lib/proc.js';
+import { startPulseProcess } from './lib/pulse-process.js';
+import { summarize, type Summary } from './lib/stats.js';
+import { timePostgres, timePulse, type PgRepeatPolicy, type RepeatPlan } from './lib/timing.js';
+import { exportEventsCsv } from './postgres/export.js';
+import { pgStatements } from './postgres/queries.js';
+import { connect, dropBenchTable, loadPostgres, type PgLoadResult, type PostgresTarget } from './postgres/service.js';
+import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
+import { crossCheck, type CrossCheck } from './query-check.js';
+import { queryResults, renderQueryMarkdown, sizeLabel } from './query-report.js';
+import type { Bench, BenchOptions, BenchSection } from './types.js';
+
+export interface QueryBenchDeps {
+  repoRoot: string;
+  postgres: PostgresTarget;
+  log: (message: string) => void;
+  /** Dataset sizes; default 1M and 10M (quick: 20k and 100k). */
+  sizes?: readonly number[];
+  /** Only these case ids (default all). */
+  cases?: readonly string[];
+}
+
+export interface CaseResult {
+  id: string;
+  label: string;
+  days: number;
+  pulse: Summary;
+  pg: Summary | null;
+}
+
+export interface SizeResult {
+  size: number;
+  label: string;
+  load: { seconds: number; eventsPerSec: number; accepted: number; rejected: number; retries: number };
+  datasetSeconds: number;
+  jsonBytesPerEvent: number;
+  rssLoad: RssReport;
+  rssQuery: RssReport;
+  storeBytes: number;
+  storedEvents: number | null;
+  pg: PgLoadResult | null;
+  cases: CaseResult[];
+  checks: CrossCheck[];
+}
+
+async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, endMs: number): Promise<SizeResult> {
+  const label = sizeLabel(size);
+  const log = (m: string): void => deps.log(`[query ${label}] ${m}`);
+  const dir = join(opts.tmpDir, `query-${label}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const dataDir = join(dir, 'data');
+  const spec = datasetSpec(size, endMs);
+
+  log(`generating ${size.toLocaleString('en-US')} events (seed ${spec.seed}, 30 days ending ${new Date(spec.endMs).toISOString()})`);
+  const dataset = await writeDataset(spec, join(dir, 'bodies.ndjson'));
+  log(`dataset ready in ${dataset.seconds.toFixed(1)} s, ${(dataset.jsonBytes / dataset.events).toFixed(0)} JSON bytes/event`);
+
+  // 1. Load over HTTP, sampling the server's RSS.
+  let pulse = await startPulseProcess({ repoRoot: deps.repoRoot, dataDir, workDir: dir });
+  let sampler = new RssSampler(pulse.pid).start();
+  const agent = createAgent(8);
+  const ingestUrl = new URL('/v1/events', pulse.url);
+  let lastLog = performance.now();
+  const load = await sendAll(agent, ingestUrl, readDataset(dataset.path), { 'content-type': 'application/json' }, 4, (n) => {
+    if (performance.now() - lastLog > 5_000) {
+      lastLog = performance.now();
+      log(`loaded ${n.toLocaleString('en-US')} / ${size.toLocaleString('en-US')}`);
+    }
+  });
+  const rssLoad = sampler.stop();
+  agent.destroy();
+  log(`loaded ${load.accepted.toLocaleString('en-US')} events in ${load.seconds.toFixed(1)} s (${Math.round(load.eventsPerSec).toLocaleString('en-US')}/s)`);
+  if (load.rejected > 0) throw new Error(`the server rejected ${load.rejected} generated events`);
+  const stopped = await pulse.stop();
+  if (stopped.code !== 0) throw new Error(`pulse exited with ${stopped.code ?? stopped.signal} after the load; see ${pulse.logPath}`);
+  const storeBytes = await dirBytes(dataDir);
+  rmSync(dataset.path, { force: true });
+
+  // 2. The same rows into PostgreSQL.
+  let pgClient: pg.Client | null = null;
+  let pgLoad: PgLoadResult | null = null;
+  let storedEvents: number | null = null;
+  if (deps.postgres.ok) {
+    const csv = join(dir, 'events.csv');
+    const exported = await exportEventsCsv(dataDir, csv);
+    storedEvents = exported.rows;
+    log(`exported ${exported.rows.toLocaleString('en-US')} stored rows for PostgreSQL in ${exported.seconds.toFixed(1)} s`);
+    pgClient = await connect(deps.postgres.url);
+    pgLoad = await loadPostgres(pgClient, deps.postgres.psql, deps.postgres.url, csv);
+    rmSync(csv, { force: true });
+    log(`PostgreSQL: COPY ${pgLoad.copySeconds.toFixed(1)} s, indexes ${pgLoad.indexSeconds.toFixed(1)} s, VACUUM ANALYZE ${pgLoad.analyzeSeconds.toFixed(1)} s`);
+  }
+  if (storedEvents !== null && storedEvents !== load.accepted) {
+    throw new Error(`acknowledged ${load.accepted} events but the store holds ${storedEvents}`);
+  }
+
+  // 3. Queries on a restarted server.
+  pulse = await startPulseProcess({ repoRoot: deps.repoRoot, dataDir, workDir: dir });
+  sampler = new RssSampler(pulse.pid).start();
+  const qAgent = createAgent(1);
+  const plan: RepeatPlan = opts.quick ? { warmups: 1, reps: 5 } : { warmups: 2, reps: 20 };
+  const policy: PgRepeatPolicy = opts.quick ? { fast: 3, medium: 3, slow: 3 } : { fast: 10, medium: 5, slow: 3 };
+  const cases: CaseResult[] = [];
+  const checks: CrossCheck[] = [];
+  try {
+    for (const c of QUERY_CASES) {
+      if (deps.cases && !deps.cases.includes(c.id)) continue;
+      const range = caseRange(c, spec.endMs);
+      const p = await timePulse(qAgent, pulseUrl(pulse.url, c, range), plan);
+      let pgMs: number[] | null = null;
+      if (pgClient) {
+        const statements = pgStatements(c.pg, 'default', range, c.groupBy);
+        pgMs = await timePostgres(pgClient, statements, policy);
+        const check = await crossCheck(c, p.body, pgClient, statements);
+        if (check) checks.push(check);
+      }
+      const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pg: pgMs ? summarize(pgMs) : null };
+      cases.push(result);
+      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms` +
+        (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : ''));
+    }
+  } finally {
+    qAgent.destroy();
+    await pulse.stop();
+    if (pgClient) {
+      await dropBenchTable(pgClient).catch(() => undefined);
+      await pgClient.end().catch(() => undefined);
+    }
+  }
+  const rssQuery = sampler.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    size,
+    label,
+    load: { seconds: load.seconds, eventsPerSec: load.eventsPerSec, accepted: load.accepted, rejected: load.rejected, retries: load.retries },
+    datasetSeconds: dataset.seconds,
+    jsonBytesPerEvent: dataset.jsonBytes / dataset.events,
+    rssLoad,
+    rssQuery,
+    storeBytes,
+    storedEvents,
+    pg: pgLoad,
+    cases,
+    checks,
+  };
+}
+
+export function queryBench(deps: QueryBenchDeps): Bench {
+  return async (opts: BenchOptions): Promise<BenchSection> => {
+    const sizes = deps.sizes ?? (opts.quick ? [20_000, 100_000] : [1_000_000, 10_000_000]);
+    if (!deps.postgres.ok) deps.log(`[query] PostgreSQL column skipped: ${deps.postgres.reason}`);
+    const endMs = Date.now();
+    const results: SizeResult[] = [];
+    for (const size of sizes) results.push(await runSize(size, deps, opts, endMs));
+    return {
+      id: 'query',
+      title: 'Query latency, Pulse vs PostgreSQL',
+      markdown: renderQueryMarkdown(results, deps.postgres, opts.quick),
+      results: queryResults(results),
+    };
+  };
+}

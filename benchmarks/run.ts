@@ -1,0 +1,130 @@
+/**
+ * `npm run bench` — runs every bench in this process, one after another, prints progress, and
+ * regenerates docs/benchmarks.md and docs/benchmarks.json from the run (see lib/args.ts for options).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ingestBench } from './ingest.bench.js';
+import { parseBenchArgs, USAGE } from './lib/args.js';
+import { machineInfo } from './lib/machine.js';
+import { renderReport } from './lib/report.js';
+import { evaluateTargets } from './lib/targets.js';
+import { releasePostgres, resolvePostgres, type PostgresTarget } from './postgres/service.js';
+import { queryBench } from './query.bench.js';
+import type { Bench, BenchSection } from './types.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const log = (message: string): void => {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+};
+
+interface Entry {
+  id: string;
+  /** null: the bench's file is not there (yet). */
+  load: () => Promise<Bench | null>;
+}
+
+/** A bench another file default-exports, if that file exists. */
+const external = (id: string, file: string): Entry => ({
+  id,
+  load: async () => {
+    const path = join(repoRoot, 'benchmarks', file);
+    if (!existsSync(path)) return null;
+    const mod = (await import(pathToFileURL(path).href)) as { default?: Bench };
+    if (typeof mod.default !== 'function') throw new Error(`${file} has no default-exported bench`);
+    return mod.default;
+  },
+});
+
+function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
+  return [
+    external('validation', 'validation.bench.ts'),
+    external('store-append', 'store-append.bench.ts'),
+    { id: 'ingest', load: async () => ingestBench({ repoRoot, log }) },
+    { id: 'query', load: async () => queryBench({ repoRoot, postgres: await postgres(), log }) },
+    external('sdk', 'sdk.bench.ts'),
+  ];
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let pgTarget: PostgresTarget | null = null;
+  const postgres = async (): Promise<PostgresTarget> =>
+    (pgTarget ??= await resolvePostgres(repoRoot, process.env.PULSE_BENCH_POSTGRES_URL));
+  const all = entries(postgres);
+  const unknown = (args.only ?? []).filter((id) => !all.some((e) => e.id === id));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown bench id: ${unknown.join(', ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const selected = all.filter((e) => args.only === null || args.only.includes(e.id));
+
+  const t0 = performance.now();
+  const tmpDir = join(repoRoot, '.tmp', `bench-${process.pid}`);
+  mkdirSync(tmpDir, { recursive: true });
+  const sections: BenchSection[] = [];
+  let failed = 0;
+  try {
+    for (const entry of selected) {
+      const bench = await entry.load();
+      if (!bench) {
+        log(`[${entry.id}] skipped: its file is not there`);
+        continue;
+      }
+      log(`[${entry.id}] running${args.quick ? ' (quick)' : ''}`);
+      const started = performance.now();
+      try {
+        const section = await bench({ quick: args.quick, tmpDir: join(tmpDir, entry.id) });
+        sections.push(section);
+        log(`[${entry.id}] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      } catch (err) {
+        failed++;
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        log(`[${entry.id}] FAILED: ${message}`);
+        sections.push({ id: entry.id, title: `${entry.id} (failed)`, markdown: `The bench failed:\n\n\`\`\`\n${message}\n\`\`\``, results: { error: message.split('\n')[0] ?? 'error' } });
+      }
+    }
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+
+  const pg = pgTarget as PostgresTarget | null;
+  if (pg) await releasePostgres(repoRoot, pg);
+  const machine = await machineInfo(repoRoot, pg?.ok ? pg.version : null);
+  const targets = evaluateTargets(sections);
+  const analysisPath = join(repoRoot, 'benchmarks', 'analysis.md');
+  const complete = !args.quick && args.only === null && failed === 0;
+  const markdown = renderReport({
+    machine,
+    sections,
+    targets,
+    quick: args.quick,
+    analysis: complete && existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : null,
+    wallSeconds: (performance.now() - t0) / 1000,
+  });
+  const json = `${JSON.stringify({ machine, targets: targets.map((t) => ({ ...t.spec, measured: t.measured, met: t.met, verdict: t.verdict, context: t.context })), sections: sections.map(({ id, title, results }) => ({ id, title, results })) }, null, 2)}\n`;
+  const [mdPath, jsonPath] = complete
+    ? [join(repoRoot, 'docs', 'benchmarks.md'), join(repoRoot, 'docs', 'benchmarks.json')]
+    : args.quick
+      ? [join(repoRoot, '.tmp', 'benchmarks-quick.md'), join(repoRoot, '.tmp', 'benchmarks-quick.json')]
+      : [join(repoRoot, '.tmp', 'benchmarks-only.md'), join(repoRoot, '.tmp', 'benchmarks-only.json')];
+  mkdirSync(join(mdPath, '..'), { recursive: true });
+  writeFileSync(mdPath, markdown);
+  writeFileSync(jsonPath, json);
+  for (const t of targets) log(`target ${t.spec.label}: ${t.verdict}${t.context ? ` (${t.context})` : ''}`);
+  log(`wrote ${mdPath} and ${jsonPath}${failed > 0 ? ` — ${failed} bench(es) failed` : ''}`);
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

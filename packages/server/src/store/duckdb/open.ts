@@ -1,0 +1,124 @@
+/**
+ * The one DuckDB instance behind the embedded stores: a write connection (used under `writeLock`)
+ * and a few read connections, so queries run while a commit is in progress.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Mutex } from './mutex.js';
+import { PreparedConnection } from './prepared-connection.js';
+
+export const DB_FILE_NAME = 'pulse.duckdb';
+export const MEMORY = ':memory:';
+
+export interface OpenDuckDbOptions {
+  /** Directory of `pulse.duckdb`, or ':memory:' for a throwaway database. */
+  dataDir: string;
+  /** DuckDB memory_limit, e.g. '512MB'. DuckDB's default is 80% of RAM. */
+  memoryLimit?: string;
+  threads?: number;
+  /** Read connections (default 3). */
+  readers?: number;
+}
+
+export interface DuckDbHandle {
+  /** The database file, or ':memory:'. */
+  readonly path: string;
+  readonly instance: DuckDBInstance;
+  /** The single writer: every append, delete and migration goes through it, under `writeLock`. */
+  readonly writer: DuckDBConnection;
+  readonly writeLock: Mutex;
+  /** Runs `task` on the least busy read connection. */
+  read<T>(task: (connection: PreparedConnection) => Promise<T>): Promise<T>;
+  connect(): Promise<DuckDBConnection>;
+  /** Each user takes a reference; the last `release` checkpoints and closes the file. */
+  retain(): void;
+  release(): Promise<void>;
+}
+
+/** Paths open in this process: DuckDB's file lock only keeps *other* processes out. */
+const openInProcess = new Set<string>();
+
+function inUse(path: string, detail: string): Error {
+  return new Error(`${path} is in use by another Pulse process${detail}; stop it or use the HTTP API`);
+}
+
+async function createInstance(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, options);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock on file/i.test(message)) {
+      const pid = /PID (\d+)/.exec(message)?.[1];
+      throw Object.assign(inUse(path, pid === undefined ? '' : ` (PID ${pid})`), { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHandle> {
+  const memory = options.dataDir === MEMORY;
+  let path = MEMORY;
+  if (!memory) {
+    mkdirSync(options.dataDir, { recursive: true });
+    path = join(realpathSync(options.dataDir), DB_FILE_NAME);
+    if (openInProcess.has(path)) throw inUse(path, ' (this one)');
+  }
+  const settings: Record<string, string> = {};
+  if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
+  if (options.threads !== undefined) settings.threads = String(options.threads);
+  const instance = await createInstance(path, settings);
+  if (!memory) openInProcess.add(path);
+  try {
+    const writer = await instance.connect();
+    const readers: { connection: PreparedConnection; pending: number }[] = [];
+    for (let i = 0; i < (options.readers ?? 3); i++) {
+      readers.push({ connection: new PreparedConnection(await instance.connect()), pending: 0 });
+    }
+    const writeLock = new Mutex();
+    let refs = 1;
+    let closing: Promise<void> | null = null;
+
+    const close = async (): Promise<void> => {
+      await writeLock.idle();
+      await Promise.all(readers.map((r) => r.connection.close()));
+      try {
+        if (!memory) await writer.run('CHECKPOINT');
+      } finally {
+        writer.closeSync();
+        instance.closeSync();
+        openInProcess.delete(path);
+      }
+    };
+
+    return {
+      path,
+      instance,
+      writer,
+      writeLock,
+      async read(task) {
+        const reader = readers.reduce((a, b) => (b.pending < a.pending ? b : a));
+        reader.pending++;
+        try {
+          return await task(reader.connection);
+        } finally {
+          reader.pending--;
+        }
+      },
+      connect: () => instance.connect(),
+      retain() {
+        if (refs === 0) throw new Error(`${path} is closed`);
+        refs++;
+      },
+      release() {
+        if (refs > 0) refs--;
+        if (refs === 0) closing ??= close();
+        return closing ?? Promise.resolve();
+      },
+    };
+  } catch (error) {
+    instance.closeSync();
+    openInProcess.delete(path);
+    throw error;
+  }
+}
