@@ -62,7 +62,7 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
   if (!memory) {
     mkdirSync(options.dataDir, { recursive: true });
     path = join(realpathSync(options.dataDir), DB_FILE_NAME);
-    if (openInProcess.has(path)) throw inUse(path, ' (this one)');
+    if (openInProcess.has(path)) throw inUse(path, ' (or is already open in this one)');
   }
   const settings: Record<string, string> = {};
   if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;

@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventStoreContract } from '../contract/event-store.contract.js';
+import { emptyEvent, fullEvent, T0 } from '../contract/fixtures.js';
+import { metaStoreContract } from '../contract/meta-store.contract.js';
+import { openEmbeddedStores, type EmbeddedStores } from './index.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './schema.js';
+
+const CHILD = fileURLToPath(new URL('./test-support/store-child.ts', import.meta.url));
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'pulse-duckdb-'));
+}
+
+/** Opens stores on a fresh temp dir; `reopen` closes them and opens the same file again. */
+async function embeddedFixture(): Promise<{ stores: () => EmbeddedStores; reopen(): Promise<EmbeddedStores>; cleanup(): Promise<void> }> {
+  const dir = await tempDir();
+  let current = await openEmbeddedStores({ dataDir: dir });
+  return {
+    stores: () => current,
+    async reopen() {
+      await current.close();
+      current = await openEmbeddedStores({ dataDir: dir });
+      return current;
+    },
+    async cleanup() {
+      await current.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+eventStoreContract('duckdb', async () => {
+  const f = await embeddedFixture();
+  return { store: f.stores().store, reopen: async () => (await f.reopen()).store, cleanup: f.cleanup };
+});
+
+metaStoreContract('duckdb', async () => {
+  const f = await embeddedFixture();
+  return { meta: f.stores().meta, reopen: async () => (await f.reopen()).meta, cleanup: f.cleanup };
+});
+
+function startChild(mode: 'hold' | 'append', dir: string): { child: ChildProcess; lines: string[]; waitFor(p: (l: string[]) => boolean): Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, mode, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  const waiters: (() => void)[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    lines.push(...chunk.split('\n').filter((l) => l !== ''));
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return {
+    child,
+    lines,
+    waitFor: (predicate) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (predicate(lines)) resolve();
+          else if (child.exitCode !== null) reject(new Error(`child exited: ${stderr}`));
+          else waiters.push(check);
+        };
+        child.once('exit', () => waiters.splice(0).forEach((w) => w()));
+        check();
+      }),
+  };
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('embedded DuckDB stores', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  async function dir(): Promise<string> {
+    const d = await tempDir();
+    cleanups.push(() => rm(d, { recursive: true, force: true }));
+    return d;
+  }
+  async function open(dataDir: string): Promise<EmbeddedStores> {
+    const stores = await openEmbeddedStores({ dataDir });
+    cleanups.push(() => stores.close());
+    return stores;
+  }
+
+  it('refuses a second open of the same directory in this process, with a clear message', async () => {
+    const d = await dir();
+    await open(d);
+    await expect(openEmbeddedStores({ dataDir: d })).rejects.toThrow(
+      /pulse\.duckdb is in use by another Pulse process.*; stop it or use the HTTP API/,
+    );
+  });
+
+  it('refuses a directory another process holds, naming its PID, and opens it once released', async () => {
+    const d = await dir();
+    const holder = startChild('hold', d);
+    cleanups.push(() => killed(holder.child));
+    await holder.waitFor((l) => l.includes('ready'));
+    await expect(openEmbeddedStores({ dataDir: d })).rejects.toThrow(
+      new RegExp(`pulse\\.duckdb is in use by another Pulse process \\(PID ${holder.child.pid}\\); stop it or use the HTTP API`),
+    );
+    await killed(holder.child);
+    const stores = await open(d);
+    expect((await stores.store.stats()).events).toBe(0);
+  });
+
+  it('loses no acknowledged batch, and stores no partial one, when the process is killed mid-stream', async () => {
+    const d = await dir();
+    const writer = startChild('append', d);
+    cleanups.push(() => killed(writer.child));
+    await writer.waitFor((l) => l.filter((x) => x.startsWith('acked')).length >= 12);
+    await killed(writer.child);
+    const acked = writer.lines.filter((l) => l.startsWith('acked')).map((l) => Number(l.split(' ')[1]));
+    const { store } = await open(d);
+    const rows = await store.query('SELECT value AS batch, count(*) AS n FROM events GROUP BY value ORDER BY value', []);
+    const stored = new Map(rows.map((r) => [Number(r.batch), Number(r.n)]));
+    for (const batch of acked) expect(stored.get(batch), `batch ${batch}`).toBe(200);
+    for (const n of stored.values()) expect(n).toBe(200);
+    const [seq] = await store.query('SELECT count(DISTINCT seq) AS distinct_seq, count(*) AS n FROM events', []);
+    expect(seq?.distinct_seq).toBe(seq?.n);
+  });
+
+  it('records migrations once and runs none again on reopen', async () => {
+    const d = await dir();
+    const first = await openEmbeddedStores({ dataDir: d });
+    const versions = await first.store.query('SELECT version, name FROM schema_migrations ORDER BY version', []);
+    expect(versions).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+    await first.close();
+    const second = await open(d);
+    expect(await second.store.query('SELECT count(*) AS n FROM schema_migrations', [])).toEqual([{ n: MIGRATIONS.length }]);
+  });
+
+  it('rolls back a migration that fails, recording nothing, and skips those already applied', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    cleanups.push(async () => instance.closeSync());
+    const good = { version: 1, name: 'a', sql: ['CREATE TABLE a (x INTEGER)'] };
+    const bad = { version: 2, name: 'b', sql: ['CREATE TABLE b (x INTEGER)', 'CREATE TABLE broken (x NO_SUCH_TYPE)'] };
+    await expect(migrate(connection, [bad, good], () => 5)).rejects.toThrow(/migration 2 \(b\) failed/);
+    const tables = async (): Promise<string[]> =>
+      (await connection.runAndReadAll('SELECT table_name FROM information_schema.tables ORDER BY table_name'))
+        .getRows()
+        .map((r) => String(r[0]));
+    expect(await tables()).toEqual(['a', 'schema_migrations']);
+    expect(await migrate(connection, [good])).toEqual([]);
+    expect(await migrate(connection, [good, { ...bad, sql: ['CREATE TABLE b (x INTEGER)'] }])).toEqual([2]);
+    expect(await tables()).toEqual(['a', 'b', 'schema_migrations']);
+  });
+
+  it('converts engine types to plain values and binds every parameter kind', async () => {
+    const { store } = await open(':memory:');
+    await store.append({ events: [fullEvent(), emptyEvent({ ts: T0 + 86_400_000 })] });
+    const [row] = await store.query(
+      `SELECT sum(input_tokens) AS tokens, sum(input_tokens::HUGEINT) AS huge, 12.50::DECIMAL(10,2) AS dec,
+         max(ts) AS ts, min(ts)::DATE AS day, date_trunc('hour', min(ts)) AS hour, true AS yes,
+         count(*) FILTER (WHERE list_contains(?, model)) AS listed, ? AS echoed_null, ? + 1 AS int_param,
+         ? * 2 AS float_param, ? AS bool_param
+       FROM events`,
+      [['gpt-4o-mini', 'other'], null, 41, 0.25, false],
+    );
+    expect(row).toEqual({
+      tokens: 1200,
+      huge: 1200,
+      dec: 12.5,
+      ts: T0 + 86_400_000,
+      day: Date.UTC(2025, 2, 4),
+      hour: Date.UTC(2025, 2, 4, 5),
+      yes: true,
+      listed: 1,
+      echoed_null: null,
+      int_param: 42,
+      float_param: 0.5,
+      bool_param: false,
+    });
+  });
+
+  it('reuses prepared statements and survives more distinct statements than it caches', async () => {
+    const { store } = await open(':memory:');
+    await store.append({ events: [fullEvent()] });
+    for (let i = 0; i < 300; i++) {
+      expect(await store.query(`SELECT ? + ${i} AS v FROM events`, [1])).toEqual([{ v: i + 1 }]);
+    }
+    for (let i = 0; i < 50; i++) expect(await store.query('SELECT ? AS v', [i])).toEqual([{ v: i }]);
+  });
+
+  it('rejects a query with the wrong number of parameters', async () => {
+    const { store } = await open(':memory:');
+    await expect(store.query('SELECT ? AS a, ? AS b', [1])).rejects.toThrow(/2 parameters, 1 were given/);
+  });
+});

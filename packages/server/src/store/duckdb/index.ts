@@ -1,0 +1,57 @@
+import type { Clock } from '../../clock.js';
+import type { EventStore, MetaStore } from '../types.js';
+import { DuckDbEventStore } from './event-store.js';
+import { DuckDbMetaStore } from './meta-store.js';
+import { migrate } from './migrate.js';
+import { openDuckDb } from './open.js';
+
+export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
+export { DuckDbMetaStore } from './meta-store.js';
+export { migrate } from './migrate.js';
+export { DB_FILE_NAME, MEMORY, openDuckDb, type DuckDbHandle, type OpenDuckDbOptions } from './open.js';
+
+export interface EmbeddedStoresOptions {
+  /** PULSE_DATA_DIR; the file is `<dataDir>/pulse.duckdb`. ':memory:' for a throwaway store. */
+  dataDir: string;
+  memoryLimit?: string;
+  threads?: number;
+  clock?: Clock;
+}
+
+export interface EmbeddedStores {
+  store: EventStore;
+  meta: MetaStore;
+  /** Closes both stores and the file (checkpointed). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `<dataDir>/pulse.duckdb` (refusing when another process holds it), migrates it, and returns
+ * both stores over the one instance.
+ */
+export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
+  const db = await openDuckDb(options);
+  const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
+  const meta = new DuckDbMetaStore(db);
+  try {
+    await db.writeLock.run(() => migrate(db.writer));
+    await store.init();
+    await meta.init();
+  } catch (error) {
+    await Promise.allSettled([store.close(), meta.close()]);
+    await db.release();
+    throw error;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    store,
+    meta,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([store.close(), meta.close()]);
+        await db.release();
+      })();
+      return closing;
+    },
+  };
+}
