@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchArgs } from './lib/args.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, parseProcStatus } from './lib/proc.js';
+import { dirBytes, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
@@ -96,6 +96,11 @@ describe('proc', () => {
     expect(parseProcStatus('Name:\tzombie\n')).toBeNull();
   });
 
+  it('reads utime + stime from /proc/<pid>/stat, even with spaces and parens in the name', () => {
+    const text = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1 1';
+    expect(parseProcStatCpu(text)).toBe(3);
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'pulse-bench-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -109,10 +114,11 @@ describe('proc', () => {
 
 describe('args', () => {
   it('parses --quick and comma or repeated --only', () => {
-    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, help: false });
+    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, render: false, help: false });
     expect(parseBenchArgs(['--quick', '--only', 'ingest,query', '--only', 'sdk'])).toEqual({
-      quick: true, only: ['ingest', 'query', 'sdk'], help: false,
+      quick: true, only: ['ingest', 'query', 'sdk'], render: false, help: false,
     });
+    expect(parseBenchArgs(['--render']).render).toBe(true);
     expect(() => parseBenchArgs(['--fast'])).toThrow();
   });
 });
@@ -169,6 +175,7 @@ describe('query report', () => {
     pg: { rows: 10_000_000, copySeconds: 60, indexSeconds: 40, analyzeSeconds: 5, totalBytes: 4e9, tableBytes: 3e9 },
     cases,
     checks: [],
+    httpFloor: summary(0.6, 0.9),
   };
 
   it('finds the slowest p95 and the smallest speed-up', () => {
@@ -188,7 +195,7 @@ describe('query report', () => {
     expect(r).toMatchObject({
       size_label: '10M events', max_p95_ms: 140, max_p95_query: 'b_30d', min_speedup: 5, min_speedup_query: 'b_30d',
       queries_over_100ms: 1, queries_under_10x: 1, bytes_per_event: 18, peak_rss_mb: 380,
-      '10M.pg_bytes_per_event': 400, '10M.c_30d.speedup_p50': 50,
+      '10M.pg_bytes_per_event': 400, '10M.c_30d.speedup_p50': 50, '10M.http_floor_p50_ms': 0.6,
     });
     const targets = evaluateTargets([{ id: 'query', title: 'Q', markdown: '', results: r }]);
     expect(targets.find((t) => t.spec.key === 'max_p95_ms')).toMatchObject({ met: false, context: 'b_30d' });

@@ -7,13 +7,14 @@
  * throughout; bytes per event are measured on disk after a clean stop.
  */
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bodies, datasetSpec } from './dataset.js';
 import { createAgent } from './lib/http.js';
 import { runTimedLoad, type Body, type TimedLoadResult } from './lib/load.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, RssSampler } from './lib/proc.js';
+import { dirBytes, readCpuSeconds, RssSampler } from './lib/proc.js';
 import { startPulseProcess } from './lib/pulse-process.js';
 import { summarize, type Summary } from './lib/stats.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
@@ -44,6 +45,9 @@ interface ConfigResult {
   load: TimedLoadResult;
   latency: Summary;
   rssMaxMb: number | null;
+  /** CPU used over the row's whole run (warm-up included), in % of one core. */
+  serverCpuPct: number | null;
+  clientCpuPct: number;
 }
 
 const key = (c: Config): string => `${c.senders}x_${c.gzip ? 'gzip' : 'json'}`;
@@ -75,16 +79,26 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
         const agent = createAgent(config.senders);
         const headers = { 'content-type': 'application/json', ...(config.gzip && { 'content-encoding': 'gzip' }) };
         sampler.mark();
+        const wall0 = performance.now();
+        const server0 = readCpuSeconds(pulse.pid);
+        const client0 = process.cpuUsage();
         const load = await runTimedLoad({
           agent, url: new URL('/v1/events', pulse.url), bodies: config.gzip ? gz : json, headers,
           concurrency: config.senders, warmupMs, durationMs,
         });
+        const wall = (performance.now() - wall0) / 1000;
+        const client = process.cpuUsage(client0);
+        const server1 = readCpuSeconds(pulse.pid);
+        const serverCpuPct = server0 === null || server1 === null ? null : ((server1 - server0) / wall) * 100;
+        const clientCpuPct = ((client.user + client.system) / 1e6 / wall) * 100;
         const rss = sampler.mark();
         agent.destroy();
         stored += load.totalAccepted;
         if (load.rejected > 0) throw new Error(`the server rejected ${load.rejected} generated events`);
         const latency = summarize(load.latenciesMs);
-        results.push({ config, load, latency, rssMaxMb: rss.maxSampledBytes === null ? null : rss.maxSampledBytes / MB });
+        results.push({
+          config, load, latency, serverCpuPct, clientCpuPct, rssMaxMb: rss.maxSampledBytes === null ? null : rss.maxSampledBytes / MB,
+        });
         log(`${config.id}: ${fmtInt(load.eventsPerSec)} events/s, ack p50 ${fmtMs(latency.p50)} ms, p99 ${fmtMs(latency.p99)} ms`);
       }
     } finally {
@@ -104,6 +118,8 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
       fmtMs(r.latency.p50),
       fmtMs(r.latency.p99),
       fmtInt(r.load.requests),
+      fmtInt(r.serverCpuPct),
+      fmtInt(r.clientCpuPct),
       fmtInt(r.rssMaxMb),
       r.load.retries > 0 ? `${r.load.retries} retried 429/503` : '',
     ]);
@@ -111,11 +127,13 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
       `Pulse child process on 127.0.0.1, fresh DuckDB store; ${fmtInt(spec.batchSize)}-event requests from a pool of ${fmtInt(poolEvents)} generated events`,
       `(${(jsonBytes / poolEvents).toFixed(0)} B/event as JSON, ${(gzBytes / poolEvents).toFixed(0)} B/event gzipped), ${warmupMs / 1000} s warm-up then ${durationMs / 1000} s measured per row,`,
       'each sender waiting for the 200 (sent only after the group commit) before its next request.',
+      'CPU is per process over the whole row (warm-up included) in % of one core; the machine has ' +
+        `${availableParallelism()} cores, shared by server and client.`,
       '',
       table(
-        ['senders, body', 'events/s', 'of target', 'ack p50 ms', 'ack p99 ms', 'requests', 'server RSS max MB', 'notes'],
+        ['senders, body', 'events/s', 'of target', 'ack p50 ms', 'ack p99 ms', 'requests', 'server CPU %', 'client CPU %', 'server RSS max MB', 'notes'],
         rows,
-        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
       ),
       '',
       `Best: ${best.config.id}, ${fmtInt(best.load.eventsPerSec)} events/s — target ≥ ${fmtInt(INGEST_TARGET)}: **${met ? 'met' : 'missed'}**` +
@@ -139,6 +157,8 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
       results_[`${k}.events_per_s`] = Math.round(r.load.eventsPerSec);
       results_[`${k}.ack_p50_ms`] = Number(r.latency.p50.toFixed(2));
       results_[`${k}.ack_p99_ms`] = Number(r.latency.p99.toFixed(2));
+      results_[`${k}.server_cpu_pct`] = r.serverCpuPct === null ? null : Math.round(r.serverCpuPct);
+      results_[`${k}.client_cpu_pct`] = Math.round(r.clientCpuPct);
     }
     return { id: 'ingest', title: 'Ingest through HTTP with durable acks', markdown, results: results_ };
   };

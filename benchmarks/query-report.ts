@@ -99,7 +99,8 @@ function sizeMarkdown(s: SizeResult, pgName: string): string {
     '',
     queries,
     '',
-    `Pulse: ${reps} timed runs per query after warm-ups, through HTTP (JSON included). ` +
+    `Pulse: ${reps} timed runs per query after warm-ups, through HTTP (JSON included; an HTTP round trip alone, ` +
+      `\`GET /health\`, takes ${fmtMs(s.httpFloor.p50)} ms at p50 — PostgreSQL's figures have no HTTP layer). ` +
       `p95 over ${P95_TARGET_MS} ms in bold: ${v.over100} of ${s.cases.length}. ` +
       (v.minSpeedup
         ? `Speed-up over PostgreSQL: geometric mean ${fmtRatio(v.geomeanSpeedup)}, lowest ${fmtRatio(speedup(v.minSpeedup))} (${v.minSpeedup.id}); ${v.under10x} queries under ${SPEEDUP_TARGET}×.`
@@ -155,6 +156,7 @@ export function queryResults(sizes: readonly SizeResult[]): Record<string, numbe
       out[`${p}${c.id}.speedup_p50`] = round(speedup(c), 2);
     }
     out[`${p}checks_failed`] = s.checks.filter((c) => !c.agree).length;
+    out[`${p}http_floor_p50_ms`] = round(s.httpFloor.p50, 2);
   }
   const largest = sizes[sizes.length - 1];
   if (largest) {

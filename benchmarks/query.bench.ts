@@ -58,6 +58,8 @@ export interface SizeResult {
   pg: PgLoadResult | null;
   cases: CaseResult[];
   checks: CrossCheck[];
+  /** GET /health on the same connection: the HTTP round trip every Pulse figure includes. */
+  httpFloor: Summary;
 }
 
 async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, endMs: number): Promise<SizeResult> {
@@ -120,7 +122,9 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   const policy: PgRepeatPolicy = opts.quick ? { fast: 3, medium: 3, slow: 3 } : { fast: 10, medium: 5, slow: 3 };
   const cases: CaseResult[] = [];
   const checks: CrossCheck[] = [];
+  let httpFloor: Summary;
   try {
+    httpFloor = summarize((await timePulse(qAgent, new URL('/health', pulse.url), { warmups: 5, reps: 50 })).ms);
     for (const c of QUERY_CASES) {
       if (deps.cases && !deps.cases.includes(c.id)) continue;
       const range = caseRange(c, spec.endMs);
@@ -160,6 +164,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
     pg: pgLoad,
     cases,
     checks,
+    httpFloor,
   };
 }
 

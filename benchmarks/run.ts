@@ -85,7 +85,9 @@ async function main(): Promise<number> {
       log(`[${entry.id}] running${args.quick ? ' (quick)' : ''}`);
       const started = performance.now();
       try {
-        const section = await bench({ quick: args.quick, tmpDir: join(tmpDir, entry.id) });
+        const benchDir = join(tmpDir, entry.id);
+        mkdirSync(benchDir, { recursive: true });
+        const section = await bench({ quick: args.quick, tmpDir: benchDir });
         sections.push(section);
         log(`[${entry.id}] done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       } catch (err) {

@@ -4,6 +4,8 @@ export interface BenchArgs {
   quick: boolean;
   /** Bench ids to run, or null for all. */
   only: string[] | null;
+  /** Re-render docs/benchmarks.md from docs/benchmarks.json and benchmarks/analysis.md, measuring nothing. */
+  render: boolean;
   help: boolean;
 }
 
@@ -11,6 +13,7 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --quick        small sizes; checks that every bench runs (writes .tmp/benchmarks-quick.md)
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
                  ingest, query, sdk
+  --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
 Only a complete full run regenerates docs/benchmarks.md and docs/benchmarks.json.
 PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.`;
 
@@ -20,6 +23,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
+      render: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -29,5 +33,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     ?.flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
-  return { quick: values.quick ?? false, only: only && only.length > 0 ? only : null, help: values.help ?? false };
+  return {
+    quick: values.quick ?? false,
+    only: only && only.length > 0 ? only : null,
+    render: values.render ?? false,
+    help: values.help ?? false,
+  };
 }

@@ -92,3 +92,24 @@ export async function dirBytes(dir: string): Promise<number> {
   }
   return total;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every mainstream Linux). */
+const USER_HZ = 100;
+
+/** utime + stime of a /proc/<pid>/stat text, in seconds. The command name may hold spaces and parens. */
+export function parseProcStatCpu(text: string): number | null {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", field 3 (state) is index 0: utime (14) is index 11, stime (15) index 12.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : null;
+}
+
+/** CPU seconds another process has used so far (all threads), or null. */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    return parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}

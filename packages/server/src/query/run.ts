@@ -28,9 +28,17 @@ function nameRow(row: Row, columns: readonly OutputColumn[]): NamedRow {
   const out: NamedRow = {};
   for (const c of columns) {
     const v = row[c.alias] ?? null;
-    out[c.name] = c.type === 'string' ? (v === null ? null : String(v)) : toNumber(v);
+    out[c.name] = c.type === 'string' ? (v === null ? null : String(v)) : c.type === 'float' ? roundFloat(toNumber(v)) : toNumber(v);
   }
   return out;
+}
+
+/**
+ * Durations and sentiment are stored as 32-bit floats (~7 significant digits), so more digits in an
+ * answer are noise (`6017.60009765625`); sums of costs are DOUBLE but gain nothing past 7 either.
+ */
+function roundFloat(n: number | null): number | null {
+  return n === null || n === 0 ? n : Number(n.toPrecision(7));
 }
 
 function toNumber(v: string | number | boolean | null): number | null {

@@ -1,11 +1,27 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
+import { openEmbeddedStores } from '../../store/duckdb/index.js';
 import type { EventStore } from '../../store/types.js';
-import { TestDuckDbStore } from './test-store.js';
 
-/** A fresh DuckDB file in a temp dir holding `events`. `close()` removes it. */
+/** The real embedded DuckDB store in a fresh temp dir, holding `events`. `close()` also removes the dir. */
 export async function openTestStore(events: readonly StoredEvent[]): Promise<EventStore> {
-  const store = await TestDuckDbStore.create();
-  await store.init();
-  await store.append({ events });
-  return store;
+  const dataDir = await mkdtemp(join(tmpdir(), 'pulse-query-'));
+  const stores = await openEmbeddedStores({ dataDir });
+  await stores.store.append({ events });
+  const store = stores.store;
+  return {
+    dialect: store.dialect,
+    init: () => store.init(),
+    append: (batch) => store.append(batch),
+    getIdempotency: (project, key) => store.getIdempotency(project, key),
+    query: (sql, params) => store.query(sql, params),
+    deleteBefore: (ms) => store.deleteBefore(ms),
+    stats: () => store.stats(),
+    close: async () => {
+      await stores.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
