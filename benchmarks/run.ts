@@ -3,13 +3,13 @@
  * regenerates docs/benchmarks.md and docs/benchmarks.json from the run (see lib/args.ts for options).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBench } from './ingest.bench.js';
 import { parseBenchArgs, USAGE } from './lib/args.js';
-import { machineInfo } from './lib/machine.js';
+import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { renderReport } from './lib/report.js';
-import { evaluateTargets } from './lib/targets.js';
+import { evaluateTargets, type TargetResult } from './lib/targets.js';
 import { releasePostgres, resolvePostgres, type PostgresTarget } from './postgres/service.js';
 import { queryBench } from './query.bench.js';
 import type { Bench, BenchSection } from './types.js';
@@ -59,6 +59,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (args.render) return render();
   let pgTarget: PostgresTarget | null = null;
   const postgres = async (): Promise<PostgresTarget> =>
     (pgTarget ??= await resolvePostgres(repoRoot, process.env.PULSE_BENCH_POSTGRES_URL));
@@ -103,30 +104,65 @@ async function main(): Promise<number> {
 
   const pg = pgTarget as PostgresTarget | null;
   if (pg) await releasePostgres(repoRoot, pg);
-  const machine = await machineInfo(repoRoot, pg?.ok ? pg.version : null);
-  const targets = evaluateTargets(sections);
-  const analysisPath = join(repoRoot, 'benchmarks', 'analysis.md');
   const complete = !args.quick && args.only === null && failed === 0;
-  const markdown = renderReport({
-    machine,
-    sections,
-    targets,
-    quick: args.quick,
-    analysis: complete && existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : null,
+  const run: SavedRun = {
+    machine: await machineInfo(repoRoot, pg?.ok ? pg.version : null),
     wallSeconds: (performance.now() - t0) / 1000,
-  });
-  const json = `${JSON.stringify({ machine, targets: targets.map((t) => ({ ...t.spec, measured: t.measured, met: t.met, verdict: t.verdict, context: t.context })), sections: sections.map(({ id, title, results }) => ({ id, title, results })) }, null, 2)}\n`;
+    quick: args.quick,
+    sections,
+  };
   const [mdPath, jsonPath] = complete
-    ? [join(repoRoot, 'docs', 'benchmarks.md'), join(repoRoot, 'docs', 'benchmarks.json')]
+    ? [DOC_MD, DOC_JSON]
     : args.quick
       ? [join(repoRoot, '.tmp', 'benchmarks-quick.md'), join(repoRoot, '.tmp', 'benchmarks-quick.json')]
       : [join(repoRoot, '.tmp', 'benchmarks-only.md'), join(repoRoot, '.tmp', 'benchmarks-only.json')];
-  mkdirSync(join(mdPath, '..'), { recursive: true });
-  writeFileSync(mdPath, markdown);
-  writeFileSync(jsonPath, json);
+  const targets = write(run, mdPath, jsonPath, complete);
   for (const t of targets) log(`target ${t.spec.label}: ${t.verdict}${t.context ? ` (${t.context})` : ''}`);
   log(`wrote ${mdPath} and ${jsonPath}${failed > 0 ? ` — ${failed} bench(es) failed` : ''}`);
   return failed > 0 ? 1 : 0;
+}
+
+/** What docs/benchmarks.json holds: enough to re-render the doc without measuring again. */
+interface SavedRun {
+  machine: MachineInfo;
+  wallSeconds: number;
+  quick: boolean;
+  sections: BenchSection[];
+}
+
+const DOC_MD = join(repoRoot, 'docs', 'benchmarks.md');
+const DOC_JSON = join(repoRoot, 'docs', 'benchmarks.json');
+const ANALYSIS = join(repoRoot, 'benchmarks', 'analysis.md');
+
+function write(run: SavedRun, mdPath: string, jsonPath: string | null, withAnalysis: boolean): TargetResult[] {
+  const targets = evaluateTargets(run.sections);
+  const markdown = renderReport({
+    machine: run.machine,
+    sections: run.sections,
+    targets,
+    quick: run.quick,
+    analysis: withAnalysis && existsSync(ANALYSIS) ? readFileSync(ANALYSIS, 'utf8') : null,
+    wallSeconds: run.wallSeconds,
+  });
+  mkdirSync(dirname(mdPath), { recursive: true });
+  writeFileSync(mdPath, markdown);
+  if (jsonPath !== null) {
+    const summary = targets.map((t) => ({ ...t.spec, measured: t.measured, met: t.met, verdict: t.verdict, context: t.context }));
+    writeFileSync(jsonPath, `${JSON.stringify({ ...run, targets: summary }, null, 2)}\n`);
+  }
+  return targets;
+}
+
+/** `--render`: the doc again from the saved figures, with the current analysis prose. */
+function render(): number {
+  if (!existsSync(DOC_JSON)) {
+    process.stderr.write(`${DOC_JSON} does not exist: run \`npm run bench\` first\n`);
+    return 1;
+  }
+  const run = JSON.parse(readFileSync(DOC_JSON, 'utf8')) as SavedRun;
+  write(run, DOC_MD, null, !run.quick);
+  log(`re-rendered ${DOC_MD} from ${DOC_JSON}`);
+  return 0;
 }
 
 process.exitCode = await main();
