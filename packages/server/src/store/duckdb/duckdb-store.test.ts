@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../contract/event-store.contract.js';
-import { emptyEvent, fullEvent, T0 } from '../contract/fixtures.js';
+import { emptyEvent, fullEvent, series, T0 } from '../contract/fixtures.js';
 import { metaStoreContract } from '../contract/meta-store.contract.js';
+import { ROW_GROUP_ROWS } from './event-store.js';
 import { openEmbeddedStores, type EmbeddedStores } from './index.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './schema.js';
@@ -199,5 +200,57 @@ describe('embedded DuckDB stores', () => {
   it('rejects a query with the wrong number of parameters', async () => {
     const { store } = await open(':memory:');
     await expect(store.query('SELECT ? AS a, ? AS b', [1])).rejects.toThrow(/2 parameters, 1 were given/);
+  });
+
+  it('reuses its chunk buffers without carrying values, nulls or strings from one batch into the next', async () => {
+    const { store } = await open(':memory:');
+    const batches = [
+      series(3000, (i) => ({
+        user_id: `a-user-with-a-long-id-${i}`,
+        session_id: `s${i % 7}`,
+        value: i,
+        phases: { x: i, y: 1 },
+        attributes: { k: `v${i}` },
+        error_message: 'é'.repeat(i % 20),
+      })),
+      series(2500, () => ({})),
+      series(10, (i) => ({ user_id: `u${i}`, phases: { z: i } })),
+    ];
+    for (const events of batches) await store.append({ events });
+    const rows = await store.query(
+      `SELECT user_id, session_id, value, phases['x'] AS x, phases['z'] AS z, cardinality(phases) AS phase_count,
+         attributes['k'] AS k, error_message FROM events ORDER BY seq`,
+      [],
+    );
+    const expected = batches.flat().map((e) => ({
+      user_id: e.user_id,
+      session_id: e.session_id,
+      value: e.value,
+      x: e.phases?.x ?? null,
+      z: e.phases?.z ?? null,
+      phase_count: e.phases === null ? null : Object.keys(e.phases).length,
+      k: e.attributes?.k ?? null,
+      error_message: e.error_message,
+    }));
+    expect(rows).toEqual(expected);
+  });
+
+  it('checkpoints once a row group fills, so the WAL stays small', async () => {
+    const d = await dir();
+    const { store } = await open(d);
+    const wal = async (): Promise<number> => stat(join(d, 'pulse.duckdb.wal')).then((s) => s.size, () => 0);
+    const batch = 1000;
+    let appended = 0;
+    while (appended + batch < ROW_GROUP_ROWS) {
+      await store.append({ events: series(batch, (i) => ({ value: appended + i })) });
+      appended += batch;
+    }
+    const before = await wal();
+    expect(before).toBeGreaterThan(1_000_000);
+    await store.append({ events: series(batch, () => ({})) });
+    // Queued behind the checkpoint that the previous append triggered.
+    await store.append({ events: series(1, () => ({})) });
+    expect(await wal()).toBeLessThan(before / 10);
+    expect((await store.stats()).events).toBe(appended + batch + 1);
   });
 });

@@ -37,17 +37,12 @@ function pluck<T>(events: readonly StoredEvent[], start: number, count: number, 
 const SEQ_COLUMN = EVENT_COLUMNS.findIndex(([, kind]) => kind === 'seq');
 
 /**
- * One data chunk holding `events[start, start + count)`, every column but `seq` filled: chunks are
- * built before the write lock is taken, and numbered under it with `numberChunk`. `types` are the
- * appender's column types.
+ * Fills `chunk` (empty: new or reset) with `events[start, start + count)`, every column but `seq`:
+ * chunks are filled before the write lock is taken, and numbered under it with `numberChunk`.
  */
-export function eventChunk(
-  types: readonly DuckDBType[],
-  events: readonly StoredEvent[],
-  start: number,
-  count: number,
-): DuckDBDataChunk {
-  const chunk = DuckDBDataChunk.create(types, count);
+export function fillEventChunk(chunk: DuckDBDataChunk, events: readonly StoredEvent[], start: number, count: number): void {
+  if (count > CHUNK_ROWS) throw new RangeError(`a chunk holds at most ${CHUNK_ROWS} rows`);
+  chunk.rowCount = count;
   const raw = chunk.chunk;
   EVENT_COLUMNS.forEach(([name, kind], col) => {
     const vector = duckdb.data_chunk_get_vector(raw, col);
@@ -76,6 +71,17 @@ export function eventChunk(
         return;
     }
   });
+}
+
+/** A new chunk of the appender's column types, filled as `fillEventChunk` does. */
+export function eventChunk(
+  types: readonly DuckDBType[],
+  events: readonly StoredEvent[],
+  start: number,
+  count: number,
+): DuckDBDataChunk {
+  const chunk = DuckDBDataChunk.create(types);
+  fillEventChunk(chunk, events, start, count);
   return chunk;
 }
 

@@ -10,11 +10,14 @@ import {
   type Row,
   type StoreStats,
 } from '../types.js';
-import { CHUNK_ROWS, EVENT_COLUMN_NAMES, eventChunk, numberChunk } from './event-columns.js';
+import { ChunkPool } from './chunk-pool.js';
+import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** DuckDB's default row group size: the unit a checkpoint compresses. */
+export const ROW_GROUP_ROWS = 122_880;
 
 export interface DuckDbEventStoreOptions {
   /** Decides which idempotency records are older than 24 h. */
@@ -32,7 +35,9 @@ export class DuckDbEventStore implements EventStore {
   readonly dialect = 'duckdb' as const;
   private events: DuckDBAppender | null = null;
   private idempotency: DuckDBAppender | null = null;
-  private types: DuckDBType[] = [];
+  private pool: ChunkPool | null = null;
+  /** Rows appended since the last checkpoint, counted in the row group being filled. */
+  private unchecked = 0;
   /** Last seq committed: the next batch is numbered from here. */
   private seq = 0;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -61,8 +66,9 @@ export class DuckDbEventStore implements EventStore {
         throw new Error(`the events table's columns (${columns.join(', ')}) are not the ones this store writes`);
       }
       await this.openAppenders();
-      const max = (await this.db.writer.runAndReadAll('SELECT coalesce(max(seq), 0) FROM events')).getRows();
-      this.seq = Number(max[0]?.[0] ?? 0);
+      const [row] = (await this.db.writer.runAndReadAll('SELECT coalesce(max(seq), 0), count(*) FROM events')).getRows();
+      this.seq = Number(row?.[0] ?? 0);
+      this.unchecked = Number(row?.[1] ?? 0) % ROW_GROUP_ROWS;
     });
   }
 
@@ -72,9 +78,17 @@ export class DuckDbEventStore implements EventStore {
     const keys = batch.idempotency ?? [];
     if (events.length === 0 && keys.length === 0) return;
     // Filling vectors is pure JS and memcpy: done before queueing, it overlaps the commit in flight.
+    const pool = this.pool as ChunkPool;
     const chunks: DuckDBDataChunk[] = [];
-    for (let start = 0; start < events.length; start += CHUNK_ROWS) {
-      chunks.push(eventChunk(this.types, events, start, Math.min(CHUNK_ROWS, events.length - start)));
+    try {
+      for (let start = 0; start < events.length; start += CHUNK_ROWS) {
+        const chunk = pool.take();
+        chunks.push(chunk);
+        fillEventChunk(chunk, events, start, Math.min(CHUNK_ROWS, events.length - start));
+      }
+    } catch (error) {
+      pool.give(chunks);
+      throw error;
     }
     await this.db.writeLock.run(async () => {
       this.assertOpen();
@@ -103,9 +117,28 @@ export class DuckDbEventStore implements EventStore {
         await this.recover();
         const reason = error instanceof Error ? error.message : String(error);
         throw new StoreUnavailableError(`could not commit ${events.length} events: ${reason}`, { cause: error });
+      } finally {
+        pool.give(chunks);
       }
       this.seq = seq;
+      this.unchecked += events.length;
+      if (this.unchecked >= ROW_GROUP_ROWS) {
+        this.unchecked %= ROW_GROUP_ROWS;
+        // Queued behind this append, so its caller is answered first.
+        void this.db.writeLock.run(() => this.checkpoint());
+      }
     });
+  }
+
+  /**
+   * Checkpoints once per filled row group, so each is compressed once, whole (DuckDB's automatic
+   * checkpoint every 16 MB of WAL recompressed the growing last row group several times: 52 vs 39
+   * bytes/event and 2× the CPU per event for 1M events). A failed checkpoint loses nothing: the
+   * WAL still holds the rows and the next one retries.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.state !== 'open') return;
+    await this.db.writer.run('CHECKPOINT').catch(() => undefined);
   }
 
   async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
@@ -148,7 +181,10 @@ export class DuckDbEventStore implements EventStore {
         throw new StoreUnavailableError('could not delete old events', { cause: error });
       }
       // Space of deleted rows is reclaimed when the table is checkpointed.
-      if (deleted > 0) await writer.run('CHECKPOINT');
+      if (deleted > 0) {
+        await writer.run('CHECKPOINT');
+        this.unchecked = 0;
+      }
       return deleted;
     });
   }
@@ -177,8 +213,11 @@ export class DuckDbEventStore implements EventStore {
   private async openAppenders(): Promise<void> {
     this.events = await this.db.writer.createAppender('events');
     this.idempotency = await this.db.writer.createAppender('idempotency');
-    this.types = [];
-    for (let i = 0; i < this.events.columnCount; i++) this.types.push(this.events.columnType(i));
+    if (this.pool === null) {
+      const types: DuckDBType[] = [];
+      for (let i = 0; i < this.events.columnCount; i++) types.push(this.events.columnType(i));
+      this.pool = new ChunkPool(types);
+    }
   }
 
   private closeAppenders(): void {

@@ -64,7 +64,14 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
     path = join(realpathSync(options.dataDir), DB_FILE_NAME);
     if (openInProcess.has(path)) throw inUse(path, ' (or is already open in this one)');
   }
-  const settings: Record<string, string> = {};
+  const settings: Record<string, string> = {
+    // New files use DuckDB 1.5's storage format: its string and float compression took a 1M-event
+    // file from 39 to 37 bytes/event. Such a file cannot be opened by DuckDB < 1.5.
+    storage_compatibility_version: 'v1.5.0',
+    // The event store checkpoints once per filled row group (~30 MB of WAL); this is only the
+    // backstop for WAL that other writes produce.
+    checkpoint_threshold: '256MB',
+  };
   if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
   if (options.threads !== undefined) settings.threads = String(options.threads);
   const instance = await createInstance(path, settings);
