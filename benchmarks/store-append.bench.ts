@@ -39,9 +39,9 @@ export function storedEvents(count: number, seed = 7): StoredEvent[] {
   });
 }
 
-function batches(events: readonly StoredEvent[]): StoredEvent[][] {
+function batches(events: readonly StoredEvent[], size = BATCH): StoredEvent[][] {
   const out: StoredEvent[][] = [];
-  for (let i = 0; i < events.length; i += BATCH) out.push(events.slice(i, i + BATCH));
+  for (let i = 0; i < events.length; i += size) out.push(events.slice(i, i + size));
   return out;
 }
 
@@ -186,6 +186,7 @@ async function run(opts: BenchOptions, count: number): Promise<BenchSection> {
   const encoders = await encoderRates(all.slice(0, Math.max(1, Math.floor(all.length / 10))));
   const sequential = await appendRun(mkdtempSync(join(opts.tmpDir, 'store-seq-')), all, 1);
   const pipelined = await appendRun(mkdtempSync(join(opts.tmpDir, 'store-par-')), all, 4);
+  const grouped = await appendRun(mkdtempSync(join(opts.tmpDir, 'store-big-')), batches(events, 10 * BATCH), 1);
   const best = Math.max(sequential.eventsPerS, pipelined.eventsPerS);
   const runRow = (name: string, r: AppendRun): string =>
     `| ${name} | ${fmt(r.eventsPerS)} | ${fmt(r.cpuUsPerEvent, 2)} | ${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)} / ${fmt(r.maxMs, 0)} | ${fmt(r.bytesBeforeCheckpoint, 1)} | ${fmt(r.bytesAfterClose, 1)} |`;
@@ -193,15 +194,20 @@ async function run(opts: BenchOptions, count: number): Promise<BenchSection> {
     `${fmt(count)} synthetic events (the demo's generator, validated and enriched) appended in ${BATCH}-event batches to a`,
     `fresh \`pulse.duckdb\`; every append is one transaction whose WAL is fsync'd before it resolves.`,
     '',
-    '| appends in flight | events/s | CPU µs/event | append ms p50 / p99 / max | bytes/event before checkpoint (file + WAL) | bytes/event after close |',
+    '| events per append × appends in flight | events/s | CPU µs/event (all threads) | append ms p50 / p99 / max | bytes/event before close (file + WAL) | bytes/event after close |',
     '| --- | --- | --- | --- | --- | --- |',
-    runRow('1', sequential),
-    runRow('4', pipelined),
+    runRow(`${fmt(BATCH)} × 1`, sequential),
+    runRow(`${fmt(BATCH)} × 4`, pipelined),
+    runRow(`${fmt(10 * BATCH)} × 1 (a group commit of 10 requests)`, grouped),
     '',
     `Target ≥ ${fmt(TARGET_EVENTS_PER_S)} events/s: ${best >= TARGET_EVENTS_PER_S ? 'met' : `missed (${fmt((best / TARGET_EVENTS_PER_S) * 100)} % of it)`}.`,
     `Target ≤ ${TARGET_BYTES_PER_EVENT} bytes/event: ${sequential.bytesAfterClose <= TARGET_BYTES_PER_EVENT ? 'met' : `missed (${fmt(sequential.bytesAfterClose, 1)})`}.`,
     '',
-    'Feeding the appender (rows/s, appender flush included, no commit, in-memory database):',
+    `The ${BATCH}-event rate is below the target: DuckDB's own work per row (appender flush, commit with`,
+    'WAL serialisation, and the once-per-row-group checkpoint that compresses) is ~7–8 µs of CPU for these',
+    '31 columns (~2 µs of it the two MAP columns); filling the vectors in JS is ~1.4 µs.',
+    '',
+    'Feeding the appender, on a tenth of the events (rows/s; each flush commits to an in-memory database, no WAL):',
     '',
     '| method | rows/s |',
     '| --- | --- |',
@@ -214,6 +220,8 @@ async function run(opts: BenchOptions, count: number): Promise<BenchSection> {
     seq_append_p99_ms: sequential.p99Ms,
     par4_events_per_s: Math.round(pipelined.eventsPerS),
     par4_cpu_us_per_event: pipelined.cpuUsPerEvent,
+    batch10k_events_per_s: Math.round(grouped.eventsPerS),
+    batch10k_cpu_us_per_event: grouped.cpuUsPerEvent,
     bytes_per_event_before_checkpoint: sequential.bytesBeforeCheckpoint,
     bytes_per_event: sequential.bytesAfterClose,
   };

@@ -98,12 +98,18 @@ export class BatchSender {
         const why = describeNetworkError(err);
         // A server that has never answered is most likely not running: give up in under a second.
         const attempts = this.delivered === 0 ? Math.min(3, this.maxAttempts) : this.maxAttempts;
-        if (attempt < attempts && !this.opts.signal?.aborted) {
+        if (attempt < attempts && !this.stopping()) {
           c.retries++;
           await sleep(Math.min(5_000, 250 * 2 ** (attempt - 1)), this.opts.signal);
-          if (!this.opts.signal?.aborted) continue;
+          if (!this.stopping()) continue;
         }
-        if (this.delivered === 0 && !this.opts.signal?.aborted) this.fatal ??= new FatalSendError(`cannot reach ${this.endpoint}: ${why} — is \`pulse serve\` running?`);
+        // Retries exhausted (~17 s of backoff once the server has answered): it is down, so stop
+        // rather than fail every remaining batch the same slow way.
+        if (!this.opts.signal?.aborted) {
+          this.fatal ??= new FatalSendError(this.delivered === 0
+            ? `cannot reach ${this.endpoint}: ${why} — is \`pulse serve\` running?`
+            : `lost the server at ${this.endpoint}: ${why} after ${attempt} attempts`);
+        }
         return this.fail(events.length, why);
       }
       if (res.status === 200 || res.status === 207) {
@@ -120,13 +126,18 @@ export class BatchSender {
         this.fatal ??= new FatalSendError(`the server refused the key (${res.status}: ${detail}) — pass --key or set ANALYTICS_API_KEY / PULSE_API_KEY`);
         return this.fail(events.length, `HTTP ${res.status}: ${detail}`);
       }
-      if ((res.status === 429 || res.status === 503) && attempt < this.maxAttempts && !this.opts.signal?.aborted) {
+      if ((res.status === 429 || res.status === 503) && attempt < this.maxAttempts && !this.stopping()) {
         c.retries++;
         await sleep(Math.min(this.maxRetryAfterMs, retryAfterMs(res.headers.get('retry-after')) ?? 1_000), this.opts.signal);
-        if (!this.opts.signal?.aborted) continue;
+        if (!this.stopping()) continue;
       }
       return this.fail(events.length, `HTTP ${res.status}: ${detail}`);
     }
+  }
+
+  /** Aborted, or another batch hit a fatal error: no more retries. */
+  private stopping(): boolean {
+    return this.opts.signal?.aborted === true || this.fatal !== null;
   }
 
   private fail(n: number, why: string): void {

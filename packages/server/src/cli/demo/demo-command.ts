@@ -18,7 +18,7 @@ export function demoCommand(): Command {
     .option('--rate <n>', 'live events/s, averaged over a week; the diurnal curve shapes it', number('--rate', 0), 200)
     .option('--duration <s>', 'seconds of live traffic; 0 = until Ctrl-C', number('--duration', 0), 60)
     .option('--backfill <h>', 'hours of history to send first; 0 = none', number('--backfill', 0), 24)
-    .option('--backfill-events <n>', 'events in the backfill (default: the live rate over those hours, at most 1,000,000)', number('--backfill-events', 0))
+    .option('--backfill-events <n>', 'events in the backfill (default: the live rate over those hours, at most 300,000)', number('--backfill-events', 0))
     .option('--seed <n>', 'seed of the synthetic world', number('--seed', 0), 1)
     .option('--users <n>', 'distinct users', number('--users', 1), 5000)
     .action(async (o: { url: string; key?: string; project?: string; rate: number; duration: number; backfill: number; backfillEvents?: number; seed: number; users: number }) => {

@@ -151,6 +151,23 @@ describe('runDemo', () => {
   });
 });
 
+describe('runDemo against a server that goes away', () => {
+  it('stops once retries are exhausted instead of failing every remaining batch slowly', async () => {
+    const srv = await ingestServer((r, n) => {
+      if (n === 1) setImmediate(() => { const s = servers.pop()!; s.close(); s.closeAllConnections(); });
+      return { status: 200, body: { accepted: r.events.length, rejected: [] } };
+    });
+    const t0 = Date.now();
+    const s = await runDemo({ ...base, url: srv.url, backfillHours: 1, backfillEvents: 10_000, batchSize: 1_000, concurrency: 1, maxAttempts: 3 }, sink().stream);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(s.stoppedBy).toBe('error');
+    expect(s.error).toMatch(/lost the server at .*ECONNREFUSED after 3 attempts/);
+    expect(srv.requests).toHaveLength(1);
+    expect([s.accepted, s.errors, s.lost]).toEqual([1_000, 1, 1_000]);
+    expect(s.backfilled).toBeLessThan(10_000);
+  });
+});
+
 describe('retryAfterMs', () => {
   it('reads delta-seconds and HTTP-dates, and ignores junk', () => {
     expect(retryAfterMs('3')).toBe(3_000);

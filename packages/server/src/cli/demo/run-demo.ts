@@ -21,7 +21,7 @@ export interface DemoOptions {
   durationS: number;
   /** Hours of history sent first (0 = none). */
   backfillHours: number;
-  /** Events in the backfill; default: the live rate's volume over those hours, at most 1,000,000. */
+  /** Events in the backfill; default: the live rate's volume over those hours, at most 300,000. */
   backfillEvents?: number;
   seed: number;
   users?: number;
@@ -29,6 +29,8 @@ export interface DemoOptions {
   batchSize?: number;
   /** Requests in flight (default 2). */
   concurrency?: number;
+  /** Attempts per batch on 429, 503 and network errors (default 8). */
+  maxAttempts?: number;
   /** Progress redraw period (default 250 ms on a terminal, 5 s otherwise). */
   progressIntervalMs?: number;
   /** Draw progress in place (default: whether `out` is a TTY). */
@@ -57,7 +59,8 @@ export interface DemoSummary {
   lastError: string | null;
 }
 
-export const BACKFILL_CAP = 1_000_000;
+// A few seconds of sending on a laptop: enough history for every chart, quick enough for a first look.
+export const BACKFILL_CAP = 300_000;
 const TICK_MS = 100;
 const LIVE_FLUSH_MS = 1_000;
 
@@ -66,7 +69,7 @@ export async function runDemo(opts: DemoOptions, out: NodeJS.WritableStream, sig
   const offset = opts.utcOffsetMinutes ?? -new Date().getTimezoneOffset();
   const batchSize = Math.min(10_000, Math.max(1, opts.batchSize ?? 5_000));
   const world = createWorld({ seed: opts.seed, users: opts.users, project: opts.project, utcOffsetMinutes: offset });
-  const sender = new BatchSender({ url: opts.url, key: opts.key, project: opts.project, concurrency: opts.concurrency, signal });
+  const sender = new BatchSender({ url: opts.url, key: opts.key, project: opts.project, concurrency: opts.concurrency, maxAttempts: opts.maxAttempts, signal });
   const started = clock.now();
   const hours = Math.max(0, opts.backfillHours);
   const backfillCount = Math.max(0, Math.floor(opts.backfillEvents ?? Math.min(BACKFILL_CAP, Math.max(opts.rate, 1) * hours * 3600)));
