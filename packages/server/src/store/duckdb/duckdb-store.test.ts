@@ -253,4 +253,14 @@ describe('embedded DuckDB stores', () => {
     expect(await wal()).toBeLessThan(before / 10);
     expect((await store.stats()).events).toBe(appended + batch + 1);
   });
+
+  it('rejects a value its column cannot hold exactly, storing nothing of the batch', async () => {
+    const { store } = await open(':memory:');
+    await expect(store.append({ events: [emptyEvent(), emptyEvent({ input_tokens: 2 ** 31 })] })).rejects.toThrow(
+      /does not fit a 32-bit integer column/,
+    );
+    await expect(store.append({ events: [emptyEvent({ ts: 2 ** 60 })] })).rejects.toThrow(/does not fit a 64-bit column/);
+    await store.append({ events: [emptyEvent({ input_tokens: 2 ** 31 - 1 })] });
+    expect(await store.query('SELECT input_tokens, seq FROM events', [])).toEqual([{ input_tokens: 2 ** 31 - 1, seq: 1 }]);
+  });
 });

@@ -119,12 +119,22 @@ function writeFixed<R>(
   validity.flush(vector);
 }
 
-const int32 = (b: ArrayBuffer, n: number): Int32Array => new Int32Array(b, 0, n);
 const float32 = (b: ArrayBuffer, n: number): Float32Array => new Float32Array(b, 0, n);
 const float64 = (b: ArrayBuffer, n: number): Float64Array => new Float64Array(b, 0, n);
 
 export function writeInt32<R>(vector: Vector, rows: readonly R[], start: number, count: number, get: Get<R, number | null>): void {
-  writeFixed(vector, rows, start, count, get, int32, 4);
+  const buffer = scratchBytes(count * 4);
+  const data = new Int32Array(buffer, 0, count);
+  const validity = new Validity(count);
+  for (let row = 0; row < count; row++) {
+    const v = get(rows[start + row] as R);
+    if (v === null) validity.setNull(row);
+    // An Int32Array would wrap a larger value silently.
+    else if ((v | 0) !== v) throw new RangeError(`value ${v} does not fit a 32-bit integer column`);
+    else data[row] = v;
+  }
+  copy(vector, buffer, count * 4);
+  validity.flush(vector);
 }
 
 export function writeFloat32<R>(vector: Vector, rows: readonly R[], start: number, count: number, get: Get<R, number | null>): void {
