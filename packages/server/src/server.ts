@@ -43,7 +43,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir });
+  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit });
   const { store, meta } = stores;
   const buffer = new WriteBuffer({
     store,

@@ -77,7 +77,7 @@ async function viaApi(method: string, path: string, body?: unknown): Promise<unk
 
 async function withStore<T>(fn: (meta: MetaStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir }).catch((err: Error) => fail(err.message));
+  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit }).catch((err: Error) => fail(err.message));
   try {
     return await fn(stores.meta);
   } catch (err) {

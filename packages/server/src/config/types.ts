@@ -56,6 +56,8 @@ export interface PulseConfig {
   logLevel: string;
   websocketCompression: boolean;
   dataDir: string;
+  /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, e.g. `256MB`); bounds the server's RSS. */
+  duckdbMemoryLimit: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
   postgresUrl: string | null;
