@@ -83,9 +83,10 @@ export function renderReport(r: ReportInput): string {
     '',
     '## How to reproduce',
     '',
-    '`npm run bench` (full sizes, ~15–20 min on this machine; installs nothing: PostgreSQL comes from',
-    '`scripts/install-services.sh postgres` and is started by `scripts/postgres.sh`). `npm run bench -- --quick` checks',
-    'that every bench runs; `npm run bench -- --only ingest,query` runs some. Results: this file and `docs/benchmarks.json`.',
+    '`npm run bench` — full sizes, about 12–15 min on this machine. PostgreSQL is installed by',
+    '`scripts/install-services.sh postgres` and started by `scripts/postgres.sh` (or set `PULSE_BENCH_POSTGRES_URL`);',
+    'without it the PostgreSQL column is skipped with the reason. `npm run bench -- --quick` checks that every bench',
+    'runs; `-- --only ingest,query` runs some; `-- --render` rebuilds this file from `docs/benchmarks.json`.',
     '',
   ];
   if (r.analysis) parts.push(r.analysis.trim(), '');
