@@ -1,10 +1,9 @@
 import type { LLMRecorder } from '../types.js';
-import { CallMeter } from './call.js';
-import type { LLMWrapOptions } from './call.js';
-import { observeStream, replaceMethod } from './observe.js';
+import type { CallMeter, LLMWrapOptions } from './call.js';
+import { measuredCreate } from './measured-create.js';
+import { replaceMethod } from './observe.js';
 import type { AnthropicMessage, AnthropicParams, AnthropicLike, AnthropicStreamEvent, AnthropicUsage } from './shapes.js';
 
-type Create = (this: unknown, params: AnthropicParams, options?: unknown) => PromiseLike<unknown>;
 
 function readMessage(meter: CallMeter, res: unknown): void {
   const m = (res ?? {}) as AnthropicMessage;
@@ -40,41 +39,7 @@ function readEvent(meter: CallMeter, event: AnthropicStreamEvent): void {
  * tokens, latency, time to first token (first `content_block_delta`), stop reason, errors by type.
  */
 export function wrapAnthropic<T extends AnthropicLike>(client: T, recorder: LLMRecorder, options: LLMWrapOptions = {}): T {
-  const messages = client.messages;
-  const original = messages.create as unknown as Create;
-  function create(params: AnthropicParams, requestOptions?: unknown): PromiseLike<unknown> {
-    const stream = params?.stream === true;
-    const meter = new CallMeter(recorder, 'anthropic', options, params?.model, stream);
-    let pending: PromiseLike<unknown>;
-    try {
-      pending = original.call(messages, params, requestOptions);
-    } catch (error) {
-      meter.report({ error });
-      throw error;
-    }
-    if (stream) {
-      return Promise.resolve(pending).then(
-        (s) =>
-          typeof s === 'object' && s !== null
-            ? observeStream(s, {
-                onChunk: (event: AnthropicStreamEvent) => readEvent(meter, event),
-                onEnd: (end) => meter.report(end),
-              })
-            : s,
-        (error: unknown) => {
-          meter.report({ error });
-          throw error;
-        },
-      );
-    }
-    Promise.resolve(pending).then(
-      (res) => {
-        readMessage(meter, res);
-        meter.report();
-      },
-      (error: unknown) => meter.report({ error }),
-    );
-    return pending;
-  }
+  const target = client.messages;
+  const create = measuredCreate(target, target.create as unknown as Parameters<typeof measuredCreate>[1], { provider: 'anthropic', readResponse: readMessage, readChunk: readEvent }, recorder, options);
   return replaceMethod(client, ['messages'], 'create', create as (...args: unknown[]) => unknown);
 }

@@ -1,10 +1,9 @@
 import type { LLMRecorder } from '../types.js';
-import { CallMeter } from './call.js';
-import type { LLMWrapOptions } from './call.js';
-import { observeStream, replaceMethod } from './observe.js';
+import type { CallMeter, LLMWrapOptions } from './call.js';
+import { measuredCreate } from './measured-create.js';
+import { replaceMethod } from './observe.js';
 import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIChatParams, OpenAILike } from './shapes.js';
 
-type Create = (this: unknown, params: OpenAIChatParams, options?: unknown) => PromiseLike<unknown>;
 
 function readCompletion(meter: CallMeter, res: unknown): void {
   const r = (res ?? {}) as OpenAIChatCompletion;
@@ -29,42 +28,7 @@ function readChunk(meter: CallMeter, chunk: OpenAIChatChunk): void {
  * observed while the host iterates it.
  */
 export function wrapOpenAI<T extends OpenAILike>(client: T, recorder: LLMRecorder, options: LLMWrapOptions = {}): T {
-  const completions = client.chat.completions;
-  const original = completions.create as unknown as Create;
-  function create(params: OpenAIChatParams, requestOptions?: unknown): PromiseLike<unknown> {
-    const stream = params?.stream === true;
-    const meter = new CallMeter(recorder, 'openai', options, params?.model, stream);
-    let pending: PromiseLike<unknown>;
-    try {
-      pending = original.call(completions, params, requestOptions);
-    } catch (error) {
-      meter.report({ error });
-      throw error;
-    }
-    if (stream) {
-      return Promise.resolve(pending).then(
-        (s) =>
-          typeof s === 'object' && s !== null
-            ? observeStream(s, {
-                onChunk: (chunk: OpenAIChatChunk) => readChunk(meter, chunk),
-                onEnd: (end) => meter.report(end),
-              })
-            : s,
-        (error: unknown) => {
-          meter.report({ error });
-          throw error;
-        },
-      );
-    }
-    // Observed on the side: the host gets the SDK's own promise object.
-    Promise.resolve(pending).then(
-      (res) => {
-        readCompletion(meter, res);
-        meter.report();
-      },
-      (error: unknown) => meter.report({ error }),
-    );
-    return pending;
-  }
+  const target = client.chat.completions;
+  const create = measuredCreate(target, target.create as unknown as Parameters<typeof measuredCreate>[1], { provider: 'openai', readResponse: readCompletion, readChunk: readChunk }, recorder, options);
   return replaceMethod(client, ['chat', 'completions'], 'create', create as (...args: unknown[]) => unknown);
 }
