@@ -2,7 +2,7 @@
  * Service traffic (seed 002): HTTP requests by route template, queue jobs, payments and stand-alone
  * application errors. Durations are log-normal around each route's or job's median.
  */
-import type { EventInput } from '@pulse/protocol';
+import type { EventInput, Severity } from '@pulse/protocol';
 import { APP_ERRORS, errorMessage } from './catalog-llm.js';
 import {
   ANNUAL_SHARE, HTTP_4XX, HTTP_4XX_RATE, HTTP_5XX, HTTP_5XX_RATE, JOBS, JOB_ERRORS, JOB_FAILURE_RATE,
@@ -60,15 +60,19 @@ export function queueJob(world: World, ts: number): EventInput {
     attributes: { queue_name: j.queue, attempts: failed ? 3 : r.chance(0.04) ? 2 : 1 },
   };
   if (r.chance(0.8)) e.user_id = world.users[world.pick.user.draw(r)]!.id;
-  if (failed) {
-    const err = r.pick(JOB_ERRORS);
-    e.status = 'error';
-    e.error_type = err[0];
-    e.error_message = err[1];
-    e.severity = err[2];
-  } else {
+  return outcome(e, failed ? r.pick(JOB_ERRORS) : null);
+}
+
+/** Marks an event failed with `[error_type, error_message, severity]`, or ok. */
+function outcome(e: EventInput, err: readonly [string, string, Severity, ...unknown[]] | null): EventInput {
+  if (err === null) {
     e.status = 'ok';
+    return e;
   }
+  e.status = 'error';
+  e.error_type = err[0];
+  e.error_message = err[1];
+  e.severity = err[2];
   return e;
 }
 
@@ -82,16 +86,7 @@ export function payment(world: World, ts: number): EventInput {
     value: annual ? Math.round(p.priceUsd * 1000) / 100 : p.priceUsd,
     attributes: { payment_method: method.draw(r), plan: p.name, currency: 'USD' },
   };
-  if (r.chance(PAYMENT_FAILURE_RATE)) {
-    const err = paymentError.draw(r);
-    e.status = 'error';
-    e.error_type = err[0];
-    e.error_message = err[1];
-    e.severity = err[2];
-  } else {
-    e.status = 'ok';
-  }
-  return e;
+  return outcome(e, r.chance(PAYMENT_FAILURE_RATE) ? paymentError.draw(r) : null);
 }
 
 /** An error reported on its own (not tied to a request event), as `monitoring.handleError` sends. */
