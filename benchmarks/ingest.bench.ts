@@ -31,6 +31,8 @@ interface Config {
   id: string;
   senders: number;
   gzip: boolean;
+  /** Beyond the issue's 1 and 4 senders: shows how group commits grow with concurrency; not used for the verdict. */
+  scaling?: true;
 }
 
 const CONFIGS: readonly Config[] = [
@@ -38,6 +40,7 @@ const CONFIGS: readonly Config[] = [
   { id: '4 senders, JSON', senders: 4, gzip: false },
   { id: '1 sender, gzip', senders: 1, gzip: true },
   { id: '4 senders, gzip', senders: 4, gzip: true },
+  { id: '16 senders, JSON', senders: 16, gzip: false, scaling: true },
 ];
 
 interface ConfigResult {
@@ -109,7 +112,7 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
     // Everything acknowledged, warm-ups included, is on disk: measured after the clean stop.
     const storeBytes = await dirBytes(dataDir);
 
-    const best = results.reduce((a, b) => (b.load.eventsPerSec > a.load.eventsPerSec ? b : a));
+    const best = results.filter((r) => !r.config.scaling).reduce((a, b) => (b.load.eventsPerSec > a.load.eventsPerSec ? b : a));
     const met = best.load.eventsPerSec >= INGEST_TARGET;
     const rows = results.map((r) => [
       r.config.id,
@@ -121,7 +124,9 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
       fmtInt(r.serverCpuPct),
       fmtInt(r.clientCpuPct),
       fmtInt(r.rssMaxMb),
-      r.load.retries > 0 ? `${r.load.retries} retried 429/503` : '',
+      [r.config.scaling ? 'scaling check, not the target (more requests share each commit)' : '', r.load.retries > 0 ? `${r.load.retries} retried 429/503` : '']
+        .filter(Boolean)
+        .join('; '),
     ]);
     const markdown = [
       `Pulse child process on 127.0.0.1, fresh DuckDB store; ${fmtInt(spec.batchSize)}-event requests from a pool of ${fmtInt(poolEvents)} generated events`,
