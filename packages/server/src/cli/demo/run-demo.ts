@@ -170,6 +170,6 @@ export function formatSummary(s: DemoSummary, opts: Pick<DemoOptions, 'url' | 'b
   if (s.firstRejection) lines.push(`  first rejection: ${s.firstRejection}`);
   if (s.error) lines.push(`  error: ${s.error}`);
   else if (s.lastError) lines.push(`  last error: ${s.lastError}`);
-  if (s.accepted > 0) lines.push(`  open ${opts.url.replace(/\/+$/, '')}/ to see the dashboard`);
+  if (s.accepted > 0) lines.push(`  see it: curl -s '${opts.url.replace(/\/+$/, '')}/api/metrics' (or open ${opts.url.replace(/\/+$/, '')}/ for the links)`);
   return lines.join('\n') + '\n';
 }
