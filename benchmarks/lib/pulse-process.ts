@@ -89,6 +89,8 @@ export async function startPulseProcess(opts: StartPulseOptions): Promise<PulseP
     ANALYTICS_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     METRICS_RETENTION_DAYS: '3650',
+    // What `npm start` sets (package.json): the bench measures the server as users run it.
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     ...opts.env,
   });
   const child = spawn(process.execPath, [entry, 'serve'], { cwd: opts.workDir, env, stdio: ['ignore', logFd, logFd] });

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
   it('applies the contract defaults', () => {
     const cwd = dir();
     const c = loadConfig({ env: {}, cwd });
-    expect(c).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8000, apiKey: null, retentionDays: 30, store: 'duckdb', logLevel: 'info', websocketCompression: false, duckdbMemoryLimit: '256MB' });
+    expect(c).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8000, apiKey: null, retentionDays: 30, store: 'duckdb', logLevel: 'info', websocketCompression: false, duckdbMemoryLimit: '128MB' });
     expect(c.dataDir).toBe(join(cwd, 'data'));
   });
 

@@ -56,7 +56,7 @@ export interface PulseConfig {
   logLevel: string;
   websocketCompression: boolean;
   dataDir: string;
-  /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, e.g. `256MB`); bounds the server's RSS. */
+  /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, default `128MB`); bounds the server's RSS. */
   duckdbMemoryLimit: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
