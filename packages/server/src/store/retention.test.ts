@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredEvent } from '@pulse/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openEmbeddedStores } from './duckdb/index.js';
+import { scheduleRetention } from './retention.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pulse-retention-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+const event = (name: string, ts: number): StoredEvent =>
+  ({
+    project: 'p', id: null, ts, type: 'metric', name, service: null, environment: null, user_id: null, session_id: null,
+    persona: null, channel: null, guild: null, prompt_id: null, model: null, provider: null, input_tokens: null,
+    output_tokens: null, cost_usd: null, duration_ms: null, ttft_ms: null, status: 'ok', error_type: null,
+    error_message: null, severity: null, value: 1, target: null, text: null, sentiment: null, phases: null, attributes: null,
+  }) satisfies StoredEvent;
+
+describe('retention (METRICS_RETENTION_DAYS)', () => {
+  it('deletes events older than the retention, keeps newer ones, and logs what it removed', async () => {
+    const stores = await openEmbeddedStores({ dataDir: dir, clock: { now: () => NOW } });
+    try {
+      await stores.store.append({ events: [event('old', NOW - 8 * DAY), event('edge', NOW - 7 * DAY + 1000), event('new', NOW - DAY)] });
+      const logged: unknown[] = [];
+      const done = new Promise<void>((resolve) => {
+        const stop = scheduleRetention({
+          store: stores.store,
+          clock: { now: () => NOW },
+          retentionDays: 7,
+          firstDelayMs: 1,
+          everyMs: 3_600_000,
+          logger: { info: (o: unknown) => { logged.push(o); stop(); resolve(); }, error: (o: unknown) => logged.push(o) } as never,
+        });
+      });
+      await done;
+      const rows = await stores.store.query('SELECT name FROM events ORDER BY ts', []);
+      expect(rows.map((r) => r.name)).toEqual(['edge', 'new']);
+      expect(logged).toEqual([expect.objectContaining({ deleted: 1 })]);
+    } finally {
+      await stores.close();
+    }
+  });
+});
