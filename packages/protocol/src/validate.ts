@@ -11,9 +11,8 @@ import { errorMessage } from './validate-errors.js';
 export type ValidationResult = { ok: true; record: EventRecord } | { ok: false; error: string };
 
 export interface BatchValidation {
+  /** The valid events, in input order. */
   records: EventRecord[];
-  /** indexes[i] is the position in the input of records[i]. */
-  indexes: number[];
   rejected: { index: number; error: string }[];
 }
 
@@ -46,7 +45,6 @@ export function validateEvent(raw: unknown, nowMs: number): ValidationResult {
 
 export function validateEvents(raws: readonly unknown[], nowMs: number): BatchValidation {
   const records: EventRecord[] = [];
-  const indexes: number[] = [];
   const rejected: { index: number; error: string }[] = [];
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i];
@@ -60,8 +58,7 @@ export function validateEvents(raws: readonly unknown[], nowMs: number): BatchVa
       rejected.push({ index: i, error: out });
     } else {
       records.push(out);
-      indexes.push(i);
     }
   }
-  return { records, indexes, rejected };
+  return { records, rejected };
 }

@@ -3,24 +3,14 @@ import type { PulseConfig } from '../config/types.js';
 import { hashSecret, safeEqual } from '../keys/secrets.js';
 import { DEFAULT_PROJECT, PROJECT_NAME } from '../projects/project-settings.js';
 import type { ApiKeyRecord, MetaStore, Scope } from '../store/types.js';
+import { TtlCache } from '../ttl-cache.js';
 import { HttpError } from './errors.js';
 import type { RequestAuth } from './types.js';
 
-/** Recently seen key hashes → records, so the ingest hot path does not query the meta store per request. */
-export class KeyCache {
-  private readonly map = new Map<string, { at: number; key: ApiKeyRecord | null }>();
-  constructor(private readonly now: () => number, private readonly ttlMs = 5_000, private readonly max = 10_000) {}
-  get(hash: string): ApiKeyRecord | null | undefined {
-    const hit = this.map.get(hash);
-    if (!hit || this.now() - hit.at > this.ttlMs) return undefined;
-    return hit.key;
-  }
-  set(hash: string, key: ApiKeyRecord | null): void {
-    if (this.map.size >= this.max) this.map.clear();
-    this.map.set(hash, { at: this.now(), key });
-  }
-  clear(): void {
-    this.map.clear();
+/** Recently seen key hashes → records (null: no such active key), so the ingest hot path does not query the meta store per request. */
+export class KeyCache extends TtlCache<string, ApiKeyRecord | null> {
+  constructor(now: () => number) {
+    super(now, 5_000);
   }
 }
 

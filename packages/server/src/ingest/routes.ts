@@ -16,7 +16,7 @@ export interface IngestDeps extends AppDeps {
   projects: ProjectSettingsCache;
 }
 
-export const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
+const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
 
 /**
  * `POST /v1/events` and its seed-004 alias. The body is taken raw (so gzip, NDJSON and the 5 MB limit
@@ -55,8 +55,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       };
 
       try {
-        const res = key ? await guard.run(project, key, ingestOnce) : await ingestOnce();
-        if (key && 'replayed' in res && res.replayed) reply.header('idempotent-replayed', 'true');
+        const res = key ? await guard.run(project, key, ingestOnce) : { ...(await ingestOnce()), replayed: false };
+        if (res.replayed) reply.header('idempotent-replayed', 'true');
         reply.code(res.status).type('application/json').send(res.body);
       } catch (err) {
         if (err instanceof QueueFullError) {

@@ -143,7 +143,6 @@ export class WriteBuffer {
 
   private settle(group: Pending[]): void {
     this.commits++;
-    let events: readonly StoredEvent[] = [];
     for (const p of group) {
       // Counted out before the waiter runs, so an acknowledged client sees the room it freed.
       this.inFlightEvents -= p.batch.events.length;
@@ -151,7 +150,7 @@ export class WriteBuffer {
       p.resolve();
     }
     if (this.listeners.length === 0) return;
-    events = group.length === 1 ? group[0]!.batch.events : group.flatMap((p) => p.batch.events);
+    const events = group.length === 1 ? group[0]!.batch.events : group.flatMap((p) => p.batch.events);
     for (const l of this.listeners) {
       try {
         l(events);

@@ -1,5 +1,6 @@
 import type { PulseConfig } from '../config/types.js';
-import type { MetaStore, ProjectRecord } from '../store/types.js';
+import type { MetaStore } from '../store/types.js';
+import { TtlCache } from '../ttl-cache.js';
 
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const DEFAULT_PROJECT = 'default';
@@ -13,34 +14,27 @@ export interface ProjectSettings {
  * the meta store's record, then defaults. Entries expire so a change made elsewhere shows up.
  */
 export class ProjectSettingsCache {
-  private readonly cache = new Map<string, { at: number; value: ProjectSettings }>();
+  private readonly cache: TtlCache<string, ProjectSettings>;
 
   constructor(
     private readonly config: PulseConfig,
     private readonly meta: MetaStore,
-    private readonly now: () => number,
-    private readonly ttlMs = 10_000,
-  ) {}
-
-  get(project: string): ProjectSettings | Promise<ProjectSettings> {
-    const hit = this.cache.get(project);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
-    return this.load(project);
+    now: () => number,
+    ttlMs = 10_000,
+  ) {
+    this.cache = new TtlCache(now, ttlMs);
   }
 
-  invalidate(project: string): void {
-    this.cache.delete(project);
+  get(project: string): ProjectSettings | Promise<ProjectSettings> {
+    return this.cache.get(project) ?? this.load(project);
   }
 
   private async load(project: string): Promise<ProjectSettings> {
     const fromConfig = this.config.projects.find((p) => p.name === project);
-    let value: ProjectSettings;
-    if (fromConfig) value = { storeText: fromConfig.store_text };
-    else {
-      const rec: ProjectRecord | null = await this.meta.getProject(project);
-      value = { storeText: rec?.storeText ?? false };
-    }
-    this.cache.set(project, { at: this.now(), value });
+    const value: ProjectSettings = fromConfig
+      ? { storeText: fromConfig.store_text }
+      : { storeText: (await this.meta.getProject(project))?.storeText ?? false };
+    this.cache.set(project, value);
     return value;
   }
 }

@@ -17,18 +17,18 @@ export async function startTestPulse(opts: StartOptions = {}): Promise<RunningPu
   };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** Status, parsed JSON body (or the raw text when it is not JSON) and headers of a response. */
+async function readJson(res: Response): Promise<{ status: number; json: any; headers: Headers }> {
   const text = await res.text();
   let json: unknown = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = text; }
   return { status: res.status, json, headers: res.headers };
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { headers });
-  const text = await res.text();
-  let json: unknown = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
-  return { status: res.status, json };
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+  return readJson(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+}
+
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+  return readJson(await fetch(url, { headers }));
 }
