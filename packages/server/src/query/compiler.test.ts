@@ -104,6 +104,7 @@ describe('compileQuery (duckdb)', () => {
     ['limit too large', { limit: 10_001 }, 'limit'],
     ['limit zero', { limit: 0 }, 'limit'],
     ['order by unselected', { order: [{ name: 'cost_usd', direction: 'desc' }], dimensions: ['model'] }, 'order'],
+    ['order by unselected, ungrouped', { order: [{ name: 'nope', direction: 'desc' }] }, 'order'],
     ['end before start', { range: { startMs: 10, endMs: 5 } }, 'end_date'],
     ['empty project', { project: '' }, 'project'],
   ];

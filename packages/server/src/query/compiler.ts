@@ -26,6 +26,8 @@ export interface OutputColumn {
   name: string;
   role: 'bucket' | 'dimension' | 'measure';
   type: ColumnType;
+  /** Round to 7 significant digits (see `float32` in measures.ts). */
+  float32?: boolean;
 }
 
 export interface CompiledQuery {
@@ -67,7 +69,8 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const measureSql = measureExpressions(measures, dialect);
   measures.forEach((name, i) => {
     select.push(`${measureSql[i]} AS m${i}`);
-    columns.push({ alias: `m${i}`, name, role: 'measure', type: measureDef(name).type });
+    const def = measureDef(name);
+    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
   });
 
   const where = [
@@ -80,11 +83,10 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   ];
   const unnestPhases = dimensionDefs.some((def) => def.unnestsPhases === true);
 
+  // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
+  const order = orderBy(spec, columns);
   let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
-  if (groupBy.length > 0) {
-    sql += ` GROUP BY ${groupBy.join(', ')}`;
-    sql += ` ORDER BY ${orderBy(spec, columns).join(', ')}`;
-  }
+  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
   const limit = spec.limit ?? DEFAULT_LIMIT;
   sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
   return { sql, params, columns };

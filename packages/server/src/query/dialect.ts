@@ -16,8 +16,6 @@ export interface Dialect {
   readonly name: DialectName;
   /** The placeholder for the `index`-th (0-based) bound value. */
   placeholder(index: number, type: ParamType): string;
-  /** The events table. */
-  readonly table: string;
   /** An epoch-ms integer placeholder as a value comparable with `ts`. */
   timestamp(param: string): string;
   /** Start of the UTC bucket containing `ts`, as epoch ms. */

@@ -18,6 +18,11 @@ interface MeasureBase {
   description: string;
   /** Only valid with this dimension in the query (its rows are what the measure aggregates). */
   requires?: 'phase';
+  /**
+   * Computed from 32-bit FLOAT columns (durations, sentiment), which carry ~7 significant digits:
+   * answered rounded to 7, so `6017.60009765625` reads 6017.6. DOUBLE sums (cost, value) keep theirs.
+   */
+  float32?: true;
 }
 export interface AggregateMeasure extends MeasureBase {
   sql: (d: Dialect) => string;
@@ -42,12 +47,12 @@ export const MEASURES = {
     sql: () => `${sum0('input_tokens')} + ${sum0('output_tokens')}`,
   },
   cost_usd: { type: 'float', description: 'sum of cost in USD', sql: () => sum0('cost_usd') },
-  avg_duration_ms: { type: 'float', description: 'mean duration_ms', sql: () => 'avg(duration_ms)' },
-  p50_duration_ms: { type: 'float', description: 'median duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.5 } },
-  p95_duration_ms: { type: 'float', description: '95th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.95 } },
-  p99_duration_ms: { type: 'float', description: '99th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.99 } },
-  avg_ttft_ms: { type: 'float', description: 'mean time to first token', sql: () => 'avg(ttft_ms)' },
-  p95_ttft_ms: { type: 'float', description: '95th percentile time to first token (exact)', quantile: { column: 'ttft_ms', q: 0.95 } },
+  avg_duration_ms: { type: 'float', float32: true, description: 'mean duration_ms', sql: () => 'avg(duration_ms)' },
+  p50_duration_ms: { type: 'float', float32: true, description: 'median duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.5 } },
+  p95_duration_ms: { type: 'float', float32: true, description: '95th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.95 } },
+  p99_duration_ms: { type: 'float', float32: true, description: '99th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.99 } },
+  avg_ttft_ms: { type: 'float', float32: true, description: 'mean time to first token', sql: () => 'avg(ttft_ms)' },
+  p95_ttft_ms: { type: 'float', float32: true, description: '95th percentile time to first token (exact)', quantile: { column: 'ttft_ms', q: 0.95 } },
   error_rate: { type: 'float', description: 'errors / count (0…1)', sql: (d) => d.safeDiv(d.countIf(ERROR), 'count(*)') },
   success_rate: {
     type: 'float',
@@ -57,15 +62,17 @@ export const MEASURES = {
   unique_users: { type: 'int', description: 'distinct user_id (exact)', sql: (d) => d.countDistinct('user_id') },
   tokens_per_second: {
     type: 'float',
+    float32: true,
     description: 'sum(output_tokens) / sum(duration_ms) × 1000, over events that have both',
     sql: (d) => d.safeDiv(`${d.sumIf('output_tokens', TIMED_OUTPUT)} * 1000`, d.sumIf('duration_ms', TIMED_OUTPUT)),
   },
-  avg_sentiment: { type: 'float', description: 'mean sentiment (−1…1)', sql: () => 'avg(sentiment)' },
+  avg_sentiment: { type: 'float', float32: true, description: 'mean sentiment (−1…1)', sql: () => 'avg(sentiment)' },
   sum_value: { type: 'float', description: 'sum of value', sql: () => sum0('value') },
   avg_value: { type: 'float', description: 'mean value', sql: () => 'avg(value)' },
   last_seen: { type: 'timestamp', description: 'time of the latest event', sql: (d) => d.epochMs('max(ts)') },
   avg_phase_ms: {
     type: 'float',
+    float32: true,
     description: 'mean milliseconds of the phase (needs dimension `phase`)',
     requires: 'phase',
     sql: (d) => `avg(${d.phaseValue()})`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../store/types.js';
 import { runQuery } from './run.js';
-import { EVENTS, NOW, PROJECT } from './test-support/fixture.js';
+import { event, EVENTS, NOW, PROJECT } from './test-support/fixture.js';
 import { openTestStore } from './test-support/open-store.js';
 import type { QuerySpec } from './types.js';
 
@@ -127,5 +127,22 @@ describe('runQuery on DuckDB', () => {
     const { data } = await q({ filters: [{ field: 'model', values: ["gpt-4o' OR '1'='1"] }] });
     expect(data).toEqual([{ count: 0 }]);
     expect((await store.query('SELECT count(*) AS n FROM events', []))[0]!.n).toBe(EVENTS.length);
+  });
+});
+
+describe('answer precision', () => {
+  it('rounds float32-derived measures to 7 significant digits but keeps cost and value sums exact', async () => {
+    const s = await openTestStore([
+      event({ ts: NOW - 1000, cost_usd: 12_345.678912, value: 0.000123456789, duration_ms: 1000.1 }),
+    ]);
+    try {
+      const { data } = await runQuery(s, {
+        project: PROJECT, measures: ['cost_usd', 'sum_value', 'avg_duration_ms'], dimensions: [], filters: [], range: DAY,
+      });
+      // 1000.1 is stored as the float32 1000.0999755859375; the answer shows what was sent.
+      expect(data).toEqual([{ cost_usd: 12_345.678912, sum_value: 0.000123456789, avg_duration_ms: 1000.1 }]);
+    } finally {
+      await s.close();
+    }
   });
 });

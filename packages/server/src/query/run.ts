@@ -4,7 +4,7 @@ import { dialectFor } from './dialects/index.js';
 import { rfc3339 } from './time.js';
 import { DEFAULT_LIMIT, type Filter, type QuerySpec } from './types.js';
 
-/** A result row keyed by API names; `bucket` and timestamp measures still epoch ms. */
+/** A result row keyed by API names; timestamps as epoch ms or RFC 3339 (see TimestampFormat). */
 export type NamedRow = Record<string, string | number | null>;
 
 export interface Execution {
@@ -14,31 +14,39 @@ export interface Execution {
   columns: OutputColumn[];
 }
 
-/** Compiles for the store's dialect, runs, and maps aliases back to names with numeric types. */
-export async function executeQuery(store: EventStore, spec: QuerySpec): Promise<Execution> {
+/** How timestamp columns (`bucket`, `last_seen`) come back: epoch ms for presets, RFC 3339 for `/v1/query`. */
+export type TimestampFormat = 'ms' | 'rfc3339';
+
+/** Compiles for the store's dialect, runs, and maps aliases back to names with numeric types, in one pass. */
+export async function executeQuery(store: EventStore, spec: QuerySpec, timestamps: TimestampFormat = 'ms'): Promise<Execution> {
   const compiled = compileQuery(spec, dialectFor(store.dialect), { extraRow: true });
   const raw = await store.query(compiled.sql, compiled.params);
   const limit = spec.limit ?? DEFAULT_LIMIT;
   const truncated = raw.length > limit;
-  const rows = (truncated ? raw.slice(0, limit) : raw).map((r) => nameRow(r, compiled.columns));
+  const rows = (truncated ? raw.slice(0, limit) : raw).map((r) => nameRow(r, compiled.columns, timestamps));
   return { rows, truncated, columns: compiled.columns };
 }
 
-function nameRow(row: Row, columns: readonly OutputColumn[]): NamedRow {
+function nameRow(row: Row, columns: readonly OutputColumn[], timestamps: TimestampFormat): NamedRow {
   const out: NamedRow = {};
   for (const c of columns) {
     const v = row[c.alias] ?? null;
-    out[c.name] = c.type === 'string' ? (v === null ? null : String(v)) : c.type === 'float' ? roundFloat(toNumber(v)) : toNumber(v);
+    switch (c.type) {
+      case 'string':
+        out[c.name] = v === null ? null : String(v);
+        break;
+      case 'timestamp': {
+        const ms = toNumber(v);
+        out[c.name] = ms !== null && timestamps === 'rfc3339' ? rfc3339(ms) : ms;
+        break;
+      }
+      default: {
+        const n = toNumber(v);
+        out[c.name] = c.float32 && n !== null && n !== 0 ? Number(n.toPrecision(7)) : n;
+      }
+    }
   }
   return out;
-}
-
-/**
- * Durations and sentiment are stored as 32-bit floats (~7 significant digits), so more digits in an
- * answer are noise (`6017.60009765625`); sums of costs are DOUBLE but gain nothing past 7 either.
- */
-function roundFloat(n: number | null): number | null {
-  return n === null || n === 0 ? n : Number(n.toPrecision(7));
 }
 
 function toNumber(v: string | number | boolean | null): number | null {
@@ -70,15 +78,7 @@ export interface QueryResult {
 /** `GET /v1/query`'s answer: rows with `bucket` (RFC 3339), dimensions and measures by name, plus meta. */
 export async function runQuery(store: EventStore, spec: QuerySpec): Promise<QueryResult> {
   const started = performance.now();
-  const { rows, truncated, columns } = await executeQuery(store, spec);
-  const timestamps = new Set(columns.filter((c) => c.type === 'timestamp').map((c) => c.name));
-  const data = rows.map((row) => {
-    const out: Record<string, string | number | null> = {};
-    for (const [name, value] of Object.entries(row)) {
-      out[name] = timestamps.has(name) && typeof value === 'number' ? rfc3339(value) : value;
-    }
-    return out;
-  });
+  const { rows: data, truncated } = await executeQuery(store, spec, 'rfc3339');
   return {
     data,
     meta: {

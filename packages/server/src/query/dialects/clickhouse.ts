@@ -14,7 +14,6 @@ const SECONDS: Partial<Record<Interval, number>> = { minute: 60, hour: 3600, day
 
 export const clickhouseDialect: Dialect = {
   name: 'clickhouse',
-  table: 'events',
   placeholder: (index, type) => `{p${index}:${type === 'int' ? 'Int64' : 'String'}}`,
   timestamp: (param) => `toDateTime(intDiv(${param}, 1000), 'UTC')`,
   bucket: (interval) => {

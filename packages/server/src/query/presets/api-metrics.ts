@@ -36,7 +36,7 @@ export function errorTrend(current: Counts, previous: Counts): Trend {
 }
 
 const OVERALL: MeasureName[] = [
-  'count', 'errors', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms',
+  'count', 'errors', 'error_rate', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms',
   'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd',
 ];
 const MODEL: MeasureName[] = ['count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'avg_duration_ms', 'tokens_per_second'];
@@ -90,7 +90,7 @@ export async function apiMetrics(input: PresetInput) {
     },
     error_analysis: {
       total_errors_24h: totalErrors,
-      error_rate: num(o.count) > 0 ? round(totalErrors / num(o.count), 4) : 0,
+      error_rate: round(o.error_rate, 4),
       top_errors: errors.rows.map((r: NamedRow) => ({
         type: typeof r.error_type === 'string' ? r.error_type : 'unknown',
         count: num(r.count),
