@@ -94,6 +94,20 @@ describe('PulseClient batching', () => {
     await client.shutdown();
   });
 
+  it('gives each event its own copy of default attributes, so sampling marks only sampled events', async () => {
+    fake = await startFakePulse();
+    const defaults = { attributes: { region: 'eu' } };
+    const client = new PulseClient({ ...quick, url: fake.url, batchSize: 1000, defaults, sampling: { http: 0.5 } });
+    for (let i = 0; i < 40; i++) client.track({ type: 'http', name: '/x' });
+    client.track({ type: 'metric', name: 'unsampled' });
+    await client.flush();
+    const metric = fake.stored.find((s) => s.event.type === 'metric')?.event;
+    expect(metric?.attributes).toEqual({ region: 'eu' });
+    expect(defaults.attributes).toEqual({ region: 'eu' });
+    expect(fake.stored.filter((s) => s.event.type === 'http').every((s) => (s.event.attributes as Record<string, unknown>).sample_rate === 0.5)).toBe(true);
+    await client.shutdown();
+  });
+
   it('caps distinct values per attribute key with __other__', async () => {
     fake = await startFakePulse();
     const client = new PulseClient({ ...quick, url: fake.url, maxAttributeCardinality: 3, batchSize: 100 });

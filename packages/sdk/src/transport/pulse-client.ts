@@ -104,6 +104,17 @@ export class PulseClient {
       this.counters.drop('shutdown');
       return false;
     }
+    // Sampled before validation, so the events a rate throws away cost no schema check or copy.
+    // Errors (by status, type or error_type) are always kept.
+    const rate = sampleRate(
+      this.o.sampling,
+      String(input?.type),
+      input?.status === 'error' || input?.type === 'error' || input?.error_type !== undefined,
+    );
+    if (rate === 0) {
+      this.counters.sampledOut++;
+      return false;
+    }
     const checked = validateEvent(input, Date.now());
     if (!checked.ok) {
       this.counters.drop('invalid_event');
@@ -111,14 +122,12 @@ export class PulseClient {
       return false;
     }
     const event = checked.event;
-    const rate = sampleRate(this.o.sampling, event.type, event.status === 'error' || event.type === 'error');
-    if (rate === 0) {
-      this.counters.sampledOut++;
-      return false;
-    }
     for (const key in this.o.defaults) {
       const k = key as keyof EventInput;
-      if (event[k] === undefined) (event as unknown as Record<string, unknown>)[k] = this.o.defaults[k];
+      if (event[k] !== undefined) continue;
+      const v = this.o.defaults[k];
+      // Objects (attributes, phases) are copied: the guard and sampling below write into the event's own.
+      (event as unknown as Record<string, unknown>)[k] = typeof v === 'object' && v !== null ? { ...v } : v;
     }
     if (event.attributes) this.guard.apply(event.attributes);
     if (rate < 1) {
