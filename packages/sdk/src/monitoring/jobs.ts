@@ -1,5 +1,6 @@
 import { errorMessageOf, errorTypeOf } from './error-info.js';
 import type { MonitoringCore } from './core.js';
+import { trackKPI } from './kpi.js';
 import type { JobOutcome } from './types.js';
 
 /** `monitoring.metrics`: seed 002's queue timer and generation counters. */
@@ -40,27 +41,16 @@ export class JobMetrics {
     };
   }
 
+  /** The `generation_success` KPI under seed 002's method name. */
   trackGenerationSuccess(type: string, extra: { model?: string; durationMs?: number; userId?: string } = {}): void {
-    this.core.safely('trackGenerationSuccess', () => {
-      this.core.metrics.generationSuccess.inc({ service: this.core.service, type: this.core.label('type', type) });
-      this.core.ship({
-        type: 'metric', name: 'generation_success_total', value: 1, status: 'ok',
-        model: extra.model, user_id: extra.userId, duration_ms: extra.durationMs, attributes: { type: String(type) },
-      });
-    });
+    this.core.safely('trackGenerationSuccess', () => trackKPI(this.core, { type: 'generation_success', data: { type, ...extra } }));
   }
 
+  /** The `generation_failure` KPI under seed 002's method name. */
   trackGenerationFailure(type: string, errorType: string, extra: { model?: string; message?: string; userId?: string } = {}): void {
-    this.core.safely('trackGenerationFailure', () => {
-      const et = errorType || 'unknown';
-      this.core.metrics.generationFailure.inc({
-        service: this.core.service, type: this.core.label('type', type), error_type: this.core.label('error_type', et),
-      });
-      this.core.ship({
-        type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: String(et),
-        error_message: extra.message, model: extra.model, user_id: extra.userId, attributes: { type: String(type) },
-      });
-    });
+    this.core.safely('trackGenerationFailure', () =>
+      trackKPI(this.core, { type: 'generation_failure', data: { type, errorType, ...extra } }),
+    );
   }
 }
 

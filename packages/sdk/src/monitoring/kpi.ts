@@ -29,9 +29,11 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
     }
     case 'generation_failure': {
       const d = kpi.data;
-      m.generationFailure.inc({ service, type: core.label('type', d.type), error_type: core.label('error_type', d.errorType) });
+      // The same word in the label and the event, also when the caller had no error type.
+      const errorType = d.errorType ? String(d.errorType) : 'unknown';
+      m.generationFailure.inc({ service, type: core.label('type', d.type), error_type: core.label('error_type', errorType) });
       core.ship({
-        type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: String(d.errorType),
+        type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: errorType,
         error_message: d.message, model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: String(d.type) },
       });
       return;
