@@ -3,6 +3,8 @@ import type { RssReport } from './lib/proc.js';
 import { geomean } from './lib/stats.js';
 import type { PostgresTarget } from './postgres/service.js';
 import type { CaseResult, SizeResult } from './query.bench.js';
+import { datasetSpec } from './dataset.js';
+import { LOAD_SENDERS, PG_POLICY_FULL, PG_POLICY_QUICK } from './query-settings.js';
 
 export const P95_TARGET_MS = 100;
 export const SPEEDUP_TARGET = 10;
@@ -61,7 +63,7 @@ function sizeMarkdown(s: SizeResult, pgName: string): string {
     [
       [
         'load',
-        `${fmtInt(s.load.accepted)} events over HTTP in ${fmtDuration(s.load.seconds)} (${fmtInt(s.load.eventsPerSec)} events/s, 4 senders, 1,000-event batches, durable acks)`,
+        `${fmtInt(s.load.accepted)} events over HTTP in ${fmtDuration(s.load.seconds)} (${fmtInt(s.load.eventsPerSec)} events/s, ${LOAD_SENDERS} senders, ${fmtInt(datasetSpec(s.size, 0).batchSize)}-event batches, durable acks)`,
         s.pg ? `COPY ${fmtDuration(s.pg.copySeconds)} + indexes ${fmtDuration(s.pg.indexSeconds)} + VACUUM ANALYZE ${fmtDuration(s.pg.analyzeSeconds)}` : null,
       ],
       [
@@ -115,6 +117,9 @@ function sizeMarkdown(s: SizeResult, pgName: string): string {
   return lines.join('\n');
 }
 
+const pgPolicyText = (p: { fast: number; medium: number; slow: number }): string =>
+  `PostgreSQL runs after one warm-up: ${p.fast} times if it took under 0.5 s, ${p.medium} under 5 s, else ${p.slow}.`;
+
 export function renderQueryMarkdown(sizes: readonly SizeResult[], postgres: PostgresTarget, quick: boolean): string {
   const pgName = postgres.ok ? `PostgreSQL ${postgres.version.split(' ')[0]}` : 'PostgreSQL';
   const intro = [
@@ -124,7 +129,7 @@ export function renderQueryMarkdown(sizes: readonly SizeResult[], postgres: Post
     'with `idx_client_usage_tenant_time (tenant_id, timestamp)` plus indexes on (tenant, type, time), (tenant, model, time),',
     '(tenant, user, time) and a partial index on errors, then `VACUUM ANALYZE`. Its queries are hand-written equivalents',
     '(`benchmarks/postgres/queries.ts`); a preset is the set of statements it needs, run in sequence on one connection.',
-    'PostgreSQL runs after one warm-up: 10 times if it took under 0.5 s, 5 under 5 s, else 3.',
+    pgPolicyText(quick ? PG_POLICY_QUICK : PG_POLICY_FULL),
   ];
   if (!postgres.ok) intro.push('', `**PostgreSQL column skipped:** ${postgres.reason}.`);
   if (quick) intro.push('', '_Quick run: sizes too small for figures._');

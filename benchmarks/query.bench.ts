@@ -23,6 +23,7 @@ import { exportEventsCsv } from './postgres/export.js';
 import { pgStatements } from './postgres/queries.js';
 import { connect, dropBenchTable, loadPostgres, type PgLoadResult, type PostgresTarget } from './postgres/service.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
+import { LOAD_SENDERS, PG_POLICY_FULL, PG_POLICY_QUICK } from './query-settings.js';
 import { crossCheck, type CrossCheck } from './query-check.js';
 import { queryResults, renderQueryMarkdown, sizeLabel } from './query-report.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
@@ -81,7 +82,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   const agent = createAgent(8);
   const ingestUrl = new URL('/v1/events', pulse.url);
   let lastLog = performance.now();
-  const load = await sendAll(agent, ingestUrl, readDataset(dataset.path), { 'content-type': 'application/json' }, 4, (n) => {
+  const load = await sendAll(agent, ingestUrl, readDataset(dataset.path), { 'content-type': 'application/json' }, LOAD_SENDERS, (n) => {
     if (performance.now() - lastLog > 5_000) {
       lastLog = performance.now();
       log(`loaded ${n.toLocaleString('en-US')} / ${size.toLocaleString('en-US')}`);
@@ -119,7 +120,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   sampler = new RssSampler(pulse.pid).start();
   const qAgent = createAgent(1);
   const plan: RepeatPlan = opts.quick ? { warmups: 1, reps: 5 } : { warmups: 2, reps: 20 };
-  const policy: PgRepeatPolicy = opts.quick ? { fast: 3, medium: 3, slow: 3 } : { fast: 10, medium: 5, slow: 3 };
+  const policy: PgRepeatPolicy = opts.quick ? PG_POLICY_QUICK : PG_POLICY_FULL;
   const cases: CaseResult[] = [];
   const checks: CrossCheck[] = [];
   let httpFloor: Summary;

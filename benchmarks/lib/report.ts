@@ -83,7 +83,7 @@ export function renderReport(r: ReportInput): string {
     '',
     '## How to reproduce',
     '',
-    '`npm run bench` — full sizes, about 12–15 min on this machine. PostgreSQL is installed by',
+    `\`npm run bench\` — full sizes (the run above took ${fmtDuration(r.wallSeconds)}). PostgreSQL is installed by`,
     '`scripts/install-services.sh postgres` and started by `scripts/postgres.sh` (or set `PULSE_BENCH_POSTGRES_URL`);',
     'without it the PostgreSQL column is skipped with the reason. `npm run bench -- --quick` checks that every bench',
     'runs; `-- --only ingest,query` runs some; `-- --render` rebuilds this file from `docs/benchmarks.json`.',

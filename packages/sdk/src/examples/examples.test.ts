@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,9 +77,19 @@ describe('docs/sdk.md examples', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/orders/99`);
     await new Promise<void>((r) => server.close(() => r()));
-    expect(typeof expressMetrics(m)).toBe('function');
+    // Express is not installed: drive the example's middleware the way Express does (router sets req.route).
+    const mw = expressMetrics(m);
+    const express = createServer((req, res) => {
+      mw(req as never, res, () => {
+        Object.assign(req, { baseUrl: '/shop', route: { path: '/items/:sku' } });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => express.listen(0, '127.0.0.1', r));
+    await fetch(`http://127.0.0.1:${(express.address() as AddressInfo).port}/shop/items/abc`);
+    await new Promise<void>((r) => express.close(() => r()));
     await m.shutdown();
-    expect(byType('http').filter((e) => e.service === 'example').map((e) => e.name)).toEqual(['/users/:id', '/orders/:id']);
+    expect(byType('http').filter((e) => e.service === 'example').map((e) => e.name)).toEqual(['/users/:id', '/orders/:id', '/shop/items/:sku']);
   });
 
   it('LLM example streams through the wrapper and records tokens and context', async () => {

@@ -1,4 +1,4 @@
-import { methodLabel } from './route.js';
+import { recordWhenDone, type FinishingResponse } from './route.js';
 import type { HttpRecorder } from './types.js';
 
 /** The parts of Express's request and response the middleware reads; no dependency on express. */
@@ -7,10 +7,7 @@ export interface ExpressLikeRequest {
   baseUrl?: string;
   route?: { path?: unknown };
 }
-export interface ExpressLikeResponse {
-  statusCode: number;
-  once(event: 'finish' | 'close', listener: () => void): unknown;
-}
+export type ExpressLikeResponse = FinishingResponse;
 
 /**
  * Express middleware (`app.use(expressMiddleware(monitoring))`, before the routes). The route label is
@@ -19,21 +16,10 @@ export interface ExpressLikeResponse {
  */
 export function expressMiddleware(recorder: HttpRecorder) {
   return (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (err?: unknown) => void): void => {
-    const started = performance.now();
-    let done = false;
-    const record = (): void => {
-      if (done) return;
-      done = true;
-      try {
-        const path = req.route?.path;
-        const route = typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` || '/' : 'unmatched';
-        recorder.recordHttp({ route, method: methodLabel(req.method), statusCode: res.statusCode, durationMs: performance.now() - started });
-      } catch {
-        // Never break the response path.
-      }
-    };
-    res.once('finish', record);
-    res.once('close', record);
+    recordWhenDone(recorder, res, req.method, () => {
+      const path = req.route?.path;
+      return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` || '/' : 'unmatched';
+    });
     next();
   };
 }

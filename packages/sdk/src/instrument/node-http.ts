@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { methodLabel, templateFromUrl } from './route.js';
+import { recordWhenDone, templateFromUrl } from './route.js';
 import type { HttpRecorder } from './types.js';
 
 export interface NodeHttpOptions {
@@ -18,24 +18,7 @@ export function instrumentHttpListener<Req extends IncomingMessage, Res extends 
 ): (req: Req, res: Res) => void {
   const routeOf = opts.route ?? ((req: IncomingMessage) => templateFromUrl(req.url));
   return (req, res) => {
-    const started = performance.now();
-    let done = false;
-    const record = (): void => {
-      if (done) return;
-      done = true;
-      try {
-        recorder.recordHttp({
-          route: routeOf(req),
-          method: methodLabel(req.method),
-          statusCode: res.statusCode,
-          durationMs: performance.now() - started,
-        });
-      } catch {
-        // Instrumentation must never break the response path.
-      }
-    };
-    res.once('finish', record);
-    res.once('close', record);
+    recordWhenDone(recorder, res, req.method, () => routeOf(req));
     listener(req, res);
   };
 }

@@ -1,3 +1,4 @@
+import type { HttpRecorder } from './types.js';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 /** Unusual methods collapse to `OTHER`: the label must stay a short, fixed list. */
@@ -21,4 +22,31 @@ export function templateFromUrl(url: string | undefined): string {
     .map((seg) => (ID_SEGMENT.test(seg) ? ':id' : seg))
     .join('/');
   return out === '' ? '/' : out;
+}
+
+/** What `recordWhenDone` needs of a response: node's ServerResponse and Express's both fit. */
+export interface FinishingResponse {
+  statusCode: number;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Records a request once, when its response finishes or the connection closes first (status then as
+ * sent so far). `routeOf` is read at that moment, after the router has matched. Never throws into the
+ * response path.
+ */
+export function recordWhenDone(recorder: HttpRecorder, res: FinishingResponse, method: string | undefined, routeOf: () => string): void {
+  const started = performance.now();
+  let done = false;
+  const record = (): void => {
+    if (done) return;
+    done = true;
+    try {
+      recorder.recordHttp({ route: routeOf(), method: methodLabel(method), statusCode: res.statusCode, durationMs: performance.now() - started });
+    } catch {
+      // Instrumentation must never break the response path.
+    }
+  };
+  res.once('finish', record);
+  res.once('close', record);
 }

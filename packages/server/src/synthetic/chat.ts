@@ -14,7 +14,15 @@ import { PHRASES_BY_TONE } from './phrases.js';
 import { VOICE_CHANNEL } from './catalog-ops.js';
 import { conversation, sessionOf } from './world.js';
 import type { Conversation, World } from './world.js';
+import { outcome, type Failure } from './outcome.js';
 
+
+/** The failure of an LLM call (index into the world's error kinds), shared by the call and its message; null when it succeeded. */
+function llmFailure(world: World, model: number, error: number): Failure | null {
+  if (error < 0) return null;
+  const kind = world.pick.llmError.items[error]!;
+  return [kind.type, world.pick.llmErrorMessage[model]![error]!, kind.severity];
+}
 /** Share of LLM calls that fail (seed 001's ~2% error rate). */
 export const LLM_FAILURE_RATE = 0.018;
 /** Share of messages whose text is sent (for sentiment); the rest carry only metadata. */
@@ -58,17 +66,8 @@ function withCallFields(e: EventInput, world: World, model: number, c: Call): Ev
   e.input_tokens = c.input;
   e.output_tokens = c.output;
   e.duration_ms = c.duration;
-  if (c.error < 0) {
-    e.ttft_ms = c.ttft;
-    e.status = 'ok';
-  } else {
-    const kind = world.pick.llmError.items[c.error]!;
-    e.status = 'error';
-    e.error_type = kind.type;
-    e.error_message = world.pick.llmErrorMessage[model]![c.error]!;
-    e.severity = kind.severity;
-  }
-  return e;
+  if (c.error < 0) e.ttft_ms = c.ttft;
+  return outcome(e, llmFailure(world, model, c.error));
 }
 
 /** A user's message and the bot's reply; the reply's LLM call is left in `world.pending`. */
@@ -102,15 +101,7 @@ export function chatMessage(world: World, ts: number): EventInput {
     persona: persona.name, channel, guild, duration_ms: total, phases,
     attributes: { reply_chars: replyChars, voiced },
   };
-  if (call.error >= 0) {
-    const kind = world.pick.llmError.items[call.error]!;
-    msg.status = 'error';
-    msg.error_type = kind.type;
-    msg.error_message = world.pick.llmErrorMessage[model]![call.error]!;
-    msg.severity = kind.severity;
-  } else {
-    msg.status = 'ok';
-  }
+  outcome(msg, llmFailure(world, model, call.error));
   if (r.chance(TEXT_RATE)) {
     const t = persona.tone;
     const x = r.float();

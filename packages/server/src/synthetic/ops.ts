@@ -2,7 +2,8 @@
  * Service traffic (seed 002): HTTP requests by route template, queue jobs, payments and stand-alone
  * application errors. Durations are log-normal around each route's or job's median.
  */
-import type { EventInput, Severity } from '@pulse/protocol';
+import type { EventInput } from '@pulse/protocol';
+import { outcome } from './outcome.js';
 import { APP_ERRORS, errorMessage } from './catalog-llm.js';
 import {
   ANNUAL_SHARE, HTTP_4XX, HTTP_4XX_RATE, HTTP_5XX, HTTP_5XX_RATE, JOBS, JOB_ERRORS, JOB_FAILURE_RATE,
@@ -39,15 +40,12 @@ export function httpRequest(world: World, ts: number): EventInput {
     attributes: { method: rt.method, status_code: status },
   };
   if (r.chance(0.7)) e.user_id = world.users[world.pick.user.draw(r)]!.id;
-  if (status >= 500) {
-    e.status = 'error';
-    e.error_type = `HTTP ${status}`;
-    e.error_message = `${status} ${STATUS_TEXT[status] ?? 'Server Error'} on ${rt.method} ${rt.route}`;
-    e.severity = status === 500 ? 'high' : 'medium';
-  } else {
-    e.status = 'ok';
-  }
-  return e;
+  return outcome(
+    e,
+    status >= 500
+      ? [`HTTP ${status}`, `${status} ${STATUS_TEXT[status] ?? 'Server Error'} on ${rt.method} ${rt.route}`, status === 500 ? 'high' : 'medium']
+      : null,
+  );
 }
 
 export function queueJob(world: World, ts: number): EventInput {
@@ -61,19 +59,6 @@ export function queueJob(world: World, ts: number): EventInput {
   };
   if (r.chance(0.8)) e.user_id = world.users[world.pick.user.draw(r)]!.id;
   return outcome(e, failed ? r.pick(JOB_ERRORS) : null);
-}
-
-/** Marks an event failed with `[error_type, error_message, severity]`, or ok. */
-function outcome(e: EventInput, err: readonly [string, string, Severity, ...unknown[]] | null): EventInput {
-  if (err === null) {
-    e.status = 'ok';
-    return e;
-  }
-  e.status = 'error';
-  e.error_type = err[0];
-  e.error_message = err[1];
-  e.severity = err[2];
-  return e;
 }
 
 export function payment(world: World, ts: number): EventInput {

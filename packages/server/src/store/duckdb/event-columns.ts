@@ -82,18 +82,6 @@ export function fillEventChunk(chunk: DuckDBDataChunk, events: readonly StoredEv
   }
 }
 
-/** A new chunk of the appender's column types, filled as `fillEventChunk` does. */
-export function eventChunk(
-  types: readonly DuckDBType[],
-  events: readonly StoredEvent[],
-  start: number,
-  count: number,
-): DuckDBDataChunk {
-  const chunk = DuckDBDataChunk.create(types);
-  fillEventChunk(chunk, events, start, count);
-  return chunk;
-}
-
 /** Fills the chunk's `seq` column with firstSeq, firstSeq + 1, … */
 export function numberChunk(chunk: DuckDBDataChunk, firstSeq: number): void {
   const count = chunk.rowCount;

@@ -141,11 +141,11 @@ export class DuckDbEventStore implements EventStore {
   }
 
   /**
-   * Checkpoints once per filled row group, so each is compressed once, whole (DuckDB's automatic
-   * checkpoint every 16 MB of WAL recompressed the growing last row group several times: 52 vs 39
-   * bytes/event and ~1.8× the CPU per event over 1M events). Commits wait while it runs (250–450 ms
-   * per row group on this machine). A failed checkpoint loses nothing: the
-   * WAL still holds the rows and the next one retries.
+   * Checkpoints once per filled row group, so each is compressed once, whole: DuckDB's automatic
+   * checkpoint every 16 MB of WAL recompresses the growing last row group several times, which made
+   * the file larger and cost more CPU per event when this was chosen. Commits wait while it runs (the
+   * store bench's slowest appends show how long). A failed checkpoint loses nothing: the WAL still
+   * holds the rows and the next one retries.
    */
   private async checkpoint(): Promise<void> {
     if (this.state !== 'open') return;

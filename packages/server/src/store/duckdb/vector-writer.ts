@@ -2,9 +2,8 @@
  * Fills DuckDB vectors straight from JS values, one memcpy per column.
  *
  * Why not `DuckDBDataChunk.setColumnValues`: it wraps every value (MAP entries become list/struct
- * value objects) and makes one native call per string; measured on the events schema, feeding the
- * appender that way ran at ~75k rows/s, per-value appender calls at ~35k, this at ~135k+ (see
- * benchmarks/store-append.bench.ts). Fixed-width values go into reused typed arrays copied once;
+ * value objects) and makes one native call per string. benchmarks/store-append.bench.ts compares the
+ * three ways of feeding the appender on every run (docs/benchmarks.md); this one is the fastest. Fixed-width values go into reused typed arrays copied once;
  * VARCHARs of ≤ 12 UTF-8 bytes are written inline in the `duckdb_string_t` layout that duckdb.h
  * documents (uint32 length + 12 inline bytes, zero-padded) — only longer strings cost a native call.
  *
