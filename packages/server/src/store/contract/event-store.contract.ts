@@ -203,14 +203,21 @@ export function eventStoreContract(
       const batches = 16;
       const size = 250;
       const seen: number[] = [];
+      // Each append is followed at once by a count, so queries run while later appends are still queued
+      // behind the write lock — not only before or after all of them.
       const appends = Array.from({ length: batches }, (_, b) =>
-        store.append({ events: series(size, (i) => ({ value: b * size + i, user_id: `b${b}` })) }),
+        store
+          .append({ events: series(size, (i) => ({ value: b * size + i, user_id: `b${b}` })) })
+          .then(async () => {
+            seen.push(await count());
+          }),
       );
       const queries = Array.from({ length: 24 }, async () => {
         seen.push(await count());
       });
       await Promise.all([...appends, ...queries]);
       expect(await count()).toBe(batches * size);
+      expect(seen.length).toBe(24 + batches);
       for (const n of seen) expect(n % size).toBe(0);
       const s = await seqs();
       expect(new Set(s).size).toBe(batches * size);
