@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@pulse/protocol';
 import type { AppendBatch, EventStore } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
-import { QueueFullError, ShuttingDownError, WriteBuffer } from './write-buffer.js';
+import { QueueFullError, ShuttingDownError, WriteBuffer, type CommitSink } from './write-buffer.js';
 
 /**
  * A scripted EventStore: these tests drive the buffer's grouping, backpressure and failure paths,
@@ -23,12 +23,13 @@ class ScriptedStore implements Pick<EventStore, 'append'> {
 const ev = (n: number, tag = 'x'): StoredEvent[] =>
   Array.from({ length: n }, (_, i) => ({ project: 'p', type: 'llm', name: `${tag}${i}` }) as unknown as StoredEvent);
 
-function make(store: ScriptedStore, o: Partial<{ flushMaxEvents: number; flushIntervalMs: number; maxQueuedEvents: number }> = {}) {
+function make(store: ScriptedStore, o: Partial<{ flushMaxEvents: number; flushIntervalMs: number; maxQueuedEvents: number; sink: CommitSink }> = {}) {
   return new WriteBuffer({
     store: store as unknown as EventStore,
     flushMaxEvents: o.flushMaxEvents ?? 1000,
     flushIntervalMs: o.flushIntervalMs ?? 5,
     maxQueuedEvents: o.maxQueuedEvents ?? 10_000,
+    ...(o.sink ? { sink: o.sink } : {}),
   });
 }
 
@@ -82,15 +83,58 @@ describe('WriteBuffer', () => {
     expect(store.appended.flatMap((b) => b.events.map((e) => e.name))).toEqual(['good0', 'good1']);
   });
 
-  it('notifies subscribers with committed events only', async () => {
+  it('hands the sink committed events only, after their waiters are answered', async () => {
     const store = new ScriptedStore();
     store.failWhen = (b) => b.events.some((e) => e.name === 'bad0');
-    const buf = make(store);
     const seen: string[] = [];
-    buf.subscribe((events) => seen.push(...events.map((e) => e.name ?? '')));
-    await buf.submit({ events: ev(2, 'ok') });
+    let answered = false;
+    const buf = make(store, { sink: { publish: (events) => {
+      expect(answered).toBe(false); // publish runs in the same tick as settle, after resolve() was called
+      seen.push(...events.map((e) => e.name ?? ''));
+    } } });
+    await buf.submit({ events: ev(2, 'ok') }).then(() => (answered = true));
+    answered = false;
     await buf.submit({ events: ev(1, 'bad') }).catch(() => undefined);
     expect(seen).toEqual(['ok0', 'ok1']);
+  });
+
+  it('a sink that throws costs no acknowledgement', async () => {
+    const store = new ScriptedStore();
+    const errors: unknown[] = [];
+    const buf = new WriteBuffer({
+      store: store as unknown as EventStore, flushMaxEvents: 1000, flushIntervalMs: 1, maxQueuedEvents: 10_000,
+      sink: { publish: () => { throw new Error('boom'); } }, onError: (e) => errors.push(e),
+    });
+    await expect(buf.submit({ events: ev(2) })).resolves.toBeUndefined();
+    await expect(buf.submit({ events: ev(1) })).resolves.toBeUndefined();
+    expect(store.appended).toHaveLength(2);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('betweenCommits() waits for the running commit and holds the next until it returns', async () => {
+    const store = new ScriptedStore();
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const buf = make(store, { flushIntervalMs: 0 });
+    const first = buf.submit({ events: ev(1, 'a') }); // starts committing, stuck at the gate
+    await new Promise((r) => setTimeout(r, 5));
+    const order: string[] = [];
+    const held = buf.betweenCommits(async () => {
+      order.push(`inside:${store.appended.length}`);
+      const second = buf.submit({ events: ev(1, 'b') }); // accepted, but must not commit yet
+      await new Promise((r) => setTimeout(r, 20));
+      order.push(`still:${store.appended.length}`);
+      return { second };
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    order.push('release');
+    release();
+    store.gate = null;
+    const { second } = await held;
+    await first;
+    await second;
+    expect(order).toEqual(['release', 'inside:1', 'still:1']);
+    expect(store.appended.map((b) => b.events[0]!.name)).toEqual(['a0', 'b0']);
   });
 
   it('close() commits what was accepted and refuses new batches', async () => {

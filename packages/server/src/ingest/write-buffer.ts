@@ -12,8 +12,11 @@ export class ShuttingDownError extends Error {
   override readonly name = 'ShuttingDownError';
 }
 
-/** Called with every committed batch, after the commit; used by live windows, metrics and alerts. */
-export type CommitListener = (events: readonly StoredEvent[]) => void;
+/** Receives every committed batch after its waiters are answered (the fan-out, fanout/fanout.ts). */
+export interface CommitSink {
+  /** Must not throw or wait: it is called on the commit path. */
+  publish(events: readonly StoredEvent[]): void;
+}
 
 export interface WriteBufferOptions {
   store: EventStore;
@@ -24,6 +27,8 @@ export interface WriteBufferOptions {
   /** Events waiting or being committed beyond which `submit` refuses. */
   maxQueuedEvents: number;
   onError?: (err: unknown) => void;
+  /** Where committed batches go; the fan-out queues them for its subscribers off this path. */
+  sink?: CommitSink;
 }
 
 interface Pending {
@@ -46,7 +51,8 @@ export class WriteBuffer {
   private committing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly listeners: CommitListener[] = [];
+  /** Callers of betweenCommits() running now: no commit starts while this is above 0. */
+  private holds = 0;
   private commits = 0;
   private committedEvents = 0;
 
@@ -61,12 +67,20 @@ export class WriteBuffer {
     return { queuedEvents: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents };
   }
 
-  subscribe(listener: CommitListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+  /**
+   * Runs `fn` while no commit is running and none starts, so a read inside it sees exactly the batches
+   * already handed to the sink — how live windows seed themselves without counting an event twice.
+   * Requests keep being accepted meanwhile and commit together right after. Keep `fn` short.
+   */
+  async betweenCommits<T>(fn: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      while (this.committing) await this.committing;
+      return await fn();
+    } finally {
+      this.holds--;
+      if (this.holds === 0 && this.pending.length > 0) this.schedule();
+    }
   }
 
   /** Resolves once the batch is committed; rejects with StoreUnavailableError if it could not be. */
@@ -103,7 +117,7 @@ export class WriteBuffer {
   }
 
   private startCommit(): void {
-    if (this.committing || this.pending.length === 0) return;
+    if (this.committing || this.pending.length === 0 || this.holds > 0) return;
     const group = this.pending;
     this.pending = [];
     this.inFlightEvents = this.pendingEvents;
@@ -149,14 +163,13 @@ export class WriteBuffer {
       this.committedEvents += p.batch.events.length;
       p.resolve();
     }
-    if (this.listeners.length === 0) return;
+    const sink = this.opts.sink;
+    if (!sink) return;
     const events = group.length === 1 ? group[0]!.batch.events : group.flatMap((p) => p.batch.events);
-    for (const l of this.listeners) {
-      try {
-        l(events);
-      } catch (err) {
-        this.opts.onError?.(err);
-      }
+    try {
+      sink.publish(events);
+    } catch (err) {
+      this.opts.onError?.(err);
     }
   }
 
@@ -165,6 +178,10 @@ export class WriteBuffer {
     this.closed = true;
     this.clearTimer();
     while (this.committing || this.pending.length > 0) {
+      if (!this.committing && this.holds > 0) {
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
       if (!this.committing) this.startCommit();
       await this.committing;
     }
