@@ -4,10 +4,13 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { assertSafeBinding, loadConfig, type Env } from './config/load.js';
 import type { PulseConfig } from './config/types.js';
+import { FanOut } from './fanout/fanout.js';
 import { createApp } from './http/app.js';
 import { createEnricher } from './ingest/enrich/enrich.js';
 import { createPricing } from './ingest/enrich/pricing.js';
 import { WriteBuffer } from './ingest/write-buffer.js';
+import { MetricsHub } from './live/metrics-hub.js';
+import { TailHub } from './live/tail-hub.js';
 import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
@@ -28,6 +31,10 @@ export interface RunningPulse {
   store: EventStore;
   meta: MetaStore;
   buffer: WriteBuffer;
+  /** Every committed batch goes through it to the live windows, the tail and (later) metrics and alerts. */
+  fanout: FanOut;
+  metricsHub: MetricsHub;
+  tailHub: TailHub;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -45,7 +52,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
   const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit });
   const { store, meta } = stores;
+  const startedAtMs = clock.now();
+  const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
   const buffer = new WriteBuffer({
+    sink: fanout,
     store,
     flushMaxEvents: config.ingest.flushMaxEvents,
     flushIntervalMs: config.ingest.flushIntervalMs,
@@ -54,10 +64,22 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   });
   const enricher = createEnricher({ pricing: createPricing(config.pricing) });
   const projects = new ProjectSettingsCache(config, meta, () => clock.now());
+  const metricsHub = new MetricsHub({
+    store, fanout, clock, logger, startedAtMs, intervalMs: config.live.intervalMs,
+    betweenCommits: (fn) => buffer.betweenCommits(fn),
+  });
+  const tailHub = new TailHub({ fanout, clock });
+  const stopLive = (): void => {
+    metricsHub.close();
+    tailHub.close();
+  };
   let app: FastifyInstance;
   try {
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects });
+    // The default project's live window is seeded before listening, so the first dashboard opens at once.
+    await metricsHub.window('default', []);
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub });
   } catch (err) {
+    stopLive();
     await stores.close();
     throw err;
   }
@@ -69,6 +91,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     stopRetention();
+    stopLive();
     await buffer.close();
     await stores.close();
     throw err;
@@ -80,9 +103,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stopRetention();
-      await app.close(); // waits for in-flight requests, which wait for their commit
+      await app.close(); // waits for in-flight requests, which wait for their commit; closes sockets
       await buffer.close();
+      stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, close };
 }

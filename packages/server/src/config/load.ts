@@ -167,6 +167,10 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       maxQueuedEvents: file.ingest?.max_queued_events ?? 200_000,
       retryAfterSeconds: 1,
     },
+    live: {
+      intervalMs: field(env, 'PULSE_WS_INTERVAL_MS', num('PULSE_WS_INTERVAL_MS', 250, 60_000, true), 1000),
+      tailMaxRate: field(env, 'PULSE_TAIL_MAX_RATE', num('PULSE_TAIL_MAX_RATE', 1, 10_000, true), 100),
+    },
     pricing: (file.pricing ?? []).map((p) => ({ ...p })),
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
     alerts: {

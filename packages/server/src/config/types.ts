@@ -45,6 +45,13 @@ export interface AlertEnvConfig {
   pagerdutyRoutingKey: string | null;
 }
 
+export interface LiveConfig {
+  /** Default push interval of `/ws/metrics` (`PULSE_WS_INTERVAL_MS`, default 1000; clients may ask for slower or faster down to 250). */
+  intervalMs: number;
+  /** Default and maximum events per second one `/ws/events` client receives (`PULSE_TAIL_MAX_RATE`, default 100). */
+  tailMaxRate: number;
+}
+
 export interface PulseConfig {
   enabled: boolean;
   host: string;
@@ -63,6 +70,7 @@ export interface PulseConfig {
   postgresUrl: string | null;
   configFile: string | null;
   ingest: IngestConfig;
+  live: LiveConfig;
   pricing: PriceOverride[];
   projects: ProjectConfig[];
   alerts: AlertEnvConfig;

@@ -10,11 +10,16 @@ import { registerKeyRoutes } from '../keys/routes.js';
 import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { registerQueryRoutes } from '../query/routes.js';
 import { registerHomeRoutes } from './home.js';
+import type { MetricsHub } from '../live/metrics-hub.js';
+import { registerLiveRoutes } from '../live/routes.js';
+import type { TailHub } from '../live/tail-hub.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
   enricher: Enricher;
   projects: ProjectSettingsCache;
+  metricsHub: MetricsHub;
+  tailHub: TailHub;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -69,5 +74,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerIngestRoutes(app, parts);
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
+  await registerLiveRoutes(app, parts);
   return app;
 }
