@@ -80,7 +80,8 @@ export async function runDemo(opts: DemoOptions, out: NodeJS.WritableStream, sig
 
   out.write(`pulse demo → ${opts.url}${opts.project ? ` (project ${opts.project})` : ''}: ` +
     `${hours > 0 && backfillCount > 0 ? `${formatCount(backfillCount)} events of history over the last ${hours} h, then ` : ''}` +
-    `live traffic at ~${formatCount(opts.rate)} events/s ${opts.durationS > 0 ? `for ${opts.durationS} s` : 'until Ctrl-C'} (seed ${opts.seed})\n`);
+    `live traffic at ~${formatCount(opts.rate)} events/s ${opts.durationS > 0 ? `for ${opts.durationS} s` : 'until Ctrl-C'} (seed ${opts.seed})\n` +
+    `  watch it live: ${dashboardUrl(opts)}\n`);
   progress.start();
 
   let backfilled = 0;
@@ -159,7 +160,13 @@ export async function runDemo(opts: DemoOptions, out: NodeJS.WritableStream, sig
   return summary;
 }
 
-export function formatSummary(s: DemoSummary, opts: Pick<DemoOptions, 'url' | 'backfillHours'>): string {
+/** The dashboard for the demo's project (the key is not put in the URL: the page asks for it once). */
+export function dashboardUrl(opts: Pick<DemoOptions, 'url' | 'project'>): string {
+  const base = `${opts.url.replace(/\/+$/, '')}/`;
+  return opts.project ? `${base}?project=${encodeURIComponent(opts.project)}` : base;
+}
+
+export function formatSummary(s: DemoSummary, opts: Pick<DemoOptions, 'url' | 'backfillHours' | 'project'>): string {
   const secs = s.elapsedMs / 1000;
   const how = s.stoppedBy === 'signal' ? 'stopped' : s.stoppedBy === 'error' ? 'failed' : 'done';
   const lines = [
@@ -170,6 +177,6 @@ export function formatSummary(s: DemoSummary, opts: Pick<DemoOptions, 'url' | 'b
   if (s.firstRejection) lines.push(`  first rejection: ${s.firstRejection}`);
   if (s.error) lines.push(`  error: ${s.error}`);
   else if (s.lastError) lines.push(`  last error: ${s.lastError}`);
-  if (s.accepted > 0) lines.push(`  see it: curl -s '${opts.url.replace(/\/+$/, '')}/api/metrics' (or open ${opts.url.replace(/\/+$/, '')}/ for the links)`);
+  if (s.accepted > 0) lines.push(`  see it: open ${dashboardUrl(opts)} (or curl -s '${opts.url.replace(/\/+$/, '')}/api/metrics')`);
   return lines.join('\n') + '\n';
 }
