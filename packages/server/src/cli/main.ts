@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { demoCommand } from './demo/index.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
+import { topCommand } from './top/top-command.js';
 
 const program = new Command('pulse')
   .description('Pulse — analytics and monitoring for LLM apps and chat bots')
@@ -11,6 +12,7 @@ const program = new Command('pulse')
 program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(keysCommand());
 program.addCommand(demoCommand());
+program.addCommand(topCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);
