@@ -1,5 +1,6 @@
 import { DDSketch } from '@datadog/sketches-js';
 import type { StoredEvent } from '@pulse/protocol';
+import { LATENCY_ACCURACY } from '../query/types.js';
 import {
   ACTIVE_MINUTES, DAY_MINUTES, MINUTE_MS, PERSONA_MINUTES, RECENT_MINUTES, utcDayStartMs, windowStartMs,
 } from './windows-spec.js';
@@ -45,8 +46,8 @@ export class MinuteBucket {
   }
 }
 
-const SKETCH_ACCURACY = 0.01;
-const newSketch = (): DDSketch => new DDSketch({ relativeAccuracy: SKETCH_ACCURACY });
+/** The query layer's latency buckets use the same accuracy, so sketches can be seeded from them. */
+export const newSketch = (): DDSketch => new DDSketch({ relativeAccuracy: LATENCY_ACCURACY });
 
 export interface WindowSnapshot {
   nowMs: number;

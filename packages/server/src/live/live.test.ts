@@ -140,9 +140,10 @@ describe('live windows across a restart', () => {
       { type: 'message', persona: 'scav', user_id: 'b', guild: 'g', sentiment: -0.5 },
       { type: 'llm', duration_ms: 1200, ttft_ms: 100, user_id: 'a', status: 'error' },
       { type: 'llm', duration_ms: 800, ttft_ms: 300, user_id: 'c' },
+      ...Array.from({ length: 30 }, (_, i) => ({ type: 'llm', duration_ms: 37 + i * 311.7, ttft_ms: i === 0 ? 0 : i * 13.1 })),
     ]);
     const c1 = await connect(wsUrl(first, '/ws/metrics'));
-    const before = (await c1.next((f) => f.type === 'metrics_update' && f.data.events_seen === 4)).data;
+    const before = (await c1.next((f) => f.type === 'metrics_update' && f.data.events_seen === 34)).data;
     c1.close();
     await first.close();
     const second = await startTestPulse({ apiKey: ADMIN, dataDir, live: { intervalMs: 250, tailMaxRate: 100 } });
@@ -150,17 +151,19 @@ describe('live windows across a restart', () => {
       const c2 = await connect(wsUrl(second, '/ws/metrics'));
       const after = (await c2.next((f) => f.type === 'metrics_update')).data;
       expect(after.events_seen).toBe(0);
-      for (const k of ['active_users', 'avg_response_time_ms', 'avg_ttft_ms', 'error_rate', 'personas', 'tokens_by_model'] as const) {
+      const same = ['active_users', 'avg_response_time_ms', 'avg_ttft_ms', 'error_rate', 'personas', 'tokens_by_model',
+        'p50_response_time_ms', 'p95_response_time_ms', 'p99_response_time_ms', 'p95_ttft_ms'] as const;
+      for (const k of same) {
         expect(after[k], k).toEqual(before[k]);
       }
       expect(after.system.total_messages_today).toBe(2);
       expect(after.system.error_rate_24h).toBe(before.system.error_rate_24h);
-      // Percentiles need individual durations: they restart empty (documented).
-      expect(after.p95_response_time_ms).toBeNull();
+      expect(after.p95_response_time_ms).not.toBeNull();
       // New events after the restart are added on top of the seed, never twice.
       await send(second, [{ type: 'llm', duration_ms: 2000, user_id: 'd' }]);
       const next = (await c2.fresh((f) => f.type === 'metrics_update' && f.data.events_seen === 1)).data;
-      expect(next.avg_response_time_ms).toBeCloseTo((1200 + 800 + 2000) / 3, 1);
+      const durations = [1200, 800, 2000, ...Array.from({ length: 30 }, (_, i) => 37 + i * 311.7)];
+      expect(next.avg_response_time_ms).toBeCloseTo(durations.reduce((a, b) => a + b, 0) / durations.length, 0);
       expect(next.active_users).toBe(4);
       c2.close();
     } finally {

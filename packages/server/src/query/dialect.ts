@@ -31,6 +31,11 @@ export interface Dialect {
    * quantiles in one pass (several percentiles of one column cost one sort, not one each).
    */
   quantiles(column: string, qs: readonly number[]): string[];
+  /**
+   * ⌈ln(column) / lnGamma⌉ as an integer, NULL when the column is NULL or ≤ 0: the index of the
+   * logarithmic bucket (γ^(i−1), γ^i] holding the value, as a DDSketch with the same γ indexes it.
+   */
+  logBucket(column: string, lnGamma: number): string;
   countDistinct(expr: string): string;
   countIf(condition: string): string;
   sumIf(expr: string, condition: string): string;

@@ -1,6 +1,6 @@
 import { ATTRIBUTE_KEY_PATTERN, STRING_DIMENSIONS, type StringDimension } from '@pulse/protocol';
 import type { Dialect, ParamType } from './dialect.js';
-import type { DimensionName, FilterField } from './types.js';
+import { LATENCY_GAMMA, type DerivedDimension, type DimensionName, type FilterField } from './types.js';
 
 /**
  * The dimension allow-list. Column identifiers in generated SQL come only from here; an attribute key
@@ -21,10 +21,14 @@ export interface DimensionDef {
 const ATTRIBUTE_PREFIX = 'attributes.';
 const STRING_DIMENSION_SET: ReadonlySet<string> = new Set(STRING_DIMENSIONS);
 
-const DERIVED: Record<'hour_of_day' | 'weekday' | 'phase', DimensionDef> = {
+const LN_GAMMA = Math.log(LATENCY_GAMMA);
+
+const DERIVED: Record<DerivedDimension, DimensionDef> = {
   hour_of_day: { type: 'int', sql: (d) => d.hourOfDay() },
   weekday: { type: 'int', sql: (d) => d.weekday() },
   phase: { type: 'string', sql: (d) => d.phaseName(), unnestsPhases: true },
+  duration_bucket: { type: 'int', sql: (d) => d.logBucket('duration_ms', LN_GAMMA) },
+  ttft_bucket: { type: 'int', sql: (d) => d.logBucket('ttft_ms', LN_GAMMA) },
 };
 
 export function isStringDimension(name: string): name is StringDimension {

@@ -3,7 +3,7 @@ import type { EventStore } from '../store/types.js';
 import { runQuery } from './run.js';
 import { event, EVENTS, NOW, PROJECT } from './test-support/fixture.js';
 import { openTestStore } from './test-support/open-store.js';
-import type { QuerySpec } from './types.js';
+import { LATENCY_GAMMA, type QuerySpec } from './types.js';
 
 let store: EventStore;
 beforeAll(async () => {
@@ -103,6 +103,21 @@ describe('runQuery on DuckDB', () => {
       { weekday: 5, hour_of_day: 8, count: 3 },
       { weekday: 5, hour_of_day: 9, count: 4 },
     ]);
+  });
+
+  it('buckets latency logarithmically, as a 1 % DDSketch indexes it', async () => {
+    const { data } = await q({ dimensions: ['duration_bucket'], order: [{ name: 'duration_bucket', direction: 'asc' }] });
+    const index = (ms: number): number => Math.ceil(Math.log(ms) / Math.log(LATENCY_GAMMA));
+    const expected = new Map<number | null, number>();
+    for (const ms of [100, 200, 300, 400, 1000, 50, 150, null]) {
+      const k = ms === null ? null : index(ms);
+      expected.set(k, (expected.get(k) ?? 0) + 1);
+    }
+    expect(data).toEqual([...expected].sort((a, b) => (a[0] ?? Infinity) - (b[0] ?? Infinity)).map(([k, n]) => ({ duration_bucket: k, count: n })));
+    // Bucket i holds (γ^(i−1), γ^i]: 100 ms lies in it.
+    const i = index(100);
+    expect(LATENCY_GAMMA ** (i - 1)).toBeLessThan(100);
+    expect(LATENCY_GAMMA ** i).toBeGreaterThanOrEqual(100);
   });
 
   it('breaks response time down by phase', async () => {

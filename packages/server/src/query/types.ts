@@ -16,8 +16,19 @@ export type AttributeField = `attributes.${string}`;
 /** Fields a filter may test: the event's string fields and its attributes. */
 export type FilterField = StringDimension | AttributeField;
 
-/** Derived dimensions: UTC hour 0–23 and ISO weekday 1 (Monday) – 7 (Sunday), for the heatmap; `phase` unnests `phases`. */
-export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase';
+/**
+ * Derived dimensions: UTC hour 0–23 and ISO weekday 1 (Monday) – 7 (Sunday), for the heatmap; `phase`
+ * unnests `phases`; `duration_bucket`/`ttft_bucket` index logarithmic latency buckets (LATENCY_GAMMA).
+ */
+export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket';
+
+/**
+ * Latency buckets grow by γ = 1.01 / 0.99 (≈ 2 % wide), the mapping of a DDSketch with 1 % relative
+ * accuracy: bucket i holds (γ^(i−1), γ^i] ms. Latency histograms and heatmaps group by it, and the live
+ * windows seed their sketches from it.
+ */
+export const LATENCY_ACCURACY = 0.01;
+export const LATENCY_GAMMA = (1 + LATENCY_ACCURACY) / (1 - LATENCY_ACCURACY);
 
 export type DimensionName = FilterField | DerivedDimension;
 

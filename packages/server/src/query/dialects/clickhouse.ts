@@ -30,6 +30,7 @@ export const clickhouseDialect: Dialect = {
     const agg = `quantilesExact(${qs.join(', ')})(${column})`;
     return qs.map((_, i) => `${agg}[${i + 1}]`);
   },
+  logBucket: (column, lnGamma) => `if(${column} > 0, toInt32(ceil(log(${column}) / ${lnGamma})), NULL)`,
   countDistinct: (expr) => `uniqExact(${expr})`,
   countIf: (condition) => `countIf(${condition})`,
   sumIf: (expr, condition) => `sumIf(${expr}, ${condition})`,

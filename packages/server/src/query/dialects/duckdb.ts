@@ -37,6 +37,7 @@ export const duckdbDialect: Dialect = {
     const agg = `quantile_cont(${column}, [${qs.join(', ')}])`;
     return qs.map((_, i) => `${agg}[${i + 1}]`);
   },
+  logBucket: (column, lnGamma) => `CASE WHEN ${column} > 0 THEN CAST(ceil(ln(${column}) / ${lnGamma}) AS INTEGER) END`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,
   countIf: (condition) => `count(*) FILTER (WHERE ${condition})`,
   sumIf: (expr, condition) => `sum(${expr}) FILTER (WHERE ${condition})`,
