@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages behind the services that tests and benchmarks use:
-#   scripts/install-services.sh [postgres] [prometheus] [chromium] [clickhouse]
-# No argument means all four. Only missing packages are installed; re-running is a no-op.
+#   scripts/install-services.sh [postgres] [prometheus] [chromium] [clickhouse] [tmux]
+# No argument means all of them. Only missing packages are installed; re-running is a no-op.
 # Services are never started by the install (the scripts in scripts/ start them under .tmp/).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [postgres] [prometheus] [chromium] [clickhouse]" >&2
+  echo "usage: $0 [postgres] [prometheus] [chromium] [clickhouse] [tmux]" >&2
   exit 2
 }
 
@@ -16,6 +16,7 @@ packages_for() {
     prometheus | promtool) echo "prometheus" ;;
     chromium) echo "chromium fonts-liberation" ;;
     clickhouse) echo "clickhouse-server clickhouse-client" ;;
+    tmux) echo "tmux" ;;
     -h | --help) usage ;;
     *)
       echo "unknown service: $1" >&2
@@ -30,7 +31,7 @@ is_installed() {
 
 services=("$@")
 if [ "${#services[@]}" -eq 0 ]; then
-  services=(postgres prometheus chromium clickhouse)
+  services=(postgres prometheus chromium clickhouse tmux)
 fi
 
 # Resolved before the loop: an unknown name must stop the script, not a subshell.
