@@ -98,6 +98,17 @@ describe('MetricsConnection', () => {
     expect(states[states.length - 1]).toMatchObject({ state: 'disconnected', reason: 'closed: going away', retryAt: time.now() + 1000 });
   });
 
+  it('the watchdog follows a slow server interval from the hello frame', () => {
+    const { time, sockets, conn } = setup();
+    conn.start();
+    sockets.last().open();
+    sockets.last().message(JSON.stringify({ type: 'hello', stream: 'metrics', project: 'p', filters: {}, interval_ms: 10_000, server_time: '' }));
+    time.advance(29_999);
+    expect(sockets.closed).toBe(0);
+    time.advance(1);
+    expect(sockets.closed).toBe(1);
+  });
+
   it('an open socket that goes silent is dropped and reconnected', () => {
     const { time, sockets, states, conn } = setup();
     conn.start();
@@ -107,7 +118,7 @@ describe('MetricsConnection', () => {
     expect(sockets.closed).toBe(0);
     time.advance(1);
     expect(sockets.closed).toBe(1);
-    expect(states[states.length - 1]).toMatchObject({ state: 'disconnected', reason: 'no data for 5 s' });
+    expect(states[states.length - 1]).toMatchObject({ state: 'disconnected', reason: 'no frame for 5 s' });
   });
 
   it.each([401, 403, 404])('%i on the upgrade is fatal, with the reason, and nothing is retried', (status) => {

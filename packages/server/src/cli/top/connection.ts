@@ -60,7 +60,7 @@ export class MetricsConnection {
   private readonly now: () => number;
   private readonly initial: number;
   private readonly max: number;
-  private readonly silenceMs: number;
+  private silenceMs: number;
   private readonly target: string;
   private current: SocketHandle | null = null;
   private attempt: object | null = null;
@@ -122,7 +122,7 @@ export class MetricsConnection {
       this.stop();
       this.listener.fatal(message);
     };
-    const silence = (): void => lost(`no data for ${Math.round(this.silenceMs / 1000)} s`);
+    const silence = (): void => lost(`no frame for ${Math.round(this.silenceMs / 1000)} s`);
     const handle = this.socket(this.target, {
       open: () => {
         if (!mine()) return;
@@ -136,7 +136,13 @@ export class MetricsConnection {
           this.failures = 0;
           this.armWatchdog(silence);
           this.listener.frame(msg as MetricsUpdate, this.now());
-        } else if (msg?.type === 'hello') this.listener.hello?.(msg as HelloFrame);
+        } else if (msg?.type === 'hello') {
+          const hello = msg as HelloFrame;
+          // A server set to a slow interval (PULSE_WS_INTERVAL_MS up to 60 s) is not a dead one.
+          if (typeof hello.interval_ms === 'number') this.silenceMs = Math.max(this.silenceMs, 3 * hello.interval_ms);
+          this.armWatchdog(silence);
+          this.listener.hello?.(hello);
+        }
       },
       rejected: (status, body) => {
         if (FATAL_STATUSES.has(status)) fatal(refusal(status, body, this.opts.url));

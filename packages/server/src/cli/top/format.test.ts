@@ -27,7 +27,8 @@ describe('format', () => {
     expect(formatPercent(0.29)).toBe('29.0%');
     expect(formatPercent(0.0999999)).toBe('9.99%');
     expect(formatRate(12.5)).toBe('12.5');
-    expect(formatRate(0)).toBe('0.0');
+    expect(formatRate(0)).toBe('0.00');
+    expect(formatRate(0.4)).toBe('0.40');
     expect(formatRate(12_345.6)).toBe('12,346');
     expect(formatInt(1234567)).toBe('1,234,567');
     expect(formatCost(0.12)).toBe('$0.1200');

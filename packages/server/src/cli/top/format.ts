@@ -34,11 +34,11 @@ export function formatInt(v: number | null | undefined): string {
   return Math.round(v).toLocaleString('en-US');
 }
 
-/** A rate (per minute or second): one decimal, none from 1,000 up. */
+/** A rate (per minute or second): two decimals below 10, one below 1,000, none above. */
 export function formatRate(v: number | null | undefined): string {
   if (!finite(v)) return NONE;
   if (v >= 1000) return formatInt(v);
-  return v.toFixed(1);
+  return v.toFixed(v < 10 ? 2 : 1);
 }
 
 export function formatCost(v: number | null | undefined): string {

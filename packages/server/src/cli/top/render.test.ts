@@ -89,7 +89,7 @@ describe('render', () => {
     expect(cell(s, 'TTFT avg')).toBe('420 ms OK');
     expect(cell(s, 'active users 15m')).toBe('45');
     expect(cell(s, 'messages/min')).toBe('12.5');
-    expect(cell(s, 'events/s')).toBe('3.2');
+    expect(cell(s, 'events/s')).toBe('3.20');
     expect(cell(s, 'error rate')).toBe('2.00% OK');
     expect(cell(s, 'error rate 24h')).toBe('0.5% OK');
     expect(cell(s, 'uptime')).toBe('2 days, 5:32:10');

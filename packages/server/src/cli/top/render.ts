@@ -16,6 +16,8 @@ export interface TopView {
   frame: MetricsUpdate | null;
   /** Local epoch-ms when `frame` arrived. */
   receivedAt: number | null;
+  /** The server's frame interval (hello frame); frames older than max(5 s, 2 intervals) are stale. */
+  intervalMs?: number;
 }
 
 export interface RenderOptions {
@@ -59,7 +61,8 @@ function header(view: TopView, opts: RenderOptions): Line[] {
   const status: Line = [];
   const c = view.connection;
   const age = view.receivedAt === null ? null : opts.now - view.receivedAt;
-  const stale = age !== null && age > STALE_AFTER_MS;
+  const staleAfter = Math.max(STALE_AFTER_MS, 2 * (view.intervalMs ?? 0));
+  const stale = age !== null && age > staleAfter;
   if (c.state === 'connecting') status.push({ text: 'connecting…', style: 'warn' });
   else if (c.state === 'disconnected') {
     const s = Math.max(0, Math.ceil((c.retryAt - opts.now) / 1000));
@@ -67,7 +70,7 @@ function header(view: TopView, opts: RenderOptions): Line[] {
   } else status.push(stale || age === null ? { text: '● connected' } : { text: '● live', style: 'ok' });
   if (age !== null) {
     status.push({ text: ` · last frame ${formatClock(view.receivedAt!)} (${formatAge(age)} ago)` });
-    if (stale) status.push({ text: ' ' }, { text: 'STALE', style: 'warn' }, { text: ' — no data for over 5 s' });
+    if (stale) status.push({ text: ' ' }, { text: 'STALE', style: 'warn' }, { text: ` — no data for over ${Math.round(staleAfter / 1000)} s` });
   }
   const skipped = view.frame?.skipped_frames ?? 0;
   if (skipped > 0) status.push({ text: ` · ${formatInt(skipped)} frames skipped (slow terminal link)` });

@@ -66,6 +66,7 @@ export function runTop(opts: TopOptions, deps: TopDeps): Promise<number> {
         },
         hello: (h) => {
           view.project = h.project;
+          view.intervalMs = h.interval_ms;
         },
         fatal: (message) => finish(1, message),
       },

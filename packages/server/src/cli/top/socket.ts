@@ -33,12 +33,17 @@ export const wsSocketFactory: SocketFactory = (url, h) => {
       if (size < 4096) chunks.push(c);
       size += c.length;
     });
+    let reported = false;
     const done = (): void => {
+      if (reported) return;
+      reported = true;
       h.rejected(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8').slice(0, 4096));
       req.destroy();
     };
+    // The server may destroy the socket right after its answer (Pulse does, for refused upgrades).
     res.on('end', done);
     res.on('error', done);
+    res.on('close', done);
   });
   ws.on('error', (err) => {
     if (!rejected) h.error(err);

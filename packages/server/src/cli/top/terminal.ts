@@ -49,7 +49,12 @@ export function openTerminal({ stdout, stdin }: TerminalStreams, fullScreen: boo
     fullScreen,
     draw(text) {
       if (fullScreen) {
-        if (active) stdout.write('\x1b[H' + text.split('\n').map((l) => l + '\x1b[K').join('\r\n') + '\x1b[J');
+        if (!active) return;
+        // Erase each line before writing it (with autowrap off, an erase after a full-width line would
+        // take its last character), then everything below the last line.
+        const lines = text.split('\n');
+        const below = lines.length < (stdout.rows ?? Infinity) ? '\r\n\x1b[J' : '';
+        stdout.write('\x1b[H' + lines.map((l) => '\x1b[2K' + l).join('\r\n') + below);
         return;
       }
       stdout.write((first ? '' : '\n') + text + '\n');
