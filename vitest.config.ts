@@ -13,7 +13,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'benchmarks/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/dashboard/e2e/*.test.ts', 'benchmarks/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

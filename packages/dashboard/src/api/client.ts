@@ -1,0 +1,60 @@
+import { authStore, requireKey } from './auth';
+
+/**
+ * Where the API lives, from where the page is: `/` and `/analytics` → `/`; behind a proxy prefix,
+ * `/pulse/` and `/pulse/analytics` → `/pulse/`.
+ */
+export function apiBasePath(pathname: string): string {
+  const base = pathname.replace(/analytics\/?$/, '');
+  return base.endsWith('/') ? base : `${base}/`;
+}
+
+export const API_BASE = apiBasePath(location.pathname);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Relative path and query as the panel asked for them (no key): shown in `data-queries`, rerun by tests. */
+export function apiPath(path: string, params?: URLSearchParams): string {
+  const q = params?.toString();
+  return `${API_BASE}${path.replace(/^\//, '')}${q ? `?${q}` : ''}`;
+}
+
+/** GET a JSON endpoint with the stored key. A 401 raises the key prompt. */
+export async function getJson<T>(path: string, params?: URLSearchParams, opts: { signal?: AbortSignal; key?: string | null; quiet401?: boolean } = {}): Promise<T> {
+  const key = opts.key === undefined ? authStore.get().key : opts.key;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(apiPath(path, params), { headers, signal: opts.signal ?? null, cache: 'no-store' });
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    const e = new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`);
+    if (res.status === 401 && !opts.quiet401) requireKey(e.message);
+    throw e;
+  }
+  return body as T;
+}
+
+/** ws:// or wss:// URL for a live stream, carrying the key as `?api_key=` (browsers cannot set headers on WebSockets). */
+export function wsUrl(path: string, params: URLSearchParams): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const key = authStore.get().key;
+  const q = new URLSearchParams(params);
+  if (key) q.set('api_key', key);
+  const s = q.toString();
+  return `${proto}//${location.host}${API_BASE}${path.replace(/^\//, '')}${s ? `?${s}` : ''}`;
+}

@@ -1,0 +1,101 @@
+/**
+ * A WebSocket that reconnects with capped exponential backoff and jitter (0.5 s, 1 s, 2 s … 15 s),
+ * starting over from 0.5 s after a connection that delivered a frame.
+ */
+export interface SocketHandlers {
+  onOpen(): void;
+  onFrame(frame: unknown): void;
+  onDown(): void;
+}
+
+const MIN_DELAY = 500;
+const MAX_DELAY = 15_000;
+
+export class ReconnectingSocket {
+  private ws: WebSocket | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly handlers: SocketHandlers,
+  ) {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url());
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => this.handlers.onOpen();
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      this.attempt = 0;
+      this.handlers.onFrame(frame);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.stopped) return;
+      this.handlers.onDown();
+      this.scheduleRetry();
+    };
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.timer) return;
+    const base = Math.min(MAX_DELAY, MIN_DELAY * 2 ** this.attempt);
+    this.attempt++;
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  /** Drops the connection and reconnects at once (e.g. after the key changed). */
+  restart(): void {
+    this.attempt = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    retire(this.ws);
+    this.ws = null;
+    this.connect();
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    retire(this.ws);
+    this.ws = null;
+  }
+}
+
+/**
+ * Closes a socket we no longer want. One still connecting is closed once open: closing it mid-handshake
+ * makes the browser log an error for what is a normal change of filters.
+ */
+function retire(ws: WebSocket | null): void {
+  if (!ws) return;
+  ws.onmessage = null;
+  ws.onclose = null;
+  if (ws.readyState === WebSocket.CONNECTING) ws.onopen = () => ws.close();
+  else {
+    ws.onopen = null;
+    ws.close();
+  }
+}

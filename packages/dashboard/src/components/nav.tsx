@@ -1,0 +1,31 @@
+import { useStore } from '../state/store';
+import { SECTIONS, type SectionId, viewToSearch } from '../state/view';
+import { navigate, viewStore } from '../state/view-store';
+
+/** Section links: real links (open in a new tab, copy, share) that navigate in place on a plain click. */
+export function Nav({ onPick }: { onPick?: () => void }) {
+  const view = useStore(viewStore);
+  const go = (e: MouseEvent, id: SectionId) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    navigate({ section: id });
+    onPick?.();
+    window.scrollTo(0, 0);
+  };
+  return (
+    <ul class="nav-list">
+      {SECTIONS.map((s) => (
+        <li key={s.id}>
+          <a
+            href={`${location.pathname}${viewToSearch({ ...view, section: s.id })}`}
+            aria-current={view.section === s.id ? 'page' : undefined}
+            data-testid={`nav-${s.id}`}
+            onClick={(e) => go(e, s.id)}
+          >
+            {s.label}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}

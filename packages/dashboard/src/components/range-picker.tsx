@@ -1,0 +1,71 @@
+import { useState } from 'preact/hooks';
+import { fmtDateTime } from '../lib/format';
+import { parseTime, RELATIVE_RANGES, rfc3339, toLocalInput } from '../lib/time';
+import { useStore } from '../state/store';
+import { navigate, viewStore } from '../state/view-store';
+
+/** 15m · 1h · 24h · 7d · 30d, or a custom start and end (local time in the inputs, UTC in the URL). */
+export function RangePicker() {
+  const view = useStore(viewStore);
+  const [open, setOpen] = useState(false);
+  const now = Date.now();
+  const [start, setStart] = useState(toLocalInput(parseTime(view.start) ?? now - 86_400_000));
+  const [end, setEnd] = useState(toLocalInput(parseTime(view.end) ?? now));
+  const [error, setError] = useState<string | null>(null);
+
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const s = Date.parse(start);
+    const en = Date.parse(end);
+    if (!Number.isFinite(s) || !Number.isFinite(en)) return setError('Enter both a start and an end.');
+    if (en <= s) return setError('The end must be after the start.');
+    setError(null);
+    setOpen(false);
+    navigate({ range: 'custom', start: rfc3339(s), end: rfc3339(en) });
+  };
+
+  return (
+    <div class="range" data-testid="range-picker">
+      <div class="seg" role="group" aria-label="Time range">
+        {RELATIVE_RANGES.map((r) => (
+          <button
+            key={r.id}
+            type="button"
+            data-testid={`range-${r.id}`}
+            aria-pressed={view.range === r.id}
+            onClick={() => {
+              setOpen(false);
+              navigate({ range: r.id, start: null, end: null });
+            }}
+          >
+            {r.label}
+          </button>
+        ))}
+        <button type="button" data-testid="range-custom" aria-pressed={view.range === 'custom'} aria-expanded={open} onClick={() => setOpen(!open)}>
+          Custom
+        </button>
+      </div>
+      {view.range === 'custom' && view.start && view.end && !open ? (
+        <span class="range-label" data-testid="range-label">
+          {fmtDateTime(Date.parse(view.start))} → {fmtDateTime(Date.parse(view.end))}
+        </span>
+      ) : null}
+      {open ? (
+        <form class="custom-range" onSubmit={apply}>
+          <label>
+            From
+            <input type="datetime-local" data-testid="range-start" value={start} onInput={(e) => setStart(e.currentTarget.value)} required />
+          </label>
+          <label>
+            To
+            <input type="datetime-local" data-testid="range-end" value={end} onInput={(e) => setEnd(e.currentTarget.value)} required />
+          </label>
+          <button type="submit" class="primary" data-testid="range-apply">
+            Apply
+          </button>
+          {error ? <span class="form-error" role="alert">{error}</span> : null}
+        </form>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+/** Number and time formatting. A fixed locale keeps the figures identical on every machine (and in tests). */
+
+const LOCALE = 'en-US';
+const intFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
+const dec1 = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
+const dec2 = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export const DASH = '—';
+
+type Num = number | null | undefined;
+
+export function fmtInt(n: Num): string {
+  return n == null ? DASH : intFmt.format(n);
+}
+
+/** Up to one decimal: `12.5`, `3`. */
+export function fmtDec(n: Num): string {
+  return n == null ? DASH : dec1.format(n);
+}
+
+/** Milliseconds as `850 ms` below a second, `1.85 s` above. */
+export function fmtMs(ms: Num): string {
+  if (ms == null) return DASH;
+  if (Math.abs(ms) < 1000) return `${intFmt.format(Math.round(ms))} ms`;
+  return `${dec2.format(ms / 1000)} s`;
+}
+
+/** A 0…1 rate as a percentage: one decimal, two below 1 %. */
+export function fmtPct(rate: Num): string {
+  if (rate == null) return DASH;
+  const pct = rate * 100;
+  if (pct !== 0 && Math.abs(pct) < 1) return `${pct.toFixed(2)}%`;
+  return `${pct.toFixed(1)}%`;
+}
+
+/** An already-percent figure (0…100), e.g. the API's `usage_percentage`. */
+export function fmtPercentValue(pct: Num): string {
+  return pct == null ? DASH : `${dec1.format(pct)}%`;
+}
+
+/** USD: cents from $1 up, four significant digits below (LLM calls cost fractions of a cent). */
+export function fmtUsd(n: Num): string {
+  if (n == null) return DASH;
+  if (n === 0) return '$0.00';
+  if (Math.abs(n) >= 1) return `$${dec2.format(n)}`;
+  return `$${Number(n.toPrecision(4))}`;
+}
+
+/** Compact axis labels: 950, 1.2k, 3.4M. */
+export function fmtCompact(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${dec1.format(n / 1e9)}B`;
+  if (a >= 1e6) return `${dec1.format(n / 1e6)}M`;
+  if (a >= 1e3) return `${dec1.format(n / 1e3)}k`;
+  return dec1.format(n);
+}
+
+export function fmtSentiment(s: Num): string {
+  if (s == null) return DASH;
+  return `${s > 0 ? '+' : ''}${s.toFixed(2)}`;
+}
+
+export function fmtBytes(n: Num): string {
+  if (n == null) return DASH;
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${dec1.format(v)} ${units[i]}`;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Local wall-clock `HH:MM:SS`. */
+export function fmtClock(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Local `YYYY-MM-DD HH:MM`. */
+export function fmtDateTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** `3 h 20 min`, `45 s`: for the length of a range. */
+export function fmtSpan(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.round(min / 60);
+  if (h < 72) return `${h} h`;
+  return `${dec1.format(h / 24)} days`;
+}
