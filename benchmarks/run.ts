@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBench } from './ingest.bench.js';
+import { liveBench } from './live.bench.js';
 import { parseBenchArgs, USAGE } from './lib/args.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { renderReport } from './lib/report.js';
@@ -44,6 +45,7 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     { id: 'ingest', load: async () => ingestBench({ repoRoot, log }) },
     { id: 'query', load: async () => queryBench({ repoRoot, postgres: await postgres(), log }) },
     external('sdk', 'sdk.bench.ts'),
+    { id: 'live', load: async () => liveBench({ repoRoot, log }) },
   ];
 }
 

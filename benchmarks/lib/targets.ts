@@ -36,6 +36,8 @@ export const TARGETS: readonly TargetSpec[] = [
   { label: 'Speed-up over PostgreSQL, every query (median)', section: 'query', key: 'min_speedup', direction: 'at-least', target: 10, unit: '×', contextKey: 'min_speedup_query' },
   { label: 'Bytes per event on disk (largest dataset)', section: 'query', key: 'bytes_per_event', direction: 'at-most', target: 20, unit: 'B', contextKey: 'size_label' },
   { label: 'Server peak RSS while loading and querying (largest dataset)', section: 'query', key: 'peak_rss_mb', direction: 'at-most', target: 400, unit: 'MB', contextKey: 'size_label' },
+  { label: 'Live: event-to-client latency p99, during full-speed ingest', section: 'live', key: 'latency_p99_ms', direction: 'at-most', target: 1_500, unit: 'ms', contextKey: 'clients_label' },
+  { label: 'Live: ingest rate lost to the WebSocket clients', section: 'live', key: 'clients_cost_pct', direction: 'at-most', target: 10, unit: '%', contextKey: 'clients_label' },
 ];
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
