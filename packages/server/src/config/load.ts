@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { PulseConfig } from './types.js';
+import type { OtlpAttributeKeys, OtlpConfig, PulseConfig } from './types.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -61,6 +61,19 @@ const priceSchema = z.object({
   provider: z.string().optional(),
 }).strict();
 
+const keyList = z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (typeof v === 'string' ? [v] : v));
+
+const otlpSchema = z.object({
+  spans: z.enum(['genai', 'http', 'all']).optional(),
+  attributes: z.object({
+    user_id: keyList.optional(),
+    session_id: keyList.optional(),
+    persona: keyList.optional(),
+    channel: keyList.optional(),
+    guild: keyList.optional(),
+  }).strict().optional(),
+}).strict();
+
 const projectSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$'),
   store_text: z.boolean().default(false),
@@ -76,6 +89,7 @@ const fileSchema = z.object({
     flush_interval_ms: z.number().min(0).max(10_000).optional(),
     max_queued_events: z.number().int().min(1000).max(10_000_000).optional(),
   }).strict().optional(),
+  otlp: otlpSchema.optional(),
   // Later issues add health checks, alert rules and channels; unknown sections are kept for them.
 }).passthrough();
 
@@ -173,6 +187,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     },
     pricing: (file.pricing ?? []).map((p) => ({ ...p })),
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
+    otlp: otlpConfig(env, file.otlp),
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),
       errorRatePercent: optNum('ALERT_ERROR_RATE_PERCENT', 0, 100),
@@ -193,6 +208,44 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
   return { ...cfg, ...opts.overrides };
+}
+
+/** Where OTLP ingest looks for these fields unless configured (docs/otlp.md explains each choice). */
+export const OTLP_ATTRIBUTE_DEFAULTS: Readonly<OtlpAttributeKeys> = {
+  user_id: ['user.id', 'enduser.id'],
+  session_id: ['session.id', 'gen_ai.conversation.id'],
+  persona: ['gen_ai.agent.name'],
+  channel: [],
+  guild: [],
+};
+
+const OTLP_ATTRIBUTE_ENV: Record<keyof OtlpAttributeKeys, string> = {
+  user_id: 'PULSE_OTLP_USER_ATTRIBUTE',
+  session_id: 'PULSE_OTLP_SESSION_ATTRIBUTE',
+  persona: 'PULSE_OTLP_PERSONA_ATTRIBUTE',
+  channel: 'PULSE_OTLP_CHANNEL_ATTRIBUTE',
+  guild: 'PULSE_OTLP_GUILD_ATTRIBUTE',
+};
+
+/** Environment over the YAML `otlp:` section over the defaults; an attribute variable takes a comma-separated list of keys. */
+function otlpConfig(env: Env, file: z.infer<typeof otlpSchema> | undefined): OtlpConfig {
+  const spans = env.PULSE_OTLP_SPANS?.trim() || file?.spans || 'genai';
+  if (spans !== 'genai' && spans !== 'http' && spans !== 'all') throw new ConfigError('PULSE_OTLP_SPANS must be genai, http or all');
+  const attributes = { ...OTLP_ATTRIBUTE_DEFAULTS };
+  for (const field of Object.keys(OTLP_ATTRIBUTE_ENV) as (keyof OtlpAttributeKeys)[]) {
+    const name = OTLP_ATTRIBUTE_ENV[field];
+    const raw = env[name]?.trim();
+    if (raw) {
+      try {
+        attributes[field] = parseList(raw);
+      } catch (err) {
+        throw new ConfigError(`${name}: ${(err as Error).message}`);
+      }
+    } else {
+      attributes[field] = [...(file?.attributes?.[field] ?? OTLP_ATTRIBUTE_DEFAULTS[field])];
+    }
+  }
+  return { spans, attributes };
 }
 
 export const isLoopback = (host: string): boolean =>

@@ -52,6 +52,25 @@ export interface LiveConfig {
   tailMaxRate: number;
 }
 
+/** Which OTLP spans become events: GenAI spans only, GenAI and HTTP server spans, or every span. */
+export type OtlpSpanMode = 'genai' | 'http' | 'all';
+
+/** The event fields OTLP ingest fills from span (then resource) attributes, each from the first listed key present. */
+export interface OtlpAttributeKeys {
+  user_id: string[];
+  session_id: string[];
+  persona: string[];
+  channel: string[];
+  guild: string[];
+}
+
+export interface OtlpConfig {
+  /** `PULSE_OTLP_SPANS` (default `genai`). */
+  spans: OtlpSpanMode;
+  /** `PULSE_OTLP_USER_ATTRIBUTE`, `…_SESSION_…`, `…_PERSONA_…`, `…_CHANNEL_…`, `…_GUILD_ATTRIBUTE`; YAML `otlp.attributes`. */
+  attributes: OtlpAttributeKeys;
+}
+
 export interface PulseConfig {
   enabled: boolean;
   host: string;
@@ -74,4 +93,6 @@ export interface PulseConfig {
   pricing: PriceOverride[];
   projects: ProjectConfig[];
   alerts: AlertEnvConfig;
+  /** OpenTelemetry ingest (`POST /v1/traces`, docs/otlp.md). */
+  otlp: OtlpConfig;
 }

@@ -4,6 +4,7 @@ import { createAuthenticator, KeyCache } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
 import type { AppDeps } from './types.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
+import { registerOtlpRoutes } from '../ingest/otlp/routes.js';
 import type { Enricher } from '../ingest/enrich/enrich.js';
 import type { WriteBuffer } from '../ingest/write-buffer.js';
 import { registerKeyRoutes } from '../keys/routes.js';
@@ -72,6 +73,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
 
   registerHomeRoutes(app, parts);
   registerIngestRoutes(app, parts);
+  registerOtlpRoutes(app, parts);
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   await registerLiveRoutes(app, parts);

@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LIMITS } from '@pulse/protocol';
 import { HttpError } from '../http/errors.js';
 import type { AppDeps } from '../http/types.js';
-import { StoreUnavailableError } from '../store/types.js';
 import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { decodeBody, parseEvents } from './body.js';
 import type { Enricher } from './enrich/enrich.js';
 import { IdempotencyGuard, parseIdempotencyKey, type IngestResponse } from './idempotency.js';
 import { prepareEvents } from './pipeline.js';
-import { QueueFullError, ShuttingDownError, type WriteBuffer } from './write-buffer.js';
+import { acceptRawBodies, ingestFailure } from './route-support.js';
+import type { WriteBuffer } from './write-buffer.js';
 
 export interface IngestDeps extends AppDeps {
   buffer: WriteBuffer;
@@ -25,13 +24,9 @@ const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
  */
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const guard = new IdempotencyGuard(deps.store);
-  const retryAfter = String(deps.config.ingest.retryAfterSeconds);
 
   app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LIMITS.maxRequestBytes }, (_req, body, done) => {
-      done(null, body);
-    });
+    acceptRawBodies(scope);
 
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const project = request.pulseAuth!.project;
@@ -59,15 +54,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         if (res.replayed) reply.header('idempotent-replayed', 'true');
         reply.code(res.status).type('application/json').send(res.body);
       } catch (err) {
-        if (err instanceof QueueFullError) {
-          throw new HttpError(429, 'overloaded', `${err.message}; retry after ${retryAfter}s`, { 'retry-after': retryAfter });
-        }
-        if (err instanceof HttpError) throw err;
-        // Anything else on this path is the store's side (commit, idempotency or project lookup):
-        // nothing was acknowledged, so the client may safely retry.
-        const msg = err instanceof StoreUnavailableError || err instanceof ShuttingDownError ? err.message : 'store error';
-        request.log.error({ err }, 'ingest failed');
-        throw new HttpError(503, 'store_unavailable', `events were not stored: ${msg}`, { 'retry-after': retryAfter });
+        throw ingestFailure(err, deps.config.ingest.retryAfterSeconds, request.log);
       }
     };
 
