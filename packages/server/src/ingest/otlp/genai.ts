@@ -5,7 +5,7 @@
  * (`gen_ai.server.time_to_first_token`), the Vercel AI SDK (`ai.model.*`, `ai.usage.*`,
  * `ai.response.msToFirstChunk`, the `ai.stream.firstChunk` event). docs/otlp.md has the table.
  */
-import type { Attrs, OtlpSpan } from './model.js';
+import { type Attrs, isSet, msBetween, type OtlpSpan } from './model.js';
 import { firstNumber, firstText } from './read.js';
 
 export const GENAI_KEYS = {
@@ -55,7 +55,7 @@ export function ttftMs(span: OtlpSpan): number | undefined {
   if (ms === undefined) {
     for (const e of span.events) {
       if (!FIRST_CHUNK_EVENTS.has(e.name)) continue;
-      ms = firstNumber(GENAI_KEYS.ttftMs, e.attributes) ?? (e.timeNs > 0 && span.startNs > 0 ? (e.timeNs - span.startNs) / 1e6 : undefined);
+      ms = firstNumber(GENAI_KEYS.ttftMs, e.attributes) ?? (isSet(e.time) && isSet(span.start) ? msBetween(span.start, e.time) : undefined);
       break;
     }
   }

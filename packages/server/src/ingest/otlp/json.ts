@@ -4,7 +4,9 @@
  * names are accepted too), unknown fields ignored. The document is checked as it is read, so a
  * malformed one is answered with the path of the first problem.
  */
-import { type Attrs, type AttrValue, int64, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpSpan, type OtlpTraceRequest, setOnce } from './model.js';
+import {
+  type Attrs, type AttrValue, int64, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpSpan, type OtlpTraceRequest, setOnce, unixTime, type UnixTime,
+} from './model.js';
 
 type Json = Record<string, unknown>;
 
@@ -38,10 +40,9 @@ function id(v: unknown, path: string, bytes: number): string {
   return s.toLowerCase();
 }
 
-function nanos(v: unknown, path: string): number {
-  if (v === undefined || v === null) return 0;
-  const n = int64(v);
-  return Number.isNaN(n) || n < 0 ? fail(path, 'expected Unix nanoseconds as a decimal string or integer') : n;
+function time(v: unknown, path: string): UnixTime {
+  if (v === undefined || v === null) return { ms: 0, ns: 0 };
+  return unixTime(v) ?? fail(path, 'expected Unix nanoseconds as a decimal string or integer');
 }
 
 function enumValue(v: unknown, path: string, names: readonly string[]): number {
@@ -111,13 +112,13 @@ function span(v: unknown, path: string): OtlpSpan {
     parentSpanId: id(s.parentSpanId, `${path}.parentSpanId`, 8),
     name: string(s.name, `${path}.name`),
     kind: enumValue(s.kind, `${path}.kind`, SPAN_KINDS),
-    startNs: nanos(s.startTimeUnixNano, `${path}.startTimeUnixNano`),
-    endNs: nanos(s.endTimeUnixNano, `${path}.endTimeUnixNano`),
+    start: time(s.startTimeUnixNano, `${path}.startTimeUnixNano`),
+    end: time(s.endTimeUnixNano, `${path}.endTimeUnixNano`),
     attributes: attributes(s.attributes, `${path}.attributes`),
     events: array(s.events, `${path}.events`).map((e, i) => {
       const p = `${path}.events[${i}]`;
       const o = object(e, p) ?? {};
-      return { name: string(o.name, `${p}.name`), timeNs: nanos(o.timeUnixNano, `${p}.timeUnixNano`), attributes: attributes(o.attributes, `${p}.attributes`) };
+      return { name: string(o.name, `${p}.name`), time: time(o.timeUnixNano, `${p}.timeUnixNano`), attributes: attributes(o.attributes, `${p}.attributes`) };
     }),
     status: {
       code: enumValue(status?.code, `${path}.status.code`, STATUS_CODES),

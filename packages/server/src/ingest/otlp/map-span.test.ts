@@ -3,10 +3,11 @@ import { validateEvents } from '@pulse/protocol';
 import { OTLP_ATTRIBUTE_DEFAULTS } from '../../config/load.js';
 import { classify, mapSpan, type MapOptions, type SpanContext } from './map-span.js';
 import { mapRequest, rejectionMessage } from './map-request.js';
-import type { Attrs, AttrValue, OtlpSpan } from './model.js';
+import type { Attrs, AttrValue, OtlpSpan, UnixTime } from './model.js';
 
-const T0_NS = 1_790_000_000_000_000_000; // 2026-09-21T…Z in ns (a double: exact to ~256 ns)
-const ms = (n: number): number => n * 1e6;
+const T0 = 1_790_000_000_000; // 2026-09-21T…Z, epoch ms
+/** T0 + `offset` ms (fractions become the nanoseconds beyond the millisecond). */
+const at = (offset: number): UnixTime => ({ ms: T0 + Math.floor(offset), ns: Math.round((offset - Math.floor(offset)) * 1e6) });
 const attrs = (o: Record<string, AttrValue>): Attrs => new Map(Object.entries(o));
 
 const span = (over: Partial<OtlpSpan> & { attrs?: Record<string, AttrValue> } = {}): OtlpSpan => ({
@@ -15,8 +16,8 @@ const span = (over: Partial<OtlpSpan> & { attrs?: Record<string, AttrValue> } = 
   parentSpanId: '',
   name: 'chat gpt-4o-mini',
   kind: 3,
-  startNs: T0_NS,
-  endNs: T0_NS + ms(1234.5),
+  start: at(0.25),
+  end: at(1234.75),
   events: [],
   status: { code: 0, message: '' },
   ...over,
@@ -52,7 +53,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
     const e = mapSpan(span({ attrs: CHAT }), ctx, genai)!;
     expect(e).toEqual({
       type: 'llm',
-      ts: Math.floor(T0_NS / 1e6),
+      ts: T0,
       duration_ms: 1234.5,
       name: 'chat',
       model: 'gpt-4o-mini-2024-07-18',
@@ -79,7 +80,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
     });
     // Message content is never copied; the event passes the /v1/events validator as it is.
     expect(JSON.stringify(e)).not.toContain('secret');
-    expect(validateEvents([e], T0_NS / 1e6).rejected).toEqual([]);
+    expect(validateEvents([e], T0).rejected).toEqual([]);
   });
 
   it('reads the older and the instrumentations\' names: gen_ai.system, prompt/completion tokens, OpenLLMetry, Vercel AI SDK', () => {
@@ -97,7 +98,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
     const base = { 'gen_ai.request.model': 'gpt-4o' };
     expect(mapSpan(span({ attrs: { ...base, 'gen_ai.response.time_to_first_chunk': 0.25 } }), ctx, genai)!.ttft_ms).toBe(250);
     expect(mapSpan(span({ attrs: { ...base, 'gen_ai.server.time_to_first_token': 1.5 } }), ctx, genai)!.ttft_ms).toBe(1500);
-    const ev = span({ attrs: base, events: [{ name: 'ai.stream.firstChunk', timeNs: T0_NS + ms(320), attributes: new Map() }] });
+    const ev = span({ attrs: base, events: [{ name: 'ai.stream.firstChunk', time: at(320.25), attributes: new Map() }] });
     expect(mapSpan(ev, ctx, genai)!.ttft_ms).toBe(320);
     expect(mapSpan(span({ attrs: base }), ctx, genai)!.ttft_ms).toBeUndefined();
   });
@@ -109,7 +110,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
     const exc = mapSpan(span({
       attrs: { 'gen_ai.request.model': 'gpt-4o' },
       status: { code: 2, message: '' },
-      events: [{ name: 'exception', timeNs: T0_NS, attributes: attrs({ 'exception.type': 'APIConnectionError', 'exception.message': 'socket hang up' }) }],
+      events: [{ name: 'exception', time: at(1), attributes: attrs({ 'exception.type': 'APIConnectionError', 'exception.message': 'socket hang up' }) }],
     }), ctx, genai)!;
     expect(exc).toMatchObject({ status: 'error', error_type: 'APIConnectionError', error_message: 'socket hang up' });
     const bare = mapSpan(span({ attrs: { 'gen_ai.request.model': 'gpt-4o' }, status: { code: 2, message: '' } }), ctx, genai)!;
@@ -163,18 +164,18 @@ describe('mapSpan: configuration and other spans', () => {
     expect(e.model).toHaveLength(256);
     expect(e.name).toBe('n'.repeat(256)); // no operation name: the span name, clipped
     expect(e.error_message).toHaveLength(4096);
-    expect(validateEvents([e], T0_NS / 1e6).rejected).toEqual([]);
+    expect(validateEvents([e], T0).rejected).toEqual([]);
     const long = mapSpan(span({ attrs: { 'gen_ai.request.model': 'm', 'custom.long': 'x'.repeat(5000) } }), ctx, genai)!;
     expect(long.attributes!['custom.long']).toHaveLength(1024);
   });
 
   it('a span without a start time is mapped with ts 0, which the validator rejects (reported, not re-dated)', () => {
-    const bad = span({ name: 'broken', startNs: 0, endNs: 0, attrs: { 'gen_ai.request.model': 'm' } });
+    const bad = span({ name: 'broken', start: { ms: 0, ns: 0 }, end: { ms: 0, ns: 0 }, attrs: { 'gen_ai.request.model': 'm' } });
     const good = span({ attrs: { 'gen_ai.request.model': 'm' } });
     const mapped = mapRequest({ resourceSpans: [{ resource: ctx.resource, scopeSpans: [{ scope: ctx.scope, spans: [good, bad, span({ kind: 1 })] }] }] }, genai);
     expect(mapped.spans).toBe(3);
     expect(mapped.skipped).toBe(1);
-    const { rejected } = validateEvents(mapped.events, T0_NS / 1e6);
+    const { rejected } = validateEvents(mapped.events, T0);
     expect(rejected.map((r) => r.index)).toEqual([1]);
     expect(rejectionMessage(rejected, mapped.sources)).toMatch(/^1 span rejected; span "broken" \(span_id b7ad6b7169203331\): ts: /);
   });

@@ -10,7 +10,7 @@ import { eventAttributes } from './attributes.js';
 import {
   AGENT_OPERATIONS, GENAI_KEYS, inputTokens, isGenAi, operationOf, outputTokens, round3, TOOL_OPERATIONS, ttftMs,
 } from './genai.js';
-import { type Attrs, type AttrValue, type OtlpSpan, SPAN_KIND, STATUS_CODE } from './model.js';
+import { type Attrs, type AttrValue, isSet, msBetween, type OtlpSpan, SPAN_KIND, STATUS_CODE } from './model.js';
 import { clip, firstNumber, firstText } from './read.js';
 
 export interface MapOptions {
@@ -76,8 +76,9 @@ export function mapSpan(span: OtlpSpan, ctx: SpanContext, opts: MapOptions): Eve
 
   const e: EventInput = { type: cls };
   // A span with no start time gets ts 0, which the validator rejects: it is reported, not re-dated.
-  e.ts = Math.floor(span.startNs / 1e6);
-  if (span.endNs >= span.startNs && span.startNs > 0) e.duration_ms = round3((span.endNs - span.startNs) / 1e6);
+  e.ts = span.start.ms;
+  const duration = msBetween(span.start, span.end);
+  if (isSet(span.start) && isSet(span.end) && duration >= 0) e.duration_ms = round3(duration);
 
   const op = operationOf(a);
   const model = firstText(GENAI_KEYS.model, a);

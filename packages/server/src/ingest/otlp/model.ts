@@ -1,8 +1,9 @@
 /**
  * One shape for a decoded `ExportTraceServiceRequest`, whichever encoding it came in: the protobuf
  * and JSON decoders both produce it, and the mapper reads only it. Ids are lowercase hex ('' when
- * absent); times are Unix nanoseconds as numbers (a double keeps them to ~0.25 µs, ample for
- * milliseconds); attribute values are reduced to what Pulse can keep.
+ * absent); times are split into whole Unix milliseconds and the nanoseconds beyond (doubles cannot
+ * hold today's Unix nanoseconds exactly, and `ts` must not be off by one); attribute values are
+ * reduced to what Pulse can keep.
  */
 
 /** An OTLP AnyValue: kvlists become JSON text, bytes base64, unset values null. */
@@ -14,9 +15,15 @@ export type Attrs = Map<string, AttrValue>;
 export const SPAN_KIND = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 export const STATUS_CODE = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 
+/** A Unix time: whole milliseconds (exact) and the 0–999,999 nanoseconds beyond them. 0/0 when unset. */
+export interface UnixTime {
+  ms: number;
+  ns: number;
+}
+
 export interface OtlpSpanEvent {
   name: string;
-  timeNs: number;
+  time: UnixTime;
   attributes: Attrs;
 }
 
@@ -26,8 +33,8 @@ export interface OtlpSpan {
   parentSpanId: string;
   name: string;
   kind: number;
-  startNs: number;
-  endNs: number;
+  start: UnixTime;
+  end: UnixTime;
   attributes: Attrs;
   events: OtlpSpanEvent[];
   status: { code: number; message: string };
@@ -69,3 +76,34 @@ export function int64(v: unknown): number {
   }
   return Number.NaN;
 }
+
+const NS_PER_MS = 1_000_000;
+
+/**
+ * A fixed64 Unix-nanosecond value, exactly: a protobuf Long (from its 32-bit halves: 2^32 ns is
+ * 4294 ms + 967,296 ns), a decimal string (OTLP/JSON) or a number (approximate above 2^53, as sent).
+ * null when it is none of these.
+ */
+export function unixTime(v: unknown): UnixTime | null {
+  if (typeof v === 'string') {
+    if (!/^\d{1,20}$/.test(v)) return null;
+    return v.length <= 6 ? { ms: 0, ns: Number(v) } : { ms: Number(v.slice(0, -6)), ns: Number(v.slice(-6)) };
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || v < 0) return null;
+    const ms = Math.floor(v / NS_PER_MS);
+    return { ms, ns: Math.max(0, Math.min(NS_PER_MS - 1, Math.round(v - ms * NS_PER_MS))) };
+  }
+  if (v !== null && typeof v === 'object' && typeof (v as { high?: unknown }).high === 'number') {
+    const { high, low } = v as { high: number; low: number };
+    const hi = high >>> 0;
+    const rest = hi * 967_296 + (low >>> 0);
+    return { ms: hi * 4294 + Math.floor(rest / NS_PER_MS), ns: rest % NS_PER_MS };
+  }
+  return null;
+}
+
+/** Milliseconds from `a` to `b` (fractional). */
+export const msBetween = (a: UnixTime, b: UnixTime): number => (b.ms - a.ms) + (b.ns - a.ns) / NS_PER_MS;
+
+export const isSet = (t: UnixTime): boolean => t.ms > 0 || t.ns > 0;

@@ -7,6 +7,7 @@ import protobuf from 'protobufjs/light.js';
 import { OTLP_DESCRIPTOR } from './descriptor.js';
 import {
   type Attrs, type AttrValue, int64, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpResourceSpans, type OtlpSpan, type OtlpTraceRequest, setOnce,
+  unixTime, type UnixTime,
 } from './model.js';
 
 const root = protobuf.Root.fromJSON(OTLP_DESCRIPTOR as protobuf.INamespace);
@@ -68,6 +69,9 @@ function attributes(kvs: readonly PbKeyValue[] | undefined): Attrs {
   return out;
 }
 
+const UNSET: UnixTime = { ms: 0, ns: 0 };
+const time = (v: unknown): UnixTime => unixTime(v) ?? UNSET;
+
 function span(s: PbSpan): OtlpSpan {
   return {
     traceId: hex(s.traceId),
@@ -75,10 +79,10 @@ function span(s: PbSpan): OtlpSpan {
     parentSpanId: hex(s.parentSpanId),
     name: s.name,
     kind: s.kind,
-    startNs: int64(s.startTimeUnixNano),
-    endNs: int64(s.endTimeUnixNano),
+    start: time(s.startTimeUnixNano),
+    end: time(s.endTimeUnixNano),
     attributes: attributes(s.attributes),
-    events: s.events.map((e) => ({ name: e.name, timeNs: int64(e.timeUnixNano), attributes: attributes(e.attributes) })),
+    events: s.events.map((e) => ({ name: e.name, time: time(e.timeUnixNano), attributes: attributes(e.attributes) })),
     status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
   };
 }
