@@ -46,6 +46,8 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     { id: 'query', load: async () => queryBench({ repoRoot, postgres: await postgres(), log }) },
     external('sdk', 'sdk.bench.ts'),
     { id: 'live', load: async () => liveBench({ repoRoot, log }) },
+    // Loaded only when selected: it pulls in playwright-core and the dashboard's browser-test support.
+    { id: 'dashboard', load: async () => (await import('./dashboard.bench.js')).dashboardBench({ repoRoot, log }) },
   ];
 }
 
