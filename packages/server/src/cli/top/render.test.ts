@@ -153,6 +153,27 @@ describe('render', () => {
     expect(sideBySide).toBe(columns === 120);
   });
 
+  it('names from events cannot reach the terminal as control sequences', () => {
+    const evil = data({ personas: { 'x\x1b[2J\x1b]0;pwned\x07': { messages: 1, sentiment: 0 } }, tokens_by_model: { 'm\x9b31m': { input_tokens: 1, output_tokens: 1, cost_usd: 0 } } });
+    for (const color of [false, true]) {
+      const out = render(view(evil), { columns: 120, rows: 40, color, now: NOW });
+      for (const line of out.split('\n')) expect(line.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/u);
+    }
+    expect(screen(view(evil)).join('\n')).toContain('x?[2J?]0;pwned?');
+  });
+
+  it('wide characters (CJK, emoji) count two columns: lines still fit and columns still line up', () => {
+    const wide = data({ personas: { '猫の王様🐱': { messages: 9, sentiment: 0.5 }, 'plain': { messages: 8, sentiment: 0.5 }, '長い名前長い名前長い名前長い名前長い名前': { messages: 7, sentiment: 0.1 } } });
+    for (const columns of [40, 120]) {
+      const s = screen(view(wide), columns, 60);
+      for (const l of s) expect(width(l)).toBeLessThanOrEqual(columns);
+      const a = s.find((l) => l.includes('猫の王様🐱'))!;
+      const b = s.find((l) => /  plain\s/.test(l))!;
+      expect(width(a.slice(0, a.indexOf('+0.50') + 5))).toBe(width(b.slice(0, b.indexOf('+0.50') + 5)));
+      expect(s.some((l) => l.includes('長い名前') && l.includes('…'))).toBe(true);
+    }
+  });
+
   it('fits the rows: tables sorted, cut with "… N more", never more lines than rows', () => {
     const many = data({ personas: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`u${String(i).padStart(2, '0')}`, { messages: i, sentiment: 0 }])) });
     for (const rows of [40, 32, 28]) {

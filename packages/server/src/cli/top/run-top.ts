@@ -2,6 +2,7 @@ import { MetricsConnection, type Timers } from './connection.js';
 import { render, type TopView } from './render.js';
 import type { SocketFactory } from './socket.js';
 import { openTerminal, type TerminalStreams } from './terminal.js';
+import { sanitize } from './text.js';
 
 export interface TopOptions {
   url: string;
@@ -94,7 +95,7 @@ export function runTop(opts: TopOptions, deps: TopDeps): Promise<number> {
         stdin.pause();
       }
       term.restore();
-      if (message) deps.stderr.write(`pulse top: ${message}\n`);
+      if (message) deps.stderr.write(`pulse top: ${sanitize(message)}\n`);
       resolve(code);
     }
 
