@@ -33,13 +33,17 @@ export class TmuxPane {
     this.tmux('send-keys', '-t', this.name, ...keys);
   }
 
-  /** Polls the screen until `pred` holds; the last screen is in the error otherwise. */
+  /** Polls the screen until `pred` holds (a throw counts as not yet); the last screen is in the error otherwise. */
   async waitFor(pred: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < end) {
       screen = this.capture();
-      if (pred(screen)) return screen;
+      try {
+        if (pred(screen)) return screen;
+      } catch {
+        // a screen the predicate cannot read yet (e.g. still connecting): poll again
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
