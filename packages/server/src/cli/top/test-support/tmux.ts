@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export const hasTmux = (): boolean => spawnSync('tmux', ['-V']).status === 0;
 
@@ -49,7 +50,10 @@ export class TmuxPane {
     throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
   }
 
+  /** Ends the tmux server and removes its socket file (tmux leaves it behind). */
   kill(): void {
+    const path = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    if (path.endsWith(this.socket)) rmSync(path, { force: true });
   }
 }
