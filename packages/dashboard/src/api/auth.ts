@@ -14,9 +14,14 @@ export interface AuthState {
   reason: string | null;
   /** Bumped whenever the key changes, so panels and sockets start over with it. */
   version: number;
+  /**
+   * The server accepted this key (or needs none): a REST call succeeded with it. The live sockets wait
+   * for this, so a page without a valid key does not knock on the WebSockets in vain.
+   */
+  accepted: boolean;
 }
 
-export const authStore = createStore<AuthState>({ key: storage.get(KEY), needKey: false, reason: null, version: 0 });
+export const authStore = createStore<AuthState>({ key: storage.get(KEY), needKey: false, reason: null, version: 0, accepted: false });
 
 export function takeKeyFromUrl(): void {
   const url = new URL(location.href);
@@ -29,9 +34,14 @@ export function takeKeyFromUrl(): void {
 
 export function setKey(key: string | null): void {
   storage.set(KEY, key);
-  authStore.set((a) => ({ key, needKey: false, reason: null, version: a.version + 1 }));
+  authStore.set((a) => ({ key, needKey: false, reason: null, version: a.version + 1, accepted: false }));
+}
+
+export function keyAccepted(key: string | null): void {
+  const a = authStore.get();
+  if (!a.accepted && key === a.key) authStore.set({ ...a, accepted: true });
 }
 
 export function requireKey(reason: string): void {
-  authStore.set((a) => (a.needKey ? a : { ...a, needKey: true, reason }));
+  authStore.set((a) => (a.needKey ? a : { ...a, needKey: true, reason, accepted: false }));
 }

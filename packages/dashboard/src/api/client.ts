@@ -1,13 +1,9 @@
-import { authStore, requireKey } from './auth';
+import { apiBasePath } from '../lib/base-path';
+import { createStore } from '../state/store';
+import { authStore, keyAccepted, requireKey } from './auth';
 
-/**
- * Where the API lives, from where the page is: `/` and `/analytics` → `/`; behind a proxy prefix,
- * `/pulse/` and `/pulse/analytics` → `/pulse/`.
- */
-export function apiBasePath(pathname: string): string {
-  const base = pathname.replace(/analytics\/?$/, '');
-  return base.endsWith('/') ? base : `${base}/`;
-}
+/** When the API last answered with data (client clock): half of "Last update". */
+export const lastAnswerStore = createStore<number | null>(null);
 
 export const API_BASE = apiBasePath(location.pathname);
 
@@ -46,6 +42,8 @@ export async function getJson<T>(path: string, params?: URLSearchParams, opts: {
     if (res.status === 401 && !opts.quiet401) requireKey(e.message);
     throw e;
   }
+  if (opts.key === undefined) keyAccepted(key ?? null);
+  lastAnswerStore.set(Date.now());
   return body as T;
 }
 

@@ -2,13 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { fmtClock } from '../lib/format';
 import { liveStore } from '../state/live';
 import { useStore } from '../state/store';
-import { refreshStore } from '../state/view-store';
+import { lastAnswerStore } from '../api/client';
 
 /** "● Live · Last update 12:00:01" in the header. */
 export function LiveStatus() {
   const live = useStore(liveStore);
-  const refresh = useStore(refreshStore);
-  const last = Math.max(live.lastFrameAt ?? 0, refresh.nowMs);
+  const answered = useStore(lastAnswerStore);
+  const last = Math.max(live.lastFrameAt ?? 0, answered ?? 0);
   const state = live.status === 'open' ? (live.stale ? 'stale' : 'live') : live.status === 'down' ? 'down' : 'connecting';
   const label = { live: 'Live', stale: 'Stale', down: 'Offline', connecting: 'Connecting' }[state];
   return (
@@ -16,7 +16,7 @@ export function LiveStatus() {
       <span class="dot" aria-hidden="true" />
       <span class="status-word">{label}</span>
       <span class="last-update" data-testid="last-update">
-        Last update {fmtClock(last)}
+        Last update {last > 0 ? fmtClock(last) : '—'}
       </span>
     </div>
   );

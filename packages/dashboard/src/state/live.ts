@@ -7,8 +7,13 @@ import { createStore } from './store';
 import { FILTER_FIELDS, type View } from './view';
 import { refreshNow, refreshStore, viewStore } from './view-store';
 
-/** No frame for this long while connected: "Data may be stale". Frames come every second. */
+/**
+ * No frame for this long while connected: "Data may be stale" (frames come every second by default; a
+ * server configured slower gets two of its intervals). Three intervals, at least 15 s: the socket is
+ * treated as dead and reconnected (a half-open TCP connection never reports its own death).
+ */
 export const STALE_AFTER_MS = 5_000;
+export const DEAD_AFTER_MS = 15_000;
 /** Newest events kept for the live tail. */
 export const TAIL_SIZE = 100;
 
@@ -20,6 +25,8 @@ export interface LiveState {
   /** Client time of the last frame. */
   lastFrameAt: number | null;
   stale: boolean;
+  /** The server's push interval for this socket (from its hello frame). */
+  intervalMs: number;
 }
 
 export interface TailState {
@@ -28,7 +35,7 @@ export interface TailState {
   skipped: number;
 }
 
-export const liveStore = createStore<LiveState>({ status: 'connecting', metrics: null, lastFrameAt: null, stale: false });
+export const liveStore = createStore<LiveState>({ status: 'connecting', metrics: null, lastFrameAt: null, stale: false, intervalMs: 1000 });
 export const tailStore = createStore<TailState>({ status: 'connecting', events: [], skipped: 0 });
 
 /** Project and filters, as the WebSocket endpoints take them (the same names as the REST API). */
@@ -39,41 +46,55 @@ function streamParams(view: View): URLSearchParams {
   return q;
 }
 
-/** A key for what a stream depends on: it reconnects when this changes. */
-const streamKey = (view: View, keyVersion: number) => `${keyVersion}|${streamParams(view).toString()}`;
+/**
+ * What a stream depends on: it reconnects when this changes. While the key prompt is up there is no
+ * point retrying (every attempt would be refused): the stream waits for a key.
+ */
+const streamKey = (view: View): string => {
+  const auth = authStore.get();
+  return auth.needKey || !auth.accepted ? 'waiting-for-key' : `${auth.version}|${streamParams(view).toString()}`;
+};
 
 /** Runs a socket that follows the view's project and filters and the key; returns a stop function. */
-function follow(make: () => ReconnectingSocket): () => void {
-  let socket = make();
-  let key = streamKey(viewStore.get(), authStore.get().version);
+function follow(make: () => ReconnectingSocket, idle: () => void): () => void {
+  let key = streamKey(viewStore.get());
+  let socket: ReconnectingSocket | null = null;
+  const start = () => {
+    if (key === 'waiting-for-key') idle();
+    else socket = make();
+  };
+  start();
   const check = () => {
-    const k = streamKey(viewStore.get(), authStore.get().version);
+    const k = streamKey(viewStore.get());
     if (k === key) return;
     key = k;
-    socket.close();
-    socket = make();
+    socket?.close();
+    socket = null;
+    start();
   };
   const offView = viewStore.subscribe(check);
   const offAuth = authStore.subscribe(check);
   return () => {
     offView();
     offAuth();
-    socket.close();
+    socket?.close();
   };
 }
 
 /** `/ws/metrics`: the Overview's live cards, the connection banner, and the trigger for panel refreshes. */
 export function startMetricsStream(): () => void {
   let seen: number | null = null;
+  let current: ReconnectingSocket | null = null;
   const stop = follow(() => {
     liveStore.set((s) => ({ ...s, status: 'connecting', metrics: null, stale: false }));
-    return new ReconnectingSocket(() => wsUrl('ws/metrics', streamParams(viewStore.get())), {
+    return (current = new ReconnectingSocket(() => wsUrl('ws/metrics', streamParams(viewStore.get())), {
       onOpen: () => liveStore.set((s) => ({ ...s, status: 'open', lastFrameAt: Date.now(), stale: false })),
       onDown: () => liveStore.set((s) => ({ ...s, status: 'down' })),
       onFrame: (frame) => {
         const f = frame as MetricsUpdate | HelloFrame;
         if (f.type === 'hello') {
-          liveStore.set((s) => ({ ...s, status: 'open', lastFrameAt: Date.now(), stale: false }));
+          const intervalMs = typeof f.interval_ms === 'number' && f.interval_ms > 0 ? f.interval_ms : 1000;
+          liveStore.set((s) => ({ ...s, status: 'open', lastFrameAt: Date.now(), stale: false, intervalMs }));
           return;
         }
         if (f.type !== 'metrics_update') return;
@@ -82,11 +103,17 @@ export function startMetricsStream(): () => void {
         if (seen !== null && now !== seen) requestLiveRefresh();
         seen = now;
       },
-    });
-  });
+    }));
+  }, () => liveStore.set((s) => ({ ...s, status: 'connecting', metrics: null, stale: false })));
   const staleTimer = setInterval(() => {
     const s = liveStore.get();
-    const stale = s.status === 'open' && s.lastFrameAt !== null && Date.now() - s.lastFrameAt > STALE_AFTER_MS;
+    const silent = s.status === 'open' && s.lastFrameAt !== null ? Date.now() - s.lastFrameAt : 0;
+    if (silent > Math.max(DEAD_AFTER_MS, 3 * s.intervalMs)) {
+      liveStore.set({ ...s, status: 'down', stale: false });
+      current?.restart();
+      return;
+    }
+    const stale = silent > Math.max(STALE_AFTER_MS, 2 * s.intervalMs);
     if (stale !== s.stale) liveStore.set({ ...s, stale });
   }, 1000);
   return () => {
@@ -97,9 +124,14 @@ export function startMetricsStream(): () => void {
 
 /** `/ws/events`: the live tail. Started by the tail panel while it is on screen. */
 export function startTailStream(maxRate = 20): () => void {
-  return follow(() => {
+  let current: ReconnectingSocket | null = null;
+  // When the metrics socket is back, the server is: retry the tail at once instead of after its backoff.
+  const offLive = liveStore.subscribe((s) => {
+    if (s.status === 'open' && tailStore.get().status === 'down') current?.restart();
+  });
+  const stop = follow(() => {
     tailStore.set({ status: 'connecting', events: [], skipped: 0 });
-    return new ReconnectingSocket(() => {
+    return (current = new ReconnectingSocket(() => {
       const q = streamParams(viewStore.get());
       q.set('max_rate', String(maxRate));
       return wsUrl('ws/events', q);
@@ -116,8 +148,12 @@ export function startTailStream(maxRate = 20): () => void {
           skipped: typeof f.skipped === 'number' ? f.skipped : s.skipped,
         }));
       },
-    });
-  });
+    }));
+  }, () => tailStore.set({ status: 'connecting', events: [], skipped: 0 }));
+  return () => {
+    offLive();
+    stop();
+  };
 }
 
 // ---- Refreshing panels when new events arrive ----------------------------------------------------

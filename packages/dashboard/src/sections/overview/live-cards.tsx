@@ -1,3 +1,4 @@
+import { LiveFreshness } from '../../components/live-freshness';
 import { Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
 import { fmtDec, fmtInt, fmtMs, fmtPct } from '../../lib/format';
@@ -26,15 +27,17 @@ export function LiveCards() {
           {live.status === 'down' ? 'Live updates are unavailable; reconnecting…' : 'Waiting for the first live update…'}
         </p>
       ) : (
-        <StatGrid>
-          <Stat id="live-active-users" label="Active users" text={fmtInt(d.active_users)} value={d.active_users} hint="last 15 min" />
-          <Stat id="live-messages-per-minute" label="Messages / min" text={fmtDec(d.messages_per_minute)} value={d.messages_per_minute} hint="last 5 min" />
-          <Stat id="live-avg-response" label="Avg response" text={fmtMs(d.avg_response_time_ms)} value={d.avg_response_time_ms} level={levelOf(d.avg_response_time_ms, BANDS.avgResponseMs)} />
-          <Stat id="live-p95-response" label="p95 response" text={fmtMs(d.p95_response_time_ms)} value={d.p95_response_time_ms} level={levelOf(d.p95_response_time_ms, BANDS.p95ResponseMs)} />
-          <Stat id="live-p99-response" label="p99 response" text={fmtMs(d.p99_response_time_ms)} value={d.p99_response_time_ms} level={levelOf(d.p99_response_time_ms, BANDS.p99ResponseMs)} />
-          <Stat id="live-ttft" label="Time to first token" text={fmtMs(d.avg_ttft_ms)} value={d.avg_ttft_ms} level={levelOf(d.avg_ttft_ms, BANDS.ttftMs)} hint={`p95 ${fmtMs(d.p95_ttft_ms)}`} />
-          <Stat id="live-error-rate" label="Error rate" text={fmtPct(d.error_rate)} value={d.error_rate} level={levelOf(d.error_rate, BANDS.errorRate)} hint={`${fmtInt(d.events_recent)} events`} />
-        </StatGrid>
+        <LiveFreshness live={live}>
+          <StatGrid>
+            <Stat id="live-active-users" label="Active users" text={fmtInt(d.active_users)} value={d.active_users} hint="last 15 min" />
+            <Stat id="live-messages-per-minute" label="Messages / min" text={fmtDec(d.messages_per_minute)} value={d.messages_per_minute} hint="last 5 min" />
+            <Stat id="live-avg-response" label="Avg response" text={fmtMs(d.avg_response_time_ms)} value={d.avg_response_time_ms} level={levelOf(d.avg_response_time_ms, BANDS.avgResponseMs)} />
+            <Stat id="live-p95-response" label="p95 response" text={fmtMs(d.p95_response_time_ms)} value={d.p95_response_time_ms} level={levelOf(d.p95_response_time_ms, BANDS.p95ResponseMs)} />
+            <Stat id="live-p99-response" label="p99 response" text={fmtMs(d.p99_response_time_ms)} value={d.p99_response_time_ms} level={levelOf(d.p99_response_time_ms, BANDS.p99ResponseMs)} />
+            <Stat id="live-ttft" label="Time to first token" text={fmtMs(d.avg_ttft_ms)} value={d.avg_ttft_ms} level={levelOf(d.avg_ttft_ms, BANDS.ttftMs)} hint={`p95 ${fmtMs(d.p95_ttft_ms)}`} />
+            <Stat id="live-error-rate" label="Error rate" text={fmtPct(d.error_rate)} value={d.error_rate} level={levelOf(d.error_rate, BANDS.errorRate)} hint={`${fmtInt(d.events_recent)} events`} />
+          </StatGrid>
+        </LiveFreshness>
       )}
     </Panel>
   );

@@ -1,4 +1,5 @@
 import { DataTable } from '../../components/data-table';
+import { LiveFreshness } from '../../components/live-freshness';
 import { Empty, Panel } from '../../components/panel';
 import { fmtInt, fmtSentiment } from '../../lib/format';
 import { liveStore } from '../../state/live';
@@ -22,16 +23,18 @@ export function PersonaLive() {
       ) : rows.length === 0 ? (
         <Empty>No persona messages in the last 60 minutes</Empty>
       ) : (
-        <DataTable<[string, P]>
-          testid="persona-live-table"
-          rowKey={(r) => r[0]}
-          rows={rows}
-          columns={[
-            { key: 'persona', label: 'Persona', render: (r) => r[0] },
-            { key: 'messages', label: 'Messages', numeric: true, render: (r) => fmtInt(r[1].messages) },
-            { key: 'sentiment', label: 'Sentiment', numeric: true, render: (r) => fmtSentiment(r[1].sentiment) },
-          ]}
-        />
+        <LiveFreshness live={live}>
+          <DataTable<[string, P]>
+            testid="persona-live-table"
+            rowKey={(r) => r[0]}
+            rows={rows}
+            columns={[
+              { key: 'persona', label: 'Persona', render: (r) => r[0] },
+              { key: 'messages', label: 'Messages', numeric: true, render: (r) => fmtInt(r[1].messages) },
+              { key: 'sentiment', label: 'Sentiment', numeric: true, render: (r) => fmtSentiment(r[1].sentiment) },
+            ]}
+          />
+        </LiveFreshness>
       )}
     </Panel>
   );

@@ -1,3 +1,4 @@
+import { LiveFreshness } from '../../components/live-freshness';
 import { Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
 import { fmtInt } from '../../lib/format';
@@ -21,15 +22,17 @@ export function SystemOverview() {
       {!s ? (
         <p class="muted">{live.status === 'down' ? 'Unavailable while live updates are disconnected.' : 'Waiting for the first live update…'}</p>
       ) : (
-        <StatGrid>
-          <Stat id="sys-status" label="Status" word text={s.bot_status} value={s.bot_status} level={STATUS_LEVEL[s.bot_status] ?? 'none'} />
-          <Stat id="sys-uptime" label="Uptime" word text={s.uptime} value={s.uptime_seconds} />
-          <Stat id="sys-active-guilds" label="Active guilds" text={fmtInt(s.active_guilds)} value={s.active_guilds} />
-          <Stat id="sys-active-users" label="Active users" text={fmtInt(s.active_users)} value={s.active_users} />
-          <Stat id="sys-messages-today" label="Messages today (UTC)" text={fmtInt(s.total_messages_today)} value={s.total_messages_today} />
-          <Stat id="sys-response-time" label="Response time now" text={s.current_response_time} value={s.current_response_time} />
-          <Stat id="sys-error-rate-24h" label="Error rate (24 h)" text={s.error_rate_24h} value={s.error_rate_24h} />
-        </StatGrid>
+        <LiveFreshness live={live}>
+          <StatGrid>
+            <Stat id="sys-status" label="Status" word text={s.bot_status} value={s.bot_status} level={STATUS_LEVEL[s.bot_status] ?? 'none'} />
+            <Stat id="sys-uptime" label="Uptime" word text={s.uptime} value={s.uptime_seconds} />
+            <Stat id="sys-active-guilds" label="Active guilds" text={fmtInt(s.active_guilds)} value={s.active_guilds} />
+            <Stat id="sys-active-users" label="Active users" text={fmtInt(s.active_users)} value={s.active_users} />
+            <Stat id="sys-messages-today" label="Messages today (UTC)" text={fmtInt(s.total_messages_today)} value={s.total_messages_today} />
+            <Stat id="sys-response-time" label="Response time now" text={s.current_response_time} value={s.current_response_time} />
+            <Stat id="sys-error-rate-24h" label="Error rate (24 h)" text={s.error_rate_24h} value={s.error_rate_24h} />
+          </StatGrid>
+        </LiveFreshness>
       )}
     </Panel>
   );
