@@ -84,6 +84,16 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
     await page.getByTestId('theme-toggle').click();
     await page.getByTestId('menu-button').click();
     await visit('performance', 'phone-dark-performance');
+    // The charts followed the resize: each canvas as wide as its box, none wider than the screen.
+    const charts = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.chart-canvas')].map((box) => [box.clientWidth, box.querySelector('canvas')!.getBoundingClientRect().width]),
+    );
+    expect(charts.length).toBeGreaterThan(3);
+    for (const [box, canvas] of charts) {
+      expect(canvas).toBeLessThanOrEqual(box!);
+      expect(canvas).toBeGreaterThan(box! - 2);
+      expect(canvas).toBeLessThan(375);
+    }
     expect(errors).toEqual([]);
     await context.close();
   });

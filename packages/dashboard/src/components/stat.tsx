@@ -12,12 +12,14 @@ interface StatProps {
   hint?: ComponentChildren;
   /** A word rather than a figure (status, trend): set smaller. */
   word?: boolean;
+  /** Two grid cells wide, for a figure with a longer explanation. */
+  span?: boolean;
 }
 
 /** One figure with its label; a coloured band (with its name, not colour alone) when it has thresholds. */
-export function Stat({ id, label, text, value, level, hint, word }: StatProps) {
+export function Stat({ id, label, text, value, level, hint, word, span }: StatProps) {
   return (
-    <div class={`stat${level ? ` lvl-${level}` : ''}`} data-testid={`stat-${id}`} data-value={value ?? ''} data-level={level}>
+    <div class={`stat${level ? ` lvl-${level}` : ''}${span ? ' span2' : ''}`} data-testid={`stat-${id}`} data-value={value ?? ''} data-level={level}>
       <div class="stat-label">{label}</div>
       <div class={`stat-value${word ? ' word' : ''}`} data-testid={`stat-${id}-text`} title={text}>
         {text}

@@ -44,6 +44,7 @@ export function CostByModel() {
               <Stat
                 id="cost-projection"
                 label="Monthly projection"
+                span
                 text={fmtUsd(d.projection)}
                 value={d.projection}
                 hint={`projection: cost per day over ${fmtSpan(d.spanMs)} × 30`}
