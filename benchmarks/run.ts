@@ -43,6 +43,7 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     external('validation', 'validation.bench.ts'),
     external('store-append', 'store-append.bench.ts'),
     { id: 'ingest', load: async () => ingestBench({ repoRoot, log }) },
+    { id: 'otlp', load: async () => (await import('./otlp.bench.js')).otlpBench({ repoRoot, log }) },
     { id: 'query', load: async () => queryBench({ repoRoot, postgres: await postgres(), log }) },
     external('sdk', 'sdk.bench.ts'),
     { id: 'live', load: async () => liveBench({ repoRoot, log }) },

@@ -47,6 +47,9 @@ export async function sendBody(agent: http.Agent, url: URL, body: Body, headers:
   }
 }
 
+/** Sends one body until it is stored (sendBody for `/v1/events`; other protocols bring their own). */
+export type Sender = (agent: http.Agent, url: URL, body: Body, headers: http.OutgoingHttpHeaders) => Promise<SendOutcome>;
+
 export interface TimedLoadOptions {
   agent: http.Agent;
   url: URL;
@@ -55,6 +58,8 @@ export interface TimedLoadOptions {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** Default: sendBody. */
+  send?: Sender;
 }
 
 export interface TimedLoadResult {
@@ -87,11 +92,12 @@ export async function runTimedLoad(o: TimedLoadOptions): Promise<TimedLoadResult
   let retries = 0;
   let totalAccepted = 0;
   const latenciesMs: number[] = [];
+  const send = o.send ?? sendBody;
   const sender = async (): Promise<void> => {
     while (performance.now() < end) {
       const body = o.bodies[next++ % o.bodies.length]!;
       const started = performance.now();
-      const r = await sendBody(o.agent, o.url, body, o.headers);
+      const r = await send(o.agent, o.url, body, o.headers);
       const done = performance.now();
       if (done >= measureFrom && done <= end) {
         events += r.accepted;

@@ -5,10 +5,11 @@
  * Pulse keeps no text unless asked — and whatever does not fit is left out, never the whole span.
  */
 import { ATTRIBUTE_KEY_PATTERN, LIMITS } from '@pulse/protocol';
-import type { AttrValue, OtlpSpan } from './model.js';
+import { anyValue, type AttrValue, type OtlpSpan } from './model.js';
 import { clip, text } from './read.js';
 
-export type EventAttributes = Record<string, string | number | boolean>;
+/** Attribute values as the store keeps them (text): made here so the validator need not copy the object to convert them. */
+export type EventAttributes = Record<string, string>;
 
 /** Prompt and completion content, in the semantic conventions and the instrumentations' own names. */
 const CONTENT = new RegExp(
@@ -20,36 +21,41 @@ const CONTENT = new RegExp(
 
 export const isContentKey = (key: string): boolean => CONTENT.test(key);
 
-function value(v: AttrValue): string | number | boolean | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'boolean') return v;
+function stored(v: AttrValue): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
   return clip(text(v), LIMITS.maxAttributeValueLength);
 }
 
-export interface AttributeSources {
-  span: OtlpSpan;
-  /** Already in the event under another name (identity, extras), in priority order. */
-  first: readonly [string, AttrValue | undefined][];
-  /** Span attribute keys mapped to event fields. */
-  consumed: ReadonlySet<string>;
-}
+/**
+ * Collects up to 32 attributes, first come first kept: identity and extras first (`put`), then the
+ * span's own (`addSpanAttributes`). Keys must match the attribute-key pattern; `__proto__` is skipped
+ * so a plain object can hold them.
+ */
+export class AttributeBuilder {
+  private readonly out: EventAttributes = {};
+  private n = 0;
 
-export function eventAttributes({ span, first, consumed }: AttributeSources): EventAttributes | undefined {
-  const out: EventAttributes = Object.create(null) as EventAttributes;
-  let n = 0;
-  const put = (key: string, v: AttrValue | undefined): void => {
-    if (n >= LIMITS.maxAttributes || v === undefined || v === null || key in out) return;
-    if (!ATTRIBUTE_KEY_PATTERN.test(key)) return;
-    const stored = value(v);
-    if (stored === undefined) return;
-    out[key] = stored;
-    n++;
-  };
-  for (const [k, v] of first) put(k, v);
-  for (const [k, v] of span.attributes) {
-    if (n >= LIMITS.maxAttributes) break;
-    if (consumed.has(k) || isContentKey(k)) continue;
-    put(k, v);
+  put(key: string, v: AttrValue | undefined): void {
+    if (this.n >= LIMITS.maxAttributes || v === undefined || v === null || Object.hasOwn(this.out, key)) return;
+    if (key === '__proto__' || !ATTRIBUTE_KEY_PATTERN.test(key)) return;
+    const s = stored(v);
+    if (s === undefined) return;
+    this.out[key] = s;
+    this.n++;
   }
-  return n > 0 ? out : undefined;
+
+  /** The span's attributes, except those mapped to event fields (`consumed`) and message content. */
+  addSpanAttributes(span: OtlpSpan, consumed: ReadonlySet<string>): void {
+    for (const kv of span.attributes) {
+      if (this.n >= LIMITS.maxAttributes) return;
+      const k = kv.key;
+      if (consumed.has(k) || Object.hasOwn(this.out, k) || isContentKey(k)) continue;
+      this.put(k, anyValue(kv.value));
+    }
+  }
+
+  result(): EventAttributes | undefined {
+    return this.n > 0 ? this.out : undefined;
+  }
 }

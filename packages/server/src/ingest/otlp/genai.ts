@@ -5,7 +5,7 @@
  * (`gen_ai.server.time_to_first_token`), the Vercel AI SDK (`ai.model.*`, `ai.usage.*`,
  * `ai.response.msToFirstChunk`, the `ai.stream.firstChunk` event). docs/otlp.md has the table.
  */
-import { type Attrs, isSet, msBetween, type OtlpSpan } from './model.js';
+import { type Attrs, hasAttr, isSet, msBetween, type OtlpSpan } from './model.js';
 import { firstNumber, firstText } from './read.js';
 
 export const GENAI_KEYS = {
@@ -33,7 +33,7 @@ export const AGENT_OPERATIONS = new Set(['invoke_agent', 'create_agent']);
 export const TOOL_OPERATIONS = new Set(['execute_tool']);
 
 export function isGenAi(attrs: Attrs): boolean {
-  for (const k of GENAI_MARKERS) if (attrs.has(k)) return true;
+  for (const k of GENAI_MARKERS) if (hasAttr(attrs, k)) return true;
   return false;
 }
 

@@ -2,10 +2,11 @@
  * OTLP/JSON (the OTLP specification's JSON encoding of the same messages): lowerCamelCase field names,
  * trace and span ids as hex, 64-bit integers as decimal strings or numbers, enums as integers (their
  * names are accepted too), unknown fields ignored. The document is checked as it is read, so a
- * malformed one is answered with the path of the first problem.
+ * malformed one is answered with the path of the first problem; attribute lists are checked in place
+ * and kept as they are (model.ts reads them).
  */
 import {
-  type Attrs, type AttrValue, int64, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpSpan, type OtlpTraceRequest, setOnce, unixTime, type UnixTime,
+  type Attrs, int64, type KeyValue, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpSpan, type OtlpTraceRequest, unixTime, type UnixTime,
 } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -58,50 +59,44 @@ function enumValue(v: unknown, path: string, names: readonly string[]): number {
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-function anyValue(v: unknown, path: string, depth: number): AttrValue {
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+/** Checks an AnyValue (each member present must have its type); deeper than MAX_VALUE_DEPTH is never read, so not checked. */
+function checkAnyValue(v: unknown, path: string, depth: number): void {
   const o = object(v, path);
-  if (o === null) return null;
-  if ('stringValue' in o) return string(o.stringValue, `${path}.stringValue`);
-  if ('boolValue' in o) return typeof o.boolValue === 'boolean' ? o.boolValue : fail(`${path}.boolValue`, 'expected true or false');
-  if ('intValue' in o) {
-    const n = int64(o.intValue);
-    return Number.isNaN(n) ? fail(`${path}.intValue`, 'expected an integer (a decimal string or a number)') : n;
+  if (o === null) return;
+  const bad = (member: string, what: string): never => fail(`${path}.${member}`, what);
+  if (o.stringValue != null && typeof o.stringValue !== 'string') bad('stringValue', 'expected a string');
+  if (o.boolValue != null && typeof o.boolValue !== 'boolean') bad('boolValue', 'expected true or false');
+  if (o.intValue != null && Number.isNaN(int64(o.intValue))) bad('intValue', 'expected an integer (a decimal string or a number)');
+  // Proto3 JSON spells the non-finite doubles as strings (read as null: Pulse keeps no non-finite numbers).
+  if (o.doubleValue != null && typeof o.doubleValue !== 'number' && !NON_FINITE.has(o.doubleValue as string)) bad('doubleValue', 'expected a number');
+  if (o.bytesValue != null && typeof o.bytesValue !== 'string') bad('bytesValue', 'expected base64 text');
+  if (depth >= MAX_VALUE_DEPTH) return;
+  if (o.arrayValue != null) {
+    array(object(o.arrayValue, `${path}.arrayValue`)?.values, `${path}.arrayValue.values`)
+      .forEach((x, i) => checkAnyValue(x, `${path}.arrayValue.values[${i}]`, depth + 1));
   }
-  if ('doubleValue' in o) {
-    const d = o.doubleValue;
-    if (typeof d === 'number') return d;
-    // Proto3 JSON spells the non-finite doubles as strings; Pulse keeps no non-finite numbers.
-    return d === 'NaN' || d === 'Infinity' || d === '-Infinity' ? null : fail(`${path}.doubleValue`, 'expected a number');
+  if (o.kvlistValue != null) {
+    keyValues(object(o.kvlistValue, `${path}.kvlistValue`)?.values, `${path}.kvlistValue.values`, depth + 1);
   }
-  if ('bytesValue' in o) return string(o.bytesValue, `${path}.bytesValue`);
-  if ('arrayValue' in o) {
-    if (depth >= MAX_VALUE_DEPTH) return null;
-    const values = array(object(o.arrayValue, `${path}.arrayValue`)?.values, `${path}.arrayValue.values`);
-    return values.map((x, i) => anyValue(x, `${path}.arrayValue.values[${i}]`, depth + 1));
-  }
-  if ('kvlistValue' in o) {
-    if (depth >= MAX_VALUE_DEPTH) return null;
-    const values = array(object(o.kvlistValue, `${path}.kvlistValue`)?.values, `${path}.kvlistValue.values`);
-    const obj: Record<string, AttrValue> = Object.create(null);
-    values.forEach((kv, i) => {
-      const p = `${path}.kvlistValue.values[${i}]`;
-      const k = object(kv, p);
-      if (k !== null) obj[string(k.key, `${p}.key`)] = anyValue(k.value, `${p}.value`, depth + 1);
-    });
-    return JSON.stringify(obj);
-  }
-  return null;
 }
 
-function attributes(v: unknown, path: string): Attrs {
-  const out: Attrs = new Map();
-  array(v, path).forEach((kv, i) => {
-    const p = `${path}[${i}]`;
-    const o = object(kv, p);
-    if (o !== null) setOnce(out, string(o.key, `${p}.key`), anyValue(o.value, `${p}.value`, 0));
-  });
-  return out;
+/** A KeyValue list, checked in place (a missing key becomes '', as proto3 JSON reads it). */
+function keyValues(v: unknown, path: string, depth: number): Attrs {
+  const list = array(v, path);
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i];
+    if (!isObject(kv)) fail(`${path}[${i}]`, 'expected an object {"key", "value"}');
+    const o = kv as Json;
+    if (o.key === undefined || o.key === null) o.key = '';
+    else if (typeof o.key !== 'string') fail(`${path}[${i}].key`, 'expected a string');
+    checkAnyValue(o.value, `${path}[${i}].value`, depth);
+  }
+  return list as KeyValue[];
 }
+
+const attributes = (v: unknown, path: string): Attrs => keyValues(v, path, 0);
 
 function span(v: unknown, path: string): OtlpSpan {
   const s = object(v, path) ?? {};

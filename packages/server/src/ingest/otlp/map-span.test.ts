@@ -3,14 +3,21 @@ import { validateEvents } from '@pulse/protocol';
 import { OTLP_ATTRIBUTE_DEFAULTS } from '../../config/load.js';
 import { classify, mapSpan, type MapOptions, type SpanContext } from './map-span.js';
 import { mapRequest, rejectionMessage } from './map-request.js';
-import type { Attrs, AttrValue, OtlpSpan, UnixTime } from './model.js';
+import type { AnyValue, Attrs, OtlpSpan, UnixTime } from './model.js';
+
+type Plain = string | number | boolean | Plain[];
 
 const T0 = 1_790_000_000_000; // 2026-09-21T…Z, epoch ms
 /** T0 + `offset` ms (fractions become the nanoseconds beyond the millisecond). */
 const at = (offset: number): UnixTime => ({ ms: T0 + Math.floor(offset), ns: Math.round((offset - Math.floor(offset)) * 1e6) });
-const attrs = (o: Record<string, AttrValue>): Attrs => new Map(Object.entries(o));
+/** Plain values as an SDK would send them: strings, ints, doubles, booleans, arrays. */
+const anyOf = (v: Plain): AnyValue =>
+  Array.isArray(v) ? { arrayValue: { values: v.map(anyOf) } }
+    : typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v }
+      : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+const attrs = (o: Record<string, Plain>): Attrs => Object.entries(o).map(([key, v]) => ({ key, value: anyOf(v) }));
 
-const span = (over: Partial<OtlpSpan> & { attrs?: Record<string, AttrValue> } = {}): OtlpSpan => ({
+const span = (over: Partial<OtlpSpan> & { attrs?: Record<string, Plain> } = {}): OtlpSpan => ({
   traceId: '0af7651916cd43dd8448eb211c80319c',
   spanId: 'b7ad6b7169203331',
   parentSpanId: '',
@@ -75,7 +82,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
         'gen_ai.request.model': 'gpt-4o-mini',
         'gen_ai.response.finish_reasons': 'stop',
         'gen_ai.response.id': 'chatcmpl-123',
-        'gen_ai.request.temperature': 0.7,
+        'gen_ai.request.temperature': '0.7', // attribute values are stored as text
       },
     });
     // Message content is never copied; the event passes the /v1/events validator as it is.
@@ -98,7 +105,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
     const base = { 'gen_ai.request.model': 'gpt-4o' };
     expect(mapSpan(span({ attrs: { ...base, 'gen_ai.response.time_to_first_chunk': 0.25 } }), ctx, genai)!.ttft_ms).toBe(250);
     expect(mapSpan(span({ attrs: { ...base, 'gen_ai.server.time_to_first_token': 1.5 } }), ctx, genai)!.ttft_ms).toBe(1500);
-    const ev = span({ attrs: base, events: [{ name: 'ai.stream.firstChunk', time: at(320.25), attributes: new Map() }] });
+    const ev = span({ attrs: base, events: [{ name: 'ai.stream.firstChunk', time: at(320.25), attributes: [] }] });
     expect(mapSpan(ev, ctx, genai)!.ttft_ms).toBe(320);
     expect(mapSpan(span({ attrs: base }), ctx, genai)!.ttft_ms).toBeUndefined();
   });
@@ -132,7 +139,7 @@ describe('mapSpan: GenAI spans → llm events', () => {
 describe('mapSpan: configuration and other spans', () => {
   it('reads persona/channel/user/session/guild from the configured keys, span first, then resource', () => {
     const opts: MapOptions = { spans: 'genai', attributes: { user_id: ['app.user'], session_id: ['app.thread'], persona: ['bot.persona'], channel: ['discord.channel'], guild: ['discord.guild'] } };
-    const res: SpanContext = { ...ctx, resource: attrs({ ...Object.fromEntries(ctx.resource), 'discord.guild': 'g-res', 'bot.persona': 'res-persona' }) };
+    const res: SpanContext = { ...ctx, resource: [...ctx.resource, ...attrs({ 'discord.guild': 'g-res', 'bot.persona': 'res-persona' })] };
     const e = mapSpan(span({ attrs: { 'gen_ai.request.model': 'm', 'app.user': 7, 'app.thread': 't', 'bot.persona': 'eve', 'discord.channel': '#general', 'user.id': 'ignored' } }), res, opts)!;
     expect(e).toMatchObject({ user_id: '7', session_id: 't', persona: 'eve', channel: '#general', guild: 'g-res' });
     // Configured keys are fields, not attributes too; an unconfigured default key stays an attribute.
@@ -154,7 +161,7 @@ describe('mapSpan: configuration and other spans', () => {
   });
 
   it('keeps attributes within the limits: 32 keys, 1,024-char values, valid keys; clips long fields; never drops the span', () => {
-    const many: Record<string, AttrValue> = { 'gen_ai.request.model': 'm'.repeat(300) };
+    const many: Record<string, Plain> = { 'gen_ai.request.model': 'm'.repeat(300) };
     for (let i = 0; i < 60; i++) many[`custom.k${i}`] = i;
     many['custom.long'] = 'x'.repeat(5000);
     many['bad key/with slash'] = 1;

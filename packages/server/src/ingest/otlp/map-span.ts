@@ -6,11 +6,11 @@
  */
 import { LIMITS, type EventInput } from '@pulse/protocol';
 import type { OtlpAttributeKeys, OtlpSpanMode } from '../../config/types.js';
-import { eventAttributes } from './attributes.js';
+import { AttributeBuilder } from './attributes.js';
 import {
   AGENT_OPERATIONS, GENAI_KEYS, inputTokens, isGenAi, operationOf, outputTokens, round3, TOOL_OPERATIONS, ttftMs,
 } from './genai.js';
-import { type Attrs, type AttrValue, isSet, msBetween, type OtlpSpan, SPAN_KIND, STATUS_CODE } from './model.js';
+import { attr, type Attrs, isSet, msBetween, type OtlpSpan, SPAN_KIND, STATUS_CODE } from './model.js';
 import { clip, firstNumber, firstText } from './read.js';
 
 export interface MapOptions {
@@ -124,19 +124,19 @@ export function mapSpan(span: OtlpSpan, ctx: SpanContext, opts: MapOptions): Eve
     put(e, 'error_message', message, LIMITS.maxErrorMessageLength);
   }
 
-  const first: [string, AttrValue | undefined][] = [
-    ['trace_id', span.traceId || undefined],
-    ['span_id', span.spanId || undefined],
-    ['parent_span_id', span.parentSpanId || undefined],
-    ['otel.scope.name', ctx.scope.name || undefined],
-    ['otel.span.name', span.name !== e.name ? span.name || undefined : undefined],
-    ['service.version', ctx.resource.get('service.version')],
-  ];
+  const attributes = new AttributeBuilder();
+  attributes.put('trace_id', span.traceId || undefined);
+  attributes.put('span_id', span.spanId || undefined);
+  attributes.put('parent_span_id', span.parentSpanId || undefined);
+  attributes.put('otel.scope.name', ctx.scope.name || undefined);
+  if (span.name !== e.name) attributes.put('otel.span.name', span.name || undefined);
+  attributes.put('service.version', attr(ctx.resource, 'service.version'));
   // The model asked for, when the response named a different one (the event keeps the one that ran).
   const requested = firstText(['gen_ai.request.model'], a);
-  if (requested !== undefined && requested !== model) first.push(['gen_ai.request.model', requested]);
-  const attributes = eventAttributes({ span, first, consumed });
-  if (attributes) e.attributes = attributes;
+  if (requested !== undefined && requested !== model) attributes.put('gen_ai.request.model', requested);
+  attributes.addSpanAttributes(span, consumed);
+  const attrs = attributes.result();
+  if (attrs) e.attributes = attrs;
   return e;
 }
 

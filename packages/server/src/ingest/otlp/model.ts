@@ -2,15 +2,32 @@
  * One shape for a decoded `ExportTraceServiceRequest`, whichever encoding it came in: the protobuf
  * and JSON decoders both produce it, and the mapper reads only it. Ids are lowercase hex ('' when
  * absent); times are split into whole Unix milliseconds and the nanoseconds beyond (doubles cannot
- * hold today's Unix nanoseconds exactly, and `ts` must not be off by one); attribute values are
- * reduced to what Pulse can keep.
+ * hold today's Unix nanoseconds exactly, and `ts` must not be off by one). Attributes stay the
+ * KeyValue lists that were decoded (protobufjs messages, or JSON objects checked in place) and are
+ * read on demand: copying them into maps up front doubled the garbage per span and the decoding cost.
  */
 
-/** An OTLP AnyValue: kvlists become JSON text, bytes base64, unset values null. */
+/** An AnyValue as Pulse reads it: kvlists become JSON text, bytes base64, unset values null. */
 export type AttrValue = string | number | boolean | null | AttrValue[];
 
-/** Keys in arrival order; the first occurrence of a repeated key wins. */
-export type Attrs = Map<string, AttrValue>;
+/** An OTLP AnyValue, decoded: exactly one member is an own property (which one says which kind it is). */
+export interface AnyValue {
+  stringValue?: unknown;
+  boolValue?: unknown;
+  intValue?: unknown;
+  doubleValue?: unknown;
+  arrayValue?: { values?: readonly (AnyValue | null | undefined)[] } | null;
+  kvlistValue?: { values?: readonly KeyValue[] } | null;
+  bytesValue?: unknown;
+}
+
+export interface KeyValue {
+  key: string;
+  value?: AnyValue | null;
+}
+
+/** Attributes in arrival order; of a repeated key the first wins. */
+export type Attrs = readonly KeyValue[];
 
 export const SPAN_KIND = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
 export const STATUS_CODE = { UNSET: 0, OK: 1, ERROR: 2 } as const;
@@ -62,9 +79,46 @@ export class OtlpDecodeError extends Error {
 /** Deeper arrays and kvlists than this are cut (their value becomes null): nobody needs them, and recursion stays bounded. */
 export const MAX_VALUE_DEPTH = 8;
 
-/** Sets a key only once: OTLP forbids duplicate keys, and the first is what most SDKs would have kept. */
-export function setOnce(attrs: Attrs, key: string, value: AttrValue): void {
-  if (!attrs.has(key)) attrs.set(key, value);
+const own = Object.prototype.hasOwnProperty;
+
+/** The value of an AnyValue; protobufjs leaves unset members on the prototype, so presence is an own property. */
+export function anyValue(v: AnyValue | null | undefined, depth = 0): AttrValue {
+  if (v === null || v === undefined) return null;
+  if (own.call(v, 'stringValue')) return typeof v.stringValue === 'string' ? v.stringValue : null;
+  if (own.call(v, 'intValue')) {
+    const n = int64(v.intValue);
+    return Number.isNaN(n) ? null : n;
+  }
+  if (own.call(v, 'doubleValue')) return typeof v.doubleValue === 'number' ? v.doubleValue : null;
+  if (own.call(v, 'boolValue')) return typeof v.boolValue === 'boolean' ? v.boolValue : null;
+  if (own.call(v, 'arrayValue')) {
+    return depth >= MAX_VALUE_DEPTH ? null : (v.arrayValue?.values ?? []).map((x) => anyValue(x, depth + 1));
+  }
+  if (own.call(v, 'kvlistValue')) {
+    if (depth >= MAX_VALUE_DEPTH) return null;
+    const obj: Record<string, AttrValue> = Object.create(null);
+    for (const kv of v.kvlistValue?.values ?? []) if (!(kv.key in obj)) obj[kv.key] = anyValue(kv.value, depth + 1);
+    return JSON.stringify(obj);
+  }
+  if (own.call(v, 'bytesValue')) {
+    const b = v.bytesValue;
+    return typeof b === 'string' ? b : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64') : null;
+  }
+  return null;
+}
+
+/** The value of the first `key` in `attrs`; undefined when there is none. */
+export function attr(attrs: Attrs, key: string): AttrValue | undefined {
+  for (let i = 0; i < attrs.length; i++) {
+    const kv = attrs[i]!;
+    if (kv.key === key) return anyValue(kv.value);
+  }
+  return undefined;
+}
+
+export function hasAttr(attrs: Attrs, key: string): boolean {
+  for (let i = 0; i < attrs.length; i++) if (attrs[i]!.key === key) return true;
+  return false;
 }
 
 /** An int64 from a protobuf Long, a JSON number or a decimal string (as OTLP/JSON sends them); NaN otherwise. */

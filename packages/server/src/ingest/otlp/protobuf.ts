@@ -5,37 +5,24 @@
  */
 import protobuf from 'protobufjs/light.js';
 import { OTLP_DESCRIPTOR } from './descriptor.js';
-import {
-  type Attrs, type AttrValue, int64, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpResourceSpans, type OtlpSpan, type OtlpTraceRequest, setOnce,
-  unixTime, type UnixTime,
-} from './model.js';
+import { type Attrs, type KeyValue, OtlpDecodeError, type OtlpResourceSpans, type OtlpSpan, type OtlpTraceRequest, unixTime, type UnixTime } from './model.js';
 
 const root = protobuf.Root.fromJSON(OTLP_DESCRIPTOR as protobuf.INamespace);
 const RequestType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 const ResponseType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
 const StatusType = root.lookupType('google.rpc.Status');
 
-// The decoded messages, as protobufjs builds them (camelCase fields, int64 as Long, bytes as Buffer).
-interface PbAnyValue {
-  value?: string;
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: unknown;
-  doubleValue?: number;
-  arrayValue?: { values: PbAnyValue[] } | null;
-  kvlistValue?: { values: PbKeyValue[] } | null;
-  bytesValue?: Uint8Array;
-}
-interface PbKeyValue { key: string; value?: PbAnyValue | null }
+// The decoded messages, as protobufjs builds them (camelCase fields, int64 as Long, bytes as Buffer,
+// unset fields as defaults on the prototype). KeyValue messages are used as they are (model.ts).
 interface PbSpan {
   traceId: Uint8Array; spanId: Uint8Array; parentSpanId: Uint8Array; name: string; kind: number;
-  startTimeUnixNano: unknown; endTimeUnixNano: unknown; attributes: PbKeyValue[];
-  events: { timeUnixNano: unknown; name: string; attributes: PbKeyValue[] }[];
+  startTimeUnixNano: unknown; endTimeUnixNano: unknown; attributes: KeyValue[];
+  events: { timeUnixNano: unknown; name: string; attributes: KeyValue[] }[];
   status?: { code: number; message: string } | null;
 }
 interface PbRequest {
   resourceSpans: {
-    resource?: { attributes: PbKeyValue[] } | null;
+    resource?: { attributes: KeyValue[] } | null;
     scopeSpans: { scope?: { name: string; version: string } | null; spans: PbSpan[] }[];
   }[];
 }
@@ -43,34 +30,9 @@ interface PbRequest {
 const hex = (b: Uint8Array | undefined): string =>
   b === undefined || b.length === 0 ? '' : Buffer.isBuffer(b) ? b.toString('hex') : Buffer.from(b).toString('hex');
 
-function anyValue(v: PbAnyValue | null | undefined, depth: number): AttrValue {
-  if (v === null || v === undefined) return null;
-  switch (v.value) {
-    case 'stringValue': return v.stringValue ?? '';
-    case 'boolValue': return v.boolValue ?? false;
-    case 'intValue': return int64(v.intValue);
-    case 'doubleValue': return v.doubleValue ?? 0;
-    case 'bytesValue': return Buffer.from(v.bytesValue ?? []).toString('base64');
-    case 'arrayValue':
-      return depth >= MAX_VALUE_DEPTH ? null : (v.arrayValue?.values ?? []).map((x) => anyValue(x, depth + 1));
-    case 'kvlistValue': {
-      if (depth >= MAX_VALUE_DEPTH) return null;
-      const obj: Record<string, AttrValue> = Object.create(null);
-      for (const kv of v.kvlistValue?.values ?? []) obj[kv.key] = anyValue(kv.value, depth + 1);
-      return JSON.stringify(obj);
-    }
-    default: return null;
-  }
-}
-
-function attributes(kvs: readonly PbKeyValue[] | undefined): Attrs {
-  const out: Attrs = new Map();
-  if (kvs) for (const kv of kvs) setOnce(out, kv.key, anyValue(kv.value, 0));
-  return out;
-}
-
 const UNSET: UnixTime = { ms: 0, ns: 0 };
 const time = (v: unknown): UnixTime => unixTime(v) ?? UNSET;
+const NONE: Attrs = [];
 
 function span(s: PbSpan): OtlpSpan {
   return {
@@ -81,8 +43,8 @@ function span(s: PbSpan): OtlpSpan {
     kind: s.kind,
     start: time(s.startTimeUnixNano),
     end: time(s.endTimeUnixNano),
-    attributes: attributes(s.attributes),
-    events: s.events.map((e) => ({ name: e.name, time: time(e.timeUnixNano), attributes: attributes(e.attributes) })),
+    attributes: s.attributes,
+    events: s.events.length === 0 ? [] : s.events.map((e) => ({ name: e.name, time: time(e.timeUnixNano), attributes: e.attributes })),
     status: { code: s.status?.code ?? 0, message: s.status?.message ?? '' },
   };
 }
@@ -97,7 +59,7 @@ export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
     throw new OtlpDecodeError(`body: not a valid protobuf ExportTraceServiceRequest (${(err as Error).message})`);
   }
   const resourceSpans: OtlpResourceSpans[] = msg.resourceSpans.map((rs) => ({
-    resource: attributes(rs.resource?.attributes),
+    resource: rs.resource?.attributes ?? NONE,
     scopeSpans: rs.scopeSpans.map((ss) => ({
       scope: { name: ss.scope?.name ?? '', version: ss.scope?.version ?? '' },
       spans: ss.spans.map(span),

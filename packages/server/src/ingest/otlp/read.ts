@@ -1,5 +1,5 @@
 /** Typed reads of span and resource attributes, forgiving about how an SDK typed a value. */
-import type { Attrs, AttrValue } from './model.js';
+import { attr, type Attrs, type AttrValue } from './model.js';
 
 /** A scalar as text (numbers and booleans stringified, arrays joined with commas); undefined when absent or empty. */
 export function text(v: AttrValue | undefined): string | undefined {
@@ -24,12 +24,12 @@ export function number(v: AttrValue | undefined): number | undefined {
 /** The first of `keys` present in `attrs` (then in `fallback`, e.g. the resource), as text. */
 export function firstText(keys: readonly string[], attrs: Attrs, fallback?: Attrs): string | undefined {
   for (const k of keys) {
-    const v = text(attrs.get(k));
+    const v = text(attr(attrs, k));
     if (v !== undefined) return v;
   }
   if (fallback) {
     for (const k of keys) {
-      const v = text(fallback.get(k));
+      const v = text(attr(fallback, k));
       if (v !== undefined) return v;
     }
   }
@@ -38,7 +38,7 @@ export function firstText(keys: readonly string[], attrs: Attrs, fallback?: Attr
 
 export function firstNumber(keys: readonly string[], attrs: Attrs): number | undefined {
   for (const k of keys) {
-    const v = number(attrs.get(k));
+    const v = number(attr(attrs, k));
     if (v !== undefined) return v;
   }
   return undefined;

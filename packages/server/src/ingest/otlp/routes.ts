@@ -32,6 +32,12 @@ function decode(encoding: OtlpEncoding, body: Buffer): OtlpTraceRequest {
 export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const options: MapOptions = deps.config.otlp;
 
+  const prepare = (request: OtlpTraceRequest, project: string, storeText: boolean) => {
+    const mapped = mapRequest(request, options);
+    const { events, rejected } = prepareEvents(mapped.events, project, deps.clock.now(), deps.enricher, storeText);
+    return { events, rejected, message: rejectionMessage(rejected, mapped.sources) };
+  };
+
   app.register(async (scope) => {
     acceptRawBodies(scope);
     scope.setErrorHandler(otlpErrorHandler);
@@ -44,11 +50,11 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
       const project = request.pulseAuth!.project;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       try {
-        const mapped = mapRequest(decode(encoding, await decodeBody(raw, request.headers['content-encoding'])), options);
+        const body = await decodeBody(raw, request.headers['content-encoding']);
         const settings = await deps.projects.get(project);
-        const { events, rejected } = prepareEvents(mapped.events, project, deps.clock.now(), deps.enricher, settings.storeText);
+        // Decoded spans are dropped before waiting for the commit: only the events wait (less to copy at each GC).
+        const { events, rejected, message } = prepare(decode(encoding, body), project, settings.storeText);
         if (events.length > 0) await deps.buffer.submit({ events });
-        const message = rejectionMessage(rejected, mapped.sources);
         if (encoding === 'protobuf') {
           reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeProtobufResponse(rejected.length, message)));
         } else {
