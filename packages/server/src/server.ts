@@ -103,7 +103,15 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stopRetention();
-      await app.close(); // waits for in-flight requests, which wait for their commit; closes sockets
+      // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
+      // It closes only the connections idle when it starts; a keep-alive connection whose request was in
+      // flight then would hold the close for the whole keep-alive timeout, so idle ones are swept until done.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await buffer.close();
       stopLive();
       await stores.close();

@@ -170,6 +170,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     websocketCompression: field(env, 'WEBSOCKET_COMPRESSION', bool('WEBSOCKET_COMPRESSION'), false),
     dataDir: resolve(cwd, env.PULSE_DATA_DIR?.trim() || './data'),
+    dashboardDir: env.PULSE_DASHBOARD_DIR?.trim() ? resolve(cwd, env.PULSE_DASHBOARD_DIR.trim()) : null,
     duckdbMemoryLimit: field(env, 'PULSE_DUCKDB_MEMORY_LIMIT', z.string().trim().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'PULSE_DUCKDB_MEMORY_LIMIT must be a size such as 128MB or 1GB'), '128MB'),
     store,
     clickhouseUrl: optStr(env, 'PULSE_CLICKHOUSE_URL'),

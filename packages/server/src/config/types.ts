@@ -82,6 +82,8 @@ export interface PulseConfig {
   logLevel: string;
   websocketCompression: boolean;
   dataDir: string;
+  /** The built dashboard to serve (`PULSE_DASHBOARD_DIR`); null: packages/dashboard/dist beside the server. */
+  dashboardDir: string | null;
   /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, default `128MB`); bounds the server's RSS. */
   duckdbMemoryLimit: string;
   store: 'duckdb' | 'clickhouse';

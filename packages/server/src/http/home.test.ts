@@ -21,9 +21,8 @@ describe('dashboard serving', () => {
     writeFileSync(join(dir, 'index.html'), INDEX);
     writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js'), JS);
     writeFileSync(join(dir, 'assets', 'index-Ab12Cd34.js.gz'), gzipSync(JS));
-    // `dashboardDir` is not a PulseConfig field yet; config overrides are spread into the config.
-    built = await startTestPulse({ dashboardDir: dir } as never);
-    missing = await startTestPulse({ dashboardDir: join(dir, 'nope') } as never);
+    built = await startTestPulse({ dashboardDir: dir });
+    missing = await startTestPulse({ dashboardDir: join(dir, 'nope') });
   });
 
   afterAll(async () => {

@@ -16,9 +16,8 @@ const startedAt = Date.now();
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
 
 export interface HomeDeps extends Pick<AppDeps, 'clock'> {
-  /** `dashboardDir` overrides where the built dashboard is read from (absolute, or relative to the working directory). */
-  config?: Pick<PulseConfig, 'dataDir'> & { dashboardDir?: string | null };
-  dashboardDir?: string | null;
+  /** `dashboardDir` (`PULSE_DASHBOARD_DIR`) overrides where the built dashboard is read from. */
+  config?: Pick<PulseConfig, 'dashboardDir'>;
 }
 
 /** Hashed file names (`index-Re_zJ0rh.js`) never change content: cache them for a year. */
@@ -36,7 +35,7 @@ export function registerHomeRoutes(app: FastifyInstance, deps: HomeDeps): void {
     uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
   }));
 
-  const dir = resolve(deps.dashboardDir ?? deps.config?.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
+  const dir = resolve(deps.config?.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   const assets = join(dir, 'assets');
   // Registered only when a build exists at start: @fastify/static warns about a missing root on every start.
   const served = existsSync(assets);
