@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPulse } from '../../server/src/test-support/pulse.ts';
-import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../src/lib/format.ts';
+import { fmtCount, fmtInt, fmtMs, fmtPct, fmtUsd } from '../src/lib/format.ts';
 import { XSS, seed } from './seed-data.ts';
 import {
   api, ensureDashboardBuilt, hasChromium, launchBrowser, openPage, panelQueries, panelsReady, rangeOf,
@@ -113,11 +113,11 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
       expect(Number(await statValue(page, id)), id).toBe(value);
       expect(await statText(page, id), id).toBe(text);
     };
-    await expectStat('sum-events', all.count, fmtInt(all.count));
-    await expectStat('sum-messages', messages, fmtInt(messages));
-    await expectStat('sum-llm-calls', llm.count, fmtInt(llm.count));
-    await expectStat('sum-errors', all.errors, fmtInt(all.errors));
-    await expectStat('sum-users', all.unique_users, fmtInt(all.unique_users));
+    await expectStat('sum-events', all.count, fmtCount(all.count));
+    await expectStat('sum-messages', messages, fmtCount(messages));
+    await expectStat('sum-llm-calls', llm.count, fmtCount(llm.count));
+    await expectStat('sum-errors', all.errors, fmtCount(all.errors));
+    await expectStat('sum-users', all.unique_users, fmtCount(all.unique_users));
     await expectStat('sum-p95-response', llm.p95_duration_ms, fmtMs(llm.p95_duration_ms));
     await expectStat('sum-cost', all.cost_usd, fmtUsd(all.cost_usd));
 
@@ -127,12 +127,12 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
     const pq = await panelQueries(page);
     const pr = rangeOf(pq['panel-latency']![0]!);
     const lat = (await get(`/v1/query?${new URLSearchParams({ start_date: pr.start, end_date: pr.end, type: 'llm', measures: 'count,p50_duration_ms,p95_duration_ms,p99_duration_ms' })}`)).data[0];
-    await expectStat('lat-count', lat.count, fmtInt(lat.count));
+    await expectStat('lat-count', lat.count, fmtCount(lat.count));
     await expectStat('lat-p50', lat.p50_duration_ms, fmtMs(lat.p50_duration_ms));
     await expectStat('lat-p99', lat.p99_duration_ms, fmtMs(lat.p99_duration_ms));
     const er = rangeOf(pq['panel-errors']![0]!);
     const metrics = await get(`/api/metrics?${new URLSearchParams({ start_date: er.start, end_date: er.end })}`);
-    await expectStat('errors-total', metrics.error_analysis.total_errors_24h, fmtInt(metrics.error_analysis.total_errors_24h));
+    await expectStat('errors-total', metrics.error_analysis.total_errors_24h, fmtCount(metrics.error_analysis.total_errors_24h));
     const errorRows = page.getByTestId('errors-table').locator('tbody tr');
     await expect.poll(() => errorRows.count(), POLL).toBe(metrics.error_analysis.top_errors.length);
     const first = metrics.error_analysis.top_errors[0];

@@ -21,7 +21,7 @@ export function Stat({ id, label, text, value, level, hint, word, span }: StatPr
   return (
     <div class={`stat${level ? ` lvl-${level}` : ''}${span ? ' span2' : ''}`} data-testid={`stat-${id}`} data-value={value ?? ''} data-level={level}>
       <div class="stat-label">{label}</div>
-      <div class={`stat-value${word ? ' word' : ''}`} data-testid={`stat-${id}-text`} title={text}>
+      <div class={`stat-value${word ? ' word' : ''}`} data-testid={`stat-${id}-text`} title={typeof value === 'number' ? value.toLocaleString('en-US') : text}>
         {text}
       </div>
       {level && level !== 'none' ? <div class="stat-level">{LEVEL_TEXT[level]}</div> : null}

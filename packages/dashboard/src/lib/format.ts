@@ -13,6 +13,17 @@ export function fmtInt(n: Num): string {
   return n == null ? DASH : intFmt.format(n);
 }
 
+/**
+ * A count in a stat tile: exact below ten million (`9,999,999`), then compact with three significant
+ * decimals (`150.27M`, `1.2B`) so it fits the tile; the tile's tooltip keeps the exact figure.
+ */
+export function fmtCount(n: Num): string {
+  if (n == null) return DASH;
+  if (Math.abs(n) < 1e7) return intFmt.format(n);
+  const [div, unit] = Math.abs(n) >= 1e9 ? [1e9, 'B'] : [1e6, 'M'];
+  return `${dec2.format(n / div)}${unit}`;
+}
+
 /** Up to one decimal: `12.5`, `3`. */
 export function fmtDec(n: Num): string {
   return n == null ? DASH : dec1.format(n);

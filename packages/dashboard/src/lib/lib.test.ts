@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { apiBasePath } from './base-path';
-import { fmtInt, fmtMs, fmtPct, fmtSentiment, fmtUsd } from './format';
+import { fmtCount, fmtInt, fmtMs, fmtPct, fmtSentiment, fmtUsd } from './format';
 import { align, splitBy } from './series';
 import { BANDS, levelOf } from './thresholds';
 import { bucketStart, bucketsBetween, intervalFor, overlapMs, rfc3339 } from './time';
@@ -46,6 +46,8 @@ describe('format', () => {
     expect([0, 0.0004, 0.018, 0.5, 1].map(fmtPct)).toEqual(['0.0%', '0.04%', '1.8%', '50.0%', '100.0%']);
     expect([0, 0.000123456, 0.1417, 4.6149, 1234.5].map(fmtUsd)).toEqual(['$0.00', '$0.0001235', '$0.1417', '$4.61', '$1,234.50']);
     expect([0.2, -0.08, 0, null].map(fmtSentiment)).toEqual(['+0.20', '-0.08', '0.00', '—']);
+    // Stat tiles: exact while it fits, compact from ten million on.
+    expect([9_999_999, 10_000_000, 150_265_512, 2_345_678_901, null].map(fmtCount)).toEqual(['9,999,999', '10.00M', '150.27M', '2.35B', '—']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { LiveFreshness } from '../../components/live-freshness';
 import { Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
-import { fmtDec, fmtInt, fmtMs, fmtPct } from '../../lib/format';
+import { fmtDec, fmtCount, fmtInt, fmtMs, fmtPct } from '../../lib/format';
 import { BANDS, levelOf } from '../../lib/thresholds';
 import { liveStore } from '../../state/live';
 import { useStore } from '../../state/store';
@@ -29,7 +29,7 @@ export function LiveCards() {
       ) : (
         <LiveFreshness live={live}>
           <StatGrid>
-            <Stat id="live-active-users" label="Active users" text={fmtInt(d.active_users)} value={d.active_users} hint="last 15 min" />
+            <Stat id="live-active-users" label="Active users" text={fmtCount(d.active_users)} value={d.active_users} hint="last 15 min" />
             <Stat id="live-messages-per-minute" label="Messages / min" text={fmtDec(d.messages_per_minute)} value={d.messages_per_minute} hint="last 5 min" />
             <Stat id="live-avg-response" label="Avg response" text={fmtMs(d.avg_response_time_ms)} value={d.avg_response_time_ms} level={levelOf(d.avg_response_time_ms, BANDS.avgResponseMs)} />
             <Stat id="live-p95-response" label="p95 response" text={fmtMs(d.p95_response_time_ms)} value={d.p95_response_time_ms} level={levelOf(d.p95_response_time_ms, BANDS.p95ResponseMs)} />

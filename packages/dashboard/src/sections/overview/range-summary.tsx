@@ -2,7 +2,7 @@ import { Body, Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, n0, runQuery } from '../../api/query';
-import { fmtInt, fmtMs, fmtPct, fmtUsd } from '../../lib/format';
+import { fmtCount, fmtMs, fmtPct, fmtUsd } from '../../lib/format';
 import { BANDS, levelOf } from '../../lib/thresholds';
 
 /** Totals over the selected range and filters: the REST side of the Overview, refreshed as events arrive. */
@@ -27,14 +27,14 @@ export function RangeSummary() {
       <Body data={p.data} empty={(d) => n0(d.all, 'count') === 0}>
         {(d) => (
           <StatGrid>
-            <Stat id="sum-events" label="Events" text={fmtInt(n(d.all, 'count'))} value={n(d.all, 'count')} />
-            <Stat id="sum-messages" label="Messages" text={fmtInt(d.messages)} value={d.messages} />
-            <Stat id="sum-llm-calls" label="LLM calls" text={fmtInt(n(d.llm, 'count'))} value={n(d.llm, 'count')} />
-            <Stat id="sum-errors" label="Errors" text={fmtInt(n(d.all, 'errors'))} value={n(d.all, 'errors')} hint={`${fmtPct(n(d.all, 'error_rate'))} of events`} />
-            <Stat id="sum-users" label="Unique users" text={fmtInt(n(d.all, 'unique_users'))} value={n(d.all, 'unique_users')} />
+            <Stat id="sum-events" label="Events" text={fmtCount(n(d.all, 'count'))} value={n(d.all, 'count')} />
+            <Stat id="sum-messages" label="Messages" text={fmtCount(d.messages)} value={d.messages} />
+            <Stat id="sum-llm-calls" label="LLM calls" text={fmtCount(n(d.llm, 'count'))} value={n(d.llm, 'count')} />
+            <Stat id="sum-errors" label="Errors" text={fmtCount(n(d.all, 'errors'))} value={n(d.all, 'errors')} hint={`${fmtPct(n(d.all, 'error_rate'))} of events`} />
+            <Stat id="sum-users" label="Unique users" text={fmtCount(n(d.all, 'unique_users'))} value={n(d.all, 'unique_users')} />
             <Stat id="sum-avg-response" label="Avg LLM response" text={fmtMs(n(d.llm, 'avg_duration_ms'))} value={n(d.llm, 'avg_duration_ms')} level={levelOf(n(d.llm, 'avg_duration_ms'), BANDS.avgResponseMs)} />
             <Stat id="sum-p95-response" label="p95 LLM response" text={fmtMs(n(d.llm, 'p95_duration_ms'))} value={n(d.llm, 'p95_duration_ms')} level={levelOf(n(d.llm, 'p95_duration_ms'), BANDS.p95ResponseMs)} />
-            <Stat id="sum-tokens" label="Tokens" text={fmtInt(n(d.all, 'total_tokens'))} value={n(d.all, 'total_tokens')} />
+            <Stat id="sum-tokens" label="Tokens" text={fmtCount(n(d.all, 'total_tokens'))} value={n(d.all, 'total_tokens')} />
             <Stat id="sum-cost" label="Cost" text={fmtUsd(n(d.all, 'cost_usd'))} value={n(d.all, 'cost_usd')} />
           </StatGrid>
         )}

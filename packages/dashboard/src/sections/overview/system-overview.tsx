@@ -1,7 +1,7 @@
 import { LiveFreshness } from '../../components/live-freshness';
 import { Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
-import { fmtInt } from '../../lib/format';
+import { fmtCount } from '../../lib/format';
 import type { Level } from '../../lib/thresholds';
 import { liveStore } from '../../state/live';
 import { useStore } from '../../state/store';
@@ -26,9 +26,9 @@ export function SystemOverview() {
           <StatGrid>
             <Stat id="sys-status" label="Status" word text={s.bot_status} value={s.bot_status} level={STATUS_LEVEL[s.bot_status] ?? 'none'} />
             <Stat id="sys-uptime" label="Uptime" word text={s.uptime} value={s.uptime_seconds} />
-            <Stat id="sys-active-guilds" label="Active guilds" text={fmtInt(s.active_guilds)} value={s.active_guilds} />
-            <Stat id="sys-active-users" label="Active users" text={fmtInt(s.active_users)} value={s.active_users} />
-            <Stat id="sys-messages-today" label="Messages today (UTC)" text={fmtInt(s.total_messages_today)} value={s.total_messages_today} />
+            <Stat id="sys-active-guilds" label="Active guilds" text={fmtCount(s.active_guilds)} value={s.active_guilds} />
+            <Stat id="sys-active-users" label="Active users" text={fmtCount(s.active_users)} value={s.active_users} />
+            <Stat id="sys-messages-today" label="Messages today (UTC)" text={fmtCount(s.total_messages_today)} value={s.total_messages_today} />
             <Stat id="sys-response-time" label="Response time now" text={s.current_response_time} value={s.current_response_time} />
             <Stat id="sys-error-rate-24h" label="Error rate (24 h)" text={s.error_rate_24h} value={s.error_rate_24h} />
           </StatGrid>

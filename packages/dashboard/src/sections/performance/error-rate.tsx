@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { runQuery } from '../../api/query';
-import { fmtInt, fmtPct } from '../../lib/format';
+import { fmtCount, fmtPct } from '../../lib/format';
 import { align } from '../../lib/series';
 import { BANDS, levelOf } from '../../lib/thresholds';
 import { bucketsBetween, bucketStart, INTERVAL_MS } from '../../lib/time';
@@ -58,8 +58,8 @@ export function ErrorRate() {
           <>
             <StatGrid>
               <Stat id="err-rate" label="Error rate (range)" text={fmtPct(t?.error_rate as number | null)} value={t?.error_rate ?? null} level={levelOf(t?.error_rate as number | null, BANDS.errorRate)} />
-              <Stat id="err-count" label="Errors" text={fmtInt(t?.errors as number)} value={t?.errors ?? null} />
-              <Stat id="err-events" label="Events" text={fmtInt(t?.count as number)} value={t?.count ?? null} />
+              <Stat id="err-count" label="Errors" text={fmtCount(t?.errors as number)} value={t?.errors ?? null} />
+              <Stat id="err-events" label="Events" text={fmtCount(t?.count as number)} value={t?.count ?? null} />
             </StatGrid>
             <TimeChart testid="chart-error-rate" xs={d.xs} range={d.range} series={d.series} yFormat={(v) => `${v.toFixed(v < 10 ? 1 : 0)}%`} />
           </>

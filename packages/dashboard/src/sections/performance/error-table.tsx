@@ -4,7 +4,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { ApiMetrics } from '../../api/types';
-import { fmtDateTime, fmtInt, fmtPct, fmtPercentValue } from '../../lib/format';
+import { fmtDateTime, fmtCount, fmtInt, fmtPct, fmtPercentValue } from '../../lib/format';
 import type { Level } from '../../lib/thresholds';
 
 type ErrorRow = ApiMetrics['error_analysis']['top_errors'][number];
@@ -23,7 +23,7 @@ export function ErrorTable() {
         {(e) => (
           <>
             <StatGrid>
-              <Stat id="errors-total" label="Errors" text={fmtInt(e.total_errors_24h)} value={e.total_errors_24h} />
+              <Stat id="errors-total" label="Errors" text={fmtCount(e.total_errors_24h)} value={e.total_errors_24h} />
               <Stat id="errors-rate" label="Error rate" text={fmtPct(e.error_rate)} value={e.error_rate} />
               <Stat id="errors-trend" label="Trend" word text={TREND[e.trend].text} value={e.trend} level={TREND[e.trend].level} />
             </StatGrid>

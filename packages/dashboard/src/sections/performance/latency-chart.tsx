@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, n0, runQuery } from '../../api/query';
-import { fmtInt, fmtMs } from '../../lib/format';
+import { fmtCount, fmtMs } from '../../lib/format';
 import { align } from '../../lib/series';
 import { BANDS, levelOf } from '../../lib/thresholds';
 import { bucketsBetween } from '../../lib/time';
@@ -41,7 +41,7 @@ export function LatencyChart() {
         {(d) => (
           <>
             <StatGrid>
-              <Stat id="lat-count" label="LLM calls" text={fmtInt(n(d.total, 'count'))} value={n(d.total, 'count')} />
+              <Stat id="lat-count" label="LLM calls" text={fmtCount(n(d.total, 'count'))} value={n(d.total, 'count')} />
               <Stat id="lat-avg" label="Average" text={fmtMs(n(d.total, 'avg_duration_ms'))} value={n(d.total, 'avg_duration_ms')} level={levelOf(n(d.total, 'avg_duration_ms'), BANDS.avgResponseMs)} />
               <Stat id="lat-p50" label="p50" text={fmtMs(n(d.total, 'p50_duration_ms'))} value={n(d.total, 'p50_duration_ms')} />
               <Stat id="lat-p95" label="p95" text={fmtMs(n(d.total, 'p95_duration_ms'))} value={n(d.total, 'p95_duration_ms')} level={levelOf(n(d.total, 'p95_duration_ms'), BANDS.p95ResponseMs)} />

@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { runQuery } from '../../api/query';
-import { fmtDateTime, fmtDec, fmtInt } from '../../lib/format';
+import { fmtDateTime, fmtDec, fmtCount } from '../../lib/format';
 import { align } from '../../lib/series';
 import { bucketsBetween, overlapMs } from '../../lib/time';
 
@@ -47,7 +47,7 @@ export function MessageRate() {
         {(d) => (
           <>
             <StatGrid>
-              <Stat id="msg-total" label="Messages" text={fmtInt(d.total)} value={d.total} />
+              <Stat id="msg-total" label="Messages" text={fmtCount(d.total)} value={d.total} />
               <Stat id="msg-avg-rate" label="Average / min" text={fmtDec(d.avg)} value={d.avg} />
               <Stat id="msg-peak-rate" label="Peak / min" text={fmtDec(d.peak?.rate)} value={d.peak?.rate ?? null} hint={d.peak ? `${d.interval} of ${fmtDateTime(d.peak.at)}` : undefined} />
             </StatGrid>

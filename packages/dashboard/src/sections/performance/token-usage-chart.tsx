@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { runQuery } from '../../api/query';
-import { fmtCompact, fmtInt } from '../../lib/format';
+import { fmtCompact, fmtCount } from '../../lib/format';
 import { splitBy } from '../../lib/series';
 import { bucketsBetween } from '../../lib/time';
 
@@ -27,7 +27,7 @@ export function TokenUsageChart() {
         {(d) => (
           <>
             <StatGrid>
-              <Stat id="tok-total" label="Tokens in range" text={fmtInt(d.total)} value={d.total} />
+              <Stat id="tok-total" label="Tokens in range" text={fmtCount(d.total)} value={d.total} />
             </StatGrid>
             <TimeChart testid="chart-token-usage" xs={d.xs} range={d.range} series={d.series} yFormat={fmtCompact} />
           </>

@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { PerformanceMetrics } from '../../api/types';
-import { fmtBytes, fmtDateTime, fmtDec, fmtInt, fmtSpan } from '../../lib/format';
+import { fmtBytes, fmtDateTime, fmtDec, fmtCount, fmtSpan } from '../../lib/format';
 
 const gb = (v: number) => `${fmtDec(v)} GB`;
 
@@ -28,7 +28,7 @@ export function HostPanel() {
         <>
           <h3 class="sub">Host</h3>
           <StatGrid>
-            <Stat id="host-cpu" label="CPU cores" text={fmtInt(d.system.cpu.cores)} value={d.system.cpu.cores} hint={`load ${d.system.cpu.load_average.map((l) => fmtDec(l)).join(' · ')}`} />
+            <Stat id="host-cpu" label="CPU cores" text={fmtCount(d.system.cpu.cores)} value={d.system.cpu.cores} hint={`load ${d.system.cpu.load_average.map((l) => fmtDec(l)).join(' · ')}`} />
             <Stat id="host-memory" label="Memory used" text={`${fmtDec(d.system.memory.usage_percent)}%`} value={d.system.memory.usage_percent} hint={`${gb(d.system.memory.used_gb)} of ${gb(d.system.memory.total_gb)}`} />
             {d.system.disk ? (
               <Stat id="host-disk" label="Disk used" text={`${fmtDec(d.system.disk.usage_percent)}%`} value={d.system.disk.usage_percent} hint={`${gb(d.system.disk.free_gb)} free (data dir)`} />
@@ -41,7 +41,7 @@ export function HostPanel() {
           <h3 class="sub">Event store</h3>
           <StatGrid>
             <Stat id="db-dialect" label="Engine" word text={d.database.dialect} value={d.database.dialect} />
-            <Stat id="db-events" label="Events stored" text={fmtInt(d.database.events)} value={d.database.events} />
+            <Stat id="db-events" label="Events stored" text={fmtCount(d.database.events)} value={d.database.events} />
             <Stat id="db-bytes" label="Size" text={fmtBytes(d.database.bytes)} value={d.database.bytes} hint={d.database.bytes_per_event != null ? `${fmtDec(d.database.bytes_per_event)} bytes / event` : undefined} />
           </StatGrid>
           <h3 class="sub">Throughput in range</h3>
@@ -50,7 +50,7 @@ export function HostPanel() {
             <Stat
               id="tp-peak"
               label="Peak events / min"
-              text={fmtInt(d.throughput.peak_events_per_minute)}
+              text={fmtCount(d.throughput.peak_events_per_minute)}
               value={d.throughput.peak_events_per_minute}
               hint={d.throughput.peak_minute ? fmtDateTime(Date.parse(d.throughput.peak_minute)) : 'no events'}
             />

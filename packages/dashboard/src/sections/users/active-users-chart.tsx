@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, runQuery } from '../../api/query';
-import { fmtCompact, fmtInt } from '../../lib/format';
+import { fmtCompact, fmtCount } from '../../lib/format';
 import { align } from '../../lib/series';
 import { bucketsBetween } from '../../lib/time';
 
@@ -23,7 +23,7 @@ export function ActiveUsersChart() {
         {(d) => (
           <>
             <StatGrid>
-              <Stat id="users-total" label="Users in range" text={fmtInt(d.total)} value={d.total} />
+              <Stat id="users-total" label="Users in range" text={fmtCount(d.total)} value={d.total} />
             </StatGrid>
             <TimeChart testid="chart-active-users" xs={d.xs} range={d.range} series={d.series} yFormat={fmtCompact} />
           </>
