@@ -6,7 +6,7 @@ import { parseReadParams } from '../query/params.js';
 import type { Filter } from '../query/types.js';
 import { filtersObject } from './filters.js';
 import type { HelloFrame } from './messages.js';
-import { TooManyWindowsError, type MetricsHub, type MetricsWindow } from './metrics-hub.js';
+import { TooManyWindowsError, type MetricsHub } from './metrics-hub.js';
 import { Heartbeat, type LiveSocket } from './socket.js';
 import type { TailHub } from './tail-hub.js';
 
@@ -22,14 +22,6 @@ const intParam = (name: string, value: string | undefined, min: number, max: num
   if (n < min || n > max) throw badRequest(name, `must be an integer from ${min} to ${max}`);
   return n;
 };
-
-interface Prepared {
-  project: string;
-  filters: readonly Filter[];
-  window?: MetricsWindow;
-  intervalMs?: number;
-  maxRate?: number;
-}
 
 /**
  * `WS /ws/metrics` and `WS /ws/events`. Authentication (read scope, `?api_key=` accepted) and the
@@ -47,71 +39,79 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): 
   });
   const heartbeat = new Heartbeat();
   app.addHook('onClose', async () => heartbeat.stop());
-  const prepared = new WeakMap<FastifyRequest, Prepared>();
   const now = (): number => deps.clock.now();
-  const project = (request: FastifyRequest): string => {
-    if (!request.pulseAuth) throw new HttpError(401, 'unauthorized', 'missing API key');
-    return request.pulseAuth.project;
-  };
 
-  app.route({
-    method: 'GET',
-    url: '/ws/metrics',
-    config: { scope: 'read' },
-    preHandler: async (request) => {
-      const { filters, controls } = parseReadParams(request.query, now(), { interval_ms: 'single' });
-      const intervalMs = intParam('interval_ms', controls.interval_ms, 250, 60_000) ?? deps.config.live.intervalMs;
+  /**
+   * One live route: `prepare` parses the parameters and does any async set-up before the upgrade (its
+   * errors are ordinary HTTP answers); `open` attaches the socket after the hello frame and returns
+   * what to do when it closes.
+   */
+  function liveRoute<P>(
+    stream: HelloFrame['stream'],
+    controls: Record<string, 'single'>,
+    prepare: (project: string, filters: readonly Filter[], controls: Record<string, string | undefined>) => Promise<P>,
+    hello: (p: P) => Partial<HelloFrame>,
+    open: (socket: LiveSocket, p: P, project: string, filters: readonly Filter[]) => () => void,
+  ): void {
+    const url = `/ws/${stream}`;
+    const prepared = new WeakMap<FastifyRequest, { project: string; filters: readonly Filter[]; p: P }>();
+    app.route({
+      method: 'GET',
+      url,
+      config: { scope: 'read' },
+      preHandler: async (request) => {
+        const { filters, controls: values } = parseReadParams(request.query, now(), controls);
+        if (!request.pulseAuth) throw new HttpError(401, 'unauthorized', 'missing API key');
+        const project = request.pulseAuth.project;
+        prepared.set(request, { project, filters, p: await prepare(project, filters, values) });
+      },
+      handler: (_request, reply) => {
+        reply.code(426).send({ error: { code: 'upgrade_required', message: `${url} is a WebSocket endpoint` } });
+      },
+      wsHandler: (socket, request) => {
+        const { project, filters, p } = prepared.get(request)!;
+        const ws = socket as unknown as LiveSocket;
+        heartbeat.watch(ws);
+        socket.on('error', () => socket.terminate());
+        const frame: HelloFrame = {
+          type: 'hello', stream, project, filters: filtersObject(filters), ...hello(p), server_time: new Date(now()).toISOString(),
+        };
+        socket.send(JSON.stringify(frame));
+        socket.on('close', open(ws, p, project, filters));
+      },
+    });
+  }
+
+  liveRoute(
+    'metrics',
+    { interval_ms: 'single' },
+    async (project, filters, values) => {
+      const intervalMs = intParam('interval_ms', values.interval_ms, 250, 60_000) ?? deps.config.live.intervalMs;
       try {
-        const p = project(request);
-        prepared.set(request, { project: p, filters, intervalMs, window: await deps.metricsHub.window(p, filters) });
+        return { intervalMs, window: await deps.metricsHub.window(project, filters) };
       } catch (err) {
         if (err instanceof TooManyWindowsError) throw new HttpError(503, 'too_many_live_views', err.message, { 'retry-after': '60' });
         throw err;
       }
     },
-    handler: (_request, reply) => {
-      reply.code(426).send({ error: { code: 'upgrade_required', message: '/ws/metrics is a WebSocket endpoint' } });
+    (p) => ({ interval_ms: p.intervalMs }),
+    (socket, p) => {
+      const client = deps.metricsHub.attach(p.window, socket, p.intervalMs);
+      return () => deps.metricsHub.detach(client);
     },
-    wsHandler: (socket, request) => {
-      const p = prepared.get(request)!;
-      const ws = socket as unknown as LiveSocket;
-      heartbeat.watch(ws);
-      socket.on('error', () => socket.terminate());
-      const hello: HelloFrame = {
-        type: 'hello', stream: 'metrics', project: p.project, filters: filtersObject(p.filters),
-        interval_ms: p.intervalMs!, server_time: new Date(now()).toISOString(),
-      };
-      socket.send(JSON.stringify(hello));
-      const client = deps.metricsHub.attach(p.window!, ws, p.intervalMs!);
-      socket.on('close', () => deps.metricsHub.detach(client));
-    },
-  });
+  );
 
-  app.route({
-    method: 'GET',
-    url: '/ws/events',
-    config: { scope: 'read' },
-    preHandler: async (request) => {
-      const { filters, controls } = parseReadParams(request.query, now(), { max_rate: 'single' });
+  liveRoute(
+    'events',
+    { max_rate: 'single' },
+    async (_project, _filters, values) => {
       const max = deps.config.live.tailMaxRate;
-      const maxRate = intParam('max_rate', controls.max_rate, 1, max) ?? max;
-      prepared.set(request, { project: project(request), filters, maxRate });
+      return { maxRate: intParam('max_rate', values.max_rate, 1, max) ?? max };
     },
-    handler: (_request, reply) => {
-      reply.code(426).send({ error: { code: 'upgrade_required', message: '/ws/events is a WebSocket endpoint' } });
+    (p) => ({ max_events_per_second: p.maxRate }),
+    (socket, p, project, filters) => {
+      const client = deps.tailHub.attach(socket, project, filters, p.maxRate);
+      return () => deps.tailHub.detach(client);
     },
-    wsHandler: (socket, request) => {
-      const p = prepared.get(request)!;
-      const ws = socket as unknown as LiveSocket;
-      heartbeat.watch(ws);
-      socket.on('error', () => socket.terminate());
-      const hello: HelloFrame = {
-        type: 'hello', stream: 'events', project: p.project, filters: filtersObject(p.filters),
-        max_events_per_second: p.maxRate!, server_time: new Date(now()).toISOString(),
-      };
-      socket.send(JSON.stringify(hello));
-      const client = deps.tailHub.attach(ws, p.project, p.filters, p.maxRate!);
-      socket.on('close', () => deps.tailHub.detach(client));
-    },
-  });
+  );
 }
