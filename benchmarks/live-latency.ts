@@ -3,7 +3,7 @@
  * of a model no other event uses, with input_tokens = 1, sent only after probe k−1 was acknowledged —
  * so the frame's `tokens_by_model[probe].input_tokens` is exactly the number of probes committed, and
  * a client that sees it reach k has seen probe k. Latency = the client's receipt of that first frame −
- * the probe's send time (both epoch ms from `performance.timeOrigin + performance.now()`, comparable
+ * the probe's send time (both epoch ms from `Date.now()`, the wall clock, comparable
  * across processes on one machine). It includes the HTTP request, the group commit, the fan-out, the
  * wait for the client's next 1 Hz frame, the frame and its delivery.
  */

@@ -12,7 +12,7 @@
 import WebSocket from 'ws';
 
 export interface ClientsReport {
-  /** Per client, the probe count it saw and when (epoch ms, `timeOrigin + now()`), flattened: [count, t, count, t, …]. */
+  /** Per client, the probe count it saw and when (epoch ms, `Date.now()`), flattened: [count, t, count, t, …]. */
   transitions: number[][];
   frames: number;
   bytes: number;
@@ -26,7 +26,9 @@ export interface ClientsReport {
 
 type Command = { cmd: 'connect'; url: string; clients: number; probeModel: string } | { cmd: 'record' } | { cmd: 'report' } | { cmd: 'close' };
 
-const wallMs = (): number => performance.timeOrigin + performance.now();
+// The wall clock, read at the moment in both processes. Not performance.timeOrigin + now(): the monotonic
+// clock stops while the VM is paused, so a long-running process drifts from a younger one (seen: +4 s).
+const wallMs = (): number => Date.now();
 const SKIPPED = Buffer.from('"skipped_frames":');
 
 /** The integer right after `at` in `buf` (digits only), or null. */
