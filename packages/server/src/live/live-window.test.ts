@@ -77,6 +77,13 @@ describe('LiveWindow', () => {
     expect(d.system.current_response_time).toBe('—');
   });
 
+  it('an empty batch (nothing matched a filtered window) is not new data', () => {
+    const { w } = make();
+    w.apply([]);
+    expect(w.lastEventAtMs).toBeNull();
+    expect(buildMetricsData(w, w.snapshot(), 0).last_event_at).toBeNull();
+  });
+
   it('counts an event stamped ahead only once its minute comes', () => {
     const { w, clock } = make();
     w.apply([e({ type: 'message', ts: NOW + 10 * MIN })]);

@@ -82,6 +82,7 @@ export class LiveWindow {
 
   /** Applies committed events (already known to match this window's filters). */
   apply(events: readonly StoredEvent[]): void {
+    if (events.length === 0) return;
     const nowMin = Math.floor(this.now() / MINUTE_MS);
     const oldest = nowMin - DAY_MINUTES + 1;
     for (const e of events) this.applyOne(e, nowMin, oldest);
