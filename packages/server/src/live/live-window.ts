@@ -18,7 +18,6 @@ export class MinuteBucket {
   count = 0;
   errors = 0;
   messages = 0;
-  llm = 0;
   durationSum = 0;
   durationN = 0;
   ttftSum = 0;
@@ -110,7 +109,6 @@ export class LiveWindow {
     }
     if (age < RECENT_MINUTES) {
       if (e.type === 'llm') {
-        b.llm++;
         if (e.duration_ms !== null) {
           b.durationSum += e.duration_ms;
           b.durationN++;

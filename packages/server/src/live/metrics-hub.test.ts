@@ -56,6 +56,29 @@ describe('MetricsHub', () => {
     }
   });
 
+  it('drops a window nobody attached to, caps windows while they seed, and keeps the default one', async () => {
+    const clock = { t: Date.now(), now() { return this.t; } };
+    const hub = new MetricsHub({
+      store, fanout: new FanOut(), clock, logger: console, startedAtMs: clock.t, intervalMs: 1000, maxWindows: 2,
+      betweenCommits: (fn) => fn(),
+    });
+    try {
+      await hub.window('default', []);
+      const f = (v: string) => [{ field: 'model' as const, values: [v] }];
+      // Three new combinations at once: the third is refused although none has finished seeding.
+      const results = await Promise.allSettled([hub.window('p', f('a')), hub.window('p', f('b')), hub.window('p', f('c'))]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect(hub.stats().windows).toBe(3);
+      // Never attached (a plain GET, a client gone before the upgrade): dropped after a minute idle.
+      clock.t += 61_000;
+      hub.tick();
+      expect(hub.stats().windows).toBe(1);
+      await expect(hub.window('p', f('c'))).resolves.toBeTruthy();
+    } finally {
+      hub.close();
+    }
+  });
+
   it('applies only batches published after its seed read, so nothing counts twice', async () => {
     const clock = { now: () => Date.now() };
     const fanout = new FanOut();

@@ -7,7 +7,6 @@ import type { EventStore } from '../store/types.js';
 import { filtersKey, filtersObject, matchesFilters } from './filters.js';
 import { LiveWindow } from './live-window.js';
 import { buildMetricsData } from './metrics-frame.js';
-import type { MetricsUpdate } from './messages.js';
 import { seedWindow } from './seed.js';
 import { MAX_BUFFERED_BYTES, OPEN, type LiveSocket } from './socket.js';
 
@@ -33,7 +32,7 @@ export interface MetricsHubDeps {
   maxWindows?: number;
 }
 
-interface Entry {
+export interface MetricsWindow {
   key: string;
   project: string;
   filters: readonly Filter[];
@@ -59,10 +58,12 @@ export class TooManyWindowsError extends Error {
 const IDLE_DROP_MS = 60_000;
 
 export class MetricsHub {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byProject = new Map<string, Entry[]>();
-  private readonly seeding = new Map<string, Promise<Entry>>();
-  private readonly clients = new Map<MetricsClient, Entry>();
+  private readonly entries = new Map<string, MetricsWindow>();
+  private readonly byProject = new Map<string, MetricsWindow[]>();
+  private readonly seeding = new Map<string, Promise<MetricsWindow>>();
+  private seedChain: Promise<unknown> = Promise.resolve();
+  private lastPruneMs = 0;
+  private readonly clients = new Map<MetricsClient, MetricsWindow>();
   private readonly subscription: Subscription;
   private timer: NodeJS.Timeout | null = null;
   framesSent = 0;
@@ -76,27 +77,33 @@ export class MetricsHub {
   }
 
   /** The window for a project and filters, created and seeded from the store on first use. */
-  async window(project: string, filters: readonly Filter[], persistent = filters.length === 0): Promise<Entry> {
+  async window(project: string, filters: readonly Filter[]): Promise<MetricsWindow> {
+    // Only the default project's unfiltered window lives for good; any other (an admin key may name any
+    // project) is dropped a minute after its last client, and counts toward the cap.
+    const persistent = project === 'default' && filters.length === 0;
     const key = `${project}\u0000${filtersKey(filters)}`;
     const existing = this.entries.get(key);
     if (existing) return existing;
     const inFlight = this.seeding.get(key);
     if (inFlight) return inFlight;
-    const filtered = [...this.entries.values()].filter((e) => !e.persistent).length;
-    if (!persistent && filtered >= (this.deps.maxWindows ?? 200)) {
+    const transient = [...this.entries.values()].filter((e) => !e.persistent).length + this.seeding.size;
+    if (!persistent && transient >= (this.deps.maxWindows ?? 200)) {
       throw new TooManyWindowsError('too many distinct live filter combinations are being watched; try again later');
     }
-    const p = this.create(key, project, filters, persistent).finally(() => this.seeding.delete(key));
+    // Seeds run one at a time: each holds commits while it reads, so overlapping seeds could starve ingest.
+    const p = this.seedChain.then(() => this.create(key, project, filters, persistent)).finally(() => this.seeding.delete(key));
+    this.seedChain = p.catch(() => undefined);
     this.seeding.set(key, p);
     return p;
   }
 
-  private async create(key: string, project: string, filters: readonly Filter[], persistent: boolean): Promise<Entry> {
+  private async create(key: string, project: string, filters: readonly Filter[], persistent: boolean): Promise<MetricsWindow> {
     const window = new LiveWindow(() => this.deps.clock.now());
     return this.deps.betweenCommits(async () => {
       await seedWindow(window, this.deps.store, project, filters, this.deps.clock.now());
-      const entry: Entry = {
-        key, project, filters, window, seedSeq: this.deps.fanout.lastSeq, clients: new Set(), idleSinceMs: null, persistent,
+      const entry: MetricsWindow = {
+        // Idle from the start: a window whose upgrade never happens (a plain GET, a client gone) is dropped too.
+        key, project, filters, window, seedSeq: this.deps.fanout.lastSeq, clients: new Set(), idleSinceMs: this.deps.clock.now(), persistent,
       };
       this.entries.set(key, entry);
       const list = this.byProject.get(project) ?? [];
@@ -127,7 +134,7 @@ export class MetricsHub {
     else apply(single, batch);
   }
 
-  attach(entry: Entry, socket: LiveSocket, intervalMs: number): MetricsClient {
+  attach(entry: MetricsWindow, socket: LiveSocket, intervalMs: number): MetricsClient {
     const client: MetricsClient = { socket, intervalMs, lastSentMs: 0, skipped: 0 };
     entry.clients.add(client);
     entry.idleSinceMs = null;
@@ -145,7 +152,7 @@ export class MetricsHub {
   }
 
   /** A frame without the per-client `skipped_frames`, which sendTo splices in. */
-  private frameBody(entry: Entry): { head: string; tail: string } {
+  private frameBody(entry: MetricsWindow): { head: string; tail: string } {
     const now = this.deps.clock.now();
     const data = buildMetricsData(entry.window, entry.window.snapshot(), now - this.deps.startedAtMs);
     const head = `{"type":"metrics_update","timestamp":${JSON.stringify(new Date(now).toISOString())},` +
@@ -153,7 +160,7 @@ export class MetricsHub {
     return { head, tail: `,"data":${JSON.stringify(data)}}` };
   }
 
-  private sendTo(entry: Entry, client: MetricsClient, body: { head: string; tail: string }, now: number): void {
+  private sendTo(entry: MetricsWindow, client: MetricsClient, body: { head: string; tail: string }, now: number): void {
     const { socket } = client;
     if (socket.readyState !== OPEN) return;
     client.lastSentMs = now;
@@ -169,7 +176,11 @@ export class MetricsHub {
   /** Sends due frames; drops filtered windows idle for a minute. */
   tick(): void {
     const now = this.deps.clock.now();
+    // Windows fed without watchers still age: free their old buckets and details once a minute.
+    const prune = now - this.lastPruneMs >= 60_000;
+    if (prune) this.lastPruneMs = now;
     for (const entry of this.entries.values()) {
+      if (prune) entry.window.prune();
       if (entry.clients.size === 0) {
         if (!entry.persistent && entry.idleSinceMs !== null && now - entry.idleSinceMs > IDLE_DROP_MS) this.drop(entry);
         continue;
@@ -184,7 +195,7 @@ export class MetricsHub {
     }
   }
 
-  private drop(entry: Entry): void {
+  private drop(entry: MetricsWindow): void {
     this.entries.delete(entry.key);
     const list = (this.byProject.get(entry.project) ?? []).filter((e) => e !== entry);
     if (list.length > 0) this.byProject.set(entry.project, list);
@@ -201,6 +212,3 @@ export class MetricsHub {
     this.subscription.unsubscribe();
   }
 }
-
-export type { Entry as MetricsWindow };
-export type { MetricsUpdate };

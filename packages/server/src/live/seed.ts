@@ -32,7 +32,7 @@ export async function seedWindow(
     run(since(DAY_MINUTES), ['count', 'errors']),
     run(since(DAY_MINUTES), ['count'], [{ field: 'type', values: ['message'] }]),
     run(since(PERSONA_MINUTES), ['count', 'avg_sentiment', 'sentiment_samples'], [{ field: 'type', values: ['message'] }], ['persona']),
-    run(since(RECENT_MINUTES), ['count', 'avg_duration_ms', 'duration_samples', 'avg_ttft_ms', 'ttft_samples'], llmOnly),
+    run(since(RECENT_MINUTES), ['avg_duration_ms', 'duration_samples', 'avg_ttft_ms', 'ttft_samples'], llmOnly),
     run(since(RECENT_MINUTES), ['input_tokens', 'output_tokens', 'cost_usd'], [], ['model']),
     run(since(ACTIVE_MINUTES), ['last_seen'], [], ['user_id'], false),
     run(since(ACTIVE_MINUTES), ['last_seen'], [], ['guild'], false),
@@ -58,7 +58,6 @@ export async function seedWindow(
     const b = at(r);
     const dn = num(r.duration_samples);
     const tn = num(r.ttft_samples);
-    b.llm += num(r.count);
     b.durationN += dn;
     b.durationSum += num(r.avg_duration_ms) * dn;
     b.ttftN += tn;
@@ -95,8 +94,8 @@ function seedSketches(window: LiveWindow, rows: readonly NamedRow[], dim: 'durat
   const inBuckets = new Map<number, number>();
   for (const r of rows) {
     const n = num(r.count);
-    const b = window.bucket(Math.floor(num(r.bucket) / MINUTE_MS));
     if (typeof r[dim] !== 'number' || n <= 0) continue;
+    const b = window.bucket(Math.floor(num(r.bucket) / MINUTE_MS));
     (b[field] ??= newSketch()).accept(LATENCY_GAMMA ** (r[dim] - 0.5), n);
     inBuckets.set(b.minute, (inBuckets.get(b.minute) ?? 0) + n);
   }

@@ -41,7 +41,6 @@ export class TailHub {
   private readonly subscription: Subscription;
   private readonly timer: NodeJS.Timeout;
   eventsSent = 0;
-  eventsSkipped = 0;
 
   constructor(private readonly deps: { fanout: FanOut; clock: Clock }) {
     this.subscription = deps.fanout.subscribe('live-tail', (batch) => this.onBatch(batch), { maxQueuedEvents: 200_000 });

@@ -2,7 +2,9 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestPulse } from '../../test-support/pulse.js';
+import { HttpError } from '../../http/errors.js';
 import { decodeProtobufResponse, decodeProtobufStatus, encodeProtobufRequest } from './protobuf.js';
+import { unreadable } from './routes.js';
 
 type Pulse = Awaited<ReturnType<typeof startTestPulse>>;
 const ADMIN = 'admin-key-for-otlp-route-tests';
@@ -195,5 +197,16 @@ describe('backpressure and store failure, as on /v1/events', () => {
     } finally {
       await p.dispose().catch(() => undefined);
     }
+  });
+});
+
+describe('reading a request', () => {
+  it('turns anything the decoder or mapper throws into a 400, never the commit path\'s retryable 503', () => {
+    const err = (() => { try { unreadable(() => { throw new TypeError('x.map is not a function'); }); } catch (e) { return e; } return null; })();
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err).toMatchObject({ statusCode: 400, code: 'malformed_body', message: expect.stringContaining('x.map is not a function') });
+    const own = new HttpError(413, 'payload_too_large', 'too big');
+    expect(() => unreadable(() => { throw own; })).toThrow(own);
+    expect(unreadable(() => 42)).toBe(42);
   });
 });

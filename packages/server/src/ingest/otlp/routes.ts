@@ -24,6 +24,20 @@ function decode(encoding: OtlpEncoding, body: Buffer): OtlpTraceRequest {
 }
 
 /**
+ * Reading and mapping depend only on the request: anything they throw that is not already an HTTP
+ * answer is about this request's content, so it is a 400 — never the 503 "retry later" of the commit
+ * path, which would make an exporter resend the same request forever.
+ */
+export function unreadable<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(400, 'malformed_body', `the request could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
  * OTLP/HTTP trace export. The spans are decoded, mapped to events (map-span.ts) and then take the
  * `/v1/events` path: the same validator, enricher, group commit and fan-out, and the answer only after
  * the commit — a 2xx means every accepted span is durable. Spans the validator refuses are counted in
@@ -53,7 +67,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
         const body = await decodeBody(raw, request.headers['content-encoding']);
         const settings = await deps.projects.get(project);
         // Decoded spans are dropped before waiting for the commit: only the events wait (less to copy at each GC).
-        const { events, rejected, message } = prepare(decode(encoding, body), project, settings.storeText);
+        const { events, rejected, message } = unreadable(() => prepare(decode(encoding, body), project, settings.storeText));
         if (events.length > 0) await deps.buffer.submit({ events });
         if (encoding === 'protobuf') {
           reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeProtobufResponse(rejected.length, message)));
