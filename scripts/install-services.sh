@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages behind the services that tests and benchmarks use:
-#   scripts/install-services.sh [postgres] [prometheus] [chromium] [clickhouse] [tmux]
+#   scripts/install-services.sh [postgres] [prometheus] [alertmanager] [chromium] [clickhouse] [tmux]
 # No argument means all of them. Only missing packages are installed; re-running is a no-op.
 # Services are never started by the install (the scripts in scripts/ start them under .tmp/).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [postgres] [prometheus] [chromium] [clickhouse] [tmux]" >&2
+  echo "usage: $0 [postgres] [prometheus] [alertmanager] [chromium] [clickhouse] [tmux]" >&2
   exit 2
 }
 
@@ -14,6 +14,7 @@ packages_for() {
   case "$1" in
     postgres | postgresql) echo "postgresql" ;;
     prometheus | promtool) echo "prometheus" ;;
+    alertmanager) echo "prometheus-alertmanager" ;;
     chromium) echo "chromium fonts-liberation" ;;
     clickhouse) echo "clickhouse-server clickhouse-client" ;;
     tmux) echo "tmux" ;;
@@ -31,7 +32,7 @@ is_installed() {
 
 services=("$@")
 if [ "${#services[@]}" -eq 0 ]; then
-  services=(postgres prometheus chromium clickhouse tmux)
+  services=(postgres prometheus alertmanager chromium clickhouse tmux)
 fi
 
 # Resolved before the loop: an unknown name must stop the script, not a subshell.
@@ -67,7 +68,7 @@ else
   SUDO=()
 fi
 
-# Debian's postinst scripts would start a system PostgreSQL on 5432 and a Prometheus on 9090.
+# Debian's postinst scripts would start a system PostgreSQL on 5432, a Prometheus on 9090 and an Alertmanager on 9093.
 # policy-rc.d exiting 101 tells invoke-rc.d not to start anything; removed again afterwards
 # unless it was already there.
 created_policy=0

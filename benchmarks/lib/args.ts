@@ -12,7 +12,8 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --quick        small sizes; checks that every bench runs (writes .tmp/benchmarks-quick.md)
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
-                 ingest, otlp, query, sdk, live, dashboard
+                 ingest, otlp, query, sdk, live, metrics, alerting,
+                 analytics, operations, dashboard
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
 Only a complete full run regenerates docs/benchmarks.md and docs/benchmarks.json.
 PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.`;

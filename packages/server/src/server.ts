@@ -14,7 +14,8 @@ import { TailHub } from './live/tail-hub.js';
 import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
-import { scheduleRetention } from './store/retention.js';
+import { retentionTask } from './store/retention.js';
+import { BackgroundTasks } from './tasks/background-tasks.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
@@ -35,6 +36,8 @@ export interface RunningPulse {
   fanout: FanOut;
   metricsHub: MetricsHub;
   tailHub: TailHub;
+  /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
+  tasks: BackgroundTasks;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
+  const tasks = new BackgroundTasks({ clock, logger });
   const stopLive = (): void => {
     metricsHub.close();
     tailHub.close();
@@ -77,7 +81,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   try {
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks });
   } catch (err) {
     stopLive();
     await stores.close();
@@ -86,11 +90,11 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   if (!config.apiKey) {
     logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
   }
-  const stopRetention = scheduleRetention({ store, clock, retentionDays: config.retentionDays, logger });
+  tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger }));
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
-    stopRetention();
+    await tasks.close();
     stopLive();
     await buffer.close();
     await stores.close();
@@ -102,7 +106,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      stopRetention();
+      await tasks.close();
       // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
       // It closes only the connections idle when it starts; a keep-alive connection whose request was in
       // flight then would hold the close for the whole keep-alive timeout, so idle ones are swept until done.
@@ -116,5 +120,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, close };
 }

@@ -14,6 +14,7 @@ import { registerHomeRoutes } from './home.js';
 import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
+import type { BackgroundTasks } from '../tasks/background-tasks.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -21,6 +22,7 @@ export interface AppParts extends AppDeps {
   projects: ProjectSettingsCache;
   metricsHub: MetricsHub;
   tailHub: TailHub;
+  tasks: BackgroundTasks;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */

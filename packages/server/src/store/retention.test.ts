@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStores } from './duckdb/index.js';
-import { scheduleRetention } from './retention.js';
+import { BackgroundTasks } from '../tasks/background-tasks.js';
+import { retentionTask } from './retention.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pulse-retention-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,17 +26,17 @@ describe('retention (METRICS_RETENTION_DAYS)', () => {
     try {
       await stores.store.append({ events: [event('old', NOW - 8 * DAY), event('edge', NOW - 7 * DAY + 1000), event('new', NOW - DAY)] });
       const logged: unknown[] = [];
-      const done = new Promise<void>((resolve) => {
-        const stop = scheduleRetention({
-          store: stores.store,
-          clock: { now: () => NOW },
-          retentionDays: 7,
-          firstDelayMs: 1,
-          everyMs: 3_600_000,
-          logger: { info: (o: unknown) => { logged.push(o); stop(); resolve(); }, error: (o: unknown) => logged.push(o) } as never,
-        });
-      });
-      await done;
+      const tasks = new BackgroundTasks({ clock: { now: () => NOW }, logger: { error: (o: unknown) => logged.push(o), warn: () => {} } as never });
+      tasks.schedule(retentionTask({
+        store: stores.store,
+        clock: { now: () => NOW },
+        retentionDays: 7,
+        everyMs: 3_600_000,
+        logger: { info: (o: unknown) => logged.push(o) } as never,
+      }));
+      await tasks.runNow('retention');
+      await tasks.close();
+      expect(tasks.list()[0]).toMatchObject({ name: 'retention', runs: 1, failures: 0 });
       const rows = await stores.store.query('SELECT name FROM events ORDER BY ts', []);
       expect(rows.map((r) => r.name)).toEqual(['edge', 'new']);
       expect(logged).toEqual([expect.objectContaining({ deleted: 1 })]);

@@ -1,0 +1,89 @@
+/**
+ * The seam between the alert engine (rules, evaluator, lifecycle, silences, grouping) and delivery (channels,
+ * routing, retries, delivery records). The engine produces `Notification`s and hands them to a `Notifier`; it never
+ * waits for a channel. Names and shapes follow CONTRACT.md §8.
+ */
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+
+export type AlertSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** `acknowledged` is a firing alert someone has taken (seed 004): no repeats until it resolves. */
+export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved';
+
+/** Seed 001's alert JSON plus Pulse's identity and lifecycle fields — what the API returns and `json` webhooks carry. */
+export interface AlertJson {
+  id: string;
+  /** Rule id. */
+  rule: string;
+  rule_name: string;
+  project: string;
+  /** `performance`, `error_rate`, `cost`, `budget`, `anomaly`, `resource`, `health`, `queue`, `payment`, `unpriced_model`, … */
+  alert_type: string;
+  severity: AlertSeverity;
+  state: AlertState;
+  message: string;
+  /** Seed 001's details: `current`, `threshold`, `duration`, `affected_service`, … */
+  details: Record<string, string | number | boolean | null>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** When this state was entered (RFC 3339). */
+  timestamp: string;
+  starts_at: string;
+  ends_at: string | null;
+  /** Stable identity of (rule, label set): dedup keys derive from it. */
+  fingerprint: string;
+}
+
+/** One message to channels: alerts sharing their group labels (Alertmanager's notion of a notification). */
+export interface Notification {
+  /** `firing` while any alert of the group fires; `resolved` once all have resolved. */
+  status: 'firing' | 'resolved';
+  /** Stable for the group across repeats and restarts (PagerDuty's dedup key derives from it). */
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  alerts: AlertJson[];
+  /** The rule's `notify` list: channel names, e-mail addresses or webhook URLs (CONTRACT §8). */
+  notify: string[];
+  /** Base URL of this Pulse (links back to the dashboard's Alerts section). */
+  externalUrl: string;
+}
+
+/** House style (OpenTelemetry's export results): a send succeeds, may be retried, or failed for good. */
+export type SendResult =
+  | { outcome: 'success'; status?: number }
+  | { outcome: 'retryable'; error: string; status?: number; retryAfterMs?: number }
+  | { outcome: 'failure'; error: string; status?: number };
+
+export interface ChannelDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+}
+
+/** A configured channel instance. `describe()` is safe to log and to show in the API: never a secret. */
+export interface Channel {
+  readonly name: string;
+  readonly type: string;
+  send(notification: Notification, signal: AbortSignal): Promise<SendResult>;
+  describe(): string;
+}
+
+/** One file per channel type exports one of these; they are registered in exactly one place. */
+export interface ChannelDefinition<C> {
+  type: string;
+  /** Typed config schema for the YAML `channels:` entry (and the env-built defaults). */
+  schema: z.ZodType<C>;
+  create(name: string, config: C, deps: ChannelDeps): Channel;
+}
+
+/** Delivery side, as the alert engine sees it. `dispatch` returns at once: a dead channel never delays evaluation. */
+export interface Notifier {
+  dispatch(notification: Notification): void;
+  /** Names of the configured channels (for validating rules' `notify`). */
+  channelNames(): string[];
+  /** Waits for deliveries in flight (bounded by their deadline). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it, vi } from 'vitest';
+import { BackgroundTasks } from './background-tasks.js';
+
+const logger = { error: vi.fn(), warn: vi.fn() };
+const clock = { now: () => Date.now() };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('BackgroundTasks', () => {
+  it('runs on schedule, never overlapping, and records each run', async () => {
+    const tasks = new BackgroundTasks({ clock, logger });
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    tasks.schedule({
+      name: 'slow', description: 'takes longer than its interval', intervalMs: 10, firstDelayMs: 0,
+      run: async () => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await sleep(30);
+        active -= 1;
+        runs += 1;
+      },
+    });
+    await sleep(200);
+    await tasks.close();
+    expect(maxActive).toBe(1);
+    expect(runs).toBeGreaterThanOrEqual(3);
+    const [info] = tasks.list();
+    expect(info).toMatchObject({ name: 'slow', runs, failures: 0, running: false, nextRunAt: null });
+    expect(info!.overruns).toBe(runs);
+    expect(info!.lastDurationMs).toBeGreaterThanOrEqual(25);
+  });
+
+  it('counts a failing run, logs it and keeps the schedule', async () => {
+    const tasks = new BackgroundTasks({ clock, logger });
+    let calls = 0;
+    tasks.schedule({
+      name: 'flaky', description: 'fails first', intervalMs: 5, firstDelayMs: 0,
+      run: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('store unavailable');
+      },
+    });
+    await sleep(60);
+    await tasks.close();
+    const [info] = tasks.list();
+    expect(info!.failures).toBe(1);
+    expect(info!.runs).toBeGreaterThanOrEqual(2);
+    expect(info!.lastError).toBeNull();
+    expect(logger.error).toHaveBeenCalled();
+  });
+
+  it('runNow waits for a run in progress instead of overlapping it; duplicate names are refused', async () => {
+    const tasks = new BackgroundTasks({ clock, logger });
+    let active = 0;
+    let maxActive = 0;
+    tasks.schedule({
+      name: 'once', description: 'manual', intervalMs: 60_000,
+      run: async () => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await sleep(20);
+        active -= 1;
+      },
+    });
+    expect(() => tasks.schedule({ name: 'once', description: 'again', intervalMs: 1, run: async () => {} })).toThrow(/already/);
+    await Promise.all([tasks.runNow('once'), tasks.runNow('once')]);
+    expect(maxActive).toBe(1);
+    expect(tasks.list()[0]!.runs).toBeGreaterThanOrEqual(1);
+    await expect(tasks.runNow('missing')).rejects.toThrow(/no background task/);
+    await tasks.close();
+  });
+});

@@ -1,0 +1,137 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+
+/** What `/api/background-tasks` and `/api/debug/analytics` show for one periodic job. */
+export interface TaskInfo {
+  name: string;
+  description: string;
+  intervalMs: number;
+  running: boolean;
+  runs: number;
+  failures: number;
+  /** Runs that took longer than the interval (the next run then starts at once; runs never overlap). */
+  overruns: number;
+  lastStartedAt: string | null;
+  lastFinishedAt: string | null;
+  lastDurationMs: number | null;
+  lastError: string | null;
+  nextRunAt: string | null;
+}
+
+export interface TaskSpec {
+  /** Unique, kebab-case: `retention`, `alert-evaluation`, `health-checks`, … */
+  name: string;
+  description: string;
+  intervalMs: number;
+  /** Delay before the first run (default: one interval). */
+  firstDelayMs?: number;
+  run: () => Promise<void>;
+}
+
+interface Task {
+  spec: TaskSpec;
+  timer: NodeJS.Timeout | null;
+  current: Promise<void> | null;
+  info: TaskInfo;
+}
+
+/**
+ * The one registry of periodic background work (retention, alert evaluation, health checks, rollups, reports).
+ * A run is scheduled only after the previous one finished, so a slow run never piles runs up; a run that throws is
+ * counted and logged and the schedule goes on. Timers are unref'd: they never keep the process alive.
+ */
+export class BackgroundTasks {
+  private readonly tasks = new Map<string, Task>();
+  private closed = false;
+
+  constructor(private readonly deps: { clock: Clock; logger: Pick<Logger, 'error' | 'warn'> }) {}
+
+  /** Registers and starts a task; the returned function stops it (a run in progress finishes). */
+  schedule(spec: TaskSpec): () => void {
+    if (this.tasks.has(spec.name)) throw new Error(`background task ${spec.name} is already scheduled`);
+    if (!(spec.intervalMs > 0)) throw new Error(`background task ${spec.name}: intervalMs must be > 0`);
+    const task: Task = {
+      spec,
+      timer: null,
+      current: null,
+      info: {
+        name: spec.name, description: spec.description, intervalMs: spec.intervalMs, running: false,
+        runs: 0, failures: 0, overruns: 0, lastStartedAt: null, lastFinishedAt: null, lastDurationMs: null,
+        lastError: null, nextRunAt: null,
+      },
+    };
+    this.tasks.set(spec.name, task);
+    if (!this.closed) this.arm(task, spec.firstDelayMs ?? spec.intervalMs);
+    return () => {
+      if (task.timer) clearTimeout(task.timer);
+      task.timer = null;
+      task.info.nextRunAt = null;
+      this.tasks.delete(spec.name);
+    };
+  }
+
+  /** Runs a task now (after the run in progress, if any) — for operators, reloads and tests. */
+  async runNow(name: string): Promise<void> {
+    const task = this.tasks.get(name);
+    if (!task) throw new Error(`no background task named ${name}`);
+    if (task.current) await task.current;
+    await this.execute(task);
+  }
+
+  list(): TaskInfo[] {
+    return [...this.tasks.values()].map((t) => ({ ...t.info }));
+  }
+
+  /** Stops every schedule and waits for runs in progress. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running: Promise<void>[] = [];
+    for (const task of this.tasks.values()) {
+      if (task.timer) clearTimeout(task.timer);
+      task.timer = null;
+      task.info.nextRunAt = null;
+      if (task.current) running.push(task.current);
+    }
+    await Promise.allSettled(running);
+  }
+
+  private arm(task: Task, delayMs: number): void {
+    task.info.nextRunAt = new Date(this.deps.clock.now() + delayMs).toISOString();
+    task.timer = setTimeout(() => {
+      task.timer = null;
+      void this.execute(task).finally(() => {
+        if (this.closed || this.tasks.get(task.spec.name) !== task) return;
+        const took = task.info.lastDurationMs ?? 0;
+        this.arm(task, Math.max(0, task.spec.intervalMs - took));
+      });
+    }, delayMs);
+    task.timer.unref();
+  }
+
+  private execute(task: Task): Promise<void> {
+    if (task.current) return task.current;
+    const started = this.deps.clock.now();
+    const t0 = performance.now();
+    task.info.running = true;
+    task.info.lastStartedAt = new Date(started).toISOString();
+    task.current = (async () => {
+      try {
+        await task.spec.run();
+        task.info.lastError = null;
+      } catch (err) {
+        task.info.failures += 1;
+        task.info.lastError = err instanceof Error ? err.message : String(err);
+        this.deps.logger.error({ err, task: task.spec.name }, 'background task failed');
+      } finally {
+        const took = performance.now() - t0;
+        task.info.runs += 1;
+        task.info.running = false;
+        task.info.lastDurationMs = Math.round(took * 10) / 10;
+        task.info.lastFinishedAt = new Date(this.deps.clock.now()).toISOString();
+        if (took > task.spec.intervalMs) task.info.overruns += 1;
+        task.current = null;
+      }
+    })();
+    return task.current;
+  }
+}
