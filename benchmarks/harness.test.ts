@@ -114,11 +114,14 @@ describe('proc', () => {
 
 describe('args', () => {
   it('parses --quick and comma or repeated --only', () => {
-    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, render: false, help: false });
+    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, render: false, update: false, help: false });
     expect(parseBenchArgs(['--quick', '--only', 'ingest,query', '--only', 'sdk'])).toEqual({
-      quick: true, only: ['ingest', 'query', 'sdk'], render: false, help: false,
+      quick: true, only: ['ingest', 'query', 'sdk'], render: false, update: false, help: false,
     });
     expect(parseBenchArgs(['--render']).render).toBe(true);
+    expect(parseBenchArgs(['--only', 'metrics', '--update']).update).toBe(true);
+    expect(() => parseBenchArgs(['--update'])).toThrow(/--update needs --only/);
+    expect(() => parseBenchArgs(['--quick', '--only', 'metrics', '--update'])).toThrow(/full sizes/);
     expect(() => parseBenchArgs(['--fast'])).toThrow();
   });
 });
@@ -209,6 +212,17 @@ describe('report', () => {
     date: '2024-06-01T00:00:00.000Z', cpuModel: 'Test CPU', cores: 2, ramBytes: 24 * 1024 ** 3, os: 'Linux', node: 'v20.0.0',
     duckdb: 'v1.0.0', postgres: '15.18', gitCommit: 'abc123', gitDirty: true,
   };
+
+  it('says which sections a later --update run measured, with their own date and commit', () => {
+    const sections = [
+      { id: 'ingest', title: 'Ingest through HTTP', markdown: 'old', results: {} },
+      { id: 'metrics', title: 'Prometheus metrics', markdown: 'new', results: {}, measured: { date: '2024-06-02T10:00:00.000Z', commit: 'def456', dirty: false } },
+    ];
+    const md = renderReport({ machine, sections, targets: evaluateTargets(sections), quick: false, analysis: null, wallSeconds: 60 });
+    expect(md).toContain('| Prometheus metrics | 2024-06-02T10:00:00.000Z | def456 |');
+    expect(md).toContain('_Measured 2024-06-02T10:00:00.000Z at def456 by `npm run bench -- --only metrics --update`');
+    expect(md.match(/_Measured /g)).toHaveLength(1);
+  });
 
   it('puts machine, summary, reproduction, analysis and sections in the doc', () => {
     const sections = [{ id: 'ingest', title: 'Ingest through HTTP', markdown: 'body text', results: { best_events_per_s: 100_000 } }];

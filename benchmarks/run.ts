@@ -121,6 +121,13 @@ async function main(): Promise<number> {
     quick: args.quick,
     sections,
   };
+  if (args.update) {
+    if (failed > 0) {
+      log(`not updating ${DOC_MD}: ${failed} bench(es) failed`);
+      return 1;
+    }
+    return update(run);
+  }
   const [mdPath, jsonPath] = complete
     ? [DOC_MD, DOC_JSON]
     : args.quick
@@ -161,6 +168,27 @@ function write(run: SavedRun, mdPath: string, jsonPath: string | null, withAnaly
     writeFileSync(jsonPath, `${JSON.stringify({ ...run, targets: summary }, null, 2)}\n`);
   }
   return targets;
+}
+
+/** `--only … --update`: the selected sections replace theirs in the saved run, each stamped with this run's date. */
+function update(fresh: SavedRun): number {
+  if (!existsSync(DOC_JSON)) {
+    process.stderr.write(`${DOC_JSON} does not exist: run the full \`npm run bench\` first\n`);
+    return 1;
+  }
+  const saved = JSON.parse(readFileSync(DOC_JSON, 'utf8')) as SavedRun;
+  const stamp = { date: fresh.machine.date, commit: fresh.machine.gitCommit, dirty: fresh.machine.gitDirty };
+  const sections = [...saved.sections];
+  for (const section of fresh.sections) {
+    const stamped = { ...section, measured: stamp };
+    const at = sections.findIndex((s) => s.id === section.id);
+    if (at >= 0) sections[at] = stamped;
+    else sections.push(stamped);
+  }
+  const targets = write({ ...saved, sections }, DOC_MD, DOC_JSON, true);
+  for (const t of targets) log(`target ${t.spec.label}: ${t.verdict}${t.context ? ` (${t.context})` : ''}`);
+  log(`updated ${fresh.sections.map((s) => s.id).join(', ')} in ${DOC_MD} and ${DOC_JSON}`);
+  return 0;
 }
 
 /** `--render`: the doc again from the saved figures, with the current analysis prose. */

@@ -16,6 +16,8 @@ export interface BenchSection {
   markdown: string;
   /** Machine-readable figures, also written to docs/benchmarks.json. */
   results: Record<string, number | string | null>;
+  /** Set on a section measured by a later `--only … --update` run than the rest of the document. */
+  measured?: { date: string; commit: string | null; dirty: boolean };
 }
 
 export type Bench = (opts: BenchOptions) => Promise<BenchSection>;

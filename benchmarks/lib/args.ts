@@ -6,6 +6,8 @@ export interface BenchArgs {
   only: string[] | null;
   /** Re-render docs/benchmarks.md from docs/benchmarks.json and benchmarks/analysis.md, measuring nothing. */
   render: boolean;
+  /** With `--only`, at full size: replace those sections in docs/benchmarks.{json,md}, each stamped with its own date. */
+  update: boolean;
   help: boolean;
 }
 
@@ -14,8 +16,10 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
                  ingest, otlp, query, sdk, live, metrics, alerting,
                  analytics, operations, dashboard
+  --update       with --only (full sizes): replace those benches' sections in docs/benchmarks.{json,md};
+                 each replaced section names its own date and commit
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
-Only a complete full run regenerates docs/benchmarks.md and docs/benchmarks.json.
+A complete full run regenerates docs/benchmarks.md and docs/benchmarks.json; --only … --update replaces sections.
 PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -25,6 +29,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       render: { type: 'boolean', default: false },
+      update: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -34,7 +39,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     ?.flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
+  if (values.update && (!only || only.length === 0 || values.quick)) {
+    throw new Error('--update needs --only <ids> and full sizes (no --quick)');
+  }
   return {
+    update: values.update ?? false,
     quick: values.quick ?? false,
     only: only && only.length > 0 ? only : null,
     render: values.render ?? false,

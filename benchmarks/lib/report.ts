@@ -64,6 +64,18 @@ export function renderMachine(m: MachineInfo): string {
   );
 }
 
+/** Sections replaced by a later `--update` run say so next to the machine, with their own dates. */
+function remeasured(sections: readonly BenchSection[]): string[] {
+  const later = sections.filter((s) => s.measured);
+  if (later.length === 0) return [];
+  return [
+    'Sections measured later by `npm run bench -- --only <id> --update` (same kind of machine; their own date):',
+    '',
+    table(['section', 'date', 'commit'], later.map((s) => [s.title, s.measured!.date, `${s.measured!.commit ?? 'unknown'}${s.measured!.dirty ? ' (dirty)' : ''}`])),
+    '',
+  ];
+}
+
 export function renderReport(r: ReportInput): string {
   const parts = [
     '# Benchmarks',
@@ -77,6 +89,7 @@ export function renderReport(r: ReportInput): string {
     '',
     `Whole run: ${fmtDuration(r.wallSeconds)}.`,
     '',
+    ...remeasured(r.sections),
     '## Targets (issue 2) vs measured',
     '',
     renderSummary(r.targets),
@@ -90,6 +103,10 @@ export function renderReport(r: ReportInput): string {
     '',
   ];
   if (r.analysis) parts.push(r.analysis.trim(), '');
-  for (const s of r.sections) parts.push(`## ${s.title}`, '', s.markdown.trim(), '');
+  for (const s of r.sections) {
+    parts.push(`## ${s.title}`, '');
+    if (s.measured) parts.push(`_Measured ${s.measured.date} at ${s.measured.commit ?? 'an unknown commit'}${s.measured.dirty ? ' (with uncommitted changes)' : ''} by \`npm run bench -- --only ${s.id} --update\`, on the machine above._`, '');
+    parts.push(s.markdown.trim(), '');
+  }
   return `${parts.filter((p, i, a) => !(p === '' && a[i - 1] === '')).join('\n').trim()}\n`;
 }
