@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
@@ -16,6 +18,7 @@ import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
+import { ExportJobs } from './export/jobs.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
@@ -38,6 +41,7 @@ export interface RunningPulse {
   tailHub: TailHub;
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
+  exports: ExportJobs;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +77,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   });
   const tailHub = new TailHub({ fanout, clock });
   const tasks = new BackgroundTasks({ clock, logger });
+  const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
+  const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
   const stopLive = (): void => {
     metricsHub.close();
     tailHub.close();
@@ -81,9 +87,11 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   try {
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks });
+    await exports.start();
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports });
   } catch (err) {
     stopLive();
+    await exports.close();
     await stores.close();
     throw err;
   }
@@ -91,10 +99,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
   }
   tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger }));
+  tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await tasks.close();
+    await exports.close();
     stopLive();
     await buffer.close();
     await stores.close();
@@ -117,8 +127,9 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
         clearInterval(sweep);
       }
       await buffer.close();
+      await exports.close();
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, close };
 }

@@ -79,6 +79,8 @@ export interface PulseConfig {
   apiKey: string | null;
   corsOrigins: string[];
   retentionDays: number;
+  /** Days export files and jobs are kept (`PULSE_EXPORT_RETENTION_DAYS`, default 7). */
+  exportRetentionDays: number;
   logLevel: string;
   websocketCompression: boolean;
   dataDir: string;

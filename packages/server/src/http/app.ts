@@ -15,6 +15,8 @@ import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
+import type { ExportJobs } from '../export/jobs.js';
+import { registerExportRoutes } from '../export/routes.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -23,6 +25,7 @@ export interface AppParts extends AppDeps {
   metricsHub: MetricsHub;
   tailHub: TailHub;
   tasks: BackgroundTasks;
+  exports: ExportJobs;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -78,6 +81,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerOtlpRoutes(app, parts);
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
+  registerExportRoutes(app, parts);
   await registerLiveRoutes(app, parts);
   return app;
 }

@@ -39,6 +39,8 @@ export interface CompiledQuery {
 export interface CompileOptions {
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
+  /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
+  unlimited?: boolean;
 }
 
 export function compileQuery(spec: QuerySpec, dialect: Dialect, options: CompileOptions = {}): CompiledQuery {
@@ -73,7 +75,25 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
   });
 
-  const where = [
+  const where = whereTerms(spec, dialect, bind);
+  const unnestPhases = dimensionDefs.some((def) => def.unnestsPhases === true);
+
+  // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
+  const order = orderBy(spec, columns);
+  let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
+  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
+  if (options.unlimited !== true) {
+    const limit = spec.limit ?? DEFAULT_LIMIT;
+    sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
+  }
+  return { sql, params, columns };
+}
+
+/** The rows a query reads: its project, `[start, end)` and filters — every value bound. */
+export type RowSelection = Pick<QuerySpec, 'project' | 'range' | 'filters'>;
+
+function whereTerms(spec: RowSelection, dialect: Dialect, bind: Bind): string[] {
+  return [
     `project = ${bind(spec.project, 'string')}`,
     `ts >= ${dialect.timestamp(bind(spec.range.startMs, 'int'))}`,
     `ts < ${dialect.timestamp(bind(spec.range.endMs, 'int'))}`,
@@ -81,15 +101,42 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
       (f) => `${fieldSql(f.field, dialect, bind)} IN (${f.values.map((v) => bind(v, 'string')).join(', ')})`,
     ),
   ];
-  const unnestPhases = dimensionDefs.some((def) => def.unnestsPhases === true);
+}
 
-  // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
-  const order = orderBy(spec, columns);
-  let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
-  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
-  const limit = spec.limit ?? DEFAULT_LIMIT;
-  sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
-  return { sql, params, columns };
+/** A compiled row selection: the `WHERE` condition over `events` and its bound values. */
+export interface CompiledSelection {
+  where: string;
+  params: QueryParam[];
+}
+
+/**
+ * The condition selecting raw events (exports): validated like a query's range and filters, with the
+ * same bound-parameter rules. Placeholders are numbered from 0, so the caller may append its own after.
+ */
+export function compileSelection(spec: RowSelection, dialect: Dialect): CompiledSelection {
+  validateSelection(spec);
+  const params: QueryParam[] = [];
+  const bind: Bind = (value, type) => {
+    const placeholder = dialect.placeholder(params.length, type);
+    params.push(value);
+    return placeholder;
+  };
+  return { where: whereTerms(spec, dialect, bind).join(' AND '), params };
+}
+
+function validateSelection(spec: RowSelection): void {
+  if (typeof spec.project !== 'string' || spec.project === '') throw new InvalidQueryError('project', 'is required');
+  const { startMs, endMs } = spec.range;
+  if (!Number.isSafeInteger(startMs)) throw new InvalidQueryError('start_date', 'is not a valid time');
+  if (!Number.isSafeInteger(endMs)) throw new InvalidQueryError('end_date', 'is not a valid time');
+  if (endMs <= startMs) throw new InvalidQueryError('end_date', 'must be after start_date');
+  for (const f of spec.filters) {
+    const param = String(f.field);
+    if (!isFilterField(f.field)) throw new InvalidQueryError(param, 'is not a filterable field');
+    if (f.values.length === 0) throw new InvalidQueryError(param, 'needs at least one value');
+    if (f.values.length > MAX_FILTER_VALUES) throw new InvalidQueryError(param, `at most ${MAX_FILTER_VALUES} values`);
+    if (f.values.some((v) => typeof v !== 'string')) throw new InvalidQueryError(param, 'values must be strings');
+  }
 }
 
 function unique<T>(items: readonly T[]): T[] {
@@ -97,11 +144,7 @@ function unique<T>(items: readonly T[]): T[] {
 }
 
 function validate(spec: QuerySpec, measures: MeasureName[], dimensions: DimensionName[]): DimensionDef[] {
-  if (typeof spec.project !== 'string' || spec.project === '') throw new InvalidQueryError('project', 'is required');
-  const { startMs, endMs } = spec.range;
-  if (!Number.isSafeInteger(startMs)) throw new InvalidQueryError('start_date', 'is not a valid time');
-  if (!Number.isSafeInteger(endMs)) throw new InvalidQueryError('end_date', 'is not a valid time');
-  if (endMs <= startMs) throw new InvalidQueryError('end_date', 'must be after start_date');
+  validateSelection(spec);
   if (measures.length === 0) throw new InvalidQueryError('measures', 'at least one measure is required');
   for (const m of measures) {
     if (!isMeasureName(m)) throw new InvalidQueryError('measures', `unknown measure ${quote(m)}`);
@@ -118,13 +161,6 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
     if (def === null) throw new InvalidQueryError('dimensions', `unknown dimension ${quote(name)}`);
     return def;
   });
-  for (const f of spec.filters) {
-    const param = String(f.field);
-    if (!isFilterField(f.field)) throw new InvalidQueryError(param, 'is not a filterable field');
-    if (f.values.length === 0) throw new InvalidQueryError(param, 'needs at least one value');
-    if (f.values.length > MAX_FILTER_VALUES) throw new InvalidQueryError(param, `at most ${MAX_FILTER_VALUES} values`);
-    if (f.values.some((v) => typeof v !== 'string')) throw new InvalidQueryError(param, 'values must be strings');
-  }
   if (spec.interval !== undefined && !INTERVALS.includes(spec.interval)) {
     throw new InvalidQueryError('interval', `must be one of ${INTERVALS.join(', ')}`);
   }

@@ -33,6 +33,18 @@ export interface StoreStats {
   bytes: number | null;
 }
 
+/** File formats of exports (CONTRACT §10): CSV with a header, JSON lines, Parquet. */
+export type ExportFormat = 'csv' | 'json' | 'parquet';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'parquet'];
+
+/**
+ * What an export writes, as compiled by the query layer: raw events matching a selection (`where` over `events`
+ * with its bound values), or the rows of an aggregate query (its SQL, values and named output columns).
+ */
+export type ExportSource =
+  | { kind: 'events'; where: string; params: readonly QueryParam[] }
+  | { kind: 'aggregate'; sql: string; params: readonly QueryParam[]; columns: readonly { alias: string; name: string; role: 'bucket' | 'dimension' | 'measure' }[] };
+
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
@@ -52,6 +64,11 @@ export interface EventStore {
   /** Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h. */
   deleteBefore(beforeMs: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /**
+   * Streams the rows of `source` into a new file at `path` in `format`, inside the engine, in bounded memory, from
+   * one consistent snapshot (appends may continue meanwhile). Returns the number of rows written.
+   */
+  exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number>;
   close(): Promise<void>;
 }
 

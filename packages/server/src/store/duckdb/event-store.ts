@@ -5,12 +5,15 @@ import {
   StoreUnavailableError,
   type AppendBatch,
   type EventStore,
+  type ExportFormat,
+  type ExportSource,
   type IdempotencyRecord,
   type QueryParam,
   type Row,
   type StoreStats,
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
+import { exportToFile } from './export.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
@@ -204,6 +207,11 @@ export class DuckDbEventStore implements EventStore {
     this.assertOpen();
     const rows = await this.db.read((c) => c.rows('SELECT count(*) AS n FROM events', []));
     return { events: Number(rows[0]?.n ?? 0), bytes: await this.fileBytes() };
+  }
+
+  async exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number> {
+    this.assertOpen();
+    return exportToFile(this.db, source, path, format);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { Clock } from '../../clock.js';
+import type { ExportJobStore } from '../../export/types.js';
 import type { EventStore, MetaStore } from '../types.js';
+import { DuckDbExportJobStore } from './export-jobs.js';
 import { DuckDbEventStore } from './event-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
@@ -21,6 +23,7 @@ export interface EmbeddedStoresOptions {
 export interface EmbeddedStores {
   store: EventStore;
   meta: MetaStore;
+  exportJobs: ExportJobStore;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -33,12 +36,14 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const db = await openDuckDb(options);
   const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
   const meta = new DuckDbMetaStore(db);
+  const exportJobs = new DuckDbExportJobStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
     await meta.init();
+    await exportJobs.init();
   } catch (error) {
-    await Promise.allSettled([store.close(), meta.close()]);
+    await Promise.allSettled([store.close(), meta.close(), exportJobs.close()]);
     await db.release();
     throw error;
   }
@@ -46,9 +51,10 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   return {
     store,
     meta,
+    exportJobs,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close()]);
+        await Promise.all([store.close(), meta.close(), exportJobs.close()]);
         await db.release();
       })();
       return closing;

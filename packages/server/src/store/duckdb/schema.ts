@@ -76,4 +76,24 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'export jobs',
+    sql: [
+      `CREATE TABLE export_jobs (
+        id VARCHAR PRIMARY KEY,
+        project VARCHAR NOT NULL,
+        export_type VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        spec VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP,
+        rows BIGINT,
+        bytes BIGINT,
+        error VARCHAR
+      )`,
+    ],
+  },
 ];

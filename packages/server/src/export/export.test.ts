@@ -1,0 +1,199 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
+
+type Pulse = Awaited<ReturnType<typeof startTestPulse>>;
+let pulse: Pulse;
+const scratch = mkdtempSync(join(tmpdir(), 'pulse-export-test-'));
+afterAll(async () => {
+  await pulse?.dispose();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const H = 3_600_000;
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const events = [
+  { ts: T0 + 60_000, type: 'llm', model: 'gpt-4o', persona: 'luna', user_id: 'u1', input_tokens: 100, output_tokens: 50, cost_usd: 0.01, duration_ms: 800, status: 'ok', attributes: { channel: 'general', tier: 'pro' }, phases: { llm_inference: 700, discord_send: 100 } },
+  { ts: T0 + 120_000, type: 'llm', model: 'gpt-4o', persona: 'luna', user_id: 'u2', input_tokens: 200, output_tokens: 80, cost_usd: 0.02, duration_ms: 1200, status: 'error', error_type: 'timeout' },
+  { ts: T0 + H + 60_000, type: 'llm', model: 'claude-3-haiku', persona: 'rex', user_id: 'u1', input_tokens: 300, output_tokens: 20, cost_usd: 0.005, duration_ms: 400, status: 'ok' },
+  { ts: T0 + H + 120_000, type: 'message', persona: 'rex', user_id: 'u3', status: 'ok', attributes: { channel: 'random' } },
+];
+const range = `start_date=${new Date(T0).toISOString()}&end_date=${new Date(T0 + 2 * H).toISOString()}`;
+
+/** Seed 004 sends everything in the query string: a POST with no body. */
+async function createExport(query: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${pulse.url}/v1/analytics/exports?${query}`, { method: 'POST' });
+  return { status: res.status, json: await res.json() };
+}
+
+async function waitDone(id: string, project = 'default'): Promise<any> {
+  for (let i = 0; i < 200; i++) {
+    const { json } = await getJson(`${pulse.url}/v1/analytics/exports/${id}?project=${project}`);
+    if (json.status === 'done' || json.status === 'failed') return json;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`export ${id} did not finish`);
+}
+
+async function exportAndDownload(query: string): Promise<{ job: any; res: Response; body: Buffer }> {
+  const created = await createExport(query);
+  expect(created.status).toBe(202);
+  expect(created.json).toMatchObject({ status: 'queued', download_url: null });
+  const job = await waitDone(created.json.id);
+  expect(job.status).toBe('done');
+  const res = await fetch(`${pulse.url}${job.download_url}`);
+  return { job, res, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+beforeAll(async () => {
+  pulse = await startTestPulse();
+  const r = await postJson(`${pulse.url}/v1/events`, { events });
+  expect(r.status).toBe(200);
+  const other = await postJson(`${pulse.url}/v1/events?project=other`, { events: [{ ts: T0 + 1000, type: 'llm', model: 'gpt-4o', status: 'ok' }] });
+  expect(other.status).toBe(200);
+});
+
+describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
+  it('CSV: the range and filters of the query layer, a header, RFC 3339 times, maps as JSON, and a download name', async () => {
+    const { job, res, body } = await exportAndDownload(`export_type=csv&${range}&model=gpt-4o`);
+    expect(job).toMatchObject({ export_type: 'csv', format: 'full', rows: 2, bytes: body.length, filters: { model: ['gpt-4o'] } });
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="pulse-default-full-2026-11-20-2026-11-20.csv"');
+    const [header, ...lines] = body.toString('utf8').trim().split('\n');
+    const cols = header!.split(',');
+    expect(cols.slice(0, 4)).toEqual(['project', 'ts', 'id', 'type']);
+    expect(cols).not.toContain('seq');
+    expect(lines).toHaveLength(2);
+    const first = Object.fromEntries(cols.map((c, i) => [c, lines[0]!.split(',')[i]]));
+    expect(first).toMatchObject({ project: 'default', ts: '2026-11-20T10:01:00.000Z', model: 'gpt-4o', input_tokens: '100', status: 'ok' });
+    // The maps are one JSON object each, quoted by the CSV writer.
+    expect(lines[0]).toContain('"{""channel"":""general"",""tier"":""pro""}"');
+    expect(lines[1]).toContain('error,timeout');
+  });
+
+  it('JSON lines: one object per event with nested attributes and phases', async () => {
+    const { job, res, body } = await exportAndDownload(`export_type=json&${range}&persona=rex`);
+    expect(job.rows).toBe(2);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+    const rows = body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.ts, r.type, r.model, r.user_id])).toEqual([
+      ['2026-11-20T11:01:00.000Z', 'llm', 'claude-3-haiku', 'u1'],
+      ['2026-11-20T11:02:00.000Z', 'message', null, 'u3'],
+    ]);
+    expect(rows[1].attributes).toEqual({ channel: 'random' });
+    expect(rows[0].input_tokens).toBe(300);
+  });
+
+  it('Parquet: typed columns that DuckDB and an independent reader (hyparquet) both read back', async () => {
+    const { job, res, body } = await exportAndDownload(`export_type=parquet&${range}`);
+    expect(job.rows).toBe(4);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    const file = join(scratch, 'all.parquet');
+    writeFileSync(file, body);
+
+    // pyarrow cannot be installed here (no PyPI); hyparquet is a second, independent Parquet implementation.
+    const buffer = await asyncBufferFromFile(file);
+    const metadata = await parquetMetadataAsync(buffer);
+    const schema = Object.fromEntries(parquetSchema(metadata).children.map((c) => [c.element.name, c.element]));
+    expect(schema.ts?.logical_type).toMatchObject({ type: 'TIMESTAMP' });
+    expect(schema.input_tokens?.type).toBe('INT32');
+    expect(schema.cost_usd?.type).toBe('DOUBLE');
+    expect(schema.duration_ms?.type).toBe('FLOAT');
+    expect(schema.attributes?.converted_type).toBe('MAP');
+    const rows = await parquetReadObjects({ file: buffer });
+    expect(rows.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o', 'claude-3-haiku', null]);
+    expect(rows.map((r) => r.cost_usd)).toEqual([0.01, 0.02, 0.005, null]);
+    expect(new Date(rows[0]!.ts as Date).toISOString()).toBe('2026-11-20T10:01:00.000Z');
+
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const described = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects();
+    const types = Object.fromEntries(described.map((r) => [String(r.column_name), String(r.column_type)]));
+    expect(types).toMatchObject({ ts: 'TIMESTAMP', input_tokens: 'INTEGER', cost_usd: 'DOUBLE', duration_ms: 'FLOAT', attributes: 'MAP(VARCHAR, VARCHAR)', phases: 'MAP(VARCHAR, FLOAT)' });
+    const [sums] = (await db.runAndReadAll(`SELECT sum(input_tokens)::INTEGER AS t, sum(output_tokens)::INTEGER AS o, count(*)::INTEGER AS n FROM read_parquet('${file}')`)).getRowObjects();
+    expect(sums).toEqual({ t: 600, o: 150, n: 4 });
+    db.closeSync();
+  });
+
+  it('summary: hourly figures per type, model and persona, as the query layer computes them', async () => {
+    const { job, body } = await exportAndDownload(`export_type=json&format=summary&${range}`);
+    const rows = body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(job.rows).toBe(3);
+    expect(rows[0]).toMatchObject({ bucket: '2026-11-20T10:00:00.000Z', type: 'llm', model: 'gpt-4o', persona: 'luna', count: 2, input_tokens: 300, output_tokens: 130, error_rate: 0.5, unique_users: 2, avg_duration_ms: 1000 });
+    expect(rows[0].p50_duration_ms).toBeCloseTo(1000, 5);
+    expect(rows.slice(1).map((r) => [r.bucket, r.type, r.model, r.count])).toEqual([
+      ['2026-11-20T11:00:00.000Z', 'llm', 'claude-3-haiku', 1],
+      ['2026-11-20T11:00:00.000Z', 'message', null, 1],
+    ]);
+  });
+
+  it('lists jobs newest first, per project; another project sees none of them and gets 404 for their ids', async () => {
+    const { json } = await getJson(`${pulse.url}/v1/analytics/exports`);
+    expect(json.exports.length).toBeGreaterThanOrEqual(4);
+    expect(json.exports.every((j: any) => j.project === 'default')).toBe(true);
+    const created = json.exports.map((j: any) => j.created_at);
+    expect([...created].sort().reverse()).toEqual(created);
+    const other = await getJson(`${pulse.url}/v1/analytics/exports?project=other`);
+    expect(other.json.exports).toEqual([]);
+    const foreign = await getJson(`${pulse.url}/v1/analytics/exports/${json.exports[0].id}?project=other`);
+    expect(foreign.status).toBe(404);
+    const dl = await fetch(`${pulse.url}/v1/analytics/exports/${json.exports[0].id}/download?project=other`);
+    expect(dl.status).toBe(404);
+  });
+
+  it('answers 400 naming the bad parameter, and stores no job for it', async () => {
+    const before = (await getJson(`${pulse.url}/v1/analytics/exports`)).json.exports.length;
+    const cases: [string, string][] = [
+      ['export_type=xml', 'export_type'],
+      ['format=partial', 'format'],
+      ['colour=red', 'colour'],
+      [`start_date=2026-11-21&end_date=2026-11-20`, 'end_date'],
+      ['attributes.bad key=1', 'attributes.bad key'],
+    ];
+    for (const [q, param] of cases) {
+      const r = await createExport(q);
+      expect(r.status, q).toBe(400);
+      expect(r.json.error.message.startsWith(`${param}:`), r.json.error.message).toBe(true);
+    }
+    expect((await getJson(`${pulse.url}/v1/analytics/exports`)).json.exports.length).toBe(before);
+    expect((await getJson(`${pulse.url}/v1/analytics/exports/not-a-uuid`)).status).toBe(400);
+    expect((await getJson(`${pulse.url}/v1/analytics/exports/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('a failed export says why, and its download is a 409 naming the state', async () => {
+    const exportsDir = join(pulse.dataDir, 'exports');
+    rmSync(exportsDir, { recursive: true, force: true });
+    writeFileSync(exportsDir, 'not a directory');
+    try {
+      const created = await createExport(`export_type=csv&${range}`);
+      const job = await waitDone(created.json.id);
+      expect(job.status).toBe('failed');
+      expect(job.error).toMatch(/./);
+      expect(job.download_url).toBeNull();
+      const dl = await getJson(`${pulse.url}/v1/analytics/exports/${job.id}/download`);
+      expect(dl.status).toBe(409);
+      expect(dl.json.error.code).toBe('export_not_ready');
+      expect(dl.json.error.message).toContain('is failed');
+    } finally {
+      rmSync(exportsDir, { force: true });
+      mkdirSync(exportsDir);
+    }
+  });
+
+  it('exports every event acknowledged before the job while ingest goes on', async () => {
+    const base = T0 + 3 * H;
+    const batch = (n: number) => Array.from({ length: 500 }, (_, i) => ({ ts: base + n * 500 + i, type: 'metric', name: 'load', value: i, status: 'ok' }));
+    for (let n = 0; n < 4; n++) expect((await postJson(`${pulse.url}/v1/events`, { events: batch(n) })).status).toBe(200);
+    const during = (async () => {
+      for (let n = 4; n < 12; n++) await postJson(`${pulse.url}/v1/events`, { events: batch(n) });
+    })();
+    const created = await createExport(`export_type=csv&start_date=${new Date(base).toISOString()}&end_date=${new Date(base + H).toISOString()}`);
+    await during;
+    const job = await waitDone(created.json.id);
+    expect(job.rows).toBeGreaterThanOrEqual(2000);
+    expect(job.rows % 500).toBe(0);
+  });
+});

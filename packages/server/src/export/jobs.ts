@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { dialectFor } from '../query/dialects/index.js';
+import { compileExportSource } from '../query/export-source.js';
+import type { Filter, TimeRange } from '../query/types.js';
+import type { TaskSpec } from '../tasks/background-tasks.js';
+import type { EventStore, ExportFormat } from '../store/types.js';
+import { exportPath } from './files.js';
+import type { ExportContent, ExportJob, ExportJobStore } from './types.js';
+
+export interface ExportRequest {
+  project: string;
+  exportType: ExportFormat;
+  format: ExportContent;
+  range: TimeRange;
+  filters: Filter[];
+}
+
+export interface ExportJobsDeps {
+  store: EventStore;
+  jobs: ExportJobStore;
+  /** `<PULSE_DATA_DIR>/exports`. */
+  dir: string;
+  clock: Clock;
+  logger: Pick<Logger, 'info' | 'error'>;
+}
+
+/**
+ * Export jobs (seed 004): created at once (`queued`), run one at a time in the background (`running` → `done` |
+ * `failed`), their files kept under `dir`. One at a time bounds the CPU, memory and disk bandwidth exports take from
+ * ingest; jobs a restart interrupted run again from the start. The query is compiled when the job is created, so a
+ * bad range or filter is the creator's 400, not a failed job.
+ */
+export class ExportJobs {
+  private readonly queue: string[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: ExportJobsDeps) {}
+
+  /** Re-queues what a restart interrupted. */
+  async start(): Promise<void> {
+    await mkdir(this.deps.dir, { recursive: true });
+    for (const job of await this.deps.jobs.unfinished()) {
+      await this.deps.jobs.update({ ...job, status: 'queued', startedAt: null });
+      this.queue.push(job.id);
+    }
+    this.pump();
+  }
+
+  async create(request: ExportRequest): Promise<ExportJob> {
+    // Throws InvalidQueryError (→ 400) before anything is stored.
+    compileExportSource(request.format, request, dialectFor(this.deps.store.dialect));
+    const job: ExportJob = {
+      id: randomUUID(), ...request, status: 'queued', createdAt: this.deps.clock.now(),
+      startedAt: null, finishedAt: null, rows: null, bytes: null, error: null,
+    };
+    await this.deps.jobs.insert(job);
+    this.queue.push(job.id);
+    this.pump();
+    return job;
+  }
+
+  /** The job if it belongs to `project` (another project's job is as absent as a missing one). */
+  async get(project: string, id: string): Promise<ExportJob | null> {
+    const job = await this.deps.jobs.get(id);
+    return job !== null && job.project === project ? job : null;
+  }
+
+  list(project: string, limit = 100): Promise<ExportJob[]> {
+    return this.deps.jobs.list(project, limit);
+  }
+
+  path(job: ExportJob): string {
+    return exportPath(this.deps.dir, job);
+  }
+
+  /** Resolves when the queue is empty (tests, `pulse export` without a server). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Stops taking queued jobs and waits for the one running (a restart runs the rest). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    await this.running;
+  }
+
+  /** The background task removing jobs and files older than `days` (PULSE_EXPORT_RETENTION_DAYS). */
+  cleanupTask(days: number): TaskSpec {
+    return {
+      name: 'export-cleanup',
+      description: `removes export files and jobs older than ${days} days`,
+      intervalMs: 3_600_000,
+      firstDelayMs: 90_000,
+      run: async () => {
+        const removed = await this.deps.jobs.deleteCreatedBefore(this.deps.clock.now() - days * 86_400_000);
+        for (const job of removed) await rm(this.path(job), { force: true });
+        if (removed.length > 0) this.deps.logger.info({ removed: removed.length }, 'export cleanup');
+      },
+    };
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const id = this.queue.shift();
+    if (id === undefined) return;
+    this.running = this.run(id).finally(() => {
+      this.running = null;
+      this.pump();
+    });
+  }
+
+  private async run(id: string): Promise<void> {
+    const queued = await this.deps.jobs.get(id).catch(() => null);
+    if (queued === null || queued.status !== 'queued') return;
+    let job: ExportJob = { ...queued, status: 'running', startedAt: this.deps.clock.now() };
+    const path = this.path(job);
+    try {
+      await this.deps.jobs.update(job);
+      await rm(path, { force: true });
+      const source = compileExportSource(job.format, job, dialectFor(this.deps.store.dialect));
+      const rows = await this.deps.store.exportTo(source, path, job.exportType);
+      const bytes = (await stat(path)).size;
+      job = { ...job, status: 'done', finishedAt: this.deps.clock.now(), rows, bytes };
+      this.deps.logger.info({ export: job.id, rows, bytes }, 'export done');
+    } catch (err) {
+      await rm(path, { force: true }).catch(() => undefined);
+      job = { ...job, status: 'failed', finishedAt: this.deps.clock.now(), error: err instanceof Error ? err.message : String(err) };
+      this.deps.logger.error({ err, export: job.id }, 'export failed');
+    }
+    await this.deps.jobs.update(job).catch((err: unknown) => this.deps.logger.error({ err, export: job.id }, 'could not record export state'));
+  }
+}
