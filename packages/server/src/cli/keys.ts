@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import { createKey, publicKey } from '../keys/key-service.js';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
+import { detectServer } from './server-api.js';
 import type { MetaStore } from '../store/types.js';
 
 /**
@@ -58,16 +59,10 @@ function fail(msg: string): never {
 
 /** Returns null when no server answers at PULSE_URL (then the caller uses the store directly). */
 async function viaApi(method: string, path: string, body?: unknown): Promise<unknown> {
-  const config = loadConfig();
-  const base = process.env.PULSE_URL ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  try {
-    const h = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1500) });
-    if (!h.ok) return null;
-  } catch {
-    return null;
-  }
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  const server = await detectServer();
+  if (server === null) return null;
+  const { base } = server;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...server.headers };
   const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (res.status === 204) return {};
   const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } };

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { demoCommand } from './demo/index.js';
+import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
 import { topCommand } from './top/top-command.js';
@@ -13,6 +14,7 @@ program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(keysCommand());
 program.addCommand(demoCommand());
 program.addCommand(topCommand());
+program.addCommand(exportCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);
