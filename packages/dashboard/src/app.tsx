@@ -34,7 +34,7 @@ const SECTION_VIEWS: Record<SectionId, FunctionComponent> = {
 };
 
 /** Sections without range-dependent data (nothing to filter yet). */
-const NO_TOOLBAR = new Set<SectionId>(['alerts', 'exports']);
+const NO_TOOLBAR = new Set<SectionId>(['alerts']);
 
 export function App() {
   const view = useStore(viewStore);

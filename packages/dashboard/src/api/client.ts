@@ -47,6 +47,32 @@ export async function getJson<T>(path: string, params?: URLSearchParams, opts: {
   return body as T;
 }
 
+/** POST with the stored key and no body (the export API takes its parameters in the query string). */
+export async function postEmpty<T>(path: string, params?: URLSearchParams): Promise<T> {
+  const key = authStore.get().key;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(apiPath(path, params), { method: 'POST', headers, cache: 'no-store' });
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  if (!res.ok) {
+    const e = new ApiError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${res.status}`);
+    if (res.status === 401) requireKey(e.message);
+    throw e;
+  }
+  return body as T;
+}
+
+/**
+ * A link a browser can follow without headers (a download): the key travels as `?api_key=` (CONTRACT §3), as on
+ * the WebSockets. The server redacts it wherever it logs a URL.
+ */
+export function keyedUrl(path: string, params: URLSearchParams = new URLSearchParams()): string {
+  const q = new URLSearchParams(params);
+  const key = authStore.get().key;
+  if (key) q.set('api_key', key);
+  return apiPath(path, q);
+}
+
 /** ws:// or wss:// URL for a live stream, carrying the key as `?api_key=` (browsers cannot set headers on WebSockets). */
 export function wsUrl(path: string, params: URLSearchParams): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -1,18 +1,30 @@
-import { Panel } from '../../components/panel';
+import { useEffect, useState } from 'preact/hooks';
+import { getJson } from '../../api/client';
+import { usePanelData } from '../../components/use-panel-data';
+import { ExportList } from './export-list';
+import type { ExportJob } from './export-types';
+import { NewExport } from './new-export';
 
-/** Exports arrive in a later release; until then this says so and shows nothing invented. */
+/** Exports (seed 004): create one for the current range and filters, follow it, download it. */
 export function ExportsSection() {
+  // Bumped after a create and while a job is unfinished, so the list follows its progress.
+  const [tick, setTick] = useState(0);
+  const list = usePanelData((ctx) => {
+    const q = new URLSearchParams();
+    if (ctx.project) q.set('project', ctx.project);
+    ctx.record(`/v1/analytics/exports${q.size ? `?${q}` : ''}`);
+    return getJson<{ exports: ExportJob[] }>('v1/analytics/exports', q, { signal: ctx.signal });
+  }, [tick]);
+  const unfinished = list.data?.exports.some((j) => j.status === 'queued' || j.status === 'running') ?? false;
+  useEffect(() => {
+    if (!unfinished) return;
+    const t = setTimeout(() => setTick((n) => n + 1), 1000);
+    return () => clearTimeout(t);
+  }, [unfinished, list.data]);
   return (
     <div class="grid">
-      <Panel id="exports" title="Exports" wide state="ready">
-        <p class="not-set-up" data-testid="not-set-up">
-          Exports are not set up yet. CSV, JSON and Parquet exports of events arrive in a later release of Pulse.
-        </p>
-        <p class="muted">
-          Meanwhile every panel's figures come from <code>GET /v1/query</code>, which answers JSON for any range
-          and filters (see docs/api.md).
-        </p>
-      </Panel>
+      <NewExport onCreated={() => setTick((n) => n + 1)} />
+      <ExportList data={list} />
     </div>
   );
 }
