@@ -186,9 +186,14 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
     for (const [id, span] of Object.entries(spans)) {
       await page.getByTestId(`range-${id}`).click();
       await expect.poll(() => new URL(page.url()).searchParams.get('range')).toBe(id === '24h' ? null : id);
-      await panelsReady(page);
+      // The panels of the previous range are still "ready" until the new requests start: wait for the new span.
+      const summarySpan = async () => {
+        await panelsReady(page);
+        const q = rangeOf((await panelQueries(page))['panel-range-summary']![0]!);
+        return q.endMs - q.startMs;
+      };
+      await expect.poll(summarySpan, POLL).toBe(span);
       const r = rangeOf((await panelQueries(page))['panel-range-summary']![0]!);
-      expect(r.endMs - r.startMs).toBe(span);
       const expected = await count({ start_date: r.start, end_date: r.end });
       expect(Number(await statValue(page, 'sum-events'))).toBe(expected);
       expect(expected, `more events in ${id} than in the shorter range before`).toBeGreaterThan(previous);
