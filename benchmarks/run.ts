@@ -53,6 +53,7 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     external('alerting', 'alerting.bench.ts'),
     external('analytics', 'analytics.bench.ts'),
     external('operations', 'operations.bench.ts'),
+    external('export', 'export.bench.ts'),
     { id: 'dashboard', load: async () => (await import('./dashboard.bench.js')).dashboardBench({ repoRoot, log }) },
   ];
 }

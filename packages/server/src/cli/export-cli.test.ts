@@ -58,7 +58,7 @@ describe('pulse export', () => {
     const r = await pulse(['export', '--type', 'json', '--out', out, ...range, '--filter', 'model=a'], env);
     expect(r.stderr).toContain(`exported 2 rows to ${out}`);
     expect(r.code).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.ts.localeCompare(b.ts));
     expect(rows.map((x) => [x.user_id, x.input_tokens])).toEqual([['u1', 1], ['u3', 3]]);
 
     const bad = await pulse(['export', '--type', 'csv', '--out', out, '--filter', 'colour=red'], env);
@@ -82,7 +82,7 @@ describe('pulse export', () => {
       expect(r.stderr).toContain('exported 2 rows');
       const lines = readFileSync(out, 'utf8').trim().split('\n');
       expect(lines).toHaveLength(3);
-      expect(lines[1]).toContain(',x,');
+      expect(lines.filter((l) => l.includes(',x,'))).toHaveLength(1);
       const jobs = await fetch(`${server.url}/v1/analytics/exports`).then((x) => x.json() as Promise<{ exports: { status: string }[] }>);
       expect(jobs.exports.map((j) => j.status)).toEqual(['done']);
     } finally {

@@ -63,7 +63,9 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     expect(job).toMatchObject({ export_type: 'csv', format: 'full', rows: 2, bytes: body.length, filters: { model: ['gpt-4o'] } });
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="pulse-default-full-2026-11-20-2026-11-20.csv"');
-    const [header, ...lines] = body.toString('utf8').trim().split('\n');
+    // Exports come in no particular order (docs/api.md): sort by the ts column, the second.
+    const [header, ...unsorted] = body.toString('utf8').trim().split('\n');
+    const lines = unsorted.sort((a, b) => a.split(',')[1]!.localeCompare(b.split(',')[1]!));
     const cols = header!.split(',');
     expect(cols.slice(0, 4)).toEqual(['project', 'ts', 'id', 'type']);
     expect(cols).not.toContain('seq');
@@ -79,7 +81,7 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     const { job, res, body } = await exportAndDownload(`export_type=json&${range}&persona=rex`);
     expect(job.rows).toBe(2);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-    const rows = body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.ts.localeCompare(b.ts));
     expect(rows.map((r) => [r.ts, r.type, r.model, r.user_id])).toEqual([
       ['2026-11-20T11:01:00.000Z', 'llm', 'claude-3-haiku', 'u1'],
       ['2026-11-20T11:02:00.000Z', 'message', null, 'u3'],
@@ -104,7 +106,7 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     expect(schema.cost_usd?.type).toBe('DOUBLE');
     expect(schema.duration_ms?.type).toBe('FLOAT');
     expect(schema.attributes?.converted_type).toBe('MAP');
-    const rows = await parquetReadObjects({ file: buffer });
+    const rows = (await parquetReadObjects({ file: buffer })).sort((a, b) => Number(a.ts) - Number(b.ts));
     expect(rows.map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o', 'claude-3-haiku', null]);
     expect(rows.map((r) => r.cost_usd)).toEqual([0.01, 0.02, 0.005, null]);
     expect(new Date(rows[0]!.ts as Date).toISOString()).toBe('2026-11-20T10:01:00.000Z');

@@ -9,14 +9,16 @@ import { PreparedConnection } from './prepared-connection.js';
  * snapshot while appends go on. Each export gets a connection of its own, so a long export never queues the
  * dashboard's reads behind it.
  *
- * Column types: Parquet keeps the engine's types (TIMESTAMP, INTEGER, DOUBLE, FLOAT, MAP); CSV and JSON lines get
+ * Rows come in no particular order. Column types: Parquet keeps the engine's types (TIMESTAMP, INTEGER, DOUBLE, FLOAT, MAP); CSV and JSON lines get
  * `ts` as RFC 3339 UTC text and the two maps as JSON objects (text in CSV, nested objects in JSON lines).
  */
 const COPY_OPTIONS: Record<ExportFormat, string> = {
   csv: 'FORMAT csv, HEADER true',
   json: 'FORMAT json',
   // Snappy (DuckDB's default): every Parquet reader has it, zstd is optional in some (hyparquet, older Spark).
-  parquet: "FORMAT parquet, COMPRESSION 'snappy'",
+  // 20,000-row groups: the writer buffers a row group per thread; at DuckDB's default 122,880 a 1M-event export ran
+  // out of the 128 MB pool, at 20,000 it peaked at ~230 MB RSS and ran faster (measured on this machine).
+  parquet: "FORMAT parquet, COMPRESSION 'snappy', ROW_GROUP_SIZE 20000",
 };
 
 const ISO_TS = (expr: string): string => `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -39,7 +41,10 @@ export function exportStatement(source: ExportSource, format: ExportFormat): { s
   const path = `$${params.length + 1}`;
   let select: string;
   if (source.kind === 'events') {
-    select = `SELECT ${eventColumns(format).join(', ')} FROM events WHERE ${source.where} ORDER BY ts, seq`;
+    // No ORDER BY: DuckDB streams the scan to the file in one pass, in no particular order (open.ts turns insertion
+    // order off). Sorting 10M wide rows would spill gigabytes, and with JSON-typed columns a parallel sort ran out of
+    // the 128 MB pool at 200k rows (measured); readers that need time order sort on `ts`.
+    select = `SELECT ${eventColumns(format).join(', ')} FROM events WHERE ${source.where}`;
   } else {
     const columns = source.columns.map((c) => {
       if (c.role !== 'bucket') return `${c.alias} AS ${ident(c.name)}`;
