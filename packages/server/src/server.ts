@@ -98,7 +98,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   if (!config.apiKey) {
     logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
   }
-  tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger }));
+  const archiveDir = config.archive && config.dataDir !== ':memory:' ? join(config.dataDir, 'archive') : null;
+  tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger, archiveDir }));
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -167,6 +167,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     apiKey: optStr(env, 'ANALYTICS_API_KEY'),
     corsOrigins,
     retentionDays: field(env, 'METRICS_RETENTION_DAYS', num('METRICS_RETENTION_DAYS', 1, 36500, true), 30),
+    archive: field(env, 'PULSE_ARCHIVE', bool('PULSE_ARCHIVE'), false),
     exportRetentionDays: field(env, 'PULSE_EXPORT_RETENTION_DAYS', num('PULSE_EXPORT_RETENTION_DAYS', 1, 3650, true), 7),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     websocketCompression: field(env, 'WEBSOCKET_COMPRESSION', bool('WEBSOCKET_COMPRESSION'), false),

@@ -79,6 +79,8 @@ export interface PulseConfig {
   apiKey: string | null;
   corsOrigins: string[];
   retentionDays: number;
+  /** Write expired raw events to Parquet under `<dataDir>/archive/` before deleting them (`PULSE_ARCHIVE`, default false). */
+  archive: boolean;
   /** Days export files and jobs are kept (`PULSE_EXPORT_RETENTION_DAYS`, default 7). */
   exportRetentionDays: number;
   logLevel: string;

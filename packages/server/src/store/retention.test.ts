@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
@@ -40,6 +40,28 @@ describe('retention (METRICS_RETENTION_DAYS)', () => {
       const rows = await stores.store.query('SELECT name FROM events ORDER BY ts', []);
       expect(rows.map((r) => r.name)).toEqual(['edge', 'new']);
       expect(logged).toEqual([expect.objectContaining({ deleted: 1 })]);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('with PULSE_ARCHIVE, writes the expired events to Parquet under the archive directory before deleting them', async () => {
+    const dataDir = join(dir, 'archived');
+    const stores = await openEmbeddedStores({ dataDir, clock: { now: () => NOW } });
+    try {
+      await stores.store.append({ events: [event('old-a', NOW - 9 * DAY), event('old-b', NOW - 8 * DAY), event('new', NOW - DAY)] });
+      const tasks = new BackgroundTasks({ clock: { now: () => NOW }, logger: { error: () => {}, warn: () => {} } as never });
+      const archiveDir = join(dataDir, 'archive');
+      tasks.schedule(retentionTask({ store: stores.store, clock: { now: () => NOW }, retentionDays: 7, logger: { info: () => {} } as never, archiveDir }));
+      await tasks.runNow('retention');
+      await tasks.close();
+      expect(tasks.list()[0]!.description).toContain('archived to Parquet first');
+      const files = readdirSync(archiveDir);
+      expect(files).toEqual(['events-before-2026-11-17T12-00-00-000Z.parquet']);
+      const archived = await stores.store.query('SELECT name FROM read_parquet($1) ORDER BY name', [join(archiveDir, files[0]!)]);
+      expect(archived.map((r) => r.name)).toEqual(['old-a', 'old-b']);
+      const left = await stores.store.query('SELECT name FROM events ORDER BY ts', []);
+      expect(left.map((r) => r.name)).toEqual(['new']);
     } finally {
       await stores.close();
     }

@@ -61,8 +61,12 @@ export interface EventStore {
   getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null>;
   /** Runs SQL compiled by the query layer with bound parameters. */
   query(sql: string, params: readonly QueryParam[]): Promise<Row[]>;
-  /** Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h. */
-  deleteBefore(beforeMs: number): Promise<number>;
+  /**
+   * Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h, and
+   * returns how many events it deleted. With `archivePath`, those very events are first written there as Parquet
+   * (no file when there are none): an event is deleted only if it is in the archive.
+   */
+  deleteBefore(beforeMs: number, opts?: { archivePath?: string }): Promise<number>;
   stats(): Promise<StoreStats>;
   /**
    * Streams the rows of `source` into a new file at `path` in `format`, inside the engine, in bounded memory, from

@@ -17,7 +17,8 @@ export async function openTestStore(events: readonly StoredEvent[]): Promise<Eve
     append: (batch) => store.append(batch),
     getIdempotency: (project, key) => store.getIdempotency(project, key),
     query: (sql, params) => store.query(sql, params),
-    deleteBefore: (ms) => store.deleteBefore(ms),
+    deleteBefore: (ms, opts) => store.deleteBefore(ms, opts),
+    exportTo: (source, path, format) => store.exportTo(source, path, format),
     stats: () => store.stats(),
     close: async () => {
       await stores.close();

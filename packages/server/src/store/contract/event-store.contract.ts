@@ -2,6 +2,11 @@
  * The EventStore contract: every implementation runs this suite (`eventStoreContract('duckdb', …)`
  * in its own test file), so the query layer, ingest and retention can rely on the same behaviour.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@pulse/protocol';
 import { StoreUnavailableError, type EventStore, type IdempotencyRecord } from '../types.js';
@@ -188,6 +193,33 @@ export function eventStoreContract(
       expect(await store.getIdempotency('p1', 'old')).toBeNull();
       expect(await store.getIdempotency('p1', 'fresh')).not.toBeNull();
       expect(await store.deleteBefore(now - 24 * HOUR)).toBe(0);
+    });
+
+    it('archives exactly the events it deletes to Parquet first, and writes no file when none expire', async () => {
+      const now = Date.now();
+      await store.append({
+        events: [
+          emptyEvent({ ts: now - 48 * HOUR, user_id: 'old-1' }),
+          emptyEvent({ project: 'p2', ts: now - 30 * HOUR, user_id: 'old-2' }),
+          emptyEvent({ ts: now - HOUR, user_id: 'new' }),
+        ],
+      });
+      const dir = await mkdtemp(join(tmpdir(), 'pulse-archive-'));
+      try {
+        const path = join(dir, 'a.parquet');
+        expect(await store.deleteBefore(now - 24 * HOUR, { archivePath: path })).toBe(2);
+        // Read back by a separate DuckDB: the archive is a plain Parquet file any reader opens.
+        const reader = await (await DuckDBInstance.create(':memory:')).connect();
+        const rows = (await reader.runAndReadAll('SELECT project, user_id FROM read_parquet($1) ORDER BY user_id', [path])).getRowObjects();
+        reader.closeSync();
+        expect(rows).toEqual([{ project: 'p1', user_id: 'old-1' }, { project: 'p2', user_id: 'old-2' }]);
+        expect(await count('p1')).toBe(1);
+        const none = join(dir, 'b.parquet');
+        expect(await store.deleteBefore(now - 24 * HOUR, { archivePath: none })).toBe(0);
+        expect(existsSync(none)).toBe(false);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('reports how many events it holds and its size on disk', async () => {

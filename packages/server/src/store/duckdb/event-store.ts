@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { systemClock, type Clock } from '../../clock.js';
 import {
@@ -179,14 +179,27 @@ export class DuckDbEventStore implements EventStore {
     return this.db.read((c) => c.rows(sql, params));
   }
 
-  async deleteBefore(beforeMs: number): Promise<number> {
+  async deleteBefore(beforeMs: number, opts: { archivePath?: string } = {}): Promise<number> {
     this.assertOpen();
+    // Everything committed so far, and nothing later: an event committed during the archive (a late event with an
+    // old timestamp) is neither archived nor deleted now, but by the next run. The archive runs outside the write
+    // lock, so ingest goes on while it is written.
+    const bound = this.seq;
+    if (opts.archivePath !== undefined) {
+      const archived = await exportToFile(
+        this.db,
+        { kind: 'events', where: 'ts < epoch_ms(CAST($1 AS BIGINT)) AND seq <= $2', params: [beforeMs, bound] },
+        opts.archivePath,
+        'parquet',
+      );
+      if (archived === 0) await rm(opts.archivePath, { force: true });
+    }
     return this.db.writeLock.run(async () => {
       const writer = this.db.writer;
       await writer.run('BEGIN TRANSACTION');
       let deleted: number;
       try {
-        deleted = (await writer.run('DELETE FROM events WHERE ts < epoch_ms($1::BIGINT)', [beforeMs])).rowsChanged;
+        deleted = (await writer.run('DELETE FROM events WHERE ts < epoch_ms($1::BIGINT) AND seq <= $2::BIGINT', [beforeMs, bound])).rowsChanged;
         const keyCutoff = this.clock.now() - IDEMPOTENCY_TTL_MS;
         await writer.run('DELETE FROM idempotency WHERE created_at < epoch_ms($1::BIGINT)', [keyCutoff]);
         await writer.run('COMMIT');
