@@ -1,24 +1,19 @@
 /**
- * Exports at size: `count` synthetic events (the demo's generator, validated and enriched as ingest stores them) are
- * appended straight into a store, a Pulse child process serves it, and every export kind runs over the whole 30 days
+ * Exports at size: `count` synthetic events (the demo's generator, validated and enriched as ingest stores them) in a
+ * store built by lib/stored-dataset.ts, a Pulse child process serves it, and every export kind runs over the whole 30 days
  * through the HTTP API, one after another: wall time, rows/s, file size, and the server's RSS during each export
  * (the memory bound). The 10M Parquet file is then read back by a separate DuckDB for its types and row count.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { validateEvents, type StoredEvent } from '../packages/protocol/src/index.js';
-import { createEnricher } from '../packages/server/src/ingest/enrich/enrich.js';
-import { createPricing } from '../packages/server/src/ingest/enrich/pricing.js';
-import { openEmbeddedStores } from '../packages/server/src/store/duckdb/index.js';
-import { syntheticEvents } from '../packages/server/src/synthetic/index.js';
+import { storedDataset } from './lib/stored-dataset.js';
 import { fmtInt, table } from './lib/markdown.js';
 import { RssSampler } from './lib/proc.js';
 import { startPulseProcess } from './lib/pulse-process.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
 
 const DAY_MS = 86_400_000;
-const CHUNK = 20_000;
 export const EXPORT_RSS_TARGET_MB = 400;
 
 interface Kind {
@@ -40,33 +35,6 @@ interface KindResult {
   rows: number;
   bytes: number;
   rssMaxMb: number | null;
-}
-
-async function load(dataDir: string, count: number, endMs: number): Promise<number> {
-  const stores = await openEmbeddedStores({ dataDir });
-  const enricher = createEnricher({ pricing: createPricing([]) });
-  let stored = 0;
-  let batch: unknown[] = [];
-  const flush = async (): Promise<void> => {
-    const { records } = validateEvents(batch, endMs);
-    const events: StoredEvent[] = records.map((r) => {
-      enricher.enrich(r, { storeText: false });
-      return { ...r, project: 'default' };
-    });
-    await stores.store.append({ events });
-    stored += events.length;
-    batch = [];
-  };
-  try {
-    for (const e of syntheticEvents({ seed: 31, startMs: endMs - 30 * DAY_MS, endMs, count })) {
-      batch.push(JSON.parse(JSON.stringify(e)));
-      if (batch.length === CHUNK) await flush();
-    }
-    if (batch.length > 0) await flush();
-  } finally {
-    await stores.close();
-  }
-  return stored;
 }
 
 async function runExport(base: URL, kind: Kind, range: string, sampler: RssSampler): Promise<KindResult> {
@@ -103,17 +71,19 @@ export function exportBench(deps: { repoRoot: string; log: (m: string) => void }
     const dir = join(opts.tmpDir, 'export');
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
-    deps.log(`[export] appending ${fmtInt(count)} events straight into the store`);
-    const stored = await load(dataDir, count, endMs);
+    await storedDataset(deps.repoRoot, dataDir, { count, endMs }, (m) => deps.log(`[export] ${m}`));
     const pulse = await startPulseProcess({ repoRoot: deps.repoRoot, dataDir, workDir: dir });
     const sampler = new RssSampler(pulse.pid, 100).start();
     const results: KindResult[] = [];
     let check: { rows: number; types: string } | null = null;
     let idleMb: number | null = null;
+    let stored = 0;
     try {
       await new Promise((r) => setTimeout(r, 1000));
       idleMb = (sampler.mark().maxSampledBytes ?? 0) / 1e6;
       const range = `start_date=${new Date(endMs - 31 * DAY_MS).toISOString()}&end_date=${new Date(endMs + 60_000).toISOString()}`;
+      const counted = (await (await fetch(new URL(`/v1/query?measures=count&${range}`, pulse.url))).json()) as { data: { count: number }[] };
+      stored = counted.data[0]?.count ?? 0;
       for (const kind of KINDS) {
         deps.log(`[export] ${kind.label}`);
         results.push(await runExport(pulse.url, kind, range, sampler));
