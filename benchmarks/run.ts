@@ -54,6 +54,7 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     external('analytics', 'analytics.bench.ts'),
     external('operations', 'operations.bench.ts'),
     external('export', 'export.bench.ts'),
+    external('retention', 'retention.bench.ts'),
     { id: 'dashboard', load: async () => (await import('./dashboard.bench.js')).dashboardBench({ repoRoot, log }) },
   ];
 }

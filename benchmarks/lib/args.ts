@@ -15,7 +15,8 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --quick        small sizes; checks that every bench runs (writes .tmp/benchmarks-quick.md)
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
                  ingest, otlp, query, sdk, live, metrics, alerting,
-                 analytics, operations, export, dashboard
+                 analytics, operations, export, retention,
+                 dashboard
   --update       with --only (full sizes): replace those benches' sections in docs/benchmarks.{json,md};
                  each replaced section names its own date and commit
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)

@@ -4,7 +4,7 @@
  * straight into a DuckDB file (no HTTP: 10M events load in about a minute instead of several). Built once per
  * (count, seed, endMs) under `.tmp/bench-cache/` and copied for each bench, so one `npm run bench` builds it once.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateEvents, type StoredEvent } from '../../packages/protocol/src/index.js';
 import { createEnricher } from '../../packages/server/src/ingest/enrich/enrich.js';
@@ -59,8 +59,13 @@ export async function storedDataset(repoRoot: string, dataDir: string, spec: Sto
   const cached = join(cacheRoot, key);
   if (!existsSync(cached)) {
     mkdirSync(cacheRoot, { recursive: true });
-    // Older datasets (another end time) are of no further use.
-    for (const old of readdirSync(cacheRoot)) if (old.startsWith('stored-')) rmSync(join(cacheRoot, old), { recursive: true, force: true });
+    // Datasets of earlier runs (another end time) are of no further use; builds in progress are left alone.
+    for (const old of readdirSync(cacheRoot)) {
+      const path = join(cacheRoot, old);
+      if (old.startsWith('stored-') && !old.includes('.building-') && Date.now() - statSync(path).mtimeMs > 6 * 3_600_000) {
+        rmSync(path, { recursive: true, force: true });
+      }
+    }
     const building = `${cached}.building-${process.pid}`;
     log(`building a store of ${spec.count.toLocaleString('en-US')} events (cached for the other benches of this run)`);
     const t0 = performance.now();

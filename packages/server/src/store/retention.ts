@@ -31,8 +31,10 @@ export function retentionTask(opts: {
         await mkdir(opts.archiveDir, { recursive: true });
         archivePath = join(opts.archiveDir, `events-before-${new Date(cutoff).toISOString().replace(/[:.]/g, '-')}.parquet`);
       }
+      const t0 = performance.now();
       const n = await opts.store.deleteBefore(cutoff, archivePath === undefined ? {} : { archivePath });
-      if (n > 0) opts.logger.info({ deleted: n, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
+      const ms = Math.round(performance.now() - t0);
+      if (n > 0) opts.logger.info({ deleted: n, ms, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
     },
   };
 }
