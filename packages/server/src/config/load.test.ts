@@ -42,6 +42,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { PULSE_CONFIG: 'bad.yaml' }, cwd })).toThrow(/pricing\.0\.pattern/);
   });
 
+  it('reads scheduled reports with their defaults and names a bad one', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'r.yaml'), 'reports:\n  - name: daily-ops\n    schedule: daily\n    at: "08:30"\n    timezone: Europe/Berlin\n    notify: [ops, "cto@example.com"]\n  - name: weekly\n    schedule: weekly\n    notify: [ops]\n');
+    const c = loadConfig({ env: { PULSE_CONFIG: 'r.yaml' }, cwd });
+    expect(c.reports).toEqual([
+      { name: 'daily-ops', schedule: 'daily', at: '08:30', timezone: 'Europe/Berlin', day: 'monday', notify: ['ops', 'cto@example.com'], project: 'default' },
+      { name: 'weekly', schedule: 'weekly', at: '09:00', timezone: 'UTC', day: 'monday', notify: ['ops'], project: 'default' },
+    ]);
+    const bad = (yaml: string, expected: RegExp) => {
+      writeFileSync(join(cwd, 'bad.yaml'), yaml);
+      expect(() => loadConfig({ env: { PULSE_CONFIG: 'bad.yaml' }, cwd })).toThrow(expected);
+    };
+    bad('reports:\n  - name: a\n    schedule: hourly\n    notify: [x]\n', /reports\.0\.schedule/);
+    bad('reports:\n  - name: a\n    schedule: daily\n    at: "25:00"\n    notify: [x]\n', /reports\.0\.at: must be HH:MM/);
+    bad('reports:\n  - name: a\n    schedule: daily\n    timezone: Mars/Olympus\n    notify: [x]\n', /reports\.0\.timezone: is not an IANA time zone/);
+    bad('reports:\n  - name: a\n    schedule: daily\n    notify: []\n', /reports\.0\.notify/);
+    bad('reports:\n  - name: a\n    schedule: daily\n    notify: [x]\n  - name: a\n    schedule: weekly\n    notify: [x]\n', /reports\.1\.name: duplicate report name/);
+  });
+
   it('refuses a non-loopback bind without an admin key', () => {
     const c = loadConfig({ env: { ANALYTICS_HOST: '0.0.0.0' }, cwd: dir() });
     expect(() => assertSafeBinding(c)).toThrow(/ANALYTICS_API_KEY/);

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
+import { reportsSchema } from './reports.js';
 import { z } from 'zod';
 import type { OtlpAttributeKeys, OtlpConfig, PulseConfig } from './types.js';
 
@@ -90,6 +91,7 @@ const fileSchema = z.object({
     max_queued_events: z.number().int().min(1000).max(10_000_000).optional(),
   }).strict().optional(),
   otlp: otlpSchema.optional(),
+  reports: reportsSchema.optional(),
   // Later issues add health checks, alert rules and channels; unknown sections are kept for them.
 }).passthrough();
 
@@ -190,6 +192,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     },
     pricing: (file.pricing ?? []).map((p) => ({ ...p })),
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
+    reports: (file.reports ?? []).map((r) => ({ ...r, notify: [...r.notify] })),
     otlp: otlpConfig(env, file.otlp),
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),

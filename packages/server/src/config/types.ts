@@ -1,3 +1,5 @@
+import type { ReportSpec } from '../reports/schedule.js';
+
 /** The typed configuration, parsed once at start (env + .env + optional YAML) by config/load.ts. */
 
 export interface PriceOverride {
@@ -98,6 +100,8 @@ export interface PulseConfig {
   live: LiveConfig;
   pricing: PriceOverride[];
   projects: ProjectConfig[];
+  /** Scheduled reports (YAML `reports:`, docs/retention.md#reports). */
+  reports: ReportSpec[];
   alerts: AlertEnvConfig;
   /** OpenTelemetry ingest (`POST /v1/traces`, docs/otlp.md). */
   otlp: OtlpConfig;

@@ -2,6 +2,8 @@ import type { Clock } from '../../clock.js';
 import type { ExportJobStore } from '../../export/types.js';
 import type { EventStore, MetaStore } from '../types.js';
 import { DuckDbExportJobStore } from './export-jobs.js';
+import { DuckDbReportRunStore } from './report-runs.js';
+import type { ReportRunStore } from '../../reports/runner.js';
 import { DuckDbEventStore } from './event-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
@@ -24,6 +26,7 @@ export interface EmbeddedStores {
   store: EventStore;
   meta: MetaStore;
   exportJobs: ExportJobStore;
+  reportRuns: ReportRunStore;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -37,13 +40,15 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
+  const reportRuns = new DuckDbReportRunStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
     await meta.init();
     await exportJobs.init();
+    await reportRuns.init();
   } catch (error) {
-    await Promise.allSettled([store.close(), meta.close(), exportJobs.close()]);
+    await Promise.allSettled([store.close(), meta.close(), exportJobs.close(), reportRuns.close()]);
     await db.release();
     throw error;
   }
@@ -52,9 +57,10 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     store,
     meta,
     exportJobs,
+    reportRuns,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close(), exportJobs.close()]);
+        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close()]);
         await db.release();
       })();
       return closing;

@@ -96,4 +96,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'report runs',
+    sql: [
+      `CREATE TABLE report_runs (
+        name VARCHAR NOT NULL,
+        period_start TIMESTAMP NOT NULL,
+        period_end TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,
+        claimed_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        detail VARCHAR,
+        PRIMARY KEY (name, period_start)
+      )`,
+    ],
+  },
 ];
