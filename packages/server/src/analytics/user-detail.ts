@@ -20,7 +20,7 @@ export async function userDetail(input: PresetInput, userId: string) {
     read(input, { measures: ['count'], dimensions: ['topic'], where: [me, eq('type', MESSAGE)] }),
     read(input, { measures: ['cost_usd', 'count'], where: [me, eq('type', LLM)] }),
     read(input, { measures: ['sum_value'], where: [me, eq('type', PAYMENT), eq('status', 'ok')] }),
-    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 1 }),
+    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
   ]);
   const l = only(life.rows);
   if (num(l.count) === 0) return null;
@@ -28,7 +28,8 @@ export async function userDetail(input: PresetInput, userId: string) {
   const aff = new Map(affinity.rows.map((r) => [r.persona, numOrNull(r.last_value)]));
   const c = num(only(cost.rows).cost_usd);
   const rev = num(only(revenue.rows).sum_value);
-  const planName = plan.rows[0]?.['attributes.plan'];
+  // Events without a plan form a null group; the latest named plan wins.
+  const planName = plan.rows.find((r) => typeof r['attributes.plan'] === 'string')?.['attributes.plan'];
   return {
     user: {
       user_id: userId,
