@@ -91,6 +91,17 @@ export interface EventRecord {
   phases: Record<string, number> | null;
   /** Values are kept as strings in the store; numbers and booleans are stringified. */
   attributes: Record<string, string> | null;
+  /**
+   * Facts derived from `text` at ingest (docs/ingest.md "Text facts"), so they exist when the text is
+   * not stored. Never sent by clients (unknown fields are rejected); absent or null on events without
+   * text and on events stored before the facts existed.
+   */
+  text_length?: number | null;
+  questions?: number | null;
+  emojis?: number | null;
+  mentions?: number | null;
+  /** `attributes.topic` when the client set one, else the first topic keyword found in the text. */
+  topic?: string | null;
 }
 
 /** What the stores persist: a record tagged with its project. */

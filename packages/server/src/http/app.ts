@@ -10,6 +10,7 @@ import type { WriteBuffer } from '../ingest/write-buffer.js';
 import { registerKeyRoutes } from '../keys/routes.js';
 import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { registerQueryRoutes } from '../query/routes.js';
+import { registerAnalyticsRoutes } from '../analytics/routes.js';
 import { registerHomeRoutes } from './home.js';
 import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
@@ -82,6 +83,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   registerExportRoutes(app, parts);
+  registerAnalyticsRoutes(app, parts);
   await registerLiveRoutes(app, parts);
   return app;
 }

@@ -37,6 +37,10 @@ export interface Dialect {
    */
   logBucket(column: string, lnGamma: number): string;
   countDistinct(expr: string): string;
+  /** The value of `expr` on the group's row with the largest `by` (latest affinity, level …). */
+  argMax(expr: string, by: string): string;
+  /** The value of `expr` on the group's row with the smallest `by`. */
+  argMin(expr: string, by: string): string;
   countIf(condition: string): string;
   sumIf(expr: string, condition: string): string;
   /** `num / den` as a float, NULL when `den` is 0. */

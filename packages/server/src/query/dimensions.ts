@@ -29,6 +29,7 @@ const DERIVED: Record<DerivedDimension, DimensionDef> = {
   phase: { type: 'string', sql: (d) => d.phaseName(), unnestsPhases: true },
   duration_bucket: { type: 'int', sql: (d) => d.logBucket('duration_ms', LN_GAMMA) },
   ttft_bucket: { type: 'int', sql: (d) => d.logBucket('ttft_ms', LN_GAMMA) },
+  topic: { type: 'string', sql: () => 'topic' },
 };
 
 export function isStringDimension(name: string): name is StringDimension {

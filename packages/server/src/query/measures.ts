@@ -34,6 +34,12 @@ export type MeasureDef = AggregateMeasure | QuantileMeasure;
 
 const ERROR = `status = 'error'`;
 const sum0 = (column: string): string => `coalesce(sum(${column}), 0)`;
+/** Sentiment within ±0.05 is neutral; the same band the sentiment distributions of seed 001 use. */
+export const SENTIMENT_BAND = 0.05;
+/** A reply shorter than this many characters ("ok", "lol") does not count as meaningful. */
+export const MEANINGFUL_CHARS = 20;
+/** `ts` of events that carry a value: arg_max/arg_min skip NULL keys, so value-less events are passed over. */
+const VALUE_TS = 'CASE WHEN value IS NOT NULL THEN ts END';
 const TIMED_OUTPUT = 'duration_ms > 0 AND output_tokens IS NOT NULL';
 
 export const MEASURES = {
@@ -73,6 +79,26 @@ export const MEASURES = {
   sum_value: { type: 'float', description: 'sum of value', sql: () => sum0('value') },
   avg_value: { type: 'float', description: 'mean value', sql: () => 'avg(value)' },
   last_seen: { type: 'timestamp', description: 'time of the latest event', sql: (d) => d.epochMs('max(ts)') },
+  first_seen: { type: 'timestamp', description: 'time of the earliest event', sql: (d) => d.epochMs('min(ts)') },
+  unique_sessions: { type: 'int', description: 'distinct session_id (exact)', sql: (d) => d.countDistinct('session_id') },
+  unique_personas: { type: 'int', description: 'distinct persona (exact)', sql: (d) => d.countDistinct('persona') },
+  max_value: { type: 'float', description: 'largest value', sql: () => 'max(value)' },
+  last_value: { type: 'float', description: 'value of the latest event that has one (current affinity, level …)', sql: (d) => d.argMax('value', VALUE_TS) },
+  first_value: { type: 'float', description: 'value of the earliest event that has one', sql: (d) => d.argMin('value', VALUE_TS) },
+  positive_count: { type: 'int', description: `events with sentiment > ${SENTIMENT_BAND}`, sql: (d) => d.countIf(`sentiment > ${SENTIMENT_BAND}`) },
+  neutral_count: { type: 'int', description: `events with sentiment within ±${SENTIMENT_BAND}`, sql: (d) => d.countIf(`sentiment BETWEEN -${SENTIMENT_BAND} AND ${SENTIMENT_BAND}`) },
+  negative_count: { type: 'int', description: `events with sentiment < −${SENTIMENT_BAND}`, sql: (d) => d.countIf(`sentiment < -${SENTIMENT_BAND}`) },
+  session_events: { type: 'int', description: 'events that carry a session_id', sql: () => 'count(session_id)' },
+  meaningful_texts: {
+    type: 'int',
+    description: `events with status \`ok\` whose text was at least ${MEANINGFUL_CHARS} characters (text facts)`,
+    sql: (d) => d.countIf(`status = 'ok' AND text_length >= ${MEANINGFUL_CHARS}`),
+  },
+  text_samples: { type: 'int', description: 'events that carry text facts', sql: () => 'count(text_length)' },
+  avg_text_length: { type: 'float', description: 'mean text length in characters (text facts)', sql: () => 'avg(text_length)' },
+  questions: { type: 'int', description: 'question marks in texts (text facts)', sql: () => sum0('questions') },
+  emojis: { type: 'int', description: 'emoji in texts (text facts)', sql: () => sum0('emojis') },
+  mentions: { type: 'int', description: 'mentions in texts (text facts)', sql: () => sum0('mentions') },
   avg_phase_ms: {
     type: 'float',
     float32: true,

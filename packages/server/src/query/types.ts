@@ -18,9 +18,10 @@ export type FilterField = StringDimension | AttributeField;
 
 /**
  * Derived dimensions: UTC hour 0–23 and ISO weekday 1 (Monday) – 7 (Sunday), for the heatmap; `phase`
- * unnests `phases`; `duration_bucket`/`ttft_bucket` index logarithmic latency buckets (LATENCY_GAMMA).
+ * unnests `phases`; `duration_bucket`/`ttft_bucket` index logarithmic latency buckets (LATENCY_GAMMA);
+ * `topic` is the text-facts column derived at ingest (docs/ingest.md), not a field clients send.
  */
-export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket';
+export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket' | 'topic';
 
 /**
  * Latency buckets grow by γ = 1.01 / 0.99 (≈ 2 % wide), the mapping of a DDSketch with 1 % relative

@@ -32,6 +32,8 @@ export const clickhouseDialect: Dialect = {
   },
   logBucket: (column, lnGamma) => `if(${column} > 0, toInt32(ceil(log(${column}) / ${lnGamma})), NULL)`,
   countDistinct: (expr) => `uniqExact(${expr})`,
+  argMax: (expr, by) => `argMax(${expr}, ${by})`,
+  argMin: (expr, by) => `argMin(${expr}, ${by})`,
   countIf: (condition) => `countIf(${condition})`,
   sumIf: (expr, condition) => `sumIf(${expr}, ${condition})`,
   safeDiv: (num, den) => `toFloat64(${num}) / nullIf(${den}, 0)`,

@@ -39,6 +39,8 @@ export const duckdbDialect: Dialect = {
   },
   logBucket: (column, lnGamma) => `CASE WHEN ${column} > 0 THEN CAST(ceil(ln(${column}) / ${lnGamma}) AS INTEGER) END`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,
+  argMax: (expr, by) => `arg_max(${expr}, ${by})`,
+  argMin: (expr, by) => `arg_min(${expr}, ${by})`,
   countIf: (condition) => `count(*) FILTER (WHERE ${condition})`,
   sumIf: (expr, condition) => `sum(${expr}) FILTER (WHERE ${condition})`,
   safeDiv: (num, den) => `CAST(${num} AS DOUBLE) / NULLIF(${den}, 0)`,

@@ -19,6 +19,8 @@ export const EVENT_COLUMNS = [
   ['status', 'varchar'], ['error_type', 'varchar'], ['error_message', 'varchar'], ['severity', 'varchar'],
   ['value', 'double'], ['target', 'varchar'], ['text', 'varchar'], ['sentiment', 'float'],
   ['phases', 'phases'], ['attributes', 'attributes'],
+  // Migration 2: text facts. Optional on StoredEvent, so `pluck` reads an absent one as null.
+  ['text_length', 'int32'], ['questions', 'int32'], ['emojis', 'int32'], ['mentions', 'int32'], ['topic', 'varchar'],
 ] as const satisfies readonly (readonly [string, Kind])[];
 
 export const EVENT_COLUMN_NAMES: readonly string[] = EVENT_COLUMNS.map(([name]) => name);
@@ -39,7 +41,7 @@ const itself = <T>(x: T): T => x;
  */
 function pluck<T>(events: readonly StoredEvent[], start: number, count: number, field: Field): T[] {
   const out = new Array<T>(count);
-  for (let i = 0; i < count; i++) out[i] = (events[start + i] as unknown as Record<string, T>)[field] as T;
+  for (let i = 0; i < count; i++) out[i] = ((events[start + i] as unknown as Record<string, T>)[field] ?? null) as T;
   return out;
 }
 

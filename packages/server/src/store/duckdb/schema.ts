@@ -77,7 +77,20 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // Text facts (docs/ingest.md): appended columns, so events stored before them read NULL and still
+    // count in every measure that does not need them.
     version: 2,
+    name: 'events: text facts',
+    sql: [
+      'ALTER TABLE events ADD COLUMN text_length INTEGER',
+      'ALTER TABLE events ADD COLUMN questions INTEGER',
+      'ALTER TABLE events ADD COLUMN emojis INTEGER',
+      'ALTER TABLE events ADD COLUMN mentions INTEGER',
+      'ALTER TABLE events ADD COLUMN topic VARCHAR',
+    ],
+  },
+  {
+    version: 3,
     name: 'export jobs',
     sql: [
       `CREATE TABLE export_jobs (
@@ -97,7 +110,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
-    version: 3,
+    version: 4,
     name: 'report runs',
     sql: [
       `CREATE TABLE report_runs (

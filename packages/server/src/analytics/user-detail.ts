@@ -1,0 +1,55 @@
+/**
+ * `GET /api/analytics/users/{id}` — one user's drill-down: totals, personas (messages and current
+ * affinity), daily activity, topics, plan, cost and revenue. Null (not 404) when the user has no
+ * event in the range but exists; 404 when no event ever carried the id.
+ */
+import { rfc3339 } from '../query/time.js';
+import { eq, MetaBuilder, num, numOrNull, only, read, round, topKeys, type PresetInput } from './common.js';
+import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT } from './vocabulary.js';
+
+export async function userDetail(input: PresetInput, userId: string) {
+  const meta = new MetaBuilder(input.range);
+  const me = eq('user_id', userId);
+  const ever = { startMs: 0, endMs: input.range.endMs };
+  const [life, totals, personas, affinity, daily, topics, cost, revenue, plan] = await Promise.all([
+    read(input, { measures: ['count', 'first_seen', 'last_seen'], where: [me], range: ever }),
+    read(input, { measures: ['count', 'unique_sessions'], where: [me] }),
+    read(input, { measures: ['count'], dimensions: ['persona'], where: [me, eq('type', MESSAGE)] }),
+    read(input, { measures: ['last_value'], dimensions: ['persona'], where: [me, eq('type', INTERACTION), eq('name', AFFINITY)] }),
+    read(input, { measures: ['count'], interval: 'day', where: [me] }),
+    read(input, { measures: ['count'], dimensions: ['topic'], where: [me, eq('type', MESSAGE)] }),
+    read(input, { measures: ['cost_usd', 'count'], where: [me, eq('type', LLM)] }),
+    read(input, { measures: ['sum_value'], where: [me, eq('type', PAYMENT), eq('status', 'ok')] }),
+    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
+  ]);
+  const l = only(life.rows);
+  if (num(l.count) === 0) return null;
+  const t = only(totals.rows);
+  const aff = new Map(affinity.rows.map((r) => [r.persona, numOrNull(r.last_value)]));
+  const c = num(only(cost.rows).cost_usd);
+  const rev = num(only(revenue.rows).sum_value);
+  // Events without a plan form a null group; the latest named plan wins.
+  const planName = plan.rows.find((r) => typeof r['attributes.plan'] === 'string')?.['attributes.plan'];
+  return {
+    user: {
+      user_id: userId,
+      plan: meta.orNull('plan', typeof planName === 'string' ? planName : null, 'no event of this user carries attributes.plan'),
+      first_seen: rfc3339(num(l.first_seen)),
+      last_seen: rfc3339(num(l.last_seen)),
+      events: num(t.count),
+      sessions: num(t.unique_sessions),
+      cost_usd: round(c, 6),
+      revenue_usd: round(rev, 6),
+      margin_usd: round(rev - c, 6),
+      llm_calls: num(only(cost.rows).count),
+      personas: personas.rows.filter((r) => typeof r.persona === 'string').map((r) => ({
+        persona: r.persona as string,
+        messages: num(r.count),
+        affinity: aff.has(r.persona) ? round(aff.get(r.persona), 1) : null,
+      })),
+      top_topics: topKeys(topics.rows, 'topic', 'count', 5),
+      daily: daily.rows.map((r) => ({ date: rfc3339(num(r.bucket)).slice(0, 10), events: num(r.count) })),
+    },
+    meta: meta.build(),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * `GET /api/analytics/users` — active users (DAU series, WAU, MAU), new vs returning, week-by-week
+ * cohort retention, session-length distribution and top users. A user is active on a day when any
+ * event in scope carries their `user_id` (filter `type=message` to count only chatting users).
+ */
+import { rfc3339 } from '../query/time.js';
+import { DAY_MS, MetaBuilder, num, only, read, round, WEEK_MS, type PresetInput } from './common.js';
+import { sessionLengthDistribution, sessionSpans } from './sessions.js';
+
+/** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
+export function weekStart(ms: number): number {
+  const day = Math.floor(ms / DAY_MS);
+  const isoDow = ((day + 3) % 7) + 1; // 1970-01-01 was a Thursday (4)
+  return (day - (isoDow - 1)) * DAY_MS;
+}
+
+export interface UsersOptions {
+  weeks: number;
+  limit: number;
+}
+
+export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
+  const meta = new MetaBuilder(input.range);
+  const { startMs, endMs } = input.range;
+  const cohortStart = weekStart(endMs - 1) - (opts.weeks - 1) * WEEK_MS;
+  const [daily, active, wau, mau, firsts, activity, spans, top] = await Promise.all([
+    read(input, { measures: ['unique_users'], interval: 'day' }),
+    read(input, { measures: ['unique_users'] }),
+    read(input, { measures: ['unique_users'], range: { startMs: endMs - 7 * DAY_MS, endMs } }),
+    read(input, { measures: ['unique_users'], range: { startMs: endMs - 30 * DAY_MS, endMs } }),
+    // Newest users first, over all history: who is new in the range, and which cohort each user is in.
+    read(input, { measures: ['first_seen'], dimensions: ['user_id'], range: { startMs: 0, endMs }, order: [{ name: 'first_seen', direction: 'desc' }] }),
+    read(input, { measures: ['count'], dimensions: ['user_id'], interval: 'week', range: { startMs: cohortStart, endMs } }),
+    sessionSpans(input, []),
+    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit }),
+  ]);
+  meta.note('new_vs_returning', firsts);
+  meta.note('cohorts', activity);
+  if (spans.truncated) meta.truncated.push('session_length_distribution');
+
+  const firstSeen = new Map<string, number>();
+  for (const r of firsts.rows) if (typeof r.user_id === 'string' && typeof r.first_seen === 'number') firstSeen.set(r.user_id, r.first_seen);
+  const activeUsers = num(only(active.rows).unique_users);
+  const newUsers = [...firstSeen.values()].filter((t) => t >= startMs && t < endMs).length;
+
+  return {
+    users: {
+      active: {
+        daily: daily.rows.map((r) => ({ date: rfc3339(num(r.bucket)).slice(0, 10), users: num(r.unique_users) })),
+        dau_avg: daily.rows.length > 0 ? round(daily.rows.reduce((s, r) => s + num(r.unique_users), 0) / daily.rows.length, 1) : 0,
+        wau: num(only(wau.rows).unique_users),
+        mau: num(only(mau.rows).unique_users),
+      },
+      new_vs_returning: { active: activeUsers, new: newUsers, returning: activeUsers - newUsers },
+      cohorts: cohortTable(firstSeen, activity.rows, cohortStart, opts.weeks, endMs),
+      session_length_distribution: sessionLengthDistribution(spans.sessions),
+      top_users: top.rows.filter((r) => typeof r.user_id === 'string').map((r) => ({
+        user_id: r.user_id as string,
+        events: num(r.count),
+        sessions: num(r.unique_sessions),
+        cost_usd: round(num(r.cost_usd), 6),
+        last_seen: typeof r.last_seen === 'number' ? rfc3339(r.last_seen) : null,
+      })),
+    },
+    meta: { ...meta.build(), cohort_start: rfc3339(cohortStart), weeks: opts.weeks, sessions: spans.sessions.length },
+  };
+}
+
+export interface CohortRow {
+  /** Monday of the cohort's first week, YYYY-MM-DD. */
+  cohort: string;
+  /** Users whose first event ever fell in that week. */
+  size: number;
+  /** retention[k]: share of the cohort active in week k after joining (k = 0 is 1 by definition). */
+  retention: number[];
+}
+
+function cohortTable(
+  firstSeen: ReadonlyMap<string, number>,
+  activity: ReadonlyArray<Record<string, string | number | null>>,
+  cohortStart: number,
+  weeks: number,
+  endMs: number,
+): { weeks: number; rows: CohortRow[] } {
+  const weeksActive = new Map<string, Set<number>>();
+  for (const r of activity) {
+    if (typeof r.user_id !== 'string' || typeof r.bucket !== 'number') continue;
+    (weeksActive.get(r.user_id) ?? weeksActive.set(r.user_id, new Set()).get(r.user_id)!).add(r.bucket);
+  }
+  const rows: CohortRow[] = [];
+  for (let w = 0; w < weeks; w++) {
+    const start = cohortStart + w * WEEK_MS;
+    if (start >= endMs) break;
+    const members = [...firstSeen].filter(([, t]) => weekStart(t) === start).map(([u]) => u);
+    const retention: number[] = [];
+    for (let k = 0; start + k * WEEK_MS < endMs; k++) {
+      const week = start + k * WEEK_MS;
+      const kept = members.filter((u) => weeksActive.get(u)?.has(week) === true).length;
+      retention.push(members.length > 0 ? round(kept / members.length, 4)! : 0);
+    }
+    rows.push({ cohort: rfc3339(start).slice(0, 10), size: members.length, retention });
+  }
+  return { weeks, rows };
+}
