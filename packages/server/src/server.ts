@@ -11,6 +11,7 @@ import { createPricing } from './ingest/enrich/pricing.js';
 import { WriteBuffer } from './ingest/write-buffer.js';
 import { MetricsHub } from './live/metrics-hub.js';
 import { TailHub } from './live/tail-hub.js';
+import { createPulseMetrics, type PulseMetrics } from './metrics/pulse-metrics.js';
 import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
@@ -38,6 +39,8 @@ export interface RunningPulse {
   tailHub: TailHub;
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
+  /** `GET /metrics`'s registry; `metrics.alerts` is where the alert engine and notifier report (docs/prometheus.md). */
+  metrics: PulseMetrics;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -57,7 +60,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const { store, meta } = stores;
   const startedAtMs = clock.now();
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
+  // Created before the buffer (which reports each append to it); its sources are read only at scrape time.
+  let metrics: PulseMetrics | null = null;
   const buffer = new WriteBuffer({
+    onAppend: (events, seconds, ok) => metrics?.self.append(events, seconds, ok),
     sink: fanout,
     store,
     flushMaxEvents: config.ingest.flushMaxEvents,
@@ -72,8 +78,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily });
   const tasks = new BackgroundTasks({ clock, logger });
   const stopLive = (): void => {
+    metrics?.close();
     metricsHub.close();
     tailHub.close();
   };
@@ -81,7 +89,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   try {
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, metrics });
   } catch (err) {
     stopLive();
     await stores.close();
@@ -120,5 +128,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, metrics, close };
 }

@@ -15,6 +15,8 @@ import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
+import type { PulseMetrics } from '../metrics/pulse-metrics.js';
+import { installMetricsHooks, registerMetricsRoutes } from '../metrics/routes.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -23,6 +25,8 @@ export interface AppParts extends AppDeps {
   metricsHub: MetricsHub;
   tailHub: TailHub;
   tasks: BackgroundTasks;
+  /** `GET /metrics` and the self-metrics hooks (metrics/); absent, neither exists. */
+  metrics?: PulseMetrics;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -50,6 +54,8 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     const need = request.routeOptions.config?.scope;
     if (need) request.pulseAuth = await authenticate(request, need);
   });
+
+  if (parts.metrics) installMetricsHooks(app, parts.metrics);
 
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof HttpError) {
@@ -79,5 +85,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   await registerLiveRoutes(app, parts);
+  if (parts.metrics) registerMetricsRoutes(app, { ...parts, metrics: parts.metrics });
   return app;
 }
