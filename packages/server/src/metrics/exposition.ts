@@ -43,7 +43,9 @@ export async function renderOpenMetrics(source: Registry): Promise<Exposition> {
   view.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   for (const m of source.getMetricsAsArray() as unknown as HeldMetric[]) {
     const name = m.type === 'counter' ? m.name.replace(/_total$/, '') : m.name;
-    const proxy = { name, help: m.help, type: m.type, get: () => m.get(), reset: () => undefined };
+    // The registry takes the family name from what get() returns, so the proxy renames it there too.
+    const get = async (): Promise<object> => ({ ...((await m.get()) as object), name });
+    const proxy = { name, help: m.help, type: m.type, get, reset: () => undefined };
     view.registerMetric(proxy as unknown as Metric);
   }
   return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await view.metrics() };
