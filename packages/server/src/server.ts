@@ -13,6 +13,7 @@ import { createPricing } from './ingest/enrich/pricing.js';
 import { WriteBuffer } from './ingest/write-buffer.js';
 import { MetricsHub } from './live/metrics-hub.js';
 import { TailHub } from './live/tail-hub.js';
+import { createPulseMetrics, type PulseMetrics } from './metrics/pulse-metrics.js';
 import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
@@ -42,6 +43,8 @@ export interface RunningPulse {
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
   exports: ExportJobs;
+  /** `GET /metrics`'s registry; `metrics.alerts` is where the alert engine and notifier report (docs/prometheus.md). */
+  metrics: PulseMetrics;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,7 +64,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const { store, meta } = stores;
   const startedAtMs = clock.now();
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
+  // Created before the buffer (which reports each append to it); its sources are read only at scrape time.
+  let metrics: PulseMetrics | null = null;
   const buffer = new WriteBuffer({
+    onAppend: (events, seconds, ok) => metrics?.self.append(events, seconds, ok),
     sink: fanout,
     store,
     flushMaxEvents: config.ingest.flushMaxEvents,
@@ -76,10 +82,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily });
   const tasks = new BackgroundTasks({ clock, logger });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
   const stopLive = (): void => {
+    metrics?.close();
     metricsHub.close();
     tailHub.close();
   };
@@ -88,7 +96,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics });
   } catch (err) {
     stopLive();
     await exports.close();
@@ -132,5 +140,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics, close };
 }

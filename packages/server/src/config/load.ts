@@ -194,6 +194,10 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
     reports: (file.reports ?? []).map((r) => ({ ...r, notify: [...r.notify] })),
     otlp: otlpConfig(env, file.otlp),
+    metrics: {
+      key: optStr(env, 'PULSE_METRICS_KEY'),
+      maxSeriesPerFamily: field(env, 'PULSE_METRICS_MAX_SERIES', num('PULSE_METRICS_MAX_SERIES', 1, 1_000_000, true), 2000),
+    },
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),
       errorRatePercent: optNum('ALERT_ERROR_RATE_PERCENT', 0, 100),
@@ -273,6 +277,7 @@ export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
   return {
     ...cfg,
     apiKey: mask(cfg.apiKey),
+    metrics: { ...cfg.metrics, key: mask(cfg.metrics.key) },
     clickhouseUrl: cfg.clickhouseUrl ? cfg.clickhouseUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
     postgresUrl: cfg.postgresUrl ? cfg.postgresUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
     alerts: {

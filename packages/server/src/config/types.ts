@@ -105,4 +105,13 @@ export interface PulseConfig {
   alerts: AlertEnvConfig;
   /** OpenTelemetry ingest (`POST /v1/traces`, docs/otlp.md). */
   otlp: OtlpConfig;
+  /** `GET /metrics` (docs/prometheus.md). */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** `PULSE_METRICS_KEY`: a bearer token valid only for `GET /metrics` (a scrape key). A secret. */
+  key: string | null;
+  /** `PULSE_METRICS_MAX_SERIES` (default 2000): series per KPI family before new label sets fold into `__other__`. */
+  maxSeriesPerFamily: number;
 }

@@ -18,6 +18,8 @@ import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import type { ExportJobs } from '../export/jobs.js';
 import { registerExportRoutes } from '../export/routes.js';
+import type { PulseMetrics } from '../metrics/pulse-metrics.js';
+import { installMetricsHooks, registerMetricsRoutes } from '../metrics/routes.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -27,6 +29,8 @@ export interface AppParts extends AppDeps {
   tailHub: TailHub;
   tasks: BackgroundTasks;
   exports: ExportJobs;
+  /** `GET /metrics` and the self-metrics hooks (metrics/); absent, neither exists. */
+  metrics?: PulseMetrics;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -54,6 +58,8 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     const need = request.routeOptions.config?.scope;
     if (need) request.pulseAuth = await authenticate(request, need);
   });
+
+  if (parts.metrics) installMetricsHooks(app, parts.metrics);
 
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof HttpError) {
@@ -85,5 +91,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerExportRoutes(app, parts);
   registerAnalyticsRoutes(app, parts);
   await registerLiveRoutes(app, parts);
+  if (parts.metrics) registerMetricsRoutes(app, { ...parts, metrics: parts.metrics });
   return app;
 }

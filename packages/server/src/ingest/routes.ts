@@ -8,11 +8,14 @@ import { IdempotencyGuard, parseIdempotencyKey, type IngestResponse } from './id
 import { prepareEvents } from './pipeline.js';
 import { acceptRawBodies, ingestFailure } from './route-support.js';
 import type { WriteBuffer } from './write-buffer.js';
+import type { SelfMetrics } from '../metrics/self-metrics.js';
 
 export interface IngestDeps extends AppDeps {
   buffer: WriteBuffer;
   enricher: Enricher;
   projects: ProjectSettingsCache;
+  /** Counts events that failed validation (`pulse_ingest_events_rejected_total{reason="invalid"}`). */
+  metrics?: { self: Pick<SelfMetrics, 'invalidEvents'> };
 }
 
 const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
@@ -40,6 +43,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         const settings = await deps.projects.get(project);
         const now = deps.clock.now();
         const { events, rejected } = prepareEvents(raws, project, now, deps.enricher, settings.storeText);
+        if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
         const status = rejected.length > 0 ? 207 : 200;
         const body = JSON.stringify({ accepted: events.length, rejected });
         const idempotency = key ? [{ project, key, createdAt: now, status, response: body }] : undefined;

@@ -29,6 +29,8 @@ export interface WriteBufferOptions {
   onError?: (err: unknown) => void;
   /** Where committed batches go; the fan-out queues them for its subscribers off this path. */
   sink?: CommitSink;
+  /** Told about every store append (its events, seconds taken, and whether it committed): /metrics. */
+  onAppend?: (events: number, seconds: number, ok: boolean) => void;
 }
 
 interface Pending {
@@ -55,6 +57,9 @@ export class WriteBuffer {
   private holds = 0;
   private commits = 0;
   private committedEvents = 0;
+  /** Events refused with QueueFullError (429) and events whose commit failed (503), since start. */
+  private shedEvents = 0;
+  private failedEvents = 0;
 
   constructor(private readonly opts: WriteBufferOptions) {}
 
@@ -63,8 +68,11 @@ export class WriteBuffer {
     return this.pendingEvents + this.inFlightEvents;
   }
 
-  stats(): { queuedEvents: number; commits: number; committedEvents: number } {
-    return { queuedEvents: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents };
+  stats(): { queuedEvents: number; commits: number; committedEvents: number; shedEvents: number; failedEvents: number; maxQueuedEvents: number } {
+    return {
+      queuedEvents: this.queuedEvents, commits: this.commits, committedEvents: this.committedEvents,
+      shedEvents: this.shedEvents, failedEvents: this.failedEvents, maxQueuedEvents: this.opts.maxQueuedEvents,
+    };
   }
 
   /**
@@ -89,6 +97,7 @@ export class WriteBuffer {
     const n = batch.events.length;
     // An empty queue always takes one batch, so a single request at the size limit is never refused.
     if (this.queuedEvents > 0 && this.queuedEvents + n > this.opts.maxQueuedEvents) {
+      this.shedEvents += n;
       return Promise.reject(new QueueFullError(`write queue full (${this.queuedEvents} events waiting)`));
     }
     return new Promise<void>((resolve, reject) => {
@@ -128,9 +137,21 @@ export class WriteBuffer {
     });
   }
 
+  /** One store append, timed for onAppend. */
+  private async append(batch: AppendBatch): Promise<void> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      await this.opts.store.append(batch);
+      ok = true;
+    } finally {
+      this.opts.onAppend?.(batch.events.length, (performance.now() - started) / 1000, ok);
+    }
+  }
+
   private async commitGroup(group: Pending[]): Promise<void> {
     try {
-      await this.opts.store.append(merge(group));
+      await this.append(merge(group));
       this.settle(group);
     } catch (err) {
       if (group.length === 1) {
@@ -140,7 +161,7 @@ export class WriteBuffer {
       // One request's batch must not sink the others': retry each on its own.
       for (const p of group) {
         try {
-          await this.opts.store.append(p.batch);
+          await this.append(p.batch);
           this.settle([p]);
         } catch (e) {
           this.fail(p, e);
@@ -151,6 +172,7 @@ export class WriteBuffer {
 
   private fail(p: Pending, err: unknown): void {
     this.inFlightEvents -= p.batch.events.length;
+    this.failedEvents += p.batch.events.length;
     p.reject(asUnavailable(err));
     this.opts.onError?.(err);
   }

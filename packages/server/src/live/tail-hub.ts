@@ -41,6 +41,8 @@ export class TailHub {
   private readonly subscription: Subscription;
   private readonly timer: NodeJS.Timeout;
   eventsSent = 0;
+  /** Events skipped for all clients since start (each client's own count leaves with it). */
+  eventsSkipped = 0;
 
   constructor(private readonly deps: { fanout: FanOut; clock: Clock }) {
     this.subscription = deps.fanout.subscribe('live-tail', (batch) => this.onBatch(batch), { maxQueuedEvents: 200_000 });
@@ -81,6 +83,7 @@ export class TailHub {
           c.pending.push(tailEvent(e));
         } else {
           c.skipped++;
+          this.eventsSkipped++;
         }
       }
     }
@@ -97,6 +100,7 @@ export class TailHub {
         if (c.socket.readyState !== OPEN) continue;
         if (c.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
           c.skipped += events.length;
+          this.eventsSkipped += events.length;
           continue;
         }
         const frame: EventsFrame = { type: 'events', timestamp, events, skipped: c.skipped };
@@ -109,12 +113,8 @@ export class TailHub {
 
   stats(): { clients: number; eventsSent: number; eventsSkipped: number } {
     let clients = 0;
-    let skipped = 0;
-    for (const set of this.byProject.values()) {
-      clients += set.size;
-      for (const c of set) skipped += c.skipped;
-    }
-    return { clients, eventsSent: this.eventsSent, eventsSkipped: skipped };
+    for (const set of this.byProject.values()) clients += set.size;
+    return { clients, eventsSent: this.eventsSent, eventsSkipped: this.eventsSkipped };
   }
 
   close(): void {

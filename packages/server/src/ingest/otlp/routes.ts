@@ -49,6 +49,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
   const prepare = (request: OtlpTraceRequest, project: string, storeText: boolean) => {
     const mapped = mapRequest(request, options);
     const { events, rejected } = prepareEvents(mapped.events, project, deps.clock.now(), deps.enricher, storeText);
+    if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
     return { events, rejected, message: rejectionMessage(rejected, mapped.sources) };
   };
 
