@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { storedDataset } from './lib/stored-dataset.js';
+import { RUN_END_MS, storedDataset } from './lib/stored-dataset.js';
 import { fmtInt, table } from './lib/markdown.js';
 import { RssSampler } from './lib/proc.js';
 import { startPulseProcess } from './lib/pulse-process.js';
@@ -67,7 +67,7 @@ async function parquetCheck(path: string): Promise<{ rows: number; types: string
 export function exportBench(deps: { repoRoot: string; log: (m: string) => void }): Bench {
   return async (opts: BenchOptions): Promise<BenchSection> => {
     const count = opts.quick ? 200_000 : 10_000_000;
-    const endMs = Math.floor(Date.now() / 60_000) * 60_000;
+    const endMs = RUN_END_MS;
     const dir = join(opts.tmpDir, 'export');
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });

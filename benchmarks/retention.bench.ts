@@ -13,7 +13,7 @@ import { sendBody } from './lib/load.js';
 import { fmtInt, fmtMs, table } from './lib/markdown.js';
 import { startPulseProcess } from './lib/pulse-process.js';
 import { summarize, type Summary } from './lib/stats.js';
-import { storedDataset } from './lib/stored-dataset.js';
+import { RUN_END_MS, storedDataset } from './lib/stored-dataset.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -43,7 +43,7 @@ function findRetention(logPath: string): RetentionLog | null {
 export function retentionBench(deps: { repoRoot: string; log: (m: string) => void }): Bench {
   return async (opts: BenchOptions): Promise<BenchSection> => {
     const count = opts.quick ? 200_000 : 10_000_000;
-    const endMs = Math.floor(Date.now() / 60_000) * 60_000;
+    const endMs = RUN_END_MS;
     const dir = join(opts.tmpDir, 'retention');
     const dataDir = join(dir, 'data');
     await storedDataset(deps.repoRoot, dataDir, { count, endMs }, (m) => deps.log(`[retention] ${m}`));

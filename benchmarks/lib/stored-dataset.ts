@@ -15,6 +15,9 @@ import { syntheticEvents } from '../../packages/server/src/synthetic/index.js';
 const DAY_MS = 86_400_000;
 const CHUNK = 20_000;
 
+/** One end time for every bench of a run (minute-aligned), so they share one cached store. */
+export const RUN_END_MS = Math.floor(Date.now() / 60_000) * 60_000;
+
 export interface StoredDatasetSpec {
   count: number;
   /** End of the 30 days (minute-aligned by the caller so benches of one run agree). */
