@@ -10,6 +10,7 @@ import { InvalidQueryError } from '../query/types.js';
 import { CONTENT_TYPES, downloadName } from './files.js';
 import type { ExportJobs } from './jobs.js';
 import type { ExportJob } from './types.js';
+import { projectOf } from '../query/route-support.js';
 
 /** The job as the API shows it (seed 004's export status), with where to download it once done. */
 export function jobJson(job: ExportJob): Record<string, unknown> {
@@ -86,10 +87,4 @@ async function findJob(request: FastifyRequest, exports: ExportJobs): Promise<Ex
   const job = await exports.get(projectOf(request), parsed.data.id);
   if (job === null) throw new HttpError(404, 'not_found', `no export ${parsed.data.id}`);
   return job;
-}
-
-function projectOf(request: FastifyRequest): string {
-  const auth = request.pulseAuth;
-  if (!auth) throw new HttpError(401, 'unauthorized', 'missing API key');
-  return auth.project;
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, HttpError } from '../http/errors.js';
 import type { AppDeps } from '../http/types.js';
 import { parseEnumControl, parseQuerySpec, parseReadParams } from './params.js';
 import { apiMetrics } from './presets/api-metrics.js';
@@ -7,7 +6,7 @@ import type { PresetInput } from './presets/common.js';
 import { performanceMetrics } from './presets/performance-metrics.js';
 import { defaultGroupBy, GROUP_BY, usageOverview } from './presets/usage-overview.js';
 import { runQuery } from './run.js';
-import { InvalidQueryError } from './types.js';
+import { mapErrors, projectOf } from './route-support.js';
 
 /** `GET /v1/query` and the seed presets; all need the `read` scope and read the caller's project only. */
 export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -36,21 +35,4 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));
-}
-
-function projectOf(request: FastifyRequest): string {
-  const auth = request.pulseAuth;
-  // The auth hook runs before every scoped route; without it there is no project to read.
-  if (!auth) throw new HttpError(401, 'unauthorized', 'missing API key');
-  return auth.project;
-}
-
-/** A query object the compiler rejects is the caller's mistake: 400 naming the parameter. */
-async function mapErrors<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof InvalidQueryError) throw badRequest(err.param, err.reason);
-    throw err;
-  }
 }

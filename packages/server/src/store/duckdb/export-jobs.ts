@@ -2,7 +2,7 @@ import type { ExportJob, ExportJobStore } from '../../export/types.js';
 import { EXPORT_CONTENTS, EXPORT_STATUSES } from '../../export/types.js';
 import { EXPORT_FORMATS, type Row } from '../types.js';
 import type { DuckDbHandle } from './open.js';
-import { PreparedConnection } from './prepared-connection.js';
+import { OwnConnectionStore } from './own-connection.js';
 
 const COLUMNS = 'id, project, export_type, format, status, spec, created_at, started_at, finished_at, rows, bytes, error';
 const ms = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -33,15 +33,9 @@ function toJob(row: Row): ExportJob {
 }
 
 /** Export jobs in the embedded file (table `export_jobs`, schema.ts), on a connection of their own. */
-export class DuckDbExportJobStore implements ExportJobStore {
-  private connection: PreparedConnection | null = null;
-
-  constructor(private readonly db: DuckDbHandle) {}
-
-  async init(): Promise<void> {
-    if (this.connection !== null) return;
-    this.db.retain();
-    this.connection = new PreparedConnection(await this.db.connect());
+export class DuckDbExportJobStore extends OwnConnectionStore implements ExportJobStore {
+  constructor(db: DuckDbHandle) {
+    super(db, 'export job');
   }
 
   async insert(job: ExportJob): Promise<void> {
@@ -81,18 +75,5 @@ export class DuckDbExportJobStore implements ExportJobStore {
     const rows = await this.open().rows(
       `DELETE FROM export_jobs WHERE created_at < epoch_ms(?::BIGINT) RETURNING ${COLUMNS}`, [beforeMs]);
     return rows.map(toJob);
-  }
-
-  async close(): Promise<void> {
-    const connection = this.connection;
-    this.connection = null;
-    if (connection === null) return;
-    await connection.close();
-    await this.db.release();
-  }
-
-  private open(): PreparedConnection {
-    if (this.connection === null) throw new Error('the export job store is closed');
-    return this.connection;
   }
 }

@@ -1,7 +1,7 @@
 import type { ReportRun, ReportRunStore } from '../../reports/runner.js';
 import type { Row } from '../types.js';
 import type { DuckDbHandle } from './open.js';
-import { PreparedConnection } from './prepared-connection.js';
+import { OwnConnectionStore } from './own-connection.js';
 
 const COLUMNS = 'name, period_start, period_end, status, claimed_at, finished_at, detail';
 
@@ -15,15 +15,9 @@ function toRun(row: Row): ReportRun {
 }
 
 /** Report runs in the embedded file (table `report_runs`); (name, period_start) is the primary key. */
-export class DuckDbReportRunStore implements ReportRunStore {
-  private connection: PreparedConnection | null = null;
-
-  constructor(private readonly db: DuckDbHandle) {}
-
-  async init(): Promise<void> {
-    if (this.connection !== null) return;
-    this.db.retain();
-    this.connection = new PreparedConnection(await this.db.connect());
+export class DuckDbReportRunStore extends OwnConnectionStore implements ReportRunStore {
+  constructor(db: DuckDbHandle) {
+    super(db, 'report run');
   }
 
   async claim(run: Pick<ReportRun, 'name' | 'periodStartMs' | 'periodEndMs' | 'claimedAt'>, staleMs: number): Promise<boolean> {
@@ -52,18 +46,5 @@ export class DuckDbReportRunStore implements ReportRunStore {
 
   async list(limit: number): Promise<ReportRun[]> {
     return (await this.open().rows(`SELECT ${COLUMNS} FROM report_runs ORDER BY period_start DESC, name LIMIT ?`, [limit])).map(toRun);
-  }
-
-  async close(): Promise<void> {
-    const connection = this.connection;
-    this.connection = null;
-    if (connection === null) return;
-    await connection.close();
-    await this.db.release();
-  }
-
-  private open(): PreparedConnection {
-    if (this.connection === null) throw new Error('the report run store is closed');
-    return this.connection;
   }
 }
