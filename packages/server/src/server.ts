@@ -16,6 +16,10 @@ import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
+import type { AlertEngine } from './alerts/engine/engine.js';
+import { loggingNotifier, startAlerting } from './alerts/setup.js';
+import type { Notifier } from './alerts/types.js';
+import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
@@ -23,6 +27,10 @@ export interface StartOptions extends Partial<PulseConfig> {
   env?: Env;
   clock?: Clock;
   logger?: Logger;
+  /** Delivery of alert notifications (alerts/delivery); default: log them. */
+  notifier?: Notifier;
+  /** The host's CPU/memory/disk for `resource` alert rules (the operations feature's sampler). */
+  hostSampler?: HostSampler;
 }
 
 export interface RunningPulse {
@@ -38,13 +46,15 @@ export interface RunningPulse {
   tailHub: TailHub;
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
+  /** The alert engine (rules, lifecycle, silences); `alerts.stats` for metrics. */
+  alerts: AlertEngine;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
 /** Opens the stores, builds the app and listens. `npm start` → `pulse serve` → this. */
 export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse> {
-  const { env, clock: clockOpt, logger: loggerOpt, ...overrides } = opts;
+  const { env, clock: clockOpt, logger: loggerOpt, notifier: notifierOpt, hostSampler, ...overrides } = opts;
   const config = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
   assertSafeBinding(config);
   const clock = clockOpt ?? systemClock;
@@ -78,11 +88,21 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     tailHub.close();
   };
   let app: FastifyInstance;
+  const notifier = notifierOpt ?? loggingNotifier(logger);
+  let externalUrl = '';
+  let alerting: Awaited<ReturnType<typeof startAlerting>> | null = null;
   try {
+    alerting = await startAlerting({
+      config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
+      externalUrl: () => externalUrl,
+    });
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks,
+      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock } });
   } catch (err) {
+    await tasks.close();
+    await alerting?.stop();
     stopLive();
     await stores.close();
     throw err;
@@ -95,6 +115,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await tasks.close();
+    await alerting.stop();
     stopLive();
     await buffer.close();
     await stores.close();
@@ -118,7 +139,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       }
       await buffer.close();
       stopLive();
+      await alerting.stop();
+      await notifier.close();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, close };
+  externalUrl = `http://${host}:${port}`;
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, alerts: alerting.engine, close };
 }

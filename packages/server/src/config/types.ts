@@ -35,6 +35,10 @@ export interface AlertEnvConfig {
   cpuPercent: number | null;
   memoryPercent: number | null;
   diskPercent: number | null;
+  /** `PULSE_ALERT_INTERVAL`: seconds between alert evaluations (default 15). */
+  intervalSeconds: number;
+  /** `PULSE_RULES`: a YAML file with an `alerts:` list (besides the one in PULSE_CONFIG). */
+  rulesFile: string | null;
   webhookUrl: string | null;
   discordWebhook: string | null;
   emailSmtp: string | null;

@@ -15,6 +15,7 @@ import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
+import { registerAlertRoutes, type AlertingRouteParts } from '../alerts/routes/index.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -23,6 +24,8 @@ export interface AppParts extends AppDeps {
   metricsHub: MetricsHub;
   tailHub: TailHub;
   tasks: BackgroundTasks;
+  /** The alert engine's routes (absent in apps built without alerting). */
+  alerting?: AlertingRouteParts;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -79,5 +82,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   await registerLiveRoutes(app, parts);
+  if (parts.alerting) registerAlertRoutes(app, parts.alerting);
   return app;
 }

@@ -3,6 +3,8 @@ import type { EventStore, MetaStore } from '../types.js';
 import { DuckDbEventStore } from './event-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
+import { DuckDbAlertStore } from '../../alerts/store/duckdb-alert-store.js';
+import type { AlertStore } from '../../alerts/store/alert-store.js';
 import { openDuckDb } from './open.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
@@ -21,6 +23,8 @@ export interface EmbeddedStoresOptions {
 export interface EmbeddedStores {
   store: EventStore;
   meta: MetaStore;
+  /** Alert rules, alerts, groups and silences (alerts/store); its tables are created by its `init()`. */
+  alerts: AlertStore;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -33,6 +37,7 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const db = await openDuckDb(options);
   const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
   const meta = new DuckDbMetaStore(db);
+  const alerts = new DuckDbAlertStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
@@ -46,9 +51,10 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   return {
     store,
     meta,
+    alerts,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close()]);
+        await Promise.all([store.close(), meta.close(), alerts.close()]);
         await db.release();
       })();
       return closing;

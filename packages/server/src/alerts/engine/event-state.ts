@@ -1,0 +1,144 @@
+import type { StoredEvent } from '@pulse/protocol';
+import { HEALTH_EVENT_TYPE } from '../../health/host-sample.js';
+import { formatDuration } from '../rules/duration.js';
+import type { EventRule, HealthRule, UnpricedModelRule } from '../rules/model.js';
+import type { Signal } from './instance.js';
+
+interface EventHit {
+  at: number;
+  event: StoredEvent;
+}
+
+interface HealthStatus {
+  state: string;
+  at: number;
+  error: string | null;
+}
+
+export function eventMatches(rule: EventRule, e: StoredEvent): boolean {
+  if (e.project !== rule.project) return false;
+  if (rule.types.length > 0 && !rule.types.includes(e.type)) return false;
+  if (rule.names.length > 0 && (e.name === null || !rule.names.includes(e.name))) return false;
+  for (const [k, v] of Object.entries(rule.attributes)) if (e.attributes?.[k] !== v) return false;
+  return true;
+}
+
+/** The series an event belongs to within its rule: its name and service (a queue failure of `emails` in `worker`). */
+function eventLabels(e: StoredEvent): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (e.name !== null) labels.event = e.name;
+  if (e.service !== null) labels.service = e.service;
+  if (e.attributes?.queue_name !== undefined) labels.queue_name = e.attributes.queue_name;
+  return labels;
+}
+
+/**
+ * What the fan-out tells the engine between evaluations: the last match of each event rule per series, each health
+ * check's latest state, and the unpriced events per model. In memory: after a restart, event alerts already firing
+ * stay firing from the store until `resolve_after` passes without a new match.
+ */
+export class EventState {
+  private readonly hits = new Map<string, Map<string, EventHit>>();
+  private readonly health = new Map<string, HealthStatus>();
+  /** project → model → timestamps of unpriced events (pruned to the longest unpriced window). */
+  private readonly unpriced = new Map<string, Map<string, number[]>>();
+  private unpricedTotal = 0;
+
+  constructor(private readonly unpricedRetentionMs: () => number) {}
+
+  /** Records a batch; returns the ids of event and health rules it touched (to evaluate at once). */
+  record(events: readonly StoredEvent[], eventRules: readonly EventRule[], now: number): { touchedEvent: Set<string>; health: boolean } {
+    const touchedEvent = new Set<string>();
+    let health = false;
+    for (const e of events) {
+      if (e.model !== null && e.cost_usd === null && (e.input_tokens !== null || e.output_tokens !== null)) {
+        const models = this.unpriced.get(e.project) ?? new Map<string, number[]>();
+        models.set(e.model, [...(models.get(e.model) ?? []), e.ts]);
+        this.unpriced.set(e.project, models);
+        this.unpricedTotal += 1;
+      }
+      if (e.type === HEALTH_EVENT_TYPE && e.name !== null) {
+        const state = e.attributes?.state ?? (e.status === 'error' ? 'unhealthy' : 'healthy');
+        this.health.set(`${e.project}\u0000${e.name}`, { state, at: e.ts, error: e.error_message });
+        health = true;
+      }
+      for (const rule of eventRules) {
+        if (!eventMatches(rule, e)) continue;
+        const series = this.hits.get(rule.id) ?? new Map<string, EventHit>();
+        const labels = eventLabels(e);
+        series.set(JSON.stringify(labels), { at: Math.max(now, e.ts), event: e });
+        this.hits.set(rule.id, series);
+        touchedEvent.add(rule.id);
+      }
+    }
+    this.pruneUnpriced(now);
+    return { touchedEvent, health };
+  }
+
+  eventSignals(rule: EventRule, now: number): Signal[] {
+    const out: Signal[] = [];
+    const series = this.hits.get(rule.id);
+    if (series === undefined) return out;
+    for (const [key, hit] of series) {
+      const active = now - hit.at < rule.resolveAfterMs;
+      if (!active) series.delete(key);
+      const e = hit.event;
+      out.push({
+        labels: eventLabels(e), active, value: 1,
+        message: `${rule.name}: ${e.name ?? e.type}${e.attributes?.queue_name ? ` in queue ${e.attributes.queue_name}` : ''}${e.error_message ? `: ${e.error_message}` : ''}`,
+        details: {
+          current: 1, event_type: e.type, event_name: e.name, error_type: e.error_type, error_message: e.error_message,
+          affected_service: e.service, queue_name: e.attributes?.queue_name ?? null, job_id: e.attributes?.job_id ?? null,
+          resolve_after: formatDuration(rule.resolveAfterMs),
+        },
+      });
+    }
+    return out;
+  }
+
+  healthSignals(rule: HealthRule): Signal[] {
+    const out: Signal[] = [];
+    for (const [key, status] of this.health) {
+      const [project, check] = key.split('\u0000') as [string, string];
+      if (project !== rule.project || (rule.checks.length > 0 && !rule.checks.includes(check))) continue;
+      out.push({
+        labels: { check }, active: status.state !== 'healthy', value: status.state === 'healthy' ? 0 : 1,
+        message: `${rule.name}: health check ${check} is ${status.state}${status.error ? `: ${status.error}` : ''}`,
+        details: { current: status.state, threshold: 'healthy', check, affected_service: check, error_message: status.error },
+      });
+    }
+    return out;
+  }
+
+  unpricedSignals(rule: UnpricedModelRule, now: number): Signal[] {
+    const models = this.unpriced.get(rule.project);
+    const out: Signal[] = [];
+    for (const [model, times] of models ?? []) {
+      const count = times.filter((t) => t >= now - rule.windowMs).length;
+      out.push({
+        labels: { model }, active: count >= rule.threshold, value: count,
+        message: `${rule.name}: ${count} event(s) of model ${model} have no price (their cost reads $0); add it to pricing`,
+        details: { current: count, threshold: rule.threshold, model, duration: formatDuration(rule.windowMs) },
+      });
+    }
+    return out;
+  }
+
+  /** Unpriced events seen since start, per project and model (for the stats object and the API). */
+  unpricedCounts(): { total: number; byModel: Record<string, number> } {
+    const byModel: Record<string, number> = {};
+    for (const models of this.unpriced.values()) for (const [m, t] of models) byModel[m] = (byModel[m] ?? 0) + t.length;
+    return { total: this.unpricedTotal, byModel };
+  }
+
+  private pruneUnpriced(now: number): void {
+    const keep = now - this.unpricedRetentionMs();
+    for (const models of this.unpriced.values()) {
+      for (const [m, times] of models) {
+        const kept = times.filter((t) => t >= keep);
+        if (kept.length === 0) models.delete(m);
+        else models.set(m, kept);
+      }
+    }
+  }
+}
