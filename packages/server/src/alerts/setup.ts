@@ -36,7 +36,7 @@ export interface AlertingDeps {
 export function staticRules(config: PulseConfig, cwd = process.cwd()): AlertRule[] {
   const rules: AlertRule[] = [...envRules(config.alerts)];
   for (const file of [config.configFile, config.alerts.rulesFile]) {
-    if (file === null) continue;
+    if (!file) continue;
     const path = resolve(cwd, file);
     let result;
     try {

@@ -196,7 +196,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       memoryPercent: optNum('ALERT_MEMORY_PERCENT', 0, 100),
       diskPercent: optNum('ALERT_DISK_PERCENT', 0, 100),
       intervalSeconds: field(env, 'PULSE_ALERT_INTERVAL', num('PULSE_ALERT_INTERVAL', 0.1, 3600, false), 15),
-      rulesFile: procEnv.PULSE_RULES ?? dot.PULSE_RULES ?? null,
+      rulesFile: procEnv.PULSE_RULES || dot.PULSE_RULES || null,
       webhookUrl: optStr(env, 'ALERT_WEBHOOK_URL'),
       discordWebhook: optStr(env, 'ALERT_DISCORD_WEBHOOK'),
       emailSmtp: optStr(env, 'ALERT_EMAIL_SMTP'),

@@ -28,7 +28,7 @@ export const ruleInputSchema = z.object({
   threshold: z.number().optional(),
   severity: z.string().optional(),
   notify: z.array(z.string().min(1)).max(50).optional(),
-  description: z.string().max(2000).optional(),
+  description: z.string().max(2000).nullable().optional(),
   enabled: z.boolean().optional(),
   window: duration.optional(),
   for: duration.optional(),
@@ -88,8 +88,11 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
   };
 
   let cond: { name: string; op: Comparator; value: number } | null = null;
+  // A malformed condition is one error, not also "measure required" and "threshold required".
+  let badCondition = false;
   if (r.condition !== undefined) {
     const m = CONDITION.exec(r.condition);
+    badCondition = m === null;
     if (m === null) fail('condition', `expected "<measure> <op> <number>" (op one of ${COMPARATORS.join(' ')}), got "${r.condition}"`);
     else cond = { name: m[1]!, op: m[2] as Comparator, value: Number(m[3]) };
   }
@@ -102,13 +105,13 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
   };
   const threshold = (required: boolean): number => {
     const v = cond?.value ?? r.threshold;
-    if (v === undefined && required) fail('threshold', 'required (or give a condition)');
+    if (v === undefined && required && !badCondition) fail('threshold', 'required (or give a condition)');
     return v ?? 0;
   };
   const measureRef = (fallback: MeasureName | null): MeasureRef => {
     const name = cond?.name ?? r.measure;
     if (name === undefined) {
-      if (fallback === null) fail('measure', 'required (or give a condition)');
+      if (fallback === null && !badCondition) fail('measure', 'required (or give a condition)');
       return { measure: fallback ?? 'count', metric: null };
     }
     // A name that is not a query-layer measure refers to `metric` events of that name (their mean `value`).
