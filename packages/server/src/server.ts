@@ -19,6 +19,8 @@ import { BackgroundTasks } from './tasks/background-tasks.js';
 import type { AlertEngine } from './alerts/engine/engine.js';
 import { loggingNotifier, startAlerting } from './alerts/setup.js';
 import type { Notifier } from './alerts/types.js';
+import type { DeliveryNotifier } from './alerts/delivery/notifier.js';
+import { startDelivery } from './alerts/delivery/setup.js';
 import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
@@ -48,6 +50,10 @@ export interface RunningPulse {
   tasks: BackgroundTasks;
   /** The alert engine (rules, lifecycle, silences); `alerts.stats` for metrics. */
   alerts: AlertEngine;
+  /** Where the engine's notifications go: `delivery`, or the `notifier` passed in StartOptions. */
+  notifier: Notifier;
+  /** Channels, routing, retries and delivery records (alerts/delivery); null when a notifier was passed in. */
+  delivery: DeliveryNotifier | null;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -88,10 +94,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     tailHub.close();
   };
   let app: FastifyInstance;
-  const notifier = notifierOpt ?? loggingNotifier(logger);
+  let delivery: DeliveryNotifier | null = null;
+  let notifier: Notifier = notifierOpt ?? loggingNotifier(logger);
   let externalUrl = '';
   let alerting: Awaited<ReturnType<typeof startAlerting>> | null = null;
   try {
+    if (!notifierOpt) notifier = delivery = await startDelivery({ config, store: stores.deliveries, clock, logger, tasks });
     alerting = await startAlerting({
       config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
       externalUrl: () => externalUrl,
@@ -99,7 +107,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks,
-      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock } });
+      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
     await tasks.close();
     await alerting?.stop();
@@ -144,5 +152,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       await stores.close();
     })());
   externalUrl = `http://${host}:${port}`;
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, alerts: alerting.engine, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, alerts: alerting.engine, notifier, delivery, close };
 }

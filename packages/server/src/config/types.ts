@@ -47,6 +47,17 @@ export interface AlertEnvConfig {
   emailPassword: string | null;
   emailRecipients: string[];
   pagerdutyRoutingKey: string | null;
+  /** `ALERT_WEBHOOK_FORMAT`: the payload `ALERT_WEBHOOK_URL` receives (default `slack`). */
+  webhookFormat: 'slack' | 'json' | 'alertmanager';
+  /** `ALERT_EMAIL_FROM` (default: the SMTP username). */
+  emailFrom: string | null;
+  /** `PAGERDUTY_EVENTS_URL` (default PagerDuty's Events API v2 enqueue URL). */
+  pagerdutyEventsUrl: string;
+  /** `ALERTMANAGER_URL`: a real Alertmanager Pulse forwards alerts to (`/api/v2/alerts`). */
+  alertmanagerUrl: string | null;
+  /** YAML `channels:` (name → `{type, …}`) and `routes:`, as written; alerts/delivery validates them at start. */
+  channels: Record<string, unknown>;
+  routes: unknown[];
 }
 
 export interface LiveConfig {

@@ -16,6 +16,8 @@ import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { registerAlertRoutes, type AlertingRouteParts } from '../alerts/routes/index.js';
+import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
+import { registerDeliveryRoutes } from '../alerts/delivery/routes.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -26,6 +28,8 @@ export interface AppParts extends AppDeps {
   tasks: BackgroundTasks;
   /** The alert engine's routes (absent in apps built without alerting). */
   alerting?: AlertingRouteParts;
+  /** Alert delivery records for `GET /v1/alert-deliveries` (alerts/delivery). */
+  deliveries?: DeliveryStore;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -83,5 +87,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerQueryRoutes(app, parts);
   await registerLiveRoutes(app, parts);
   if (parts.alerting) registerAlertRoutes(app, parts.alerting);
+  if (parts.deliveries) registerDeliveryRoutes(app, { deliveries: parts.deliveries });
   return app;
 }

@@ -5,6 +5,8 @@ import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
 import { DuckDbAlertStore } from '../../alerts/store/duckdb-alert-store.js';
 import type { AlertStore } from '../../alerts/store/alert-store.js';
+import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
+import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
 import { openDuckDb } from './open.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
@@ -25,6 +27,8 @@ export interface EmbeddedStores {
   meta: MetaStore;
   /** Alert rules, alerts, groups and silences (alerts/store); its tables are created by its `init()`. */
   alerts: AlertStore;
+  /** Alert delivery attempts (alerts/delivery); its table is created by its `init()`. */
+  deliveries: DeliveryStore;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -38,6 +42,7 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
   const meta = new DuckDbMetaStore(db);
   const alerts = new DuckDbAlertStore(db);
+  const deliveries = new DuckDbDeliveryStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
@@ -52,9 +57,10 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     store,
     meta,
     alerts,
+    deliveries,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close(), alerts.close()]);
+        await Promise.all([store.close(), meta.close(), alerts.close(), deliveries.close()]);
         await db.release();
       })();
       return closing;
