@@ -27,7 +27,7 @@ const escapeHtml = (s: string): string =>
 export interface EmailMessage { subject: string; text: string; html: string }
 
 export function emailMessage(n: Notification): EmailMessage {
-  const subject = `${notificationTitle(n)} — Pulse`;
+  const subject = `${notificationTitle(n)} (Pulse)`;
   const text = [
     `${n.status === 'resolved' ? 'Resolved' : 'Firing'}: ${n.alerts.length} alert(s)`,
     '',

@@ -30,8 +30,14 @@ export function thresholdValue(a: AlertJson): string {
 function formatDetail(v: string | number | boolean | null | undefined, unit: unknown): string {
   if (v === null || v === undefined) return 'n/a';
   const suffix = typeof unit === 'string' && unit ? (unit === '%' ? '%' : ` ${unit}`) : '';
-  if (typeof v === 'number') return `${Number.isInteger(v) ? v : Number(v.toPrecision(4))}${suffix}`;
+  if (typeof v === 'number') return `${roundForHumans(v)}${suffix}`;
   return `${String(v)}${suffix}`;
+}
+
+/** Two decimals from 1 up (5100.25), four significant digits below (0.01235): enough to compare with a threshold. */
+export function roundForHumans(v: number): number {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return v;
+  return Math.abs(v) >= 1 ? Math.round(v * 100) / 100 : Number(v.toPrecision(4));
 }
 
 /** `[FIRING:2] High latency` — Alertmanager's default title, which on-call people already read at a glance. */
