@@ -14,7 +14,7 @@ import {
 } from './support.ts';
 
 const SECTIONS = ['overview', 'performance', 'personas', 'users', 'system', 'history', 'alerts', 'exports'] as const;
-const DATA_SECTIONS = SECTIONS.filter((s) => s !== 'alerts' && s !== 'exports');
+const DATA_SECTIONS = SECTIONS.filter((s) => s !== 'exports');
 const FILTERS = ['model', 'persona', 'service', 'channel', 'environment'] as const;
 const HOUR = 3_600_000;
 const POLL = { timeout: 5_000 };

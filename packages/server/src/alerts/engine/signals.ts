@@ -54,7 +54,7 @@ export function thresholdSignals(rule: ThresholdRule, series: readonly SeriesVal
     const where = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', ');
     return {
       labels: s.labels, active: compare(value, rule.op, rule.threshold), value,
-      message: `${rule.name}: ${name} is ${round(value)} (${rule.op} ${rule.threshold}) over ${window}${where ? ` for ${where}` : ''}`,
+      message: `${rule.name}: ${name} is ${round(value)} over ${window}${where ? ` for ${where}` : ''} (threshold ${rule.op} ${rule.threshold})`,
       details: {
         current: round(value, 6), threshold: rule.threshold, operator: rule.op, measure: name, duration: window, samples: s.samples,
         ...(s.labels.service ? { affected_service: s.labels.service } : {}),
@@ -148,7 +148,7 @@ export function resourceSignals(rule: ResourceRule, sample: HostSample | null): 
   const value = rule.resource === 'cpu' ? sample.cpuPercent : rule.resource === 'memory' ? sample.memoryPercent : sample.diskPercent;
   return [{
     labels: { resource: rule.resource }, active: compare(value, rule.op, rule.threshold), value,
-    message: `${rule.name}: ${rule.resource} at ${round(value, 3)}% (${rule.op} ${rule.threshold}%)`,
+    message: `${rule.name}: ${rule.resource} at ${round(value, 3)}% (threshold ${rule.op} ${rule.threshold}%)`,
     details: { current: round(value, 4), threshold: rule.threshold, operator: rule.op, resource: rule.resource },
   }];
 }

@@ -68,7 +68,9 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
 
   app.get('/v1/alert-rules', { config: { scope: 'read' } }, async (request) => {
     const project = request.pulseAuth!.project;
-    return { rules: engine.rules().filter((r) => r.project === project).map((r) => ruleView(engine, r)) };
+    // `can_write` tells the dashboard whether to offer acknowledge and silence (admin scope only).
+    const canWrite = request.pulseAuth!.scope === 'admin';
+    return { rules: engine.rules().filter((r) => r.project === project).map((r) => ruleView(engine, r)), can_write: canWrite };
   });
 
   app.get<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'read' } }, async (request) => {
