@@ -48,11 +48,12 @@ interface Item { notification: Notification; deadline: number }
 export class ChannelQueue {
   private readonly items: Item[] = [];
   private running: Promise<void> | null = null;
+  private inFlight = false;
 
   constructor(readonly channel: Channel, private readonly deps: QueueDeps) {}
 
   get depth(): number {
-    return this.items.length + (this.running ? 1 : 0);
+    return this.items.length + (this.inFlight ? 1 : 0);
   }
 
   push(notification: Notification): void {
@@ -63,7 +64,9 @@ export class ChannelQueue {
       }));
     }
     this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs });
-    this.running ??= this.drain().finally(() => { this.running = null; });
+    // Started on the next turn: the first send may do synchronous work (loading the HTTP client, building a
+    // payload), which must not happen inside the engine's `dispatch` call.
+    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain()).finally(() => { this.running = null; });
   }
 
   /** Resolves when the queue is empty (after `closing`, every remaining item is tried once or dropped). */
@@ -73,7 +76,12 @@ export class ChannelQueue {
 
   private async drain(): Promise<void> {
     for (let item = this.items.shift(); item !== undefined; item = this.items.shift()) {
-      await this.deliver(item);
+      this.inFlight = true;
+      try {
+        await this.deliver(item);
+      } finally {
+        this.inFlight = false;
+      }
     }
   }
 

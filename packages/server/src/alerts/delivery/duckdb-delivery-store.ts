@@ -11,11 +11,11 @@ const TABLES = [
   `CREATE TABLE IF NOT EXISTS alert_deliveries (id VARCHAR PRIMARY KEY, project VARCHAR NOT NULL,
      group_key VARCHAR NOT NULL, status VARCHAR NOT NULL, alert_ids VARCHAR[] NOT NULL, channel VARCHAR NOT NULL,
      channel_type VARCHAR NOT NULL, target VARCHAR NOT NULL, attempt INTEGER NOT NULL, outcome VARCHAR NOT NULL,
-     status_code INTEGER, error VARCHAR, duration_ms DOUBLE NOT NULL, at BIGINT NOT NULL)`,
-  'CREATE INDEX IF NOT EXISTS alert_deliveries_project_at ON alert_deliveries (project, at)',
+     status_code INTEGER, error VARCHAR, duration_ms DOUBLE NOT NULL, attempted_at BIGINT NOT NULL)`,
+  'CREATE INDEX IF NOT EXISTS alert_deliveries_project_at ON alert_deliveries (project, attempted_at)',
 ];
 
-const COLUMNS = 'id, project, group_key, status, alert_ids, channel, channel_type, target, attempt, outcome, status_code, error, duration_ms, at';
+const COLUMNS = 'id, project, group_key, status, alert_ids, channel, channel_type, target, attempt, outcome, status_code, error, duration_ms, attempted_at';
 
 function toOutcome(v: unknown): DeliveryOutcome {
   const o = DELIVERY_OUTCOMES.find((x) => x === v);
@@ -39,7 +39,7 @@ function toRecord(r: Row): DeliveryRecord {
     status_code: r.status_code === null ? null : Number(r.status_code),
     error: r.error === null ? null : String(r.error),
     duration_ms: Number(r.duration_ms),
-    at: Number(r.at),
+    at: Number(r.attempted_at),
   };
 }
 
@@ -74,14 +74,14 @@ export class DuckDbDeliveryStore implements DeliveryStore {
     params.push(q.limit);
     const rows = await this.c().rows(
       `SELECT ${COLUMNS.replace('alert_ids', 'to_json(alert_ids)::VARCHAR AS alert_ids_json')} FROM alert_deliveries
-       WHERE ${where.join(' AND ')} ORDER BY at DESC, attempt DESC, id LIMIT ?`,
+       WHERE ${where.join(' AND ')} ORDER BY attempted_at DESC, attempt DESC, id LIMIT ?`,
       params,
     );
     return rows.map(toRecord);
   }
 
   async prune(beforeMs: number): Promise<number> {
-    return this.c().changed('DELETE FROM alert_deliveries WHERE at < ?', [beforeMs]);
+    return this.c().changed('DELETE FROM alert_deliveries WHERE attempted_at < ?', [beforeMs]);
   }
 
   close(): Promise<void> {
