@@ -19,6 +19,7 @@ export function eventMatches(rule: EventRule, e: StoredEvent): boolean {
   if (e.project !== rule.project) return false;
   if (rule.types.length > 0 && !rule.types.includes(e.type)) return false;
   if (rule.names.length > 0 && (e.name === null || !rule.names.includes(e.name))) return false;
+  if (rule.status !== null && e.status !== rule.status) return false;
   for (const [k, v] of Object.entries(rule.attributes)) if (e.attributes?.[k] !== v) return false;
   return true;
 }

@@ -102,6 +102,8 @@ export interface EventRule extends RuleCommon {
   names: string[];
   /** Attribute equalities, e.g. `{ alert: 'queue_failure' }`. */
   attributes: Record<string, string>;
+  /** Only events with this status (`error` for failed payments); null: any. */
+  status: 'ok' | 'error' | null;
   resolveAfterMs: number;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { envRules } from './env-rules.js';
@@ -115,5 +116,18 @@ describe('env rules (CONTRACT §8)', () => {
     expect(rules[0]).toMatchObject({ measure: 'avg_duration_ms', threshold: 2000, windowMs: 300_000, filters: [{ field: 'type', values: ['llm'] }] });
     expect(rules[1]).toMatchObject({ measure: 'error_rate', threshold: 0.05 });
     expect(rules[3]).toMatchObject({ kind: 'resource', resource: 'disk', threshold: 85 });
+  });
+});
+
+describe('docs/alerting.md', () => {
+  it('every YAML example is a valid rules file', () => {
+    const doc = readFileSync(new URL('../../../../../docs/alerting.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    for (const block of blocks) {
+      const { rules, errors } = parseRulesText(block);
+      expect(errors, block).toEqual([]);
+      expect(rules.length, block).toBeGreaterThan(0);
+    }
   });
 });

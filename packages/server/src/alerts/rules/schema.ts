@@ -49,6 +49,7 @@ export const ruleInputSchema = z.object({
   types: z.array(z.string().min(1)).optional(),
   names: z.array(z.string().min(1)).optional(),
   attributes: stringMap.optional(),
+  status: z.enum(['ok', 'error']).nullable().optional(),
   resolve_after: duration.optional(),
   notify_group_by: z.array(z.string()).max(8).optional(),
   group_wait: duration.optional(),
@@ -183,7 +184,7 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
       if (!r.types?.length && !r.names?.length && !Object.keys(r.attributes ?? {}).length) {
         fail('types', 'an event rule needs at least one of types, names, attributes');
       }
-      rule = { ...common, kind, types: r.types ?? [], names: r.names ?? [], attributes: r.attributes ?? {}, resolveAfterMs: ms('resolve_after', 300_000) };
+      rule = { ...common, kind, types: r.types ?? [], names: r.names ?? [], attributes: r.attributes ?? {}, status: r.status ?? null, resolveAfterMs: ms('resolve_after', 300_000) };
       break;
     default:
       rule = { ...common, kind: 'unpriced_model', windowMs: ms('window', 3_600_000), threshold: cond?.value ?? r.threshold ?? 1 };

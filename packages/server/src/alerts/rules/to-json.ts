@@ -33,7 +33,7 @@ export function ruleToJson(rule: AlertRule): RuleJson {
     case 'health':
       return { ...common, checks: rule.checks };
     case 'event':
-      return { ...common, types: rule.types, names: rule.names, attributes: rule.attributes, resolve_after: formatDuration(rule.resolveAfterMs) };
+      return { ...common, types: rule.types, names: rule.names, attributes: rule.attributes, status: rule.status, resolve_after: formatDuration(rule.resolveAfterMs) };
     case 'unpriced_model':
       return { ...common, window: formatDuration(rule.windowMs), threshold: rule.threshold };
   }
