@@ -232,6 +232,10 @@ export class AlertEngine {
       }
       results.push({ rule, signals });
     }
+    // A disabled rule's alerts resolve (as if its condition stopped holding), so nothing stays firing unevaluated.
+    for (const rule of this.rules()) {
+      if (!rule.enabled && (this.instances.get(rule.id)?.length ?? 0) > 0) results.push({ rule: { ...rule, keepFiringForMs: 0 }, signals: [] });
+    }
     await this.apply(results, now);
     const took = performance.now() - t0;
     this.stats.evaluations += 1;

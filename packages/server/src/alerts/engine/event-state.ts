@@ -4,6 +4,8 @@ import { formatDuration } from '../rules/duration.js';
 import type { EventRule, HealthRule, UnpricedModelRule } from '../rules/model.js';
 import type { Signal } from './instance.js';
 
+const MINUTE_MS = 60_000;
+
 interface EventHit {
   at: number;
   event: StoredEvent;
@@ -41,8 +43,11 @@ function eventLabels(e: StoredEvent): Record<string, string> {
 export class EventState {
   private readonly hits = new Map<string, Map<string, EventHit>>();
   private readonly health = new Map<string, HealthStatus>();
-  /** project → model → timestamps of unpriced events (pruned to the longest unpriced window). */
-  private readonly unpriced = new Map<string, Map<string, number[]>>();
+  /**
+   * project → model → minute → unpriced events, pruned to the longest unpriced window. Minute buckets keep this
+   * O(1) per event however many unpriced events arrive (a window then counts whole minutes, ±1 minute at its start).
+   */
+  private readonly unpriced = new Map<string, Map<string, Map<number, number>>>();
   private unpricedTotal = 0;
 
   constructor(private readonly unpricedRetentionMs: () => number) {}
@@ -53,9 +58,12 @@ export class EventState {
     let health = false;
     for (const e of events) {
       if (e.model !== null && e.cost_usd === null && (e.input_tokens !== null || e.output_tokens !== null)) {
-        const models = this.unpriced.get(e.project) ?? new Map<string, number[]>();
-        models.set(e.model, [...(models.get(e.model) ?? []), e.ts]);
-        this.unpriced.set(e.project, models);
+        let models = this.unpriced.get(e.project);
+        if (models === undefined) this.unpriced.set(e.project, (models = new Map()));
+        let minutes = models.get(e.model);
+        if (minutes === undefined) models.set(e.model, (minutes = new Map()));
+        const minute = Math.floor(e.ts / MINUTE_MS);
+        minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
         this.unpricedTotal += 1;
       }
       if (e.type === HEALTH_EVENT_TYPE && e.name !== null) {
@@ -114,8 +122,10 @@ export class EventState {
   unpricedSignals(rule: UnpricedModelRule, now: number): Signal[] {
     const models = this.unpriced.get(rule.project);
     const out: Signal[] = [];
-    for (const [model, times] of models ?? []) {
-      const count = times.filter((t) => t >= now - rule.windowMs).length;
+    const from = Math.floor((now - rule.windowMs) / MINUTE_MS);
+    for (const [model, minutes] of models ?? []) {
+      let count = 0;
+      for (const [minute, n] of minutes) if (minute >= from) count += n;
       out.push({
         labels: { model }, active: count >= rule.threshold, value: count,
         message: `${rule.name}: ${count} event(s) of model ${model} have no price (their cost reads $0); add it to pricing`,
@@ -128,17 +138,18 @@ export class EventState {
   /** Unpriced events seen since start, per project and model (for the stats object and the API). */
   unpricedCounts(): { total: number; byModel: Record<string, number> } {
     const byModel: Record<string, number> = {};
-    for (const models of this.unpriced.values()) for (const [m, t] of models) byModel[m] = (byModel[m] ?? 0) + t.length;
+    for (const models of this.unpriced.values()) {
+      for (const [m, minutes] of models) for (const n of minutes.values()) byModel[m] = (byModel[m] ?? 0) + n;
+    }
     return { total: this.unpricedTotal, byModel };
   }
 
   private pruneUnpriced(now: number): void {
-    const keep = now - this.unpricedRetentionMs();
+    const keep = Math.floor((now - this.unpricedRetentionMs()) / MINUTE_MS);
     for (const models of this.unpriced.values()) {
-      for (const [m, times] of models) {
-        const kept = times.filter((t) => t >= keep);
-        if (kept.length === 0) models.delete(m);
-        else models.set(m, kept);
+      for (const [m, minutes] of models) {
+        for (const minute of minutes.keys()) if (minute < keep) minutes.delete(minute);
+        if (minutes.size === 0) models.delete(m);
       }
     }
   }
