@@ -21,6 +21,9 @@ export interface RetryPolicy {
   maxQueue: number;
 }
 
+/** The least time an attempt is given, even right at the deadline. */
+const MIN_ATTEMPT_MS = 100;
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   initialBackoffMs: 1_000, maxBackoffMs: 60_000, deadlineMs: 600_000, attemptTimeoutMs: 10_000, maxQueue: 1_000,
 };
@@ -90,12 +93,15 @@ export class ChannelQueue {
     for (let attempt = 1; ; attempt++) {
       const start = this.deps.clock.now();
       const remaining = item.deadline - start;
-      if (this.deps.stopped.aborted || remaining <= 0) {
+      // A retry was scheduled to start before the deadline (checked before its wait), so only a notification that
+      // waited in the queue past its deadline is dropped here; a timer firing a little late still gets its attempt.
+      if (this.deps.stopped.aborted || (attempt === 1 && remaining <= 0)) {
         const why = this.deps.stopped.aborted ? 'server shutting down' : 'deadline passed before it could be sent';
         await this.deps.record(this.entry(n, attempt === 1 ? 0 : attempt, attempt === 1 ? 'dropped' : 'failure', start, 0, { error: why }));
         return;
       }
-      const signal = AbortSignal.any([AbortSignal.timeout(Math.min(this.deps.policy.attemptTimeoutMs, remaining)), this.deps.stopped]);
+      const timeout = Math.min(this.deps.policy.attemptTimeoutMs, Math.max(remaining, MIN_ATTEMPT_MS));
+      const signal = AbortSignal.any([AbortSignal.timeout(timeout), this.deps.stopped]);
       let result: SendResult;
       try {
         result = await this.channel.send(n, signal);

@@ -19,6 +19,23 @@ export interface DeliveryDeps {
   policy?: Partial<RetryPolicy>;
 }
 
+/**
+ * Checks the channels and routes of a configuration without opening anything (for `pulse check`): the error of the
+ * first bad entry, naming its YAML path or variable, or null.
+ */
+export function checkDeliveryConfig(config: PulseConfig): string | null {
+  try {
+    const configured = configureChannels(config.alerts, { fetch: globalThis.fetch, clock: { now: () => Date.now() } });
+    parseRoutes(config.alerts.routes, (entry) => {
+      const t = classifyNotifyEntry(entry);
+      return t.kind !== 'channel' || configured.channels.has(t.name);
+    });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Validates the channels and routes (a ConfigError names the bad field), opens the store, returns the notifier. */
 export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryNotifier> {
   const channelDeps = { fetch: deps.fetch ?? globalThis.fetch, clock: deps.clock };
