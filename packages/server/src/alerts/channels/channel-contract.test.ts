@@ -398,3 +398,21 @@ describe('PagerDuty', () => {
     expect(pagerdutyDedupKey('g1')).not.toBe(pagerdutyDedupKey('g2'));
   });
 });
+
+describe('JSON webhook retries', () => {
+  it('re-sends only the alerts the receiver has not accepted', async () => {
+    const def = channelDefinition('json')!;
+    const ch = def.create('j', def.schema.parse({ url: `${http.url}/partial` }), deps);
+    const n = fixtureNotification();
+    const statuses = [200, 503];
+    http.respond((_r, res) => { res.writeHead(statuses.shift() ?? 200).end(); });
+    try {
+      const h0 = http.received.length;
+      expect((await ch.send(n, signal())).outcome).toBe('retryable');
+      expect((await ch.send(n, signal())).outcome).toBe('success');
+      expect(http.received.slice(h0).map((r) => (r.body as AlertJson).id)).toEqual(['al-1', 'al-2', 'al-2']);
+    } finally {
+      http.respond((_r, res) => { res.writeHead(200).end('ok'); });
+    }
+  });
+});
