@@ -11,6 +11,7 @@ import { AlertEngine } from './engine/engine.js';
 import { envRules } from './rules/env-rules.js';
 import type { AlertRule } from './rules/model.js';
 import { formatRulesErrors, readRulesFile } from './rules/rules-file.js';
+import { notifyProblem } from './rules/notify-check.js';
 import { parseRule } from './rules/schema.js';
 import type { AlertStore } from './store/alert-store.js';
 import type { Notifier } from './types.js';
@@ -66,6 +67,15 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
     return parsed.ok ? parsed.rule : null;
   });
   engine.attach(deps.fanout);
+  // File and env rules naming a channel that does not exist still evaluate (the page shows in the API and the
+  // dashboard); the start says so, and `pulse check` reports it as an error with its line.
+  const channels = deps.notifier.channelNames();
+  for (const rule of rules) {
+    for (const entry of rule.notify) {
+      const problem = notifyProblem(entry, channels);
+      if (problem !== null) deps.logger.warn({ rule: rule.id }, `alert rule ${rule.name}: notify ${problem}`);
+    }
+  }
   const intervalMs = Math.round(deps.config.alerts.intervalSeconds * 1000);
   const unschedule = deps.tasks.schedule({
     name: 'alert-evaluation',

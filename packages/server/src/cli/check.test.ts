@@ -32,13 +32,22 @@ describe('pulse check', () => {
 
   it('lists every error as file:line:column and exits non-zero', async () => {
     const file = join(dir, 'bad.yml');
-    writeFileSync(file, 'alerts:\n  - name: a\n    condition: error_rate > 0.05\n    severity: urgent\n  - name: b\n    condition: nope\n');
+    writeFileSync(file, 'alerts:\n  - name: a\n    condition: error_rate > 0.05\n    severity: urgent\n  - name: b\n    condition: nope\n  - name: c\n    condition: count > 1\n    notify: [ops@example.com, oncall]\n');
     const r = await pulse(['check', '--rules', file]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^${file.replaceAll('/', '\\/')}:4:15: alerts\\[0\\]\\.severity: must be one of`)),
       expect.stringMatching(/:6:16: alerts\[1\]\.condition: expected "<measure> <op> <number>"/),
+      expect.stringMatching(/:9:31: alerts\[2\]\.notify\[1\]: "oncall" is not an e-mail address, a webhook URL or a configured channel/),
     ]);
+    // With a channel of that name configured, the same rule passes.
+    const ok = join(dir, 'ok.yml');
+    writeFileSync(ok, 'alerts:\n  - name: c\n    condition: count > 1\n    notify: [ops@example.com, oncall]\n');
+    const cfg = join(dir, 'channels.yaml');
+    writeFileSync(cfg, 'channels:\n  oncall:\n    type: json\n    url: http://127.0.0.1:9/hook\n');
+    const passed = await pulse(['check', '--rules', ok], { PULSE_CONFIG: cfg });
+    expect(passed.stderr).toBe('');
+    expect(passed.stdout).toContain('ok: 1 alert rule(s)');
   });
 
   it('without --rules checks the configuration and the rules of PULSE_CONFIG', async () => {

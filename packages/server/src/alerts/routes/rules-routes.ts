@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { AlertEngine } from '../engine/engine.js';
 import type { AlertRule } from '../rules/model.js';
+import { notifyProblem } from '../rules/notify-check.js';
 import { parseRule, type RuleIssue } from '../rules/schema.js';
 import { ruleToJson, type RuleJson } from '../rules/to-json.js';
 import type { Notifier } from '../types.js';
@@ -21,10 +22,10 @@ function invalid(issues: readonly RuleIssue[]): HttpError {
 
 /** `notify` entries are e-mail addresses, webhook URLs or names of configured channels (CONTRACT §8). */
 function checkNotify(rule: AlertRule, notifier: Notifier): void {
-  const channels = new Set(notifier.channelNames());
+  const channels = notifier.channelNames();
   rule.notify.forEach((n, i) => {
-    if (n.includes('@') || /^https?:\/\//.test(n) || channels.has(n)) return;
-    throw new HttpError(400, 'invalid_rule', `notify.${i}: "${n}" is not an e-mail address, a webhook URL or a configured channel (${[...channels].join(', ') || 'none configured'})`);
+    const problem = notifyProblem(n, channels);
+    if (problem !== null) throw new HttpError(400, 'invalid_rule', `notify.${i}: ${problem}`);
   });
 }
 

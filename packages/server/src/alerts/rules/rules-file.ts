@@ -25,7 +25,7 @@ export function slug(name: string): string {
  * Reads the `alerts:` list of a YAML file (PULSE_CONFIG or PULSE_RULES; a file holding just the list works too).
  * Every rule is validated and every problem reported with its line, so `pulse check` can list them all at once.
  */
-export function parseRulesText(text: string, project = 'default'): RulesFileResult {
+export function parseRulesText(text: string, project = 'default', notifyProblem?: (entry: string) => string | null): RulesFileResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const errors: RulesFileError[] = [];
@@ -54,6 +54,15 @@ export function parseRulesText(text: string, project = 'default'): RulesFileResu
       for (const issue of parsed.issues) at(issueOffset(doc, [...listPath, index], issue), issuePath(prefix, issue), issue.message);
       return;
     }
+    const notifyIssues: RuleIssue[] = [];
+    parsed.rule.notify.forEach((entry, j) => {
+      const problem = notifyProblem?.(entry) ?? null;
+      if (problem !== null) notifyIssues.push({ path: ['notify', j], message: problem });
+    });
+    if (notifyIssues.length > 0) {
+      for (const issue of notifyIssues) at(issueOffset(doc, [...listPath, index], issue), issuePath(prefix, issue), issue.message);
+      return;
+    }
     const previous = ids.get(parsed.rule.id);
     if (previous !== undefined) {
       at(issueOffset(doc, [...listPath, index], { path: ['name'], message: '' }), `${prefix}.name`, `duplicate rule name (same as rule ${previous}): names identify rules`);
@@ -65,8 +74,8 @@ export function parseRulesText(text: string, project = 'default'): RulesFileResu
   return { rules, errors };
 }
 
-export function readRulesFile(path: string, project = 'default'): RulesFileResult {
-  return parseRulesText(readFileSync(path, 'utf8'), project);
+export function readRulesFile(path: string, project = 'default', notifyProblem?: (entry: string) => string | null): RulesFileResult {
+  return parseRulesText(readFileSync(path, 'utf8'), project, notifyProblem);
 }
 
 export function formatRulesErrors(file: string, errors: readonly RulesFileError[]): string {
