@@ -30,7 +30,7 @@ class TimingNotifier implements Notifier {
   dispatch(n: Notification): void {
     const at = Date.now();
     for (const a of n.alerts) {
-      const probe = a.labels['attributes.probe'] ?? a.labels.queue_name;
+      const probe = a.labels.attributes_probe ?? a.labels.queue_name;
       if (probe !== undefined && !this.arrivals.has(probe)) this.arrivals.set(probe, at);
     }
   }

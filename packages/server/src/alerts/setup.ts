@@ -83,9 +83,20 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
     intervalMs,
     run: () => engine.evaluate(),
   });
+  // History follows the events' retention (RETENTION_DAYS): resolved alerts and expired silences older than that go.
+  const unscheduleRetention = deps.tasks.schedule({
+    name: 'alert-history-retention',
+    description: `deletes resolved alerts and expired silences older than ${deps.config.retentionDays} days`,
+    intervalMs: 3_600_000,
+    firstDelayMs: 120_000,
+    run: async () => {
+      await deps.alertStore.prune(deps.clock.now() - deps.config.retentionDays * 86_400_000);
+    },
+  });
   return {
     engine,
     async stop() {
+      unscheduleRetention();
       unschedule();
       await engine.close();
     },

@@ -1,11 +1,23 @@
 import type { MeasureName } from '../../query/measures.js';
 import { executeQuery } from '../../query/run.js';
-import { MAX_LIMIT, type Filter, type FilterField, type QuerySpec } from '../../query/types.js';
+import { MAX_LIMIT, type DimensionName, type Filter, type QuerySpec } from '../../query/types.js';
 import type { EventStore } from '../../store/types.js';
 import type { AnomalyRule, BudgetRule, ThresholdRule } from '../rules/model.js';
 import { monthBounds, type SeriesValue } from './signals.js';
 
 type WindowRule = ThresholdRule | AnomalyRule;
+
+/**
+ * The label a group-by field becomes: Prometheus' label-name charset, so `attributes.queue` is `attributes_queue`
+ * (Alertmanager refuses other names; silences and `notify_group_by` use this form).
+ */
+export function labelName(field: string): string {
+  return field.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function groupLabels(fields: readonly DimensionName[], row: Record<string, string | number | null>): Record<string, string> {
+  return Object.fromEntries(fields.map((d) => [labelName(d), row[d] === null || row[d] === undefined ? '' : String(row[d])]));
+}
 
 /** A metric-event condition reads `metric` events of that name (see rules/schema.ts). */
 export function effectiveFilters(rule: { filters: readonly Filter[]; metric?: string | null }): Filter[] {
@@ -13,7 +25,7 @@ export function effectiveFilters(rule: { filters: readonly Filter[]; metric?: st
   return [...rule.filters.filter((f) => f.field !== 'type' && f.field !== 'name'), { field: 'type', values: ['metric'] }, { field: 'name', values: [rule.metric] }];
 }
 
-function shareKey(project: string, windowMs: number, filters: readonly Filter[], groupBy: readonly FilterField[]): string {
+function shareKey(project: string, windowMs: number, filters: readonly Filter[], groupBy: readonly DimensionName[]): string {
   const f = [...filters].map((x) => [x.field, [...x.values].sort()]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   return JSON.stringify([project, windowMs, f, groupBy]);
 }
@@ -22,7 +34,7 @@ interface Share {
   project: string;
   windowMs: number;
   filters: Filter[];
-  groupBy: FilterField[];
+  groupBy: DimensionName[];
   measures: Set<MeasureName>;
   rules: WindowRule[];
 }
@@ -61,7 +73,7 @@ export async function windowSeries(
     const { rows } = await executeQuery(store, spec);
     for (const rule of share.rules) {
       out.set(rule.id, rows.map((row) => ({
-        labels: Object.fromEntries(share.groupBy.map((d) => [d, row[d] === null ? '' : String(row[d])])),
+        labels: groupLabels(share.groupBy, row),
         value: typeof row[rule.measure] === 'number' ? (row[rule.measure] as number) : null,
         samples: Number(row.count ?? 0),
       })).filter((s) => s.samples > 0));
@@ -87,7 +99,7 @@ export async function budgetSeries(store: EventStore, rules: readonly BudgetRule
       range: { startMs: start, endMs: now + 1 }, limit: MAX_LIMIT,
     });
     const series = rows.map((row) => ({
-      labels: Object.fromEntries(first.groupBy.map((d) => [d, row[d] === null ? '' : String(row[d])])),
+      labels: groupLabels(first.groupBy, row),
       value: Number(row.cost_usd ?? 0),
       samples: Number(row.count ?? 0),
     })).filter((s) => s.samples > 0);

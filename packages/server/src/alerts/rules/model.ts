@@ -1,5 +1,5 @@
 import type { MeasureName } from '../../query/measures.js';
-import type { Filter, FilterField } from '../../query/types.js';
+import type { DimensionName, Filter } from '../../query/types.js';
 import type { AlertSeverity } from '../types.js';
 
 /**
@@ -56,7 +56,7 @@ export interface ThresholdRule extends RuleCommon, MeasureRef {
   threshold: number;
   windowMs: number;
   filters: Filter[];
-  groupBy: FilterField[];
+  groupBy: DimensionName[];
   minSamples: number;
   noData: NoDataBehaviour;
 }
@@ -66,7 +66,7 @@ export interface BudgetRule extends RuleCommon {
   kind: 'budget';
   budgetUsd: number;
   filters: Filter[];
-  groupBy: FilterField[];
+  groupBy: DimensionName[];
 }
 
 /** The current window against the same hour of day on the previous `baselineDays` days (median/MAD). */

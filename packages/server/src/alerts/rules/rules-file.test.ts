@@ -131,3 +131,10 @@ describe('docs/alerting.md', () => {
     }
   });
 });
+
+describe('measures that need a dimension', () => {
+  it('avg_phase_ms needs group_by phase', () => {
+    expect(parseRulesText('alerts:\n  - name: p\n    condition: avg_phase_ms > 500\n').errors[0]).toMatchObject({ line: 3, path: 'alerts[0].condition', message: 'avg_phase_ms needs group_by: [phase]' });
+    expect(parseRulesText('alerts:\n  - name: p\n    condition: avg_phase_ms > 500\n    group_by: [phase]\n').errors).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isMeasureName, type MeasureName } from '../../query/measures.js';
-import { isFilterField } from '../../query/dimensions.js';
-import type { Filter, FilterField } from '../../query/types.js';
+import { isMeasureName, measureDef, type MeasureName } from '../../query/measures.js';
+import { isDimensionName, isFilterField } from '../../query/dimensions.js';
+import type { DimensionName, Filter } from '../../query/types.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../types.js';
 import { parseDuration } from './duration.js';
 import { COMPARATORS, RULE_KINDS, type AlertRule, type Comparator, type MeasureRef, type RuleCommon, type RuleSource } from './model.js';
@@ -118,9 +118,9 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
     // A name that is not a query-layer measure refers to `metric` events of that name (their mean `value`).
     return isMeasureName(name) ? { measure: name, metric: null } : { measure: 'avg_value', metric: name };
   };
-  const fields = (path: 'group_by', names: string[] | undefined): FilterField[] => {
-    const out: FilterField[] = [];
-    (names ?? []).forEach((n, i) => (isFilterField(n) ? out.push(n) : issues.push({ path: [path, i], message: `not an event field or attributes.<key>: ${n}` })));
+  const fields = (path: 'group_by', names: string[] | undefined): DimensionName[] => {
+    const out: DimensionName[] = [];
+    (names ?? []).forEach((n, i) => (isDimensionName(n) ? out.push(n) : issues.push({ path: [path, i], message: `not an event field, attributes.<key> or derived dimension: ${n}` })));
     return out;
   };
   const filters: Filter[] = [];
@@ -160,6 +160,10 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
         ...common, kind, ...measureRef(null), op: op(), threshold: threshold(true), windowMs: ms('window', 300_000),
         filters, groupBy: fields('group_by', r.group_by), minSamples: r.min_samples ?? 1, noData: r.no_data ?? 'ok',
       };
+      const requires = measureDef(rule.measure).requires;
+      if (requires !== undefined && !(rule.groupBy as string[]).includes(requires)) {
+        fail(cond ? 'condition' : 'measure', `${rule.measure} needs group_by: [${requires}]`);
+      }
       break;
     case 'budget':
       if (r.budget_usd === undefined && cond === null) fail('budget_usd', 'required for a budget rule');

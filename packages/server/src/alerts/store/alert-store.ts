@@ -39,6 +39,8 @@ export interface AlertStore {
   deleteAlerts(ids: readonly string[]): Promise<void>;
   listAlerts(q: AlertQuery): Promise<AlertInstance[]>;
   getAlert(id: string): Promise<AlertInstance | null>;
+  /** Retention: resolved alerts and expired silences that ended before `beforeMs`. */
+  prune(beforeMs: number): Promise<number>;
   loadGroups(): Promise<GroupState[]>;
   saveGroups(upserts: readonly GroupState[], deletes: readonly string[]): Promise<void>;
   listSilences(): Promise<Silence[]>;

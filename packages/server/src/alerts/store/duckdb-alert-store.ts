@@ -84,8 +84,15 @@ export class DuckDbAlertStore implements AlertStore {
     if (q.rule !== undefined) { where.push('rule_id = ?'); params.push(q.rule); }
     if (q.since !== undefined) { where.push('(updated_at >= ? OR tracked)'); params.push(q.since); }
     params.push(q.limit);
-    const sql = `SELECT body FROM alerts WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id LIMIT ?`;
+    // Active alerts first (seed 004's "get active alerts"), then the latest changes.
+    const sql = `SELECT body FROM alerts WHERE ${where.join(' AND ')} ORDER BY tracked DESC, updated_at DESC, id LIMIT ?`;
     return (await this.c().rows(sql, params)).map(toInstance);
+  }
+
+  async prune(beforeMs: number): Promise<number> {
+    const alerts = await this.c().changed('DELETE FROM alerts WHERE NOT tracked AND updated_at < ?', [beforeMs]);
+    const silences = await this.c().changed('DELETE FROM alert_silences WHERE ends_at < ?', [beforeMs]);
+    return alerts + silences;
   }
 
   async getAlert(id: string): Promise<AlertInstance | null> {
