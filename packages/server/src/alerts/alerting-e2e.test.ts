@@ -190,6 +190,44 @@ describe('alerting end to end (real server, real DuckDB, recording notifier)', (
     }
   });
 
+  it('event, health and unpriced alerts stay firing across a restart (no resolve, no re-page)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-alerts-restart-'));
+    const boot = (n: RecordingNotifier) => startPulse({ port: 0, dataDir: dir, notifier: n, apiKey: ADMIN, env: { LOG_LEVEL: 'silent', PULSE_ALERT_INTERVAL: '3600' } });
+    let notifier = new RecordingNotifier();
+    let pulse = await boot(notifier);
+    try {
+      for (const body of [
+        { name: 'Queue', kind: 'event', attributes: { alert: 'queue_failure' }, resolve_after: '1h' },
+        { name: 'Checks', kind: 'health' },
+        { name: 'Unpriced', kind: 'unpriced_model' },
+      ]) expect((await send(`${pulse.url}/v1/alert-rules`, 'POST', { ...body, group_interval: '0s' })).status).toBe(201);
+      await postJson(`${pulse.url}/v1/events`, { events: [
+        { type: 'error', name: 'queue_failure', attributes: { alert: 'queue_failure', queue_name: 'emails' } },
+        { type: 'health', name: 'redis', status: 'error', attributes: { state: 'unhealthy' } },
+        { type: 'llm', model: 'brand-new-model', input_tokens: 5 },
+      ] }, admin);
+      await notifier.waitFor(2); // the event and health rules, from the fan-out
+      await evaluate(pulse); // the unpriced rule
+      await notifier.waitFor(3);
+      expect(pulse.alerts.stats.firing).toBe(3);
+      await pulse.close();
+      notifier = new RecordingNotifier();
+      pulse = await boot(notifier);
+      await evaluate(pulse);
+      expect(notifier.received).toEqual([]);
+      expect(pulse.alerts.stats.firing).toBe(3);
+      const firing = (await getJson(`${pulse.url}/v1/analytics/alerts?state=firing`, admin)).json.alerts.map((a: { rule_name: string }) => a.rule_name).sort();
+      expect(firing).toEqual(['Checks', 'Queue', 'Unpriced']);
+      // The check recovers: its alert resolves and says so.
+      await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'health', name: 'redis', attributes: { state: 'healthy' } }] }, admin);
+      const [resolved] = await notifier.waitFor(1);
+      expect(resolved).toMatchObject({ status: 'resolved', alerts: [expect.objectContaining({ rule_name: 'Checks', state: 'resolved' })] });
+    } finally {
+      await pulse.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers bad input with a 4xx naming the field; read keys read, admin writes', async () => {
     const pulse = await start(new RecordingNotifier(['ops-slack']));
     try {

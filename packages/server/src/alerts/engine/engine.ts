@@ -87,6 +87,9 @@ export class AlertEngine {
     for (const a of await this.deps.alertStore.loadTracked()) this.instances.set(a.ruleId, [...(this.instances.get(a.ruleId) ?? []), a]);
     for (const g of await this.deps.alertStore.loadGroups()) this.groups.set(g.key, g);
     this.silenceList = await this.deps.alertStore.listSilences();
+    for (const rule of this.rules()) {
+      if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? []);
+    }
     this.refreshCounts();
   }
 

@@ -2,14 +2,19 @@ import type { StoredEvent } from '@pulse/protocol';
 import { HEALTH_EVENT_TYPE } from '../../health/host-sample.js';
 import { formatDuration } from '../rules/duration.js';
 import type { EventRule, HealthRule, UnpricedModelRule } from '../rules/model.js';
-import type { Signal } from './instance.js';
+import type { AlertInstance, Signal } from './instance.js';
 
 const MINUTE_MS = 60_000;
 
+/** The last match of one series of an event rule: when, and what it said (kept, not the event, so it can be restored). */
 interface EventHit {
   at: number;
-  event: StoredEvent;
+  labels: Record<string, string>;
+  message: string;
+  details: Record<string, string | number | boolean | null>;
 }
+
+const EVENT_LABELS = ['event', 'service', 'queue_name'] as const;
 
 interface HealthStatus {
   state: string;
@@ -75,7 +80,15 @@ export class EventState {
         if (!eventMatches(rule, e)) continue;
         const series = this.hits.get(rule.id) ?? new Map<string, EventHit>();
         const labels = eventLabels(e);
-        series.set(JSON.stringify(labels), { at: Math.max(now, e.ts), event: e });
+        series.set(JSON.stringify(labels), {
+          at: Math.max(now, e.ts), labels,
+          message: `${rule.name}: ${e.name ?? e.type}${e.attributes?.queue_name ? ` in queue ${e.attributes.queue_name}` : ''}${e.error_message ? `: ${e.error_message}` : ''}`,
+          details: {
+            current: 1, event_type: e.type, event_name: e.name, error_type: e.error_type, error_message: e.error_message,
+            affected_service: e.service, queue_name: e.attributes?.queue_name ?? null, job_id: e.attributes?.job_id ?? null,
+            resolve_after: formatDuration(rule.resolveAfterMs),
+          },
+        });
         this.hits.set(rule.id, series);
         touchedEvent.add(rule.id);
       }
@@ -91,18 +104,34 @@ export class EventState {
     for (const [key, hit] of series) {
       const active = now - hit.at < rule.resolveAfterMs;
       if (!active) series.delete(key);
-      const e = hit.event;
-      out.push({
-        labels: eventLabels(e), active, value: 1,
-        message: `${rule.name}: ${e.name ?? e.type}${e.attributes?.queue_name ? ` in queue ${e.attributes.queue_name}` : ''}${e.error_message ? `: ${e.error_message}` : ''}`,
-        details: {
-          current: 1, event_type: e.type, event_name: e.name, error_type: e.error_type, error_message: e.error_message,
-          affected_service: e.service, queue_name: e.attributes?.queue_name ?? null, job_id: e.attributes?.job_id ?? null,
-          resolve_after: formatDuration(rule.resolveAfterMs),
-        },
-      });
+      out.push({ labels: hit.labels, active, value: 1, message: hit.message, details: hit.details });
     }
     return out;
+  }
+
+  /**
+   * After a restart, what the tracked alerts of fan-out-fed rules say is put back, so they do not resolve for want of
+   * memory: an event alert's last match (its last evaluation before the restart, at the latest), a check's state, a
+   * model's unpriced count (at its last evaluation's minute). New events then take over as usual.
+   */
+  restore(rule: EventRule | HealthRule | UnpricedModelRule, alerts: readonly AlertInstance[]): void {
+    for (const a of alerts) {
+      if (a.state !== 'firing' && a.state !== 'pending') continue;
+      if (rule.kind === 'event') {
+        const labels = Object.fromEntries(EVENT_LABELS.filter((k) => a.labels[k] !== undefined).map((k) => [k, a.labels[k]!]));
+        const series = this.hits.get(rule.id) ?? new Map<string, EventHit>();
+        const key = JSON.stringify(labels);
+        if (!series.has(key)) series.set(key, { at: a.lastActiveAt, labels, message: a.message, details: a.details });
+        this.hits.set(rule.id, series);
+      } else if (rule.kind === 'health' && a.labels.check !== undefined) {
+        const key = `${rule.project}\u0000${a.labels.check}`;
+        if (!this.health.has(key)) this.health.set(key, { state: String(a.details.current ?? 'unhealthy'), at: a.lastActiveAt, error: (a.details.error_message as string | null) ?? null });
+      } else if (rule.kind === 'unpriced_model' && a.labels.model !== undefined) {
+        let models = this.unpriced.get(rule.project);
+        if (models === undefined) this.unpriced.set(rule.project, (models = new Map()));
+        if (!models.has(a.labels.model)) models.set(a.labels.model, new Map([[Math.floor(a.lastActiveAt / MINUTE_MS), Number(a.value ?? 1)]]));
+      }
+    }
   }
 
   healthSignals(rule: HealthRule): Signal[] {
