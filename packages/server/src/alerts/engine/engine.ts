@@ -185,10 +185,9 @@ export class AlertEngine {
     const results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }> = [];
     let failed = false;
     const windowRules = rules.filter((r): r is ThresholdRule | AnomalyRule => r.kind === 'threshold' || r.kind === 'anomaly');
-    const series = await windowSeries(this.deps.store, windowRules, now, this.stats).catch((err: unknown) => {
+    const series = await windowSeries(this.deps.store, windowRules, now, this.stats, (err) => {
       failed = true;
-      this.deps.logger.error({ err }, 'alert evaluation: window query failed');
-      return null;
+      this.deps.logger.error({ err }, 'alert evaluation: a window query failed');
     });
     const budgets = await budgetSeries(this.deps.store, rules.filter((r): r is BudgetRule => r.kind === 'budget'), now, this.stats).catch((err: unknown) => {
       failed = true;
@@ -206,14 +205,14 @@ export class AlertEngine {
       let signals: Signal[] | 'keep';
       switch (rule.kind) {
         case 'threshold':
-          signals = series === null ? 'keep' : thresholdSignals(rule, series.get(rule.id) ?? []);
+          signals = series.has(rule.id) ? thresholdSignals(rule, series.get(rule.id)!) : 'keep';
           break;
         case 'budget':
           signals = budgets === null ? 'keep' : budgetSignals(rule, budgets.get(rule.id) ?? [], now);
           break;
         case 'anomaly': {
-          const current = series?.get(rule.id)?.[0] ?? { labels: {}, value: null, samples: 0 };
-          if (series === null) signals = 'keep';
+          const current = series.get(rule.id)?.[0] ?? { labels: {}, value: null, samples: 0 };
+          if (!series.has(rule.id)) signals = 'keep';
           else {
             const base = current.samples >= rule.minCount ? await this.baselines.values(this.deps.store, rule, now, this.stats).catch(() => null) : [];
             signals = base === null ? 'keep' : anomalySignals(rule, current, base);

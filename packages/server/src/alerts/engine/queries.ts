@@ -52,6 +52,7 @@ export async function windowSeries(
   rules: readonly WindowRule[],
   now: number,
   stats: QueryStats,
+  onError: (err: unknown) => void,
 ): Promise<Map<string, SeriesValue[]>> {
   const shares = new Map<string, Share>();
   for (const rule of rules) {
@@ -70,7 +71,14 @@ export async function windowSeries(
       range: { startMs: now - share.windowMs, endMs: now }, limit: MAX_LIMIT,
     };
     stats.queries += 1;
-    const { rows } = await executeQuery(store, spec);
+    let rows;
+    try {
+      ({ rows } = await executeQuery(store, spec));
+    } catch (err) {
+      // One failing query leaves only its own rules without a verdict (they are missing from the map).
+      onError(err);
+      continue;
+    }
     for (const rule of share.rules) {
       out.set(rule.id, rows.map((row) => ({
         labels: groupLabels(share.groupBy, row),
