@@ -20,6 +20,12 @@ import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import { ExportJobs } from './export/jobs.js';
+import type { AlertEngine } from './alerts/engine/engine.js';
+import { loggingNotifier, startAlerting } from './alerts/setup.js';
+import type { Notifier } from './alerts/types.js';
+import type { DeliveryNotifier } from './alerts/delivery/notifier.js';
+import { startDelivery } from './alerts/delivery/setup.js';
+import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
@@ -27,6 +33,10 @@ export interface StartOptions extends Partial<PulseConfig> {
   env?: Env;
   clock?: Clock;
   logger?: Logger;
+  /** Delivery of alert notifications (alerts/delivery); default: log them. */
+  notifier?: Notifier;
+  /** The host's CPU/memory/disk for `resource` alert rules (the operations feature's sampler). */
+  hostSampler?: HostSampler;
 }
 
 export interface RunningPulse {
@@ -45,13 +55,19 @@ export interface RunningPulse {
   exports: ExportJobs;
   /** `GET /metrics`'s registry; `metrics.alerts` is where the alert engine and notifier report (docs/prometheus.md). */
   metrics: PulseMetrics;
+  /** The alert engine (rules, lifecycle, silences); `alerts.stats` for metrics. */
+  alerts: AlertEngine;
+  /** Where the engine's notifications go: `delivery`, or the `notifier` passed in StartOptions. */
+  notifier: Notifier;
+  /** Channels, routing, retries and delivery records (alerts/delivery); null when a notifier was passed in. */
+  delivery: DeliveryNotifier | null;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
 
 /** Opens the stores, builds the app and listens. `npm start` → `pulse serve` → this. */
 export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse> {
-  const { env, clock: clockOpt, logger: loggerOpt, ...overrides } = opts;
+  const { env, clock: clockOpt, logger: loggerOpt, notifier: notifierOpt, hostSampler, ...overrides } = opts;
   const config = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
   assertSafeBinding(config);
   const clock = clockOpt ?? systemClock;
@@ -92,12 +108,24 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     tailHub.close();
   };
   let app: FastifyInstance;
+  let delivery: DeliveryNotifier | null = null;
+  let notifier: Notifier = notifierOpt ?? loggingNotifier(logger);
+  let externalUrl = '';
+  let alerting: Awaited<ReturnType<typeof startAlerting>> | null = null;
   try {
+    if (!notifierOpt) notifier = delivery = await startDelivery({ config, store: stores.deliveries, clock, logger, tasks });
+    alerting = await startAlerting({
+      config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
+      externalUrl: () => externalUrl,
+    });
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics,
+      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
+    await tasks.close();
+    await alerting?.stop();
     stopLive();
     await exports.close();
     await stores.close();
@@ -114,6 +142,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   } catch (err) {
     await tasks.close();
     await exports.close();
+    await alerting.stop();
     stopLive();
     await buffer.close();
     await stores.close();
@@ -138,7 +167,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       await buffer.close();
       await exports.close();
       stopLive();
+      await alerting.stop();
+      await notifier.close();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics, close };
+  externalUrl = `http://${host}:${port}`;
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics, alerts: alerting.engine, notifier, delivery, close };
 }

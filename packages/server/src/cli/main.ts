@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { checkCommand } from './check.js';
 import { demoCommand } from './demo/index.js';
 import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
@@ -15,6 +16,7 @@ program.addCommand(keysCommand());
 program.addCommand(demoCommand());
 program.addCommand(topCommand());
 program.addCommand(exportCommand());
+program.addCommand(checkCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);

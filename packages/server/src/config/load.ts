@@ -116,6 +116,15 @@ function readYaml(path: string): z.infer<typeof fileSchema> {
   return r.data;
 }
 
+/** A section later validated by its feature (alerts/delivery): here only its shape, so the error names the key. */
+function yamlSection(file: Record<string, unknown>, key: string, shape: 'object' | 'array'): Record<string, unknown> | unknown[] {
+  const v = file[key];
+  if (v === undefined || v === null) return shape === 'array' ? [] : {};
+  const ok = shape === 'array' ? Array.isArray(v) : typeof v === 'object' && !Array.isArray(v);
+  if (!ok) throw new ConfigError(`PULSE_CONFIG: ${key}: expected ${shape === 'array' ? 'a list' : 'a mapping of names to entries'}`);
+  return v as Record<string, unknown> | unknown[];
+}
+
 /** Reads `.env` from `cwd` (real environment variables win over it). */
 export function readDotenv(cwd: string): Env {
   const p = resolve(cwd, '.env');
@@ -204,6 +213,8 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       cpuPercent: optNum('ALERT_CPU_PERCENT', 0, 100),
       memoryPercent: optNum('ALERT_MEMORY_PERCENT', 0, 100),
       diskPercent: optNum('ALERT_DISK_PERCENT', 0, 100),
+      intervalSeconds: field(env, 'PULSE_ALERT_INTERVAL', num('PULSE_ALERT_INTERVAL', 0.1, 3600, false), 15),
+      rulesFile: procEnv.PULSE_RULES || dot.PULSE_RULES || null,
       webhookUrl: optStr(env, 'ALERT_WEBHOOK_URL'),
       discordWebhook: optStr(env, 'ALERT_DISCORD_WEBHOOK'),
       emailSmtp: optStr(env, 'ALERT_EMAIL_SMTP'),
@@ -212,6 +223,12 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       emailPassword: optStr(env, 'ALERT_EMAIL_PASSWORD'),
       emailRecipients: recipients,
       pagerdutyRoutingKey: optStr(env, 'PAGERDUTY_ROUTING_KEY'),
+      webhookFormat: field(env, 'ALERT_WEBHOOK_FORMAT', z.enum(['slack', 'json', 'alertmanager'], { message: 'ALERT_WEBHOOK_FORMAT must be slack, json or alertmanager' }), 'slack'),
+      emailFrom: optStr(env, 'ALERT_EMAIL_FROM'),
+      pagerdutyEventsUrl: optStr(env, 'PAGERDUTY_EVENTS_URL') ?? 'https://events.pagerduty.com/v2/enqueue',
+      alertmanagerUrl: optStr(env, 'ALERTMANAGER_URL'),
+      channels: yamlSection(file, 'channels', 'object') as Record<string, unknown>,
+      routes: yamlSection(file, 'routes', 'array') as unknown[],
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
@@ -286,6 +303,9 @@ export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
       discordWebhook: mask(cfg.alerts.discordWebhook),
       emailPassword: mask(cfg.alerts.emailPassword),
       pagerdutyRoutingKey: mask(cfg.alerts.pagerdutyRoutingKey),
+      alertmanagerUrl: cfg.alerts.alertmanagerUrl ? cfg.alerts.alertmanagerUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
+      // Channel entries hold webhook URLs, routing keys and passwords: only their names and types are shown.
+      channels: Object.fromEntries(Object.entries(cfg.alerts.channels).map(([name, c]) => [name, { type: (c as { type?: unknown } | null)?.type ?? null }])),
     },
   };
 }

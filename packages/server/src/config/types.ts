@@ -37,6 +37,10 @@ export interface AlertEnvConfig {
   cpuPercent: number | null;
   memoryPercent: number | null;
   diskPercent: number | null;
+  /** `PULSE_ALERT_INTERVAL`: seconds between alert evaluations (default 15). */
+  intervalSeconds: number;
+  /** `PULSE_RULES`: a YAML file with an `alerts:` list (besides the one in PULSE_CONFIG). */
+  rulesFile: string | null;
   webhookUrl: string | null;
   discordWebhook: string | null;
   emailSmtp: string | null;
@@ -45,6 +49,17 @@ export interface AlertEnvConfig {
   emailPassword: string | null;
   emailRecipients: string[];
   pagerdutyRoutingKey: string | null;
+  /** `ALERT_WEBHOOK_FORMAT`: the payload `ALERT_WEBHOOK_URL` receives (default `slack`). */
+  webhookFormat: 'slack' | 'json' | 'alertmanager';
+  /** `ALERT_EMAIL_FROM` (default: the SMTP username). */
+  emailFrom: string | null;
+  /** `PAGERDUTY_EVENTS_URL` (default PagerDuty's Events API v2 enqueue URL). */
+  pagerdutyEventsUrl: string;
+  /** `ALERTMANAGER_URL`: a real Alertmanager Pulse forwards alerts to (`/api/v2/alerts`). */
+  alertmanagerUrl: string | null;
+  /** YAML `channels:` (name → `{type, …}`) and `routes:`, as written; alerts/delivery validates them at start. */
+  channels: Record<string, unknown>;
+  routes: unknown[];
 }
 
 export interface LiveConfig {

@@ -20,6 +20,9 @@ import type { ExportJobs } from '../export/jobs.js';
 import { registerExportRoutes } from '../export/routes.js';
 import type { PulseMetrics } from '../metrics/pulse-metrics.js';
 import { installMetricsHooks, registerMetricsRoutes } from '../metrics/routes.js';
+import { registerAlertRoutes, type AlertingRouteParts } from '../alerts/routes/index.js';
+import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
+import { registerDeliveryRoutes } from '../alerts/delivery/routes.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -31,6 +34,10 @@ export interface AppParts extends AppDeps {
   exports: ExportJobs;
   /** `GET /metrics` and the self-metrics hooks (metrics/); absent, neither exists. */
   metrics?: PulseMetrics;
+  /** The alert engine's routes (absent in apps built without alerting). */
+  alerting?: AlertingRouteParts;
+  /** Alert delivery records for `GET /v1/alert-deliveries` (alerts/delivery). */
+  deliveries?: DeliveryStore;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -92,5 +99,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerAnalyticsRoutes(app, parts);
   await registerLiveRoutes(app, parts);
   if (parts.metrics) registerMetricsRoutes(app, { ...parts, metrics: parts.metrics });
+  if (parts.alerting) registerAlertRoutes(app, parts.alerting);
+  if (parts.deliveries) registerDeliveryRoutes(app, { deliveries: parts.deliveries });
   return app;
 }

@@ -1,19 +1,26 @@
-import { Panel } from '../../components/panel';
+import { useState } from 'preact/hooks';
+import { useStore } from '../../state/store';
+import { viewStore } from '../../state/view-store';
+import { ActiveAlerts } from './active-alerts';
+import { AlertHistory } from './alert-history';
+import { RuleList } from './rule-list';
+import { SilenceList } from './silence-list';
+import './alerts.css';
 
-/** Alerting arrives in a later release; until then this says so and shows nothing invented. */
+/**
+ * Alerting (docs/alerting.md): what fires or waits now, with acknowledge and silence for admin keys; what resolved;
+ * every rule with the value it last evaluated to; active silences. Actions reload the panels at once.
+ */
 export function AlertsSection() {
+  const [version, setVersion] = useState(0);
+  const project = useStore(viewStore).project;
+  const changed = () => setVersion((v) => v + 1);
   return (
     <div class="grid">
-      <Panel id="alerts" title="Alerts" wide state="ready">
-        <p class="not-set-up" data-testid="not-set-up">
-          Alerting is not set up yet. Alert rules, firing alerts, acknowledgements and notification channels
-          arrive in a later release of Pulse.
-        </p>
-        <p class="muted">
-          Meanwhile the Overview colours response time, TTFT and error rate green, yellow or red by seed 001's
-          thresholds.
-        </p>
-      </Panel>
+      <ActiveAlerts version={version} project={project} onChange={changed} />
+      <RuleList version={version} />
+      <AlertHistory version={version} />
+      <SilenceList version={version} project={project} onChange={changed} />
     </div>
   );
 }

@@ -7,6 +7,10 @@ import type { ReportRunStore } from '../../reports/runner.js';
 import { DuckDbEventStore } from './event-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
+import { DuckDbAlertStore } from '../../alerts/store/duckdb-alert-store.js';
+import type { AlertStore } from '../../alerts/store/alert-store.js';
+import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
+import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
 import { openDuckDb } from './open.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
@@ -27,6 +31,10 @@ export interface EmbeddedStores {
   meta: MetaStore;
   exportJobs: ExportJobStore;
   reportRuns: ReportRunStore;
+  /** Alert rules, alerts, groups and silences (alerts/store); its tables are created by its `init()`. */
+  alerts: AlertStore;
+  /** Alert delivery attempts (alerts/delivery); its table is created by its `init()`. */
+  deliveries: DeliveryStore;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -41,6 +49,8 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
   const reportRuns = new DuckDbReportRunStore(db);
+  const alerts = new DuckDbAlertStore(db);
+  const deliveries = new DuckDbDeliveryStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
@@ -58,9 +68,11 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     meta,
     exportJobs,
     reportRuns,
+    alerts,
+    deliveries,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close()]);
+        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);
         await db.release();
       })();
       return closing;

@@ -1,0 +1,177 @@
+/**
+ * The `Notifier` the alert engine hands notifications to. `dispatch` only routes and enqueues (synchronously, no
+ * I/O), so evaluation never waits for a channel; each channel's queue delivers, retries and records every attempt.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { emailChannel } from '../channels/email.js';
+import { channelDefinition } from '../channels/registry.js';
+import type { Channel, ChannelDeps, Notification, Notifier } from '../types.js';
+import type { ConfiguredChannels, Route } from './channel-config.js';
+import { ChannelQueue, DEFAULT_RETRY_POLICY, type RetryPolicy } from './channel-queue.js';
+import type { DeliveryOutcome, DeliveryRecord, DeliveryStore } from './delivery-store.js';
+import { classifyNotifyEntry, targetEntries, urlChannelName } from './routing.js';
+
+export interface DeliveryStats {
+  /** Attempts since start, by channel and outcome (for the Prometheus exporter). */
+  attempts: { channel: string; type: string; outcome: DeliveryOutcome; count: number }[];
+  /** Notifications waiting or in flight, by channel. */
+  queued: { channel: string; count: number }[];
+}
+
+export interface DeliveryNotifierOptions {
+  configured: ConfiguredChannels;
+  routes: Route[];
+  store: DeliveryStore;
+  channelDeps: ChannelDeps;
+  clock: Clock;
+  logger: Pick<Logger, 'warn' | 'debug' | 'error'>;
+  policy?: Partial<RetryPolicy>;
+  random?: () => number;
+  /** How long `close()` lets attempts in flight finish before aborting them (default 5 s). */
+  closeGraceMs?: number;
+}
+
+/** A target that cannot be delivered to (an unknown channel name, an e-mail address without SMTP settings). */
+function unavailable(name: string, error: string): Channel {
+  return {
+    name,
+    type: 'unavailable',
+    send: async () => ({ outcome: 'failure', error }),
+    describe: () => 'not configured',
+  };
+}
+
+export class DeliveryNotifier implements Notifier {
+  private readonly queues = new Map<string, ChannelQueue>();
+  /** Channels made for `notify` e-mail addresses and URLs, by name. */
+  private readonly adHoc = new Map<string, Channel>();
+  private readonly counts = new Map<string, { channel: string; type: string; outcome: DeliveryOutcome; count: number }>();
+  private readonly closing = new AbortController();
+  private readonly stopped = new AbortController();
+  private readonly policy: RetryPolicy;
+  private closed: Promise<void> | null = null;
+
+  constructor(private readonly o: DeliveryNotifierOptions) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
+  }
+
+  dispatch(n: Notification): void {
+    if (this.closing.signal.aborted) {
+      this.o.logger.warn({ group: n.groupKey, status: n.status }, 'alert notification after shutdown began: not sent');
+      return;
+    }
+    const channels = this.resolve(n);
+    if (channels.length === 0) {
+      this.o.logger.warn({ group: n.groupKey, status: n.status, alerts: n.alerts.length }, 'alert notification: no channel configured');
+      return;
+    }
+    for (const channel of channels) this.queue(channel).push(n);
+  }
+
+  channelNames(): string[] {
+    return [...this.o.configured.channels.keys()];
+  }
+
+  /** Each named channel and where it sends (`describe()`: never a secret). */
+  describeChannels(): { name: string; type: string; target: string; default: boolean }[] {
+    return [...this.o.configured.channels.values()].map((c) => ({
+      name: c.name, type: c.type, target: c.describe(), default: this.o.configured.defaults.includes(c.name),
+    }));
+  }
+
+  stats(): DeliveryStats {
+    return {
+      attempts: [...this.counts.values()].map((c) => ({ ...c })),
+      queued: [...this.queues.values()].map((q) => ({ channel: q.channel.name, count: q.depth })),
+    };
+  }
+
+  /** Resolves when every queue is empty (tests, and `close`). */
+  async idle(): Promise<void> {
+    while ([...this.queues.values()].some((q) => q.depth > 0)) {
+      await Promise.all([...this.queues.values()].map((q) => q.idle()));
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing.abort();
+      const grace = setTimeout(() => this.stopped.abort(), this.o.closeGraceMs ?? 5_000);
+      try {
+        await this.idle();
+      } finally {
+        clearTimeout(grace);
+      }
+    })();
+    return this.closed;
+  }
+
+  /** The channels for a notification, created on first use for `notify` addresses and URLs. */
+  resolve(n: Notification): Channel[] {
+    const { channels, defaults } = this.o.configured;
+    const out = new Map<string, Channel>();
+    const emails: string[] = [];
+    for (const entry of targetEntries(n, this.o.routes, defaults)) {
+      const t = classifyNotifyEntry(entry);
+      if (t.kind === 'email') emails.push(t.address.toLowerCase());
+      else if (t.kind === 'channel') out.set(t.name, channels.get(t.name) ?? unavailable(t.name, `no channel named "${t.name}"`));
+      else {
+        const name = urlChannelName(t.type, t.url);
+        out.set(name, this.adHocChannel(name, () => channelDefinition(t.type)!.create(name, { url: t.url }, this.o.channelDeps)));
+      }
+    }
+    if (emails.length > 0) {
+      const to = [...new Set(emails)].sort();
+      const name = `email:${to.join(',')}`;
+      const smtp = this.o.configured.smtp;
+      out.set(name, smtp === null
+        ? unavailable(name, 'no SMTP server configured (ALERT_EMAIL_SMTP or an email entry under channels:)')
+        : this.adHocChannel(name, () => emailChannel.create(name, { ...smtp, to }, this.o.channelDeps)));
+    }
+    return [...out.values()];
+  }
+
+  private adHocChannel(name: string, make: () => Channel): Channel {
+    let c = this.adHoc.get(name);
+    if (c === undefined) {
+      c = make();
+      this.adHoc.set(name, c);
+    }
+    return c;
+  }
+
+  private queue(channel: Channel): ChannelQueue {
+    let q = this.queues.get(channel.name);
+    if (q === undefined) {
+      q = new ChannelQueue(channel, {
+        policy: this.policy,
+        clock: this.o.clock,
+        random: this.o.random ?? Math.random,
+        record: (r) => this.record(r),
+        closing: this.closing.signal,
+        stopped: this.stopped.signal,
+      });
+      this.queues.set(channel.name, q);
+    }
+    return q;
+  }
+
+  private async record(r: DeliveryRecord): Promise<void> {
+    const key = `${r.channel}\u0000${r.outcome}`;
+    const c = this.counts.get(key) ?? { channel: r.channel, type: r.channel_type, outcome: r.outcome, count: 0 };
+    c.count++;
+    this.counts.set(key, c);
+    const fields = {
+      channel: r.channel, target: r.target, group: r.group_key, status: r.status, attempt: r.attempt,
+      outcome: r.outcome, status_code: r.status_code, error: r.error, duration_ms: r.duration_ms,
+    };
+    if (r.outcome === 'failure' || r.outcome === 'dropped') this.o.logger.warn(fields, 'alert delivery failed');
+    else this.o.logger.debug(fields, r.outcome === 'retry' ? 'alert delivery will be retried' : 'alert delivered');
+    try {
+      await this.o.store.record(r);
+    } catch (err) {
+      this.o.logger.error({ err, channel: r.channel }, 'alert delivery: cannot record the attempt');
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import type { StoredEvent } from '@pulse/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
+import type { EventStore } from '../../store/types.js';
+import { BackgroundTasks } from '../../tasks/background-tasks.js';
+import { RecordingNotifier } from '../test-support/recording-notifier.js';
+import { rule } from '../test-support/rules.js';
+import { AlertEngine } from './engine.js';
+
+let stores: EmbeddedStores | null = null;
+afterEach(async () => {
+  await stores?.close();
+  stores = null;
+});
+
+const NOW = Date.UTC(2026, 5, 15, 12);
+const event = (over: Partial<StoredEvent>): StoredEvent => ({
+  id: null, ts: NOW - 60_000, type: 'llm', name: null, service: 'bot', environment: null, user_id: null, session_id: null, persona: null,
+  channel: null, guild: null, prompt_id: null, model: null, provider: null, input_tokens: null, output_tokens: null, cost_usd: null,
+  duration_ms: 100, ttft_ms: null, status: 'ok', error_type: null, error_message: null, severity: null, value: null, target: null,
+  text: null, sentiment: null, phases: null, attributes: null, project: 'default', ...over,
+});
+
+/** The real DuckDB store, with queries made slow or failing on demand and the number in flight tracked. */
+function instrumented(inner: EventStore, opts: { delayMs?: number; failOn?: string }) {
+  const stats = { inFlight: 0, maxInFlight: 0, queries: 0 };
+  const store: EventStore = Object.create(inner) as EventStore;
+  store.query = async (sql, params) => {
+    stats.queries += 1;
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    try {
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (opts.failOn !== undefined && params.some((p) => p === opts.failOn || (Array.isArray(p) && p.includes(opts.failOn!)))) throw new Error('disk on fire');
+      return await inner.query(sql, params);
+    } finally {
+      stats.inFlight -= 1;
+    }
+  };
+  return { store, stats };
+}
+
+async function setup(opts: { delayMs?: number; failOn?: string }, rules: ReturnType<typeof rule>[]) {
+  stores = await openEmbeddedStores({ dataDir: ':memory:' });
+  await stores.alerts.init();
+  await stores.store.append({ events: [event({}), event({ service: 'api' }), event({ service: 'api', status: 'error' })] });
+  const { store, stats } = instrumented(stores.store, opts);
+  const notifier = new RecordingNotifier();
+  const errors: unknown[] = [];
+  const engine = new AlertEngine({
+    store, alertStore: stores.alerts, notifier, clock: { now: () => NOW }, logger: { warn: () => undefined, error: (o: unknown) => void errors.push(o) },
+    staticRules: rules, externalUrl: () => 'http://pulse.test',
+  });
+  await engine.init(() => null);
+  return { engine, notifier, stats, errors };
+}
+
+describe('alert engine over a real store (fake clock)', () => {
+  it('rules sharing window, filters and group-by share one query; a failing query only silences its own rules', async () => {
+    const rules = [
+      rule({ name: 'a', condition: 'count > 1' }, 'a'),
+      rule({ name: 'b', condition: 'error_rate > 0.2' }, 'b'), // same window, no filters: shares a's query
+      rule({ name: 'c', condition: 'errors >= 1', filters: { service: 'api' } }, 'c'),
+      rule({ name: 'd', condition: 'count > 0', filters: { service: 'boom' } }, 'd'),
+    ];
+    const { engine, notifier, stats, errors } = await setup({ failOn: 'boom' }, rules);
+    await engine.evaluate();
+    expect(stats.queries).toBe(3);
+    expect(engine.stats).toMatchObject({ evaluations: 1, evaluationFailures: 1, queries: 3, firing: 3 });
+    expect(errors).toHaveLength(1);
+    expect(notifier.received.map((n) => n.alerts[0]!.rule).sort()).toEqual(['a', 'b', 'c']);
+    // 3 events, 1 error: a sees count 3, b an error rate of 1/3, c one error among the api events.
+    expect(engine.ruleStatus('a')).toMatchObject({ value: 3, series: 1, note: null });
+    expect(engine.ruleStatus('b')!.value).toBeCloseTo(1 / 3, 9);
+    expect(engine.ruleStatus('d')!.note).toMatch(/no verdict/);
+  });
+
+  it('a slow query never piles evaluations up on the schedule', async () => {
+    const { engine, stats } = await setup({ delayMs: 60 }, [rule({ name: 'a', condition: 'count > 1' }, 'a'), rule({ name: 'x', condition: 'count > 1', window: '1h' }, 'x')]);
+    const tasks = new BackgroundTasks({ clock: { now: () => Date.now() }, logger: { error: () => undefined, warn: () => undefined } });
+    tasks.schedule({ name: 'alert-evaluation', description: 'test', intervalMs: 10, firstDelayMs: 0, run: () => engine.evaluate() });
+    await new Promise((r) => setTimeout(r, 400));
+    await tasks.close();
+    const info = engine.stats;
+    expect(info.evaluations).toBeGreaterThanOrEqual(2);
+    expect(stats.maxInFlight).toBe(1); // each evaluation's two queries run one after another, and evaluations never overlap
+    expect(stats.queries).toBe(info.evaluations * 2);
+  });
+});

@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredEvent } from '@pulse/protocol';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import type { FanOut, Subscription } from '../../fanout/fanout.js';
+import type { HostSample, HostSampler } from '../../health/host-sample.js';
+import type { EventStore } from '../../store/types.js';
+import type { AlertRule, AnomalyRule, BudgetRule, EventRule, ThresholdRule } from '../rules/model.js';
+import type { AlertStore } from '../store/alert-store.js';
+import type { Notification, Notifier } from '../types.js';
+import { EventState } from './event-state.js';
+import { planNotifications, type GroupState } from './grouping.js';
+import type { AlertInstance, Signal } from './instance.js';
+import { stepRule } from './lifecycle.js';
+import { BaselineCache, budgetSeries, windowSeries } from './queries.js';
+import { silencedBy, type Silence } from './silences.js';
+import { alertTypeOf, anomalySignals, budgetSignals, resourceSignals, thresholdSignals } from './signals.js';
+
+export interface AlertEngineDeps {
+  store: EventStore;
+  alertStore: AlertStore;
+  notifier: Notifier;
+  clock: Clock;
+  logger: Pick<Logger, 'warn' | 'error'>;
+  /** The host's resources for `resource` rules; without one those rules give no verdict. */
+  sampler?: HostSampler | null;
+  /** Env and file rules (rebuilt at each start; API rules come from the store). */
+  staticRules: readonly AlertRule[];
+  /** Base URL of this Pulse for links in notifications. */
+  externalUrl: () => string;
+}
+
+/** Counters for `/metrics` (the Prometheus feature) and `/api/background-tasks`-style views. */
+export interface AlertEngineStats {
+  evaluations: number;
+  evaluationFailures: number;
+  lastEvaluationMs: number | null;
+  totalEvaluationMs: number;
+  queries: number;
+  eventTriggers: number;
+  notifications: number;
+  rules: number;
+  firing: number;
+  pending: number;
+  unpricedEvents: number;
+}
+
+export interface RuleStatus {
+  value: number | null;
+  evaluatedAt: number;
+  series: number;
+  /** Why there is no verdict (no sampler, a query failed, no data). */
+  note: string | null;
+}
+
+/**
+ * The alert engine: one evaluator for every rule kind (the lifecycle in lifecycle.ts, grouping in grouping.ts), fed by
+ * scheduled evaluations (queries, the host sampler) and by the fan-out (event, health and unpriced-model rules, which
+ * fire without waiting for a tick). Notifications go to `Notifier.dispatch`, which never blocks evaluation.
+ */
+export class AlertEngine {
+  private readonly apiRules = new Map<string, AlertRule>();
+  private readonly instances = new Map<string, AlertInstance[]>();
+  private readonly groups = new Map<string, GroupState>();
+  private silenceList: Silence[] = [];
+  private readonly status = new Map<string, RuleStatus>();
+  private readonly baselines = new BaselineCache();
+  private readonly events: EventState;
+  private applying: Promise<void> = Promise.resolve();
+  private subscription: Subscription | null = null;
+  readonly stats: AlertEngineStats = {
+    evaluations: 0, evaluationFailures: 0, lastEvaluationMs: null, totalEvaluationMs: 0, queries: 0, eventTriggers: 0,
+    notifications: 0, rules: 0, firing: 0, pending: 0, unpricedEvents: 0,
+  };
+
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.events = new EventState(() => Math.max(3_600_000, ...this.rules().filter((r) => r.kind === 'unpriced_model').map((r) => (r as { windowMs: number }).windowMs)));
+  }
+
+  /** Loads API rules, tracked alerts, groups and silences from the store. */
+  async init(parseStored: (body: Record<string, unknown>, id: string, project: string) => AlertRule | null): Promise<void> {
+    for (const stored of await this.deps.alertStore.listRules()) {
+      const rule = parseStored(stored.body, stored.id, stored.project);
+      if (rule === null) this.deps.logger.warn({ rule: stored.id }, 'stored alert rule no longer validates; skipped');
+      else this.apiRules.set(rule.id, rule);
+    }
+    for (const a of await this.deps.alertStore.loadTracked()) this.instances.set(a.ruleId, [...(this.instances.get(a.ruleId) ?? []), a]);
+    for (const g of await this.deps.alertStore.loadGroups()) this.groups.set(g.key, g);
+    this.silenceList = await this.deps.alertStore.listSilences();
+    for (const rule of this.rules()) {
+      if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? []);
+    }
+    this.refreshCounts();
+  }
+
+  /** Subscribes to committed batches: event and health rules fire from here, at once. */
+  attach(fanout: FanOut): void {
+    this.subscription = fanout.subscribe('alerts', (batch) => this.onBatch(batch));
+  }
+
+  close(): Promise<void> {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+    return this.applying;
+  }
+
+  rules(): AlertRule[] {
+    const ids = new Set<string>();
+    const out: AlertRule[] = [];
+    for (const r of [...this.deps.staticRules, ...this.apiRules.values()]) if (!ids.has(r.id)) (ids.add(r.id), out.push(r));
+    return out;
+  }
+
+  rule(id: string): AlertRule | undefined {
+    return this.apiRules.get(id) ?? this.deps.staticRules.find((r) => r.id === id);
+  }
+
+  ruleStatus(id: string): RuleStatus | null {
+    return this.status.get(id) ?? null;
+  }
+
+  isApiRule(id: string): boolean {
+    return this.apiRules.has(id);
+  }
+
+  async putRule(rule: AlertRule, body: Record<string, unknown>, createdAt: number): Promise<void> {
+    await this.deps.alertStore.putRule({ id: rule.id, project: rule.project, body, createdAt, updatedAt: this.deps.clock.now() });
+    this.apiRules.set(rule.id, rule);
+    this.baselines.forget(rule.id);
+    this.refreshCounts();
+  }
+
+  /** Deletes an API rule; its firing alerts resolve (and say so) at once, as when Prometheus drops a rule. */
+  async deleteRule(id: string): Promise<boolean> {
+    const rule = this.apiRules.get(id);
+    if (rule === undefined) return false;
+    await this.deps.alertStore.deleteRule(id);
+    this.apiRules.delete(id);
+    await this.apply([{ rule: { ...rule, keepFiringForMs: 0, groupIntervalMs: 0 }, signals: [] }]);
+    this.status.delete(id);
+    this.refreshCounts();
+    return true;
+  }
+
+  tracked(project: string): AlertInstance[] {
+    return [...this.instances.values()].flat().filter((a) => a.project === project);
+  }
+
+  /** Acknowledges a firing alert: no repeats until it resolves. Null when no firing alert has this id. */
+  async acknowledge(id: string, project: string): Promise<AlertInstance | null> {
+    let result: AlertInstance | null = null;
+    await this.serially(async () => {
+      for (const [ruleId, list] of this.instances) {
+        const i = list.findIndex((a) => a.id === id && a.project === project && a.state === 'firing');
+        if (i < 0) continue;
+        const now = this.deps.clock.now();
+        const acked: AlertInstance = { ...list[i]!, acknowledgedAt: list[i]!.acknowledgedAt ?? now, stateSince: list[i]!.acknowledgedAt === null ? now : list[i]!.stateSince };
+        this.instances.set(ruleId, list.map((a, j) => (j === i ? acked : a)));
+        await this.deps.alertStore.saveAlerts([{ alert: acked, tracked: true }]);
+        result = acked;
+      }
+    });
+    return result;
+  }
+
+  silences(): Silence[] {
+    return [...this.silenceList];
+  }
+
+  async putSilence(s: Silence): Promise<void> {
+    await this.deps.alertStore.putSilence(s);
+    this.silenceList = [...this.silenceList.filter((x) => x.id !== s.id), s];
+  }
+
+  /** The silence for this alert now, if any (the API shows it). */
+  silencing(a: AlertInstance): Silence | null {
+    return silencedBy(this.silenceList, a.project, a.labels, this.deps.clock.now());
+  }
+
+  /** One scheduled evaluation of every rule. Runs are never concurrent (BackgroundTasks), and applying is serial. */
+  async evaluate(): Promise<void> {
+    const t0 = performance.now();
+    const now = this.deps.clock.now();
+    const rules = this.rules().filter((r) => r.enabled);
+    const results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }> = [];
+    let failed = false;
+    const windowRules = rules.filter((r): r is ThresholdRule | AnomalyRule => r.kind === 'threshold' || r.kind === 'anomaly');
+    const series = await windowSeries(this.deps.store, windowRules, now, this.stats, (err) => {
+      failed = true;
+      this.deps.logger.error({ err }, 'alert evaluation: a window query failed');
+    });
+    const budgets = await budgetSeries(this.deps.store, rules.filter((r): r is BudgetRule => r.kind === 'budget'), now, this.stats).catch((err: unknown) => {
+      failed = true;
+      this.deps.logger.error({ err }, 'alert evaluation: budget query failed');
+      return null;
+    });
+    let sample: HostSample | null = null;
+    if (this.deps.sampler && rules.some((r) => r.kind === 'resource')) {
+      sample = await this.deps.sampler.sample().catch((err: unknown) => {
+        this.deps.logger.warn({ err }, 'alert evaluation: host sample failed');
+        return null;
+      });
+    }
+    for (const rule of rules) {
+      let signals: Signal[] | 'keep';
+      switch (rule.kind) {
+        case 'threshold':
+          signals = series.has(rule.id) ? thresholdSignals(rule, series.get(rule.id)!) : 'keep';
+          break;
+        case 'budget':
+          signals = budgets === null ? 'keep' : budgetSignals(rule, budgets.get(rule.id) ?? [], now);
+          break;
+        case 'anomaly': {
+          const current = series.get(rule.id)?.[0] ?? { labels: {}, value: null, samples: 0 };
+          if (!series.has(rule.id)) signals = 'keep';
+          else {
+            const base = current.samples >= rule.minCount ? await this.baselines.values(this.deps.store, rule, now, this.stats).catch(() => null) : [];
+            signals = base === null ? 'keep' : anomalySignals(rule, current, base);
+          }
+          break;
+        }
+        case 'resource':
+          signals = resourceSignals(rule, sample);
+          break;
+        case 'health':
+          signals = this.events.healthSignals(rule);
+          break;
+        case 'event':
+          signals = this.events.eventSignals(rule, now);
+          break;
+        case 'unpriced_model':
+          signals = this.events.unpricedSignals(rule, now);
+          break;
+      }
+      results.push({ rule, signals });
+    }
+    // A disabled rule's alerts resolve (as if its condition stopped holding), so nothing stays firing unevaluated.
+    for (const rule of this.rules()) {
+      if (!rule.enabled && (this.instances.get(rule.id)?.length ?? 0) > 0) results.push({ rule: { ...rule, keepFiringForMs: 0 }, signals: [] });
+    }
+    await this.apply(results, now);
+    const took = performance.now() - t0;
+    this.stats.evaluations += 1;
+    if (failed) this.stats.evaluationFailures += 1;
+    this.stats.lastEvaluationMs = Math.round(took * 10) / 10;
+    this.stats.totalEvaluationMs += took;
+  }
+
+  private async onBatch(batch: readonly StoredEvent[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const rules = this.rules().filter((r) => r.enabled);
+    const eventRules = rules.filter((r): r is EventRule => r.kind === 'event');
+    const { touchedEvent, health } = this.events.record(batch, eventRules, now);
+    this.stats.unpricedEvents = this.events.unpricedCounts().total;
+    const touched = rules.filter((r) => touchedEvent.has(r.id) || (health && r.kind === 'health'));
+    if (touched.length === 0) return;
+    this.stats.eventTriggers += 1;
+    await this.apply(touched.map((rule) => ({
+      rule, signals: rule.kind === 'event' ? this.events.eventSignals(rule, now) : this.events.healthSignals(rule as Extract<AlertRule, { kind: 'health' }>),
+    })), now);
+  }
+
+  /** Steps each rule's lifecycle, plans notifications, persists, then dispatches (never awaiting a channel). */
+  private apply(results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }>, at?: number): Promise<void> {
+    return this.serially(async () => {
+      const now = at ?? this.deps.clock.now();
+      const saves: Array<{ alert: AlertInstance; tracked: boolean }> = [];
+      const drops: string[] = [];
+      const groupUpserts: GroupState[] = [];
+      const groupDeletes: string[] = [];
+      const outbox: Notification[] = [];
+      for (const { rule, signals } of results) {
+        const step = stepRule({ rule, alertType: alertTypeOf(rule), signals, previous: this.instances.get(rule.id) ?? [], now, newId: randomUUID });
+        this.noteStatus(rule, signals, now);
+        const plan = planNotifications({
+          rule, instances: step.instances, groups: this.groups, now, externalUrl: this.deps.externalUrl(),
+          isSilenced: (a) => silencedBy(this.silenceList, a.project, a.labels, now) !== null,
+        });
+        const settled = new Map(plan.settled.map((a) => [a.id, a]));
+        const kept = step.instances.filter((a) => !settled.has(a.id));
+        if (kept.length > 0) this.instances.set(rule.id, kept);
+        else this.instances.delete(rule.id);
+        for (const a of step.changed) if (!settled.has(a.id)) saves.push({ alert: a, tracked: true });
+        for (const a of settled.values()) saves.push({ alert: a, tracked: false });
+        drops.push(...step.dropped.map((a) => a.id));
+        groupUpserts.push(...plan.upserts);
+        groupDeletes.push(...plan.deletes);
+        for (const g of plan.upserts) this.groups.set(g.key, g);
+        for (const k of plan.deletes) this.groups.delete(k);
+        outbox.push(...plan.notifications);
+      }
+      // Persist before dispatching: after a crash a notification may be lost to a retry window, never sent twice.
+      if (saves.length > 0) await this.deps.alertStore.saveAlerts(saves);
+      if (drops.length > 0) await this.deps.alertStore.deleteAlerts(drops);
+      if (groupUpserts.length > 0 || groupDeletes.length > 0) await this.deps.alertStore.saveGroups(groupUpserts, groupDeletes);
+      for (const n of outbox) {
+        this.stats.notifications += 1;
+        try {
+          this.deps.notifier.dispatch(n);
+        } catch (err) {
+          this.deps.logger.error({ err, group: n.groupKey }, 'notifier dispatch threw');
+        }
+      }
+      this.refreshCounts();
+    });
+  }
+
+  private noteStatus(rule: AlertRule, signals: Signal[] | 'keep', now: number): void {
+    if (signals === 'keep') {
+      const prev = this.status.get(rule.id);
+      this.status.set(rule.id, { value: prev?.value ?? null, evaluatedAt: now, series: prev?.series ?? 0, note: rule.kind === 'resource' && !this.deps.sampler ? 'no host sampler' : 'no verdict (no data or a failed query)' });
+      return;
+    }
+    const pick = signals.find((s) => s.active) ?? signals.reduce<Signal | undefined>((best, s) => (best === undefined || (s.value ?? -Infinity) > (best.value ?? -Infinity) ? s : best), undefined);
+    this.status.set(rule.id, { value: pick?.value ?? null, evaluatedAt: now, series: signals.length, note: signals.length === 0 ? 'no data' : null });
+  }
+
+  private refreshCounts(): void {
+    const all = [...this.instances.values()].flat();
+    this.stats.rules = this.rules().length;
+    this.stats.firing = all.filter((a) => a.state === 'firing').length;
+    this.stats.pending = all.filter((a) => a.state === 'pending').length;
+  }
+
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const run = this.applying.then(fn);
+    this.applying = run.catch((err: unknown) => this.deps.logger.error({ err }, 'alert engine: apply failed'));
+    return run;
+  }
+}

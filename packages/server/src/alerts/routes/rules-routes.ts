@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../../http/errors.js';
+import type { AlertEngine } from '../engine/engine.js';
+import type { AlertRule } from '../rules/model.js';
+import { notifyProblem } from '../rules/notify-check.js';
+import { parseRule, type RuleIssue } from '../rules/schema.js';
+import { ruleToJson, type RuleJson } from '../rules/to-json.js';
+import type { Notifier } from '../types.js';
+import { requireObject } from './support.js';
+
+export interface AlertRouteDeps {
+  engine: AlertEngine;
+  notifier: Notifier;
+  clock: { now(): number };
+}
+
+function invalid(issues: readonly RuleIssue[]): HttpError {
+  const text = issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  return new HttpError(400, 'invalid_rule', text);
+}
+
+/** `notify` entries are e-mail addresses, webhook URLs or names of configured channels (CONTRACT §8). */
+function checkNotify(rule: AlertRule, notifier: Notifier): void {
+  const channels = notifier.channelNames();
+  rule.notify.forEach((n, i) => {
+    const problem = notifyProblem(n, channels);
+    if (problem !== null) throw new HttpError(400, 'invalid_rule', `notify.${i}: ${problem}`);
+  });
+}
+
+/** What is stored for an API rule: its normalised input, re-validated on every load. */
+function storedBody(rule: AlertRule): Record<string, unknown> {
+  const { id: _id, source: _source, ...body } = ruleToJson(rule);
+  return body;
+}
+
+export function ruleView(engine: AlertEngine, rule: AlertRule): RuleJson {
+  const status = engine.ruleStatus(rule.id);
+  const alerts = engine.tracked(rule.project).filter((a) => a.ruleId === rule.id);
+  return {
+    ...ruleToJson(rule),
+    current: status === null ? null : {
+      value: status.value, series: status.series, evaluated_at: new Date(status.evaluatedAt).toISOString(), note: status.note,
+    },
+    firing: alerts.filter((a) => a.state === 'firing').length,
+    pending: alerts.filter((a) => a.state === 'pending').length,
+  };
+}
+
+/** `GET|POST /v1/alert-rules`, `GET|PUT|DELETE /v1/alert-rules/{id}` (CONTRACT §8): read scope reads, admin writes. */
+export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): void {
+  const { engine } = deps;
+  const own = (id: string, project: string): AlertRule => {
+    const rule = engine.rule(id);
+    if (rule === undefined || rule.project !== project) throw new HttpError(404, 'not_found', `alert rule ${id}: no such rule`);
+    return rule;
+  };
+  const parse = (body: Record<string, unknown>, project: string, keyId: string | null, id: string): AlertRule => {
+    if (body.project !== undefined && body.project !== project && keyId !== null) {
+      throw new HttpError(403, 'forbidden', 'project: this key cannot write rules of another project');
+    }
+    const { id: _ignored, source: _source, current: _c, firing: _f, pending: _p, ...input } = body;
+    const parsed = parseRule(input, { source: 'api', project, id });
+    if (!parsed.ok) throw invalid(parsed.issues);
+    checkNotify(parsed.rule, deps.notifier);
+    return parsed.rule;
+  };
+
+  app.get('/v1/alert-rules', { config: { scope: 'read' } }, async (request) => {
+    const project = request.pulseAuth!.project;
+    // `can_write` tells the dashboard whether to offer acknowledge and silence (admin scope only).
+    const canWrite = request.pulseAuth!.scope === 'admin';
+    return { rules: engine.rules().filter((r) => r.project === project).map((r) => ruleView(engine, r)), can_write: canWrite };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'read' } }, async (request) => {
+    return ruleView(engine, own(request.params.id, request.pulseAuth!.project));
+  });
+
+  app.post('/v1/alert-rules', { config: { scope: 'admin' } }, async (request, reply) => {
+    const auth = request.pulseAuth!;
+    const body = requireObject(request.body);
+    const project = typeof body.project === 'string' ? body.project : auth.project;
+    const rule = parse(body, project, auth.keyId, `rule_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    await engine.putRule(rule, storedBody(rule), deps.clock.now());
+    reply.code(201).send(ruleView(engine, rule));
+  });
+
+  app.put<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'admin' } }, async (request) => {
+    const auth = request.pulseAuth!;
+    const existing = own(request.params.id, auth.project);
+    if (!engine.isApiRule(existing.id)) {
+      throw new HttpError(409, 'rule_not_editable', `alert rule ${existing.id}: defined by ${existing.source === 'env' ? 'the environment' : 'the rules file'}; change it there`);
+    }
+    const rule = parse(requireObject(request.body), existing.project, auth.keyId, existing.id);
+    await engine.putRule(rule, storedBody(rule), deps.clock.now());
+    return ruleView(engine, rule);
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'admin' } }, async (request, reply) => {
+    const existing = own(request.params.id, request.pulseAuth!.project);
+    if (!engine.isApiRule(existing.id)) {
+      throw new HttpError(409, 'rule_not_editable', `alert rule ${existing.id}: defined by ${existing.source === 'env' ? 'the environment' : 'the rules file'}; remove it there`);
+    }
+    await engine.deleteRule(existing.id);
+    reply.code(204).send();
+  });
+}
