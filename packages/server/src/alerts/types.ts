@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { RenderedReport } from '../reports/render.js';
 
 export type AlertSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 export const ALERT_SEVERITIES: readonly AlertSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
@@ -68,6 +69,8 @@ export interface Channel {
   readonly name: string;
   readonly type: string;
   send(notification: Notification, signal: AbortSignal): Promise<SendResult>;
+  /** Scheduled reports (reports/): channels that post messages take them; incident channels (PagerDuty, Alertmanager) do not. */
+  sendReport?(report: RenderedReport, signal: AbortSignal): Promise<SendResult>;
   describe(): string;
 }
 

@@ -93,6 +93,7 @@ export const discordChannel: ChannelDefinition<DiscordConfig> = {
       name,
       type: 'discord',
       send: (n, signal) => postJson(deps, config.url, discordPayload(n, config), signal),
+      sendReport: (r, signal) => postJson(deps, config.url, r.discord, signal),
       describe: () => `discord ${describeUrl(config.url)}`,
     };
   },

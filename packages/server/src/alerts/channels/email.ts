@@ -82,21 +82,22 @@ export const emailChannel: ChannelDefinition<EmailConfig> = {
       tls: { rejectUnauthorized: config.tls_reject_unauthorized },
     });
     const from = config.from ?? config.username ?? `pulse@${config.host}`;
+    const mail = (msg: EmailMessage, signal: AbortSignal): Promise<SendResult> => {
+      // nodemailer takes no AbortSignal: the attempt's deadline wins the race and the socket times out by itself.
+      const aborted = new Promise<SendResult>((resolve) => {
+        const done = (): void => resolve({ outcome: 'retryable', error: signal.reason?.name === 'TimeoutError' ? 'timed out' : 'aborted' });
+        if (signal.aborted) done();
+        else signal.addEventListener('abort', done, { once: true });
+      });
+      const sent = transport.sendMail({ from, to: config.to, subject: msg.subject, text: msg.text, html: msg.html })
+        .then((): SendResult => ({ outcome: 'success', status: 250 }), classifySmtpError);
+      return Promise.race([sent, aborted]);
+    };
     return {
       name,
       type: 'email',
-      async send(n, signal): Promise<SendResult> {
-        const msg = emailMessage(n);
-        // nodemailer takes no AbortSignal: the attempt's deadline wins the race and the socket times out by itself.
-        const aborted = new Promise<SendResult>((resolve) => {
-          const done = (): void => resolve({ outcome: 'retryable', error: signal.reason?.name === 'TimeoutError' ? 'timed out' : 'aborted' });
-          if (signal.aborted) done();
-          else signal.addEventListener('abort', done, { once: true });
-        });
-        const sent = transport.sendMail({ from, to: config.to, subject: msg.subject, text: msg.text, html: msg.html })
-          .then((): SendResult => ({ outcome: 'success', status: 250 }), classifySmtpError);
-        return Promise.race([sent, aborted]);
-      },
+      send: (n, signal) => mail(emailMessage(n), signal),
+      sendReport: (r, signal) => mail({ subject: r.subject, text: r.text, html: r.html }, signal),
       describe: () => `email via ${config.host}:${config.port} to ${config.to.length} recipient(s)`,
     };
   },

@@ -65,6 +65,9 @@ export const slackChannel: ChannelDefinition<SlackConfig> = {
       name,
       type: 'slack',
       send: (n, signal) => postJson(deps, config.url, slackPayload(n, config), signal),
+      sendReport: (r, signal) => postJson(deps, config.url, {
+        ...r.slack, ...(config.channel ? { channel: config.channel } : {}), ...(config.username ? { username: config.username } : {}),
+      }, signal),
       describe: () => `slack ${describeUrl(config.url)}`,
     };
   },

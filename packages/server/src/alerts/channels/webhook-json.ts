@@ -37,6 +37,7 @@ export const jsonWebhookChannel: ChannelDefinition<JsonWebhookConfig> = {
         }
         return last;
       },
+      sendReport: (r, signal) => postJson(deps, config.url, r.json, signal, config.headers ?? {}),
       describe: () => `json webhook ${describeUrl(config.url)}`,
     };
   },

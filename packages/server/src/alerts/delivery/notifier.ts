@@ -109,10 +109,18 @@ export class DeliveryNotifier implements Notifier {
 
   /** The channels for a notification, created on first use for `notify` addresses and URLs. */
   resolve(n: Notification): Channel[] {
+    return this.channelsFor(targetEntries(n, this.o.routes, this.o.configured.defaults));
+  }
+
+  /**
+   * The channels `notify` entries (channel names, e-mail addresses, URLs) name — for scheduled reports, which have a
+   * `notify` list but no labels to route on; an empty list means the default (env) channels.
+   */
+  channelsFor(entries: readonly string[]): Channel[] {
     const { channels, defaults } = this.o.configured;
     const out = new Map<string, Channel>();
     const emails: string[] = [];
-    for (const entry of targetEntries(n, this.o.routes, defaults)) {
+    for (const entry of entries.length > 0 ? entries : defaults) {
       const t = classifyNotifyEntry(entry);
       if (t.kind === 'email') emails.push(t.address.toLowerCase());
       else if (t.kind === 'channel') out.set(t.name, channels.get(t.name) ?? unavailable(t.name, `no channel named "${t.name}"`));
