@@ -248,9 +248,17 @@ describe('alerting end to end (real server, real DuckDB, recording notifier)', (
       expect((await send(`${pulse.url}/v1/alert-rules/nope`, 'DELETE')).status).toBe(404);
       expect((await send(`${pulse.url}/v1/analytics/alerts/nope/acknowledge`, 'POST')).status).toBe(404);
 
+      const hook = 'https://hooks.slack.com/services/T000/B000/secret-token';
+      expect((await send(`${pulse.url}/v1/alert-rules`, 'POST', { name: 'hooked', condition: 'count > 1', notify: [hook, 'ops-slack'] })).json.notify).toEqual([hook, 'ops-slack']);
       const key = await send(`${pulse.url}/v1/keys`, 'POST', { project: 'default', scope: 'read' });
       const reader = { authorization: `Bearer ${key.json.key}` };
-      expect((await getJson(`${pulse.url}/v1/alert-rules`, reader)).json.rules.map((r: { name: string }) => r.name)).toContain('ok');
+      const asReader = (await getJson(`${pulse.url}/v1/alert-rules`, reader)).json;
+      expect(asReader.rules.map((r: { name: string }) => r.name)).toContain('ok');
+      expect(asReader.can_write).toBe(false);
+      // A webhook URL is a secret: a read key sees its safe name only.
+      const hooked = asReader.rules.find((r: { name: string }) => r.name === 'hooked');
+      expect(hooked.notify).toEqual([expect.stringMatching(/^slack:hooks\.slack\.com#[0-9a-f]{8}$/), 'ops-slack']);
+      expect(JSON.stringify(asReader)).not.toContain('secret-token');
       expect((await send(`${pulse.url}/v1/alert-rules`, 'POST', { name: 'y', condition: 'count > 1' }, reader)).status).toBe(403);
       expect((await send(`${pulse.url}/v1/silences`, 'POST', { matchers: [{ name: 'a', value: 'b' }] }, reader)).status).toBe(403);
     } finally {

@@ -6,6 +6,7 @@ import { BackgroundTasks } from '../../tasks/background-tasks.js';
 import { RecordingNotifier } from '../test-support/recording-notifier.js';
 import { rule } from '../test-support/rules.js';
 import { AlertEngine } from './engine.js';
+import { QUERY_CONCURRENCY } from './queries.js';
 
 let stores: EmbeddedStores | null = null;
 afterEach(async () => {
@@ -76,14 +77,16 @@ describe('alert engine over a real store (fake clock)', () => {
   });
 
   it('a slow query never piles evaluations up on the schedule', async () => {
-    const { engine, stats } = await setup({ delayMs: 60 }, [rule({ name: 'a', condition: 'count > 1' }, 'a'), rule({ name: 'x', condition: 'count > 1', window: '1h' }, 'x')]);
+    const windows = ['5m', '15m', '1h', '6h'];
+    const { engine, stats } = await setup({ delayMs: 60 }, windows.map((w) => rule({ name: w, condition: 'count > 1', window: w }, w)));
     const tasks = new BackgroundTasks({ clock: { now: () => Date.now() }, logger: { error: () => undefined, warn: () => undefined } });
     tasks.schedule({ name: 'alert-evaluation', description: 'test', intervalMs: 10, firstDelayMs: 0, run: () => engine.evaluate() });
     await new Promise((r) => setTimeout(r, 400));
     await tasks.close();
     const info = engine.stats;
     expect(info.evaluations).toBeGreaterThanOrEqual(2);
-    expect(stats.maxInFlight).toBe(1); // each evaluation's two queries run one after another, and evaluations never overlap
-    expect(stats.queries).toBe(info.evaluations * 2);
+    // An evaluation runs its 4 queries QUERY_CONCURRENCY at a time, and evaluations never overlap.
+    expect(stats.maxInFlight).toBe(QUERY_CONCURRENCY);
+    expect(stats.queries).toBe(info.evaluations * windows.length);
   });
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { AlertEngine } from '../engine/engine.js';
 import type { AlertRule } from '../rules/model.js';
+import { classifyNotifyEntry, urlChannelName } from '../delivery/routing.js';
 import { notifyProblem } from '../rules/notify-check.js';
 import { parseRule, type RuleIssue } from '../rules/schema.js';
 import { ruleToJson, type RuleJson } from '../rules/to-json.js';
@@ -35,11 +36,24 @@ function storedBody(rule: AlertRule): Record<string, unknown> {
   return body;
 }
 
-export function ruleView(engine: AlertEngine, rule: AlertRule): RuleJson {
+/**
+ * A webhook URL in `notify` is a secret (whoever has it can post to the channel): keys without the admin scope see
+ * delivery's safe name for it (`slack:hooks.slack.com#1a2b3c4d`); admins see it whole, to edit the rule.
+ */
+function visibleNotify(notify: readonly string[], admin: boolean): string[] {
+  if (admin) return [...notify];
+  return notify.map((entry) => {
+    const t = classifyNotifyEntry(entry);
+    return t.kind === 'url' ? urlChannelName(t.type, t.url) : entry;
+  });
+}
+
+export function ruleView(engine: AlertEngine, rule: AlertRule, admin: boolean): RuleJson {
   const status = engine.ruleStatus(rule.id);
   const alerts = engine.tracked(rule.project).filter((a) => a.ruleId === rule.id);
   return {
     ...ruleToJson(rule),
+    notify: visibleNotify(rule.notify, admin),
     current: status === null ? null : {
       value: status.value, series: status.series, evaluated_at: new Date(status.evaluatedAt).toISOString(), note: status.note,
     },
@@ -71,11 +85,11 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     const project = request.pulseAuth!.project;
     // `can_write` tells the dashboard whether to offer acknowledge and silence (admin scope only).
     const canWrite = request.pulseAuth!.scope === 'admin';
-    return { rules: engine.rules().filter((r) => r.project === project).map((r) => ruleView(engine, r)), can_write: canWrite };
+    return { rules: engine.rules().filter((r) => r.project === project).map((r) => ruleView(engine, r, canWrite)), can_write: canWrite };
   });
 
   app.get<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'read' } }, async (request) => {
-    return ruleView(engine, own(request.params.id, request.pulseAuth!.project));
+    return ruleView(engine, own(request.params.id, request.pulseAuth!.project), request.pulseAuth!.scope === 'admin');
   });
 
   app.post('/v1/alert-rules', { config: { scope: 'admin' } }, async (request, reply) => {
@@ -84,7 +98,7 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     const project = typeof body.project === 'string' ? body.project : auth.project;
     const rule = parse(body, project, auth.keyId, `rule_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     await engine.putRule(rule, storedBody(rule), deps.clock.now());
-    reply.code(201).send(ruleView(engine, rule));
+    reply.code(201).send(ruleView(engine, rule, true));
   });
 
   app.put<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'admin' } }, async (request) => {
@@ -95,7 +109,7 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     }
     const rule = parse(requireObject(request.body), existing.project, auth.keyId, existing.id);
     await engine.putRule(rule, storedBody(rule), deps.clock.now());
-    return ruleView(engine, rule);
+    return ruleView(engine, rule, true);
   });
 
   app.delete<{ Params: { id: string } }>('/v1/alert-rules/:id', { config: { scope: 'admin' } }, async (request, reply) => {
