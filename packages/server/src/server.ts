@@ -25,6 +25,8 @@ import { loggingNotifier, startAlerting } from './alerts/setup.js';
 import type { Notifier } from './alerts/types.js';
 import type { DeliveryNotifier } from './alerts/delivery/notifier.js';
 import { startDelivery } from './alerts/delivery/setup.js';
+import { ChannelReportSender, periodAlerts } from './reports/channel-sender.js';
+import { ReportRunner } from './reports/runner.js';
 import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
 
@@ -114,6 +116,14 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let alerting: Awaited<ReturnType<typeof startAlerting>> | null = null;
   try {
     if (!notifierOpt) notifier = delivery = await startDelivery({ config, store: stores.deliveries, clock, logger, tasks });
+    if (delivery !== null && config.reports.length > 0) {
+      const channels = delivery;
+      tasks.schedule(new ReportRunner({
+        specs: config.reports, store, runs: stores.reportRuns, clock, logger,
+        sender: new ChannelReportSender({ channelsFor: (entries) => channels.channelsFor(entries) }),
+        alerts: periodAlerts(stores.alerts),
+      }).task());
+    }
     alerting = await startAlerting({
       config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
       externalUrl: () => externalUrl,
