@@ -50,6 +50,8 @@ const count = (xs: readonly EventInput[], pred: (e: EventInput) => boolean): num
 const sum = (xs: readonly EventInput[], f: (e: EventInput) => number): number => xs.reduce((a, e) => a + f(e), 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+if (!hasPrometheus()) console.log('skipped: prometheus is not on PATH (Debian: apt-get install prometheus; .ci/run installs it)');
+
 describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK runs seed 002 as written', () => {
   const t = knownTraffic();
   const events = allEvents(t);
@@ -110,7 +112,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
   }
 
   beforeAll(async () => {
-    pulse = await startTestPulse({ apiKey: ADMIN, metrics: { key: SCRAPE, maxSeriesPerFamily: 2000 } });
+    pulse = await startTestPulse({ apiKey: ADMIN, metrics: { key: SCRAPE, maxSeriesPerFamily: 2000, kpi: true } });
     sink = await startFakePulse();
     sdk = new Monitoring({ service: 'bot', url: sink.url, logger: silentLogger, env: {}, metricsPort: 0, metricsHost: '127.0.0.1' });
     const server = await sdk.startMetricsServer();
