@@ -50,15 +50,15 @@ export function createPulseMetrics(opts: PulseMetricsOptions): PulseMetrics {
     maxSeriesPerFamily: opts.maxSeriesPerFamily,
     onOverflow: (family) => overflow.inc({ family }),
     collectGauge: {
-      activeUsers: (gauge, cap) => {
-        activeUsers.forEach(opts.clock.now(), (project, service, n) => gauge.set(cap.labels([project, service]), n));
+      activeUsers: (gauge) => {
+        activeUsers.forEach(opts.clock.now(), (project, service, n) => gauge.set([project, service], n));
       },
     },
   });
   new Gauge({
     name: 'pulse_metrics_series', help: 'Series per KPI family (at most the cap, plus one __other__)', labelNames: ['family'], registers: [registry],
     collect() {
-      for (const f of Object.values(kpi)) this.set({ family: f.cap.family }, f.cap.size);
+      for (const f of Object.values(kpi)) this.set({ family: f.name }, f.size);
     },
   });
   const self = createSelfMetrics(registry, opts);
