@@ -78,8 +78,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
-  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const tasks = new BackgroundTasks({ clock, logger });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const stopLive = (): void => {
     metrics?.close();
     metricsHub.close();

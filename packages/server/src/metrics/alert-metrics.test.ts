@@ -1,0 +1,47 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { startTestPulse } from '../test-support/pulse.js';
+import { createAlertMetrics } from './alert-metrics.js';
+import { parseExposition, total } from './test-support/exposition.js';
+
+describe('AlertMetrics (what the alert engine and the notifier report)', () => {
+  it('counts evaluations and deliveries, times evaluations, and sets firing alerts by severity', async () => {
+    const registry = new Registry();
+    const m = createAlertMetrics(registry);
+    let s = parseExposition(await registry.metrics());
+    // Present before any alert, so `pulse_alerts_firing > 0` and rate() have series to work on.
+    expect(total(s, 'pulse_alerts_firing')).toBe(0);
+    expect(s.filter((x) => x.name === 'pulse_alerts_firing').map((x) => x.labels.severity)).toEqual(['info', 'low', 'medium', 'high', 'critical']);
+    m.evaluation(0.02, true);
+    m.evaluation(0.3, true);
+    m.evaluation(7, false);
+    m.firing({ critical: 2, medium: 1 });
+    m.firing({ critical: 1 });
+    m.delivery('slack', 'success');
+    m.delivery('slack', 'retryable');
+    m.delivery('email', 'failure');
+    s = parseExposition(await registry.metrics());
+    expect(total(s, 'pulse_alert_evaluations_total', { outcome: 'ok' })).toBe(2);
+    expect(total(s, 'pulse_alert_evaluations_total', { outcome: 'error' })).toBe(1);
+    expect(total(s, 'pulse_alert_evaluation_duration_seconds_count')).toBe(3);
+    expect(total(s, 'pulse_alert_evaluation_duration_seconds_bucket', { le: '0.5' })).toBe(2);
+    expect(total(s, 'pulse_alerts_firing', { severity: 'critical' })).toBe(1);
+    expect(total(s, 'pulse_alerts_firing', { severity: 'medium' })).toBe(0);
+    expect(total(s, 'pulse_alert_deliveries_total', { channel: 'slack' })).toBe(2);
+    expect(total(s, 'pulse_alert_deliveries_total', { channel: 'email', outcome: 'failure' })).toBe(1);
+  });
+
+  it('are on the server\'s /metrics, with the background tasks\' runs', async () => {
+    const pulse = await startTestPulse();
+    try {
+      pulse.metrics.alerts.delivery('webhook', 'success');
+      await pulse.tasks.runNow('retention');
+      const s = parseExposition(await (await fetch(`${pulse.url}/metrics`)).text());
+      expect(total(s, 'pulse_alert_deliveries_total', { channel: 'webhook', outcome: 'success' })).toBe(1);
+      expect(total(s, 'pulse_background_task_runs_total', { task: 'retention' })).toBe(1);
+      expect(total(s, 'pulse_background_task_failures_total', { task: 'retention' })).toBe(0);
+    } finally {
+      await pulse.dispose();
+    }
+  });
+});
