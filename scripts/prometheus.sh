@@ -16,6 +16,11 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'
 }
 
+# Node is there wherever the project runs; curl may not be.
+is_ready() {
+  node -e 'fetch(process.argv[1] + "/-/ready").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
 is_running() {
   [ -f "$1/prometheus.pid" ] && kill -0 "$(cat "$1/prometheus.pid")" 2>/dev/null
 }
@@ -45,7 +50,7 @@ start() {
   echo $! >"$dir/prometheus.pid"
   echo "$url" >"$dir/url"
   for i in $(seq 1 100); do
-    if curl -fsS "$url/-/ready" >/dev/null 2>&1; then
+    if is_ready "$url"; then
       echo "$url"
       return
     fi
