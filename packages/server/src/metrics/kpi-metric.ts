@@ -48,14 +48,10 @@ abstract class CappedFamily<S> {
 
   /** The series for `values` (in `labelNames` order), created if new and room remains. */
   protected at(values: readonly string[]): S & { labels: Record<string, string> } {
-    let level = this.root;
+    let level: Map<string, unknown> | undefined = this.root;
     const last = values.length - 1;
-    for (let i = 0; i < last; i++) {
-      let next = level.get(values[i]!) as Map<string, unknown> | undefined;
-      if (!next) level.set(values[i]!, (next = new Map()));
-      level = next;
-    }
-    const hit = level.get(values[last]!) as (S & { labels: Record<string, string> }) | undefined;
+    for (let i = 0; i < last && level; i++) level = level.get(values[i]!) as Map<string, unknown> | undefined;
+    const hit = level?.get(values[last]!) as (S & { labels: Record<string, string> }) | undefined;
     if (hit) return hit;
     if (this.count >= this.o.maxSeries) {
       this.o.onOverflow(this.name);
@@ -67,6 +63,13 @@ abstract class CappedFamily<S> {
     }
     const labels: Record<string, string> = {};
     for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i]!] = values[i]!;
+    // The path is made only for a series that is kept: past the cap, new label values allocate nothing.
+    level = this.root;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]!) as Map<string, unknown> | undefined;
+      if (!next) level.set(values[i]!, (next = new Map()));
+      level = next;
+    }
     const s = { ...this.empty(), labels };
     level.set(values[last]!, s);
     this.list.push(s);
