@@ -1,31 +1,52 @@
+import { OVERFLOW_VALUE } from './series-cap.js';
+
 /**
  * `active_users_total{project,service}`: distinct users seen in the last `windowMs` (default 5 minutes,
  * as the SDK's gauge), per project and service. A touch is one Map set (no key is built: project and
  * service each index one level); expiry walks the users at scrape time, O(users) every 15 s or so,
- * instead of keeping last-seen order on the ingest path. At most `maxUsers` are remembered in all;
- * beyond, a series forgets its oldest entries early (the gauge then under-counts, never grows unbounded).
+ * instead of keeping last-seen order on the ingest path. Memory is bounded twice: at most `maxSeries`
+ * (project, service) pairs — later ones count under `__other__`, like the families' cap — and at most
+ * `maxUsers` users in all — past it, users not already counted wait until older ones expire (the gauge
+ * then under-counts; it never grows without bound).
  */
 export class ActiveUsers {
   private readonly byProject = new Map<string, Map<string, Map<string, number>>>();
+  private series = 0;
   private total = 0;
 
   constructor(
     readonly windowMs: number,
+    private readonly maxSeries = 2000,
     private readonly maxUsers = 200_000,
   ) {}
 
   touch(project: string, service: string, userId: string, atMs: number): void {
+    const users = this.users(project, service);
+    if (users.has(userId)) {
+      users.set(userId, atMs);
+      return;
+    }
+    if (this.total >= this.maxUsers) return;
+    users.set(userId, atMs);
+    this.total++;
+  }
+
+  private users(project: string, service: string): Map<string, number> {
+    const found = this.byProject.get(project)?.get(service);
+    if (found) return found;
+    if (this.series >= this.maxSeries) {
+      // One more series at most: the `__other__` one, made the first time the cap is hit.
+      project = OVERFLOW_VALUE;
+      service = OVERFLOW_VALUE;
+      const other = this.byProject.get(project)?.get(service);
+      if (other) return other;
+    }
     let services = this.byProject.get(project);
     if (!services) this.byProject.set(project, (services = new Map()));
-    let users = services.get(service);
-    if (!users) services.set(service, (users = new Map()));
-    const size = users.size;
-    users.set(userId, atMs);
-    if (users.size === size) return;
-    if (++this.total > this.maxUsers) {
-      const first = users.keys().next().value;
-      if (first !== undefined && first !== userId && users.delete(first)) this.total--;
-    }
+    const users = new Map<string, number>();
+    services.set(service, users);
+    this.series++;
+    return users;
   }
 
   /** Expires users older than the window and reports each series' count (0 for a series gone quiet). */

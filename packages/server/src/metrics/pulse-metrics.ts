@@ -44,7 +44,7 @@ export function createPulseMetrics(opts: PulseMetricsOptions): PulseMetrics {
     name: 'pulse_metrics_series_overflow_total', help: 'Updates folded into a family\'s __other__ series because it reached its series cap',
     labelNames: ['family'], registers: [registry],
   });
-  const activeUsers = new ActiveUsers(opts.activeUserWindowMs ?? 5 * 60_000);
+  const activeUsers = new ActiveUsers(opts.activeUserWindowMs ?? 5 * 60_000, opts.maxSeriesPerFamily);
   const kpi = createKpiFamilies({
     registry,
     maxSeriesPerFamily: opts.maxSeriesPerFamily,
