@@ -19,7 +19,7 @@ import { allEvents, knownTraffic, usersByService } from './test-support/traffic.
  * The traffic is sent twice, some seconds apart: the first round creates every series (Prometheus sees a
  * new series, not an increase), the second is what rate() and increase() measure. Counter totals are then
  * exact (2 rounds); rates are one round over the window, times Prometheus' extrapolation factor, which with
- * 1 s scrapes and ~10 s of samples lies in [1, 1.25]; ratios of rates sum series from two targets whose
+ * 1 s scrapes and 10+ s of samples lies in [1, 1.4] even when a busy machine delays scrapes; ratios of rates sum series from two targets whose
  * factors differ slightly, so they are checked within 5%; histogram quantiles within the same 5% of the
  * value PromQL's interpolation gives on the known buckets, and inside the bucket holding the true p95.
  *
@@ -70,6 +70,8 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
   };
   const activeUsers = [...usersByService(events).values()].reduce((a, s) => a + s.size, 0) + SDK.users.length;
   const WINDOW = 300;
+  /** The most Prometheus' extrapolation may add to a rate or increase here (see the top of the file). */
+  const EXTRAPOLATION = 1.4;
 
   let pulse: Awaited<ReturnType<typeof startTestPulse>>;
   let sink: FakePulse;
@@ -87,14 +89,14 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
   /** A rate of `increase` events over the window, within Prometheus' extrapolation. */
   const rateOf = (actual: number, increase: number, window = WINDOW): void => {
     expect(actual).toBeGreaterThanOrEqual((increase / window) * 0.999);
-    expect(actual).toBeLessThanOrEqual((increase / window) * 1.25);
+    expect(actual).toBeLessThanOrEqual((increase / window) * EXTRAPOLATION);
   };
   const near = (actual: number, expected: number, rel = 0.05): void => {
     expect(Math.abs(actual - expected)).toBeLessThanOrEqual(Math.abs(expected) * rel + 1e-9);
   };
 
   async function waitFor(expr: string, value: number): Promise<void> {
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 300; i++) {
       const r = await prom.query(expr);
       if (r.length === 1 && r[0]!.value === value) return;
       await sleep(100);
@@ -137,7 +139,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
     prom = startPrometheus({ 'prometheus.yml': toYaml(cfg), 'alerts.yml': toYaml(rules), 'pulse-metrics-key': SCRAPE });
     await waitFor('count(up == 1)', 2);
     await round(1);
-    await sleep(6000);
+    await sleep(8000);
     await round(2);
     await sleep(2000);
     at = Date.now() / 1000;
@@ -186,7 +188,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
     'sum(increase(generation_success_total[24h]))': async () => {
       const v = await one('sum(increase(generation_success_total[24h]))');
       expect(v).toBeGreaterThanOrEqual(R.genS * 0.999);
-      expect(v).toBeLessThanOrEqual(R.genS * 1.25);
+      expect(v).toBeLessThanOrEqual(R.genS * EXTRAPOLATION);
     },
     'sum(token_spend_total)': async () => expect(await one('sum(token_spend_total)')).toBe(2 * R.tokens),
     'sum by (model) (token_spend_total)': async () => {
@@ -197,13 +199,13 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
     'sum(rate(token_spend_total[1h])) * 3600': async () => {
       const v = await one('sum(rate(token_spend_total[1h])) * 3600');
       expect(v).toBeGreaterThanOrEqual(R.tokens * 0.999);
-      expect(v).toBeLessThanOrEqual(R.tokens * 1.25);
+      expect(v).toBeLessThanOrEqual(R.tokens * EXTRAPOLATION);
     },
     '(sum(token_spend_total) / 1000) * 0.002': async () => expect(await one('(sum(token_spend_total) / 1000) * 0.002')).toBeCloseTo(((2 * R.tokens) / 1000) * 0.002, 12),
     'sum(increase(token_spend_total[24h]))': async () => {
       const v = await one('sum(increase(token_spend_total[24h]))');
       expect(v).toBeGreaterThanOrEqual(R.tokens * 0.999);
-      expect(v).toBeLessThanOrEqual(R.tokens * 1.25);
+      expect(v).toBeLessThanOrEqual(R.tokens * EXTRAPOLATION);
     },
     'sum(payment_conversions_total)': async () => expect(await one('sum(payment_conversions_total)')).toBe(2 * R.payConv),
     'sum(rate(payment_conversions_total[5m])) / (sum(rate(payment_conversions_total[5m])) + sum(rate(payment_failures_total[5m]))) * 100': async () =>
@@ -221,13 +223,13 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
       expect(Object.keys(r).sort()).toEqual(Object.keys(want).sort());
       for (const [plan, n] of Object.entries(want)) {
         expect(r[plan]!).toBeGreaterThanOrEqual(n * 0.999);
-        expect(r[plan]!).toBeLessThanOrEqual(n * 1.25);
+        expect(r[plan]!).toBeLessThanOrEqual(n * EXTRAPOLATION);
       }
     },
     'sum(increase(payment_conversions_total[24h]))': async () => {
       const v = await one('sum(increase(payment_conversions_total[24h]))');
       expect(v).toBeGreaterThanOrEqual(R.payConv * 0.999);
-      expect(v).toBeLessThanOrEqual(R.payConv * 1.25);
+      expect(v).toBeLessThanOrEqual(R.payConv * EXTRAPOLATION);
     },
     'sum by (queue_name) (rate(queue_failures_total[5m]))': async () => {
       const r = await by('sum by (queue_name) (rate(queue_failures_total[5m]))', 'queue_name');
@@ -330,7 +332,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
       expect(R.payFail).toBeGreaterThan(3);
       const v = await one('sum(increase(payment_failures_total[5m])) > 3');
       expect(v).toBeGreaterThanOrEqual(R.payFail * 0.999);
-      expect(v).toBeLessThanOrEqual(R.payFail * 1.25);
+      expect(v).toBeLessThanOrEqual(R.payFail * EXTRAPOLATION);
     },
     '(sum(rate(generation_success_total[5m])) / (sum(rate(generation_success_total[5m])) + sum(rate(generation_failure_total[5m])))) < 0.9': async () => {
       expect(R.genS / (R.genS + R.genF)).toBeLessThan(0.9);
@@ -362,7 +364,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
   it('fires the rules the traffic implies (with 2 s `for`s), no others, and ServiceDown when a target stops', async () => {
     const firing = async () => new Set((await prom.alerts()).filter((a) => a.state === 'firing').map((a) => a.labels.alertname));
     let names = new Set<string>();
-    for (let i = 0; i < 100 && names.size < 3; i++) {
+    for (let i = 0; i < 300 && names.size < 3; i++) {
       names = await firing();
       await sleep(100);
     }
@@ -372,7 +374,7 @@ describe.skipIf(!hasPrometheus())('a real Prometheus scraping Pulse and the SDK 
 
     await sdk.shutdown(); // the SDK's metrics server stops with it
     let down: { labels: Record<string, string>; annotations: Record<string, string> } | undefined;
-    for (let i = 0; i < 150 && !down; i++) {
+    for (let i = 0; i < 300 && !down; i++) {
       down = (await prom.alerts()).find((a) => a.labels.alertname === 'ServiceDown' && a.state === 'firing');
       if (!down) await sleep(100);
     }
