@@ -100,10 +100,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
-  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily });
   const tasks = new BackgroundTasks({ clock, logger });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const stopLive = (): void => {
     metrics?.close();
     metricsHub.close();
@@ -115,7 +115,13 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let externalUrl = '';
   let alerting: Awaited<ReturnType<typeof startAlerting>> | null = null;
   try {
-    if (!notifierOpt) notifier = delivery = await startDelivery({ config, store: stores.deliveries, clock, logger, tasks });
+    const alertMetrics = metrics?.alerts ?? null;
+    if (!notifierOpt) {
+      notifier = delivery = await startDelivery({
+        config, store: stores.deliveries, clock, logger, tasks,
+        ...(alertMetrics ? { onAttempt: (type: string, outcome: string) => alertMetrics.delivery(type, outcome) } : {}),
+      });
+    }
     if (delivery !== null && config.reports.length > 0) {
       const channels = delivery;
       tasks.schedule(new ReportRunner({
@@ -126,7 +132,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     }
     alerting = await startAlerting({
       config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
-      externalUrl: () => externalUrl,
+      externalUrl: () => externalUrl, metrics: alertMetrics,
     });
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AlertMetrics } from '../metrics/alert-metrics.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../config/load.js';
@@ -28,6 +29,8 @@ export interface AlertingDeps {
   sampler?: HostSampler | null;
   externalUrl: () => string;
   cwd?: string;
+  /** `/metrics`: evaluation rounds and firing alerts (metrics/alert-metrics.ts). */
+  metrics?: Pick<AlertMetrics, 'evaluation' | 'firing'> | null;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
   const engine = new AlertEngine({
     store: deps.store, alertStore: deps.alertStore, notifier: deps.notifier, clock: deps.clock, logger: deps.logger,
     sampler: deps.sampler ?? null, staticRules: rules, externalUrl: deps.externalUrl,
+    ...(deps.metrics ? { onEvaluated: (sec: number, ok: boolean) => deps.metrics!.evaluation(sec, ok), onFiring: (by: Parameters<AlertMetrics['firing']>[0]) => deps.metrics!.firing(by) } : {}),
   });
   await engine.init((body, id, project) => {
     const parsed = parseRule(body, { source: 'api', project, id });

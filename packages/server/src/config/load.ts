@@ -206,6 +206,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     metrics: {
       key: optStr(env, 'PULSE_METRICS_KEY'),
       maxSeriesPerFamily: field(env, 'PULSE_METRICS_MAX_SERIES', num('PULSE_METRICS_MAX_SERIES', 1, 1_000_000, true), 2000),
+      kpi: field(env, 'PULSE_METRICS_KPI', bool('PULSE_METRICS_KPI'), true),
     },
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),

@@ -129,4 +129,6 @@ export interface MetricsConfig {
   key: string | null;
   /** `PULSE_METRICS_MAX_SERIES` (default 2000): series per KPI family before new label sets fold into `__other__`. */
   maxSeriesPerFamily: number;
+  /** `PULSE_METRICS_KPI` (default true): compute seed 002's KPI and the LLM families from ingested events. */
+  kpi: boolean;
 }

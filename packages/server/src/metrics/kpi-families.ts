@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { SEED_FAMILIES as F, type SeedFamilySpec } from '@pulse/protocol';
+import { KpiCounter, KpiHistogram } from './kpi-metric.js';
 import { SeriesCap } from './series-cap.js';
 
 /**
@@ -25,14 +26,29 @@ type Spec = SeedFamilySpec;
 type AllFamilies = typeof F & typeof LLM_FAMILIES;
 export type FamilyKey = keyof AllFamilies;
 
-/** One family: its prom-client metric and the cap that bounds its series. Labels: `project` then the seed's. */
-export interface CappedFamily<M> {
-  metric: M;
-  cap: SeriesCap<string>;
+/** A gauge family (set, not summed; few updates): prom-client's Gauge behind the same series cap. */
+export class KpiGauge {
+  constructor(
+    readonly metric: Gauge,
+    private readonly cap: SeriesCap<string>,
+  ) {}
+
+  get name(): string {
+    return this.cap.family;
+  }
+
+  get size(): number {
+    return this.cap.size;
+  }
+
+  set(values: readonly string[], v: number): void {
+    this.metric.set(this.cap.labels(values), v);
+  }
 }
 
+export type KpiFamily = KpiCounter | KpiHistogram | KpiGauge;
 export type KpiFamilies = {
-  [K in FamilyKey]: CappedFamily<AllFamilies[K]['type'] extends 'counter' ? Counter : AllFamilies[K]['type'] extends 'gauge' ? Gauge : Histogram>;
+  [K in FamilyKey]: AllFamilies[K]['type'] extends 'counter' ? KpiCounter : AllFamilies[K]['type'] extends 'gauge' ? KpiGauge : KpiHistogram;
 };
 
 export interface KpiFamiliesOptions {
@@ -40,23 +56,28 @@ export interface KpiFamiliesOptions {
   /** Series per family beyond which new label sets fold into `__other__`. */
   maxSeriesPerFamily: number;
   onOverflow: (family: string) => void;
-  /** Gauges computed at scrape time (active users). */
-  collectGauge?: Partial<Record<FamilyKey, (gauge: Gauge, cap: SeriesCap<string>) => void>>;
+  /** Gauges computed at scrape time (active users): called with the family to set. */
+  collectGauge?: Partial<Record<FamilyKey, (gauge: KpiGauge) => void>>;
 }
 
+/** Every family's labels are `project` then the seed's (the SDK's order). */
 export function createKpiFamilies(opts: KpiFamiliesOptions): KpiFamilies {
-  const registers = [opts.registry];
-  const make = (key: FamilyKey, spec: Spec): CappedFamily<Counter | Gauge | Histogram> => {
+  const make = (key: FamilyKey, spec: Spec): KpiFamily => {
     const labelNames = ['project', ...spec.labels];
+    const base = { name: spec.name, help: spec.help, labelNames, maxSeries: opts.maxSeriesPerFamily, onOverflow: opts.onOverflow, registry: opts.registry };
+    if (spec.type === 'counter') return new KpiCounter(base);
+    if (spec.type === 'histogram') return new KpiHistogram({ ...base, buckets: spec.buckets ?? [] });
     const cap = new SeriesCap(spec.name, labelNames, opts.maxSeriesPerFamily, opts.onOverflow);
-    const base = { name: spec.name, help: spec.help, labelNames, registers };
-    if (spec.type === 'counter') return { metric: new Counter(base), cap };
-    if (spec.type === 'histogram') return { metric: new Histogram({ ...base, buckets: [...(spec.buckets ?? [])] }), cap };
     const collect = opts.collectGauge?.[key];
-    const gauge: Gauge = new Gauge({ ...base, ...(collect ? { collect: () => collect(gauge, cap) } : {}) });
-    return { metric: gauge, cap };
+    let family: KpiGauge | null = null;
+    const gauge: Gauge = new Gauge({
+      name: spec.name, help: spec.help, labelNames, registers: [opts.registry],
+      ...(collect ? { collect: () => collect(family!) } : {}),
+    });
+    family = new KpiGauge(gauge, cap);
+    return family;
   };
-  const out: Record<string, CappedFamily<Counter | Gauge | Histogram>> = {};
+  const out: Record<string, KpiFamily> = {};
   for (const [key, spec] of Object.entries({ ...F, ...LLM_FAMILIES }) as [FamilyKey, Spec][]) out[key] = make(key, spec);
   return out as KpiFamilies;
 }

@@ -127,7 +127,7 @@ describe('the KPI families agree with the SDK\'s', () => {
 
 describe('the series cap', () => {
   it('folds label sets beyond the cap into __other__ and counts each folded update', async () => {
-    const pulse = await startTestPulse({ metrics: { key: null, maxSeriesPerFamily: 3 } });
+    const pulse = await startTestPulse({ metrics: { key: null, maxSeriesPerFamily: 3, kpi: true } });
     try {
       const models = ['m1', 'm2', 'm3', 'm4', 'm5', 'm4'];
       const r = await postJson(`${pulse.url}/v1/events`, models.map((model) => ({ type: 'llm', model, provider: 'p', input_tokens: 1 })));

@@ -44,21 +44,21 @@ export function createPulseMetrics(opts: PulseMetricsOptions): PulseMetrics {
     name: 'pulse_metrics_series_overflow_total', help: 'Updates folded into a family\'s __other__ series because it reached its series cap',
     labelNames: ['family'], registers: [registry],
   });
-  const activeUsers = new ActiveUsers(opts.activeUserWindowMs ?? 5 * 60_000);
+  const activeUsers = new ActiveUsers(opts.activeUserWindowMs ?? 5 * 60_000, opts.maxSeriesPerFamily);
   const kpi = createKpiFamilies({
     registry,
     maxSeriesPerFamily: opts.maxSeriesPerFamily,
     onOverflow: (family) => overflow.inc({ family }),
     collectGauge: {
-      activeUsers: (gauge, cap) => {
-        activeUsers.forEach(opts.clock.now(), (project, service, n) => gauge.set(cap.labels([project, service]), n));
+      activeUsers: (gauge) => {
+        activeUsers.forEach(opts.clock.now(), (project, service, n) => gauge.set([project, service], n));
       },
     },
   });
   new Gauge({
     name: 'pulse_metrics_series', help: 'Series per KPI family (at most the cap, plus one __other__)', labelNames: ['family'], registers: [registry],
     collect() {
-      for (const f of Object.values(kpi)) this.set({ family: f.cap.family }, f.cap.size);
+      for (const f of Object.values(kpi)) this.set({ family: f.name }, f.size);
     },
   });
   const self = createSelfMetrics(registry, opts);

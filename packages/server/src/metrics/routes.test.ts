@@ -16,7 +16,7 @@ const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,applicatio
 describe('GET /metrics', () => {
   let pulse: Pulse;
   beforeAll(async () => {
-    pulse = await startTestPulse({ apiKey: ADMIN, metrics: { key: SCRAPE, maxSeriesPerFamily: 2000 } });
+    pulse = await startTestPulse({ apiKey: ADMIN, metrics: { key: SCRAPE, maxSeriesPerFamily: 2000, kpi: true } });
     const r = await postJson(`${pulse.url}/v1/events`, { events: [...allEvents(knownTraffic()), { type: 'Not A Type' }] }, bearer(ADMIN));
     expect(r.status).toBe(207);
   });

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SubscriberStats } from '../fanout/fanout.js';
+import type { TaskInfo } from '../tasks/background-tasks.js';
 
 /** Where the pipeline's own numbers are read at scrape time: nothing here costs the hot path. */
 export interface SelfMetricSources {
@@ -7,6 +8,8 @@ export interface SelfMetricSources {
   fanout: { stats(): { published: number; subscribers: SubscriberStats[] } };
   metricsHub: { stats(): { windows: number; clients: number; framesSent: number; framesSkipped: number } };
   tailHub: { stats(): { clients: number; eventsSent: number; eventsSkipped: number } };
+  /** Periodic work (retention, alert evaluation, …): runs and failures per task. */
+  tasks?: { list(): TaskInfo[] };
 }
 
 /** Ingest routes and what each answer means for the client (the label values of `outcome`). */
@@ -122,6 +125,21 @@ export function createSelfMetrics(registry: Registry, src: SelfMetricSources): S
       this.inc({ endpoint: '/ws/events' }, src.tailHub.stats().eventsSkipped);
     },
   });
+  const tasks = src.tasks;
+  if (tasks) {
+    const perTask = (name: string, help: string, pick: (t: TaskInfo) => number): void => {
+      new Counter({
+        name, help, labelNames: ['task'], registers,
+        collect() {
+          this.reset();
+          for (const t of tasks.list()) this.inc({ task: t.name }, pick(t));
+        },
+      });
+    };
+    perTask('pulse_background_task_runs_total', 'Runs of each background task', (t) => t.runs);
+    perTask('pulse_background_task_failures_total', 'Runs of each background task that threw', (t) => t.failures);
+    perTask('pulse_background_task_overruns_total', 'Runs that took longer than their task\'s interval', (t) => t.overruns);
+  }
   const http = new Histogram({
     name: 'pulse_http_request_duration_seconds', help: 'Pulse\'s own HTTP requests, by route template, method and status code',
     labelNames: ['route', 'method', 'status_code'], buckets: PULSE_HTTP_BUCKETS, registers,

@@ -30,6 +30,8 @@ export interface DeliveryNotifierOptions {
   random?: () => number;
   /** How long `close()` lets attempts in flight finish before aborting them (default 5 s). */
   closeGraceMs?: number;
+  /** Told about every attempt (channel type and outcome) — `/metrics`. */
+  onAttempt?: (channelType: string, outcome: DeliveryOutcome) => void;
 }
 
 /** A target that cannot be delivered to (an unknown channel name, an e-mail address without SMTP settings). */
@@ -170,6 +172,7 @@ export class DeliveryNotifier implements Notifier {
     const c = this.counts.get(key) ?? { channel: r.channel, type: r.channel_type, outcome: r.outcome, count: 0 };
     c.count++;
     this.counts.set(key, c);
+    this.o.onAttempt?.(r.channel_type, r.outcome);
     const fields = {
       channel: r.channel, target: r.target, group: r.group_key, status: r.status, attempt: r.attempt,
       outcome: r.outcome, status_code: r.status_code, error: r.error, duration_ms: r.duration_ms,

@@ -5,7 +5,7 @@ import type { PulseConfig } from '../../config/types.js';
 import type { BackgroundTasks } from '../../tasks/background-tasks.js';
 import { configureChannels, parseRoutes } from './channel-config.js';
 import type { RetryPolicy } from './channel-queue.js';
-import type { DeliveryStore } from './delivery-store.js';
+import type { DeliveryOutcome, DeliveryStore } from './delivery-store.js';
 import { DeliveryNotifier } from './notifier.js';
 import { classifyNotifyEntry } from './routing.js';
 
@@ -17,6 +17,8 @@ export interface DeliveryDeps {
   tasks: BackgroundTasks;
   fetch?: typeof fetch;
   policy?: Partial<RetryPolicy>;
+  /** `/metrics`: every attempt by channel type and outcome. */
+  onAttempt?: (channelType: string, outcome: DeliveryOutcome) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryNotifie
   const notifier = new DeliveryNotifier({
     configured, routes, store: deps.store, channelDeps, clock: deps.clock, logger: deps.logger,
     ...(deps.policy ? { policy: deps.policy } : {}),
+    ...(deps.onAttempt ? { onAttempt: deps.onAttempt } : {}),
   });
   const retentionDays = deps.config.retentionDays;
   deps.tasks.schedule({

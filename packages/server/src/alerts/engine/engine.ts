@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AlertSeverity } from '../types.js';
 import type { StoredEvent } from '@pulse/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
@@ -28,6 +29,10 @@ export interface AlertEngineDeps {
   staticRules: readonly AlertRule[];
   /** Base URL of this Pulse for links in notifications. */
   externalUrl: () => string;
+  /** Told after each evaluation round (its duration and whether every query answered) — `/metrics`. */
+  onEvaluated?: (seconds: number, ok: boolean) => void;
+  /** Told whenever the alerts firing (acknowledged included) may have changed, by severity — `/metrics`. */
+  onFiring?: (bySeverity: Partial<Record<AlertSeverity, number>>) => void;
 }
 
 /** Counters for `/metrics` (the Prometheus feature) and `/api/background-tasks`-style views. */
@@ -244,6 +249,7 @@ export class AlertEngine {
     if (failed) this.stats.evaluationFailures += 1;
     this.stats.lastEvaluationMs = Math.round(took * 10) / 10;
     this.stats.totalEvaluationMs += took;
+    this.deps.onEvaluated?.(took / 1000, !failed);
   }
 
   private async onBatch(batch: readonly StoredEvent[]): Promise<void> {
@@ -320,6 +326,11 @@ export class AlertEngine {
     this.stats.rules = this.rules().length;
     this.stats.firing = all.filter((a) => a.state === 'firing').length;
     this.stats.pending = all.filter((a) => a.state === 'pending').length;
+    if (this.deps.onFiring) {
+      const bySeverity: Partial<Record<AlertSeverity, number>> = {};
+      for (const a of all) if (a.state === 'firing') bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
+      this.deps.onFiring(bySeverity);
+    }
   }
 
   private serially(fn: () => Promise<void>): Promise<void> {
