@@ -53,7 +53,9 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit });
+  const stores = await openEmbeddedStores({
+    dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs,
+  });
   const { store, meta } = stores;
   const startedAtMs = clock.now();
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
@@ -63,6 +65,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     flushMaxEvents: config.ingest.flushMaxEvents,
     flushIntervalMs: config.ingest.flushIntervalMs,
     maxQueuedEvents: config.ingest.maxQueuedEvents,
+    commitTimeoutMs: config.limits.commitTimeoutMs,
     onError: (err) => logger.error({ err }, 'write buffer'),
   });
   const enricher = createEnricher({ pricing: createPricing(config.pricing) });

@@ -50,8 +50,9 @@ export interface PerformanceMetrics {
     memory: { total_gb: number; used_gb: number; usage_percent: number; available_gb: number };
     disk: { path: string; total_gb: number; used_gb: number; usage_percent: number; free_gb: number } | null;
     process: { rss_mb: number; heap_used_mb: number; uptime_seconds: number };
-  };
-  database: { dialect: string; events: number; bytes: number | null; bytes_per_event: number | null };
+  } | null;
+  /** null unless the key is an admin key: host and whole-store figures span every project. */
+  database: { dialect: string; events: number; bytes: number | null; bytes_per_event: number | null } | null;
 }
 
 export interface UsageOverview {

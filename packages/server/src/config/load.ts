@@ -189,6 +189,14 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     pricing: (file.pricing ?? []).map((p) => ({ ...p })),
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
     otlp: otlpConfig(env, file.otlp),
+    limits: {
+      queryTimeoutMs: field(env, 'PULSE_QUERY_TIMEOUT_MS', num('PULSE_QUERY_TIMEOUT_MS', 10, 600_000, true), 15_000),
+      queryMaxRangeDays: field(env, 'PULSE_QUERY_MAX_RANGE_DAYS', num('PULSE_QUERY_MAX_RANGE_DAYS', 1, 36_500, true), 400),
+      commitTimeoutMs: field(env, 'PULSE_COMMIT_TIMEOUT_MS', num('PULSE_COMMIT_TIMEOUT_MS', 10, 600_000, true), 10_000),
+      ingestPerMinute: field(env, 'PULSE_RATE_LIMIT_INGEST', num('PULSE_RATE_LIMIT_INGEST', 0, 1e9, true), 12_000),
+      queryPerMinute: field(env, 'PULSE_RATE_LIMIT_QUERY', num('PULSE_RATE_LIMIT_QUERY', 0, 1e9, true), 1_200),
+      logRequests: field(env, 'PULSE_LOG_REQUESTS', bool('PULSE_LOG_REQUESTS'), false),
+    },
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),
       errorRatePercent: optNum('ALERT_ERROR_RATE_PERCENT', 0, 100),

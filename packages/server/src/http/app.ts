@@ -15,6 +15,8 @@ import type { MetricsHub } from '../live/metrics-hub.js';
 import { registerLiveRoutes } from '../live/routes.js';
 import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
+import { registerRateLimits, registerShutdownGuard, storeUnavailable } from '../ops/hardening.js';
+import { recordRoutes } from '../ops/route-table.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -30,12 +32,16 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parts.logger,
     // Per-request info logs would cost the ingest path dearly; errors are logged by the handler below.
-    logController: new LogController({ disableRequestLogging: true }),
+    // PULSE_LOG_REQUESTS turns them on for debugging; URLs are logged with `api_key` redacted.
+    logController: new LogController({ disableRequestLogging: !parts.config.limits.logRequests }),
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // ops/hardening.ts answers during shutdown instead, in Pulse's error shape with Retry-After.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('pulseAuth', null);
+  recordRoutes(app);
+  registerShutdownGuard(app, parts.config.ingest.retryAfterSeconds);
 
   if (parts.config.corsOrigins.length > 0) {
     await app.register(cors, {
@@ -50,6 +56,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     const need = request.routeOptions.config?.scope;
     if (need) request.pulseAuth = await authenticate(request, need);
   });
+  await registerRateLimits(app, parts.config);
 
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof HttpError) {
@@ -64,6 +71,12 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own client errors (bad JSON, unsupported media type, validation): keep the status.
       reply.code(e.statusCode).send(errorBody(e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request', e.message ?? 'bad request'));
+      return;
+    }
+    const unavailable = storeUnavailable(err, parts.config.ingest.retryAfterSeconds);
+    if (unavailable) {
+      request.log.warn({ err }, 'store unavailable');
+      reply.headers(unavailable.headers).code(503).send(errorBody(unavailable.code, unavailable.message));
       return;
     }
     request.log.error({ err }, 'unhandled error');

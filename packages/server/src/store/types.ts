@@ -34,7 +34,20 @@ export interface StoreStats {
 }
 
 export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+  override readonly name: string = 'StoreUnavailableError';
+}
+
+/** A query ran past its time limit and was interrupted (the route answers 503 with Retry-After). */
+export class QueryTimeoutError extends StoreUnavailableError {
+  override readonly name = 'QueryTimeoutError';
+}
+
+export interface AppendOptions {
+  /**
+   * Aborted when the caller stopped waiting (the write buffer's commit timeout). A store that sees it before
+   * its COMMIT rolls back and rejects: nothing of the batch is written.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EventStore {
@@ -45,7 +58,7 @@ export interface EventStore {
    * of the batch is committed (fsync'd); when it rejects, none is. Rejects with
    * StoreUnavailableError when the store cannot commit.
    */
-  append(batch: AppendBatch): Promise<void>;
+  append(batch: AppendBatch, options?: AppendOptions): Promise<void>;
   getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null>;
   /** Runs SQL compiled by the query layer with bound parameters. */
   query(sql: string, params: readonly QueryParam[]): Promise<Row[]>;

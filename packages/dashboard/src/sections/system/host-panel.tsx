@@ -26,24 +26,9 @@ export function HostPanel() {
         <Loading />
       ) : (
         <>
-          <h3 class="sub">Host</h3>
-          <StatGrid>
-            <Stat id="host-cpu" label="CPU cores" text={fmtCount(d.system.cpu.cores)} value={d.system.cpu.cores} hint={`load ${d.system.cpu.load_average.map((l) => fmtDec(l)).join(' · ')}`} />
-            <Stat id="host-memory" label="Memory used" text={`${fmtDec(d.system.memory.usage_percent)}%`} value={d.system.memory.usage_percent} hint={`${gb(d.system.memory.used_gb)} of ${gb(d.system.memory.total_gb)}`} />
-            {d.system.disk ? (
-              <Stat id="host-disk" label="Disk used" text={`${fmtDec(d.system.disk.usage_percent)}%`} value={d.system.disk.usage_percent} hint={`${gb(d.system.disk.free_gb)} free (data dir)`} />
-            ) : (
-              <Stat id="host-disk" label="Disk used" text="—" hint="not available on this platform" />
-            )}
-            <Stat id="host-rss" label="Server RSS" text={`${fmtDec(d.system.process.rss_mb)} MB`} value={d.system.process.rss_mb} hint={`heap ${fmtDec(d.system.process.heap_used_mb)} MB`} />
-            <Stat id="host-uptime" label="Server uptime" text={fmtSpan(d.system.process.uptime_seconds * 1000)} value={d.system.process.uptime_seconds} />
-          </StatGrid>
-          <h3 class="sub">Event store</h3>
-          <StatGrid>
-            <Stat id="db-dialect" label="Engine" word text={d.database.dialect} value={d.database.dialect} />
-            <Stat id="db-events" label="Events stored" text={fmtCount(d.database.events)} value={d.database.events} />
-            <Stat id="db-bytes" label="Size" text={fmtBytes(d.database.bytes)} value={d.database.bytes} hint={d.database.bytes_per_event != null ? `${fmtDec(d.database.bytes_per_event)} bytes / event` : undefined} />
-          </StatGrid>
+          {d.system && d.database ? <HostStats system={d.system} database={d.database} /> : (
+            <p class="muted" id="host-admin-only">Host resources and store size are shown to admin keys only (they span every project).</p>
+          )}
           <h3 class="sub">Throughput in range</h3>
           <StatGrid>
             <Stat id="tp-avg" label="Events / min" text={fmtDec(d.throughput.events_per_minute)} value={d.throughput.events_per_minute} />
@@ -58,5 +43,32 @@ export function HostPanel() {
         </>
       )}
     </Panel>
+  );
+}
+
+type Metrics = PerformanceMetrics;
+
+function HostStats({ system, database }: { system: NonNullable<Metrics['system']>; database: NonNullable<Metrics['database']> }) {
+  return (
+    <>
+      <h3 class="sub">Host</h3>
+      <StatGrid>
+        <Stat id="host-cpu" label="CPU cores" text={fmtCount(system.cpu.cores)} value={system.cpu.cores} hint={`load ${system.cpu.load_average.map((l) => fmtDec(l)).join(' · ')}`} />
+        <Stat id="host-memory" label="Memory used" text={`${fmtDec(system.memory.usage_percent)}%`} value={system.memory.usage_percent} hint={`${gb(system.memory.used_gb)} of ${gb(system.memory.total_gb)}`} />
+        {system.disk ? (
+          <Stat id="host-disk" label="Disk used" text={`${fmtDec(system.disk.usage_percent)}%`} value={system.disk.usage_percent} hint={`${gb(system.disk.free_gb)} free (data dir)`} />
+        ) : (
+          <Stat id="host-disk" label="Disk used" text="—" hint="not available on this platform" />
+        )}
+        <Stat id="host-rss" label="Server RSS" text={`${fmtDec(system.process.rss_mb)} MB`} value={system.process.rss_mb} hint={`heap ${fmtDec(system.process.heap_used_mb)} MB`} />
+        <Stat id="host-uptime" label="Server uptime" text={fmtSpan(system.process.uptime_seconds * 1000)} value={system.process.uptime_seconds} />
+      </StatGrid>
+      <h3 class="sub">Event store</h3>
+      <StatGrid>
+        <Stat id="db-dialect" label="Engine" word text={database.dialect} value={database.dialect} />
+        <Stat id="db-events" label="Events stored" text={fmtCount(database.events)} value={database.events} />
+        <Stat id="db-bytes" label="Size" text={fmtBytes(database.bytes)} value={database.bytes} hint={database.bytes_per_event != null ? `${fmtDec(database.bytes_per_event)} bytes / event` : undefined} />
+      </StatGrid>
+    </>
   );
 }

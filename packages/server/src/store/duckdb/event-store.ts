@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import {
   StoreUnavailableError,
   type AppendBatch,
+  type AppendOptions,
   type EventStore,
   type IdempotencyRecord,
   type QueryParam,
@@ -22,6 +23,8 @@ export const ROW_GROUP_ROWS = 122_880;
 export interface DuckDbEventStoreOptions {
   /** Decides which idempotency records are older than 24 h. */
   clock?: Clock;
+  /** Queries running longer are interrupted and rejected with QueryTimeoutError (PULSE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -53,7 +56,10 @@ export class DuckDbEventStore implements EventStore {
     options: DuckDbEventStoreOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? null;
   }
+
+  private readonly queryTimeoutMs: number | null;
 
   async init(): Promise<void> {
     if (this.state !== 'new') return;
@@ -76,7 +82,7 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  async append(batch: AppendBatch): Promise<void> {
+  async append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
     this.assertOpen();
     const { events } = batch;
     const keys = batch.idempotency ?? [];
@@ -95,15 +101,17 @@ export class DuckDbEventStore implements EventStore {
       throw error;
     }
     try {
-      await this.db.writeLock.run(() => this.commit(chunks, keys));
+      await this.db.writeLock.run(() => this.commit(chunks, keys, options.signal));
     } finally {
       pool.give(chunks);
     }
   }
 
   /** Under the write lock: numbers the chunks and commits them with the idempotency records. */
-  private async commit(chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[]): Promise<void> {
+  private async commit(chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
     this.assertOpen();
+    // The caller gave up while this batch waited for the write lock: write nothing.
+    if (signal?.aborted) throw new StoreUnavailableError('commit timed out before it began; nothing was written');
     let seq = this.seq;
     for (const chunk of chunks) {
       numberChunk(chunk, seq + 1);
@@ -125,6 +133,8 @@ export class DuckDbEventStore implements EventStore {
       }
       eventAppender.flushSync();
       keyAppender.flushSync();
+      // Last point of no return: a caller that gave up gets a rollback, never a half-acknowledged batch.
+      if (signal?.aborted) throw new Error('commit timed out; rolled back');
       await this.db.writer.run('COMMIT');
     } catch (error) {
       await this.recover();
@@ -173,7 +183,8 @@ export class DuckDbEventStore implements EventStore {
 
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
     this.assertOpen();
-    return this.db.read((c) => c.rows(sql, params));
+    const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
+    return this.db.read((c) => c.rows(sql, params, deadline));
   }
 
   async deleteBefore(beforeMs: number): Promise<number> {

@@ -16,6 +16,7 @@ export interface EmbeddedStoresOptions {
   memoryLimit?: string;
   threads?: number;
   clock?: Clock;
+  queryTimeoutMs?: number;
 }
 
 export interface EmbeddedStores {
@@ -31,7 +32,10 @@ export interface EmbeddedStores {
  */
 export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
   const db = await openDuckDb(options);
-  const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
+  const store = new DuckDbEventStore(db, {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
+  });
   const meta = new DuckDbMetaStore(db);
   try {
     await db.writeLock.run(() => migrate(db.writer));
