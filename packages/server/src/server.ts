@@ -17,6 +17,8 @@ import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import type { EventStore, MetaStore } from './store/types.js';
+import { HealthRegistry } from './health/registry.js';
+import type { OpsParts } from './ops/parts.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
   /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
@@ -38,6 +40,8 @@ export interface RunningPulse {
   tailHub: TailHub;
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
+  /** Health checks, system figures, operator endpoints (ops/). */
+  ops: OpsParts;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +80,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   });
   const tailHub = new TailHub({ fanout, clock });
   const tasks = new BackgroundTasks({ clock, logger });
+  const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
+  const ops: OpsParts = { health, startedAtMs };
   const stopLive = (): void => {
     metricsHub.close();
     tailHub.close();
@@ -84,7 +90,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   try {
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks });
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, ops });
   } catch (err) {
     stopLive();
     await stores.close();
@@ -96,6 +102,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger }));
   try {
     await app.listen({ host: config.host, port: config.port });
+    health.load(config.healthChecks);
   } catch (err) {
     await tasks.close();
     stopLive();
@@ -123,5 +130,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, close };
+  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, ops, close };
 }

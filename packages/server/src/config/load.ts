@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { OtlpAttributeKeys, OtlpConfig, PulseConfig } from './types.js';
+import { healthCheckSpecs, healthChecksSchema } from './health-checks.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -90,6 +91,7 @@ const fileSchema = z.object({
     max_queued_events: z.number().int().min(1000).max(10_000_000).optional(),
   }).strict().optional(),
   otlp: otlpSchema.optional(),
+  health_checks: healthChecksSchema.optional(),
   // Later issues add health checks, alert rules and channels; unknown sections are kept for them.
 }).passthrough();
 
@@ -189,6 +191,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     pricing: (file.pricing ?? []).map((p) => ({ ...p })),
     projects: (file.projects ?? []).map((p) => ({ name: p.name, store_text: p.store_text })),
     otlp: otlpConfig(env, file.otlp),
+    healthChecks: healthCheckSpecs(file.health_checks),
     limits: {
       queryTimeoutMs: field(env, 'PULSE_QUERY_TIMEOUT_MS', num('PULSE_QUERY_TIMEOUT_MS', 10, 600_000, true), 15_000),
       queryMaxRangeDays: field(env, 'PULSE_QUERY_MAX_RANGE_DAYS', num('PULSE_QUERY_MAX_RANGE_DAYS', 1, 36_500, true), 400),

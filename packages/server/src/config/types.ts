@@ -1,3 +1,5 @@
+import type { HealthCheckSpec } from './health-checks.js';
+
 /** The typed configuration, parsed once at start (env + .env + optional YAML) by config/load.ts. */
 
 export interface PriceOverride {
@@ -115,4 +117,6 @@ export interface PulseConfig {
   otlp: OtlpConfig;
   /** Timeouts, maximum query range and per-key rate limits (docs/operations.md). */
   limits: LimitsConfig;
+  /** YAML `health_checks:` (docs/operations.md#health-checks); reloaded on SIGUSR2. */
+  healthChecks: HealthCheckSpec[];
 }

@@ -17,6 +17,8 @@ import type { TailHub } from '../live/tail-hub.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { registerRateLimits, registerShutdownGuard, storeUnavailable } from '../ops/hardening.js';
 import { recordRoutes } from '../ops/route-table.js';
+import type { OpsParts } from '../ops/parts.js';
+import { registerOperationsRoutes } from '../ops/register.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -25,6 +27,8 @@ export interface AppParts extends AppDeps {
   metricsHub: MetricsHub;
   tailHub: TailHub;
   tasks: BackgroundTasks;
+  /** Health checks, system figures, operator endpoints (ops/). */
+  ops: OpsParts;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -92,5 +96,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   await registerLiveRoutes(app, parts);
+  registerOperationsRoutes(app, parts);
   return app;
 }
