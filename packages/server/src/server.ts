@@ -19,6 +19,9 @@ import { BackgroundTasks } from './tasks/background-tasks.js';
 import type { EventStore, MetaStore } from './store/types.js';
 import { HealthRegistry } from './health/registry.js';
 import type { OpsParts } from './ops/parts.js';
+import { SystemHostSampler } from './health/host-sampler.js';
+import { QueryRate } from './health/system-report.js';
+import { systemSampleTask } from './health/system-routes.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
   /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
@@ -81,7 +84,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const tailHub = new TailHub({ fanout, clock });
   const tasks = new BackgroundTasks({ clock, logger });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
-  const ops: OpsParts = { health, startedAtMs };
+  const ops: OpsParts = {
+    health, startedAtMs, lastBackup: null, queryRate: new QueryRate(),
+    host: new SystemHostSampler({ dataDir: config.dataDir === ':memory:' ? process.cwd() : config.dataDir, now: () => clock.now() }),
+  };
   const stopLive = (): void => {
     metricsHub.close();
     tailHub.close();
@@ -103,6 +109,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   try {
     await app.listen({ host: config.host, port: config.port });
     health.load(config.healthChecks);
+    tasks.schedule(systemSampleTask({ store, clock, ops }));
   } catch (err) {
     await tasks.close();
     stopLive();

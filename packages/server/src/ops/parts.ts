@@ -1,7 +1,20 @@
 import type { HealthRegistry } from '../health/registry.js';
+import type { SystemHostSampler } from '../health/host-sampler.js';
+import type { QueryRate } from '../health/system-report.js';
+
+/** The last backup this server made (ops/backup.ts), for `/api/system`. */
+export interface BackupRecord {
+  at: number;
+  file: string;
+  bytes: number;
+}
 
 /** What the operations feature adds to the app (AppParts.ops, RunningPulse.ops). */
 export interface OpsParts {
   health: HealthRegistry;
+  /** The HostSampler alert rules on host resources read (`sample()`), refreshed by the `system-sample` task. */
+  host: SystemHostSampler;
+  queryRate: QueryRate;
+  lastBackup: BackupRecord | null;
   startedAtMs: number;
 }

@@ -31,6 +31,14 @@ export interface StoreStats {
   events: number;
   /** Bytes the store occupies on disk (data file + WAL for DuckDB), or null when unknown. */
   bytes: number | null;
+  /** Of which the write-ahead log (DuckDB), when the store has one. */
+  walBytes?: number | null;
+  /** Epoch ms of the last checkpoint this process made (null: none since start). */
+  lastCheckpointAt?: number | null;
+  /** Queries run since start (for queries per second). */
+  queries?: number;
+  /** Open connections to the engine. */
+  connections?: number;
 }
 
 export class StoreUnavailableError extends Error {

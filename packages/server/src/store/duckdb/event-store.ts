@@ -60,6 +60,8 @@ export class DuckDbEventStore implements EventStore {
   }
 
   private readonly queryTimeoutMs: number | null;
+  private queries = 0;
+  private lastCheckpointAt: number | null = null;
 
   async init(): Promise<void> {
     if (this.state !== 'new') return;
@@ -159,7 +161,9 @@ export class DuckDbEventStore implements EventStore {
    */
   private async checkpoint(): Promise<void> {
     if (this.state !== 'open') return;
-    await this.db.writer.run('CHECKPOINT').catch(() => undefined);
+    await this.db.writer.run('CHECKPOINT').then(() => {
+      this.lastCheckpointAt = this.clock.now();
+    }, () => undefined);
   }
 
   async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
@@ -183,6 +187,7 @@ export class DuckDbEventStore implements EventStore {
 
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
     this.assertOpen();
+    this.queries++;
     const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
     return this.db.read((c) => c.rows(sql, params, deadline));
   }
@@ -205,6 +210,7 @@ export class DuckDbEventStore implements EventStore {
       // Space of deleted rows is reclaimed when the table is checkpointed.
       if (deleted > 0) {
         await writer.run('CHECKPOINT');
+        this.lastCheckpointAt = this.clock.now();
         this.unchecked = 0;
       }
       return deleted;
@@ -214,7 +220,11 @@ export class DuckDbEventStore implements EventStore {
   async stats(): Promise<StoreStats> {
     this.assertOpen();
     const rows = await this.db.read((c) => c.rows('SELECT count(*) AS n FROM events', []));
-    return { events: Number(rows[0]?.n ?? 0), bytes: await this.fileBytes() };
+    const wal = this.db.path === MEMORY ? null : await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
+    return {
+      events: Number(rows[0]?.n ?? 0), bytes: await this.fileBytes(), walBytes: wal,
+      lastCheckpointAt: this.lastCheckpointAt, queries: this.queries, connections: this.db.connections,
+    };
   }
 
   close(): Promise<void> {
