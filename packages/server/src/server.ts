@@ -22,6 +22,9 @@ import type { OpsParts } from './ops/parts.js';
 import { SystemHostSampler } from './health/host-sampler.js';
 import { QueryRate } from './health/system-report.js';
 import { systemSampleTask } from './health/system-routes.js';
+import { ErrorLog } from './ops/error-log.js';
+import { CpuProfiler } from './ops/profiler.js';
+import { ReloadHooks, type ReloadHook, type ReloadOutcome } from './ops/reload.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
   /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
@@ -45,6 +48,10 @@ export interface RunningPulse {
   tasks: BackgroundTasks;
   /** Health checks, system figures, operator endpoints (ops/). */
   ops: OpsParts;
+  /** Re-reads the configuration file and runs the reload hooks (what SIGUSR2 does). Never throws. */
+  reload(): Promise<ReloadOutcome>;
+  /** Registers `fn` to run with the new configuration on every reload (e.g. the alert engine's rules). */
+  onReload(name: string, fn: ReloadHook): () => void;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -65,6 +72,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   });
   const { store, meta } = stores;
   const startedAtMs = clock.now();
+  const errors = new ErrorLog(() => clock.now());
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
   const buffer = new WriteBuffer({
     sink: fanout,
@@ -73,7 +81,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     flushIntervalMs: config.ingest.flushIntervalMs,
     maxQueuedEvents: config.ingest.maxQueuedEvents,
     commitTimeoutMs: config.limits.commitTimeoutMs,
-    onError: (err) => logger.error({ err }, 'write buffer'),
+    onError: (err) => {
+      errors.record('write-buffer', err);
+      logger.error({ err }, 'write buffer');
+    },
   });
   const enricher = createEnricher({ pricing: createPricing(config.pricing) });
   const projects = new ProjectSettingsCache(config, meta, () => clock.now());
@@ -85,7 +96,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const tasks = new BackgroundTasks({ clock, logger });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
   const ops: OpsParts = {
-    health, startedAtMs, lastBackup: null, queryRate: new QueryRate(),
+    health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
+    profiler: new CpuProfiler(() => clock.now()), reload: new ReloadHooks(),
     host: new SystemHostSampler({ dataDir: config.dataDir === ':memory:' ? process.cwd() : config.dataDir, now: () => clock.now() }),
   };
   const stopLive = (): void => {
@@ -110,6 +122,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await app.listen({ host: config.host, port: config.port });
     health.load(config.healthChecks);
     tasks.schedule(systemSampleTask({ store, clock, ops }));
+    ops.reload.add('health-checks', (next) => {
+      health.load(next.healthChecks);
+      config.healthChecks = next.healthChecks;
+    });
   } catch (err) {
     await tasks.close();
     stopLive();
@@ -123,6 +139,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await ops.profiler.stop();
       await tasks.close();
       // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
       // It closes only the connections idle when it starts; a keep-alive connection whose request was in
@@ -137,5 +154,23 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await stores.close();
     })());
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, ops, close };
+  const reload = async (): Promise<ReloadOutcome> => {
+    let next: PulseConfig;
+    try {
+      next = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      logger.error({ error }, 'reload: the configuration was not applied');
+      return { ok: false, error, health_checks: config.healthChecks.length };
+    }
+    const results = await ops.reload.run(next);
+    const failed = results.filter((r) => r.error !== null);
+    for (const f of failed) logger.error({ hook: f.name, error: f.error }, 'reload hook failed');
+    logger.info({ hooks: results.map((r) => r.name), healthChecks: next.healthChecks.length }, 'configuration reloaded');
+    return { ok: failed.length === 0, error: failed.map((f) => `${f.name}: ${f.error}`).join('; ') || null, health_checks: config.healthChecks.length };
+  };
+  return {
+    url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, ops, close,
+    reload, onReload: (name, fn) => ops.reload.add(name, fn),
+  };
 }

@@ -51,6 +51,8 @@ describe('store failures and shutdown', () => {
       expect(r.headers.get('retry-after')).toBe('1');
       expect(r.json.error.code).toBe('store_unavailable');
     }
+    // …and each shows under /api/debug/analytics' recent errors.
+    expect(pulse.ops.errors.snapshot().recent.map((e) => e.source)).toEqual(['http', 'http', 'http']);
   });
 });
 
