@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { backupCommand } from './backup.js';
 import { demoCommand } from './demo/index.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
@@ -13,6 +14,7 @@ program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(keysCommand());
 program.addCommand(demoCommand());
 program.addCommand(topCommand());
+program.addCommand(backupCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);

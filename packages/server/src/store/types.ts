@@ -73,6 +73,11 @@ export interface EventStore {
   /** Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h. */
   deleteBefore(beforeMs: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /**
+   * Writes a consistent copy of the whole store (events, keys, projects) to `file` while writes go on: every
+   * batch committed before the call began is in it. Stores that cannot do this online leave it out.
+   */
+  backup?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -227,6 +227,31 @@ export class DuckDbEventStore implements EventStore {
     };
   }
 
+  /**
+   * Online backup: on a connection of its own, `ATTACH` a new database file and `COPY FROM DATABASE` into it. The
+   * copy is one statement, so one transaction: it reads a snapshot taken when it starts (every commit acknowledged
+   * before is in it) while appends go on on the writer connection. DETACH checkpoints the copy into a single file.
+   */
+  async backup(file: string): Promise<void> {
+    this.assertOpen();
+    if (this.db.path === MEMORY) throw new StoreUnavailableError('an in-memory store has nothing to back up');
+    // ATTACH takes no bound parameters: the path must not be able to end the literal.
+    if (/['\0\n\r]/.test(file)) throw new Error('backup path must not contain quotes or control characters');
+    const connection = await this.db.connect();
+    try {
+      const [row] = (await connection.runAndReadAll('SELECT current_database()')).getRows();
+      const source = String(row?.[0] ?? '').replaceAll('"', '""');
+      await connection.run(`ATTACH '${file}' AS pulse_backup (STORAGE_VERSION 'v1.5.0')`);
+      try {
+        await connection.run(`COPY FROM DATABASE "${source}" TO pulse_backup`);
+      } finally {
+        await connection.run('DETACH pulse_backup');
+      }
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   close(): Promise<void> {
     if (this.state === 'new') this.state = 'closed';
     this.closing ??= this.state === 'closed' ? Promise.resolve() : this.shutdown();
