@@ -39,6 +39,9 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     // PULSE_LOG_REQUESTS turns them on for debugging; URLs are logged with `api_key` redacted.
     logController: new LogController({ disableRequestLogging: !parts.config.limits.logRequests }),
     bodyLimit: 1024 * 1024,
+    // Slow clients (slowloris) cannot hold a connection for ever: a request must arrive whole within 30 s
+    // (Node enforces it on its 30 s connection sweep, so within 30–60 s); the answer may take longer.
+    requestTimeout: 30_000,
     // ops/hardening.ts answers during shutdown instead, in Pulse's error shape with Retry-After.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -69,7 +72,8 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     }
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply.code(413).send(errorBody('payload_too_large', 'body: larger than the request limit'));
+      // Closing the connection spares reading (and discarding) the rest of an oversized body to keep it alive.
+      reply.header('connection', 'close').code(413).send(errorBody('payload_too_large', 'body: larger than the request limit'));
       return;
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
