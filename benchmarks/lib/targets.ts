@@ -39,6 +39,7 @@ export const TARGETS: readonly TargetSpec[] = [
   { label: 'Live: event-to-client latency p99, during full-speed ingest', section: 'live', key: 'latency_p99_ms', direction: 'at-most', target: 1_500, unit: 'ms', contextKey: 'clients_label' },
   { label: 'Live: ingest rate lost to the WebSocket clients', section: 'live', key: 'clients_cost_pct', direction: 'at-most', target: 10, unit: '%', contextKey: 'clients_label' },
   { label: 'Dashboard first load, all panels with data (Overview p50)', section: 'dashboard', key: 'overview_all_panels_p50_ms', direction: 'at-most', target: 1_000, unit: 'ms', contextKey: 'size_label' },
+  { label: 'Under abuse (200 clients): /health max latency', section: 'operations', key: 'health_max_ms', direction: 'at-most', target: 100, unit: 'ms' },
   { label: 'Dashboard JavaScript, gzipped (kB = 1,000 B)', section: 'dashboard', key: 'js_gzip_kb', direction: 'at-most', target: 150, unit: 'kB' },
 ];
 
