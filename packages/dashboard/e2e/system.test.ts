@@ -65,6 +65,7 @@ describe.skipIf(!hasChromium)('System section (browser)', () => {
     for (const [width, name] of [[1280, 'desktop'], [390, 'phone']] as const) {
       const { page, errors, context } = await openPage(browser, `${pulse.url}/?range=1h&section=system`, { width, storage: { 'pulse.apiKey': ADMIN } });
       await panelsReady(page);
+      await page.locator('[data-testid=panel-health-checks][data-state=ready], [data-testid=panel-resources][data-state=ready]').nth(1).waitFor();
       const health = await api(pulse.url, '/api/health', ADMIN);
       expect(await page.getByTestId('health-overall').getAttribute('data-status')).toBe(health.status);
       for (const [service, s] of Object.entries(health.services) as [string, { status: string; history: unknown[] }][]) {
@@ -91,6 +92,7 @@ describe.skipIf(!hasChromium)('System section (browser)', () => {
     const { page, errors, context } = await openPage(browser, `${pulse.url}/?range=1h&section=system`, { storage: { 'pulse.apiKey': readKey } });
     await panelsReady(page);
     await page.getByTestId('resources-admin-only').waitFor();
+    await page.locator('[data-testid=panel-health-checks][data-state=ready]').waitFor();
     expect(await page.getByTestId('health-status-store').getAttribute('data-status')).toBe('healthy');
     await screenshot(page, 'desktop-system-read-key');
     // The 403 is shown as a message, not a console error from the app.

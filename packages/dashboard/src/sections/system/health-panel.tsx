@@ -39,6 +39,15 @@ const COLUMNS: Column<Row>[] = [
   { key: 'details', label: 'Details', render: (r) => <span class="health-details">{r.details}</span> },
 ];
 
+/** Now-panels pass `state`, not `data`: they follow no range or filter, so they carry no `data-queries`. */
+export function LoadError({ error }: { error: string | null }) {
+  return (
+    <p class="panel-error" role="alert" data-testid="panel-error">
+      Could not load: {error}
+    </p>
+  );
+}
+
 /**
  * Every health check (`GET /api/health`): Pulse's own store and the services configured under `health_checks:`,
  * each with its status, response time and its last results as a strip.
@@ -55,11 +64,11 @@ export function HealthPanel() {
       id="health-checks"
       title="Service health"
       wide
-      data={p}
+      state={p.state}
       actions={d ? <Status status={d.status} id="health-overall" /> : null}
       source={<>/api/health: the store and the checks under <code>health_checks:</code> in PULSE_CONFIG (docs/operations.md); uptime {d?.uptime ?? '—'}.</>}
     >
-      {!d ? <Loading /> : (
+      {p.state === 'error' ? <LoadError error={p.error} /> : !d ? <Loading /> : (
         <>
           <DataTable columns={COLUMNS} rows={rows} rowKey={(r) => r.name} testid="health-table" />
           {rows.length === 1 ? <p class="muted">Only Pulse's own store is checked. Add services under <code>health_checks:</code> to watch them here.</p> : null}

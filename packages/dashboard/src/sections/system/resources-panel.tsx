@@ -5,6 +5,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { fmtBytes, fmtCount, fmtDateTime, fmtDec, fmtSpan } from '../../lib/format';
 import type { Level } from '../../lib/thresholds';
+import { LoadError } from './health-panel';
 
 const gb = (v: number) => `${fmtDec(v)} GB`;
 const when = (iso: string | null) => (iso ? fmtDateTime(Date.parse(iso)) : 'never');
@@ -27,8 +28,8 @@ export function ResourcesPanel() {
   });
   const d = p.data;
   return (
-    <Panel id="resources" title="Host resources and store health" wide data={p} source="/api/system: host now (CPU over the last 10 s), the store's files and counters.">
-      {d === null ? <Loading /> : d === 'forbidden' ? (
+    <Panel id="resources" title="Host resources and store health" wide state={p.state} source="/api/system: host now (CPU over the last 10 s), the store's files and counters.">
+      {p.state === 'error' ? <LoadError error={p.error} /> : d === null ? <Loading /> : d === 'forbidden' ? (
         <p class="muted" data-testid="resources-admin-only">Host resources and store health are shown to admin keys only: they span every project.</p>
       ) : <Resources d={d} />}
     </Panel>
