@@ -29,6 +29,14 @@ import { ChannelReportSender, periodAlerts } from './reports/channel-sender.js';
 import { ReportRunner } from './reports/runner.js';
 import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
+import { HealthRegistry } from './health/registry.js';
+import type { OpsParts } from './ops/parts.js';
+import { SystemHostSampler } from './health/host-sampler.js';
+import { QueryRate } from './health/system-report.js';
+import { systemSampleTask } from './health/system-routes.js';
+import { ErrorLog } from './ops/error-log.js';
+import { CpuProfiler } from './ops/profiler.js';
+import { ReloadHooks, type ReloadHook, type ReloadOutcome } from './ops/reload.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
   /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
@@ -63,6 +71,12 @@ export interface RunningPulse {
   notifier: Notifier;
   /** Channels, routing, retries and delivery records (alerts/delivery); null when a notifier was passed in. */
   delivery: DeliveryNotifier | null;
+  /** Health checks, system figures, operator endpoints (ops/). */
+  ops: OpsParts;
+  /** Re-reads the configuration file and runs the reload hooks (what SIGUSR2 does). Never throws. */
+  reload(): Promise<ReloadOutcome>;
+  /** Registers `fn` to run with the new configuration on every reload (e.g. the alert engine's rules). */
+  onReload(name: string, fn: ReloadHook): () => void;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -78,9 +92,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit });
+  const stores = await openEmbeddedStores({
+    dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs,
+  });
   const { store, meta } = stores;
   const startedAtMs = clock.now();
+  const errors = new ErrorLog(() => clock.now());
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
   // Created before the buffer (which reports each append to it); its sources are read only at scrape time.
   let metrics: PulseMetrics | null = null;
@@ -91,7 +108,11 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     flushMaxEvents: config.ingest.flushMaxEvents,
     flushIntervalMs: config.ingest.flushIntervalMs,
     maxQueuedEvents: config.ingest.maxQueuedEvents,
-    onError: (err) => logger.error({ err }, 'write buffer'),
+    commitTimeoutMs: config.limits.commitTimeoutMs,
+    onError: (err) => {
+      errors.record('write-buffer', err);
+      logger.error({ err }, 'write buffer');
+    },
   });
   const enricher = createEnricher({ pricing: createPricing(config.pricing) });
   const projects = new ProjectSettingsCache(config, meta, () => clock.now());
@@ -104,6 +125,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
   metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
+  const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
+  const ops: OpsParts = {
+    health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
+    profiler: new CpuProfiler(() => clock.now()), reload: new ReloadHooks(),
+    host: new SystemHostSampler({ dataDir: config.dataDir === ':memory:' ? process.cwd() : config.dataDir, now: () => clock.now() }),
+  };
   const stopLive = (): void => {
     metrics?.close();
     metricsHub.close();
@@ -131,13 +158,13 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       }).task());
     }
     alerting = await startAlerting({
-      config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? null,
+      config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? ops.host,
       externalUrl: () => externalUrl, metrics: alertMetrics,
     });
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics,
+    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
     await tasks.close();
@@ -155,6 +182,14 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   try {
     await app.listen({ host: config.host, port: config.port });
+    health.load(config.healthChecks);
+    tasks.schedule(systemSampleTask({ store, clock, ops }));
+    ops.reload.add('health-checks', (next) => {
+      health.load(next.healthChecks);
+      config.healthChecks = next.healthChecks;
+    });
+    const rules = alerting;
+    ops.reload.add('alert-rules', (next) => rules.reload(next));
   } catch (err) {
     await tasks.close();
     await exports.close();
@@ -170,6 +205,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await ops.profiler.stop();
       await tasks.close();
       // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
       // It closes only the connections idle when it starts; a keep-alive connection whose request was in
@@ -188,5 +224,23 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       await stores.close();
     })());
   externalUrl = `http://${host}:${port}`;
-  return { url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics, alerts: alerting.engine, notifier, delivery, close };
+  const reload = async (): Promise<ReloadOutcome> => {
+    let next: PulseConfig;
+    try {
+      next = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      logger.error({ error }, 'reload: the configuration was not applied');
+      return { ok: false, error, health_checks: config.healthChecks.length };
+    }
+    const results = await ops.reload.run(next);
+    const failed = results.filter((r) => r.error !== null);
+    for (const f of failed) logger.error({ hook: f.name, error: f.error }, 'reload hook failed');
+    logger.info({ hooks: results.map((r) => r.name), healthChecks: next.healthChecks.length }, 'configuration reloaded');
+    return { ok: failed.length === 0, error: failed.map((f) => `${f.name}: ${f.error}`).join('; ') || null, health_checks: config.healthChecks.length };
+  };
+  return {
+    url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics,
+    alerts: alerting.engine, notifier, delivery, ops, close, reload, onReload: (name, fn) => ops.reload.add(name, fn),
+  };
 }

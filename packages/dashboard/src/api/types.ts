@@ -50,8 +50,9 @@ export interface PerformanceMetrics {
     memory: { total_gb: number; used_gb: number; usage_percent: number; available_gb: number };
     disk: { path: string; total_gb: number; used_gb: number; usage_percent: number; free_gb: number } | null;
     process: { rss_mb: number; heap_used_mb: number; uptime_seconds: number };
-  };
-  database: { dialect: string; events: number; bytes: number | null; bytes_per_event: number | null };
+  } | null;
+  /** null unless the key is an admin key: host and whole-store figures span every project. */
+  database: { dialect: string; events: number; bytes: number | null; bytes_per_event: number | null } | null;
 }
 
 export interface UsageOverview {
@@ -65,4 +66,48 @@ export interface UsageOverview {
     period: { start: string; end: string; group_by: string };
   };
   top_prompts: Array<{ prompt_id: string | null; requests: number; tokens: number; cost_usd: number }>;
+}
+
+/** `GET /api/health` (seed 001's shape; server health/report.ts). */
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+export interface ServiceHealth {
+  status: HealthStatus;
+  type: string;
+  response_time_ms: number | null;
+  last_check: string | null;
+  since: string | null;
+  details: string;
+  interval_seconds: number;
+  history: { at: string; status: Exclude<HealthStatus, 'unknown'>; response_time_ms: number | null }[];
+}
+export interface HealthReport {
+  status: Exclude<HealthStatus, 'unknown'>;
+  timestamp: string;
+  uptime: string;
+  uptime_seconds: number;
+  services: Record<string, ServiceHealth>;
+}
+
+/** `GET /api/system` (admin; server health/system-report.ts). */
+export interface SystemReport {
+  timestamp: string;
+  sampled_at: string;
+  system_resources: {
+    cpu: { usage_percent: number; cores: number; load_average: number[] };
+    memory: { total_gb: number; used_gb: number; usage_percent: number; available_gb: number };
+    disk: { path: string; total_gb: number; used_gb: number; usage_percent: number; free_gb: number } | null;
+    network: { bytes_sent: number; bytes_received: number; connections: number };
+    process: { pid: number; rss_mb: number; heap_used_mb: number; uptime_seconds: number; node: string };
+  };
+  database_health: Record<string, {
+    status: HealthStatus;
+    path: string;
+    file_size_mb: number | null;
+    wal_size_mb: number | null;
+    rows: number;
+    connections: number | null;
+    queries_per_second: number | null;
+    last_checkpoint: string | null;
+    last_backup: string | null;
+  }>;
 }

@@ -58,7 +58,7 @@ export function staticRules(config: PulseConfig, cwd = process.cwd()): AlertRule
 }
 
 /** Builds the engine, loads its state, subscribes it to the fan-out and schedules `alert-evaluation`. */
-export async function startAlerting(deps: AlertingDeps): Promise<{ engine: AlertEngine; stop(): Promise<void> }> {
+export async function startAlerting(deps: AlertingDeps): Promise<{ engine: AlertEngine; reload(next: PulseConfig): Promise<void>; stop(): Promise<void> }> {
   const rules = staticRules(deps.config, deps.cwd);
   await deps.alertStore.init();
   const engine = new AlertEngine({
@@ -99,6 +99,8 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
   });
   return {
     engine,
+    // A rules file with errors throws here (every error with its line) and nothing changes.
+    reload: (next) => engine.replaceStaticRules(staticRules(next, deps.cwd)),
     async stop() {
       unscheduleRetention();
       unschedule();

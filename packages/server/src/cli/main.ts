@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { checkCommand } from './check.js';
+import { backupCommand } from './backup.js';
 import { demoCommand } from './demo/index.js';
 import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
@@ -17,6 +18,7 @@ program.addCommand(demoCommand());
 program.addCommand(topCommand());
 program.addCommand(exportCommand());
 program.addCommand(checkCommand());
+program.addCommand(backupCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);

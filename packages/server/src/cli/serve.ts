@@ -26,6 +26,11 @@ export function serveCommand(): Command {
       }
       const pulse = await startPulse({ env, logger });
       logger.info({ url: pulse.url, dataDir: pulse.config.dataDir }, `Pulse listening on ${pulse.url}`);
+      // seed 001: `kill -USR2 <pid>` reloads health checks (and alert rules) from the configuration file.
+      process.on('SIGUSR2', () => {
+        logger.info('SIGUSR2: reloading the configuration');
+        void pulse.reload();
+      });
       onSignals(async () => {
         logger.info('shutting down: committing accepted events');
         await pulse.close();

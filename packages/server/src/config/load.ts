@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { reportsSchema } from './reports.js';
 import { z } from 'zod';
 import type { OtlpAttributeKeys, OtlpConfig, PulseConfig } from './types.js';
+import { healthCheckSpecs, healthChecksSchema } from './health-checks.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -92,6 +93,7 @@ const fileSchema = z.object({
   }).strict().optional(),
   otlp: otlpSchema.optional(),
   reports: reportsSchema.optional(),
+  health_checks: healthChecksSchema.optional(),
   // Later issues add health checks, alert rules and channels; unknown sections are kept for them.
 }).passthrough();
 
@@ -207,6 +209,15 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       key: optStr(env, 'PULSE_METRICS_KEY'),
       maxSeriesPerFamily: field(env, 'PULSE_METRICS_MAX_SERIES', num('PULSE_METRICS_MAX_SERIES', 1, 1_000_000, true), 2000),
       kpi: field(env, 'PULSE_METRICS_KPI', bool('PULSE_METRICS_KPI'), true),
+    },
+    healthChecks: healthCheckSpecs(file.health_checks),
+    limits: {
+      queryTimeoutMs: field(env, 'PULSE_QUERY_TIMEOUT_MS', num('PULSE_QUERY_TIMEOUT_MS', 10, 600_000, true), 15_000),
+      queryMaxRangeDays: field(env, 'PULSE_QUERY_MAX_RANGE_DAYS', num('PULSE_QUERY_MAX_RANGE_DAYS', 1, 36_500, true), 400),
+      commitTimeoutMs: field(env, 'PULSE_COMMIT_TIMEOUT_MS', num('PULSE_COMMIT_TIMEOUT_MS', 10, 600_000, true), 10_000),
+      ingestPerMinute: field(env, 'PULSE_RATE_LIMIT_INGEST', num('PULSE_RATE_LIMIT_INGEST', 0, 1e9, true), 12_000),
+      queryPerMinute: field(env, 'PULSE_RATE_LIMIT_QUERY', num('PULSE_RATE_LIMIT_QUERY', 0, 1e9, true), 1_200),
+      logRequests: field(env, 'PULSE_LOG_REQUESTS', bool('PULSE_LOG_REQUESTS'), false),
     },
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),

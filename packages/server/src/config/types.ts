@@ -1,4 +1,5 @@
 import type { ReportSpec } from '../reports/schedule.js';
+import type { HealthCheckSpec } from './health-checks.js';
 
 /** The typed configuration, parsed once at start (env + .env + optional YAML) by config/load.ts. */
 
@@ -88,6 +89,22 @@ export interface OtlpConfig {
   attributes: OtlpAttributeKeys;
 }
 
+/** Hardening limits (docs/operations.md#limits); each is an environment variable. */
+export interface LimitsConfig {
+  /** `PULSE_QUERY_TIMEOUT_MS` (default 15000): a query running longer is interrupted and answered 503. */
+  queryTimeoutMs: number;
+  /** `PULSE_QUERY_MAX_RANGE_DAYS` (default 400): a wider `start_date`..`end_date` is a 400. */
+  queryMaxRangeDays: number;
+  /** `PULSE_COMMIT_TIMEOUT_MS` (default 10000): an ingest request not committed by then is answered 503. */
+  commitTimeoutMs: number;
+  /** `PULSE_RATE_LIMIT_INGEST` (default 12000): ingest requests per minute per API key; 0 turns it off. */
+  ingestPerMinute: number;
+  /** `PULSE_RATE_LIMIT_QUERY` (default 1200): read requests per minute per API key; 0 turns it off. */
+  queryPerMinute: number;
+  /** `PULSE_LOG_REQUESTS` (default false): one log line per request (URLs with `api_key` redacted). */
+  logRequests: boolean;
+}
+
 export interface PulseConfig {
   enabled: boolean;
   host: string;
@@ -122,6 +139,10 @@ export interface PulseConfig {
   otlp: OtlpConfig;
   /** `GET /metrics` (docs/prometheus.md). */
   metrics: MetricsConfig;
+  /** Timeouts, maximum query range and per-key rate limits (docs/operations.md). */
+  limits: LimitsConfig;
+  /** YAML `health_checks:` (docs/operations.md#health-checks); reloaded on SIGUSR2. */
+  healthChecks: HealthCheckSpec[];
 }
 
 export interface MetricsConfig {

@@ -23,6 +23,10 @@ import { installMetricsHooks, registerMetricsRoutes } from '../metrics/routes.js
 import { registerAlertRoutes, type AlertingRouteParts } from '../alerts/routes/index.js';
 import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
 import { registerDeliveryRoutes } from '../alerts/delivery/routes.js';
+import { registerRateLimits, registerShutdownGuard, storeUnavailable } from '../ops/hardening.js';
+import { recordRoutes } from '../ops/route-table.js';
+import type { OpsParts } from '../ops/parts.js';
+import { registerOperationsRoutes } from '../ops/register.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -38,6 +42,8 @@ export interface AppParts extends AppDeps {
   alerting?: AlertingRouteParts;
   /** Alert delivery records for `GET /v1/alert-deliveries` (alerts/delivery). */
   deliveries?: DeliveryStore;
+  /** Health checks, system figures, operator endpoints (ops/). */
+  ops: OpsParts;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */
@@ -45,12 +51,19 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parts.logger,
     // Per-request info logs would cost the ingest path dearly; errors are logged by the handler below.
-    logController: new LogController({ disableRequestLogging: true }),
+    // PULSE_LOG_REQUESTS turns them on for debugging; URLs are logged with `api_key` redacted.
+    logController: new LogController({ disableRequestLogging: !parts.config.limits.logRequests }),
     bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
+    // Slow clients (slowloris) cannot hold a connection for ever: a request must arrive whole within 30 s
+    // (Node enforces it on its 30 s connection sweep, so within 30–60 s); the answer may take longer.
+    requestTimeout: 30_000,
+    // ops/hardening.ts answers during shutdown instead, in Pulse's error shape with Retry-After.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('pulseAuth', null);
+  recordRoutes(app);
+  registerShutdownGuard(app, parts.config.ingest.retryAfterSeconds);
 
   if (parts.config.corsOrigins.length > 0) {
     await app.register(cors, {
@@ -65,6 +78,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     const need = request.routeOptions.config?.scope;
     if (need) request.pulseAuth = await authenticate(request, need);
   });
+  await registerRateLimits(app, parts.config);
 
   if (parts.metrics) installMetricsHooks(app, parts.metrics);
 
@@ -75,12 +89,19 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     }
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply.code(413).send(errorBody('payload_too_large', 'body: larger than the request limit'));
+      // Closing the connection spares reading (and discarding) the rest of an oversized body to keep it alive.
+      reply.header('connection', 'close').code(413).send(errorBody('payload_too_large', 'body: larger than the request limit'));
       return;
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own client errors (bad JSON, unsupported media type, validation): keep the status.
       reply.code(e.statusCode).send(errorBody(e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request', e.message ?? 'bad request'));
+      return;
+    }
+    const unavailable = storeUnavailable(err, parts.config.ingest.retryAfterSeconds);
+    if (unavailable) {
+      request.log.warn({ err }, 'store unavailable');
+      reply.headers(unavailable.headers).code(503).send(errorBody(unavailable.code, unavailable.message));
       return;
     }
     request.log.error({ err }, 'unhandled error');
@@ -101,5 +122,6 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   if (parts.metrics) registerMetricsRoutes(app, { ...parts, metrics: parts.metrics });
   if (parts.alerting) registerAlertRoutes(app, parts.alerting);
   if (parts.deliveries) registerDeliveryRoutes(app, { deliveries: parts.deliveries });
+  registerOperationsRoutes(app, parts);
   return app;
 }

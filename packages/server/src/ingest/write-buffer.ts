@@ -12,6 +12,14 @@ export class ShuttingDownError extends Error {
   override readonly name = 'ShuttingDownError';
 }
 
+/**
+ * A request's batch was not committed within `commitTimeoutMs` (the route answers 503 with Retry-After). When it
+ * was still waiting, it was dropped; when its commit had begun, the store was told to roll back (see AppendOptions).
+ */
+export class CommitTimeoutError extends StoreUnavailableError {
+  override readonly name = 'CommitTimeoutError';
+}
+
 /** Receives every committed batch after its waiters are answered (the fan-out, fanout/fanout.ts). */
 export interface CommitSink {
   /** Must not throw or wait: it is called on the commit path. */
@@ -27,6 +35,8 @@ export interface WriteBufferOptions {
   /** Events waiting or being committed beyond which `submit` refuses. */
   maxQueuedEvents: number;
   onError?: (err: unknown) => void;
+  /** A request not committed by then is answered with CommitTimeoutError (default: no limit). */
+  commitTimeoutMs?: number;
   /** Where committed batches go; the fan-out queues them for its subscribers off this path. */
   sink?: CommitSink;
   /** Told about every store append (its events, seconds taken, and whether it committed): /metrics. */
@@ -37,6 +47,11 @@ interface Pending {
   batch: AppendBatch;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** Answered already (by its commit or by the timeout): later outcomes only update the counters. */
+  done: boolean;
+  timer: NodeJS.Timeout | null;
+  /** Set while its group commits: the timeout aborts it. */
+  abort: AbortController | null;
 }
 
 /**
@@ -101,10 +116,41 @@ export class WriteBuffer {
       return Promise.reject(new QueueFullError(`write queue full (${this.queuedEvents} events waiting)`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ batch, resolve, reject });
+      const p: Pending = { batch, resolve, reject, done: false, timer: null, abort: null };
+      const limit = this.opts.commitTimeoutMs;
+      if (limit !== undefined) p.timer = setTimeout(() => this.timeout(p, limit), limit);
+      this.pending.push(p);
       this.pendingEvents += n;
       this.schedule();
     });
+  }
+
+  /**
+   * The request waited too long. Still queued: it leaves the queue (nothing of it is written). Committing:
+   * the group's commit is aborted, so the store rolls back unless COMMIT itself is already running — then the
+   * outcome is the store's (atomic either way; a retry with the same Idempotency-Key is answered once).
+   */
+  private timeout(p: Pending, limitMs: number): void {
+    p.timer = null;
+    if (p.done) return;
+    const queued = this.pending.indexOf(p);
+    if (queued >= 0) {
+      this.pending.splice(queued, 1);
+      this.pendingEvents -= p.batch.events.length;
+    } else {
+      p.abort?.abort();
+    }
+    p.done = true;
+    p.reject(new CommitTimeoutError(`events were not committed within ${limitMs} ms`));
+  }
+
+  private answer(p: Pending, err?: Error): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = null;
+    if (p.done) return;
+    p.done = true;
+    if (err) p.reject(err);
+    else p.resolve();
   }
 
   private schedule(): void {
@@ -138,11 +184,11 @@ export class WriteBuffer {
   }
 
   /** One store append, timed for onAppend. */
-  private async append(batch: AppendBatch): Promise<void> {
+  private async append(batch: AppendBatch, signal: AbortSignal): Promise<void> {
     const started = performance.now();
     let ok = false;
     try {
-      await this.opts.store.append(batch);
+      await this.opts.store.append(batch, { signal });
       ok = true;
     } finally {
       this.opts.onAppend?.(batch.events.length, (performance.now() - started) / 1000, ok);
@@ -150,18 +196,25 @@ export class WriteBuffer {
   }
 
   private async commitGroup(group: Pending[]): Promise<void> {
+    const abort = new AbortController();
+    for (const p of group) p.abort = abort;
     try {
-      await this.append(merge(group));
+      await this.append(merge(group), abort.signal);
       this.settle(group);
     } catch (err) {
-      if (group.length === 1) {
-        this.fail(group[0]!, err);
+      // A timed-out group is not retried: its callers were answered, and retrying would write what they were told was not.
+      if (group.length === 1 || abort.signal.aborted) {
+        for (const p of group) this.fail(p, err);
         return;
       }
       // One request's batch must not sink the others': retry each on its own.
       for (const p of group) {
+        if (p.done) {
+          this.fail(p, err);
+          continue;
+        }
         try {
-          await this.append(p.batch);
+          await this.append(p.batch, abort.signal);
           this.settle([p]);
         } catch (e) {
           this.fail(p, e);
@@ -173,7 +226,7 @@ export class WriteBuffer {
   private fail(p: Pending, err: unknown): void {
     this.inFlightEvents -= p.batch.events.length;
     this.failedEvents += p.batch.events.length;
-    p.reject(asUnavailable(err));
+    this.answer(p, asUnavailable(err));
     this.opts.onError?.(err);
   }
 
@@ -183,7 +236,9 @@ export class WriteBuffer {
       // Counted out before the waiter runs, so an acknowledged client sees the room it freed.
       this.inFlightEvents -= p.batch.events.length;
       this.committedEvents += p.batch.events.length;
-      p.resolve();
+      // A request answered 503 by the timeout whose COMMIT still went through: stored, and published below.
+      if (p.done) this.opts.onError?.(new Error(`a timed-out commit completed: ${p.batch.events.length} events stored after their request was answered 503`));
+      this.answer(p);
     }
     const sink = this.opts.sink;
     if (!sink) return;

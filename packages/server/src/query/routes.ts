@@ -7,6 +7,7 @@ import { performanceMetrics } from './presets/performance-metrics.js';
 import { defaultGroupBy, GROUP_BY, usageOverview } from './presets/usage-overview.js';
 import { runQuery } from './run.js';
 import { mapErrors, projectOf } from './route-support.js';
+import { assertRange } from '../ops/query-limits.js';
 
 /** `GET /v1/query` and the seed presets; all need the `read` scope and read the caller's project only. */
 export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -14,12 +15,17 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const preset = (request: FastifyRequest, controls: Record<string, 'single'> = {}) => {
     const { range, filters, controls: values } = parseReadParams(request.query, deps.clock.now(), controls);
+    assertRange(range, rangeLimit(deps));
     const input: PresetInput = { store: deps.store, project: projectOf(request), range, filters };
     return { input, values };
   };
 
   app.get('/v1/query', read, (request) =>
-    mapErrors(() => runQuery(deps.store, parseQuerySpec(request.query, projectOf(request), deps.clock.now()))),
+    mapErrors(() => {
+      const spec = parseQuerySpec(request.query, projectOf(request), deps.clock.now());
+      assertRange(spec.range, rangeLimit(deps));
+      return runQuery(deps.store, spec);
+    }),
   );
 
   app.get('/v1/analytics/usage/overview', read, (request) =>
@@ -31,8 +37,13 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
 
   app.get('/v1/analytics/performance/metrics', read, (request) =>
-    mapErrors(() => performanceMetrics(preset(request).input, deps.config.dataDir)),
+    // Host and whole-store figures cross project lines: only an admin caller sees them.
+    mapErrors(() => performanceMetrics(preset(request).input, request.pulseAuth?.scope === 'admin' ? { dataDir: deps.config.dataDir } : null)),
   );
 
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));
 }
+
+const rangeLimit = (deps: AppDeps) => ({
+  maxDays: deps.config.limits.queryMaxRangeDays, retentionDays: deps.config.retentionDays, now: deps.clock.now(),
+});

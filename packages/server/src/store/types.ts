@@ -31,6 +31,14 @@ export interface StoreStats {
   events: number;
   /** Bytes the store occupies on disk (data file + WAL for DuckDB), or null when unknown. */
   bytes: number | null;
+  /** Of which the write-ahead log (DuckDB), when the store has one. */
+  walBytes?: number | null;
+  /** Epoch ms of the last checkpoint this process made (null: none since start). */
+  lastCheckpointAt?: number | null;
+  /** Queries run since start (for queries per second). */
+  queries?: number;
+  /** Open connections to the engine. */
+  connections?: number;
 }
 
 /** File formats of exports (CONTRACT §10): CSV with a header, JSON lines, Parquet. */
@@ -46,7 +54,20 @@ export type ExportSource =
   | { kind: 'aggregate'; sql: string; params: readonly QueryParam[]; columns: readonly { alias: string; name: string; role: 'bucket' | 'dimension' | 'measure' }[] };
 
 export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+  override readonly name: string = 'StoreUnavailableError';
+}
+
+/** A query ran past its time limit and was interrupted (the route answers 503 with Retry-After). */
+export class QueryTimeoutError extends StoreUnavailableError {
+  override readonly name = 'QueryTimeoutError';
+}
+
+export interface AppendOptions {
+  /**
+   * Aborted when the caller stopped waiting (the write buffer's commit timeout). A store that sees it before
+   * its COMMIT rolls back and rejects: nothing of the batch is written.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EventStore {
@@ -57,7 +78,7 @@ export interface EventStore {
    * of the batch is committed (fsync'd); when it rejects, none is. Rejects with
    * StoreUnavailableError when the store cannot commit.
    */
-  append(batch: AppendBatch): Promise<void>;
+  append(batch: AppendBatch, options?: AppendOptions): Promise<void>;
   getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null>;
   /** Runs SQL compiled by the query layer with bound parameters. */
   query(sql: string, params: readonly QueryParam[]): Promise<Row[]>;
@@ -73,6 +94,11 @@ export interface EventStore {
    * one consistent snapshot (appends may continue meanwhile). Returns the number of rows written.
    */
   exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number>;
+  /**
+   * Writes a consistent copy of the whole store (events, keys, projects) to `file` while writes go on: every
+   * batch committed before the call began is in it. Stores that cannot do this online leave it out.
+   */
+  backup?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -3,59 +3,30 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { PerformanceMetrics } from '../../api/types';
-import { fmtBytes, fmtDateTime, fmtDec, fmtCount, fmtSpan } from '../../lib/format';
-
-const gb = (v: number) => `${fmtDec(v)} GB`;
+import { fmtDateTime, fmtDec, fmtCount } from '../../lib/format';
 
 /**
- * The Pulse host and its event store (`/v1/analytics/performance/metrics` → `system`, `database`), and
- * throughput over the range. Host figures are the present moment, not the range.
+ * Throughput over the range (`/v1/analytics/performance/metrics` → `throughput`). The host and the store are the
+ * Resources panel's (`/api/system`, admin only).
  */
 export function HostPanel() {
   const p = usePanelData((ctx) => runPreset<PerformanceMetrics>(ctx, 'v1/analytics/performance/metrics'));
   const d = p.data;
   return (
-    <Panel
-      id="host"
-      title="Pulse host and store"
-      wide
-      data={p}
-      source="/v1/analytics/performance/metrics: system (this server's host, now), database (the whole store, all projects), throughput (range and filters)."
-    >
+    <Panel id="host" title="Throughput" data={p} source="/v1/analytics/performance/metrics: throughput (range and filters).">
       {!d ? (
         <Loading />
       ) : (
-        <>
-          <h3 class="sub">Host</h3>
-          <StatGrid>
-            <Stat id="host-cpu" label="CPU cores" text={fmtCount(d.system.cpu.cores)} value={d.system.cpu.cores} hint={`load ${d.system.cpu.load_average.map((l) => fmtDec(l)).join(' · ')}`} />
-            <Stat id="host-memory" label="Memory used" text={`${fmtDec(d.system.memory.usage_percent)}%`} value={d.system.memory.usage_percent} hint={`${gb(d.system.memory.used_gb)} of ${gb(d.system.memory.total_gb)}`} />
-            {d.system.disk ? (
-              <Stat id="host-disk" label="Disk used" text={`${fmtDec(d.system.disk.usage_percent)}%`} value={d.system.disk.usage_percent} hint={`${gb(d.system.disk.free_gb)} free (data dir)`} />
-            ) : (
-              <Stat id="host-disk" label="Disk used" text="—" hint="not available on this platform" />
-            )}
-            <Stat id="host-rss" label="Server RSS" text={`${fmtDec(d.system.process.rss_mb)} MB`} value={d.system.process.rss_mb} hint={`heap ${fmtDec(d.system.process.heap_used_mb)} MB`} />
-            <Stat id="host-uptime" label="Server uptime" text={fmtSpan(d.system.process.uptime_seconds * 1000)} value={d.system.process.uptime_seconds} />
-          </StatGrid>
-          <h3 class="sub">Event store</h3>
-          <StatGrid>
-            <Stat id="db-dialect" label="Engine" word text={d.database.dialect} value={d.database.dialect} />
-            <Stat id="db-events" label="Events stored" text={fmtCount(d.database.events)} value={d.database.events} />
-            <Stat id="db-bytes" label="Size" text={fmtBytes(d.database.bytes)} value={d.database.bytes} hint={d.database.bytes_per_event != null ? `${fmtDec(d.database.bytes_per_event)} bytes / event` : undefined} />
-          </StatGrid>
-          <h3 class="sub">Throughput in range</h3>
-          <StatGrid>
-            <Stat id="tp-avg" label="Events / min" text={fmtDec(d.throughput.events_per_minute)} value={d.throughput.events_per_minute} />
-            <Stat
-              id="tp-peak"
-              label="Peak events / min"
-              text={fmtCount(d.throughput.peak_events_per_minute)}
-              value={d.throughput.peak_events_per_minute}
-              hint={d.throughput.peak_minute ? fmtDateTime(Date.parse(d.throughput.peak_minute)) : 'no events'}
-            />
-          </StatGrid>
-        </>
+        <StatGrid>
+          <Stat id="tp-avg" label="Events / min" text={fmtDec(d.throughput.events_per_minute)} value={d.throughput.events_per_minute} />
+          <Stat
+            id="tp-peak"
+            label="Peak events / min"
+            text={fmtCount(d.throughput.peak_events_per_minute)}
+            value={d.throughput.peak_events_per_minute}
+            hint={d.throughput.peak_minute ? fmtDateTime(Date.parse(d.throughput.peak_minute)) : 'no events'}
+          />
+        </StatGrid>
       )}
     </Panel>
   );

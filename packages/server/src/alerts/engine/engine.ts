@@ -78,7 +78,10 @@ export class AlertEngine {
     notifications: 0, rules: 0, firing: 0, pending: 0, unpricedEvents: 0,
   };
 
+  private staticRules: readonly AlertRule[];
+
   constructor(private readonly deps: AlertEngineDeps) {
+    this.staticRules = deps.staticRules;
     this.events = new EventState(() => Math.max(3_600_000, ...this.rules().filter((r) => r.kind === 'unpriced_model').map((r) => (r as { windowMs: number }).windowMs)));
   }
 
@@ -112,12 +115,28 @@ export class AlertEngine {
   rules(): AlertRule[] {
     const ids = new Set<string>();
     const out: AlertRule[] = [];
-    for (const r of [...this.deps.staticRules, ...this.apiRules.values()]) if (!ids.has(r.id)) (ids.add(r.id), out.push(r));
+    for (const r of [...this.staticRules, ...this.apiRules.values()]) if (!ids.has(r.id)) (ids.add(r.id), out.push(r));
     return out;
   }
 
   rule(id: string): AlertRule | undefined {
-    return this.apiRules.get(id) ?? this.deps.staticRules.find((r) => r.id === id);
+    return this.apiRules.get(id) ?? this.staticRules.find((r) => r.id === id);
+  }
+
+  /**
+   * Replaces the env and file rules (SIGUSR2 reload). A rule that is gone but still has alerts stays, disabled, so
+   * its alerts resolve (and say so) at the next evaluation like a disabled rule's; it is dropped at the next reload
+   * once it has none.
+   */
+  async replaceStaticRules(next: readonly AlertRule[]): Promise<void> {
+    await this.serially(async () => {
+      const ids = new Set(next.map((r) => r.id));
+      const leaving = this.staticRules
+        .filter((r) => !ids.has(r.id) && (this.instances.get(r.id)?.length ?? 0) > 0)
+        .map((r) => ({ ...r, enabled: false }));
+      this.staticRules = [...next, ...leaving];
+      this.refreshCounts();
+    });
   }
 
   ruleStatus(id: string): RuleStatus | null {

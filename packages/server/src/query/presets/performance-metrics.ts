@@ -28,8 +28,9 @@ export interface PerformanceMetrics {
   throughput: { events_per_minute: number; peak_events_per_minute: number; peak_minute: string | null };
   total_errors: number;
   error_rate: number | null;
-  system: SystemInfo;
-  database: DatabaseInfo;
+  /** Host and whole-store figures: admin keys only (null for a read key — they span every project). */
+  system: SystemInfo | null;
+  database: DatabaseInfo | null;
 }
 
 const latency = (r: NamedRow): LatencyStats => ({
@@ -41,7 +42,8 @@ const latency = (r: NamedRow): LatencyStats => ({
   error_rate: round(r.error_rate, 4),
 });
 
-export async function performanceMetrics(input: PresetInput, dataDir: string): Promise<PerformanceMetrics> {
+/** `host`: the dataDir to report host and store figures for (admin callers), or null to leave them out. */
+export async function performanceMetrics(input: PresetInput, host: { dataDir: string } | null): Promise<PerformanceMetrics> {
   const { store, project, range, filters } = input;
   const base = { project, range, filters, dimensions: [] };
   const byCount = [{ name: 'count', direction: 'desc' as const }];
@@ -52,8 +54,8 @@ export async function performanceMetrics(input: PresetInput, dataDir: string): P
       ...base, filters: scopeTypes(filters, ['http']), measures: LATENCY, dimensions: ['name'], order: byCount, limit: 100,
     }),
     executeQuery(store, { ...base, measures: ['count'], interval: 'minute', order: byCount, limit: 1 }),
-    systemInfo(dataDir),
-    databaseInfo(store),
+    host ? systemInfo(host.dataDir) : null,
+    host ? databaseInfo(store) : null,
   ]);
   const o = only(overall.rows);
   const top = peak.rows[0];

@@ -21,8 +21,8 @@ export async function buildTestApp(opts: { store: EventStore; clock: Clock; proj
     return reply.code(500).send(errorBody('internal', err instanceof Error ? err.message : 'internal error'));
   });
   const deps: AppDeps = {
-    // Only `dataDir` is read by the query routes; the rest of the config belongs to other features.
-    config: { dataDir: opts.dataDir } as PulseConfig,
+    // Only `dataDir` and the range limit are read by the query routes; the rest belongs to other features.
+    config: { dataDir: opts.dataDir, retentionDays: 30, limits: { queryMaxRangeDays: 400 } } as PulseConfig,
     store: opts.store,
     meta: {} as MetaStore,
     clock: opts.clock,

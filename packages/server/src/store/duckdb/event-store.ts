@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import {
   StoreUnavailableError,
   type AppendBatch,
+  type AppendOptions,
   type EventStore,
   type ExportFormat,
   type ExportSource,
@@ -25,6 +26,8 @@ export const ROW_GROUP_ROWS = 122_880;
 export interface DuckDbEventStoreOptions {
   /** Decides which idempotency records are older than 24 h. */
   clock?: Clock;
+  /** Queries running longer are interrupted and rejected with QueryTimeoutError (PULSE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -56,7 +59,12 @@ export class DuckDbEventStore implements EventStore {
     options: DuckDbEventStoreOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? null;
   }
+
+  private readonly queryTimeoutMs: number | null;
+  private queries = 0;
+  private lastCheckpointAt: number | null = null;
 
   async init(): Promise<void> {
     if (this.state !== 'new') return;
@@ -79,7 +87,7 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  async append(batch: AppendBatch): Promise<void> {
+  async append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
     this.assertOpen();
     const { events } = batch;
     const keys = batch.idempotency ?? [];
@@ -98,15 +106,17 @@ export class DuckDbEventStore implements EventStore {
       throw error;
     }
     try {
-      await this.db.writeLock.run(() => this.commit(chunks, keys));
+      await this.db.writeLock.run(() => this.commit(chunks, keys, options.signal));
     } finally {
       pool.give(chunks);
     }
   }
 
   /** Under the write lock: numbers the chunks and commits them with the idempotency records. */
-  private async commit(chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[]): Promise<void> {
+  private async commit(chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
     this.assertOpen();
+    // The caller gave up while this batch waited for the write lock: write nothing.
+    if (signal?.aborted) throw new StoreUnavailableError('commit timed out before it began; nothing was written');
     let seq = this.seq;
     for (const chunk of chunks) {
       numberChunk(chunk, seq + 1);
@@ -128,6 +138,8 @@ export class DuckDbEventStore implements EventStore {
       }
       eventAppender.flushSync();
       keyAppender.flushSync();
+      // Last point of no return: a caller that gave up gets a rollback, never a half-acknowledged batch.
+      if (signal?.aborted) throw new Error('commit timed out; rolled back');
       await this.db.writer.run('COMMIT');
     } catch (error) {
       await this.recover();
@@ -152,7 +164,9 @@ export class DuckDbEventStore implements EventStore {
    */
   private async checkpoint(): Promise<void> {
     if (this.state !== 'open') return;
-    await this.db.writer.run('CHECKPOINT').catch(() => undefined);
+    await this.db.writer.run('CHECKPOINT').then(() => {
+      this.lastCheckpointAt = this.clock.now();
+    }, () => undefined);
   }
 
   async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
@@ -176,7 +190,9 @@ export class DuckDbEventStore implements EventStore {
 
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
     this.assertOpen();
-    return this.db.read((c) => c.rows(sql, params));
+    this.queries++;
+    const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
+    return this.db.read((c) => c.rows(sql, params, deadline));
   }
 
   async deleteBefore(beforeMs: number, opts: { archivePath?: string } = {}): Promise<number> {
@@ -210,6 +226,7 @@ export class DuckDbEventStore implements EventStore {
       // Space of deleted rows is reclaimed when the table is checkpointed.
       if (deleted > 0) {
         await writer.run('CHECKPOINT');
+        this.lastCheckpointAt = this.clock.now();
         this.unchecked = 0;
       }
       return deleted;
@@ -219,7 +236,36 @@ export class DuckDbEventStore implements EventStore {
   async stats(): Promise<StoreStats> {
     this.assertOpen();
     const rows = await this.db.read((c) => c.rows('SELECT count(*) AS n FROM events', []));
-    return { events: Number(rows[0]?.n ?? 0), bytes: await this.fileBytes() };
+    const wal = this.db.path === MEMORY ? null : await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
+    return {
+      events: Number(rows[0]?.n ?? 0), bytes: await this.fileBytes(), walBytes: wal,
+      lastCheckpointAt: this.lastCheckpointAt, queries: this.queries, connections: this.db.connections,
+    };
+  }
+
+  /**
+   * Online backup: on a connection of its own, `ATTACH` a new database file and `COPY FROM DATABASE` into it. The
+   * copy is one statement, so one transaction: it reads a snapshot taken when it starts (every commit acknowledged
+   * before is in it) while appends go on on the writer connection. DETACH checkpoints the copy into a single file.
+   */
+  async backup(file: string): Promise<void> {
+    this.assertOpen();
+    if (this.db.path === MEMORY) throw new StoreUnavailableError('an in-memory store has nothing to back up');
+    // ATTACH takes no bound parameters: the path must not be able to end the literal.
+    if (/['\0\n\r]/.test(file)) throw new Error('backup path must not contain quotes or control characters');
+    const connection = await this.db.connect();
+    try {
+      const [row] = (await connection.runAndReadAll('SELECT current_database()')).getRows();
+      const source = String(row?.[0] ?? '').replaceAll('"', '""');
+      await connection.run(`ATTACH '${file}' AS pulse_backup (STORAGE_VERSION 'v1.5.0')`);
+      try {
+        await connection.run(`COPY FROM DATABASE "${source}" TO pulse_backup`);
+      } finally {
+        await connection.run('DETACH pulse_backup');
+      }
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number> {

@@ -24,6 +24,7 @@ export interface EmbeddedStoresOptions {
   memoryLimit?: string;
   threads?: number;
   clock?: Clock;
+  queryTimeoutMs?: number;
 }
 
 export interface EmbeddedStores {
@@ -45,7 +46,10 @@ export interface EmbeddedStores {
  */
 export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
   const db = await openDuckDb(options);
-  const store = new DuckDbEventStore(db, options.clock === undefined ? {} : { clock: options.clock });
+  const store = new DuckDbEventStore(db, {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
+  });
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
   const reportRuns = new DuckDbReportRunStore(db);

@@ -28,6 +28,8 @@ export interface DuckDbHandle {
   /** The single writer: every append, delete and migration goes through it, under `writeLock`. */
   readonly writer: DuckDBConnection;
   readonly writeLock: Mutex;
+  /** Connections open to the instance (the writer and the readers). */
+  readonly connections: number;
   /** Runs `task` on the least busy read connection. */
   read<T>(task: (connection: PreparedConnection) => Promise<T>): Promise<T>;
   connect(): Promise<DuckDBConnection>;
@@ -105,6 +107,7 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
     return {
       path,
       instance,
+      connections: readers.length + 1,
       writer,
       writeLock,
       async read(task) {

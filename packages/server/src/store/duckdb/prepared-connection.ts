@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
-import type { QueryParam, Row } from '../types.js';
+import { QueryTimeoutError, type QueryParam, type Row } from '../types.js';
 import { Mutex } from './mutex.js';
 import { bindParams, readRows } from './values.js';
 
@@ -17,17 +17,37 @@ export class PreparedConnection {
     private readonly capacity = 256,
   ) {}
 
-  read(sql: string, params: readonly QueryParam[]): Promise<DuckDBResultReader> {
+  /**
+   * With `deadline` (epoch ms from performance.now()): a statement still waiting for the connection then is
+   * not run, and one still running is interrupted (DuckDB's interrupt), so a costly query never holds a
+   * connection — or its client — past the limit. Both reject with QueryTimeoutError.
+   */
+  read(sql: string, params: readonly QueryParam[], deadline?: number): Promise<DuckDBResultReader> {
     return this.lock.run(async () => {
       if (this.closed) throw new Error('the connection is closed');
       const statement = await this.prepared(sql);
       bindParams(statement, params);
-      return statement.runAndReadAll();
+      if (deadline === undefined) return statement.runAndReadAll();
+      const left = deadline - performance.now();
+      if (left <= 0) throw new QueryTimeoutError('query timed out waiting for a connection');
+      let interrupted = false;
+      const timer = setTimeout(() => {
+        interrupted = true;
+        this.connection.interrupt();
+      }, left);
+      try {
+        return await statement.runAndReadAll();
+      } catch (error) {
+        if (interrupted) throw new QueryTimeoutError('query timed out and was interrupted', { cause: error });
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     });
   }
 
-  async rows(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
-    return readRows(await this.read(sql, params));
+  async rows(sql: string, params: readonly QueryParam[], deadline?: number): Promise<Row[]> {
+    return readRows(await this.read(sql, params, deadline));
   }
 
   /** Rows changed by a DML statement. */

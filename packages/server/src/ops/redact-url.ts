@@ -1,0 +1,7 @@
+/** Query parameters that carry secrets; their values are replaced wherever a URL is logged or shown. */
+const SECRET_PARAMS = /([?&](?:api_key|apikey|token|access_token|key|password|secret)=)[^&#]*/gi;
+
+/** `/v1/query?api_key=abc&x=1` → `/v1/query?api_key=[redacted]&x=1`; userinfo in absolute URLs too. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1[redacted]@');
+}
