@@ -143,6 +143,7 @@ describe.skipIf(!hasChromium)('analytics panels (browser)', () => {
       }
 
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+      await page.evaluate(() => window.scrollTo(0, 0)); // the sticky top bar would otherwise sit mid-page
       await screenshot(page, `analytics-${name}-users`);
       expect(errors).toEqual([]);
       await page.context().close();

@@ -76,7 +76,7 @@ function PersonaDetail({ name, a, nulls }: { name: string; a: PersonaAnalytics; 
   return (
     <div class="persona-detail" data-testid="persona-detail" data-persona={name}>
       <h3>{name}</h3>
-      <dl class="persona-card">
+      <dl class="detail-list">
         <dt>Sentiment +/0/−</dt>
         <dd data-field="sentiment">{s ? `${fmtPct(s.positive)} / ${fmtPct(s.neutral)} / ${fmtPct(s.negative)}` : DASH}</dd>
         <dt>Questions · emoji · mentions</dt>
