@@ -151,6 +151,11 @@ describe('users and margin', () => {
     ]);
   });
 
+  it('never gives a top-user place to events without a user', async () => {
+    const r = await get('/api/analytics/users', '&limit=1');
+    expect(r.json.users.top_users.map((u: { user_id: string }) => u.user_id)).toEqual(['u1']);
+  });
+
   it('per-user drill-down, and 404 for a user no event names', async () => {
     const r = await get('/api/analytics/users/u1');
     expect(r.json.user).toEqual({

@@ -32,7 +32,8 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
     read(input, { measures: ['first_seen'], dimensions: ['user_id'], range: { startMs: 0, endMs }, order: [{ name: 'first_seen', direction: 'desc' }] }),
     read(input, { measures: ['count'], dimensions: ['user_id'], interval: 'week', range: { startMs: cohortStart, endMs } }),
     sessionSpans(input, []),
-    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit }),
+    // One extra row: the group of events without a user_id may take a place, and is dropped.
+    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
   meta.note('new_vs_returning', firsts);
   meta.note('cohorts', activity);
@@ -54,7 +55,7 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
       new_vs_returning: { active: activeUsers, new: newUsers, returning: activeUsers - newUsers },
       cohorts: cohortTable(firstSeen, activity.rows, cohortStart, opts.weeks, endMs),
       session_length_distribution: sessionLengthDistribution(spans.sessions),
-      top_users: top.rows.filter((r) => typeof r.user_id === 'string').map((r) => ({
+      top_users: top.rows.filter((r) => typeof r.user_id === 'string').slice(0, opts.limit).map((r) => ({
         user_id: r.user_id as string,
         events: num(r.count),
         sessions: num(r.unique_sessions),
