@@ -40,6 +40,7 @@ export const TARGETS: readonly TargetSpec[] = [
   { label: 'Live: ingest rate lost to the WebSocket clients', section: 'live', key: 'clients_cost_pct', direction: 'at-most', target: 10, unit: '%', contextKey: 'clients_label' },
   { label: 'Dashboard first load, all panels with data (Overview p50)', section: 'dashboard', key: 'overview_all_panels_p50_ms', direction: 'at-most', target: 1_000, unit: 'ms', contextKey: 'size_label' },
   { label: 'Dashboard JavaScript, gzipped (kB = 1,000 B)', section: 'dashboard', key: 'js_gzip_kb', direction: 'at-most', target: 150, unit: 'kB' },
+  { label: 'Analytics endpoints: slowest p95, 24 h and 7 d (largest dataset)', section: 'analytics', key: 'max_p95_ms', direction: 'at-most', target: 100, unit: 'ms', contextKey: 'max_p95_endpoint' },
 ];
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
