@@ -3,8 +3,7 @@ import { HttpError } from '../http/errors.js';
 import type { AppDeps } from '../http/types.js';
 import { parseReadParams, type ControlKind } from '../query/params.js';
 import type { PresetInput } from '../query/presets/common.js';
-import { InvalidQueryError } from '../query/types.js';
-import { badRequest } from '../http/errors.js';
+import { mapErrors, projectOf } from '../query/routes.js';
 import { banterAnalytics } from './banter.js';
 import { conversationAnalytics } from './conversations.js';
 import { llmPerformance } from './llm.js';
@@ -63,19 +62,4 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AppDeps): vo
       return marginAnalytics(preset, parseIntControl('limit', controls.limit, CONTROLS.limit));
     }),
   );
-}
-
-function projectOf(request: FastifyRequest): string {
-  const auth = request.pulseAuth;
-  if (!auth) throw new HttpError(401, 'unauthorized', 'missing API key');
-  return auth.project;
-}
-
-async function mapErrors<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof InvalidQueryError) throw badRequest(err.param, err.reason);
-    throw err;
-  }
 }

@@ -38,7 +38,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));
 }
 
-function projectOf(request: FastifyRequest): string {
+export function projectOf(request: FastifyRequest): string {
   const auth = request.pulseAuth;
   // The auth hook runs before every scoped route; without it there is no project to read.
   if (!auth) throw new HttpError(401, 'unauthorized', 'missing API key');
@@ -46,7 +46,7 @@ function projectOf(request: FastifyRequest): string {
 }
 
 /** A query object the compiler rejects is the caller's mistake: 400 naming the parameter. */
-async function mapErrors<T>(fn: () => T | Promise<T>): Promise<T> {
+export async function mapErrors<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
