@@ -65,6 +65,7 @@ export interface Read {
   range?: TimeRange;
   order?: OrderBy[];
   limit?: number;
+  per?: 'session';
 }
 
 /** One query-layer read within the caller's project, range and filters. */
@@ -77,6 +78,7 @@ export function read(input: PresetInput, r: Read): Promise<Execution> {
     dimensions: r.dimensions ?? [],
     ...(r.interval !== undefined ? { interval: r.interval } : {}),
     ...(r.order !== undefined ? { order: r.order } : {}),
+    ...(r.per !== undefined ? { per: r.per } : {}),
     limit: r.limit ?? GROUP_LIMIT,
   });
 }

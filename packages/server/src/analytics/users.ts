@@ -5,7 +5,7 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, round, WEEK_MS, type PresetInput } from './common.js';
-import { sessionLengthDistribution, sessionSpans } from './sessions.js';
+import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
 /** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
 export function weekStart(ms: number): number {
@@ -31,13 +31,12 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
     // Newest users first, over all history: who is new in the range, and which cohort each user is in.
     read(input, { measures: ['first_seen'], dimensions: ['user_id'], range: { startMs: 0, endMs }, order: [{ name: 'first_seen', direction: 'desc' }] }),
     read(input, { measures: ['count'], dimensions: ['user_id'], interval: 'week', range: { startMs: cohortStart, endMs } }),
-    sessionSpans(input, []),
+    read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
     // One extra row: the group of events without a user_id may take a place, and is dropped.
     read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
   meta.note('new_vs_returning', firsts);
   meta.note('cohorts', activity);
-  if (spans.truncated) meta.truncated.push('session_length_distribution');
 
   const firstSeen = new Map<string, number>();
   for (const r of firsts.rows) if (typeof r.user_id === 'string' && typeof r.first_seen === 'number') firstSeen.set(r.user_id, r.first_seen);
@@ -54,7 +53,7 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
       },
       new_vs_returning: { active: activeUsers, new: newUsers, returning: activeUsers - newUsers },
       cohorts: cohortTable(firstSeen, activity.rows, cohortStart, opts.weeks, endMs),
-      session_length_distribution: sessionLengthDistribution(spans.sessions),
+      session_length_distribution: SESSION_LENGTH_BINS.map(([bucket]) => ({ bucket, sessions: num(spans.rows.find((r) => r.session_length === bucket)?.sessions) })),
       top_users: top.rows.filter((r) => typeof r.user_id === 'string').slice(0, opts.limit).map((r) => ({
         user_id: r.user_id as string,
         events: num(r.count),
@@ -63,7 +62,7 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
         last_seen: typeof r.last_seen === 'number' ? rfc3339(r.last_seen) : null,
       })),
     },
-    meta: { ...meta.build(), cohort_start: rfc3339(cohortStart), weeks: opts.weeks, sessions: spans.sessions.length },
+    meta: { ...meta.build(), cohort_start: rfc3339(cohortStart), weeks: opts.weeks, sessions: spans.rows.reduce((s, r) => s + num(r.sessions), 0) },
   };
 }
 

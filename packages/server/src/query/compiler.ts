@@ -3,7 +3,7 @@ import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, type Bind, type DimensionDef } from './dimensions.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
-  DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT,
+  DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT, PER_VALUES,
   type DimensionName, type OrderBy, type QuerySpec,
 } from './types.js';
 
@@ -61,8 +61,17 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     columns.push({ alias: 'bucket', name: 'bucket', role: 'bucket', type: 'timestamp' });
     groupBy.push('bucket');
   }
+  // per=session: event-level dimensions are computed per session in the inner query (where the
+  // binds happen, so placeholders stay in text order) and only referenced by alias outside.
+  const perSession = spec.per === 'session';
+  const inner: Array<{ sql: string; alias: string }> = [];
   dimensionDefs.forEach((def, i) => {
-    select.push(`${def.sql(dialect, bind)} AS d${i}`);
+    if (perSession && def.perSession !== true) {
+      inner.push({ sql: def.sql(dialect, bind), alias: `d${i}` });
+      select.push(`d${i}`);
+    } else {
+      select.push(`${def.sql(dialect, bind)} AS d${i}`);
+    }
     columns.push({ alias: `d${i}`, name: dimensions[i]!, role: 'dimension', type: def.type });
     groupBy.push(`d${i}`);
   });
@@ -85,11 +94,21 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
 
   // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
   const order = orderBy(spec, columns);
-  let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
+  let sql = perSession
+    ? `SELECT ${select.join(', ')} FROM (${sessionSource(dialect, inner, where)}) AS s`
+    : `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
   const limit = spec.limit ?? DEFAULT_LIMIT;
   sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
   return { sql, params, columns };
+}
+
+/** One row per (session, event-level dimensions): its event count and span in ms. */
+function sessionSource(dialect: Dialect, dims: ReadonlyArray<{ sql: string; alias: string }>, where: readonly string[]): string {
+  const keys = ['session_id', ...dims.map((d) => d.alias)];
+  const span = `${dialect.epochMs('max(ts)')} - ${dialect.epochMs('min(ts)')}`;
+  return `SELECT ${['session_id', ...dims.map((d) => `${d.sql} AS ${d.alias}`)].join(', ')}, count(*) AS s_events, ${span} AS s_span ` +
+    `${dialect.source([...where, 'session_id IS NOT NULL'].join(' AND '), false)} GROUP BY ${keys.join(', ')}`;
 }
 
 function unique<T>(items: readonly T[]): T[] {
@@ -103,8 +122,14 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
   if (!Number.isSafeInteger(endMs)) throw new InvalidQueryError('end_date', 'is not a valid time');
   if (endMs <= startMs) throw new InvalidQueryError('end_date', 'must be after start_date');
   if (measures.length === 0) throw new InvalidQueryError('measures', 'at least one measure is required');
+  const perSession = spec.per === 'session';
+  if (spec.per !== undefined && !PER_VALUES.includes(spec.per)) throw new InvalidQueryError('per', `must be one of ${PER_VALUES.join(', ')}`);
+  if (perSession && spec.interval !== undefined) throw new InvalidQueryError('interval', 'is not available with per=session');
   for (const m of measures) {
     if (!isMeasureName(m)) throw new InvalidQueryError('measures', `unknown measure ${quote(m)}`);
+    const sessionMeasure = 'perSession' in measureDef(m);
+    if (sessionMeasure && !perSession) throw new InvalidQueryError('measures', `${m} needs per=session`);
+    if (!sessionMeasure && perSession) throw new InvalidQueryError('measures', `${m} is an event measure; per=session takes session measures only`);
     const needs = measureDef(m).requires;
     if (needs !== undefined && !dimensions.includes(needs)) {
       throw new InvalidQueryError('measures', `${m} needs dimension ${needs}`);
@@ -116,6 +141,8 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
   const defs = dimensions.map((name) => {
     const def = dimensionDef(name);
     if (def === null) throw new InvalidQueryError('dimensions', `unknown dimension ${quote(name)}`);
+    if (def.perSession === true && !perSession) throw new InvalidQueryError('dimensions', `${name} needs per=session`);
+    if (def.unnestsPhases === true && perSession) throw new InvalidQueryError('dimensions', `${name} is not available with per=session`);
     return def;
   });
   for (const f of spec.filters) {

@@ -50,6 +50,7 @@ const rejectedPositions: Array<[string, (s: string) => Record<string, string>, s
   ['descending order', (s) => ({ order: `-${s}` }), 'order'],
   ['limit', (s) => ({ limit: s }), 'limit'],
   ['interval', (s) => ({ interval: s }), 'interval'],
+  ['per', (s) => ({ per: s, measures: 'sessions' }), 'per'],
   ['start_date', (s) => ({ start_date: s }), 'start_date'],
   ['end_date', (s) => ({ end_date: s }), 'end_date'],
 ];

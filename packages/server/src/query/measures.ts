@@ -19,6 +19,11 @@ interface MeasureBase {
   /** Only valid with this dimension in the query (its rows are what the measure aggregates). */
   requires?: 'phase';
   /**
+   * Aggregates sessions, not events: valid only with `per: 'session'`, where each source row is one
+   * session with `s_events` (its events) and `s_span` (ms from its first to its last event).
+   */
+  perSession?: true;
+  /**
    * Computed from 32-bit FLOAT columns (durations, sentiment), which carry ~7 significant digits:
    * answered rounded to 7, so `6017.60009765625` reads 6017.6. DOUBLE sums (cost, value) keep theirs.
    */
@@ -99,6 +104,11 @@ export const MEASURES = {
   questions: { type: 'int', description: 'question marks in texts (text facts)', sql: () => sum0('questions') },
   emojis: { type: 'int', description: 'emoji in texts (text facts)', sql: () => sum0('emojis') },
   mentions: { type: 'int', description: 'mentions in texts (text facts)', sql: () => sum0('mentions') },
+  sessions: { type: 'int', perSession: true, description: 'sessions (per=session)', sql: () => 'count(*)' },
+  avg_session_ms: { type: 'float', perSession: true, description: 'mean session span, first to last event, ms (per=session)', sql: () => 'avg(s_span)' },
+  p50_session_ms: { type: 'float', perSession: true, description: 'median session span, ms (per=session, exact)', quantile: { column: 's_span', q: 0.5 } },
+  p95_session_ms: { type: 'float', perSession: true, description: '95th percentile session span, ms (per=session, exact)', quantile: { column: 's_span', q: 0.95 } },
+  avg_session_events: { type: 'float', perSession: true, description: 'mean events per session (per=session)', sql: () => 'avg(s_events)' },
   avg_phase_ms: {
     type: 'float',
     float32: true,

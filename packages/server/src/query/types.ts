@@ -21,7 +21,7 @@ export type FilterField = StringDimension | AttributeField;
  * unnests `phases`; `duration_bucket`/`ttft_bucket` index logarithmic latency buckets (LATENCY_GAMMA);
  * `topic` is the text-facts column derived at ingest (docs/ingest.md), not a field clients send.
  */
-export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket' | 'topic';
+export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket' | 'topic' | 'session_length';
 
 /**
  * Latency buckets grow by γ = 1.01 / 0.99 (≈ 2 % wide), the mapping of a DDSketch with 1 % relative
@@ -61,7 +61,15 @@ export interface QuerySpec {
   order?: readonly OrderBy[];
   /** Rows returned; default DEFAULT_LIMIT, at most MAX_LIMIT. */
   limit?: number;
+  /**
+   * `session`: aggregate sessions instead of events — events with a session_id are first grouped per
+   * session (and per dimension), then the session measures (`sessions`, `avg_session_ms` …) run over
+   * those groups. No interval; event measures are refused.
+   */
+  per?: 'session';
 }
+
+export const PER_VALUES = ['session'] as const;
 
 export const DEFAULT_LIMIT = 1_000;
 export const MAX_LIMIT = 10_000;
