@@ -2,8 +2,8 @@
  * `GET /api/analytics/margin` — revenue from successful `payment` events (their `value`, in USD)
  * against LLM cost (`cost_usd` of `llm` events), per user, per plan and per persona.
  *
- * - A user's plan is the latest `attributes.plan` on any of their events (payments and `user` events
- *   carry it); users without one are `unknown`.
+ * - A user's plan is the latest `attributes.plan` on their `payment` or `user` events (all history);
+ *   users without one are `unknown`.
  * - Persona revenue is allocated: each user's revenue is split across personas by the user's share of
  *   messages with each persona (payments are per user, not per character). Persona cost is exact.
  * - A conversation is a session (distinct session_id of `message` events); a session id belongs to one
@@ -11,7 +11,7 @@
  */
 import type { NamedRow } from '../query/run.js';
 import { eq, groupRows, MetaBuilder, num, read, round, type PresetInput } from './common.js';
-import { LLM, MESSAGE, PAYMENT } from './vocabulary.js';
+import { LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
 export interface MarginRow {
   cost_usd: number;
@@ -47,7 +47,8 @@ export async function marginAnalytics(input: PresetInput, limit: number) {
     read(input, { measures: ['sum_value'], dimensions: ['user_id'], where: paid }),
     read(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
     read(input, { measures: ['count', 'unique_sessions'], dimensions: ['user_id', 'persona'], where: messages }),
-    read(input, { measures: ['last_seen'], dimensions: ['user_id', 'attributes.plan'], range: { startMs: 0, endMs: input.range.endMs } }),
+    // Plans ride on payment and user events only: reading just those keeps this all-history scan small.
+    read(input, { measures: ['last_seen'], dimensions: ['user_id', 'attributes.plan'], where: [eq('type', PAYMENT, USER)], range: { startMs: 0, endMs: input.range.endMs } }),
   ]);
   for (const [path, e] of [['by_user', cost], ['by_user', revenueUser], ['by_user', convUser], ['by_plan', plans], ['by_persona', userPersona]] as const) meta.note(path, e);
 
