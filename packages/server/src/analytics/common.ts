@@ -7,7 +7,7 @@ import type { MeasureName } from '../query/measures.js';
 import type { PresetInput } from '../query/presets/common.js';
 import { executeQuery, type Execution, type NamedRow } from '../query/run.js';
 import { rfc3339 } from '../query/time.js';
-import type { DimensionName, Filter, Interval, OrderBy, TimeRange } from '../query/types.js';
+import type { DimensionName, Filter, Interval, OrderBy, Per, TimeRange } from '../query/types.js';
 
 export type { PresetInput } from '../query/presets/common.js';
 export { byKey, num, only, round } from '../query/presets/common.js';
@@ -65,7 +65,7 @@ export interface Read {
   range?: TimeRange;
   order?: OrderBy[];
   limit?: number;
-  per?: 'session';
+  per?: Per;
 }
 
 /** One query-layer read within the caller's project, range and filters. */

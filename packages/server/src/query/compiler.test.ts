@@ -150,3 +150,32 @@ describe('compileQuery per=session', () => {
     expect(bad({ per: 'x' as 'session', measures: ['sessions'] })).toBe('per');
   });
 });
+
+describe('compileQuery per=cohort', () => {
+  it('buckets each user\'s activity, takes the first bucket as the cohort by a window, counts users', () => {
+    const q = compile({ per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', filters: [{ field: 'type', values: ['message'] }] });
+    expect(q.sql).toBe(
+      "SELECT bucket, cohort AS d0, count(*) AS m0 FROM (SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (" +
+        "SELECT user_id, epoch_ms(date_trunc('week', ts)) AS bucket " +
+        `FROM events ${WHERE} AND type IN ($4) AND user_id IS NOT NULL GROUP BY user_id, bucket) AS ub) AS c ` +
+        'GROUP BY bucket, d0 ORDER BY bucket ASC, d0 ASC LIMIT $5',
+    );
+    expect(q.columns.find((c) => c.name === 'cohort')?.type).toBe('timestamp');
+  });
+
+  it('needs an interval and takes only cohort measures and dimensions', () => {
+    const param = (over: Partial<QuerySpec>): string => {
+      try {
+        compile(over);
+      } catch (e) {
+        return (e as InvalidQueryError).param;
+      }
+      return 'compiled';
+    };
+    expect(param({ per: 'cohort', measures: ['cohort_users'] })).toBe('interval');
+    expect(param({ per: 'cohort', measures: ['count'], interval: 'week' })).toBe('measures');
+    expect(param({ per: 'cohort', measures: ['cohort_users'], dimensions: ['model'], interval: 'week' })).toBe('dimensions');
+    expect(param({ measures: ['cohort_users'], interval: 'week' })).toBe('measures');
+    expect(param({ measures: ['count'], dimensions: ['cohort'] })).toBe('dimensions');
+  });
+});

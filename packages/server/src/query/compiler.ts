@@ -4,7 +4,7 @@ import { dimensionDef, fieldSql, isFilterField, type Bind, type DimensionDef } f
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
   DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT, PER_VALUES,
-  type DimensionName, type OrderBy, type QuerySpec,
+  type DimensionName, type Interval, type OrderBy, type Per, type QuerySpec,
 } from './types.js';
 
 /**
@@ -56,17 +56,18 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const select: string[] = [];
   const columns: OutputColumn[] = [];
   const groupBy: string[] = [];
+  const per = spec.per;
   if (spec.interval !== undefined) {
-    select.push(`${dialect.bucket(spec.interval)} AS bucket`);
+    // per=cohort computes the bucket per user inside; outside it is only referenced.
+    select.push(per === 'cohort' ? 'bucket' : `${dialect.bucket(spec.interval)} AS bucket`);
     columns.push({ alias: 'bucket', name: 'bucket', role: 'bucket', type: 'timestamp' });
     groupBy.push('bucket');
   }
   // per=session: event-level dimensions are computed per session in the inner query (where the
   // binds happen, so placeholders stay in text order) and only referenced by alias outside.
-  const perSession = spec.per === 'session';
   const inner: Array<{ sql: string; alias: string }> = [];
   dimensionDefs.forEach((def, i) => {
-    if (perSession && def.perSession !== true) {
+    if (per === 'session' && def.per === undefined) {
       inner.push({ sql: def.sql(dialect, bind), alias: `d${i}` });
       select.push(`d${i}`);
     } else {
@@ -94,9 +95,10 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
 
   // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
   const order = orderBy(spec, columns);
-  let sql = perSession
-    ? `SELECT ${select.join(', ')} FROM (${sessionSource(dialect, inner, where)}) AS s`
-    : `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
+  let sql = `SELECT ${select.join(', ')} `;
+  if (per === 'session') sql += `FROM (${sessionSource(dialect, inner, where)}) AS s`;
+  else if (per === 'cohort') sql += `FROM (${cohortSource(dialect, spec.interval!, where)}) AS c`;
+  else sql += dialect.source(where.join(' AND '), unnestPhases);
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
   const limit = spec.limit ?? DEFAULT_LIMIT;
   sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
@@ -111,6 +113,21 @@ function sessionSource(dialect: Dialect, dims: ReadonlyArray<{ sql: string; alia
     `${dialect.source([...where, 'session_id IS NOT NULL'].join(' AND '), false)} GROUP BY ${keys.join(', ')}`;
 }
 
+/**
+ * One row per (user, bucket the user was active in), with the user's first bucket in the range as
+ * `cohort` (a window over the user's rows: the engine groups, then partitions, in one pass).
+ */
+function cohortSource(dialect: Dialect, interval: Interval, where: readonly string[]): string {
+  const activity = `SELECT user_id, ${dialect.bucket(interval)} AS bucket ` +
+    `${dialect.source([...where, 'user_id IS NOT NULL'].join(' AND '), false)} GROUP BY user_id, bucket`;
+  return `SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (${activity}) AS ub`;
+}
+
+function measureLevel(m: MeasureName): Per | undefined {
+  const def = measureDef(m);
+  return 'per' in def ? def.per : undefined;
+}
+
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
@@ -122,14 +139,16 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
   if (!Number.isSafeInteger(endMs)) throw new InvalidQueryError('end_date', 'is not a valid time');
   if (endMs <= startMs) throw new InvalidQueryError('end_date', 'must be after start_date');
   if (measures.length === 0) throw new InvalidQueryError('measures', 'at least one measure is required');
-  const perSession = spec.per === 'session';
-  if (spec.per !== undefined && !PER_VALUES.includes(spec.per)) throw new InvalidQueryError('per', `must be one of ${PER_VALUES.join(', ')}`);
-  if (perSession && spec.interval !== undefined) throw new InvalidQueryError('interval', 'is not available with per=session');
+  const per = spec.per;
+  if (per !== undefined && !PER_VALUES.includes(per)) throw new InvalidQueryError('per', `must be one of ${PER_VALUES.join(', ')}`);
+  if (per === 'session' && spec.interval !== undefined) throw new InvalidQueryError('interval', 'is not available with per=session');
+  if (per === 'cohort' && spec.interval === undefined) throw new InvalidQueryError('interval', 'is required with per=cohort');
   for (const m of measures) {
     if (!isMeasureName(m)) throw new InvalidQueryError('measures', `unknown measure ${quote(m)}`);
-    const sessionMeasure = 'perSession' in measureDef(m);
-    if (sessionMeasure && !perSession) throw new InvalidQueryError('measures', `${m} needs per=session`);
-    if (!sessionMeasure && perSession) throw new InvalidQueryError('measures', `${m} is an event measure; per=session takes session measures only`);
+    const level = measureLevel(m);
+    if (level !== per) {
+      throw new InvalidQueryError('measures', level === undefined ? `${m} is an event measure; per=${per} takes its own measures only` : `${m} needs per=${level}`);
+    }
     const needs = measureDef(m).requires;
     if (needs !== undefined && !dimensions.includes(needs)) {
       throw new InvalidQueryError('measures', `${m} needs dimension ${needs}`);
@@ -141,8 +160,9 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
   const defs = dimensions.map((name) => {
     const def = dimensionDef(name);
     if (def === null) throw new InvalidQueryError('dimensions', `unknown dimension ${quote(name)}`);
-    if (def.perSession === true && !perSession) throw new InvalidQueryError('dimensions', `${name} needs per=session`);
-    if (def.unnestsPhases === true && perSession) throw new InvalidQueryError('dimensions', `${name} is not available with per=session`);
+    if (def.per !== undefined && def.per !== per) throw new InvalidQueryError('dimensions', `${name} needs per=${def.per}`);
+    if (per === 'cohort' && def.per !== 'cohort') throw new InvalidQueryError('dimensions', `${name} is not available with per=cohort`);
+    if (def.unnestsPhases === true && per !== undefined) throw new InvalidQueryError('dimensions', `${name} is not available with per=${per}`);
     return def;
   });
   for (const f of spec.filters) {

@@ -1,12 +1,12 @@
 import { ATTRIBUTE_KEY_PATTERN, STRING_DIMENSIONS, type StringDimension } from '@pulse/protocol';
 import type { Dialect, ParamType } from './dialect.js';
-import { LATENCY_GAMMA, type DerivedDimension, type DimensionName, type FilterField } from './types.js';
+import { LATENCY_GAMMA, type DerivedDimension, type DimensionName, type FilterField, type Per } from './types.js';
 
 /**
  * The dimension allow-list. Column identifiers in generated SQL come only from here; an attribute key
  * is validated against ATTRIBUTE_KEY_PATTERN and then still bound as a parameter, never spliced.
  */
-export type DimensionType = 'string' | 'int';
+export type DimensionType = 'string' | 'int' | 'timestamp';
 
 /** Binds a value and returns its placeholder. */
 export type Bind = (value: string | number, type: ParamType) => string;
@@ -16,8 +16,8 @@ export interface DimensionDef {
   sql: (d: Dialect, bind: Bind) => string;
   /** Rows are (event, phase) pairs: the source unnests `phases`. */
   unnestsPhases?: boolean;
-  /** A property of a session (per=session), computed over the per-session rows, not over events. */
-  perSession?: boolean;
+  /** A property of a session or cohort, computed over the per-session / per-user rows (that `per` only). */
+  per?: Per;
 }
 
 /** Session-length bins (upper bounds in minutes, exclusive); the last is open-ended. */
@@ -39,7 +39,8 @@ const DERIVED: Record<DerivedDimension, DimensionDef> = {
   duration_bucket: { type: 'int', sql: (d) => d.logBucket('duration_ms', LN_GAMMA) },
   ttft_bucket: { type: 'int', sql: (d) => d.logBucket('ttft_ms', LN_GAMMA) },
   topic: { type: 'string', sql: () => 'topic' },
-  session_length: { type: 'string', sql: () => sessionLengthSql, perSession: true },
+  session_length: { type: 'string', sql: () => sessionLengthSql, per: 'session' },
+  cohort: { type: 'timestamp', sql: () => 'cohort', per: 'cohort' },
 };
 
 export function isStringDimension(name: string): name is StringDimension {
