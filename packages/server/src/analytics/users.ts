@@ -23,26 +23,24 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
   const meta = new MetaBuilder(input.range);
   const { startMs, endMs } = input.range;
   const cohortStart = weekStart(endMs - 1) - (opts.weeks - 1) * WEEK_MS;
-  const [daily, active, wau, mau, firsts, activity, spans, top] = await Promise.all([
+  const [daily, active, wau, mau, everByEnd, everBeforeStart, activity, spans, top] = await Promise.all([
     read(input, { measures: ['unique_users'], interval: 'day' }),
     read(input, { measures: ['unique_users'] }),
     read(input, { measures: ['unique_users'], range: { startMs: endMs - 7 * DAY_MS, endMs } }),
     read(input, { measures: ['unique_users'], range: { startMs: endMs - 30 * DAY_MS, endMs } }),
-    // Newest users first, over all history: who is new in the range, and which cohort each user is in.
-    read(input, { measures: ['first_seen'], dimensions: ['user_id'], range: { startMs: 0, endMs }, order: [{ name: 'first_seen', direction: 'desc' }] }),
+    // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
+    read(input, { measures: ['unique_users'], range: { startMs: 0, endMs } }),
+    startMs > 0 ? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: startMs } }) : Promise.resolve({ rows: [], truncated: false, columns: [] }),
     // Cohorts in the store: users by first week ever (all history) × each week active.
     read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
     read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
     // One extra row: the group of events without a user_id may take a place, and is dropped.
     read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
-  meta.note('new_vs_returning', firsts);
   meta.note('cohorts', activity);
 
-  const firstSeen = new Map<string, number>();
-  for (const r of firsts.rows) if (typeof r.user_id === 'string' && typeof r.first_seen === 'number') firstSeen.set(r.user_id, r.first_seen);
   const activeUsers = num(only(active.rows).unique_users);
-  const newUsers = [...firstSeen.values()].filter((t) => t >= startMs && t < endMs).length;
+  const newUsers = num(only(everByEnd.rows).unique_users) - num(only(everBeforeStart.rows).unique_users);
 
   return {
     users: {
