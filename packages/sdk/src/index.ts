@@ -31,6 +31,8 @@ export type { LLMWrapOptions } from './instrument/llm/call.js';
 export type * from './instrument/llm/shapes.js';
 export { PhaseTimer } from './instrument/phases.js';
 export type { FeedbackInfo, InteractionInfo, MessageInfo } from './instrument/conversation.js';
+export { SESSION_GAP_MS, Sessions } from './instrument/persona.js';
+export type { AffinityInfo, BanterInfo, EvolutionInfo } from './instrument/persona.js';
 export type { EventSink, HttpRecorder, HttpSample, LLMCall, LLMContext, LLMRecorder } from './instrument/types.js';
 export { REDACT_PATHS, createLogger } from './instrument/logger.js';
 export type { LoggerPresetOptions } from './instrument/logger.js';

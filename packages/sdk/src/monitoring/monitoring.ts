@@ -7,6 +7,7 @@ import type { ClientStats } from '../transport/types.js';
 import { PhaseTimer } from '../instrument/phases.js';
 import { trackFeedback, trackInteraction, trackMessage } from '../instrument/conversation.js';
 import type { FeedbackInfo, InteractionInfo, MessageInfo } from '../instrument/conversation.js';
+import { trackAffinity, trackBanter, trackEvolution, type AffinityInfo, type BanterInfo, type EvolutionInfo } from '../instrument/persona.js';
 import type { EventSink, HttpRecorder, HttpSample, LLMCall, LLMRecorder } from '../instrument/types.js';
 import { wrapAnthropic } from '../instrument/llm/anthropic.js';
 import type { LLMWrapOptions } from '../instrument/llm/call.js';
@@ -141,6 +142,21 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
 
   trackInteraction(interaction: InteractionInfo): void {
     this.core.safely('trackInteraction', () => trackInteraction(this, interaction));
+  }
+
+  /** Persona ↔ persona banter with its affinity and stage (seed 001's relationship matrix). */
+  trackBanter(banter: BanterInfo): void {
+    this.core.safely('trackBanter', () => trackBanter(this, banter));
+  }
+
+  /** A persona's current affinity with a user (seed 001's relationship levels). */
+  trackAffinity(affinity: AffinityInfo): void {
+    this.core.safely('trackAffinity', () => trackAffinity(this, affinity));
+  }
+
+  /** Persona progression: XP gained, a new level, a milestone, an unlocked trait. */
+  trackEvolution(evolution: EvolutionInfo): void {
+    this.core.safely('trackEvolution', () => trackEvolution(this, evolution));
   }
 
   /** @internal EventSink for phase timers and conversation helpers. */

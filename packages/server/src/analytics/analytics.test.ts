@@ -151,6 +151,17 @@ describe('users and margin', () => {
     ]);
   });
 
+  it('counts everyone as new when the range starts at the epoch', async () => {
+    const r = await getJson(`${pulse.url}/api/analytics/users?project=p1&start_date=1970-01-01&end_date=${END}`);
+    expect(r.status).toBe(200);
+    expect(r.json.users.new_vs_returning).toEqual({ active: 5, new: 5, returning: 0 }); // u1–u5
+  });
+
+  it('never gives a top-user place to events without a user', async () => {
+    const r = await get('/api/analytics/users', '&limit=1');
+    expect(r.json.users.top_users.map((u: { user_id: string }) => u.user_id)).toEqual(['u1']);
+  });
+
   it('per-user drill-down, and 404 for a user no event names', async () => {
     const r = await get('/api/analytics/users/u1');
     expect(r.json.user).toEqual({

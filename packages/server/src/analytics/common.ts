@@ -7,7 +7,7 @@ import type { MeasureName } from '../query/measures.js';
 import type { PresetInput } from '../query/presets/common.js';
 import { executeQuery, type Execution, type NamedRow } from '../query/run.js';
 import { rfc3339 } from '../query/time.js';
-import type { DimensionName, Filter, Interval, OrderBy, TimeRange } from '../query/types.js';
+import type { DimensionName, Filter, Interval, OrderBy, Per, TimeRange } from '../query/types.js';
 
 export type { PresetInput } from '../query/presets/common.js';
 export { byKey, num, only, round } from '../query/presets/common.js';
@@ -65,6 +65,7 @@ export interface Read {
   range?: TimeRange;
   order?: OrderBy[];
   limit?: number;
+  per?: Per;
 }
 
 /** One query-layer read within the caller's project, range and filters. */
@@ -77,6 +78,7 @@ export function read(input: PresetInput, r: Read): Promise<Execution> {
     dimensions: r.dimensions ?? [],
     ...(r.interval !== undefined ? { interval: r.interval } : {}),
     ...(r.order !== undefined ? { order: r.order } : {}),
+    ...(r.per !== undefined ? { per: r.per } : {}),
     limit: r.limit ?? GROUP_LIMIT,
   });
 }

@@ -5,7 +5,6 @@
 import type { NamedRow } from '../query/run.js';
 import { eq, MetaBuilder, numOrNull, only, ratio, read, round, type PresetInput } from './common.js';
 import { FEEDBACK, MESSAGE } from './vocabulary.js';
-import { sessionSpans } from './sessions.js';
 
 export async function conversationAnalytics(input: PresetInput) {
   const meta = new MetaBuilder(input.range);
@@ -17,11 +16,11 @@ export async function conversationAnalytics(input: PresetInput) {
     read(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
     read(input, { measures: ['count'], dimensions: ['user_id'], where: messages, range: previous }),
     read(input, { measures: ['count', 'avg_value'], where: [eq('type', FEEDBACK)] }),
-    sessionSpans(input, messages),
+    // Per session (first to last message), in the store: no per-session rows come back.
+    read(input, { per: 'session', measures: ['sessions', 'avg_session_ms'], where: messages }),
   ]);
   meta.note('daily_stats.user_retention_rate', perUser);
   meta.note('daily_stats.user_retention_rate', prevUsers);
-  if (spans.truncated) meta.truncated.push('daily_stats.avg_session_duration');
   const t = only(totals.rows);
   const sessions = Number(t.unique_sessions) || 0;
   const users = perUser.rows.filter((r) => typeof r.user_id === 'string');
@@ -29,7 +28,7 @@ export async function conversationAnalytics(input: PresetInput) {
   const before = prevUsers.rows.map((r) => r.user_id).filter((u): u is string => typeof u === 'string');
   const retained = before.filter((u) => current.has(u)).length;
   const repeat = users.filter((r) => (Number(r.unique_sessions) || 0) > 1).length;
-  const durations = spans.sessions.map((s) => s.lastMs - s.firstMs);
+  const avgSessionMs = numOrNull(only(spans.rows).avg_session_ms);
   const f: NamedRow = only(feedback.rows);
 
   return {
@@ -39,7 +38,7 @@ export async function conversationAnalytics(input: PresetInput) {
         avg_conversation_length: meta.orNull('daily_stats.avg_conversation_length', round(ratio(Number(t.session_events) || 0, sessions), 2), 'no message event carries a session_id'),
         avg_session_duration: meta.orNull(
           'daily_stats.avg_session_duration',
-          durations.length > 0 ? round(durations.reduce((a, b) => a + b, 0) / durations.length / 60_000, 2) : null,
+          avgSessionMs === null ? null : round(avgSessionMs / 60_000, 2),
           'no session in the range',
         ),
         user_retention_rate: meta.orNull(

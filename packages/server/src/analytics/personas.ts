@@ -7,7 +7,7 @@ import type { NamedRow } from '../query/run.js';
 import {
   days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, round, sentimentShares, topKeys, type PresetInput,
 } from './common.js';
-import { relationshipPairs } from './relationships.js';
+import { mergePairs, PAIR_MEASURES } from './relationships.js';
 import { BANTER, EVOLUTION, INTERACTION, LEVEL, MESSAGE, MILESTONE, TRAIT, XP } from './vocabulary.js';
 
 const PERSONA_MEASURES = [
@@ -19,31 +19,53 @@ export async function personaAnalytics(input: PresetInput) {
   const meta = new MetaBuilder(input.range);
   const messages = [eq('type', MESSAGE)];
   const sinceEver = { startMs: 0, endMs: input.range.endMs };
-  const [stats, userSessions, topics, banterFrom, banterTo, banterTotal, pairs, evolution, traits] = await Promise.all([
+  // Five reads: interactions once (pairs for growth, and banter counts by direction), evolution once
+  // (per name, traits as their own rows).
+  const [stats, userSessions, topics, interactions, evolution] = await Promise.all([
     read(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }),
     read(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
     read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
-    read(input, { measures: ['count'], dimensions: ['persona'], where: [eq('type', INTERACTION), eq('name', BANTER)] }),
-    read(input, { measures: ['count'], dimensions: ['target'], where: [eq('type', INTERACTION), eq('name', BANTER)] }),
-    read(input, { measures: ['count'], where: [eq('type', INTERACTION), eq('name', BANTER)] }),
-    relationshipPairs(input, [AFFINITY_OR_BANTER]),
-    read(input, { measures: ['count', 'sum_value', 'last_value'], dimensions: ['persona', 'name'], where: [eq('type', EVOLUTION)], range: sinceEver }),
-    read(input, { measures: ['first_seen'], dimensions: ['persona', 'attributes.trait'], where: [eq('type', EVOLUTION), eq('name', TRAIT)], range: sinceEver, order: [{ name: 'first_seen', direction: 'asc' }] }),
+    read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target', 'name'], where: [eq('type', INTERACTION)] }),
+    read(input, {
+      measures: ['count', 'sum_value', 'last_value', 'first_seen'],
+      dimensions: ['persona', 'name', 'attributes.trait'],
+      where: [eq('type', EVOLUTION)],
+      range: sinceEver,
+      order: [{ name: 'first_seen', direction: 'asc' }],
+    }),
   ]);
   meta.note('engagement.repeat_users', userSessions);
+  meta.note('engagement.relationship_growth', interactions);
   const span = days(input.range);
   const repeatBy = new Map<string, number>();
   for (const [persona, rows] of groupRows(userSessions.rows, 'persona')) {
     repeatBy.set(persona, rows.filter((r) => typeof r.user_id === 'string' && num(r.unique_sessions) > 1).length);
   }
   const topicsBy = groupRows(topics.rows, 'persona');
-  const fromBy = new Map(banterFrom.rows.map((r) => [r.persona, num(r.count)]));
-  const toBy = new Map(banterTo.rows.map((r) => [r.target, num(r.count)]));
-  const banterAll = num(banterTotal.rows[0]?.count);
-  const evoBy = groupRows(evolution.rows, 'persona');
-  const traitsBy = groupRows(traits.rows, 'persona');
+  const banterBy = new Map<string, number>();
+  let banterAll = 0;
+  for (const r of interactions.rows) {
+    if (r.name !== BANTER) continue;
+    banterAll += num(r.count);
+    for (const side of new Set([r.persona, r.target])) if (typeof side === 'string') banterBy.set(side, (banterBy.get(side) ?? 0) + num(r.count));
+  }
+  const evoBy = new Map<string, Map<unknown, NamedRow>>();
+  const traitsBy = new Map<string, string[]>();
+  for (const r of evolution.rows) {
+    if (typeof r.persona !== 'string') continue;
+    const trait = r['attributes.trait'];
+    if (r.name === TRAIT && typeof trait === 'string') {
+      const list = traitsBy.get(r.persona) ?? traitsBy.set(r.persona, []).get(r.persona)!;
+      if (!list.includes(trait)) list.push(trait);
+      continue;
+    }
+    const byName = evoBy.get(r.persona) ?? evoBy.set(r.persona, new Map()).get(r.persona)!;
+    const prev = byName.get(r.name);
+    // A trait attribute on a non-trait event splits its name into rows: fold them back together.
+    byName.set(r.name, prev ? { ...prev, count: num(prev.count) + num(r.count), sum_value: num(prev.sum_value) + num(r.sum_value) } : r);
+  }
   const growthBy = new Map<string, number[]>();
-  for (const p of pairs.pairs) {
+  for (const p of mergePairs(interactions.rows).values()) {
     if (p.first === null || p.last === null) continue;
     for (const side of [p.a, p.b]) (growthBy.get(side) ?? growthBy.set(side, []).get(side)!).push((p.last - p.first) / 100);
   }
@@ -54,9 +76,9 @@ export async function personaAnalytics(input: PresetInput) {
     if (typeof persona !== 'string') continue;
     const at = (field: string): string => `${persona}.${field}`;
     const hasText = num(row.text_samples) > 0;
-    const evo = new Map((evoBy.get(persona) ?? []).map((r) => [r.name, r] as const));
+    const evo = evoBy.get(persona) ?? new Map<unknown, NamedRow>();
     const growth = growthBy.get(persona);
-    const banter = (fromBy.get(persona) ?? 0) + (toBy.get(persona) ?? 0);
+    const banter = banterBy.get(persona) ?? 0;
     const noText = 'no message of this persona in the range carries text facts';
     out[persona] = {
       basic_stats: {
@@ -88,13 +110,11 @@ export async function personaAnalytics(input: PresetInput) {
   return { persona_analytics: out, meta: meta.build() };
 }
 
-const AFFINITY_OR_BANTER = { field: 'type' as const, values: [INTERACTION] };
-
 function seconds(ms: string | number | null | undefined): number | null {
   return typeof ms === 'number' ? round(ms / 1000, 3) : null;
 }
 
-function evolutionOf(evo: Map<unknown, NamedRow>, traits: readonly NamedRow[], none: (field: string, reason: string) => null) {
+function evolutionOf(evo: Map<unknown, NamedRow>, traits: readonly string[], none: (field: string, reason: string) => null) {
   const level = evo.get(LEVEL);
   const xp = evo.get(XP);
   const milestones = evo.get(MILESTONE);
@@ -102,6 +122,6 @@ function evolutionOf(evo: Map<unknown, NamedRow>, traits: readonly NamedRow[], n
     current_level: level ? numOrNull(level.last_value) : none('current_level', 'no `evolution` event named `level` for this persona'),
     total_xp: xp ? num(xp.sum_value) : none('total_xp', 'no `evolution` event named `xp` for this persona'),
     milestones_completed: milestones ? num(milestones.count) : 0,
-    unlocked_traits: traits.map((r) => r['attributes.trait']).filter((t): t is string => typeof t === 'string'),
+    unlocked_traits: [...traits],
   };
 }

@@ -11,11 +11,12 @@ export async function userPersonaAnalytics(input: PresetInput, limit: number) {
   const meta = new MetaBuilder(input.range);
   const messages = eq('type', MESSAGE);
   const [top, personas, satisfaction] = await Promise.all([
-    read(input, { measures: ['count'], dimensions: ['user_id'], where: [messages], limit }),
+    // One extra row: the group of messages without a user_id may take a place, and is dropped.
+    read(input, { measures: ['count'], dimensions: ['user_id'], where: [messages], limit: limit + 1 }),
     read(input, { measures: ['unique_users', 'avg_duration_ms'], dimensions: ['persona'], where: [messages] }),
     read(input, { measures: ['avg_value'], dimensions: ['persona'], where: [eq('type', FEEDBACK)] }),
   ]);
-  const users = top.rows.filter((r) => typeof r.user_id === 'string');
+  const users = top.rows.filter((r) => typeof r.user_id === 'string').slice(0, limit);
   const ids = users.map((r) => r.user_id as string);
   const preferences: Record<string, unknown> = {};
   if (ids.length > 0) {

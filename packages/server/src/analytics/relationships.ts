@@ -25,14 +25,16 @@ export function stageOf(affinity: number): string {
 /** A change of average affinity within ±TREND_BAND points is `stable`. */
 export const TREND_BAND = 1;
 
-export async function relationshipPairs(input: PresetInput, where: Filter[] = [eq('type', INTERACTION), eq('name', BANTER)]) {
-  const [values, stages] = await Promise.all([
-    read(input, { measures: ['count', 'last_seen', 'first_seen', 'last_value', 'first_value'], dimensions: ['persona', 'target'], where }),
-    read(input, { measures: ['last_seen'], dimensions: ['persona', 'target', 'attributes.stage'], where }),
-  ]);
-  interface Acc extends Pair { lastAt: number; firstAt: number; stageAt: number }
-  const pairs = new Map<string, Acc>();
-  for (const r of values.rows) {
+/** Rows grouped by persona and target (and possibly more) with count, first/last seen and value. */
+type PairRow = Record<string, string | number | null>;
+
+/**
+ * Unordered pairs from rows grouped by (persona, target, …): interactions summed, the latest value by
+ * last_seen and the earliest by first_seen across both directions and any extra dimension.
+ */
+export function mergePairs(rows: readonly PairRow[]): Map<string, Pair & { lastAt: number; firstAt: number; stageAt: number }> {
+  const pairs = new Map<string, Pair & { lastAt: number; firstAt: number; stageAt: number }>();
+  for (const r of rows) {
     if (typeof r.persona !== 'string' || typeof r.target !== 'string' || r.persona === r.target) continue;
     const [a, b] = [r.persona, r.target].sort() as [string, string];
     const key = `${a}\u0000${b}`;
@@ -44,6 +46,17 @@ export async function relationshipPairs(input: PresetInput, where: Filter[] = [e
     if (numOrNull(r.first_value) !== null && firstSeen < p.firstAt) { p.first = r.first_value as number; p.firstAt = firstSeen; }
     pairs.set(key, p);
   }
+  return pairs;
+}
+
+export const PAIR_MEASURES = ['count', 'last_seen', 'first_seen', 'last_value', 'first_value'] as const;
+
+export async function relationshipPairs(input: PresetInput, where: Filter[] = [eq('type', INTERACTION), eq('name', BANTER)]) {
+  const [values, stages] = await Promise.all([
+    read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target'], where }),
+    read(input, { measures: ['last_seen'], dimensions: ['persona', 'target', 'attributes.stage'], where }),
+  ]);
+  const pairs = mergePairs(values.rows);
   for (const r of stages.rows) {
     if (typeof r.persona !== 'string' || typeof r.target !== 'string' || typeof r['attributes.stage'] !== 'string') continue;
     const [a, b] = [r.persona, r.target].sort() as [string, string];

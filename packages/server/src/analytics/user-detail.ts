@@ -5,7 +5,7 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { eq, MetaBuilder, num, numOrNull, only, read, round, topKeys, type PresetInput } from './common.js';
-import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT } from './vocabulary.js';
+import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
 export async function userDetail(input: PresetInput, userId: string) {
   const meta = new MetaBuilder(input.range);
@@ -20,7 +20,7 @@ export async function userDetail(input: PresetInput, userId: string) {
     read(input, { measures: ['count'], dimensions: ['topic'], where: [me, eq('type', MESSAGE)] }),
     read(input, { measures: ['cost_usd', 'count'], where: [me, eq('type', LLM)] }),
     read(input, { measures: ['sum_value'], where: [me, eq('type', PAYMENT), eq('status', 'ok')] }),
-    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
+    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me, eq('type', PAYMENT, USER)], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
   ]);
   const l = only(life.rows);
   if (num(l.count) === 0) return null;
@@ -33,7 +33,7 @@ export async function userDetail(input: PresetInput, userId: string) {
   return {
     user: {
       user_id: userId,
-      plan: meta.orNull('plan', typeof planName === 'string' ? planName : null, 'no event of this user carries attributes.plan'),
+      plan: meta.orNull('plan', typeof planName === 'string' ? planName : null, 'no payment or user event of this user carries attributes.plan'),
       first_seen: rfc3339(num(l.first_seen)),
       last_seen: rfc3339(num(l.last_seen)),
       events: num(t.count),

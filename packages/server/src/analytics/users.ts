@@ -5,7 +5,7 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, round, WEEK_MS, type PresetInput } from './common.js';
-import { sessionLengthDistribution, sessionSpans } from './sessions.js';
+import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
 /** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
 export function weekStart(ms: number): number {
@@ -23,25 +23,24 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
   const meta = new MetaBuilder(input.range);
   const { startMs, endMs } = input.range;
   const cohortStart = weekStart(endMs - 1) - (opts.weeks - 1) * WEEK_MS;
-  const [daily, active, wau, mau, firsts, activity, spans, top] = await Promise.all([
+  const [daily, active, wau, mau, everByEnd, everBeforeStart, activity, spans, top] = await Promise.all([
     read(input, { measures: ['unique_users'], interval: 'day' }),
     read(input, { measures: ['unique_users'] }),
     read(input, { measures: ['unique_users'], range: { startMs: endMs - 7 * DAY_MS, endMs } }),
     read(input, { measures: ['unique_users'], range: { startMs: endMs - 30 * DAY_MS, endMs } }),
-    // Newest users first, over all history: who is new in the range, and which cohort each user is in.
-    read(input, { measures: ['first_seen'], dimensions: ['user_id'], range: { startMs: 0, endMs }, order: [{ name: 'first_seen', direction: 'desc' }] }),
-    read(input, { measures: ['count'], dimensions: ['user_id'], interval: 'week', range: { startMs: cohortStart, endMs } }),
-    sessionSpans(input, []),
-    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit }),
+    // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
+    read(input, { measures: ['unique_users'], range: { startMs: 0, endMs } }),
+    startMs > 0 ? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: startMs } }) : Promise.resolve({ rows: [], truncated: false, columns: [] }),
+    // Cohorts in the store: users by first week ever (all history) × each week active.
+    read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
+    read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
+    // One extra row: the group of events without a user_id may take a place, and is dropped.
+    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
-  meta.note('new_vs_returning', firsts);
   meta.note('cohorts', activity);
-  if (spans.truncated) meta.truncated.push('session_length_distribution');
 
-  const firstSeen = new Map<string, number>();
-  for (const r of firsts.rows) if (typeof r.user_id === 'string' && typeof r.first_seen === 'number') firstSeen.set(r.user_id, r.first_seen);
   const activeUsers = num(only(active.rows).unique_users);
-  const newUsers = [...firstSeen.values()].filter((t) => t >= startMs && t < endMs).length;
+  const newUsers = num(only(everByEnd.rows).unique_users) - num(only(everBeforeStart.rows).unique_users);
 
   return {
     users: {
@@ -52,9 +51,9 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
         mau: num(only(mau.rows).unique_users),
       },
       new_vs_returning: { active: activeUsers, new: newUsers, returning: activeUsers - newUsers },
-      cohorts: cohortTable(firstSeen, activity.rows, cohortStart, opts.weeks, endMs),
-      session_length_distribution: sessionLengthDistribution(spans.sessions),
-      top_users: top.rows.filter((r) => typeof r.user_id === 'string').map((r) => ({
+      cohorts: cohortTable(activity.rows, cohortStart, opts.weeks, endMs),
+      session_length_distribution: SESSION_LENGTH_BINS.map(([bucket]) => ({ bucket, sessions: num(spans.rows.find((r) => r.session_length === bucket)?.sessions) })),
+      top_users: top.rows.filter((r) => typeof r.user_id === 'string').slice(0, opts.limit).map((r) => ({
         user_id: r.user_id as string,
         events: num(r.count),
         sessions: num(r.unique_sessions),
@@ -62,7 +61,7 @@ export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
         last_seen: typeof r.last_seen === 'number' ? rfc3339(r.last_seen) : null,
       })),
     },
-    meta: { ...meta.build(), cohort_start: rfc3339(cohortStart), weeks: opts.weeks, sessions: spans.sessions.length },
+    meta: { ...meta.build(), cohort_start: rfc3339(cohortStart), weeks: opts.weeks, sessions: spans.rows.reduce((s, r) => s + num(r.sessions), 0) },
   };
 }
 
@@ -76,29 +75,25 @@ export interface CohortRow {
 }
 
 function cohortTable(
-  firstSeen: ReadonlyMap<string, number>,
-  activity: ReadonlyArray<Record<string, string | number | null>>,
+  rows: ReadonlyArray<Record<string, string | number | null>>,
   cohortStart: number,
   weeks: number,
   endMs: number,
 ): { weeks: number; rows: CohortRow[] } {
-  const weeksActive = new Map<string, Set<number>>();
-  for (const r of activity) {
-    if (typeof r.user_id !== 'string' || typeof r.bucket !== 'number') continue;
-    (weeksActive.get(r.user_id) ?? weeksActive.set(r.user_id, new Set()).get(r.user_id)!).add(r.bucket);
-  }
-  const rows: CohortRow[] = [];
+  const users = new Map<string, number>();
+  for (const r of rows) if (typeof r.cohort === 'number' && typeof r.bucket === 'number') users.set(`${r.cohort}:${r.bucket}`, num(r.cohort_users));
+  const out: CohortRow[] = [];
   for (let w = 0; w < weeks; w++) {
     const start = cohortStart + w * WEEK_MS;
     if (start >= endMs) break;
-    const members = [...firstSeen].filter(([, t]) => weekStart(t) === start).map(([u]) => u);
+    // Every member is active in its first week, so the cohort's size is its week-0 count.
+    const size = users.get(`${start}:${start}`) ?? 0;
     const retention: number[] = [];
     for (let k = 0; start + k * WEEK_MS < endMs; k++) {
-      const week = start + k * WEEK_MS;
-      const kept = members.filter((u) => weeksActive.get(u)?.has(week) === true).length;
-      retention.push(members.length > 0 ? round(kept / members.length, 4)! : 0);
+      const kept = users.get(`${start}:${start + k * WEEK_MS}`) ?? 0;
+      retention.push(size > 0 ? round(kept / size, 4)! : 0);
     }
-    rows.push({ cohort: rfc3339(start).slice(0, 10), size: members.length, retention });
+    out.push({ cohort: rfc3339(start).slice(0, 10), size, retention });
   }
-  return { weeks, rows };
+  return { weeks, rows: out };
 }

@@ -6,6 +6,8 @@ export const MESSAGE = 'message';
 export const LLM = 'llm';
 export const FEEDBACK = 'feedback';
 export const PAYMENT = 'payment';
+/** Lifecycle events (`signup`, `upgrade` …) that carry `attributes.plan`. */
+export const USER = 'user';
 export const INTERACTION = 'interaction';
 /** `interaction` names: persona ↔ persona exchange, and a persona's relationship with a user. */
 export const BANTER = 'banter';

@@ -94,6 +94,12 @@ describe('shedding and store failures on /metrics', () => {
     // Commits wait 300 ms for company and the queue holds 5 events, so a second request is shed.
     const pulse = await startTestPulse({ ingest: { flushMaxEvents: 1000, flushIntervalMs: 300, maxQueuedEvents: 5, retryAfterSeconds: 1 } });
     try {
+      // The built-in `store` health check runs at start and may record its state through the same write path: let it
+      // finish first, so its event cannot take a slot of the 5-event queue (and count as shed).
+      for (let i = 0; i < 100 && !pulse.tasks.list().some((t) => t.name === 'health-check-store' && t.runs > 0); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 50));
       const five = Array.from({ length: 5 }, () => ({ type: 'llm' }));
       const first = postJson(`${pulse.url}/v1/events`, five);
       await new Promise((r) => setTimeout(r, 50));

@@ -21,6 +21,10 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'HEAD /analytics',
   'GET /analytics/',
   'HEAD /analytics/',
+  // Prometheus scrapes: authorised by the route's own hook (the admin key or the scrape-only PULSE_METRICS_KEY,
+  // which no scope expresses); metrics/routes.test.ts checks its 401s and 403s.
+  'GET /metrics',
+  'HEAD /metrics',
   // Hashed dashboard assets (@fastify/static).
   'GET /assets/*',
   'HEAD /assets/*',

@@ -119,3 +119,63 @@ describe('compileQuery (duckdb)', () => {
     expect((caught as InvalidQueryError).param).toBe(param);
   });
 });
+
+describe('compileQuery per=session', () => {
+  it('groups events per session (and event-level dimension) inside, aggregates sessions outside, all bound', () => {
+    const q = compile({ per: 'session', measures: ['sessions', 'avg_session_ms'], dimensions: ['persona', 'session_length'], filters: [{ field: 'type', values: ['message'] }] });
+    expect(q.sql).toBe(
+      'SELECT d0, CASE WHEN s_span < 60000 THEN \'<1m\' WHEN s_span < 300000 THEN \'1-5m\' WHEN s_span < 900000 THEN \'5-15m\' ' +
+        'WHEN s_span < 1800000 THEN \'15-30m\' WHEN s_span < 3600000 THEN \'30-60m\' ELSE \'60m+\' END AS d1, count(*) AS m0, avg(s_span) AS m1 ' +
+        'FROM (SELECT session_id, persona AS d0, count(*) AS s_events, epoch_ms(max(ts)) - epoch_ms(min(ts)) AS s_span ' +
+        `FROM events ${WHERE} AND type IN ($4) AND session_id IS NOT NULL GROUP BY session_id, d0) AS s ` +
+        'GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT $5',
+    );
+    expect(q.params).toEqual(['p1', range.startMs, range.endMs, 'message', 1000]);
+  });
+
+  it('refuses to mix event and session measures, session dimensions without per, and intervals', () => {
+    const bad = (over: Partial<QuerySpec>): string => {
+      try {
+        compile(over);
+      } catch (e) {
+        return (e as InvalidQueryError).param;
+      }
+      return 'compiled';
+    };
+    expect(bad({ per: 'session', measures: ['count'] })).toBe('measures');
+    expect(bad({ measures: ['sessions'] })).toBe('measures');
+    expect(bad({ dimensions: ['session_length'] })).toBe('dimensions');
+    expect(bad({ per: 'session', measures: ['sessions'], interval: 'hour' })).toBe('interval');
+    expect(bad({ per: 'session', measures: ['sessions'], dimensions: ['phase'] })).toBe('dimensions');
+    expect(bad({ per: 'x' as 'session', measures: ['sessions'] })).toBe('per');
+  });
+});
+
+describe('compileQuery per=cohort', () => {
+  it('buckets each user\'s activity, takes the first bucket as the cohort by a window, counts users', () => {
+    const q = compile({ per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', filters: [{ field: 'type', values: ['message'] }] });
+    expect(q.sql).toBe(
+      "SELECT bucket, cohort AS d0, count(*) AS m0 FROM (SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (" +
+        "SELECT user_id, epoch_ms(date_trunc('week', ts)) AS bucket " +
+        `FROM events ${WHERE} AND type IN ($4) AND user_id IS NOT NULL GROUP BY user_id, bucket) AS ub) AS c ` +
+        'GROUP BY bucket, d0 ORDER BY bucket ASC, d0 ASC LIMIT $5',
+    );
+    expect(q.columns.find((c) => c.name === 'cohort')?.type).toBe('timestamp');
+  });
+
+  it('needs an interval and takes only cohort measures and dimensions', () => {
+    const param = (over: Partial<QuerySpec>): string => {
+      try {
+        compile(over);
+      } catch (e) {
+        return (e as InvalidQueryError).param;
+      }
+      return 'compiled';
+    };
+    expect(param({ per: 'cohort', measures: ['cohort_users'] })).toBe('interval');
+    expect(param({ per: 'cohort', measures: ['count'], interval: 'week' })).toBe('measures');
+    expect(param({ per: 'cohort', measures: ['cohort_users'], dimensions: ['model'], interval: 'week' })).toBe('dimensions');
+    expect(param({ measures: ['cohort_users'], interval: 'week' })).toBe('measures');
+    expect(param({ measures: ['count'], dimensions: ['cohort'] })).toBe('dimensions');
+  });
+});

@@ -3,8 +3,8 @@ import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, type Bind, type DimensionDef } from './dimensions.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
-  DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT,
-  type DimensionName, type OrderBy, type QuerySpec,
+  DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT, PER_VALUES,
+  type DimensionName, type Interval, type OrderBy, type Per, type QuerySpec,
 } from './types.js';
 
 /**
@@ -58,13 +58,23 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const select: string[] = [];
   const columns: OutputColumn[] = [];
   const groupBy: string[] = [];
+  const per = spec.per;
   if (spec.interval !== undefined) {
-    select.push(`${dialect.bucket(spec.interval)} AS bucket`);
+    // per=cohort computes the bucket per user inside; outside it is only referenced.
+    select.push(per === 'cohort' ? 'bucket' : `${dialect.bucket(spec.interval)} AS bucket`);
     columns.push({ alias: 'bucket', name: 'bucket', role: 'bucket', type: 'timestamp' });
     groupBy.push('bucket');
   }
+  // per=session: event-level dimensions are computed per session in the inner query (where the
+  // binds happen, so placeholders stay in text order) and only referenced by alias outside.
+  const inner: Array<{ sql: string; alias: string }> = [];
   dimensionDefs.forEach((def, i) => {
-    select.push(`${def.sql(dialect, bind)} AS d${i}`);
+    if (per === 'session' && def.per === undefined) {
+      inner.push({ sql: def.sql(dialect, bind), alias: `d${i}` });
+      select.push(`d${i}`);
+    } else {
+      select.push(`${def.sql(dialect, bind)} AS d${i}`);
+    }
     columns.push({ alias: `d${i}`, name: dimensions[i]!, role: 'dimension', type: def.type });
     groupBy.push(`d${i}`);
   });
@@ -80,7 +90,10 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
 
   // Resolved even for an ungrouped query (one row, nothing to sort), so a bad `order` is still a 400.
   const order = orderBy(spec, columns);
-  let sql = `SELECT ${select.join(', ')} ${dialect.source(where.join(' AND '), unnestPhases)}`;
+  let sql = `SELECT ${select.join(', ')} `;
+  if (per === 'session') sql += `FROM (${sessionSource(dialect, inner, where)}) AS s`;
+  else if (per === 'cohort') sql += `FROM (${cohortSource(dialect, spec.interval!, where)}) AS c`;
+  else sql += dialect.source(where.join(' AND '), unnestPhases);
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
   if (options.unlimited !== true) {
     const limit = spec.limit ?? DEFAULT_LIMIT;
@@ -139,6 +152,29 @@ function validateSelection(spec: RowSelection): void {
   }
 }
 
+/** One row per (session, event-level dimensions): its event count and span in ms. */
+function sessionSource(dialect: Dialect, dims: ReadonlyArray<{ sql: string; alias: string }>, where: readonly string[]): string {
+  const keys = ['session_id', ...dims.map((d) => d.alias)];
+  const span = `${dialect.epochMs('max(ts)')} - ${dialect.epochMs('min(ts)')}`;
+  return `SELECT ${['session_id', ...dims.map((d) => `${d.sql} AS ${d.alias}`)].join(', ')}, count(*) AS s_events, ${span} AS s_span ` +
+    `${dialect.source([...where, 'session_id IS NOT NULL'].join(' AND '), false)} GROUP BY ${keys.join(', ')}`;
+}
+
+/**
+ * One row per (user, bucket the user was active in), with the user's first bucket in the range as
+ * `cohort` (a window over the user's rows: the engine groups, then partitions, in one pass).
+ */
+function cohortSource(dialect: Dialect, interval: Interval, where: readonly string[]): string {
+  const activity = `SELECT user_id, ${dialect.bucket(interval)} AS bucket ` +
+    `${dialect.source([...where, 'user_id IS NOT NULL'].join(' AND '), false)} GROUP BY user_id, bucket`;
+  return `SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (${activity}) AS ub`;
+}
+
+function measureLevel(m: MeasureName): Per | undefined {
+  const def = measureDef(m);
+  return 'per' in def ? def.per : undefined;
+}
+
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
@@ -146,8 +182,16 @@ function unique<T>(items: readonly T[]): T[] {
 function validate(spec: QuerySpec, measures: MeasureName[], dimensions: DimensionName[]): DimensionDef[] {
   validateSelection(spec);
   if (measures.length === 0) throw new InvalidQueryError('measures', 'at least one measure is required');
+  const per = spec.per;
+  if (per !== undefined && !PER_VALUES.includes(per)) throw new InvalidQueryError('per', `must be one of ${PER_VALUES.join(', ')}`);
+  if (per === 'session' && spec.interval !== undefined) throw new InvalidQueryError('interval', 'is not available with per=session');
+  if (per === 'cohort' && spec.interval === undefined) throw new InvalidQueryError('interval', 'is required with per=cohort');
   for (const m of measures) {
     if (!isMeasureName(m)) throw new InvalidQueryError('measures', `unknown measure ${quote(m)}`);
+    const level = measureLevel(m);
+    if (level !== per) {
+      throw new InvalidQueryError('measures', level === undefined ? `${m} is an event measure; per=${per} takes its own measures only` : `${m} needs per=${level}`);
+    }
     const needs = measureDef(m).requires;
     if (needs !== undefined && !dimensions.includes(needs)) {
       throw new InvalidQueryError('measures', `${m} needs dimension ${needs}`);
@@ -159,6 +203,9 @@ function validate(spec: QuerySpec, measures: MeasureName[], dimensions: Dimensio
   const defs = dimensions.map((name) => {
     const def = dimensionDef(name);
     if (def === null) throw new InvalidQueryError('dimensions', `unknown dimension ${quote(name)}`);
+    if (def.per !== undefined && def.per !== per) throw new InvalidQueryError('dimensions', `${name} needs per=${def.per}`);
+    if (per === 'cohort' && def.per !== 'cohort') throw new InvalidQueryError('dimensions', `${name} is not available with per=cohort`);
+    if (def.unnestsPhases === true && per !== undefined) throw new InvalidQueryError('dimensions', `${name} is not available with per=${per}`);
     return def;
   });
   if (spec.interval !== undefined && !INTERVALS.includes(spec.interval)) {

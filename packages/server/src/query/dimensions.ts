@@ -1,12 +1,12 @@
 import { ATTRIBUTE_KEY_PATTERN, STRING_DIMENSIONS, type StringDimension } from '@pulse/protocol';
 import type { Dialect, ParamType } from './dialect.js';
-import { LATENCY_GAMMA, type DerivedDimension, type DimensionName, type FilterField } from './types.js';
+import { LATENCY_GAMMA, type DerivedDimension, type DimensionName, type FilterField, type Per } from './types.js';
 
 /**
  * The dimension allow-list. Column identifiers in generated SQL come only from here; an attribute key
  * is validated against ATTRIBUTE_KEY_PATTERN and then still bound as a parameter, never spliced.
  */
-export type DimensionType = 'string' | 'int';
+export type DimensionType = 'string' | 'int' | 'timestamp';
 
 /** Binds a value and returns its placeholder. */
 export type Bind = (value: string | number, type: ParamType) => string;
@@ -16,7 +16,16 @@ export interface DimensionDef {
   sql: (d: Dialect, bind: Bind) => string;
   /** Rows are (event, phase) pairs: the source unnests `phases`. */
   unnestsPhases?: boolean;
+  /** A property of a session or cohort, computed over the per-session / per-user rows (that `per` only). */
+  per?: Per;
 }
+
+/** Session-length bins (upper bounds in minutes, exclusive); the last is open-ended. */
+export const SESSION_LENGTH_BINS: ReadonlyArray<readonly [label: string, maxMinutes: number]> = [
+  ['<1m', 1], ['1-5m', 5], ['5-15m', 15], ['15-30m', 30], ['30-60m', 60], ['60m+', Infinity],
+];
+// Labels and bounds are constants of this table, never caller input.
+const sessionLengthSql = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ')} ELSE '60m+' END`;
 
 const ATTRIBUTE_PREFIX = 'attributes.';
 const STRING_DIMENSION_SET: ReadonlySet<string> = new Set(STRING_DIMENSIONS);
@@ -30,6 +39,8 @@ const DERIVED: Record<DerivedDimension, DimensionDef> = {
   duration_bucket: { type: 'int', sql: (d) => d.logBucket('duration_ms', LN_GAMMA) },
   ttft_bucket: { type: 'int', sql: (d) => d.logBucket('ttft_ms', LN_GAMMA) },
   topic: { type: 'string', sql: () => 'topic' },
+  session_length: { type: 'string', sql: () => sessionLengthSql, per: 'session' },
+  cohort: { type: 'timestamp', sql: () => 'cohort', per: 'cohort' },
 };
 
 export function isStringDimension(name: string): name is StringDimension {

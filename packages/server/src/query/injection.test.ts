@@ -4,6 +4,7 @@ import { compileQuery } from './compiler.js';
 import { clickhouseDialect } from './dialects/clickhouse.js';
 import { duckdbDialect } from './dialects/duckdb.js';
 import { parseQuerySpec } from './params.js';
+import { CONTROLS, parseIntControl, parseUserId } from '../analytics/params.js';
 
 /**
  * SQL-looking strings in every parameter position of `GET /v1/query`: each comes back as a 400, or is
@@ -49,6 +50,7 @@ const rejectedPositions: Array<[string, (s: string) => Record<string, string>, s
   ['descending order', (s) => ({ order: `-${s}` }), 'order'],
   ['limit', (s) => ({ limit: s }), 'limit'],
   ['interval', (s) => ({ interval: s }), 'interval'],
+  ['per', (s) => ({ per: s, measures: 'sessions' }), 'per'],
   ['start_date', (s) => ({ start_date: s }), 'start_date'],
   ['end_date', (s) => ({ end_date: s }), 'end_date'],
 ];
@@ -93,5 +95,35 @@ describe('SQL-looking input', () => {
     const a = attempt({ model: "'; DROP TABLE events; --", 'attributes.k': 'x', limit: '7', start_date: '2024-01-01' });
     const b = attempt({ model: 'gpt-4o', 'attributes.k': 'y', limit: '9', start_date: '2023-05-05' });
     expect(a.kind === 'bound' && b.kind === 'bound' && a.sql[0] === b.sql[0]).toBe(true);
+  });
+});
+
+/**
+ * The analytics endpoints' own parameters (analytics/params.ts): bounded integers are a 400 naming
+ * them; the drill-down's user id only ever reaches SQL as a bound user_id filter value.
+ */
+describe('SQL-looking input to the analytics parameters', () => {
+  it.each(NASTY)('%j as limit or weeks is a 400 naming it', (nasty) => {
+    for (const [name, control] of [['limit', CONTROLS.limit], ['limit', CONTROLS.preferencesLimit], ['weeks', CONTROLS.weeks]] as const) {
+      let error: unknown;
+      try {
+        parseIntControl(name, nasty, control);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).statusCode).toBe(400);
+      expect((error as HttpError).message.startsWith(`${name}: `)).toBe(true);
+    }
+  });
+
+  it.each(NASTY)('%j as a user id is bound, never in the SQL', (nasty) => {
+    const id = parseUserId(nasty);
+    const spec = parseQuerySpec({ measures: 'count,first_seen,last_value,positive_count,avg_text_length', dimensions: 'topic,persona' }, 'p1', NOW);
+    for (const dialect of [duckdbDialect, clickhouseDialect]) {
+      const compiled = compileQuery({ ...spec, filters: [{ field: 'user_id', values: [id] }] }, dialect);
+      expect(compiled.sql).not.toContain(nasty);
+      expect(compiled.params).toContain(nasty);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Dialect } from './dialect.js';
+import type { Per } from './types.js';
 
 /**
  * THE table of measures: adding one is one entry here (and a row in docs/api.md).
@@ -18,6 +19,12 @@ interface MeasureBase {
   description: string;
   /** Only valid with this dimension in the query (its rows are what the measure aggregates). */
   requires?: 'phase';
+  /**
+   * Aggregates sessions or cohorts, not events: valid only with that `per`. With `per: 'session'` each
+   * source row is one session with `s_events` (its events) and `s_span` (ms, first to last event);
+   * with `per: 'cohort'` each row is one (user, bucket the user was active in).
+   */
+  per?: Per;
   /**
    * Computed from 32-bit FLOAT columns (durations, sentiment), which carry ~7 significant digits:
    * answered rounded to 7, so `6017.60009765625` reads 6017.6. DOUBLE sums (cost, value) keep theirs.
@@ -99,6 +106,12 @@ export const MEASURES = {
   questions: { type: 'int', description: 'question marks in texts (text facts)', sql: () => sum0('questions') },
   emojis: { type: 'int', description: 'emoji in texts (text facts)', sql: () => sum0('emojis') },
   mentions: { type: 'int', description: 'mentions in texts (text facts)', sql: () => sum0('mentions') },
+  sessions: { type: 'int', per: 'session', description: 'sessions (per=session)', sql: () => 'count(*)' },
+  avg_session_ms: { type: 'float', per: 'session', description: 'mean session span, first to last event, ms (per=session)', sql: () => 'avg(s_span)' },
+  p50_session_ms: { type: 'float', per: 'session', description: 'median session span, ms (per=session, exact)', quantile: { column: 's_span', q: 0.5 } },
+  p95_session_ms: { type: 'float', per: 'session', description: '95th percentile session span, ms (per=session, exact)', quantile: { column: 's_span', q: 0.95 } },
+  avg_session_events: { type: 'float', per: 'session', description: 'mean events per session (per=session)', sql: () => 'avg(s_events)' },
+  cohort_users: { type: 'int', per: 'cohort', description: 'users of the cohort active in the bucket (per=cohort)', sql: () => 'count(*)' },
   avg_phase_ms: {
     type: 'float',
     float32: true,

@@ -5,7 +5,7 @@ import { quote } from './compiler.js';
 import { attributeKey, isDimensionName, isFilterField, isValidAttributeKey } from './dimensions.js';
 import { MEASURE_NAMES, type MeasureName } from './measures.js';
 import {
-  INTERVALS, MAX_FILTER_VALUES, MAX_LIMIT,
+  INTERVALS, MAX_FILTER_VALUES, MAX_LIMIT, PER_VALUES,
   type DimensionName, type Filter, type OrderBy, type QuerySpec, type TimeRange,
 } from './types.js';
 
@@ -140,7 +140,7 @@ function parseOrder(value: string, allowed: ReadonlySet<string>): OrderBy[] {
 }
 
 const QUERY_CONTROLS: Record<string, ControlKind> = {
-  measures: 'list', dimensions: 'list', interval: 'single', order: 'list', limit: 'single',
+  measures: 'list', dimensions: 'list', interval: 'single', order: 'list', limit: 'single', per: 'single',
 };
 
 /** `GET /v1/query`. Defaults: measures=count, no dimensions, no interval, limit 1000. */
@@ -152,11 +152,13 @@ export function parseQuerySpec(query: unknown, project: string, now: number): Qu
   const limit = controls.limit === undefined ? undefined : parseWith(limitSchema, controls.limit, 'limit');
   const allowed = new Set<string>([...measures, ...dimensions, ...(interval ? ['bucket'] : [])]);
   const order = controls.order === undefined ? undefined : parseOrder(controls.order, allowed);
+  const per = parseEnumControl('per', controls.per, PER_VALUES);
   return {
     project, measures, dimensions, filters, range,
     ...(interval !== undefined && { interval }),
     ...(order !== undefined && { order }),
     ...(limit !== undefined && { limit }),
+    ...(per !== undefined && { per }),
   };
 }
 

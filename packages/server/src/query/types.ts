@@ -21,7 +21,7 @@ export type FilterField = StringDimension | AttributeField;
  * unnests `phases`; `duration_bucket`/`ttft_bucket` index logarithmic latency buckets (LATENCY_GAMMA);
  * `topic` is the text-facts column derived at ingest (docs/ingest.md), not a field clients send.
  */
-export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket' | 'topic';
+export type DerivedDimension = 'hour_of_day' | 'weekday' | 'phase' | 'duration_bucket' | 'ttft_bucket' | 'topic' | 'session_length' | 'cohort';
 
 /**
  * Latency buckets grow by γ = 1.01 / 0.99 (≈ 2 % wide), the mapping of a DDSketch with 1 % relative
@@ -61,7 +61,19 @@ export interface QuerySpec {
   order?: readonly OrderBy[];
   /** Rows returned; default DEFAULT_LIMIT, at most MAX_LIMIT. */
   limit?: number;
+  /**
+   * `session`: aggregate sessions instead of events — events with a session_id are first grouped per
+   * session (and per dimension), then the session measures (`sessions`, `avg_session_ms` …) run over
+   * those groups. No interval.
+   * `cohort`: users by the bucket of their first event in the range (`cohort`) and each bucket they
+   * were active in (`bucket`; `interval` required), counted by `cohort_users`.
+   * Either way, event measures are refused.
+   */
+  per?: Per;
 }
+
+export const PER_VALUES = ['session', 'cohort'] as const;
+export type Per = (typeof PER_VALUES)[number];
 
 export const DEFAULT_LIMIT = 1_000;
 export const MAX_LIMIT = 10_000;

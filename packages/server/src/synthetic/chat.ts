@@ -70,6 +70,17 @@ function withCallFields(e: EventInput, world: World, model: number, c: Call): Ev
   return outcome(e, llmFailure(world, model, c.error));
 }
 
+/** Share of texts that get a persona tail (topics, questions, emoji, mentions for the text facts). */
+export const TAIL_RATE = 0.5;
+/** Sentiment-neutral tails in each persona's voice, so personas differ in topics and response patterns. */
+const PERSONA_TAILS: Readonly<Record<string, readonly string[]>> = {
+  // Every tail scores 0 in the sentiment lexicon (emoji included: 🎮 and 🍕 score +2, so they are not used).
+  scav: ['game night later? 🤖', 'anyone on steam tonight?', 'pizza after this raid 🔥', '@toad you in for the quest?', 'loot check <@1001>'],
+  dagoth_ur: ['what is the meaning of existence?', 'the heartfire calls, mortal 🔥', 'vvardenfell remembers', 'divine will, mortal?', 'morrowind endures 🔥'],
+  toad: ['sushi or tacos?', 'movie tonight? 🔥', '@scav snack run?', 'that film tonight 🤖', 'dinner first, then the movie'],
+  hal9000: ['the computer is listening.', 'my software is running at full capacity 🤖', 'what is your server load, Dave?', '<@1002> the code compiles.', 'shall we discuss the program?'],
+}
+
 /** A user's message and the bot's reply; the reply's LLM call is left in `world.pending`. */
 export function chatMessage(world: World, ts: number): EventInput {
   const r = world.rng;
@@ -107,6 +118,8 @@ export function chatMessage(world: World, ts: number): EventInput {
     const x = r.float();
     const tone = x < t[0] ? 0 : x < t[0] + t[1] ? 1 : 2;
     msg.text = r.pick(PHRASES_BY_TONE[tone]!);
+    const tails = PERSONA_TAILS[persona.name];
+    if (tails !== undefined && r.chance(TAIL_RATE)) msg.text += ` ${r.pick(tails)}`;
   }
 
   world.pendingUser = u;

@@ -4,7 +4,8 @@
  *
  * Event mix (share of all events; each chat message is followed by the LLM call behind its reply):
  *   message 30% · llm 34% (30% bot replies + 4% API prompt-ops calls) · http 16.2% · job 6% ·
- *   feedback 4% · interaction 4% · user 4% · payment 1.5% · error 0.3%.
+ *   feedback 4% · interaction 3.8% (4/5 banter, 1/5 persona–user affinity) · user 4% · payment 1.5% ·
+ *   error 0.3% · evolution 0.2% (persona XP, level-ups, milestones, traits).
  * Errors (status 'error'), ~2% of all events: LLM calls fail 1.8% (API Timeout 42%, Rate Limit 25%,
  *   Network Error 21%, Memory Error 12%) and the message they answered fails with them; HTTP 5xx
  *   1.5% (plus 4% 4xx, status ok); jobs 3%; payments 7% (card_declined, insufficient_funds, …);
@@ -18,6 +19,7 @@ import { apiCompletion, chatMessage } from './chat.js';
 import { appErrorEvent, httpRequest, payment, queueJob } from './ops.js';
 import { Weighted } from './prng.js';
 import { eventTimes } from './rhythm.js';
+import { evolution } from './persona-life.js';
 import { feedback, interaction, userEvent } from './social.js';
 import { createWorld, touchSession } from './world.js';
 import type { World, WorldOptions } from './world.js';
@@ -31,14 +33,15 @@ type Builder = (world: World, ts: number) => EventInput;
 
 /** Expected share of each event type in a long stream. */
 export const EVENT_MIX: Readonly<Record<string, number>> = {
-  message: 0.3, llm: 0.34, http: 0.162, job: 0.06, feedback: 0.04, interaction: 0.04, user: 0.04, payment: 0.015, error: 0.003,
+  message: 0.3, llm: 0.34, http: 0.162, job: 0.06, feedback: 0.04, interaction: 0.038, user: 0.04, payment: 0.015, error: 0.003,
+  evolution: 0.002,
 };
 
 // A draw picks what starts next; a chat message then brings its LLM call as the following event, so
 // the draw weights are the final shares with the bot's LLM calls (one per message) left out.
 const STARTERS = new Weighted<Builder>(
-  [chatMessage, apiCompletion, httpRequest, queueJob, feedback, interaction, userEvent, payment, appErrorEvent],
-  [0.3, 0.04, 0.162, 0.06, 0.04, 0.04, 0.04, 0.015, 0.003],
+  [chatMessage, apiCompletion, httpRequest, queueJob, feedback, interaction, userEvent, payment, appErrorEvent, evolution],
+  [0.3, 0.04, 0.162, 0.06, 0.04, 0.038, 0.04, 0.015, 0.003, 0.002],
 );
 
 /** One event at `tsMs`, advancing the world's state (sessions, the pending reply). */

@@ -45,7 +45,8 @@ describe('syntheticEvents', () => {
 
   it('has the documented mix of event types (±4σ)', () => {
     const expected: Record<string, number> = {
-      message: 0.3, llm: 0.34, http: 0.162, job: 0.06, feedback: 0.04, interaction: 0.04, user: 0.04, payment: 0.015, error: 0.003,
+      message: 0.3, llm: 0.34, http: 0.162, job: 0.06, feedback: 0.04, interaction: 0.038, user: 0.04, payment: 0.015, error: 0.003,
+      evolution: 0.002,
     };
     const counts: Record<string, number> = {};
     for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;

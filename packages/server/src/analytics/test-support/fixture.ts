@@ -22,7 +22,7 @@ import type { EventInput } from '@pulse/protocol';
  * LLM: u1 2× gpt-4o (1000/100 tokens, $0.01, 2000 ms, s1), u2 1× claude-3-5-haiku (500/50, $0.002, 1000 ms, s3).
  * Feedback: u1 5 on gpt-4o/scav, u2 3 on claude/toad (03-10). Payments: u1 9.99 premium ok, u2 4.99 basic
  * declined. Evolution: scav xp 100 + 150, level 2 then 3, milestone first_friend, traits empathy, humor; an
- * xp 999 after the range's end.
+ * xp 999 after the range's end. Twelve anonymous `http` events on 03-09 (no user).
  */
 export const NOW = Date.parse('2026-03-11T12:00:00Z');
 export const START = '2026-03-09T00:00:00Z';
@@ -74,4 +74,6 @@ export const EVENTS: EventInput[] = [
   { ts: at('03-09T15:05'), type: 'evolution', name: 'milestone', persona: 'scav', attributes: { milestone: 'first_friend' } },
   { ts: at('03-10T08:00'), type: 'evolution', name: 'trait', persona: 'scav', attributes: { trait: 'humor' } },
   { ts: at('03-11T06:00'), type: 'evolution', name: 'xp', persona: 'scav', value: 999 },
+  // Anonymous traffic: the largest group by user_id is "no user", which must never take a top-user slot.
+  ...Array.from({ length: 12 }, (_, i): EventInput => ({ ts: at(`03-09T13:${String(i).padStart(2, '0')}`), type: 'http', name: '/v1/chat', duration_ms: 50 })),
 ];
