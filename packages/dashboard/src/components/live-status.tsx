@@ -16,7 +16,8 @@ export function LiveStatus() {
       <span class="dot" aria-hidden="true" />
       <span class="status-word">{label}</span>
       <span class="last-update" data-testid="last-update">
-        Last update {last > 0 ? fmtClock(last) : '—'}
+        <span class="last-label">Last update </span>
+        {last > 0 ? fmtClock(last) : '—'}
       </span>
     </div>
   );
