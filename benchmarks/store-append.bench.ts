@@ -124,6 +124,9 @@ function appendPerValue(a: DuckDBAppender, types: readonly DuckDBType[], events:
     num(e.sentiment, (x) => a.appendFloat(x));
     map(e.phases, types[29]);
     map(e.attributes, types[30]);
+    // Migration 2's text facts (optional on StoredEvent).
+    for (const f of ['text_length', 'questions', 'emojis', 'mentions'] as const) num(e[f] ?? null, (x) => a.appendInteger(x));
+    str(e.topic ?? null);
     a.endRow();
   }
 }
@@ -168,7 +171,8 @@ async function encoderRates(all: StoredEvent[][]): Promise<Record<string, number
   for (const [name, fill] of Object.entries(ways)) {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    for (const sql of MIGRATIONS[0]?.sql ?? []) await connection.run(sql);
+    // The events table as the migrations leave it (later migrations add tables and columns beside it).
+    for (const m of MIGRATIONS) for (const sql of m.sql) await connection.run(sql);
     const appender = await connection.createAppender('events');
     const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
     let seq = 0;

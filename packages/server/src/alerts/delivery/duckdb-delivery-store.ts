@@ -1,5 +1,5 @@
 import type { DuckDbHandle } from '../../store/duckdb/open.js';
-import { PreparedConnection } from '../../store/duckdb/prepared-connection.js';
+import { OwnConnectionStore } from '../../store/duckdb/own-connection.js';
 import type { QueryParam, Row } from '../../store/types.js';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome, type DeliveryQuery, type DeliveryRecord, type DeliveryStore } from './delivery-store.js';
 
@@ -43,23 +43,13 @@ function toRecord(r: Row): DeliveryRecord {
   };
 }
 
-export class DuckDbDeliveryStore implements DeliveryStore {
-  private connection: PreparedConnection | null = null;
-  private closing: Promise<void> | null = null;
-
-  constructor(private readonly db: DuckDbHandle) {}
-
-  async init(): Promise<void> {
-    if (this.connection !== null || this.closing !== null) return;
-    await this.db.writeLock.run(async () => {
-      for (const sql of TABLES) await this.db.writer.run(sql);
-    });
-    this.db.retain();
-    this.connection = new PreparedConnection(await this.db.connect());
+export class DuckDbDeliveryStore extends OwnConnectionStore implements DeliveryStore {
+  constructor(db: DuckDbHandle) {
+    super(db, 'delivery', TABLES);
   }
 
   async record(r: DeliveryRecord): Promise<void> {
-    await this.c().changed(`INSERT INTO alert_deliveries (${COLUMNS}) VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    await this.open().changed(`INSERT INTO alert_deliveries (${COLUMNS}) VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
       r.id, r.project, r.group_key, r.status, r.alert_ids, r.channel, r.channel_type, r.target, r.attempt, r.outcome,
       r.status_code, r.error, r.duration_ms, r.at,
     ]);
@@ -72,7 +62,7 @@ export class DuckDbDeliveryStore implements DeliveryStore {
     if (q.channel !== undefined) { where.push('channel = ?'); params.push(q.channel); }
     if (q.outcome !== undefined) { where.push('outcome = ?'); params.push(q.outcome); }
     params.push(q.limit);
-    const rows = await this.c().rows(
+    const rows = await this.open().rows(
       `SELECT ${COLUMNS.replace('alert_ids', 'to_json(alert_ids)::VARCHAR AS alert_ids_json')} FROM alert_deliveries
        WHERE ${where.join(' AND ')} ORDER BY attempted_at DESC, attempt DESC, id LIMIT ?`,
       params,
@@ -81,22 +71,6 @@ export class DuckDbDeliveryStore implements DeliveryStore {
   }
 
   async prune(beforeMs: number): Promise<number> {
-    return this.c().changed('DELETE FROM alert_deliveries WHERE attempted_at < ?', [beforeMs]);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      const c = this.connection;
-      this.connection = null;
-      if (c === null) return;
-      await c.close();
-      await this.db.release();
-    })();
-    return this.closing;
-  }
-
-  private c(): PreparedConnection {
-    if (this.connection === null) throw new Error('the delivery store is not open');
-    return this.connection;
+    return this.open().changed('DELETE FROM alert_deliveries WHERE attempted_at < ?', [beforeMs]);
   }
 }

@@ -1,5 +1,5 @@
 import type { DuckDbHandle } from '../../store/duckdb/open.js';
-import { PreparedConnection } from '../../store/duckdb/prepared-connection.js';
+import { OwnConnectionStore } from '../../store/duckdb/own-connection.js';
 import type { QueryParam, Row } from '../../store/types.js';
 import type { GroupState } from '../engine/grouping.js';
 import type { AlertInstance } from '../engine/instance.js';
@@ -23,23 +23,13 @@ const TABLES = [
      body VARCHAR NOT NULL)`,
 ];
 
-export class DuckDbAlertStore implements AlertStore {
-  private connection: PreparedConnection | null = null;
-  private closing: Promise<void> | null = null;
-
-  constructor(private readonly db: DuckDbHandle) {}
-
-  async init(): Promise<void> {
-    if (this.connection !== null) return;
-    await this.db.writeLock.run(async () => {
-      for (const sql of TABLES) await this.db.writer.run(sql);
-    });
-    this.db.retain();
-    this.connection = new PreparedConnection(await this.db.connect());
+export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
+  constructor(db: DuckDbHandle) {
+    super(db, 'alert', TABLES);
   }
 
   async listRules(): Promise<StoredRule[]> {
-    const rows = await this.c().rows('SELECT id, project, body, created_at, updated_at FROM alert_rules ORDER BY created_at, id', []);
+    const rows = await this.open().rows('SELECT id, project, body, created_at, updated_at FROM alert_rules ORDER BY created_at, id', []);
     return rows.map((r) => ({
       id: String(r.id), project: String(r.project), body: JSON.parse(String(r.body)) as Record<string, unknown>,
       createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -47,17 +37,17 @@ export class DuckDbAlertStore implements AlertStore {
   }
 
   async putRule(rule: StoredRule): Promise<void> {
-    await this.c().changed('INSERT OR REPLACE INTO alert_rules VALUES (?, ?, ?, ?, ?)', [
+    await this.open().changed('INSERT OR REPLACE INTO alert_rules VALUES (?, ?, ?, ?, ?)', [
       rule.id, rule.project, JSON.stringify(rule.body), rule.createdAt, rule.updatedAt,
     ]);
   }
 
   async deleteRule(id: string): Promise<boolean> {
-    return (await this.c().changed('DELETE FROM alert_rules WHERE id = ?', [id])) > 0;
+    return (await this.open().changed('DELETE FROM alert_rules WHERE id = ?', [id])) > 0;
   }
 
   async loadTracked(): Promise<AlertInstance[]> {
-    return (await this.c().rows('SELECT body FROM alerts WHERE tracked', [])).map(toInstance);
+    return (await this.open().rows('SELECT body FROM alerts WHERE tracked', [])).map(toInstance);
   }
 
   async saveAlerts(alerts: readonly { alert: AlertInstance; tracked: boolean }[]): Promise<void> {
@@ -68,12 +58,12 @@ export class DuckDbAlertStore implements AlertStore {
         const state = a.state === 'firing' && a.acknowledgedAt !== null ? 'acknowledged' : a.state;
         params.push(a.id, a.project, a.ruleId, a.fingerprint, a.severity, state, tracked, a.activeAt, a.stateSince, JSON.stringify(a));
       }
-      await this.c().changed(`INSERT OR REPLACE INTO alerts VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
+      await this.open().changed(`INSERT OR REPLACE INTO alerts VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
     }
   }
 
   async deleteAlerts(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.c().changed('DELETE FROM alerts WHERE list_contains(?, id)', [ids]);
+    if (ids.length > 0) await this.open().changed('DELETE FROM alerts WHERE list_contains(?, id)', [ids]);
   }
 
   async listAlerts(q: AlertQuery): Promise<AlertInstance[]> {
@@ -86,56 +76,41 @@ export class DuckDbAlertStore implements AlertStore {
     params.push(q.limit);
     // Active alerts first (seed 004's "get active alerts"), then the latest changes.
     const sql = `SELECT body FROM alerts WHERE ${where.join(' AND ')} ORDER BY tracked DESC, updated_at DESC, id LIMIT ?`;
-    return (await this.c().rows(sql, params)).map(toInstance);
+    return (await this.open().rows(sql, params)).map(toInstance);
   }
 
   async prune(beforeMs: number): Promise<number> {
-    const alerts = await this.c().changed('DELETE FROM alerts WHERE NOT tracked AND updated_at < ?', [beforeMs]);
-    const silences = await this.c().changed('DELETE FROM alert_silences WHERE ends_at < ?', [beforeMs]);
+    const alerts = await this.open().changed('DELETE FROM alerts WHERE NOT tracked AND updated_at < ?', [beforeMs]);
+    const silences = await this.open().changed('DELETE FROM alert_silences WHERE ends_at < ?', [beforeMs]);
     return alerts + silences;
   }
 
   async getAlert(id: string): Promise<AlertInstance | null> {
-    const rows = await this.c().rows('SELECT body FROM alerts WHERE id = ?', [id]);
+    const rows = await this.open().rows('SELECT body FROM alerts WHERE id = ?', [id]);
     return rows[0] === undefined ? null : toInstance(rows[0]);
   }
 
   async loadGroups(): Promise<GroupState[]> {
-    return (await this.c().rows('SELECT body FROM alert_groups', [])).map((r) => JSON.parse(String(r.body)) as GroupState);
+    return (await this.open().rows('SELECT body FROM alert_groups', [])).map((r) => JSON.parse(String(r.body)) as GroupState);
   }
 
   async saveGroups(upserts: readonly GroupState[], deletes: readonly string[]): Promise<void> {
-    if (deletes.length > 0) await this.c().changed('DELETE FROM alert_groups WHERE list_contains(?, key)', [deletes]);
-    for (const g of upserts) await this.c().changed('INSERT OR REPLACE INTO alert_groups VALUES (?, ?)', [g.key, JSON.stringify(g)]);
+    if (deletes.length > 0) await this.open().changed('DELETE FROM alert_groups WHERE list_contains(?, key)', [deletes]);
+    for (const g of upserts) await this.open().changed('INSERT OR REPLACE INTO alert_groups VALUES (?, ?)', [g.key, JSON.stringify(g)]);
   }
 
   async listSilences(): Promise<Silence[]> {
-    return (await this.c().rows('SELECT body FROM alert_silences ORDER BY id', [])).map((r) => JSON.parse(String(r.body)) as Silence);
+    return (await this.open().rows('SELECT body FROM alert_silences ORDER BY id', [])).map((r) => JSON.parse(String(r.body)) as Silence);
   }
 
   async putSilence(s: Silence): Promise<void> {
-    await this.c().changed('INSERT OR REPLACE INTO alert_silences VALUES (?, ?, ?, ?)', [s.id, s.project, s.endsAt, JSON.stringify(s)]);
+    await this.open().changed('INSERT OR REPLACE INTO alert_silences VALUES (?, ?, ?, ?)', [s.id, s.project, s.endsAt, JSON.stringify(s)]);
   }
 
   async deleteSilence(id: string): Promise<boolean> {
-    return (await this.c().changed('DELETE FROM alert_silences WHERE id = ?', [id])) > 0;
+    return (await this.open().changed('DELETE FROM alert_silences WHERE id = ?', [id])) > 0;
   }
 
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      const connection = this.connection;
-      this.connection = null;
-      if (connection === null) return;
-      await connection.close();
-      await this.db.release();
-    })();
-    return this.closing;
-  }
-
-  private c(): PreparedConnection {
-    if (this.connection === null) throw new Error('the alert store is not open');
-    return this.connection;
-  }
 }
 
 function toInstance(row: Row): AlertInstance {

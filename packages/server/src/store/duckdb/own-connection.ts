@@ -8,10 +8,19 @@ import { PreparedConnection } from './prepared-connection.js';
 export abstract class OwnConnectionStore {
   private connection: PreparedConnection | null = null;
 
-  constructor(private readonly db: DuckDbHandle, private readonly what: string) {}
+  /**
+   * `tables`: `CREATE TABLE IF NOT EXISTS …` statements a store of a later feature keeps to itself (run under the
+   * write lock at init); tables of the versioned schema come from migrations instead.
+   */
+  constructor(private readonly db: DuckDbHandle, private readonly what: string, private readonly tables: readonly string[] = []) {}
 
   async init(): Promise<void> {
     if (this.connection !== null) return;
+    if (this.tables.length > 0) {
+      await this.db.writeLock.run(async () => {
+        for (const sql of this.tables) await this.db.writer.run(sql);
+      });
+    }
     this.db.retain();
     this.connection = new PreparedConnection(await this.db.connect());
   }
