@@ -1,25 +1,17 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestPulse } from '../test-support/pulse.js';
+import { freePort, startTestPulse } from '../test-support/pulse.js';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'pulse-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const freePort = (): Promise<number> =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
 
 /** The real `pulse` CLI from source; a port where nothing listens, so `keys` uses the store directly. */
 async function pulse(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {

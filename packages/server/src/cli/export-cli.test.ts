@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,20 +7,13 @@ import { promisify } from 'node:util';
 import type { StoredEvent } from '@pulse/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
-import { postJson, startTestPulse } from '../test-support/pulse.js';
+import { freePort, postJson, startTestPulse } from '../test-support/pulse.js';
 
 const run = promisify(execFile);
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'pulse-export-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const freePort = (): Promise<number> =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
 
 async function pulse(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number }> {
   try {

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { PulseConfig } from '../config/types.js';
-import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
+import { freePort, getJson, postJson, startTestPulse } from '../test-support/pulse.js';
 
 /** Operator endpoints on a real server; SIGUSR2 on a real `pulse serve` child process. */
 const ADMIN = 'operator-admin-key-0123456789';
@@ -170,12 +169,3 @@ describe('reload', () => {
   }, 30_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { startPulse, type RunningPulse, type StartOptions } from '../server.js';
 
 /** A real server on 127.0.0.1:<random port> over a real DuckDB file in a fresh temp dir. */
@@ -31,4 +32,14 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
   return readJson(await fetch(url, { headers }));
+}
+
+/** A loopback port nothing listens on right now (bound, then released), for child processes given a port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 }
