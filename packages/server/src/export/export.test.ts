@@ -136,8 +136,9 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     const { json } = await getJson(`${pulse.url}/v1/analytics/exports`);
     expect(json.exports.length).toBeGreaterThanOrEqual(4);
     expect(json.exports.every((j: any) => j.project === 'default')).toBe(true);
-    const created = json.exports.map((j: any) => j.created_at);
-    expect([...created].sort().reverse()).toEqual(created);
+    // RFC 3339 without the fraction when it is .000, so compare instants, not strings.
+    const created = json.exports.map((j: any) => Date.parse(j.created_at));
+    expect([...created].sort((a, b) => b - a)).toEqual(created);
     const other = await getJson(`${pulse.url}/v1/analytics/exports?project=other`);
     expect(other.json.exports).toEqual([]);
     const foreign = await getJson(`${pulse.url}/v1/analytics/exports/${json.exports[0].id}?project=other`);
