@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
     const expected = (await api<{ data: { count: number }[] }>(pulse.url, `/v1/query?measures=count&start_date=${start}&end_date=${end}&environment=prod`)).data[0]!.count;
     expect(expected).toBeGreaterThan(100);
     expect(job).toMatchObject({ status: 'done', export_type: 'csv', format: 'full', rows: expected, filters: { environment: ['prod'] } });
-    expect(job.start_date).toBe(start);
+    expect(Date.parse(job.start_date)).toBe(Date.parse(start));
     const row = page.locator(`[data-row="${job.id}"]`);
     expect(await row.locator('[data-col="rows"]').textContent()).toBe(fmtInt(expected));
     expect(await row.locator('[data-col="size"]').textContent()).toBe(fmtBytes(job.bytes));
