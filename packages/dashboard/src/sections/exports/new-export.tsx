@@ -9,8 +9,6 @@ import { activeFilterCount, FILTER_FIELDS } from '../../state/view';
 import { viewStore } from '../../state/view-store';
 import { CONTENT_LABELS, type ExportJob, TYPE_LABELS } from './export-types';
 
-const TYPES = Object.keys(TYPE_LABELS) as ExportJob['export_type'][];
-const CONTENTS = Object.keys(CONTENT_LABELS) as ExportJob['format'][];
 
 /** Creates an export of the view's range and filters (`POST /v1/analytics/exports`); the list below shows its progress. */
 export function NewExport({ onCreated }: { onCreated: (job: ExportJob) => void }) {
@@ -41,26 +39,8 @@ export function NewExport({ onCreated }: { onCreated: (job: ExportJob) => void }
   return (
     <Panel id="new-export" title="New export" wide source="POST /v1/analytics/exports with the range and filters above; the file is made in the background.">
       <div class="export-form">
-        <div class="export-choice">
-          <span class="export-label">Format</span>
-          <div class="seg" role="group" aria-label="File format">
-            {TYPES.map((t) => (
-              <button key={t} type="button" aria-pressed={type === t} data-testid={`export-type-${t}`} onClick={() => setType(t)}>
-                {TYPE_LABELS[t]}
-              </button>
-            ))}
-          </div>
-        </div>
-        <div class="export-choice">
-          <span class="export-label">Content</span>
-          <div class="seg" role="group" aria-label="Content">
-            {CONTENTS.map((c) => (
-              <button key={c} type="button" aria-pressed={content === c} data-testid={`export-content-${c}`} onClick={() => setContent(c)}>
-                {CONTENT_LABELS[c]}
-              </button>
-            ))}
-          </div>
-        </div>
+        <Choice label="Format" testid="export-type" labels={TYPE_LABELS} value={type} onChange={setType} />
+        <Choice label="Content" testid="export-content" labels={CONTENT_LABELS} value={content} onChange={setContent} />
         <p class="export-scope" data-testid="export-scope">
           {fmtDateTime(range.startMs)} → {fmtDateTime(range.endMs)}
           {activeFilterCount(view.filters) > 0 ? <> · {filters.join(', ')}</> : <> · all events</>}
@@ -71,5 +51,21 @@ export function NewExport({ onCreated }: { onCreated: (job: ExportJob) => void }
       </div>
       {error ? <p class="panel-error" role="alert" data-testid="export-error">Could not create the export: {error}</p> : null}
     </Panel>
+  );
+}
+
+/** One labelled segmented choice: a button per option, the chosen one pressed. */
+function Choice<T extends string>({ label, testid, labels, value, onChange }: { label: string; testid: string; labels: Record<T, string>; value: T; onChange: (v: T) => void }) {
+  return (
+    <div class="export-choice">
+      <span class="export-label">{label}</span>
+      <div class="seg" role="group" aria-label={label}>
+        {(Object.keys(labels) as T[]).map((k) => (
+          <button key={k} type="button" aria-pressed={value === k} data-testid={`${testid}-${k}`} onClick={() => onChange(k)}>
+            {labels[k]}
+          </button>
+        ))}
+      </div>
+    </div>
   );
 }
