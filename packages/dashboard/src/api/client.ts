@@ -24,11 +24,11 @@ export function apiPath(path: string, params?: URLSearchParams): string {
 }
 
 /** GET a JSON endpoint with the stored key. A 401 raises the key prompt. */
-export async function getJson<T>(path: string, params?: URLSearchParams, opts: { signal?: AbortSignal; key?: string | null; quiet401?: boolean } = {}): Promise<T> {
+export async function getJson<T>(path: string, params?: URLSearchParams, opts: { signal?: AbortSignal; key?: string | null; quiet401?: boolean; method?: 'GET' | 'POST' } = {}): Promise<T> {
   const key = opts.key === undefined ? authStore.get().key : opts.key;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(apiPath(path, params), { headers, signal: opts.signal ?? null, cache: 'no-store' });
+  const res = await fetch(apiPath(path, params), { method: opts.method ?? 'GET', headers, signal: opts.signal ?? null, cache: 'no-store' });
   const text = await res.text();
   let body: unknown = null;
   try {
@@ -48,18 +48,8 @@ export async function getJson<T>(path: string, params?: URLSearchParams, opts: {
 }
 
 /** POST with the stored key and no body (the export API takes its parameters in the query string). */
-export async function postEmpty<T>(path: string, params?: URLSearchParams): Promise<T> {
-  const key = authStore.get().key;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(apiPath(path, params), { method: 'POST', headers, cache: 'no-store' });
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!res.ok) {
-    const e = new ApiError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `HTTP ${res.status}`);
-    if (res.status === 401) requireKey(e.message);
-    throw e;
-  }
-  return body as T;
+export function postEmpty<T>(path: string, params?: URLSearchParams): Promise<T> {
+  return getJson<T>(path, params, { method: 'POST' });
 }
 
 /**
