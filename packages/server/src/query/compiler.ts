@@ -1,10 +1,13 @@
 import type { QueryParam } from '../store/types.js';
 import type { Dialect } from './dialect.js';
-import { dimensionDef, fieldSql, isFilterField, type Bind, type DimensionDef } from './dimensions.js';
+import { dimensionDef, fieldSql, isFilterField, isStringDimension, type Bind, type DimensionDef } from './dimensions.js';
+import { phaseSource, partialSource, rollupMeasureSql, sketchQuantiles, sketchSource } from '../rollups/compile.js';
+import { rollupMeasure } from '../rollups/measures.js';
+import { planRollups, type RollupPlan } from '../rollups/plan.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
   DEFAULT_LIMIT, INTERVALS, InvalidQueryError, MAX_DIMENSIONS, MAX_FILTER_VALUES, MAX_LIMIT, PER_VALUES,
-  type DimensionName, type Interval, type OrderBy, type Per, type QuerySpec,
+  type DimensionName, type Interval, type OrderBy, type Per, type QuerySpec, type TimeRange,
 } from './types.js';
 
 /**
@@ -34,9 +37,20 @@ export interface CompiledQuery {
   sql: string;
   params: QueryParam[];
   columns: OutputColumn[];
+  /** Whether the SQL reads rollups (then `exactPercentiles` is false when it asks for a percentile). */
+  rollups: boolean;
+  /** Percentiles, if any, are exact (raw rows) rather than sketch estimates. */
+  exactPercentiles: boolean;
 }
 
 export interface CompileOptions {
+  /**
+   * The store keeps rollups (rollups/): answer from them when the query allows it (rollups/plan.ts), from raw events
+   * otherwise. Percentiles from rollups are estimates within 1 % (the sketch's relative accuracy).
+   */
+  rollups?: boolean;
+  /** Ranges up to this long read raw events even with `rollups` (default RAW_RANGE_MS, 24 h). */
+  rawRangeMs?: number;
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -47,6 +61,8 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const measures = unique(spec.measures);
   const dimensions = unique(spec.dimensions);
   const dimensionDefs = validate(spec, measures, dimensions);
+  const plan = options.rollups === true ? planRollups(spec, options.rawRangeMs) : null;
+  if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 
   const params: QueryParam[] = [];
   const bind: Bind = (value, type) => {
@@ -99,7 +115,77 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     const limit = spec.limit ?? DEFAULT_LIMIT;
     sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
   }
-  return { sql, params, columns };
+  return { sql, params, columns, rollups: false, exactPercentiles: true };
+}
+
+/**
+ * The same query over rollup rows (rollups/compile.ts): the partial measures aggregated over the partial source,
+ * each sketched column's quantiles computed per group and joined on the group keys. Output columns, order and limit
+ * are those of the raw query.
+ */
+function compileFromRollups(
+  spec: QuerySpec, dialect: Dialect, options: CompileOptions, plan: RollupPlan,
+  measures: MeasureName[], dimensions: DimensionName[], dimensionDefs: DimensionDef[],
+): CompiledQuery {
+  const params: QueryParam[] = [];
+  const bind: Bind = (value, type) => {
+    const placeholder = dialect.placeholder(params.length, type);
+    params.push(value);
+    return placeholder;
+  };
+  const keys: Array<{ sql: string; alias: string }> = [];
+  const columns: OutputColumn[] = [];
+  if (spec.interval !== undefined) {
+    keys.push({ sql: dialect.bucket(spec.interval), alias: 'bucket' });
+    columns.push({ alias: 'bucket', name: 'bucket', role: 'bucket', type: 'timestamp' });
+  }
+  dimensionDefs.forEach((def, i) => {
+    keys.push({ sql: def.sql(dialect, bind), alias: `d${i}` });
+    columns.push({ alias: `d${i}`, name: dimensions[i]!, role: 'dimension', type: def.type });
+  });
+  const groupColumns = dimensions.filter((d) => isStringDimension(d));
+  const input = {
+    plan, project: spec.project, filters: spec.filters, groupColumns, dialect, bind,
+    where: (range: TimeRange) => whereTerms({ project: spec.project, range, filters: spec.filters }, dialect, bind),
+  };
+  const partialMeasures: string[] = [];
+  const sketchByColumn = new Map<string, number[]>();
+  const outer: string[] = [];
+  measures.forEach((name, i) => {
+    const def = measureDef(name);
+    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
+    const rollup = rollupMeasure(name);
+    if (rollup !== undefined && 'sketch' in rollup && !plan.phases) {
+      const qs = sketchByColumn.get(rollup.sketch.column) ?? [];
+      if (!qs.includes(rollup.sketch.q)) qs.push(rollup.sketch.q);
+      sketchByColumn.set(rollup.sketch.column, qs);
+      outer.push(`s_${rollup.sketch.column}.q${qs.indexOf(rollup.sketch.q)} AS m${i}`);
+    } else {
+      partialMeasures.push(`${rollupMeasureSql(name, dialect, plan.phases)} AS m${i}`);
+      outer.push(`a.m${i}`);
+    }
+  });
+  const source = plan.phases ? phaseSource(input) : partialSource(input);
+  const groupBy = keys.length > 0 ? ` GROUP BY ${keys.map((k) => k.alias).join(', ')}` : '';
+  const select = [...keys.map((k) => `${k.sql} AS ${k.alias}`), ...partialMeasures];
+  let sql = `SELECT ${select.length > 0 ? select.join(', ') : 'count(*) AS g'} FROM (${source}) AS r${groupBy}`;
+  if (sketchByColumn.size > 0) {
+    const joins: string[] = [];
+    for (const [column, qs] of sketchByColumn) {
+      const alias = `s_${column}`;
+      const on = keys.map((k) => dialect.nullSafeEquals(`a.${k.alias}`, `${alias}.${k.alias}`));
+      const quantiles = sketchQuantiles(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys, qs, dialect);
+      joins.push(`LEFT JOIN (${quantiles}) AS ${alias} ON ${on.length > 0 ? on.join(' AND ') : 'true'}`);
+    }
+    sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
+  }
+  const order = orderBy(spec, columns);
+  if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
+  if (options.unlimited !== true) {
+    const limit = spec.limit ?? DEFAULT_LIMIT;
+    sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
+  }
+  return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0 };
 }
 
 /** The rows a query reads: its project, `[start, end)` and filters — every value bound. */

@@ -50,6 +50,17 @@ export interface Dialect {
   /** Within `source(…, true)`: the phase name and its milliseconds, one row per (event, phase). */
   phaseName(): string;
   phaseValue(): string;
+  /**
+   * The latency-sketch bin of `column` (rollups/definition.ts): ⌈ln(column) / lnGamma⌉ as an integer for values
+   * > 0, `zeroBin` for values ≤ 0 (NULL stays NULL).
+   */
+  sketchBin(column: string, lnGamma: number, zeroBin: number): string;
+  /** The representative value of sketch bin `bin`: 2γ^bin / (γ + 1), and 0 for `zeroBin`. */
+  sketchValue(bin: string, gamma: number, zeroBin: number): string;
+  /** The smallest `expr` over the group's rows meeting `condition`. */
+  minIf(expr: string, condition: string): string;
+  /** Equality that holds for two NULLs (join keys of groups that lack a dimension). */
+  nullSafeEquals(a: string, b: string): string;
   /** `FROM … WHERE …`; with `unnestPhases`, one row per (event, phase) and events without phases dropped. */
   source(where: string, unnestPhases: boolean): string;
 }

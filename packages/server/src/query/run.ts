@@ -9,6 +9,10 @@ export type NamedRow = Record<string, string | number | null>;
 
 export interface Execution {
   rows: NamedRow[];
+  /** Read from rollups (rollups/) rather than raw events only. */
+  rollups: boolean;
+  /** Percentiles (if asked for) are exact; false when they come from the rollups' sketches (within 1 %). */
+  exactPercentiles: boolean;
   /** More rows matched than the limit let through. */
   truncated: boolean;
   columns: OutputColumn[];
@@ -17,14 +21,25 @@ export interface Execution {
 /** How timestamp columns (`bucket`, `last_seen`) come back: epoch ms for presets, RFC 3339 for `/v1/query`. */
 export type TimestampFormat = 'ms' | 'rfc3339';
 
-/** Compiles for the store's dialect, runs, and maps aliases back to names with numeric types, in one pass. */
-export async function executeQuery(store: EventStore, spec: QuerySpec, timestamps: TimestampFormat = 'ms'): Promise<Execution> {
-  const compiled = compileQuery(spec, dialectFor(store.dialect), { extraRow: true });
+export interface ExecuteOptions {
+  /** Read rollups when the store keeps them and the query allows it (default true); false forces raw events. */
+  rollups?: boolean;
+  /** Ranges up to this long read raw events (default 24 h; tests pass 0 to exercise rollups on short ranges). */
+  rawRangeMs?: number;
+}
+
+/**
+ * Compiles for the store's dialect, runs, and maps aliases back to names with numeric types, in one pass. Reads the
+ * store's rollups when it keeps them and the query allows it (same answers; percentiles within 1 %).
+ */
+export async function executeQuery(store: EventStore, spec: QuerySpec, timestamps: TimestampFormat = 'ms', options: ExecuteOptions = {}): Promise<Execution> {
+  const rollups = options.rollups !== false && store.rollups !== undefined;
+  const compiled = compileQuery(spec, dialectFor(store.dialect), { extraRow: true, rollups, ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }) });
   const raw = await store.query(compiled.sql, compiled.params);
   const limit = spec.limit ?? DEFAULT_LIMIT;
   const truncated = raw.length > limit;
   const rows = (truncated ? raw.slice(0, limit) : raw).map((r) => nameRow(r, compiled.columns, timestamps));
-  return { rows, truncated, columns: compiled.columns };
+  return { rows, truncated, columns: compiled.columns, rollups: compiled.rollups, exactPercentiles: compiled.exactPercentiles };
 }
 
 function nameRow(row: Row, columns: readonly OutputColumn[], timestamps: TimestampFormat): NamedRow {
@@ -66,7 +81,10 @@ export interface QueryMeta {
   limit: number;
   rows: number;
   truncated: boolean;
-  percentiles: 'exact';
+  /** `approximate` when they come from the rollups' sketches (relative error ≤ 1 %). */
+  percentiles: 'exact' | 'approximate';
+  /** `rollups` when pre-aggregated rows answered (with raw events at the range's edges), else `raw`. */
+  source: 'raw' | 'rollups';
   elapsed_ms: number;
 }
 
@@ -76,9 +94,9 @@ export interface QueryResult {
 }
 
 /** `GET /v1/query`'s answer: rows with `bucket` (RFC 3339), dimensions and measures by name, plus meta. */
-export async function runQuery(store: EventStore, spec: QuerySpec): Promise<QueryResult> {
+export async function runQuery(store: EventStore, spec: QuerySpec, options: ExecuteOptions = {}): Promise<QueryResult> {
   const started = performance.now();
-  const { rows: data, truncated } = await executeQuery(store, spec, 'rfc3339');
+  const { rows: data, truncated, rollups, exactPercentiles } = await executeQuery(store, spec, 'rfc3339', options);
   return {
     data,
     meta: {
@@ -92,7 +110,8 @@ export async function runQuery(store: EventStore, spec: QuerySpec): Promise<Quer
       limit: spec.limit ?? DEFAULT_LIMIT,
       rows: data.length,
       truncated,
-      percentiles: 'exact',
+      percentiles: exactPercentiles ? 'exact' : 'approximate',
+      source: rollups ? 'rollups' : 'raw',
       elapsed_ms: Math.round((performance.now() - started) * 10) / 10,
     },
   };

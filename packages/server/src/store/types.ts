@@ -70,8 +70,47 @@ export interface AppendOptions {
   signal?: AbortSignal;
 }
 
+/** What one catch-up of the rollups did (rollups/; `/api/background-tasks` shows the last). */
+export interface RollupRun {
+  /** Events rolled up by this run. */
+  events: number;
+  /** The last event `seq` the rollups now include. */
+  watermark: number;
+  /** Delta rows merged into one row per key. */
+  compacted: number;
+}
+
+export interface RollupStatus {
+  watermark: number;
+  /** Committed events not rolled up yet (read raw by queries meanwhile). */
+  behind: number;
+  /** Rows per rollup table. */
+  rows: Record<string, number>;
+}
+
+/** Rollup tables to expire: rows of buckets before each cutoff (epoch ms) are deleted. */
+export interface RollupCutoffs {
+  minute: number;
+  hour: number;
+  day: number;
+}
+
+/**
+ * Pre-aggregated rows kept beside the raw events (rollups/definition.ts), maintained from committed events by their
+ * `seq` watermark, so a query reads rollup rows up to the watermark and raw events after it.
+ */
+export interface Rollups {
+  /** Rolls up every event committed since the last run (in slices) and merges delta rows of the same key. */
+  catchUp(): Promise<RollupRun>;
+  /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
+  deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
+  status(): Promise<RollupStatus>;
+}
+
 export interface EventStore {
   readonly dialect: DialectName;
+  /** Present when the store keeps rollups; the query layer then reads them where a query allows. */
+  readonly rollups?: Rollups;
   init(): Promise<void>;
   /**
    * Appends atomically and durably: when the promise resolves, every event and idempotency record

@@ -31,6 +31,12 @@ export const clickhouseDialect: Dialect = {
     return qs.map((_, i) => `${agg}[${i + 1}]`);
   },
   logBucket: (column, lnGamma) => `if(${column} > 0, toInt32(ceil(log(${column}) / ${lnGamma})), NULL)`,
+  sketchBin: (column, lnGamma, zeroBin) =>
+    `if(${column} > 0, toInt32(ceil(log(${column}) / ${lnGamma})), if(isNull(${column}), NULL, ${zeroBin}))`,
+  sketchValue: (bin, gamma, zeroBin) => `if(${bin} = ${zeroBin}, 0, 2 * pow(${gamma}, ${bin}) / ${gamma + 1})`,
+  minIf: (expr, condition) => `minIf(${expr}, ${condition})`,
+  // 18.16 has no IS NOT DISTINCT FROM; NULL keys compare through a sentinel no real value takes.
+  nullSafeEquals: (a, b) => `ifNull(toString(${a}), '\\0') = ifNull(toString(${b}), '\\0')`,
   countDistinct: (expr) => `uniqExact(${expr})`,
   argMax: (expr, by) => `argMax(${expr}, ${by})`,
   argMin: (expr, by) => `argMin(${expr}, ${by})`,

@@ -38,6 +38,11 @@ export const duckdbDialect: Dialect = {
     return qs.map((_, i) => `${agg}[${i + 1}]`);
   },
   logBucket: (column, lnGamma) => `CASE WHEN ${column} > 0 THEN CAST(ceil(ln(${column}) / ${lnGamma}) AS INTEGER) END`,
+  sketchBin: (column, lnGamma, zeroBin) =>
+    `CASE WHEN ${column} > 0 THEN CAST(ceil(ln(${column}) / ${lnGamma}) AS INTEGER) WHEN ${column} IS NOT NULL THEN ${zeroBin} END`,
+  sketchValue: (bin, gamma, zeroBin) => `CASE WHEN ${bin} = ${zeroBin} THEN 0 ELSE 2 * pow(${gamma}, ${bin}) / ${gamma + 1} END`,
+  minIf: (expr, condition) => `min(${expr}) FILTER (WHERE ${condition})`,
+  nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,
   argMax: (expr, by) => `arg_max(${expr}, ${by})`,
   argMin: (expr, by) => `arg_min(${expr}, ${by})`,

@@ -18,6 +18,7 @@ import { exportToFile } from './export.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
+import { DuckDbRollups, type DuckDbRollupsOptions } from './rollups.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** DuckDB's default row group size: the unit a checkpoint compresses. */
@@ -28,6 +29,8 @@ export interface DuckDbEventStoreOptions {
   clock?: Clock;
   /** Queries running longer are interrupted and rejected with QueryTimeoutError (PULSE_QUERY_TIMEOUT_MS). */
   queryTimeoutMs?: number;
+  /** Keep rollups (PULSE_ROLLUPS, default on): the query layer then reads them where a query allows. */
+  rollups?: boolean | DuckDbRollupsOptions;
 }
 
 /**
@@ -60,7 +63,11 @@ export class DuckDbEventStore implements EventStore {
   ) {
     this.clock = options.clock ?? systemClock;
     this.queryTimeoutMs = options.queryTimeoutMs ?? null;
+    const rollups = options.rollups ?? true;
+    if (rollups !== false) this.rollups = new DuckDbRollups(db, () => this.seq, rollups === true ? {} : rollups);
   }
+
+  readonly rollups?: DuckDbRollups;
 
   private readonly queryTimeoutMs: number | null;
   private queries = 0;
@@ -81,8 +88,11 @@ export class DuckDbEventStore implements EventStore {
         throw new Error(`the events table's columns (${columns.join(', ')}) are not the ones this store writes`);
       }
       await this.openAppenders();
-      const [row] = (await this.db.writer.runAndReadAll('SELECT coalesce(max(seq), 0), count(*) FROM events')).getRows();
-      this.seq = Number(row?.[0] ?? 0);
+      await this.rollups?.init();
+      const [row] = (await this.db.writer.runAndReadAll('SELECT coalesce(max(seq), 0), count(*), (SELECT max(watermark) FROM rollup_state) FROM events')).getRows();
+      // Never below the rollups' watermark: after retention emptied the table, a new event numbered at or below it
+      // would be neither in a rollup row nor read raw.
+      this.seq = Math.max(Number(row?.[0] ?? 0), Number(row?.[2] ?? 0));
       this.unchecked = Number(row?.[1] ?? 0) % ROW_GROUP_ROWS;
     });
   }
@@ -199,8 +209,8 @@ export class DuckDbEventStore implements EventStore {
     this.assertOpen();
     // Everything committed so far, and nothing later: an event committed during the archive (a late event with an
     // old timestamp) is neither archived nor deleted now, but by the next run. The archive runs outside the write
-    // lock, so ingest goes on while it is written.
-    const bound = this.seq;
+    // lock, so ingest goes on while it is written. Events not rolled up yet stay until they are.
+    const bound = this.rollups === undefined ? this.seq : Math.min(this.seq, await this.rollups.watermark());
     if (opts.archivePath !== undefined) {
       const archived = await exportToFile(
         this.db,
@@ -280,6 +290,7 @@ export class DuckDbEventStore implements EventStore {
   }
 
   private async shutdown(): Promise<void> {
+    await this.rollups?.close();
     await this.db.writeLock.run(async () => {
       this.state = 'closed';
       this.closeAppenders();

@@ -25,6 +25,8 @@ export interface EmbeddedStoresOptions {
   threads?: number;
   clock?: Clock;
   queryTimeoutMs?: number;
+  /** PULSE_ROLLUPS (default true). */
+  rollups?: boolean;
 }
 
 export interface EmbeddedStores {
@@ -49,6 +51,7 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const store = new DuckDbEventStore(db, {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
+    ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
   });
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);

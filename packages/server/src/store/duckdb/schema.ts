@@ -125,4 +125,22 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // Rollups (rollups/definition.ts; docs/retention.md): partial rows per grain, latency sketches, phase sums, and
+    // the watermark — the last event seq they include. A store migrated from an older version starts at 0 and the
+    // rollup task catches up in slices while queries read raw events past the watermark.
+    version: 5,
+    name: 'rollups',
+    sql: [
+      `CREATE TABLE rollup_day (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, n BIGINT, n_error BIGINT, n_ok BIGINT, input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, duration_n BIGINT, duration_sum DOUBLE, ttft_n BIGINT, ttft_sum DOUBLE, timed_output_tokens BIGINT, timed_duration DOUBLE, sentiment_n BIGINT, sentiment_sum DOUBLE, positive_n BIGINT, neutral_n BIGINT, negative_n BIGINT, value_n BIGINT, value_sum DOUBLE, value_max DOUBLE, value_last DOUBLE, value_last_ts TIMESTAMP, value_first DOUBLE, value_first_ts TIMESTAMP, ts_min TIMESTAMP, ts_max TIMESTAMP, session_n BIGINT, meaningful_n BIGINT, text_n BIGINT, text_length_sum BIGINT, questions BIGINT, emojis BIGINT, mentions BIGINT, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE latency_day (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, metric VARCHAR NOT NULL, bin INTEGER NOT NULL, n BIGINT NOT NULL, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE phases_day (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, phase VARCHAR NOT NULL, n BIGINT NOT NULL, sum_ms DOUBLE, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE rollup_hour (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, n BIGINT, n_error BIGINT, n_ok BIGINT, input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, duration_n BIGINT, duration_sum DOUBLE, ttft_n BIGINT, ttft_sum DOUBLE, timed_output_tokens BIGINT, timed_duration DOUBLE, sentiment_n BIGINT, sentiment_sum DOUBLE, positive_n BIGINT, neutral_n BIGINT, negative_n BIGINT, value_n BIGINT, value_sum DOUBLE, value_max DOUBLE, value_last DOUBLE, value_last_ts TIMESTAMP, value_first DOUBLE, value_first_ts TIMESTAMP, ts_min TIMESTAMP, ts_max TIMESTAMP, session_n BIGINT, meaningful_n BIGINT, text_n BIGINT, text_length_sum BIGINT, questions BIGINT, emojis BIGINT, mentions BIGINT, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE latency_hour (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, metric VARCHAR NOT NULL, bin INTEGER NOT NULL, n BIGINT NOT NULL, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE phases_hour (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, phase VARCHAR NOT NULL, n BIGINT NOT NULL, sum_ms DOUBLE, compacted BOOLEAN NOT NULL)`,
+      `CREATE TABLE rollup_minute (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, status VARCHAR NOT NULL, n BIGINT, n_error BIGINT, n_ok BIGINT, compacted BOOLEAN NOT NULL)`,
+      'CREATE TABLE rollup_state (id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL)',
+      'INSERT INTO rollup_state VALUES (1, 0)',
+    ],
+  },
 ];

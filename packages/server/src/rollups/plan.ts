@@ -1,0 +1,104 @@
+import type { MeasureName } from '../query/measures.js';
+import type { DimensionName, Interval, QuerySpec, TimeRange } from '../query/types.js';
+import { GRAIN_MS, GRAINS, ROLLUP_DIMENSIONS, type Grain, type GrainName, type PartialName } from './definition.js';
+import { rollupMeasure } from './measures.js';
+
+/**
+ * Whether a query can read rollups, and which rows cover its range. A grain is usable when its table holds every
+ * dimension the query groups or filters by, every partial its measures need (and sketches or phase rows when it
+ * asks for them), and its buckets nest in the query's interval and time-of-day dimensions. The range is then cut
+ * into segments: the coarsest usable grain for the aligned middle, finer grains towards the edges, raw events for
+ * what is left at either end (less than the finest grain) — and, always, raw events committed after the rollups'
+ * watermark inside the rolled-up segments.
+ */
+export type Segment = { source: 'raw'; range: TimeRange } | { source: 'rollup'; grain: Grain; range: TimeRange };
+
+export interface RollupPlan {
+  grains: readonly Grain[];
+  /** In time order, covering the query's range exactly once. */
+  segments: readonly Segment[];
+  /** Partial columns the measures read. */
+  partials: readonly PartialName[];
+  /** Latency columns whose sketches the measures read. */
+  sketches: readonly ('duration_ms' | 'ttft_ms')[];
+  /** The query groups by `phase`: its rows come from the phase tables. */
+  phases: boolean;
+}
+
+const ROLLUP_DIMENSION_SET: ReadonlySet<string> = new Set(ROLLUP_DIMENSIONS);
+const ORDER: Record<GrainName | Interval, number> = { minute: 0, hour: 1, day: 2, week: 3, month: 4 };
+/** Time-of-day dimensions and the coarsest grain that still has them. */
+const TIME_DIMENSIONS: Partial<Record<DimensionName, GrainName>> = { hour_of_day: 'hour', weekday: 'day' };
+
+/**
+ * Ranges up to this long read raw events: at 10M stored events a 24-hour query takes under 50 ms from raw rows
+ * (docs/benchmarks.md), and its percentiles stay exact. Longer ranges read rollups.
+ */
+export const RAW_RANGE_MS = 86_400_000;
+
+/**
+ * The rollup plan for `spec`, or null when it reads raw events: a range up to `rawRangeMs`, or a measure, dimension
+ * or filter the rollups do not keep.
+ */
+export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS): RollupPlan | null {
+  if (spec.per !== undefined) return null;
+  if (spec.range.endMs - spec.range.startMs <= rawRangeMs) return null;
+  const measures = [...new Set(spec.measures)];
+  const phases = spec.dimensions.includes('phase');
+  const partials = new Set<PartialName>();
+  const sketches = new Set<'duration_ms' | 'ttft_ms'>();
+  for (const m of measures) {
+    const def = rollupMeasure(m as MeasureName);
+    if (def === undefined) return null;
+    if (phases) {
+      // Rows are (event, phase) pairs: only what the phase rows hold.
+      if (!('phase' in def) && m !== 'count') return null;
+      continue;
+    }
+    if ('phase' in def) return null;
+    if ('sketch' in def) sketches.add(def.sketch.column);
+    else def.partials.forEach((p) => partials.add(p));
+  }
+  let coarsest: GrainName = 'day';
+  const stringDims: string[] = [];
+  for (const d of spec.dimensions) {
+    if (d === 'phase') continue;
+    const limit = TIME_DIMENSIONS[d];
+    if (limit !== undefined) {
+      if (ORDER[limit] < ORDER[coarsest]) coarsest = limit;
+      continue;
+    }
+    if (!ROLLUP_DIMENSION_SET.has(d)) return null;
+    stringDims.push(d);
+  }
+  for (const f of spec.filters) {
+    if (!ROLLUP_DIMENSION_SET.has(f.field)) return null;
+    stringDims.push(f.field);
+  }
+  if (spec.interval !== undefined && ORDER[spec.interval] < ORDER[coarsest]) coarsest = spec.interval as GrainName;
+  const grains = GRAINS.filter(
+    (g) =>
+      ORDER[g.name] <= ORDER[coarsest] &&
+      stringDims.every((d) => (g.dimensions as readonly string[]).includes(d)) &&
+      [...partials].every((p) => g.partials.includes(p)) &&
+      (sketches.size === 0 || g.latencyTable !== null) &&
+      (!phases || g.phasesTable !== null),
+  );
+  if (grains.length === 0) return null;
+  return { grains, segments: segmentsFor(spec.range, grains), partials: [...partials], sketches: [...sketches], phases };
+}
+
+/** `[startMs, endMs)` covered by the coarsest grain in the aligned middle and finer ones (then raw) at the edges. */
+export function segmentsFor(range: TimeRange, grains: readonly Grain[]): Segment[] {
+  const [grain, ...finer] = grains;
+  if (grain === undefined) return range.endMs > range.startMs ? [{ source: 'raw', range }] : [];
+  const size = GRAIN_MS[grain.name];
+  const a = Math.ceil(range.startMs / size) * size;
+  const b = Math.floor(range.endMs / size) * size;
+  if (a >= b) return segmentsFor(range, finer);
+  return [
+    ...segmentsFor({ startMs: range.startMs, endMs: a }, finer),
+    { source: 'rollup', grain, range: { startMs: a, endMs: b } },
+    ...segmentsFor({ startMs: b, endMs: range.endMs }, finer),
+  ];
+}

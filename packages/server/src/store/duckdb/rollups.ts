@@ -1,0 +1,243 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbDialect } from '../../query/dialects/duckdb.js';
+import {
+  GRAINS, mergeSql, partialDef, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, STATE_TABLE, ZERO_BIN, type Grain,
+} from '../../rollups/definition.js';
+import type { RollupCutoffs, RollupRun, RollupStatus, Rollups } from '../types.js';
+import { Mutex } from './mutex.js';
+import type { DuckDbHandle } from './open.js';
+
+/**
+ * Keeps the rollup tables (rollups/definition.ts) of the embedded file, incrementally: each run reads only the events
+ * committed after the watermark (`seq > watermark`, which DuckDB prunes to the newest row groups), aggregates them
+ * into *delta rows* on a connection of its own while ingest goes on, then — under the write lock, for the few
+ * milliseconds of copying them — appends the deltas and moves the watermark in one transaction. A late event (old
+ * `ts`) is simply part of a later run: its delta row lands in its old bucket, and queries merge rows by key anyway.
+ *
+ * Delta rows of one bucket are merged (compacted) into one row per key once enough have accumulated, so reading a
+ * bucket stays one row per key. Rollups are fed from the table, not from the fan-out: a subscriber may drop work
+ * under overload, and a rollup must never miss an event.
+ */
+export interface DuckDbRollupsOptions {
+  /** Events per run slice (bounded memory and lock time when catching up on millions). */
+  sliceEvents?: number;
+  /** Compact once this many delta rows wait, across the tables. */
+  compactAfterRows?: number;
+}
+
+type Table = { name: string; grain: Grain; kind: 'partials' | 'latency' | 'phases' };
+
+const TABLES: readonly Table[] = GRAINS.flatMap((grain) => [
+  { name: grain.table, grain, kind: 'partials' as const },
+  ...(grain.latencyTable ? [{ name: grain.latencyTable, grain, kind: 'latency' as const }] : []),
+  ...(grain.phasesTable ? [{ name: grain.phasesTable, grain, kind: 'phases' as const }] : []),
+]);
+
+const d = duckdbDialect;
+const SEQ_RANGE = 'seq > $1::BIGINT AND seq <= $2::BIGINT';
+
+/** Key columns of a table (after `project, ts`): its grain's dimensions, plus `metric, bin` or `phase`. */
+function keyColumns(t: Table): string[] {
+  const dims = [...t.grain.dimensions];
+  if (t.kind === 'latency') return [...dims, 'metric', 'bin'];
+  if (t.kind === 'phases') return [...dims, 'phase'];
+  return dims;
+}
+
+/** The aggregates of a table's value columns, over raw events (`fromEvents`) or over its own rows. */
+function valueAggregates(t: Table, fromEvents: boolean): string[] {
+  if (t.kind === 'latency') return [fromEvents ? 'count(*)' : 'sum(n)'];
+  if (t.kind === 'phases') return fromEvents ? ['count(*)', 'sum(phase_ms)'] : ['sum(n)', 'sum(sum_ms)'];
+  return t.grain.partials.map((name) => {
+    const p = partialDef(name);
+    return mergeSql(d, p, fromEvents ? p.row(d) : p.column);
+  });
+}
+
+/** Delta rows of table `t` from the events of a seq range ($1, $2]. */
+function fromEventsSql(t: Table): string {
+  const keys = keyColumns(t);
+  const select = (keyExprs: string[]): string =>
+    `SELECT project, date_trunc('${t.grain.name}', ts) AS bucket, ${keyExprs.join(', ')}, ${valueAggregates(t, true).join(', ')}, false AS compacted`;
+  const groupBy = `GROUP BY project, bucket, ${keys.join(', ')}`;
+  if (t.kind === 'partials') return `${select(keys)} FROM events WHERE ${SEQ_RANGE} ${groupBy}`;
+  if (t.kind === 'phases') {
+    return `${select(keys)} FROM (SELECT *, unnest(map_keys(phases)) AS phase, unnest(map_values(phases)) AS phase_ms ` +
+      `FROM events WHERE ${SEQ_RANGE} AND phases IS NOT NULL) AS e ${groupBy}`;
+  }
+  const dims = [...t.grain.dimensions];
+  return SKETCHED_COLUMNS.map((column) =>
+    `${select([...dims, `'${column}' AS metric`, `${d.sketchBin(column, SKETCH_LN_GAMMA, ZERO_BIN)} AS bin`])} ` +
+    `FROM events WHERE ${SEQ_RANGE} AND ${column} IS NOT NULL ${groupBy}`,
+  ).join(' UNION ALL ');
+}
+
+/** One row per key of `t`'s rows in the buckets that have delta rows: what compaction writes back. */
+function compactSql(t: Table): string {
+  const keys = keyColumns(t);
+  return `SELECT project, ts, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, true AS compacted FROM ${t.name} ` +
+    `WHERE ts IN (SELECT DISTINCT ts FROM ${t.name} WHERE NOT compacted) GROUP BY project, ts, ${keys.join(', ')}`;
+}
+
+export class DuckDbRollups implements Rollups {
+  private connection: DuckDBConnection | null = null;
+  private readonly runs = new Mutex();
+  private readonly sliceEvents: number;
+  private readonly compactAfterRows: number;
+
+  constructor(
+    private readonly db: DuckDbHandle,
+    /** The last event seq the event store has committed. */
+    private readonly committedSeq: () => number,
+    options: DuckDbRollupsOptions = {},
+  ) {
+    this.sliceEvents = options.sliceEvents ?? 500_000;
+    this.compactAfterRows = options.compactAfterRows ?? 50_000;
+  }
+
+  async init(): Promise<void> {
+    if (this.connection !== null) return;
+    this.db.retain();
+    this.connection = await this.db.connect();
+  }
+
+  async close(): Promise<void> {
+    await this.runs.run(async () => {
+      const c = this.connection;
+      this.connection = null;
+      if (c === null) return;
+      c.closeSync();
+      await this.db.release();
+    });
+  }
+
+  /** The watermark as committed (the event store never deletes events past it, nor numbers new ones below it). */
+  async watermark(): Promise<number> {
+    return this.runs.run(() => this.readWatermark());
+  }
+
+  catchUp(): Promise<RollupRun> {
+    return this.runs.run(async () => {
+      let events = 0;
+      let watermark = await this.readWatermark();
+      for (;;) {
+        const target = Math.min(this.committedSeq(), watermark + this.sliceEvents);
+        if (target <= watermark) break;
+        await this.rollSlice(watermark, target);
+        events += target - watermark;
+        watermark = target;
+      }
+      const pending = await this.uncompactedRows();
+      const compacted = pending >= this.compactAfterRows ? await this.compact() : 0;
+      return { events, watermark, compacted };
+    });
+  }
+
+  /** Merges every table's delta rows into one row per key now, whatever their number. */
+  compactNow(): Promise<number> {
+    return this.runs.run(() => this.compact());
+  }
+
+  deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
+    return this.runs.run(async () => {
+      const c = this.open();
+      return this.db.writeLock.run(async () => {
+        let deleted = 0;
+        await c.run('BEGIN TRANSACTION');
+        try {
+          for (const t of TABLES) {
+            const result = await c.run(`DELETE FROM ${t.name} WHERE ts < epoch_ms($1::BIGINT)`, [cutoffs[t.grain.name]]);
+            deleted += result.rowsChanged;
+          }
+          await c.run('COMMIT');
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+        return deleted;
+      });
+    });
+  }
+
+  status(): Promise<RollupStatus> {
+    return this.runs.run(async () => {
+      const c = this.open();
+      const watermark = await this.readWatermark();
+      const counts = (await c.runAndReadAll(TABLES.map((t) => `SELECT '${t.name}' AS t, count(*) AS n FROM ${t.name}`).join(' UNION ALL '))).getRows();
+      return {
+        watermark,
+        behind: Math.max(0, this.committedSeq() - watermark),
+        rows: Object.fromEntries(counts.map((r) => [String(r[0]), Number(r[1])])),
+      };
+    });
+  }
+
+  private open(): DuckDBConnection {
+    if (this.connection === null) throw new Error('the rollups are closed');
+    return this.connection;
+  }
+
+  private async readWatermark(): Promise<number> {
+    const rows = (await this.open().runAndReadAll(`SELECT watermark FROM ${STATE_TABLE} WHERE id = 1`)).getRows();
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  private async uncompactedRows(): Promise<number> {
+    const sql = TABLES.map((t) => `SELECT count(*) AS n FROM ${t.name} WHERE NOT compacted`).join(' UNION ALL ');
+    const rows = (await this.open().runAndReadAll(`SELECT sum(n) FROM (${sql})`)).getRows();
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  /**
+   * Aggregates events (from, to] into temporary delta tables — outside the write lock: ingest goes on — then, under
+   * it, appends them and moves the watermark in one transaction, so a query sees both or neither.
+   */
+  private async rollSlice(from: number, to: number): Promise<void> {
+    const c = this.open();
+    const temps = TABLES.map((t) => ({ table: t.name, temp: `delta_${t.name}` }));
+    try {
+      for (const t of TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
+      await this.db.writeLock.run(async () => {
+        await c.run('BEGIN TRANSACTION');
+        try {
+          for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
+          const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
+          if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
+          await c.run('COMMIT');
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } finally {
+      for (const { temp } of temps) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+    }
+  }
+
+  /** Rewrites the rows of every bucket that has delta rows as one row per key. Returns the delta rows merged. */
+  private async compact(): Promise<number> {
+    const c = this.open();
+    let merged = 0;
+    for (const t of TABLES) {
+      const temp = `compact_${t.name}`;
+      try {
+        await c.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${compactSql(t)}`);
+        await this.db.writeLock.run(async () => {
+          await c.run('BEGIN TRANSACTION');
+          try {
+            const deleted = await c.run(`DELETE FROM ${t.name} WHERE ts IN (SELECT DISTINCT ts FROM ${temp})`);
+            const inserted = await c.run(`INSERT INTO ${t.name} SELECT * FROM ${temp}`);
+            await c.run('COMMIT');
+            merged += deleted.rowsChanged - inserted.rowsChanged;
+          } catch (error) {
+            await c.run('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        });
+      } finally {
+        await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      }
+    }
+    return merged;
+  }
+}
