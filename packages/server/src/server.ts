@@ -18,6 +18,7 @@ import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
+import { rollupTask } from './rollups/task.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import { ExportJobs } from './export/jobs.js';
 import type { AlertEngine } from './alerts/engine/engine.js';
@@ -94,6 +95,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
   const stores = await openEmbeddedStores({
     dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs,
+    rollups: config.rollups,
   });
   const { store, meta } = stores;
   const startedAtMs = clock.now();
@@ -178,7 +180,11 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
   }
   const archiveDir = config.archive && config.dataDir !== ':memory:' ? join(config.dataDir, 'archive') : null;
-  tasks.schedule(retentionTask({ store, clock, retentionDays: config.retentionDays, logger, archiveDir }));
+  tasks.schedule(retentionTask({
+    store, clock, retentionDays: config.retentionDays, logger, archiveDir,
+    rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays,
+  }));
+  if (store.rollups) tasks.schedule(rollupTask({ rollups: store.rollups, logger }));
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   try {
     await app.listen({ host: config.host, port: config.port });

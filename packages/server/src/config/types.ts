@@ -113,6 +113,12 @@ export interface PulseConfig {
   apiKey: string | null;
   corsOrigins: string[];
   retentionDays: number;
+  /** Keep rollups and read them for ranges over 24 h (`PULSE_ROLLUPS`, default true). */
+  rollups: boolean;
+  /** Days hourly (and minute) rollups are kept (`PULSE_ROLLUP_RETENTION_DAYS`, default 400; minute rows: raw retention). */
+  rollupRetentionDays: number;
+  /** Days daily rollups are kept (`PULSE_DAILY_RETENTION_DAYS`, default 1095, seed 004's three years). */
+  dailyRetentionDays: number;
   /** Write expired raw events to Parquet under `<dataDir>/archive/` before deleting them (`PULSE_ARCHIVE`, default false). */
   archive: boolean;
   /** Days export files and jobs are kept (`PULSE_EXPORT_RETENTION_DAYS`, default 7). */

@@ -31,6 +31,8 @@ describe('retention (METRICS_RETENTION_DAYS)', () => {
         store: stores.store,
         clock: { now: () => NOW },
         retentionDays: 7,
+        rollupRetentionDays: 5,
+        dailyRetentionDays: 30,
         everyMs: 3_600_000,
         logger: { info: (o: unknown) => logged.push(o) } as never,
       }));
@@ -39,7 +41,12 @@ describe('retention (METRICS_RETENTION_DAYS)', () => {
       expect(tasks.list()[0]).toMatchObject({ name: 'retention', runs: 1, failures: 0 });
       const rows = await stores.store.query('SELECT name FROM events ORDER BY ts', []);
       expect(rows.map((r) => r.name)).toEqual(['edge', 'new']);
-      expect(logged).toEqual([expect.objectContaining({ deleted: 1 })]);
+      // The deleted event was rolled up first. Its minute row goes with it (raw retention), the 8- and 7-day-old
+      // hourly rows go after 5 days, the daily rows stay (30 days): 1 + 2 rollup rows deleted.
+      expect(logged).toEqual([expect.objectContaining({ deleted: 1 }), { deleted: 3 }]);
+      const kept = await stores.store.query(
+        `SELECT (SELECT count(*) FROM rollup_minute) AS minute, (SELECT count(*) FROM rollup_hour) AS hour, (SELECT sum(n) FROM rollup_day) AS day`, []);
+      expect(kept).toEqual([{ minute: 2, hour: 1, day: 3 }]);
     } finally {
       await stores.close();
     }

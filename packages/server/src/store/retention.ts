@@ -5,6 +5,8 @@ import type { Clock } from '../clock.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from './types.js';
 
+const DAY_MS = 86_400_000;
+
 /**
  * The background task deleting raw events older than METRICS_RETENTION_DAYS: a minute after start, then hourly. With
  * `archiveDir` (PULSE_ARCHIVE=true), the expired events are first written to
@@ -14,6 +16,10 @@ export function retentionTask(opts: {
   store: EventStore;
   clock: Clock;
   retentionDays: number;
+  /** Hourly rollups' retention (PULSE_ROLLUP_RETENTION_DAYS); minute rollups follow the raw events'. */
+  rollupRetentionDays?: number;
+  /** Daily rollups' retention (PULSE_DAILY_RETENTION_DAYS). */
+  dailyRetentionDays?: number;
   logger: Pick<Logger, 'info'>;
   archiveDir?: string | null;
   firstDelayMs?: number;
@@ -21,11 +27,13 @@ export function retentionTask(opts: {
 }): TaskSpec {
   return {
     name: 'retention',
-    description: `deletes raw events older than ${opts.retentionDays} days${opts.archiveDir ? ', archived to Parquet first' : ''}`,
+    description: `deletes raw events older than ${opts.retentionDays} days${opts.archiveDir ? ', archived to Parquet first' : ''}` +
+      (opts.store.rollups ? `, hourly rollups after ${opts.rollupRetentionDays ?? 400} days, daily after ${opts.dailyRetentionDays ?? 1095}` : ''),
     intervalMs: opts.everyMs ?? 3_600_000,
     firstDelayMs: opts.firstDelayMs ?? 60_000,
     run: async () => {
-      const cutoff = opts.clock.now() - opts.retentionDays * 86_400_000;
+      const now = opts.clock.now();
+      const cutoff = now - opts.retentionDays * DAY_MS;
       let archivePath: string | undefined;
       if (opts.archiveDir) {
         await mkdir(opts.archiveDir, { recursive: true });
@@ -35,6 +43,12 @@ export function retentionTask(opts: {
       const n = await opts.store.deleteBefore(cutoff, archivePath === undefined ? {} : { archivePath });
       const ms = Math.round(performance.now() - t0);
       if (n > 0) opts.logger.info({ deleted: n, ms, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
+      const rollupRows = await opts.store.rollups?.deleteBefore({
+        minute: cutoff,
+        hour: now - (opts.rollupRetentionDays ?? 400) * DAY_MS,
+        day: now - (opts.dailyRetentionDays ?? 1095) * DAY_MS,
+      });
+      if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
     },
   };
 }

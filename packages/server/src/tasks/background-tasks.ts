@@ -16,6 +16,8 @@ export interface TaskInfo {
   lastDurationMs: number | null;
   lastError: string | null;
   nextRunAt: string | null;
+  /** What the task reports about its last run (the rollups: events rolled up, watermark), if it reports anything. */
+  detail?: Record<string, unknown> | null;
 }
 
 export interface TaskSpec {
@@ -26,6 +28,8 @@ export interface TaskSpec {
   /** Delay before the first run (default: one interval). */
   firstDelayMs?: number;
   run: () => Promise<void>;
+  /** Shown as `detail` by `/api/background-tasks`. */
+  detail?: () => Record<string, unknown> | null;
 }
 
 interface Task {
@@ -79,7 +83,7 @@ export class BackgroundTasks {
   }
 
   list(): TaskInfo[] {
-    return [...this.tasks.values()].map((t) => ({ ...t.info }));
+    return [...this.tasks.values()].map((t) => ({ ...t.info, ...(t.spec.detail ? { detail: t.spec.detail() } : {}) }));
   }
 
   /** Stops every schedule and waits for runs in progress. Idempotent. */

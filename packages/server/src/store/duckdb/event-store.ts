@@ -176,6 +176,7 @@ export class DuckDbEventStore implements EventStore {
     if (this.state !== 'open') return;
     await this.db.writer.run('CHECKPOINT').then(() => {
       this.lastCheckpointAt = this.clock.now();
+      this.unchecked = 0;
     }, () => undefined);
   }
 
@@ -209,8 +210,9 @@ export class DuckDbEventStore implements EventStore {
     this.assertOpen();
     // Everything committed so far, and nothing later: an event committed during the archive (a late event with an
     // old timestamp) is neither archived nor deleted now, but by the next run. The archive runs outside the write
-    // lock, so ingest goes on while it is written. Events not rolled up yet stay until they are.
-    const bound = this.rollups === undefined ? this.seq : Math.min(this.seq, await this.rollups.watermark());
+    // lock, so ingest goes on while it is written. Events are rolled up before they go (a catch-up first; whatever
+    // commits after it stays until the next run).
+    const bound = this.rollups === undefined ? this.seq : Math.min(this.seq, (await this.rollups.catchUp()).watermark);
     if (opts.archivePath !== undefined) {
       const archived = await exportToFile(
         this.db,
@@ -234,11 +236,8 @@ export class DuckDbEventStore implements EventStore {
         throw new StoreUnavailableError('could not delete old events', { cause: error });
       }
       // Space of deleted rows is reclaimed when the table is checkpointed.
-      if (deleted > 0) {
-        await writer.run('CHECKPOINT');
-        this.lastCheckpointAt = this.clock.now();
-        this.unchecked = 0;
-      }
+      // (It fails while another connection's write — a rollup run — is open; the next checkpoint then does it.)
+      if (deleted > 0) await this.checkpoint();
       return deleted;
     });
   }

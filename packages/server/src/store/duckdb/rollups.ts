@@ -46,11 +46,11 @@ function keyColumns(t: Table): string[] {
 
 /** The aggregates of a table's value columns, over raw events (`fromEvents`) or over its own rows. */
 function valueAggregates(t: Table, fromEvents: boolean): string[] {
-  if (t.kind === 'latency') return [fromEvents ? 'count(*)' : 'sum(n)'];
-  if (t.kind === 'phases') return fromEvents ? ['count(*)', 'sum(phase_ms)'] : ['sum(n)', 'sum(sum_ms)'];
+  if (t.kind === 'latency') return [`${fromEvents ? 'count(*)' : 'sum(n)'} AS n`];
+  if (t.kind === 'phases') return fromEvents ? ['count(*) AS n', 'sum(phase_ms) AS sum_ms'] : ['sum(n) AS n', 'sum(sum_ms) AS sum_ms'];
   return t.grain.partials.map((name) => {
     const p = partialDef(name);
-    return mergeSql(d, p, fromEvents ? p.row(d) : p.column);
+    return `${mergeSql(d, p, fromEvents ? p.row(d) : p.column)} AS ${p.column}`;
   });
 }
 
@@ -72,12 +72,25 @@ function fromEventsSql(t: Table): string {
   ).join(' UNION ALL ');
 }
 
-/** One row per key of `t`'s rows in the buckets that have delta rows: what compaction writes back. */
+/**
+ * Delta rows of a daily table from the hourly table's delta rows of the same slice (already reduced ~10×): the same
+ * merge as compaction, with the hour truncated to its day.
+ */
+function dayFromHourSql(t: Table, hourDelta: string): string {
+  const keys = keyColumns(t);
+  return `SELECT project, date_trunc('day', bucket) AS day, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, false AS compacted ` +
+    `FROM ${hourDelta} GROUP BY project, day, ${keys.join(', ')}`;
+}
+
+/** One row per key of `t`'s rows with buckets in [$1, $2]: what compaction writes back for those buckets. */
 function compactSql(t: Table): string {
   const keys = keyColumns(t);
   return `SELECT project, ts, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, true AS compacted FROM ${t.name} ` +
-    `WHERE ts IN (SELECT DISTINCT ts FROM ${t.name} WHERE NOT compacted) GROUP BY project, ts, ${keys.join(', ')}`;
+    `WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP GROUP BY project, ts, ${keys.join(', ')}`;
 }
+
+/** Buckets merged per statement: bounds the memory of a compaction whatever the backlog. */
+const COMPACT_BUCKETS = 48;
 
 export class DuckDbRollups implements Rollups {
   private connection: DuckDBConnection | null = null;
@@ -120,15 +133,16 @@ export class DuckDbRollups implements Rollups {
     return this.runs.run(async () => {
       let events = 0;
       let watermark = await this.readWatermark();
+      let compacted = 0;
       for (;;) {
         const target = Math.min(this.committedSeq(), watermark + this.sliceEvents);
         if (target <= watermark) break;
         await this.rollSlice(watermark, target);
         events += target - watermark;
         watermark = target;
+        // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
+        if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact();
       }
-      const pending = await this.uncompactedRows();
-      const compacted = pending >= this.compactAfterRows ? await this.compact() : 0;
       return { events, watermark, compacted };
     });
   }
@@ -141,21 +155,19 @@ export class DuckDbRollups implements Rollups {
   deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
     return this.runs.run(async () => {
       const c = this.open();
-      return this.db.writeLock.run(async () => {
-        let deleted = 0;
-        await c.run('BEGIN TRANSACTION');
-        try {
-          for (const t of TABLES) {
-            const result = await c.run(`DELETE FROM ${t.name} WHERE ts < epoch_ms($1::BIGINT)`, [cutoffs[t.grain.name]]);
-            deleted += result.rowsChanged;
-          }
-          await c.run('COMMIT');
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => undefined);
-          throw error;
+      let deleted = 0;
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const t of TABLES) {
+          const result = await c.run(`DELETE FROM ${t.name} WHERE ts < epoch_ms($1::BIGINT)`, [cutoffs[t.grain.name]]);
+          deleted += result.rowsChanged;
         }
-        return deleted;
-      });
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      return deleted;
     });
   }
 
@@ -189,26 +201,30 @@ export class DuckDbRollups implements Rollups {
   }
 
   /**
-   * Aggregates events (from, to] into temporary delta tables — outside the write lock: ingest goes on — then, under
-   * it, appends them and moves the watermark in one transaction, so a query sees both or neither.
+   * Aggregates events (from, to] into temporary delta tables, then appends them and moves the watermark in one
+   * transaction, so a query sees both or neither. None of it takes the event store's write lock: this connection
+   * writes only rollup tables, which nothing else writes, so DuckDB runs it beside ingest's commits.
    */
   private async rollSlice(from: number, to: number): Promise<void> {
     const c = this.open();
     const temps = TABLES.map((t) => ({ table: t.name, temp: `delta_${t.name}` }));
     try {
-      for (const t of TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
-      await this.db.writeLock.run(async () => {
-        await c.run('BEGIN TRANSACTION');
-        try {
-          for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
-          const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
-          if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
-          await c.run('COMMIT');
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      });
+      // Finer grains first: a daily table's deltas come from the hourly table's deltas of the same kind.
+      for (const t of [...TABLES].reverse()) {
+        const hourly = t.grain.name === 'day' ? TABLES.find((h) => h.grain.name === 'hour' && h.kind === t.kind) : undefined;
+        if (hourly !== undefined) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${dayFromHourSql(t, `delta_${hourly.name}`)}`);
+        else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
+      }
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
+        const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
+        if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } finally {
       for (const { temp } of temps) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
@@ -219,25 +235,32 @@ export class DuckDbRollups implements Rollups {
     const c = this.open();
     let merged = 0;
     for (const t of TABLES) {
-      const temp = `compact_${t.name}`;
-      try {
-        await c.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${compactSql(t)}`);
-        await this.db.writeLock.run(async () => {
-          await c.run('BEGIN TRANSACTION');
-          try {
-            const deleted = await c.run(`DELETE FROM ${t.name} WHERE ts IN (SELECT DISTINCT ts FROM ${temp})`);
-            const inserted = await c.run(`INSERT INTO ${t.name} SELECT * FROM ${temp}`);
-            await c.run('COMMIT');
-            merged += deleted.rowsChanged - inserted.rowsChanged;
-          } catch (error) {
-            await c.run('ROLLBACK').catch(() => undefined);
-            throw error;
-          }
-        });
-      } finally {
-        await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      const dirty = (await c.runAndReadAll(`SELECT DISTINCT CAST(ts AS VARCHAR) FROM ${t.name} WHERE NOT compacted ORDER BY 1`)).getRows().map((r) => String(r[0]));
+      for (let i = 0; i < dirty.length; i += COMPACT_BUCKETS) {
+        const chunk = dirty.slice(i, i + COMPACT_BUCKETS);
+        merged += await this.compactBuckets(c, t, chunk[0]!, chunk[chunk.length - 1]!);
       }
     }
     return merged;
+  }
+
+  /** Merges the rows of `t` with buckets in [first, last] in one transaction. */
+  private async compactBuckets(c: DuckDBConnection, t: Table, first: string, last: string): Promise<number> {
+    const temp = `compact_${t.name}`;
+    try {
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${compactSql(t)}`, [first, last]);
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const deleted = await c.run(`DELETE FROM ${t.name} WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP`, [first, last]);
+        const inserted = await c.run(`INSERT INTO ${t.name} SELECT * FROM ${temp}`);
+        await c.run('COMMIT');
+        return deleted.rowsChanged - inserted.rowsChanged;
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+    }
   }
 }
