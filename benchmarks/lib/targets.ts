@@ -44,6 +44,7 @@ export const TARGETS: readonly TargetSpec[] = [
   { label: 'Alerting: offending event → notification (event rule, max)', section: 'alerting', key: 'event_latency_max_ms', direction: 'at-most', target: 1_000, unit: 'ms' },
   { label: 'Ingest rate lost to the Prometheus KPI families', section: 'metrics', key: 'kpi_cost_pct', direction: 'at-most', target: 5, unit: '%' },
   { label: 'Dashboard first load, all panels with data (Overview p50)', section: 'dashboard', key: 'overview_all_panels_p50_ms', direction: 'at-most', target: 1_000, unit: 'ms', contextKey: 'size_label' },
+  { label: 'Dashboard: History at 90 days against Overview at 24 h, all panels p50 (issue 10)', section: 'dashboard', key: 'history_90d_vs_overview', direction: 'at-most', target: 1, unit: '×', contextKey: 'size_label' },
   { label: 'Under abuse (200 clients): /health max latency', section: 'operations', key: 'health_max_ms', direction: 'at-most', target: 100, unit: 'ms' },
   { label: 'Dashboard JavaScript, gzipped (kB = 1,000 B)', section: 'dashboard', key: 'js_gzip_kb', direction: 'at-most', target: 150, unit: 'kB' },
   { label: 'Analytics endpoints: slowest p95, 24 h and 7 d (largest dataset)', section: 'analytics', key: 'max_p95_ms', direction: 'at-most', target: 100, unit: 'ms', contextKey: 'max_p95_endpoint' },

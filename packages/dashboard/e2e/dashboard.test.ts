@@ -162,16 +162,18 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
       await expect.poll(() => page.locator(`[data-testid=heatmap-table] td[data-day="${cell.weekday}"][data-hour="${cell.hour_of_day}"]`).getAttribute('data-value'), POLL).toBe(String(cell.count));
     }
 
-    // History: cost by model and the monthly projection (cost per day over the range × 30).
+    // History (opened from the default 24 h, so at its own default, 90 days): cost by model and the monthly
+    // projection (cost per day over the range × 30).
     await page.getByTestId('nav-history').click();
     await panelsReady(page);
     const hr = rangeOf((await panelQueries(page))['panel-cost']![0]!);
+    expect(hr.endMs - hr.startMs).toBe(90 * 24 * HOUR);
     const cost = (await get(`/v1/query?${new URLSearchParams({ start_date: hr.start, end_date: hr.end, measures: 'cost_usd' })}`)).data[0].cost_usd;
     expect(Number(await statValue(page, 'cost-total'))).toBeCloseTo(cost, 9);
     const projection = (cost / ((hr.endMs - hr.startMs) / (24 * HOUR))) * 30;
     expect(Number(await statValue(page, 'cost-projection'))).toBeCloseTo(projection, 9);
     expect(await statText(page, 'cost-projection')).toBe(fmtUsd(projection));
-    await expect.poll(() => page.getByTestId('stat-cost-projection').textContent(), POLL).toContain('cost per day over 24 h × 30');
+    await expect.poll(() => page.getByTestId('stat-cost-projection').textContent(), POLL).toContain('cost per day over 90 days × 30');
     expect(errors).toEqual([]);
     await context.close();
   });

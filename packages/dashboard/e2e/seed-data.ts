@@ -42,3 +42,26 @@ export async function seed(base: string, now: number, key?: string): Promise<Eve
   for (let i = 0; i < events.length; i += 2000) await postEvents(base, events.slice(i, i + 2000), key);
   return events;
 }
+
+const DAY = 1440 * MIN;
+
+/**
+ * A long history for the History section: the synthetic world over the last 88 days (so the 90-day range
+ * holds it all and the 30-day range a third of it), a quieter earlier quarter (the "previous period" of the
+ * 90-day view, so every change has something to compare with), and a little traffic 200–300 days ago that
+ * only the 1-year range reaches. Ingest accepts any past timestamp from 2000 on; the server must keep raw
+ * events that long (METRICS_RETENTION_DAYS, default 30), or retention deletes the old ones a minute after start.
+ */
+export function historyEvents(now: number): EventInput[] {
+  return [
+    ...syntheticEvents({ seed: 23, users: 60, startMs: now - 300 * DAY, endMs: now - 200 * DAY, count: 300 }),
+    ...syntheticEvents({ seed: 22, users: 200, startMs: now - 170 * DAY, endMs: now - 95 * DAY, count: 1500 }),
+    ...syntheticEvents({ seed: 21, users: 400, startMs: now - 88 * DAY, endMs: now - 60 * MIN, count: 4000 }),
+  ];
+}
+
+export async function seedHistory(base: string, now: number): Promise<EventInput[]> {
+  const events = historyEvents(now);
+  for (let i = 0; i < events.length; i += 2000) await postEvents(base, events.slice(i, i + 2000));
+  return events;
+}

@@ -55,9 +55,9 @@ export function Loading() {
   return <p class="loading">Loading…</p>;
 }
 
-/** Panel body for the usual three cases: not loaded yet, nothing to show, the content. */
-export function Body<T>({ data, empty, children }: { data: T | null; empty: (d: T) => boolean; children: (d: T) => ComponentChildren }) {
+/** Panel body for the usual three cases: not loaded yet, nothing to show (`emptyText`, else "No events in this range"), the content. */
+export function Body<T>({ data, empty, emptyText, children }: { data: T | null; empty: (d: T) => boolean; emptyText?: string; children: (d: T) => ComponentChildren }) {
   if (data === null) return <Loading />;
-  if (empty(data)) return <Empty />;
+  if (empty(data)) return <Empty>{emptyText}</Empty>;
   return <>{children(data)}</>;
 }

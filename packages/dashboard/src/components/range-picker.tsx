@@ -1,16 +1,16 @@
 import { useState } from 'preact/hooks';
 import { fmtDateTime } from '../lib/format';
-import { parseTime, RELATIVE_RANGES, rfc3339, toLocalInput } from '../lib/time';
+import { RELATIVE_RANGES, rfc3339, toLocalInput } from '../lib/time';
 import { useStore } from '../state/store';
 import { navigate, viewStore } from '../state/view-store';
+import { resolveRange } from './use-panel-data';
 
-/** 15m · 1h · 24h · 7d · 30d, or a custom start and end (local time in the inputs, UTC in the URL). */
+/** 15m · 1h · 24h · 7d · 30d · 90d · 1y, or a custom start and end (local time in the inputs, UTC in the URL). */
 export function RangePicker() {
   const view = useStore(viewStore);
   const [open, setOpen] = useState(false);
-  const now = Date.now();
-  const [start, setStart] = useState(toLocalInput(parseTime(view.start) ?? now - 86_400_000));
-  const [end, setEnd] = useState(toLocalInput(parseTime(view.end) ?? now));
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
   const [error, setError] = useState<string | null>(null);
 
   const apply = (e: Event) => {
@@ -22,6 +22,17 @@ export function RangePicker() {
     setError(null);
     setOpen(false);
     navigate({ range: 'custom', start: rfc3339(s), end: rfc3339(en) });
+  };
+
+  // The form opens on the range shown (90 days on History, the fixed bounds of a custom range …).
+  const toggleCustom = () => {
+    if (!open) {
+      const shown = resolveRange(view, Date.now());
+      setStart(toLocalInput(shown.startMs));
+      setEnd(toLocalInput(shown.endMs));
+      setError(null);
+    }
+    setOpen(!open);
   };
 
   return (
@@ -41,7 +52,7 @@ export function RangePicker() {
             {r.label}
           </button>
         ))}
-        <button type="button" data-testid="range-custom" aria-pressed={view.range === 'custom'} aria-expanded={open} onClick={() => setOpen(!open)}>
+        <button type="button" data-testid="range-custom" aria-pressed={view.range === 'custom'} aria-expanded={open} onClick={toggleCustom}>
           Custom
         </button>
       </div>

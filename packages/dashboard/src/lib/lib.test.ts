@@ -3,7 +3,7 @@ import { apiBasePath } from './base-path';
 import { fmtCount, fmtInt, fmtMs, fmtPct, fmtSentiment, fmtUsd } from './format';
 import { align, splitBy } from './series';
 import { BANDS, levelOf } from './thresholds';
-import { bucketStart, bucketsBetween, intervalFor, overlapMs, rfc3339 } from './time';
+import { bucketStart, bucketsBetween, intervalFor, overlapMs, RELATIVE_RANGES, rfc3339 } from './time';
 
 const H = 3_600_000;
 
@@ -12,6 +12,18 @@ describe('time', () => {
     expect([0.25, 1, 2, 24, 168, 192, 720, 2160, 2161].map((h) => intervalFor(h * H))).toEqual(
       ['minute', 'minute', 'minute', 'hour', 'hour', 'hour', 'day', 'day', 'week'],
     );
+  });
+
+  test('the relative ranges and their buckets: 90d by day (91 buckets), 1y by week (53 or 54)', () => {
+    expect(RELATIVE_RANGES.map((r) => [r.id, r.ms / H, intervalFor(r.ms)])).toEqual([
+      ['15m', 0.25, 'minute'], ['1h', 1, 'minute'], ['24h', 24, 'hour'], ['7d', 168, 'hour'],
+      ['30d', 720, 'day'], ['90d', 2160, 'day'], ['1y', 8760, 'week'],
+    ]);
+    const end = Date.parse('2026-12-03T15:42:10Z');
+    expect(bucketsBetween(end - 2160 * H, end, 'day')).toHaveLength(91);
+    const weeks = bucketsBetween(end - 8760 * H, end, 'week');
+    expect(weeks).toHaveLength(53);
+    expect(rfc3339(weeks[0]!)).toBe('2025-12-01T00:00:00Z'); // the Monday of the week holding the start
   });
 
   test('UTC buckets; weeks start on Monday (ISO), as the query API', () => {

@@ -1,6 +1,6 @@
 /** Time ranges, query intervals and UTC bucket arithmetic (the query API buckets in UTC, weeks from Monday). */
 
-export type RangeId = '15m' | '1h' | '24h' | '7d' | '30d' | 'custom';
+export type RangeId = '15m' | '1h' | '24h' | '7d' | '30d' | '90d' | '1y' | 'custom';
 export type Interval = 'minute' | 'hour' | 'day' | 'week';
 
 const MINUTE = 60_000;
@@ -13,14 +13,16 @@ export const RELATIVE_RANGES: ReadonlyArray<{ id: Exclude<RangeId, 'custom'>; la
   { id: '24h', label: '24h', ms: DAY },
   { id: '7d', label: '7d', ms: 7 * DAY },
   { id: '30d', label: '30d', ms: 30 * DAY },
+  { id: '90d', label: '90d', ms: 90 * DAY },
+  { id: '1y', label: '1y', ms: 365 * DAY },
 ];
 
 export const INTERVAL_MS: Record<Interval, number> = { minute: MINUTE, hour: HOUR, day: DAY, week: 7 * DAY };
 
 /**
  * One point per minute up to 2 h (15 for 15m, 60 for 1h), per hour up to 8 days (24 for the default
- * range, 168 for 7d), per day up to 90 days (30 for 30d), per week beyond: enough points to see a
- * pattern, few enough for the query and the chart to stay cheap.
+ * range, 168 for 7d), per day up to 90 days (30 for 30d, 91 for 90d), per week beyond (about 53 for 1y):
+ * enough points to see a pattern, few enough for the query and the chart to stay cheap.
  */
 export function intervalFor(spanMs: number): Interval {
   if (spanMs <= 2 * HOUR) return 'minute';

@@ -165,9 +165,14 @@ refreshStore.subscribe(() => {
   lastRefreshAt = Date.now();
 });
 
-/** At most every 2 s for ranges up to 24 h, every 10 s beyond: a 30-day refresh costs the server far more. */
+/**
+ * At most every 2 s for ranges up to 24 h, every 10 s up to 30 days (a 30-day refresh costs the server far
+ * more), every 60 s beyond (90 days, a year: daily and weekly buckets barely move in a minute).
+ */
 export function refreshGapMs(view: View): number {
-  return isRelative(view.range) && relativeSpan(view.range) > 86_400_000 ? 10_000 : 2_000;
+  const span = isRelative(view.range) ? relativeSpan(view.range) : 0;
+  if (span > 30 * 86_400_000) return 60_000;
+  return span > 86_400_000 ? 10_000 : 2_000;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseView, viewToSearch } from './view';
+import { parseView, viewToSearch, withSection } from './view';
 
 describe('the view in the URL', () => {
   test('defaults: overview, the last 24 hours, no filters', () => {
@@ -30,5 +30,39 @@ describe('the view in the URL', () => {
     expect(parseView('?range=2y').range).toBe('24h');
     expect(parseView('?project=Bad%20Name').project).toBeNull();
     expect(parseView('?model=').filters.model).toEqual([]);
+  });
+
+  test('the long ranges: 90d and 1y are named in the URL and read back', () => {
+    for (const range of ['90d', '1y'] as const) {
+      const v = parseView(`?range=${range}`);
+      expect(v.range).toBe(range);
+      expect(viewToSearch(v)).toBe(`?range=${range}`);
+    }
+  });
+
+  test('History opens at 90 days unless the URL names a range; its default stays out of the URL', () => {
+    expect(parseView('?section=history').range).toBe('90d');
+    expect(viewToSearch(parseView('?section=history'))).toBe('?section=history');
+    expect(parseView('?section=history&range=24h').range).toBe('24h');
+    expect(viewToSearch(parseView('?section=history&range=24h'))).toBe('?section=history&range=24h');
+    expect(parseView('?section=history&range=1y').range).toBe('1y');
+    // An invalid custom range falls back to the section's default.
+    expect(parseView('?section=history&range=custom&start=nonsense').range).toBe('90d');
+  });
+
+  test('changing section: a default range becomes the new section\'s default, a chosen one goes along', () => {
+    const overview = parseView('?model=gpt-4o');
+    const history = withSection(overview, 'history');
+    expect([history.section, history.range, history.filters.model]).toEqual(['history', '90d', ['gpt-4o']]);
+    expect(viewToSearch(history)).toBe('?section=history&model=gpt-4o');
+    expect(withSection(history, 'performance').range).toBe('24h');
+    // Chosen ranges go along, both ways.
+    expect(withSection(parseView('?range=7d'), 'history').range).toBe('7d');
+    expect(withSection(parseView('?section=history&range=1h'), 'overview').range).toBe('1h');
+    const custom = parseView('?range=custom&start=2026-01-01T00:00:00Z&end=2026-01-02T00:00:00Z');
+    expect(withSection(custom, 'history')).toEqual({ ...custom, section: 'history' });
+    // A range equal to History's default is not in History's URL, so it reads as the default: back on
+    // Overview it is 24 h again (the URL cannot tell a chosen 90d from the default one).
+    expect(withSection(withSection(parseView('?range=90d'), 'history'), 'overview').range).toBe('24h');
   });
 });

@@ -33,7 +33,19 @@ export interface View {
   project: string | null;
 }
 
+/** The range of a view whose URL names none. */
 export const DEFAULT_RANGE: RangeId = '24h';
+
+/**
+ * Sections that open on a different range when the URL names none: History is the long view. The URL
+ * stays the source of truth — a range equal to its section's default is left out of it, any other is
+ * written — so a shared link reads back the same view.
+ */
+const SECTION_RANGES: Partial<Record<SectionId, RangeId>> = { history: '90d' };
+
+export function defaultRange(section: SectionId): RangeId {
+  return SECTION_RANGES[section] ?? DEFAULT_RANGE;
+}
 const PROJECT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export function emptyFilters(): Filters {
@@ -43,7 +55,7 @@ export function emptyFilters(): Filters {
 export function parseView(search: string): View {
   const q = new URLSearchParams(search);
   const section = SECTIONS.find((s) => s.id === q.get('section'))?.id ?? 'overview';
-  let range: RangeId = DEFAULT_RANGE;
+  let range = defaultRange(section);
   const r = q.get('range');
   if (r === 'custom' || RELATIVE_RANGES.some((x) => x.id === r)) range = r as RangeId;
   let start: string | null = null;
@@ -54,7 +66,7 @@ export function parseView(search: string): View {
     if (s !== null && e !== null && e > s) {
       start = rfc3339(s);
       end = rfc3339(e);
-    } else range = DEFAULT_RANGE;
+    } else range = defaultRange(section);
   }
   const filters = emptyFilters();
   for (const f of FILTER_FIELDS) filters[f] = [...new Set(q.getAll(f).filter((v) => v !== ''))];
@@ -65,7 +77,7 @@ export function parseView(search: string): View {
 export function viewToSearch(v: View): string {
   const q = new URLSearchParams();
   if (v.section !== 'overview') q.set('section', v.section);
-  if (v.range !== DEFAULT_RANGE) q.set('range', v.range);
+  if (v.range !== defaultRange(v.section)) q.set('range', v.range);
   if (v.range === 'custom' && v.start && v.end) {
     q.set('start', v.start);
     q.set('end', v.end);
@@ -74,6 +86,16 @@ export function viewToSearch(v: View): string {
   for (const f of FILTER_FIELDS) for (const value of v.filters[f]) q.append(f, value);
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * The view on another section. A range the URL names (one other than the current section's default)
+ * goes along; a default range becomes the new section's default — Overview at 24 h opens History at
+ * 90 days, History at 7 days stays at 7 days. Filters and project always go along.
+ */
+export function withSection(v: View, section: SectionId): View {
+  if (v.range !== defaultRange(v.section)) return { ...v, section };
+  return { ...v, section, range: defaultRange(section), start: null, end: null };
 }
 
 export function activeFilterCount(f: Filters): number {
