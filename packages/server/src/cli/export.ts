@@ -104,12 +104,12 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
     const { range, filters, controls } = parseReadParams(raw, Date.now(), { export_type: 'single', format: 'single' });
     exportType = parseEnumControl('export_type', controls.export_type, ['csv', 'json', 'parquet']) ?? 'csv';
     const format = parseEnumControl('format', controls.format, ['full', 'summary']) ?? 'full';
-    source = compileExportSource(format, { project, range, filters }, dialectFor('duckdb'));
+    source = compileExportSource(format, { project, range, filters }, dialectFor('duckdb'), { rollups: config.rollups });
   } catch (err) {
     if (err instanceof InvalidQueryError || err instanceof HttpError) fail(err.message);
     throw err;
   }
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit }).catch((err: Error) => fail(err.message));
+  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups }).catch((err: Error) => fail(err.message));
   try {
     await rm(out, { force: true });
     return await stores.store.exportTo(source, out, exportType);

@@ -124,7 +124,7 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     const { job, body } = await exportAndDownload(`export_type=json&format=summary&${range}`);
     const rows = body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(job.rows).toBe(3);
-    expect(rows[0]).toMatchObject({ bucket: '2026-11-20T10:00:00.000Z', type: 'llm', model: 'gpt-4o', persona: 'luna', count: 2, input_tokens: 300, output_tokens: 130, error_rate: 0.5, unique_users: 2, avg_duration_ms: 1000 });
+    expect(rows[0]).toMatchObject({ bucket: '2026-11-20T10:00:00.000Z', type: 'llm', model: 'gpt-4o', persona: 'luna', count: 2, input_tokens: 300, output_tokens: 130, errors: 1, error_rate: 0.5, avg_duration_ms: 1000 });
     expect(rows[0].p50_duration_ms).toBeCloseTo(1000, 5);
     expect(rows.slice(1).map((r) => [r.bucket, r.type, r.model, r.count])).toEqual([
       ['2026-11-20T11:00:00.000Z', 'llm', 'claude-3-haiku', 1],

@@ -4,10 +4,13 @@ import type { Dialect } from './dialect.js';
 import type { MeasureName } from './measures.js';
 import type { DimensionName } from './types.js';
 
-/** What a `summary` export holds: per UTC hour, type, model and persona, the figures the dashboard shows. */
+/**
+ * What a `summary` export holds: per UTC hour, type, model and persona, the figures the dashboard shows — all of them
+ * kept by the hourly rollups, so a summary over more than 24 h is read from them (rollups/).
+ */
 export const SUMMARY_MEASURES: readonly MeasureName[] = [
-  'count', 'input_tokens', 'output_tokens', 'cost_usd', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms',
-  'p99_duration_ms', 'error_rate', 'unique_users',
+  'count', 'errors', 'input_tokens', 'output_tokens', 'cost_usd', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms',
+  'p99_duration_ms', 'error_rate',
 ];
 export const SUMMARY_DIMENSIONS: readonly DimensionName[] = ['type', 'model', 'persona'];
 
@@ -15,7 +18,7 @@ export const SUMMARY_DIMENSIONS: readonly DimensionName[] = ['type', 'model', 'p
  * Exports go through the query layer like every other read: `full` selects raw events with the query's range and
  * filters; `summary` is an hourly query object compiled without a LIMIT. Invalid input throws InvalidQueryError.
  */
-export function compileExportSource(content: 'full' | 'summary', selection: RowSelection, dialect: Dialect): ExportSource {
+export function compileExportSource(content: 'full' | 'summary', selection: RowSelection, dialect: Dialect, options: { rollups?: boolean } = {}): ExportSource {
   if (content === 'full') {
     const { where, params } = compileSelection(selection, dialect);
     return { kind: 'events', where, params };
@@ -29,7 +32,7 @@ export function compileExportSource(content: 'full' | 'summary', selection: RowS
       order: [{ name: 'bucket', direction: 'asc' }],
     },
     dialect,
-    { unlimited: true },
+    { unlimited: true, rollups: options.rollups === true },
   );
   return { kind: 'aggregate', sql: compiled.sql, params: compiled.params, columns: compiled.columns };
 }

@@ -11,6 +11,8 @@ import type { QuerySpec } from '../query/types.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.js';
 import { syntheticEvents } from '../synthetic/index.js';
 import { ROLLUP_MEASURES } from './measures.js';
+import { compileExportSource, SUMMARY_DIMENSIONS, SUMMARY_MEASURES } from '../query/export-source.js';
+import { duckdbDialect } from '../query/dialects/duckdb.js';
 
 /**
  * Rollup answers against raw answers, on the same stored events (the demo's synthetic world, ~10 days): every
@@ -188,6 +190,13 @@ describe('rollups answer as raw events do', () => {
     expect(merged).toBeGreaterThan(0);
     const after = await compare(base(8, { dimensions: ['model'] }));
     expectSameAnswers(after, before, base(8, { dimensions: ['model'] }));
+  });
+
+  it('a summary export over more than 24 h reads the hourly rollups, and its rows equal the raw answer', async () => {
+    const selection = { project: PROJECT, range: base(8).range, filters: [] };
+    const source = compileExportSource('summary', selection, duckdbDialect, { rollups: true });
+    expect(source.kind === 'aggregate' && source.sql.includes('FROM rollup_hour')).toBe(true);
+    await compare({ ...selection, measures: [...SUMMARY_MEASURES], dimensions: [...SUMMARY_DIMENSIONS], interval: 'hour', limit: 10_000 });
   });
 
   it('every measure the rollups keep is tested above', () => {
