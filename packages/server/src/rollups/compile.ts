@@ -80,6 +80,14 @@ export function phaseSource(input: RollupSourceInput): string {
   );
 }
 
+/** The grain's smallest sketch table holding every dimension the query groups or filters by. */
+function sketchTable(grain: Grain, input: RollupSourceInput): string {
+  const needed = [...input.groupColumns, ...input.filters.map((f) => f.field)];
+  const table = grain.sketchTables.find((t) => needed.every((d) => (t.dimensions as readonly string[]).includes(d)));
+  if (table === undefined) throw new Error(`no ${grain.name} sketch table holds ${needed.join(', ')}`);
+  return table.table;
+}
+
 /** Sketch rows of one latency column: `bin` and `n`. */
 export function sketchSource(input: RollupSourceInput, column: 'duration_ms' | 'ttft_ms'): string {
   const { dialect: d, bind } = input;
@@ -87,7 +95,7 @@ export function sketchSource(input: RollupSourceInput, column: 'duration_ms' | '
   return union(
     input,
     (grain, range) =>
-      `SELECT ${[...cols, 'bin', 'n'].join(', ')} FROM ${grain.latencyTable!} ` +
+      `SELECT ${[...cols, 'bin', 'n'].join(', ')} FROM ${sketchTable(grain, input)} ` +
       `WHERE ${[...input.where(range), `metric = ${bind(column, 'string')}`].join(' AND ')}`,
     (range, tail) =>
       `SELECT ${[...cols, `${d.sketchBin(column, SKETCH_LN_GAMMA, ZERO_BIN)} AS bin`, '1 AS n'].join(', ')} ` +

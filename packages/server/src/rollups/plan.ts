@@ -81,7 +81,7 @@ export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS): RollupP
       ORDER[g.name] <= ORDER[coarsest] &&
       stringDims.every((d) => (g.dimensions as readonly string[]).includes(d)) &&
       [...partials].every((p) => g.partials.includes(p)) &&
-      (sketches.size === 0 || g.latencyTable !== null) &&
+      (sketches.size === 0 || g.sketchTables.length > 0) &&
       (!phases || g.phasesTable !== null),
   );
   if (grains.length === 0) return null;

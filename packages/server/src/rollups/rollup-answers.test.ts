@@ -41,15 +41,20 @@ function stored(events: unknown[], receivedAt: number): StoredEvent[] {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pulse-rollups-'));
-  stores = await openEmbeddedStores({ dataDir: dir });
   const all = [...syntheticEvents({ seed: 7, startMs: END - 10 * DAY, endMs: END, count: 24_000 })];
   const events = stored(all, END);
-  // Three runs, each followed by a catch-up: the second and third add late events (old timestamps) to buckets that
-  // already have rows; what the third adds after its catch-up stays past the watermark.
   const third = Math.floor(events.length / 3);
-  await stores.store.append({ events: events.slice(0, third) });
+  // A third stored before rollups existed (PULSE_ROLLUPS=false): rolled up from the table (the SQL path) at the first
+  // catch-up. The rest arrives while they run, rolled up in memory as batches commit (the accumulator), in three
+  // runs that add late events (old timestamps) to buckets that already have rows; the last 2,000-odd events arrive
+  // after the last run and stay past the watermark.
+  const before = await openEmbeddedStores({ dataDir: dir, rollups: false });
+  await before.store.append({ events: events.slice(0, third) });
+  await before.close();
+  stores = await openEmbeddedStores({ dataDir: dir });
+  await stores.store.append({ events: events.slice(third, third + 3_000) });
   await stores.store.rollups!.catchUp();
-  await stores.store.append({ events: events.slice(third, 2 * third) });
+  for (let i = third + 3_000; i < 2 * third; i += 1_000) await stores.store.append({ events: events.slice(i, Math.min(i + 1_000, 2 * third)) });
   await stores.store.rollups!.catchUp();
   await stores.store.append({ events: events.slice(2 * third, 2 * third + 2_000) });
   await stores.store.rollups!.catchUp();
@@ -184,12 +189,22 @@ describe('rollups answer as raw events do', () => {
     await compare(base(8, { range: { startMs: END - 40 * DAY, endMs: END - 30 * DAY }, measures: ['count', 'p95_duration_ms', 'avg_value'] }));
   });
 
-  it('after compaction the rows merge to one per key and the answers do not move', async () => {
+  it('runs merge the delta rows of ended buckets into one row per key; the answers do not move', async () => {
+    const perKey = `SELECT count(*) AS n, count(DISTINCT (project, ts, type, name, service, environment, persona, model, provider, status, error_type, prompt_id)) AS keys,
+      count(*) FILTER (WHERE NOT compacted) AS deltas FROM rollup_hour`;
+    const [hour] = await stores.store.query(perKey, []);
+    expect(hour).toMatchObject({ deltas: 0 });
+    expect(hour!.n).toBe(hour!.keys);
+    // A late event adds a delta row to an ended hour; the next run merges it.
     const before = await rolled(base(8, { dimensions: ['model'] }));
-    const merged = await stores.store.rollups!.compactNow();
-    expect(merged).toBeGreaterThan(0);
+    const late = stored([{ type: 'llm', ts: new Date(END - 5 * DAY).toISOString(), model: 'gpt-4o', duration_ms: 1234, input_tokens: 10 }], END);
+    await stores.store.append({ events: late });
+    const run = await stores.store.rollups!.catchUp();
+    expect(run.compacted).toBeGreaterThan(0);
     const after = await compare(base(8, { dimensions: ['model'] }));
-    expectSameAnswers(after, before, base(8, { dimensions: ['model'] }));
+    const [again] = await stores.store.query(perKey, []);
+    expect(again).toMatchObject({ deltas: 0 });
+    expect(Number(after.rows.find((r) => r.model === 'gpt-4o')!.count)).toBe(Number(before.rows.find((r) => r.model === 'gpt-4o')!.count) + 1);
   });
 
   it('a summary export over more than 24 h reads the hourly rollups, and its rows equal the raw answer', async () => {

@@ -1,4 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
+import type { StoredEvent } from '@pulse/protocol';
 import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { systemClock, type Clock } from '../../clock.js';
 import {
@@ -64,7 +65,7 @@ export class DuckDbEventStore implements EventStore {
     this.clock = options.clock ?? systemClock;
     this.queryTimeoutMs = options.queryTimeoutMs ?? null;
     const rollups = options.rollups ?? true;
-    if (rollups !== false) this.rollups = new DuckDbRollups(db, () => this.seq, rollups === true ? {} : rollups);
+    if (rollups !== false) this.rollups = new DuckDbRollups(db, () => this.seq, { now: () => this.clock.now(), ...(rollups === true ? {} : rollups) });
   }
 
   readonly rollups?: DuckDbRollups;
@@ -116,14 +117,14 @@ export class DuckDbEventStore implements EventStore {
       throw error;
     }
     try {
-      await this.db.writeLock.run(() => this.commit(chunks, keys, options.signal));
+      await this.db.writeLock.run(() => this.commit(events, chunks, keys, options.signal));
     } finally {
       pool.give(chunks);
     }
   }
 
   /** Under the write lock: numbers the chunks and commits them with the idempotency records. */
-  private async commit(chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
+  private async commit(events: readonly StoredEvent[], chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
     this.assertOpen();
     // The caller gave up while this batch waited for the write lock: write nothing.
     if (signal?.aborted) throw new StoreUnavailableError('commit timed out before it began; nothing was written');
@@ -156,8 +157,10 @@ export class DuckDbEventStore implements EventStore {
       const reason = error instanceof Error ? error.message : String(error);
       throw new StoreUnavailableError(`could not commit ${rows} events: ${reason}`, { cause: error });
     }
+    const first = this.seq + 1;
     this.seq = seq;
     this.unchecked += rows;
+    this.rollups?.accumulate(events, first);
     if (this.unchecked >= ROW_GROUP_ROWS) {
       this.unchecked %= ROW_GROUP_ROWS;
       // Queued behind this append, so its caller is answered first.

@@ -1,11 +1,14 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { StoredEvent } from '@pulse/protocol';
+import { RollupAccumulator, type Drained, type KeyValue } from '../../rollups/accumulator.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';
 import {
-  GRAINS, mergeSql, partialDef, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, STATE_TABLE, ZERO_BIN, type Grain,
+  GRAIN_MS, GRAINS, mergeSql, partialDef, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, STATE_TABLE, ZERO_BIN, type Grain,
 } from '../../rollups/definition.js';
 import type { RollupCutoffs, RollupRun, RollupStatus, Rollups } from '../types.js';
 import { Mutex } from './mutex.js';
 import type { DuckDbHandle } from './open.js';
+import { timestampFromMs } from './values.js';
 
 /**
  * Keeps the rollup tables (rollups/definition.ts) of the embedded file, incrementally: each run reads only the events
@@ -19,26 +22,42 @@ import type { DuckDbHandle } from './open.js';
  * under overload, and a rollup must never miss an event.
  */
 export interface DuckDbRollupsOptions {
-  /** Events per run slice (bounded memory and lock time when catching up on millions). */
+  /** Events per run slice (bounded memory when catching up on millions). */
   sliceEvents?: number;
-  /** Compact once this many delta rows wait, across the tables. */
+  /** Compact every bucket (open ones too) once this many delta rows wait, across the tables. */
   compactAfterRows?: number;
+  /** Rows the in-memory accumulator may hold before it is dropped (its events are then rolled up from the table). */
+  maxAccumulatedRows?: number;
+  /** Whether a bucket has closed (its delta rows are then merged); default: the wall clock. */
+  now?: () => number;
 }
 
-type Table = { name: string; grain: Grain; kind: 'partials' | 'latency' | 'phases' };
+type Table = { name: string; grain: Grain; kind: 'partials' | 'latency' | 'phases'; dimensions: readonly string[] };
 
-const TABLES: readonly Table[] = GRAINS.flatMap((grain) => [
-  { name: grain.table, grain, kind: 'partials' as const },
-  ...(grain.latencyTable ? [{ name: grain.latencyTable, grain, kind: 'latency' as const }] : []),
-  ...(grain.phasesTable ? [{ name: grain.phasesTable, grain, kind: 'phases' as const }] : []),
+/** Every table, the ones a delta is derived from before the ones derived from it: finest grain, widest table first. */
+const TABLES: readonly Table[] = [...GRAINS].reverse().flatMap((grain) => [
+  { name: grain.table, grain, kind: 'partials' as const, dimensions: grain.dimensions },
+  ...[...grain.sketchTables].reverse().map((t) => ({ name: t.table, grain, kind: 'latency' as const, dimensions: t.dimensions })),
+  ...(grain.phasesTable ? [{ name: grain.phasesTable, grain, kind: 'phases' as const, dimensions: grain.dimensions }] : []),
 ]);
+
+/**
+ * The delta a table's delta is derived from (smaller than the events): a narrower sketch table from the widest of
+ * its grain, a daily table from the hourly table of the same kind and dimensions. Undefined: from the events.
+ */
+function derivedFrom(t: Table): Table | undefined {
+  const covers = (s: Table): boolean => s.kind === t.kind && t.dimensions.every((dim) => s.dimensions.includes(dim));
+  if (t.grain.name === 'hour') return TABLES.find((s) => s !== t && s.grain === t.grain && covers(s) && s.dimensions.length > t.dimensions.length);
+  if (t.grain.name === 'day') return TABLES.find((s) => s.grain.name === 'hour' && covers(s) && s.dimensions.length === t.dimensions.length);
+  return undefined;
+}
 
 const d = duckdbDialect;
 const SEQ_RANGE = 'seq > $1::BIGINT AND seq <= $2::BIGINT';
 
 /** Key columns of a table (after `project, ts`): its grain's dimensions, plus `metric, bin` or `phase`. */
 function keyColumns(t: Table): string[] {
-  const dims = [...t.grain.dimensions];
+  const dims = [...t.dimensions];
   if (t.kind === 'latency') return [...dims, 'metric', 'bin'];
   if (t.kind === 'phases') return [...dims, 'phase'];
   return dims;
@@ -65,7 +84,7 @@ function fromEventsSql(t: Table): string {
     return `${select(keys)} FROM (SELECT *, unnest(map_keys(phases)) AS phase, unnest(map_values(phases)) AS phase_ms ` +
       `FROM events WHERE ${SEQ_RANGE} AND phases IS NOT NULL) AS e ${groupBy}`;
   }
-  const dims = [...t.grain.dimensions];
+  const dims = [...t.dimensions];
   return SKETCHED_COLUMNS.map((column) =>
     `${select([...dims, `'${column}' AS metric`, `${d.sketchBin(column, SKETCH_LN_GAMMA, ZERO_BIN)} AS bin`])} ` +
     `FROM events WHERE ${SEQ_RANGE} AND ${column} IS NOT NULL ${groupBy}`,
@@ -73,13 +92,14 @@ function fromEventsSql(t: Table): string {
 }
 
 /**
- * Delta rows of a daily table from the hourly table's delta rows of the same slice (already reduced ~10×): the same
- * merge as compaction, with the hour truncated to its day.
+ * Delta rows of table `t` from another table's delta rows of the same slice (already reduced): the same merge as
+ * compaction, with the bucket truncated to `t`'s grain and only `t`'s dimensions kept.
  */
-function dayFromHourSql(t: Table, hourDelta: string): string {
+function derivedDeltaSql(t: Table, source: string): string {
   const keys = keyColumns(t);
-  return `SELECT project, date_trunc('day', bucket) AS day, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, false AS compacted ` +
-    `FROM ${hourDelta} GROUP BY project, day, ${keys.join(', ')}`;
+  const bucket = `date_trunc('${t.grain.name}', bucket)`;
+  return `SELECT project, ${bucket} AS bucket, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, false AS compacted ` +
+    `FROM ${source} GROUP BY project, ${bucket}, ${keys.join(', ')}`;
 }
 
 /** One row per key of `t`'s rows with buckets in [$1, $2]: what compaction writes back for those buckets. */
@@ -97,6 +117,10 @@ export class DuckDbRollups implements Rollups {
   private readonly runs = new Mutex();
   private readonly sliceEvents: number;
   private readonly compactAfterRows: number;
+  private readonly maxAccumulatedRows: number;
+  private readonly now: () => number;
+  /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
+  private accumulator: RollupAccumulator | null = null;
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -105,7 +129,23 @@ export class DuckDbRollups implements Rollups {
     options: DuckDbRollupsOptions = {},
   ) {
     this.sliceEvents = options.sliceEvents ?? 500_000;
-    this.compactAfterRows = options.compactAfterRows ?? 50_000;
+    this.compactAfterRows = options.compactAfterRows ?? 200_000;
+    this.maxAccumulatedRows = options.maxAccumulatedRows ?? 500_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * A batch the event store has just committed, numbered from `firstSeq` — called in commit order. Rolled up in
+   * memory; the next run writes it. If the accumulator grows past its bound (runs falling behind), it is dropped and
+   * the next run rolls those events up from the table instead: nothing is lost either way.
+   */
+  accumulate(events: readonly StoredEvent[], firstSeq: number): void {
+    if (events.length === 0) return;
+    if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== firstSeq || this.accumulator.size > this.maxAccumulatedRows)) {
+      this.accumulator = null;
+    }
+    this.accumulator ??= new RollupAccumulator(firstSeq);
+    this.accumulator.add(events, firstSeq);
   }
 
   async init(): Promise<void> {
@@ -134,22 +174,44 @@ export class DuckDbRollups implements Rollups {
       let events = 0;
       let watermark = await this.readWatermark();
       let compacted = 0;
+      // From the table: what the accumulator does not hold (a backlog from before this process, or a dropped range).
       for (;;) {
-        const target = Math.min(this.committedSeq(), watermark + this.sliceEvents);
+        const acc = this.accumulator;
+        const limit = acc !== null && acc.fromSeq > watermark ? acc.fromSeq - 1 : this.committedSeq();
+        const target = Math.min(limit, watermark + this.sliceEvents);
         if (target <= watermark) break;
         await this.rollSlice(watermark, target);
         events += target - watermark;
         watermark = target;
         // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
-        if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact();
+        if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
       }
+      // From memory: the batches committed since.
+      const acc = this.accumulator;
+      if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
+        const drained = acc.drain();
+        try {
+          await this.write(drained);
+        } catch (error) {
+          // Those events stay past the watermark, read raw; the next run rolls them up from the table.
+          this.accumulator = null;
+          throw error;
+        }
+        events += drained.toSeq - drained.fromSeq + 1;
+        watermark = drained.toSeq;
+      } else if (acc !== null && acc.fromSeq <= watermark) {
+        // Already covered from the table (it was started during a catch-up): start afresh after the watermark.
+        this.accumulator = null;
+      }
+      const closedOnly = (await this.uncompactedRows()) < this.compactAfterRows;
+      compacted += await this.compact(closedOnly);
       return { events, watermark, compacted };
     });
   }
 
   /** Merges every table's delta rows into one row per key now, whatever their number. */
   compactNow(): Promise<number> {
-    return this.runs.run(() => this.compact());
+    return this.runs.run(() => this.compact(false));
   }
 
   deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
@@ -209,10 +271,10 @@ export class DuckDbRollups implements Rollups {
     const c = this.open();
     const temps = TABLES.map((t) => ({ table: t.name, temp: `delta_${t.name}` }));
     try {
-      // Finer grains first: a daily table's deltas come from the hourly table's deltas of the same kind.
-      for (const t of [...TABLES].reverse()) {
-        const hourly = t.grain.name === 'day' ? TABLES.find((h) => h.grain.name === 'hour' && h.kind === t.kind) : undefined;
-        if (hourly !== undefined) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${dayFromHourSql(t, `delta_${hourly.name}`)}`);
+      // In TABLES order: a table's deltas may come from an earlier table's deltas (derivedFrom).
+      for (const t of TABLES) {
+        const source = derivedFrom(t);
+        if (source !== undefined) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${derivedDeltaSql(t, `delta_${source.name}`)}`);
         else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
       }
       await c.run('BEGIN TRANSACTION');
@@ -230,18 +292,56 @@ export class DuckDbRollups implements Rollups {
     }
   }
 
-  /** Rewrites the rows of every bucket that has delta rows as one row per key. Returns the delta rows merged. */
-  private async compact(): Promise<number> {
+  /**
+   * Rewrites the rows of buckets that have delta rows as one row per key; returns the delta rows merged. With
+   * `closedOnly`, only buckets that have ended: an open bucket keeps collecting deltas (queries read a bucket's rows
+   * only once it has ended, except a range reaching into the future), so it is rewritten once, not every run.
+   */
+  private async compact(closedOnly: boolean): Promise<number> {
     const c = this.open();
     let merged = 0;
     for (const t of TABLES) {
-      const dirty = (await c.runAndReadAll(`SELECT DISTINCT CAST(ts AS VARCHAR) FROM ${t.name} WHERE NOT compacted ORDER BY 1`)).getRows().map((r) => String(r[0]));
+      const closed = closedOnly ? ` AND ts < epoch_ms(${Math.floor(this.now() - GRAIN_MS[t.grain.name])}::BIGINT)` : '';
+      const dirty = (await c.runAndReadAll(`SELECT DISTINCT CAST(ts AS VARCHAR) FROM ${t.name} WHERE NOT compacted${closed} ORDER BY 1`)).getRows().map((r) => String(r[0]));
       for (let i = 0; i < dirty.length; i += COMPACT_BUCKETS) {
         const chunk = dirty.slice(i, i + COMPACT_BUCKETS);
         merged += await this.compactBuckets(c, t, chunk[0]!, chunk[chunk.length - 1]!);
       }
     }
     return merged;
+  }
+
+  /** Appends drained rows and moves the watermark to their last seq, in one transaction. */
+  private async write(drained: Drained): Promise<void> {
+    const c = this.open();
+    await c.run('BEGIN TRANSACTION');
+    try {
+      for (const t of drained.tables) {
+        if (t.rows.length === 0) continue;
+        const appender = await c.createAppender(t.table);
+        try {
+          const keyKinds = t.keyColumns.map((k) => (k === 'bin' ? 'int' : 'string'));
+          const valueKinds = t.valueColumns.map((v) => columnKind(t.table, v));
+          for (const row of t.rows) {
+            appender.appendVarchar(row.project);
+            appender.appendTimestamp(timestampFromMs(row.ts));
+            row.key.forEach((k, i) => appendKey(appender, k, keyKinds[i]!));
+            row.values.forEach((v, i) => appendValue(appender, v, valueKinds[i]!));
+            appender.appendBoolean(false);
+            appender.endRow();
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+      }
+      const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [drained.fromSeq - 1, drained.toSeq]);
+      if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark is not at ${drained.fromSeq - 1}`);
+      await c.run('COMMIT');
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Merges the rows of `t` with buckets in [first, last] in one transaction. */
@@ -263,4 +363,27 @@ export class DuckDbRollups implements Rollups {
       await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
+}
+
+type ValueKind = 'bigint' | 'double' | 'timestamp';
+
+/** The DDL type of a value column: partials by their definition, sketch and phase counts BIGINT, `sum_ms` DOUBLE. */
+function columnKind(table: string, column: string): ValueKind {
+  if (column === 'n' && !table.startsWith('rollup_')) return 'bigint';
+  if (column === 'sum_ms') return 'double';
+  const t = partialDef(column as Parameters<typeof partialDef>[0]).sqlType;
+  return t === 'BIGINT' ? 'bigint' : t === 'DOUBLE' ? 'double' : 'timestamp';
+}
+
+function appendKey(a: DuckDBAppender, v: KeyValue, kind: 'int' | 'string'): void {
+  if (v === null) a.appendNull();
+  else if (kind === 'int') a.appendInteger(Number(v));
+  else a.appendVarchar(String(v));
+}
+
+function appendValue(a: DuckDBAppender, v: number | null, kind: ValueKind): void {
+  if (v === null) a.appendNull();
+  else if (kind === 'bigint') a.appendBigInt(BigInt(Math.round(v)));
+  else if (kind === 'double') a.appendDouble(v);
+  else a.appendTimestamp(timestampFromMs(v));
 }

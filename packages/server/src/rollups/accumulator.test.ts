@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateEvents, type StoredEvent } from '@pulse/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEnricher } from '../ingest/enrich/enrich.js';
+import { createPricing } from '../ingest/enrich/pricing.js';
+import { openEmbeddedStores } from '../store/duckdb/index.js';
+import { syntheticEvents } from '../synthetic/index.js';
+import { GRAINS } from './definition.js';
+
+/**
+ * The two ways rows get into the rollup tables — aggregated in memory as batches commit (accumulator.ts), and
+ * aggregated back out of the events table by SQL (store/duckdb/rollups.ts, for a backlog) — must write the same rows.
+ * Same events into two stores, one each way; every table compared row by row after both merged their deltas.
+ */
+const DAY = 86_400_000;
+const END = Date.UTC(2026, 10, 20, 14, 37, 12, 345);
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function stored(): StoredEvent[] {
+  const enricher = createEnricher({ pricing: createPricing([]) });
+  const raw = [...syntheticEvents({ seed: 11, startMs: END - 3 * DAY, endMs: END, count: 8_000 })];
+  const { records } = validateEvents(JSON.parse(JSON.stringify(raw)), END);
+  return records.map((r) => {
+    enricher.enrich(r, { storeText: false });
+    return { ...r, project: r.persona === 'luna' ? 'p2' : 'p1' };
+  });
+}
+
+const TABLES = GRAINS.flatMap((g) => [g.table, ...g.sketchTables.map((t) => t.table), ...(g.phasesTable ? [g.phasesTable] : [])]);
+
+async function tables(viaMemory: boolean, events: readonly StoredEvent[]): Promise<Record<string, Record<string, unknown>[]>> {
+  const dir = await mkdtemp(join(tmpdir(), 'pulse-acc-'));
+  dirs.push(dir);
+  if (!viaMemory) {
+    const before = await openEmbeddedStores({ dataDir: dir, rollups: false });
+    for (let i = 0; i < events.length; i += 700) await before.store.append({ events: events.slice(i, i + 700) });
+    await before.close();
+  }
+  const stores = await openEmbeddedStores({ dataDir: dir, clock: { now: () => END + DAY } });
+  try {
+    if (viaMemory) {
+      for (let i = 0; i < events.length; i += 700) {
+        await stores.store.append({ events: events.slice(i, i + 700) });
+        if (i % 2_800 === 0) await stores.store.rollups!.catchUp();
+      }
+    }
+    const run = await stores.store.rollups!.catchUp();
+    expect(run.watermark).toBe(events.length);
+    await stores.store.rollups!.compactNow();
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const t of TABLES) {
+      out[t] = await stores.store.query(`SELECT * EXCLUDE (compacted) FROM ${t} ORDER BY ALL`, []);
+    }
+    return out;
+  } finally {
+    await stores.close();
+  }
+}
+
+describe('rollup rows from memory and from the table', () => {
+  it('are the same, table by table, row by row', async () => {
+    const events = stored();
+    const [memory, table] = await Promise.all([tables(true, events), tables(false, events)]);
+    for (const t of TABLES) {
+      const a = memory[t]!;
+      const b = table[t]!;
+      expect(a.length, t).toBe(b.length);
+      expect(a.length, t).toBeGreaterThan(0);
+      a.forEach((row, i) => {
+        for (const [column, v] of Object.entries(row)) {
+          const w = b[i]![column];
+          const where = `${t}[${i}].${column}`;
+          if (typeof v === 'number' && typeof w === 'number' && !Number.isInteger(v)) {
+            expect(Math.abs(v - w), where).toBeLessThanOrEqual(Math.abs(w) * 1e-9 + 1e-9);
+          } else {
+            expect(v, where).toEqual(w);
+          }
+        }
+      });
+    }
+  }, 120_000);
+});
