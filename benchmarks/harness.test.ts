@@ -2,11 +2,14 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { parseBenchArgs } from './lib/args.js';
+import { chargeSegments, duckDbStorage } from './lib/duckdb-storage.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
 import { dirBytes, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
+import { balancedOrder } from './lib/setting-rows.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
 import { pgReps } from './lib/timing.js';
@@ -109,6 +112,49 @@ describe('proc', () => {
     mkdirSync(join(dir, 'exports'));
     writeFileSync(join(dir, 'exports', 'a.csv'), Buffer.alloc(24));
     expect(await dirBytes(dir)).toBe(1024);
+  });
+});
+
+describe('setting rows', () => {
+  it('alternates the order of each pair, so each setting is as often first as second', () => {
+    expect(balancedOrder('off', 'on', 10)).toEqual(['off', 'on', 'on', 'off', 'off', 'on', 'on', 'off', 'off', 'on']);
+    expect(balancedOrder('a', 'b', 3)).toEqual(['a', 'b', 'b']);
+  });
+});
+
+describe('duckdb storage', () => {
+  it('charges each segment up to the next one of its block, the last one the tail, additional blocks whole', () => {
+    const bytes = chargeSegments([
+      { table: 'a', block: 1, offset: 0, additional: [] },
+      { table: 'b', block: 1, offset: 100, additional: [] },
+      { table: 'a', block: 1, offset: 40, additional: [] },
+      { table: 'b', block: 2, offset: 0, additional: [7, 7] },
+      { table: 'a', block: 3, offset: 10, additional: [2] },
+    ], 1000);
+    // Block 1: a 0–40, a 40–100, b 100–1000; block 2: b whole; block 3 from 10; 7 once; 2 is already charged.
+    expect(bytes).toEqual({ a: 40 + 60 + 990, b: 900 + 1000 + 1000 });
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'pulse-bench-storage-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures every table of a file: rows, and bytes within the blocks in use', async () => {
+    const path = join(dir, 'x.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    await c.run('CREATE TABLE big AS SELECT i, md5(i::VARCHAR) AS s FROM range(200000) t(i)');
+    await c.run('CREATE TABLE small AS SELECT 1 AS x');
+    await c.run('CREATE TABLE empty (x INTEGER)');
+    await c.run('CHECKPOINT');
+    c.closeSync();
+    instance.closeSync();
+    const s = await duckDbStorage(path);
+    expect(s.tables.big?.rows).toBe(200_000);
+    expect(s.tables.small?.rows).toBe(1);
+    expect(s.tables.empty).toEqual({ rows: 0, bytes: 0 });
+    // 200k md5 strings (32 B each) cannot take less than their characters; every table fits in the blocks in use.
+    expect(s.tables.big!.bytes).toBeGreaterThan(200_000 * 16);
+    expect(s.tables.big!.bytes + s.tables.small!.bytes).toBeLessThanOrEqual(s.usedBlocks * s.blockSize);
   });
 });
 

@@ -14,11 +14,9 @@ import { FanOut } from '../packages/server/dist/fanout/fanout.js';
 import { createPulseMetrics } from '../packages/server/dist/metrics/pulse-metrics.js';
 import { syntheticEvents } from '../packages/server/dist/synthetic/index.js';
 import { bodies, datasetSpec } from './dataset.js';
-import { createAgent } from './lib/http.js';
-import { runTimedLoad } from './lib/load.js';
 import { fmtInt, fmtMs, table } from './lib/markdown.js';
-import { readCpuSeconds } from './lib/proc.js';
 import { startPulseProcess, type PulseProcess } from './lib/pulse-process.js';
+import { loadServer, runSettingRows } from './lib/setting-rows.js';
 import { summarize } from './lib/stats.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
 
@@ -120,29 +118,17 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     off: await startPulseProcess({ repoRoot, dataDir: join(dir, 'data-off'), workDir: dir, env: { PULSE_METRICS_KPI: 'false' } }),
     on: await startPulseProcess({ repoRoot, dataDir: join(dir, 'data-on'), workDir: dir, env: { PULSE_METRICS_KPI: 'true' } }),
   };
-  const rows: Row[] = [];
+  let rows: Row[] = [];
   let kpiSeries = 0;
   try {
     // Both servers take the whole pool once before any row: JIT, first series and store growth are behind them.
-    for (const p of [servers.off, servers.on]) {
-      const agent = createAgent(SENDERS);
-      await runTimedLoad({ agent, url: new URL('/v1/events', p.url), bodies: pool, headers: { 'content-type': 'application/json' }, concurrency: SENDERS, warmupMs: 0, durationMs: opts.quick ? 1_500 : 5_000 });
-      agent.destroy();
-    }
-    for (let i = 0; i < pairs; i++) {
-      for (const which of ['off', 'on'] as const) {
-        const p = servers[which];
-        const agent = createAgent(SENDERS);
-        const cpu0 = readCpuSeconds(p.pid);
-        const load = await runTimedLoad({ agent, url: new URL('/v1/events', p.url), bodies: pool, headers: { 'content-type': 'application/json' }, concurrency: SENDERS, warmupMs, durationMs });
-        const cpu1 = readCpuSeconds(p.pid);
-        agent.destroy();
-        // CPU over the whole row (warm-up included) per event acknowledged in it.
-        const cpuSec = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
-        rows.push({ kpi: which === 'on', eventsPerSec: load.eventsPerSec, cpuSecPer100k: cpuSec === null || load.totalAccepted === 0 ? null : (cpuSec / load.totalAccepted) * 100_000 });
-        log(`KPI ${which}: ${fmtInt(load.eventsPerSec)} events/s`);
-      }
-    }
+    for (const p of [servers.off, servers.on]) await loadServer(p, pool, SENDERS, 0, opts.quick ? 1_500 : 5_000);
+    const order = Array.from({ length: pairs }, () => ['off', 'on'] as const).flat();
+    const measured = await runSettingRows({
+      servers, order, bodies: pool, senders: SENDERS, warmupMs, durationMs,
+      onRow: (r) => log(`KPI ${r.setting}: ${fmtInt(r.eventsPerSec)} events/s`),
+    });
+    rows = measured.map((r) => ({ kpi: r.setting === 'on', eventsPerSec: r.eventsPerSec, cpuSecPer100k: r.cpuSecPer100k }));
     const text = await (await fetch(new URL('/metrics', servers.on.url))).text();
     kpiSeries = text.split('\n').filter((l) => /^(llm_|token_spend|http_request|errors_total|queue_|payment_|generation_|active_)/.test(l)).length;
   } finally {

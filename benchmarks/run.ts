@@ -55,6 +55,7 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     external('operations', 'operations.bench.ts'),
     external('export', 'export.bench.ts'),
     external('retention', 'retention.bench.ts'),
+    external('rollups', 'rollups.bench.ts'),
     { id: 'dashboard', load: async () => (await import('./dashboard.bench.js')).dashboardBench({ repoRoot, log }) },
   ];
 }

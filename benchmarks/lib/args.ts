@@ -16,7 +16,7 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
                  ingest, otlp, query, sdk, live, metrics, alerting,
                  analytics, operations, export, retention,
-                 dashboard
+                 rollups, dashboard
   --update       with --only (full sizes): replace those benches' sections in docs/benchmarks.{json,md};
                  each replaced section names its own date and commit
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
