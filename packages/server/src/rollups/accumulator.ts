@@ -1,4 +1,5 @@
 import type { StoredEvent } from '@pulse/protocol';
+import { eventColumns, type EventColumns } from './columns.js';
 import {
   GRAIN_MS, GRAINS, partialDef, ROLLUP_DIMENSIONS, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, ZERO_BIN,
   type Grain, type PartialDef, type PartialName,
@@ -87,9 +88,10 @@ class Rows {
   readonly slots = new Map<string, Slot>();
   constructor(private readonly merge: Merge) {}
 
-  add(id: string, project: string, ts: number, key: KeyValue[], values: (number | null)[]): void {
+  /** Merges `values` into the row `id` (a new row takes `key()` and a copy of `values`). */
+  add(id: string, project: string, ts: number, key: () => KeyValue[], values: readonly (number | null)[]): void {
     const slot = this.slots.get(id);
-    if (slot === undefined) this.slots.set(id, { project, ts, key, values: [...values] });
+    if (slot === undefined) this.slots.set(id, { project, ts, key: key(), values: [...values] });
     else this.merge(slot.values, values);
   }
 
@@ -99,7 +101,7 @@ class Rows {
     for (const s of this.slots.values()) {
       const ts = Math.floor(s.ts / bucket) * bucket;
       const key = keyIndexes.map((i) => s.key[i]!);
-      out.add(`${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`, s.project, ts, key, s.values);
+      out.add(`${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`, s.project, ts, () => key, s.values);
     }
     return out;
   }
@@ -112,13 +114,43 @@ const MINUTE_GRAIN = GRAINS.find((g) => g.name === 'minute')!;
 const HOUR_PARTIALS = FINE.partials.map((p) => partialDef(p));
 const MINUTE_PARTIALS = MINUTE_GRAIN.partials.map((p) => partialDef(p));
 
+type Trie = Map<unknown, unknown>;
+
+function step(node: Trie, key: unknown): Trie {
+  let next = node.get(key) as Trie | undefined;
+  if (next === undefined) {
+    next = new Map();
+    node.set(key, next);
+  }
+  return next;
+}
+
+interface HourSlot extends Slot {
+  /** Sketch bins → counts, per SKETCHED_COLUMNS entry (null until the first value). */
+  bins: Array<Map<number, number> | null>;
+  /** Phase → [events, summed ms]. */
+  phases: Map<string, [number, number]> | null;
+}
+
+/**
+ * Rows are found through a trie of Maps keyed by the field values themselves (project, bucket, then each dimension):
+ * the strings come from the parsed request and carry their hash, so a lookup costs a dozen short Map reads and no
+ * allocation, where a concatenated key would cost a new 60-character string to build and hash per event.
+ */
 export class RollupAccumulator {
-  private minute = new Rows(partialMerge(MINUTE_PARTIALS));
-  private hour = new Rows(partialMerge(HOUR_PARTIALS));
-  private latency = new Rows(sumAll);
-  private phases = new Rows(sumAll);
+  private minuteRoot: Trie = new Map();
+  private minuteSlots: Slot[] = [];
+  private hourRoot: Trie = new Map();
+  private hourSlots: HourSlot[] = [];
+  private readonly mergeMinute = partialMerge(MINUTE_PARTIALS);
+  private readonly mergeHour = partialMerge(HOUR_PARTIALS);
   private from: number;
   private to: number;
+  /** Scratch rows of one event's partials (reused: no allocation per event). */
+  private readonly hourValues = new Array<number | null>(HOUR_PARTIALS.length);
+  private readonly minuteValues = new Array<number | null>(MINUTE_PARTIALS.length);
+  private bins = 0;
+  private phaseRows = 0;
 
   /** `nextSeq`: the seq of the first event it will be given. */
   constructor(nextSeq: number) {
@@ -138,35 +170,76 @@ export class RollupAccumulator {
 
   /** Distinct rows held: the caller bounds memory by it. */
   get size(): number {
-    return this.minute.slots.size + this.hour.slots.size + this.latency.slots.size + this.phases.slots.size;
+    return this.minuteSlots.length + this.hourSlots.length + this.bins + this.phaseRows;
   }
 
   /** A committed batch whose events are numbered `firstSeq`, `firstSeq + 1`, … in order. */
   add(events: readonly StoredEvent[], firstSeq: number): void {
-    if (firstSeq !== this.to + 1) throw new Error(`rollup accumulator: batch starts at seq ${firstSeq}, expected ${this.to + 1}`);
-    for (const e of events) this.addEvent(e);
-    this.to = firstSeq + events.length - 1;
+    this.addColumns(eventColumns(events), events.length, firstSeq);
   }
 
-  private addEvent(e: StoredEvent): void {
-    const p = e.project;
-    const ts = Math.round(e.ts);
-    const dims: KeyValue[] = [e.type, e.name, e.service, e.environment, e.persona, e.model, e.provider, e.status, e.error_type, e.prompt_id];
-    const dimId = dims.map((d) => d ?? NUL).join(SEP);
-    const hour = Math.floor(ts / HOUR) * HOUR;
-    const hourId = `${p}${SEP}${hour}${SEP}${dimId}`;
-    this.hour.add(hourId, p, hour, dims, HOUR_PARTIALS.map((d) => d.js(e)));
+  /** The same, from its columns (rollups/columns.ts): `count` events numbered from `firstSeq`. */
+  addColumns(c: EventColumns, count: number, firstSeq: number): void {
+    if (firstSeq !== this.to + 1) throw new Error(`rollup accumulator: batch starts at seq ${firstSeq}, expected ${this.to + 1}`);
+    for (let i = 0; i < count; i++) this.addEvent(c, i);
+    this.to = firstSeq + count - 1;
+  }
+
+  private addEvent(c: EventColumns, i: number): void {
+    const p = c.project[i]!;
+    const ts = c.ts[i]!;
+    const type = c.type[i]!;
+    const status = c.status[i]!;
+
     const minute = Math.floor(ts / MINUTE) * MINUTE;
-    this.minute.add(`${p}${SEP}${minute}${SEP}${e.type}${SEP}${e.status}`, p, minute, [e.type, e.status], MINUTE_PARTIALS.map((d) => d.js(e)));
-    for (const column of SKETCHED_COLUMNS) {
-      const v = e[column];
+    const mNode = step(step(step(this.minuteRoot, p), minute), type);
+    const mv = this.minuteValues;
+    for (let k = 0; k < MINUTE_PARTIALS.length; k++) mv[k] = MINUTE_PARTIALS[k]!.js(c, i);
+    const mSlot = mNode.get(status) as Slot | undefined;
+    if (mSlot === undefined) {
+      const slot: Slot = { project: p, ts: minute, key: [type, status], values: [...mv] };
+      mNode.set(status, slot);
+      this.minuteSlots.push(slot);
+    } else this.mergeMinute(mSlot.values, mv);
+
+    const hour = Math.floor(ts / HOUR) * HOUR;
+    let n = step(step(step(this.hourRoot, p), hour), type);
+    n = step(step(step(step(step(step(step(n, c.name[i]), c.service[i]), c.environment[i]), c.persona[i]), c.model[i]), c.provider[i]), status);
+    n = step(n, c.error_type[i]);
+    const hv = this.hourValues;
+    for (let k = 0; k < HOUR_PARTIALS.length; k++) hv[k] = HOUR_PARTIALS[k]!.js(c, i);
+    let slot = n.get(c.prompt_id[i]) as HourSlot | undefined;
+    if (slot === undefined) {
+      slot = {
+        project: p, ts: hour, values: [...hv], bins: SKETCHED_COLUMNS.map(() => null), phases: null,
+        key: [type, c.name[i]!, c.service[i]!, c.environment[i]!, c.persona[i]!, c.model[i]!, c.provider[i]!, status, c.error_type[i]!, c.prompt_id[i]!],
+      };
+      n.set(c.prompt_id[i], slot);
+      this.hourSlots.push(slot);
+    } else this.mergeHour(slot.values, hv);
+
+    for (let m = 0; m < SKETCHED_COLUMNS.length; m++) {
+      const v = c[SKETCHED_COLUMNS[m]!][i]!;
       if (v === null) continue;
-      const b = bin(Math.fround(v));
-      this.latency.add(`${hourId}${SEP}${column}${SEP}${b}`, p, hour, [...dims, column, b], [1]);
+      const b = bin(v);
+      const bins = (slot.bins[m] ??= new Map());
+      const had = bins.get(b);
+      if (had === undefined) this.bins++;
+      bins.set(b, (had ?? 0) + 1);
     }
-    if (e.phases !== null) {
-      for (const [phase, ms] of Object.entries(e.phases)) {
-        this.phases.add(`${hourId}${SEP}${phase}`, p, hour, [...dims, phase], [1, Math.fround(ms)]);
+    const phases = c.phases[i]!;
+    if (phases !== null) {
+      const into = (slot.phases ??= new Map());
+      for (const phase in phases) {
+        const ms = Math.fround(phases[phase]!);
+        const had = into.get(phase);
+        if (had === undefined) {
+          into.set(phase, [1, ms]);
+          this.phaseRows++;
+        } else {
+          had[0] += 1;
+          had[1] += ms;
+        }
       }
     }
   }
@@ -176,30 +249,46 @@ export class RollupAccumulator {
     const dimIdx = DIMENSIONS.map((_, i) => i);
     const latencyIdx = [...dimIdx, DIMENSIONS.length, DIMENSIONS.length + 1];
     const phaseIdx = [...dimIdx, DIMENSIONS.length];
+    const minuteRows = new Rows(this.mergeMinute);
+    for (const s of this.minuteSlots) minuteRows.slots.set(String(minuteRows.slots.size), s);
+    const hourRows = new Rows(this.mergeHour);
+    const latency = new Rows(sumAll);
+    const phases = new Rows(sumAll);
+    for (const s of this.hourSlots) {
+      hourRows.slots.set(String(hourRows.slots.size), s);
+      s.bins.forEach((bins, m) => {
+        if (bins === null) return;
+        for (const [b, count] of bins) latency.slots.set(String(latency.slots.size), { project: s.project, ts: s.ts, key: [...s.key, SKETCHED_COLUMNS[m]!, b], values: [count] });
+      });
+      if (s.phases !== null) {
+        for (const [phase, [count, ms]] of s.phases) phases.slots.set(String(phases.slots.size), { project: s.project, ts: s.ts, key: [...s.key, phase], values: [count, ms] });
+      }
+    }
     const tables: TableRows[] = [];
     const emit = (table: string, keyColumns: readonly string[], valueColumns: readonly string[], rows: Rows): void => {
       tables.push({ table, keyColumns, valueColumns, rows: [...rows.slots.values()] });
     };
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
-    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), this.minute);
-    emit(FINE.table, DIMENSIONS, partialColumns(FINE), this.hour);
-    emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), this.hour.derive(DAY, dimIdx));
+    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows);
+    emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
+    emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), hourRows.derive(DAY, dimIdx));
     for (const [grain, size] of [[FINE, HOUR], [COARSE, DAY]] as const) {
-      const rows = size === HOUR ? this.latency : this.latency.derive(DAY, latencyIdx);
+      const rows = size === HOUR ? latency : latency.derive(DAY, latencyIdx);
       for (const t of grain.sketchTables) {
         const keep = t.dimensions.map((d) => DIMENSIONS.indexOf(d));
         const narrowed = t.dimensions.length === DIMENSIONS.length ? rows : rows.derive(size, [...keep, DIMENSIONS.length, DIMENSIONS.length + 1]);
         emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], narrowed);
       }
-      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], size === HOUR ? this.phases : this.phases.derive(DAY, phaseIdx));
+      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], size === HOUR ? phases : phases.derive(DAY, phaseIdx));
     }
     const drained = { fromSeq: this.from, toSeq: this.to, tables };
-    this.minute = new Rows(partialMerge(MINUTE_PARTIALS));
-    this.hour = new Rows(partialMerge(HOUR_PARTIALS));
-    this.latency = new Rows(sumAll);
-    this.phases = new Rows(sumAll);
+    this.minuteRoot = new Map();
+    this.minuteSlots = [];
+    this.hourRoot = new Map();
+    this.hourSlots = [];
+    this.bins = 0;
+    this.phaseRows = 0;
     this.from = this.to + 1;
     return drained;
   }
 }
-

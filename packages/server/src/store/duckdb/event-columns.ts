@@ -45,43 +45,54 @@ function pluck<T>(events: readonly StoredEvent[], start: number, count: number, 
   return out;
 }
 
+/** The columns `fillEventChunk` read, by field name: the rollups reuse them rather than reading every event again. */
+export type PluckedColumns = Record<string, unknown[]>;
+
 /**
  * Fills `chunk` (empty: new or reset) with `events[start, start + count)`, every column but `seq`:
- * chunks are filled before the write lock is taken, and numbered under it with `numberChunk`.
+ * chunks are filled before the write lock is taken, and numbered under it with `numberChunk`. Returns the columns
+ * as read (values as the events carry them, absent ones null).
  */
-export function fillEventChunk(chunk: DuckDBDataChunk, events: readonly StoredEvent[], start: number, count: number): void {
+export function fillEventChunk(chunk: DuckDBDataChunk, events: readonly StoredEvent[], start: number, count: number): PluckedColumns {
   if (count > CHUNK_ROWS) throw new RangeError(`a chunk holds at most ${CHUNK_ROWS} rows`);
   chunk.rowCount = count;
   const raw = chunk.chunk;
+  const plucked: PluckedColumns = {};
+  const read = <T>(name: Field): T[] => {
+    const column = pluck<T>(events, start, count, name);
+    plucked[name] = column;
+    return column;
+  };
   for (let col = 0; col < EVENT_COLUMNS.length; col++) {
     const [name, kind] = EVENT_COLUMNS[col] as (typeof EVENT_COLUMNS)[number];
     if (name === 'seq') continue;
     const vector = duckdb.data_chunk_get_vector(raw, col);
     switch (kind) {
       case 'varchar':
-        writeVarchar(vector, pluck<string | null>(events, start, count, name), 0, count, itself);
+        writeVarchar(vector, read<string | null>(name), 0, count, itself);
         break;
       case 'ts':
         // TIMESTAMP holds microseconds.
-        writeInt64(vector, pluck<number>(events, start, count, name), 0, count, itself, 1000);
+        writeInt64(vector, read<number>(name), 0, count, itself, 1000);
         break;
       case 'int32':
-        writeInt32(vector, pluck<number | null>(events, start, count, name), 0, count, itself);
+        writeInt32(vector, read<number | null>(name), 0, count, itself);
         break;
       case 'float':
-        writeFloat32(vector, pluck<number | null>(events, start, count, name), 0, count, itself);
+        writeFloat32(vector, read<number | null>(name), 0, count, itself);
         break;
       case 'double':
-        writeFloat64(vector, pluck<number | null>(events, start, count, name), 0, count, itself);
+        writeFloat64(vector, read<number | null>(name), 0, count, itself);
         break;
       case 'phases':
-        writeMap(vector, pluck<Record<string, number> | null>(events, start, count, name), 0, count, itself, writeFloat32);
+        writeMap(vector, read<Record<string, number> | null>(name), 0, count, itself, writeFloat32);
         break;
       case 'attributes':
-        writeMap(vector, pluck<Record<string, string> | null>(events, start, count, name), 0, count, itself, writeVarchar);
+        writeMap(vector, read<Record<string, string> | null>(name), 0, count, itself, writeVarchar);
         break;
     }
   }
+  return plucked;
 }
 
 /** Fills the chunk's `seq` column with firstSeq, firstSeq + 1, … */

@@ -1,5 +1,4 @@
 import { rm, stat } from 'node:fs/promises';
-import type { StoredEvent } from '@pulse/protocol';
 import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { systemClock, type Clock } from '../../clock.js';
 import {
@@ -16,7 +15,7 @@ import {
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
 import { exportToFile } from './export.js';
-import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk } from './event-columns.js';
+import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type PluckedColumns } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
 import { DuckDbRollups, type DuckDbRollupsOptions } from './rollups.js';
@@ -106,25 +105,29 @@ export class DuckDbEventStore implements EventStore {
     // Filling vectors is pure JS and memcpy: done before queueing, it overlaps the commit in flight.
     const pool = this.pool as ChunkPool;
     const chunks: DuckDBDataChunk[] = [];
+    // The columns as read, for the rollups (only when they are kept).
+    const columns: Array<{ columns: PluckedColumns; count: number }> = [];
     try {
       for (let start = 0; start < events.length; start += CHUNK_ROWS) {
         const chunk = pool.take();
         chunks.push(chunk);
-        fillEventChunk(chunk, events, start, Math.min(CHUNK_ROWS, events.length - start));
+        const count = Math.min(CHUNK_ROWS, events.length - start);
+        const plucked = fillEventChunk(chunk, events, start, count);
+        if (this.rollups !== undefined) columns.push({ columns: plucked, count });
       }
     } catch (error) {
       pool.give(chunks);
       throw error;
     }
     try {
-      await this.db.writeLock.run(() => this.commit(events, chunks, keys, options.signal));
+      await this.db.writeLock.run(() => this.commit(columns, chunks, keys, options.signal));
     } finally {
       pool.give(chunks);
     }
   }
 
   /** Under the write lock: numbers the chunks and commits them with the idempotency records. */
-  private async commit(events: readonly StoredEvent[], chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
+  private async commit(columns: ReadonlyArray<{ columns: PluckedColumns; count: number }>, chunks: readonly DuckDBDataChunk[], keys: readonly IdempotencyRecord[], signal?: AbortSignal): Promise<void> {
     this.assertOpen();
     // The caller gave up while this batch waited for the write lock: write nothing.
     if (signal?.aborted) throw new StoreUnavailableError('commit timed out before it began; nothing was written');
@@ -160,7 +163,7 @@ export class DuckDbEventStore implements EventStore {
     const first = this.seq + 1;
     this.seq = seq;
     this.unchecked += rows;
-    this.rollups?.accumulate(events, first);
+    this.rollups?.accumulate(columns, first);
     if (this.unchecked >= ROW_GROUP_ROWS) {
       this.unchecked %= ROW_GROUP_ROWS;
       // Queued behind this append, so its caller is answered first.

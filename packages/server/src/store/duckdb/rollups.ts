@@ -1,6 +1,7 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { StoredEvent } from '@pulse/protocol';
 import { RollupAccumulator, type Drained, type KeyValue } from '../../rollups/accumulator.js';
+import { fromPlucked } from '../../rollups/columns.js';
+import type { PluckedColumns } from './event-columns.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';
 import {
   GRAIN_MS, GRAINS, mergeSql, partialDef, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, STATE_TABLE, ZERO_BIN, type Grain,
@@ -139,13 +140,17 @@ export class DuckDbRollups implements Rollups {
    * memory; the next run writes it. If the accumulator grows past its bound (runs falling behind), it is dropped and
    * the next run rolls those events up from the table instead: nothing is lost either way.
    */
-  accumulate(events: readonly StoredEvent[], firstSeq: number): void {
-    if (events.length === 0) return;
-    if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== firstSeq || this.accumulator.size > this.maxAccumulatedRows)) {
-      this.accumulator = null;
+  accumulate(chunks: ReadonlyArray<{ columns: PluckedColumns; count: number }>, firstSeq: number): void {
+    let seq = firstSeq;
+    for (const { columns, count } of chunks) {
+      if (count === 0) continue;
+      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.accumulator.size > this.maxAccumulatedRows)) {
+        this.accumulator = null;
+      }
+      this.accumulator ??= new RollupAccumulator(seq);
+      this.accumulator.addColumns(fromPlucked(columns), count, seq);
+      seq += count;
     }
-    this.accumulator ??= new RollupAccumulator(firstSeq);
-    this.accumulator.add(events, firstSeq);
   }
 
   async init(): Promise<void> {
