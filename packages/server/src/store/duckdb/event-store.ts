@@ -295,6 +295,9 @@ export class DuckDbEventStore implements EventStore {
   }
 
   private async shutdown(): Promise<void> {
+    // What is rolled up in memory is written before the file closes (a failure only leaves it for the next start's
+    // catch-up from the table).
+    await this.rollups?.catchUp().catch(() => undefined);
     await this.rollups?.close();
     await this.db.writeLock.run(async () => {
       this.state = 'closed';

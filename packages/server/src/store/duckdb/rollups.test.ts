@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredEvent } from '@pulse/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openEmbeddedStores } from './index.js';
+
+/** The embedded store's rollup bookkeeping across restarts, retention and an accumulator that overflows. */
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function dir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'pulse-rollup-store-'));
+  dirs.push(d);
+  return d;
+}
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const event = (i: number, ts: number): StoredEvent => ({
+  project: 'p', id: null, ts, type: 'llm', name: null, service: null, environment: null, user_id: `u${i % 7}`, session_id: null,
+  persona: null, channel: null, guild: null, prompt_id: null, model: i % 2 === 0 ? 'a' : 'b', provider: null, input_tokens: i,
+  output_tokens: null, cost_usd: null, duration_ms: 100 + i, ttft_ms: null, status: i % 5 === 0 ? 'error' : 'ok', error_type: null,
+  error_message: null, severity: null, value: null, target: null, text: null, sentiment: null, phases: null, attributes: null,
+});
+const events = (from: number, n: number, ts: (i: number) => number): StoredEvent[] => Array.from({ length: n }, (_, k) => event(from + k, ts(from + k)));
+const rolledCount = async (s: Awaited<ReturnType<typeof openEmbeddedStores>>): Promise<number> =>
+  Number((await s.store.query('SELECT coalesce(sum(n), 0) AS n FROM rollup_hour', []))[0]!.n);
+
+describe('embedded rollups', () => {
+  it('write what they hold in memory when the store closes', async () => {
+    const d = await dir();
+    const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    await s1.store.append({ events: events(0, 300, (i) => NOW - 30 * HOUR + i * 1000) });
+    await s1.close();
+    const s2 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      expect(await s2.store.rollups!.status()).toMatchObject({ watermark: 300, behind: 0 });
+      expect(await rolledCount(s2)).toBe(300);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it('never number new events at or below the watermark, even after retention emptied the table', async () => {
+    const d = await dir();
+    const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    await s1.store.append({ events: events(0, 50, () => NOW - 40 * 24 * HOUR) });
+    expect(await s1.store.deleteBefore(NOW - 30 * 24 * HOUR)).toBe(50);
+    await s1.close();
+    const s2 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      await s2.store.append({ events: events(50, 10, () => NOW - HOUR) });
+      const [row] = await s2.store.query('SELECT min(seq) AS lo FROM events', []);
+      expect(row!.lo).toBe(51);
+      const run = await s2.store.rollups!.catchUp();
+      expect(run).toMatchObject({ events: 10, watermark: 60 });
+      expect(await rolledCount(s2)).toBe(60);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it('roll up from the table what an overflowing accumulator dropped: every event counted once', async () => {
+    const d = await dir();
+    const s = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // Distinct hours make distinct rows: 40 rows per batch against a bound of 50 held rows.
+      const store = s.store as unknown as { rollups: { maxAccumulatedRows: number } };
+      store.rollups.maxAccumulatedRows = 50;
+      for (let b = 0; b < 5; b++) await s.store.append({ events: events(b * 40, 40, (i) => NOW - (i + 1) * HOUR) });
+      const run = await s.store.rollups!.catchUp();
+      expect(run.watermark).toBe(200);
+      expect(await rolledCount(s)).toBe(200);
+      const [again] = await s.store.query('SELECT count(*) AS rows, sum(n) AS n FROM rollup_minute', []);
+      expect(again).toEqual({ rows: 200, n: 200 });
+    } finally {
+      await s.close();
+    }
+  });
+});
