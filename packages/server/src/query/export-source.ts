@@ -6,7 +6,7 @@ import type { DimensionName } from './types.js';
 
 /**
  * What a `summary` export holds: per UTC hour, type, model and persona, the figures the dashboard shows — all of them
- * kept by the hourly rollups, so a summary over more than 24 h is read from them (rollups/).
+ * kept by the hourly rollups, so a summary over more than 6 h is read from them (rollups/).
  */
 export const SUMMARY_MEASURES: readonly MeasureName[] = [
   'count', 'errors', 'input_tokens', 'output_tokens', 'cost_usd', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms',
