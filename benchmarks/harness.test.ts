@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { balancedOrder, compareSettings } from './lib/alternating.js';
 import { parseBenchArgs } from './lib/args.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
@@ -39,6 +40,25 @@ describe('stats', () => {
     expect(geomean([2, 0.5])).toBeCloseTo(1, 12);
     expect(geomean([1, 100])).toBeCloseTo(10, 12);
     expect(Number.isNaN(geomean([1, 0]))).toBe(true);
+  });
+});
+
+describe('alternating settings', () => {
+  it('orders rows ABBA, so each setting sits as often early as late', () => {
+    expect(balancedOrder(8)).toEqual(['off', 'on', 'on', 'off', 'off', 'on', 'on', 'off']);
+    const order = balancedOrder(12);
+    const meanPos = (s: string): number => order.reduce((a, x, i) => a + (x === s ? i : 0), 0) / 6;
+    expect(meanPos('off')).toBe(meanPos('on'));
+  });
+
+  it('compares the medians of each setting, so one disturbed row moves little', () => {
+    const c = compareSettings([
+      { setting: 'off', value: 2.0 }, { setting: 'on', value: 2.2 }, { setting: 'on', value: 2.1 },
+      { setting: 'off', value: 1.9 }, { setting: 'off', value: 2.1 }, { setting: 'on', value: 9.9 },
+    ]);
+    expect(c.off).toEqual({ median: 2.0, min: 1.9, max: 2.1, n: 3 });
+    expect(c.on).toEqual({ median: 2.2, min: 2.1, max: 9.9, n: 3 });
+    expect(c.changePct).toBeCloseTo(10, 10);
   });
 });
 
