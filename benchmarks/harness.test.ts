@@ -2,11 +2,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { balancedOrder, compareSettings } from './lib/alternating.js';
+import { balancedOrder, bootstrapChange, compareSettings } from './lib/alternating.js';
 import { parseBenchArgs } from './lib/args.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
+import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
@@ -59,6 +59,20 @@ describe('alternating settings', () => {
     expect(c.off).toEqual({ median: 2.0, min: 1.9, max: 2.1, n: 3 });
     expect(c.on).toEqual({ median: 2.2, min: 2.1, max: 9.9, n: 3 });
     expect(c.changePct).toBeCloseTo(10, 10);
+  });
+
+  it('gives an interval for the change that is narrow for steady rows, wide for noisy ones, and reproducible', () => {
+    const rows = (spread: number) => Array.from({ length: 16 }, (_, i) => ({
+      setting: (i % 2 === 0 ? 'off' : 'on') as 'off' | 'on',
+      value: (i % 2 === 0 ? 2.0 : 2.1) * (1 + spread * (((i * 7) % 5) - 2) / 2),
+    }));
+    const steady = bootstrapChange(rows(0));
+    expect(steady.lowPct).toBeCloseTo(5, 10);
+    expect(steady.highPct).toBeCloseTo(5, 10);
+    const noisy = bootstrapChange(rows(0.2));
+    expect(noisy.lowPct).toBeLessThan(0);
+    expect(noisy.highPct).toBeGreaterThan(10);
+    expect(bootstrapChange(rows(0.2))).toEqual(noisy);
   });
 });
 
@@ -119,6 +133,12 @@ describe('proc', () => {
   it('reads utime + stime from /proc/<pid>/stat, even with spaces and parens in the name', () => {
     const text = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1 1';
     expect(parseProcStatCpu(text)).toBe(3);
+  });
+
+  it('reads the machine\'s busy time from /proc/stat: all but idle and iowait, steal included', () => {
+    const text = 'cpu  1000 10 200 5000 70 3 4 5 100 0\ncpu0 500 5 100 2500 35 1 2 2 50 0\nintr 1\n';
+    expect(parseMachineBusySeconds(text)).toBeCloseTo(12.22, 10);
+    expect(parseMachineBusySeconds('intr 1\n')).toBeNull();
   });
 
   const dir = mkdtempSync(join(tmpdir(), 'pulse-bench-test-'));
