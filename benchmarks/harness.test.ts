@@ -6,7 +6,7 @@ import { balancedOrder, bootstrapChange, compareSettings } from './lib/alternati
 import { parseBenchArgs } from './lib/args.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
+import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatus, readCpuSeconds, readThreadCpuSeconds } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
@@ -133,6 +133,14 @@ describe('proc', () => {
   it('reads utime + stime from /proc/<pid>/stat, even with spaces and parens in the name', () => {
     const text = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1 1';
     expect(parseProcStatCpu(text)).toBe(3);
+  });
+
+  it('reads one thread\'s CPU time, at most its process\'s', () => {
+    const main = readThreadCpuSeconds(process.pid);
+    const all = readCpuSeconds(process.pid);
+    expect(main).toBeGreaterThan(0);
+    expect(main).toBeLessThanOrEqual(all!);
+    expect(readThreadCpuSeconds(process.pid, 2 ** 22 + 1)).toBeNull();
   });
 
   it('reads the machine\'s busy time from /proc/stat: all but idle and iowait, steal included', () => {

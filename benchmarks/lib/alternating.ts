@@ -37,11 +37,17 @@ export function compareSettings(rows: readonly SettingRow[]): SettingComparison 
 }
 
 /**
- * How far the change could move with other rows of the same kind: rows are redrawn with replacement
- * within each setting `iterations` times (a seeded generator, so a run is reproducible) and the change
- * of the medians recomputed; the result is its `level` central interval, in percent.
+ * How far a statistic of the two settings' rows could move with other rows of the same kind: rows are
+ * redrawn with replacement within each setting `iterations` times (a seeded generator, so a run is
+ * reproducible) and the statistic recomputed; the result is its `level` central interval.
  */
-export function bootstrapChange(rows: readonly SettingRow[], level = 0.9, iterations = 2000, seed = 1): { lowPct: number; highPct: number } {
+export function bootstrapInterval<R extends { setting: Setting }>(
+  rows: readonly R[],
+  statistic: (off: readonly R[], on: readonly R[]) => number,
+  level = 0.9,
+  iterations = 2000,
+  seed = 1,
+): { low: number; high: number } {
   let state = seed >>> 0;
   // mulberry32: small, fast, good enough to redraw rows.
   const random = (): number => {
@@ -51,12 +57,18 @@ export function bootstrapChange(rows: readonly SettingRow[], level = 0.9, iterat
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const values = (s: Setting): number[] => rows.filter((r) => r.setting === s && Number.isFinite(r.value)).map((r) => r.value);
-  const off = values('off');
-  const on = values('on');
-  const redraw = (xs: number[]): number => median(xs.map(() => xs[Math.floor(random() * xs.length)]!));
-  const changes: number[] = [];
-  for (let i = 0; i < iterations; i++) changes.push((redraw(on) / redraw(off) - 1) * 100);
-  changes.sort((a, b) => a - b);
-  return { lowPct: quantileSorted(changes, (1 - level) / 2), highPct: quantileSorted(changes, 1 - (1 - level) / 2) };
+  const off = rows.filter((r) => r.setting === 'off');
+  const on = rows.filter((r) => r.setting === 'on');
+  const redraw = (xs: readonly R[]): R[] => xs.map(() => xs[Math.floor(random() * xs.length)]!);
+  const values: number[] = [];
+  for (let i = 0; i < iterations; i++) values.push(statistic(redraw(off), redraw(on)));
+  values.sort((a, b) => a - b);
+  return { low: quantileSorted(values, (1 - level) / 2), high: quantileSorted(values, 1 - (1 - level) / 2) };
+}
+
+/** The interval (percent) of the change of the medians, median(on) / median(off) − 1. */
+export function bootstrapChange(rows: readonly SettingRow[], level = 0.9, iterations = 2000, seed = 1): { lowPct: number; highPct: number } {
+  const med = (xs: readonly SettingRow[]): number => median(xs.filter((r) => Number.isFinite(r.value)).map((r) => r.value));
+  const { low, high } = bootstrapInterval(rows, (off, on) => (med(on) / med(off) - 1) * 100, level, iterations, seed);
+  return { lowPct: low, highPct: high };
 }

@@ -105,6 +105,15 @@ export function parseProcStatCpu(text: string): number | null {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : null;
 }
 
+/** CPU seconds one thread of a process has used so far (its main thread: `tid` = `pid`), or null. */
+export function readThreadCpuSeconds(pid: number, tid = pid): number | null {
+  try {
+    return parseProcStatCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds another process has used so far (all threads), or null. */
 export function readCpuSeconds(pid: number): number | null {
   try {
