@@ -242,7 +242,7 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     `**Cost of the KPI families: ${signed(costPct)} of the server's CPU per event** (90 % interval ${signed(costInterval.low)} … ${signed(costInterval.high)}) — target`,
     `≤ ${KPI_COST_TARGET_PCT} %: **${met ? 'met' : 'missed'}**. This is the figure judged: the main thread's extra CPU per event with the families on`,
     `(median rows), over the whole server's CPU per event without them. The subscriber runs after the acknowledgement, so on a`,
-    `CPU-bound server what it takes is CPU, all of it JavaScript on the main thread; the store's threads add lumps (checkpoints,`,
+    `CPU-bound server what it takes is CPU, nearly all of it JavaScript on the main thread; the store's threads add lumps (checkpoints,`,
     `row groups) and a drift as the store grows that move a row's whole-process CPU by tens of percent and have nothing to do with`,
     `the families, and a row's rate moves further with how the 2 cores were shared that second. Both are in the table: whole-process`,
     `CPU ${signed(wholeCostPct)}, ingest rate ${signed(-rateLossPct)}, each within its own interval.`,
