@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { balancedOrder, bootstrapChange, compareSettings } from './lib/alternating.js';
 import { parseBenchArgs } from './lib/args.js';
 import { chargeSegments, duckDbStorage } from './lib/duckdb-storage.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, parseProcStatCpu, parseProcStatus } from './lib/proc.js';
+import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatus, readCpuSeconds, readThreadCpuSeconds } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
-import { balancedOrder } from './lib/setting-rows.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
 import { pgReps } from './lib/timing.js';
@@ -42,6 +42,39 @@ describe('stats', () => {
     expect(geomean([2, 0.5])).toBeCloseTo(1, 12);
     expect(geomean([1, 100])).toBeCloseTo(10, 12);
     expect(Number.isNaN(geomean([1, 0]))).toBe(true);
+  });
+});
+
+describe('alternating settings', () => {
+  it('orders rows ABBA, so each setting sits as often early as late', () => {
+    expect(balancedOrder(8)).toEqual(['off', 'on', 'on', 'off', 'off', 'on', 'on', 'off']);
+    const order = balancedOrder(12);
+    const meanPos = (s: string): number => order.reduce((a, x, i) => a + (x === s ? i : 0), 0) / 6;
+    expect(meanPos('off')).toBe(meanPos('on'));
+  });
+
+  it('compares the medians of each setting, so one disturbed row moves little', () => {
+    const c = compareSettings([
+      { setting: 'off', value: 2.0 }, { setting: 'on', value: 2.2 }, { setting: 'on', value: 2.1 },
+      { setting: 'off', value: 1.9 }, { setting: 'off', value: 2.1 }, { setting: 'on', value: 9.9 },
+    ]);
+    expect(c.off).toEqual({ median: 2.0, min: 1.9, max: 2.1, n: 3 });
+    expect(c.on).toEqual({ median: 2.2, min: 2.1, max: 9.9, n: 3 });
+    expect(c.changePct).toBeCloseTo(10, 10);
+  });
+
+  it('gives an interval for the change that is narrow for steady rows, wide for noisy ones, and reproducible', () => {
+    const rows = (spread: number) => Array.from({ length: 16 }, (_, i) => ({
+      setting: (i % 2 === 0 ? 'off' : 'on') as 'off' | 'on',
+      value: (i % 2 === 0 ? 2.0 : 2.1) * (1 + spread * (((i * 7) % 5) - 2) / 2),
+    }));
+    const steady = bootstrapChange(rows(0));
+    expect(steady.lowPct).toBeCloseTo(5, 10);
+    expect(steady.highPct).toBeCloseTo(5, 10);
+    const noisy = bootstrapChange(rows(0.2));
+    expect(noisy.lowPct).toBeLessThan(0);
+    expect(noisy.highPct).toBeGreaterThan(10);
+    expect(bootstrapChange(rows(0.2))).toEqual(noisy);
   });
 });
 
@@ -104,6 +137,20 @@ describe('proc', () => {
     expect(parseProcStatCpu(text)).toBe(3);
   });
 
+  it('reads one thread\'s CPU time, at most its process\'s', () => {
+    const main = readThreadCpuSeconds(process.pid);
+    const all = readCpuSeconds(process.pid);
+    expect(main).toBeGreaterThan(0);
+    expect(main).toBeLessThanOrEqual(all!);
+    expect(readThreadCpuSeconds(process.pid, 2 ** 22 + 1)).toBeNull();
+  });
+
+  it('reads the machine\'s busy time from /proc/stat: all but idle and iowait, steal included', () => {
+    const text = 'cpu  1000 10 200 5000 70 3 4 5 100 0\ncpu0 500 5 100 2500 35 1 2 2 50 0\nintr 1\n';
+    expect(parseMachineBusySeconds(text)).toBeCloseTo(12.22, 10);
+    expect(parseMachineBusySeconds('intr 1\n')).toBeNull();
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'pulse-bench-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -112,13 +159,6 @@ describe('proc', () => {
     mkdirSync(join(dir, 'exports'));
     writeFileSync(join(dir, 'exports', 'a.csv'), Buffer.alloc(24));
     expect(await dirBytes(dir)).toBe(1024);
-  });
-});
-
-describe('setting rows', () => {
-  it('alternates the order of each pair, so each setting is as often first as second', () => {
-    expect(balancedOrder('off', 'on', 10)).toEqual(['off', 'on', 'on', 'off', 'off', 'on', 'on', 'off', 'off', 'on']);
-    expect(balancedOrder('a', 'b', 3)).toEqual(['a', 'b', 'b']);
   });
 });
 

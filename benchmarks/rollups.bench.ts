@@ -22,7 +22,8 @@ import { createAgent, getOk } from './lib/http.js';
 import { fmtBytes, fmtInt, fmtMs, table } from './lib/markdown.js';
 import { dirBytes } from './lib/proc.js';
 import { startPulseProcess, type PulseProcess } from './lib/pulse-process.js';
-import { balancedOrder, loadServer, runSettingRows, type SettingRow } from './lib/setting-rows.js';
+import { balancedOrder } from './lib/alternating.js';
+import { loadServer, runSettingRows, type SettingRow } from './lib/setting-rows.js';
 import { median } from './lib/stats.js';
 import { RUN_END_MS, storedDataset } from './lib/stored-dataset.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
@@ -166,7 +167,7 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
   // Stamped over the last 3 minutes, as the live and metrics benches: the rollups' minute rows are current ones.
   const spec = datasetSpec(poolEvents, Date.now(), 3 / 1440, 13);
   const pool = [...bodies(spec)];
-  const order = balancedOrder<Setting>('off', 'on', rowCount);
+  const order: Setting[] = balancedOrder(rowCount);
   log(`${pool.length} requests of ${spec.batchSize} events; ${rowCount} rows (${order.join(', ')})`);
 
   const dir = opts.tmpDir;

@@ -105,10 +105,40 @@ export function parseProcStatCpu(text: string): number | null {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / USER_HZ : null;
 }
 
+/** CPU seconds one thread of a process has used so far (its main thread: `tid` = `pid`), or null. */
+export function readThreadCpuSeconds(pid: number, tid = pid): number | null {
+  try {
+    return parseProcStatCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds another process has used so far (all threads), or null. */
 export function readCpuSeconds(pid: number): number | null {
   try {
     return parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds the whole machine has been busy so far (all cores, every process, and time the
+ * hypervisor gave to other guests), from the first line of /proc/stat: user + nice + system + irq +
+ * softirq + steal (guest time is inside user). Null when absent.
+ */
+export function parseMachineBusySeconds(procStat: string): number | null {
+  const m = /^cpu\s+(.*)$/m.exec(procStat);
+  if (!m) return null;
+  const [user, nice, system, , , irq, softirq, steal] = m[1]!.trim().split(/\s+/).map(Number);
+  const busy = [user, nice, system, irq, softirq, steal ?? 0];
+  return busy.every((x) => Number.isFinite(x)) ? busy.reduce((a, b) => a! + b!, 0)! / USER_HZ : null;
+}
+
+export function readMachineBusySeconds(): number | null {
+  try {
+    return parseMachineBusySeconds(readFileSync('/proc/stat', 'utf8'));
   } catch {
     return null;
   }

@@ -52,14 +52,6 @@ export async function loadServer(server: PulseProcess, bodies: readonly Body[], 
   }
 }
 
-/**
- * `rows` rows over settings `a` and `b`, balanced against drift (a store that grows, a machine that warms up): the
- * pairs alternate their order — a, b, b, a, a, b, … — so each setting is as often first as second.
- */
-export function balancedOrder<K extends string>(a: K, b: K, rows: number): K[] {
-  return Array.from({ length: rows }, (_, i) => (Math.floor(i / 2) % 2 === 0) === (i % 2 === 0) ? a : b);
-}
-
 export async function runSettingRows<K extends string>(o: SettingRowsOptions<K>): Promise<SettingRow<K>[]> {
   const rows: SettingRow<K>[] = [];
   for (const [i, setting] of o.order.entries()) {

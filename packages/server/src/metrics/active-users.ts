@@ -22,13 +22,12 @@ export class ActiveUsers {
 
   touch(project: string, service: string, userId: string, atMs: number): void {
     const users = this.users(project, service);
-    if (users.has(userId)) {
-      users.set(userId, atMs);
-      return;
-    }
-    if (this.total >= this.maxUsers) return;
+    // One hash lookup for the usual case, a user already counted: set, and see whether the map grew.
+    const before = users.size;
     users.set(userId, atMs);
-    this.total++;
+    if (users.size === before) return;
+    if (this.total >= this.maxUsers) users.delete(userId);
+    else this.total++;
   }
 
   private users(project: string, service: string): Map<string, number> {

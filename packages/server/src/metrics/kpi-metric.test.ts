@@ -40,4 +40,35 @@ describe('KpiCounter and KpiHistogram', () => {
     // The nested index holds only the two kept series' paths.
     expect((c as unknown as { root: Map<string, unknown> }).root.size).toBe(2);
   });
+
+  it('update through a bound ref as through label values, finding the series again after a reset', async () => {
+    const registry = new Registry();
+    const folded: string[] = [];
+    const c = new KpiCounter({ name: 'z_total', help: 'z', labelNames: ['a'], maxSeries: 1, onOverflow: (f) => folded.push(f), registry });
+    const h = new KpiHistogram({ name: 'e_seconds', help: 'e', labelNames: ['a'], maxSeries: 5, onOverflow: () => undefined, registry, buckets: [1] });
+    const kept = c.bind(['k']);
+    const later = c.bind(['l']);
+    // Binding makes nothing: the first update does, so `l` (updated first) takes the one series.
+    expect(c.size).toBe(0);
+    c.addRef(later, 2);
+    c.addRef(kept, 3);
+    c.addRef(kept, 4);
+    c.addRef(kept, 0);
+    c.add(['l'], 1);
+    h.observeRef(h.bind(['k']), 0.5);
+    h.observeRef(h.bind(['k']), 7);
+    let s = parseExposition(await registry.metrics());
+    expect(total(s, 'z_total', { a: 'l' })).toBe(3);
+    expect(total(s, 'z_total', { a: '__other__' })).toBe(7);
+    expect(folded).toHaveLength(2);
+    expect(total(s, 'e_seconds_bucket', { a: 'k', le: '1' })).toBe(1);
+    expect(total(s, 'e_seconds_sum', { a: 'k' })).toBe(7.5);
+    c.reset();
+    c.addRef(kept, 5);
+    s = parseExposition(await registry.metrics());
+    expect(s.filter((x) => x.name === 'z_total').map((x) => [x.labels.a, x.value])).toEqual([['k', 5]]);
+    const used = h.bind(['k']);
+    h.observeRef(used, 1);
+    expect(() => c.addRef(used as never, 1)).toThrow(/e_seconds used on z_total/);
+  });
 });

@@ -2,13 +2,21 @@ import type { StoredEvent } from '@pulse/protocol';
 import { SEED_FAMILIES } from '@pulse/protocol';
 import type { ActiveUsers } from './active-users.js';
 import { LLM_FAMILIES, type FamilyKey, type KpiFamilies, type KpiFamily } from './kpi-families.js';
-import { KpiCounter, KpiHistogram } from './kpi-metric.js';
+import { KpiCounter, KpiHistogram, type HistogramSeries, type SeriesRef } from './kpi-metric.js';
 import { labelValue } from './series-cap.js';
+import { TupleCache } from './tuple-cache.js';
 
 /**
  * Turns committed batches into the KPI families (docs/prometheus.md, "Where the KPI values come from").
  * Runs as a fan-out subscriber, off the acknowledgement path. Each update names its series by the
  * label values in order (kpi-metric.ts finds it without building a key).
+ *
+ * The frequent event types update several series of the same labels: an LLM call up to eight (of
+ * project, service, model and provider), an HTTP request two, a job two. For these the subscriber
+ * keeps the families' series refs per label tuple (`TupleCache`, bounded like a family), so an event
+ * costs one lookup of its tuple instead of one per family. Every update still goes to its family one
+ * event at a time, in event order: the values (float sums included), the order series are made in, and
+ * what the series cap folds and counts are those of updating each family by label values.
  */
 const SPECS = { ...SEED_FAMILIES, ...LLM_FAMILIES };
 /** `metric` events named after a seed family update it directly (the SDK ships counter increments so). */
@@ -24,6 +32,51 @@ export interface KpiSubscriberDeps {
   now: () => number;
 }
 
+type CounterRef = SeriesRef<{ value: number }>;
+type HistogramRef = SeriesRef<HistogramSeries>;
+
+/** The series an LLM call of one (project, service, model, provider) updates. */
+interface LlmRefs {
+  ok: CounterRef;
+  error: CounterRef;
+  inputTokens: CounterRef;
+  outputTokens: CounterRef;
+  promptSpend: CounterRef;
+  completionSpend: CounterRef;
+  cost: CounterRef;
+  duration: HistogramRef;
+  ttft: HistogramRef;
+}
+
+/** The series an HTTP request of one (project, service, route, method, status code) updates. */
+interface HttpRefs {
+  requests: CounterRef;
+  duration: HistogramRef;
+}
+
+/** The series a job of one (project, service, queue) updates. */
+interface JobRefs {
+  duration: HistogramRef;
+  failures: CounterRef;
+}
+
+function llmRefs(f: KpiFamilies): (key: readonly string[]) => LlmRefs {
+  return (k) => {
+    const [p, svc, model] = k as [string, string, string, string];
+    return {
+      ok: f.llmRequests.bind([...k, 'ok']),
+      error: f.llmRequests.bind([...k, 'error']),
+      inputTokens: f.llmTokens.bind([...k, 'input']),
+      outputTokens: f.llmTokens.bind([...k, 'output']),
+      promptSpend: f.tokenSpend.bind([p, svc, model, 'prompt']),
+      completionSpend: f.tokenSpend.bind([p, svc, model, 'completion']),
+      cost: f.llmCost.bind(k),
+      duration: f.llmDuration.bind(k),
+      ttft: f.llmTtft.bind(k),
+    };
+  };
+}
+
 /** A `metric` event named after a seed family: labels from attributes, then event fields, else `unknown`. */
 function fromMetricEvent(fam: KpiFamily, key: FamilyKey, e: StoredEvent, p: string, svc: string): void {
   const values = [p, svc];
@@ -37,6 +90,13 @@ function fromMetricEvent(fam: KpiFamily, key: FamilyKey, e: StoredEvent, p: stri
 }
 
 export function createKpiSubscriber({ families: f, activeUsers, now }: KpiSubscriberDeps): (batch: readonly StoredEvent[]) => void {
+  // Each cache holds at most as many tuples as its widest family has series (a tuple is one series of it).
+  const llm = new TupleCache<LlmRefs>(f.llmCost.maxSeries);
+  const http = new TupleCache<HttpRefs>(f.httpRequests.maxSeries);
+  const jobs = new TupleCache<JobRefs>(f.queueJobDuration.maxSeries);
+  const makeLlm = llmRefs(f);
+  const makeHttp = (k: readonly string[]): HttpRefs => ({ requests: f.httpRequests.bind(k), duration: f.httpRequestDuration.bind(k) });
+  const makeJob = (k: readonly string[]): JobRefs => ({ duration: f.queueJobDuration.bind(k), failures: f.queueFailures.bind(k) });
   return (batch) => {
     const t = now();
     const activeSince = t - activeUsers.windowMs;
@@ -48,32 +108,32 @@ export function createKpiSubscriber({ families: f, activeUsers, now }: KpiSubscr
         case 'llm': {
           const model = labelValue(e.model);
           const provider = labelValue(e.provider);
-          f.llmRequests.add([p, svc, model, provider, e.status], 1);
+          const r = llm.get([p, svc, model, provider], makeLlm);
+          f.llmRequests.addRef(e.status === 'error' ? r.error : r.ok, 1);
           if (e.status === 'error') f.llmErrors.add([p, svc, model, provider, labelValue(e.error_type)], 1);
           if (e.input_tokens) {
-            f.llmTokens.add([p, svc, model, provider, 'input'], e.input_tokens);
-            f.tokenSpend.add([p, svc, model, 'prompt'], e.input_tokens);
+            f.llmTokens.addRef(r.inputTokens, e.input_tokens);
+            f.tokenSpend.addRef(r.promptSpend, e.input_tokens);
           }
           if (e.output_tokens) {
-            f.llmTokens.add([p, svc, model, provider, 'output'], e.output_tokens);
-            f.tokenSpend.add([p, svc, model, 'completion'], e.output_tokens);
+            f.llmTokens.addRef(r.outputTokens, e.output_tokens);
+            f.tokenSpend.addRef(r.completionSpend, e.output_tokens);
           }
-          const v = [p, svc, model, provider];
-          if (e.cost_usd) f.llmCost.add(v, e.cost_usd);
-          if (e.duration_ms !== null) f.llmDuration.observe(v, e.duration_ms / 1000);
-          if (e.ttft_ms !== null) f.llmTtft.observe(v, e.ttft_ms / 1000);
+          if (e.cost_usd) f.llmCost.addRef(r.cost, e.cost_usd);
+          if (e.duration_ms !== null) f.llmDuration.observeRef(r.duration, e.duration_ms / 1000);
+          if (e.ttft_ms !== null) f.llmTtft.observeRef(r.ttft, e.ttft_ms / 1000);
           break;
         }
         case 'http': {
-          const v = [p, svc, labelValue(e.name), labelValue(attr(e, 'method')), labelValue(attr(e, 'status_code'))];
-          f.httpRequests.add(v, 1);
-          if (e.duration_ms !== null) f.httpRequestDuration.observe(v, e.duration_ms / 1000);
+          const r = http.get([p, svc, labelValue(e.name), labelValue(attr(e, 'method')), labelValue(attr(e, 'status_code'))], makeHttp);
+          f.httpRequests.addRef(r.requests, 1);
+          if (e.duration_ms !== null) f.httpRequestDuration.observeRef(r.duration, e.duration_ms / 1000);
           break;
         }
         case 'job': {
-          const v = [p, svc, labelValue(attr(e, 'queue_name'))];
-          if (e.duration_ms !== null) f.queueJobDuration.observe(v, e.duration_ms / 1000);
-          if (e.status === 'error') f.queueFailures.add(v, 1);
+          const r = jobs.get([p, svc, labelValue(attr(e, 'queue_name'))], makeJob);
+          if (e.duration_ms !== null) f.queueJobDuration.observeRef(r.duration, e.duration_ms / 1000);
+          if (e.status === 'error') f.queueFailures.addRef(r.failures, 1);
           break;
         }
         case 'payment': {
