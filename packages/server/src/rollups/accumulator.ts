@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@pulse/protocol';
 import { eventColumns, type EventColumns } from './columns.js';
+import { addEventPartials, addMinutePartials, emptyPartials } from './event-partials.js';
 import {
   GRAIN_MS, GRAINS, partialDef, ROLLUP_DIMENSIONS, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, ZERO_BIN,
   type Grain, type PartialDef, type PartialName,
@@ -146,9 +147,6 @@ export class RollupAccumulator {
   private readonly mergeHour = partialMerge(HOUR_PARTIALS);
   private from: number;
   private to: number;
-  /** Scratch rows of one event's partials (reused: no allocation per event). */
-  private readonly hourValues = new Array<number | null>(HOUR_PARTIALS.length);
-  private readonly minuteValues = new Array<number | null>(MINUTE_PARTIALS.length);
   private bins = 0;
   private phaseRows = 0;
 
@@ -193,30 +191,28 @@ export class RollupAccumulator {
 
     const minute = Math.floor(ts / MINUTE) * MINUTE;
     const mNode = step(step(step(this.minuteRoot, p), minute), type);
-    const mv = this.minuteValues;
-    for (let k = 0; k < MINUTE_PARTIALS.length; k++) mv[k] = MINUTE_PARTIALS[k]!.js(c, i);
-    const mSlot = mNode.get(status) as Slot | undefined;
+    let mSlot = mNode.get(status) as Slot | undefined;
     if (mSlot === undefined) {
-      const slot: Slot = { project: p, ts: minute, key: [type, status], values: [...mv] };
-      mNode.set(status, slot);
-      this.minuteSlots.push(slot);
-    } else this.mergeMinute(mSlot.values, mv);
+      mSlot = { project: p, ts: minute, key: [type, status], values: [null, null, null] };
+      mNode.set(status, mSlot);
+      this.minuteSlots.push(mSlot);
+    }
+    addMinutePartials(mSlot.values, c, i);
 
     const hour = Math.floor(ts / HOUR) * HOUR;
     let n = step(step(step(this.hourRoot, p), hour), type);
     n = step(step(step(step(step(step(step(n, c.name[i]), c.service[i]), c.environment[i]), c.persona[i]), c.model[i]), c.provider[i]), status);
     n = step(n, c.error_type[i]);
-    const hv = this.hourValues;
-    for (let k = 0; k < HOUR_PARTIALS.length; k++) hv[k] = HOUR_PARTIALS[k]!.js(c, i);
     let slot = n.get(c.prompt_id[i]) as HourSlot | undefined;
     if (slot === undefined) {
       slot = {
-        project: p, ts: hour, values: [...hv], bins: SKETCHED_COLUMNS.map(() => null), phases: null,
+        project: p, ts: hour, values: emptyPartials(), bins: SKETCHED_COLUMNS.map(() => null), phases: null,
         key: [type, c.name[i]!, c.service[i]!, c.environment[i]!, c.persona[i]!, c.model[i]!, c.provider[i]!, status, c.error_type[i]!, c.prompt_id[i]!],
       };
       n.set(c.prompt_id[i], slot);
       this.hourSlots.push(slot);
-    } else this.mergeHour(slot.values, hv);
+    }
+    addEventPartials(slot.values, c, i);
 
     for (let m = 0; m < SKETCHED_COLUMNS.length; m++) {
       const v = c[SKETCHED_COLUMNS[m]!][i]!;

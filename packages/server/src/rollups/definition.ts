@@ -1,4 +1,3 @@
-import type { EventColumns } from './columns.js';
 import type { Dialect } from '../query/dialect.js';
 import { MEANINGFUL_CHARS, SENTIMENT_BAND } from '../query/measures.js';
 import { LATENCY_GAMMA } from '../query/types.js';
@@ -27,19 +26,13 @@ export interface PartialDef {
   sqlType: 'BIGINT' | 'DOUBLE' | 'TIMESTAMP';
   /** The partial of one raw event, as an expression over an `events` row (NULL: the event does not contribute). */
   row: (d: Dialect) => string;
-  /** How partials merge: the same aggregate builds a rollup row from events and merges rows with each other. */
-  kind: PartialKind;
   /**
-   * The same partial computed in JavaScript for event `i` of a committed batch read into columns (rollups/columns.ts,
-   * as the store holds them: 32-bit floats rounded, timestamps whole ms). accumulator.test.ts checks both agree.
+   * How partials merge: the same aggregate builds a rollup row from events and merges rows with each other. (Rows
+   * built in memory as batches commit use event-partials.ts, the same definitions written out in JavaScript.)
    */
-  js: (c: EventColumns, i: number) => number | null;
+  kind: PartialKind;
 }
 
-const bit = (b: boolean): number => (b ? 1 : 0);
-const timed = (c: EventColumns, i: number): boolean => (c.duration_ms[i] ?? 0) > 0 && c.output_tokens[i] !== null;
-/** DuckDB compares the FLOAT column with the band in FLOAT: so does the JavaScript side. */
-const BAND32 = Math.fround(SENTIMENT_BAND);
 
 const ERROR = `status = 'error'`;
 const TIMED_OUTPUT = 'duration_ms > 0 AND output_tokens IS NOT NULL';
@@ -48,39 +41,39 @@ const flag = (condition: string): string => `CASE WHEN ${condition} THEN 1 ELSE 
 const when = (condition: string, expr: string): string => `CASE WHEN ${condition} THEN ${expr} END`;
 
 export const PARTIALS = [
-  { column: 'n', sqlType: 'BIGINT', row: () => '1', kind: 'sum', js: () => 1 },
-  { column: 'n_error', sqlType: 'BIGINT', row: () => flag(ERROR), kind: 'sum', js: (c, i) => bit(c.status[i] === 'error') },
-  { column: 'n_ok', sqlType: 'BIGINT', row: () => flag(`status = 'ok'`), kind: 'sum', js: (c, i) => bit(c.status[i] === 'ok') },
-  { column: 'input_tokens', sqlType: 'BIGINT', row: () => 'input_tokens', kind: 'sum', js: (c, i) => c.input_tokens[i]! },
-  { column: 'output_tokens', sqlType: 'BIGINT', row: () => 'output_tokens', kind: 'sum', js: (c, i) => c.output_tokens[i]! },
-  { column: 'cost_usd', sqlType: 'DOUBLE', row: () => 'cost_usd', kind: 'sum', js: (c, i) => c.cost_usd[i]! },
-  { column: 'duration_n', sqlType: 'BIGINT', row: () => flag('duration_ms IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.duration_ms[i] !== null) },
-  { column: 'duration_sum', sqlType: 'DOUBLE', row: () => 'duration_ms', kind: 'sum', js: (c, i) => c.duration_ms[i]! },
-  { column: 'ttft_n', sqlType: 'BIGINT', row: () => flag('ttft_ms IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.ttft_ms[i] !== null) },
-  { column: 'ttft_sum', sqlType: 'DOUBLE', row: () => 'ttft_ms', kind: 'sum', js: (c, i) => c.ttft_ms[i]! },
-  { column: 'timed_output_tokens', sqlType: 'BIGINT', row: () => when(TIMED_OUTPUT, 'output_tokens'), kind: 'sum', js: (c, i) => (timed(c, i) ? c.output_tokens[i]! : null) },
-  { column: 'timed_duration', sqlType: 'DOUBLE', row: () => when(TIMED_OUTPUT, 'duration_ms'), kind: 'sum', js: (c, i) => (timed(c, i) ? c.duration_ms[i]! : null) },
-  { column: 'sentiment_n', sqlType: 'BIGINT', row: () => flag('sentiment IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.sentiment[i] !== null) },
-  { column: 'sentiment_sum', sqlType: 'DOUBLE', row: () => 'sentiment', kind: 'sum', js: (c, i) => c.sentiment[i]! },
-  { column: 'positive_n', sqlType: 'BIGINT', row: () => flag(`sentiment > ${SENTIMENT_BAND}`), kind: 'sum', js: (c, i) => bit((c.sentiment[i] ?? -Infinity) > BAND32) },
-  { column: 'neutral_n', sqlType: 'BIGINT', row: () => flag(`sentiment BETWEEN -${SENTIMENT_BAND} AND ${SENTIMENT_BAND}`), kind: 'sum', js: (c, i) => { const s = c.sentiment[i] ?? null; return bit(s !== null && s >= -BAND32 && s <= BAND32); } },
-  { column: 'negative_n', sqlType: 'BIGINT', row: () => flag(`sentiment < -${SENTIMENT_BAND}`), kind: 'sum', js: (c, i) => bit((c.sentiment[i] ?? Infinity) < -BAND32) },
-  { column: 'value_n', sqlType: 'BIGINT', row: () => flag('value IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.value[i] !== null) },
-  { column: 'value_sum', sqlType: 'DOUBLE', row: () => 'value', kind: 'sum', js: (c, i) => c.value[i]! },
-  { column: 'value_max', sqlType: 'DOUBLE', row: () => 'value', kind: 'max', js: (c, i) => c.value[i]! },
-  { column: 'value_last', sqlType: 'DOUBLE', row: () => 'value', kind: { argMax: 'value_last_ts' }, js: (c, i) => c.value[i]! },
-  { column: 'value_last_ts', sqlType: 'TIMESTAMP', row: () => VALUE_TS, kind: 'max', js: (c, i) => (c.value[i] === null ? null : c.ts[i]!) },
-  { column: 'value_first', sqlType: 'DOUBLE', row: () => 'value', kind: { argMin: 'value_first_ts' }, js: (c, i) => c.value[i]! },
-  { column: 'value_first_ts', sqlType: 'TIMESTAMP', row: () => VALUE_TS, kind: 'min', js: (c, i) => (c.value[i] === null ? null : c.ts[i]!) },
-  { column: 'ts_min', sqlType: 'TIMESTAMP', row: () => 'ts', kind: 'min', js: (c, i) => c.ts[i]! },
-  { column: 'ts_max', sqlType: 'TIMESTAMP', row: () => 'ts', kind: 'max', js: (c, i) => c.ts[i]! },
-  { column: 'session_n', sqlType: 'BIGINT', row: () => flag('session_id IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.session_id[i] !== null) },
-  { column: 'meaningful_n', sqlType: 'BIGINT', row: () => flag(`status = 'ok' AND text_length >= ${MEANINGFUL_CHARS}`), kind: 'sum', js: (c, i) => bit(c.status[i] === 'ok' && (c.text_length[i] ?? -1) >= MEANINGFUL_CHARS) },
-  { column: 'text_n', sqlType: 'BIGINT', row: () => flag('text_length IS NOT NULL'), kind: 'sum', js: (c, i) => bit(c.text_length[i] !== null) },
-  { column: 'text_length_sum', sqlType: 'BIGINT', row: () => 'text_length', kind: 'sum', js: (c, i) => c.text_length[i]! },
-  { column: 'questions', sqlType: 'BIGINT', row: () => 'questions', kind: 'sum', js: (c, i) => c.questions[i]! },
-  { column: 'emojis', sqlType: 'BIGINT', row: () => 'emojis', kind: 'sum', js: (c, i) => c.emojis[i]! },
-  { column: 'mentions', sqlType: 'BIGINT', row: () => 'mentions', kind: 'sum', js: (c, i) => c.mentions[i]! },
+  { column: 'n', sqlType: 'BIGINT', row: () => '1', kind: 'sum' },
+  { column: 'n_error', sqlType: 'BIGINT', row: () => flag(ERROR), kind: 'sum' },
+  { column: 'n_ok', sqlType: 'BIGINT', row: () => flag(`status = 'ok'`), kind: 'sum' },
+  { column: 'input_tokens', sqlType: 'BIGINT', row: () => 'input_tokens', kind: 'sum' },
+  { column: 'output_tokens', sqlType: 'BIGINT', row: () => 'output_tokens', kind: 'sum' },
+  { column: 'cost_usd', sqlType: 'DOUBLE', row: () => 'cost_usd', kind: 'sum' },
+  { column: 'duration_n', sqlType: 'BIGINT', row: () => flag('duration_ms IS NOT NULL'), kind: 'sum' },
+  { column: 'duration_sum', sqlType: 'DOUBLE', row: () => 'duration_ms', kind: 'sum' },
+  { column: 'ttft_n', sqlType: 'BIGINT', row: () => flag('ttft_ms IS NOT NULL'), kind: 'sum' },
+  { column: 'ttft_sum', sqlType: 'DOUBLE', row: () => 'ttft_ms', kind: 'sum' },
+  { column: 'timed_output_tokens', sqlType: 'BIGINT', row: () => when(TIMED_OUTPUT, 'output_tokens'), kind: 'sum' },
+  { column: 'timed_duration', sqlType: 'DOUBLE', row: () => when(TIMED_OUTPUT, 'duration_ms'), kind: 'sum' },
+  { column: 'sentiment_n', sqlType: 'BIGINT', row: () => flag('sentiment IS NOT NULL'), kind: 'sum' },
+  { column: 'sentiment_sum', sqlType: 'DOUBLE', row: () => 'sentiment', kind: 'sum' },
+  { column: 'positive_n', sqlType: 'BIGINT', row: () => flag(`sentiment > ${SENTIMENT_BAND}`), kind: 'sum' },
+  { column: 'neutral_n', sqlType: 'BIGINT', row: () => flag(`sentiment BETWEEN -${SENTIMENT_BAND} AND ${SENTIMENT_BAND}`), kind: 'sum' },
+  { column: 'negative_n', sqlType: 'BIGINT', row: () => flag(`sentiment < -${SENTIMENT_BAND}`), kind: 'sum' },
+  { column: 'value_n', sqlType: 'BIGINT', row: () => flag('value IS NOT NULL'), kind: 'sum' },
+  { column: 'value_sum', sqlType: 'DOUBLE', row: () => 'value', kind: 'sum' },
+  { column: 'value_max', sqlType: 'DOUBLE', row: () => 'value', kind: 'max' },
+  { column: 'value_last', sqlType: 'DOUBLE', row: () => 'value', kind: { argMax: 'value_last_ts' } },
+  { column: 'value_last_ts', sqlType: 'TIMESTAMP', row: () => VALUE_TS, kind: 'max' },
+  { column: 'value_first', sqlType: 'DOUBLE', row: () => 'value', kind: { argMin: 'value_first_ts' } },
+  { column: 'value_first_ts', sqlType: 'TIMESTAMP', row: () => VALUE_TS, kind: 'min' },
+  { column: 'ts_min', sqlType: 'TIMESTAMP', row: () => 'ts', kind: 'min' },
+  { column: 'ts_max', sqlType: 'TIMESTAMP', row: () => 'ts', kind: 'max' },
+  { column: 'session_n', sqlType: 'BIGINT', row: () => flag('session_id IS NOT NULL'), kind: 'sum' },
+  { column: 'meaningful_n', sqlType: 'BIGINT', row: () => flag(`status = 'ok' AND text_length >= ${MEANINGFUL_CHARS}`), kind: 'sum' },
+  { column: 'text_n', sqlType: 'BIGINT', row: () => flag('text_length IS NOT NULL'), kind: 'sum' },
+  { column: 'text_length_sum', sqlType: 'BIGINT', row: () => 'text_length', kind: 'sum' },
+  { column: 'questions', sqlType: 'BIGINT', row: () => 'questions', kind: 'sum' },
+  { column: 'emojis', sqlType: 'BIGINT', row: () => 'emojis', kind: 'sum' },
+  { column: 'mentions', sqlType: 'BIGINT', row: () => 'mentions', kind: 'sum' },
 ] as const satisfies readonly PartialDef[];
 
 export type PartialName = (typeof PARTIALS)[number]['column'];

@@ -2,12 +2,16 @@ import type { Logger } from 'pino';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { RollupRun, Rollups } from '../store/types.js';
 
-/** How often committed events are rolled up; queries read the events after the watermark raw meanwhile. */
-export const ROLLUP_INTERVAL_MS = 5_000;
+/**
+ * How often the rows rolled up in memory are written; queries read the events after the watermark raw meanwhile
+ * (the end of a query's range is read raw anyway: up to a minute, or an hour for percentiles). Less often means
+ * fewer, fuller delta rows per event: at 40k events/s a 5 s interval wrote ~45k rows per 200k events.
+ */
+export const ROLLUP_INTERVAL_MS = 30_000;
 
 /**
- * The background task keeping the rollups current: every 5 s, everything committed since the last run (in slices of
- * 500k events, so catching up on a large store never holds much memory), then merging delta rows when enough wait.
+ * The background task keeping the rollups current: every 30 s, the batches rolled up in memory since the last run
+ * (a backlog from the table first, in slices of 500k events), then merging the delta rows of buckets that ended.
  */
 export function rollupTask(opts: { rollups: Rollups; logger: Pick<Logger, 'info'>; everyMs?: number }): TaskSpec {
   let last: RollupRun | null = null;

@@ -140,6 +140,16 @@ export function writeFloat32<R>(vector: Vector, rows: readonly R[], start: numbe
   writeFixed(vector, rows, start, count, get, float32, 4);
 }
 
+/** BOOLEAN: one byte per row, 0 or 1. */
+export function writeBoolean<R>(vector: Vector, rows: readonly R[], start: number, count: number, get: Get<R, boolean | null>): void {
+  writeFixed(vector, rows, start, count, (r) => {
+    const v = get(r);
+    return v === null ? null : v ? 1 : 0;
+  }, uint8, 1);
+}
+
+const uint8 = (b: ArrayBuffer, n: number): Uint8Array => new Uint8Array(b, 0, n);
+
 export function writeFloat64<R>(vector: Vector, rows: readonly R[], start: number, count: number, get: Get<R, number | null>): void {
   writeFixed(vector, rows, start, count, get, float64, 8);
 }
