@@ -41,6 +41,8 @@ async function build(dataDir: string, spec: StoredDatasetSpec): Promise<number> 
     await stores.store.append({ events });
     stored += events.length;
     batch = [];
+    // As the server's rollup task would: write what was rolled up in memory before it outgrows its bound.
+    if (stored % 500_000 < CHUNK) await stores.store.rollups?.catchUp();
   };
   try {
     for (const e of syntheticEvents({ seed: spec.seed ?? 31, startMs: spec.endMs - 30 * DAY_MS, endMs: spec.endMs, count: spec.count })) {
