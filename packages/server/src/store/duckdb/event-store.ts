@@ -37,6 +37,8 @@ export interface DuckDbEventStoreOptions {
   queryTimeoutMs?: number;
   /** Keep rollups (PULSE_ROLLUPS, default on): the query layer then reads them where a query allows. */
   rollups?: boolean | DuckDbRollupsOptions;
+  /** Retention deletes expired events in transactions spanning at most this many seqs (default: a row group). */
+  deleteSliceRows?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export class DuckDbEventStore implements EventStore {
   ) {
     this.clock = options.clock ?? systemClock;
     this.queryTimeoutMs = options.queryTimeoutMs ?? null;
+    this.deleteSliceRows = Math.max(1, options.deleteSliceRows ?? ROW_GROUP_ROWS);
     const rollups = options.rollups ?? true;
     if (rollups !== false) this.rollups = new DuckDbRollups(db, () => this.seq, { now: () => this.clock.now(), ...(rollups === true ? {} : rollups) });
   }
@@ -76,6 +79,7 @@ export class DuckDbEventStore implements EventStore {
   readonly rollups?: DuckDbRollups;
 
   private readonly queryTimeoutMs: number | null;
+  private readonly deleteSliceRows: number;
   private queries = 0;
   private lastCheckpointAt: number | null = null;
 
@@ -238,6 +242,7 @@ export class DuckDbEventStore implements EventStore {
     // lock, so ingest goes on while it is written. Events are rolled up before they go (a catch-up first; whatever
     // commits after it stays until the next run).
     const bound = this.rollups === undefined ? this.seq : Math.min(this.seq, (await this.rollups.catchUp()).watermark);
+    const expired = 'ts < epoch_ms($1::BIGINT) AND seq <= $2::BIGINT';
     if (opts.archivePath !== undefined) {
       const archived = await exportToFile(
         this.db,
@@ -247,24 +252,34 @@ export class DuckDbEventStore implements EventStore {
       );
       if (archived === 0) await rm(opts.archivePath, { force: true });
     }
-    return this.db.writeLock.run(async () => {
-      const writer = this.db.writer;
-      await writer.run('BEGIN TRANSACTION');
-      let deleted: number;
-      try {
-        deleted = (await writer.run('DELETE FROM events WHERE ts < epoch_ms($1::BIGINT) AND seq <= $2::BIGINT', [beforeMs, bound])).rowsChanged;
-        const keyCutoff = this.clock.now() - IDEMPOTENCY_TTL_MS;
-        await writer.run('DELETE FROM idempotency WHERE created_at < epoch_ms($1::BIGINT)', [keyCutoff]);
-        await writer.run('COMMIT');
-      } catch (error) {
-        await writer.run('ROLLBACK').catch(() => undefined);
-        throw new StoreUnavailableError('could not delete old events', { cause: error });
+    let deleted = 0;
+    try {
+      // The seq span of the expired events (every one was committed before `bound` was read, so the archive holds
+      // them all), deleted in slices of at most `deleteSliceRows` seqs: each slice is its own transaction under the
+      // write lock, and the commits queued meanwhile run between slices, so ingest waits for one slice at most
+      // rather than for the whole delete (3.3M events took 4.1 s in one transaction). DuckDB's zone maps on `seq`
+      // keep each slice's scan to the row groups of its range.
+      const [span] = await this.db.read((c) => c.rows(`SELECT min(seq) AS lo, max(seq) AS hi FROM events WHERE ${expired}`, [beforeMs, bound]));
+      if (span?.lo !== null && span?.lo !== undefined) {
+        const hi = Number(span.hi);
+        for (let from = Number(span.lo); from <= hi; from += this.deleteSliceRows) {
+          const to = Math.min(hi, from + this.deleteSliceRows - 1);
+          deleted += await this.db.writeLock.run(async () => {
+            this.assertOpen();
+            const sql = `DELETE FROM events WHERE seq >= $3::BIGINT AND seq <= $4::BIGINT AND ${expired}`;
+            return (await this.db.writer.run(sql, [beforeMs, bound, from, to])).rowsChanged;
+          });
+        }
       }
-      // Space of deleted rows is reclaimed when the table is checkpointed.
-      // (It fails while another connection's write — a rollup run — is open; the next checkpoint then does it.)
-      if (deleted > 0) await this.checkpoint();
-      return deleted;
-    });
+      const keyCutoff = this.clock.now() - IDEMPOTENCY_TTL_MS;
+      await this.db.writeLock.run(() => this.db.writer.run('DELETE FROM idempotency WHERE created_at < epoch_ms($1::BIGINT)', [keyCutoff]));
+    } catch (error) {
+      throw new StoreUnavailableError(`could not delete old events (${deleted} deleted)`, { cause: error });
+    }
+    // Space of deleted rows is reclaimed when the table is checkpointed: once, after the last slice.
+    // (It fails while another connection's write — a rollup run — is open; the next checkpoint then does it.)
+    if (deleted > 0) await this.db.writeLock.run(() => this.checkpoint());
+    return deleted;
   }
 
   async stats(): Promise<StoreStats> {
