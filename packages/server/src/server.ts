@@ -222,6 +222,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       } finally {
         clearInterval(sweep);
       }
+      await ops.host.close();
       await buffer.close();
       await exports.close();
       stopLive();

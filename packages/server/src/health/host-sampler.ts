@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import si from 'systeminformation';
+import { HostReader } from './host-reader.js';
 import type { HostSample, HostSampler } from './host-sample.js';
 
 /** Everything `/api/system` shows about the host, in bytes and percent (rounded for display by system-report.ts). */
@@ -18,12 +18,14 @@ export interface HostDetail extends HostSample {
 
 /**
  * The host's resources through systeminformation (CPU use over the interval since the previous sample, memory,
- * network counters) and statfs for the file system of the data directory. Sampling CPU needs two readings, so
- * the system-sample task calls `refresh()` periodically and `sample()` answers the latest reading at once.
+ * network counters; read in a worker thread, see host-reader.ts) and statfs for the file system of the data
+ * directory. Sampling CPU needs two readings, so the system-sample task calls `refresh()` periodically and
+ * `sample()` answers the latest reading at once.
  */
 export class SystemHostSampler implements HostSampler {
   private latest: HostDetail | null = null;
   private refreshing: Promise<HostDetail> | null = null;
+  private readonly reader = new HostReader();
 
   constructor(private readonly deps: { dataDir: string; now: () => number }) {}
 
@@ -46,23 +48,28 @@ export class SystemHostSampler implements HostSampler {
     return this.refreshing;
   }
 
+  /** Stops the worker thread (server shutdown). */
+  close(): Promise<void> {
+    return this.reader.close();
+  }
+
   private async read(): Promise<HostDetail> {
-    const [load, mem, net, disk] = await Promise.all([si.currentLoad(), si.mem(), si.networkStats('*'), diskOf(this.deps.dataDir)]);
-    const outside = net.filter((n) => n.iface !== 'lo' && !n.iface.startsWith('lo'));
-    const used = mem.total - mem.available;
+    const [host, disk] = await Promise.all([this.reader.read(), diskOf(this.deps.dataDir)]);
+    const outside = host.network.filter((n) => !n.iface.startsWith('lo'));
+    const total = host.memoryTotalBytes;
     return {
-      cpuPercent: clampPct(load.currentLoad),
-      memoryPercent: mem.total > 0 ? clampPct((used / mem.total) * 100) : 0,
-      memoryAvailableBytes: mem.available,
-      memoryTotalBytes: mem.total,
+      cpuPercent: clampPct(host.cpuPercent),
+      memoryPercent: total > 0 ? clampPct(((total - host.memoryAvailableBytes) / total) * 100) : 0,
+      memoryAvailableBytes: host.memoryAvailableBytes,
+      memoryTotalBytes: total,
       diskPercent: disk ? clampPct(((disk.total - disk.free) / disk.total) * 100) : 0,
       diskFreeBytes: disk?.free ?? 0,
       diskTotalBytes: disk?.total ?? null,
       diskPath: this.deps.dataDir,
       cores: availableParallelism(),
       loadAverage: loadavg(),
-      networkBytesSent: outside.reduce((a, n) => a + (n.tx_bytes || 0), 0),
-      networkBytesReceived: outside.reduce((a, n) => a + (n.rx_bytes || 0), 0),
+      networkBytesSent: outside.reduce((a, n) => a + n.txBytes, 0),
+      networkBytesReceived: outside.reduce((a, n) => a + n.rxBytes, 0),
       sampledAt: this.deps.now(),
     };
   }

@@ -254,6 +254,39 @@ describe('embedded DuckDB stores', () => {
     expect((await store.stats()).events).toBe(appended + batch + 1);
   });
 
+  it('deletes expired events in slices, committing appends between them, and keeps events committed after it began', async () => {
+    const d = await dir();
+    const stores = await openEmbeddedStores({ dataDir: d, deleteSliceRows: 7, rollups: false });
+    cleanups.push(() => stores.close());
+    const { store } = stores;
+    const DAY = 86_400_000;
+    const cutoff = T0 + 10 * DAY;
+    // 300 events alternating expired / kept, so every slice holds both.
+    await store.append({ events: series(300, (i) => ({ ts: i % 2 === 0 ? T0 + i : cutoff + i, value: i })) });
+    const expiredLeft = async (): Promise<number> => Number((await store.query('SELECT count(*) AS n FROM events WHERE ts < epoch_ms($1::BIGINT) AND value < 300', [cutoff]))[0]?.n);
+    let done = false;
+    const deleting = store.deleteBefore(cutoff).finally(() => (done = true));
+    // Appends while it runs: late events (old timestamps, committed after the delete's bound: without rollups, the
+    // last seq when it was called) and new ones.
+    const seen: number[] = [];
+    let appended = 0;
+    while (!done) {
+      await store.append({ events: series(2, (i) => ({ ts: i === 0 ? T0 + 5 : cutoff + 5, value: 1000 + appended + i })) });
+      appended += 2;
+      seen.push(await expiredLeft());
+    }
+    expect(await deleting).toBe(150);
+    // Commits ran between slices: some append saw the delete half done (one transaction shows 150 or 0, nothing between).
+    expect(seen.some((n) => n > 0 && n < 150)).toBe(true);
+    const rows = await store.query('SELECT value FROM events ORDER BY seq', []);
+    const kept = Array.from({ length: 150 }, (_, k) => 2 * k + 1);
+    const during = Array.from({ length: appended }, (_, k) => 1000 + k);
+    expect(rows.map((r) => r.value)).toEqual([...kept, ...during]);
+    // The late events stay until the next run, which deletes them (and only them).
+    expect(await store.deleteBefore(cutoff)).toBe(appended / 2);
+    expect((await store.stats()).events).toBe(150 + appended / 2);
+  });
+
   it('rejects a value its column cannot hold exactly, storing nothing of the batch', async () => {
     const { store } = await open(':memory:');
     await expect(store.append({ events: [emptyEvent(), emptyEvent({ input_tokens: 2 ** 31 })] })).rejects.toThrow(

@@ -27,6 +27,8 @@ export interface EmbeddedStoresOptions {
   queryTimeoutMs?: number;
   /** PULSE_ROLLUPS (default true). */
   rollups?: boolean;
+  /** See DuckDbEventStoreOptions (tests use small slices). */
+  deleteSliceRows?: number;
 }
 
 export interface EmbeddedStores {
@@ -52,6 +54,7 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
+    ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
   });
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
