@@ -240,17 +240,36 @@ export class RollupAccumulator {
     }
   }
 
-  /** Every row held, per table (daily and narrower sketch tables derived), and an empty accumulator from here on. */
-  drain(): Drained {
+  /**
+   * Every row held, per table (daily and narrower sketch tables derived), and an empty accumulator from here on. The
+   * rows are taken at once; deriving the tables yields to the event loop between steps (`pause`), so a large drain
+   * never holds up requests — batches committed meanwhile go to the emptied accumulator.
+   */
+  async drain(pause: () => Promise<void> = async () => undefined): Promise<Drained> {
+    const minuteSlots = this.minuteSlots;
+    const hourSlots = this.hourSlots;
+    const drained = { fromSeq: this.from, toSeq: this.to, tables: [] as TableRows[] };
+    this.minuteRoot = new Map();
+    this.minuteSlots = [];
+    this.hourRoot = new Map();
+    this.hourSlots = [];
+    this.bins = 0;
+    this.phaseRows = 0;
+    this.from = this.to + 1;
+    await this.derive(minuteSlots, hourSlots, drained.tables, pause);
+    return drained;
+  }
+
+  private async derive(minuteSlots: Slot[], hourSlots: HourSlot[], tables: TableRows[], pause: () => Promise<void>): Promise<void> {
     const dimIdx = DIMENSIONS.map((_, i) => i);
     const latencyIdx = [...dimIdx, DIMENSIONS.length, DIMENSIONS.length + 1];
     const phaseIdx = [...dimIdx, DIMENSIONS.length];
     const minuteRows = new Rows(this.mergeMinute);
-    for (const s of this.minuteSlots) minuteRows.slots.set(String(minuteRows.slots.size), s);
+    for (const s of minuteSlots) minuteRows.slots.set(String(minuteRows.slots.size), s);
     const hourRows = new Rows(this.mergeHour);
     const latency = new Rows(sumAll);
     const phases = new Rows(sumAll);
-    for (const s of this.hourSlots) {
+    for (const s of hourSlots) {
       hourRows.slots.set(String(hourRows.slots.size), s);
       s.bins.forEach((bins, m) => {
         if (bins === null) return;
@@ -260,31 +279,24 @@ export class RollupAccumulator {
         for (const [phase, [count, ms]] of s.phases) phases.slots.set(String(phases.slots.size), { project: s.project, ts: s.ts, key: [...s.key, phase], values: [count, ms] });
       }
     }
-    const tables: TableRows[] = [];
     const emit = (table: string, keyColumns: readonly string[], valueColumns: readonly string[], rows: Rows): void => {
       tables.push({ table, keyColumns, valueColumns, rows: [...rows.slots.values()] });
     };
+    await pause();
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
     emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows);
     emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
     emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), hourRows.derive(DAY, dimIdx));
     for (const [grain, size] of [[FINE, HOUR], [COARSE, DAY]] as const) {
+      await pause();
       const rows = size === HOUR ? latency : latency.derive(DAY, latencyIdx);
       for (const t of grain.sketchTables) {
+        await pause();
         const keep = t.dimensions.map((d) => DIMENSIONS.indexOf(d));
         const narrowed = t.dimensions.length === DIMENSIONS.length ? rows : rows.derive(size, [...keep, DIMENSIONS.length, DIMENSIONS.length + 1]);
         emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], narrowed);
       }
       emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], size === HOUR ? phases : phases.derive(DAY, phaseIdx));
     }
-    const drained = { fromSeq: this.from, toSeq: this.to, tables };
-    this.minuteRoot = new Map();
-    this.minuteSlots = [];
-    this.hourRoot = new Map();
-    this.hourSlots = [];
-    this.bins = 0;
-    this.phaseRows = 0;
-    this.from = this.to + 1;
-    return drained;
   }
 }

@@ -55,6 +55,7 @@ function derivedFrom(t: Table): Table | undefined {
 }
 
 const d = duckdbDialect;
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const SEQ_RANGE = 'seq > $1::BIGINT AND seq <= $2::BIGINT';
 
 /** Key columns of a table (after `project, ts`): its grain's dimensions, plus `metric, bin` or `phase`. */
@@ -121,6 +122,9 @@ export class DuckDbRollups implements Rollups {
   private readonly compactAfterRows: number;
   private readonly maxAccumulatedRows: number;
   private readonly now: () => number;
+  /** Rows held in memory at which a write starts before the task's next run (bounds memory under heavy ingest). */
+  private readonly writeAtRows: number;
+  private early: Promise<unknown> | null = null;
   /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
   private accumulator: RollupAccumulator | null = null;
 
@@ -132,7 +136,8 @@ export class DuckDbRollups implements Rollups {
   ) {
     this.sliceEvents = options.sliceEvents ?? 500_000;
     this.compactAfterRows = options.compactAfterRows ?? 1_000_000;
-    this.maxAccumulatedRows = options.maxAccumulatedRows ?? 500_000;
+    this.maxAccumulatedRows = options.maxAccumulatedRows ?? 300_000;
+    this.writeAtRows = Math.min(100_000, Math.floor(this.maxAccumulatedRows / 2));
     this.now = options.now ?? Date.now;
   }
 
@@ -151,6 +156,12 @@ export class DuckDbRollups implements Rollups {
       this.accumulator ??= new RollupAccumulator(seq);
       this.accumulator.addColumns(fromPlucked(columns), count, seq);
       seq += count;
+    }
+    if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows && this.early === null && this.connection !== null) {
+      // Failures are the next run's to retry (the events stay past the watermark, read raw meanwhile).
+      this.early = this.catchUp().catch(() => undefined).finally(() => {
+        this.early = null;
+      });
     }
   }
 
@@ -195,7 +206,7 @@ export class DuckDbRollups implements Rollups {
       // From memory: the batches committed since.
       const acc = this.accumulator;
       if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
-        const drained = acc.drain();
+        const drained = await acc.drain(nextTick);
         try {
           await this.write(drained);
         } catch (error) {
@@ -336,8 +347,10 @@ export class DuckDbRollups implements Rollups {
             chunk.rowCount = count;
             writers.forEach((write, col) => write(duckdb.data_chunk_get_vector(chunk.chunk, col), t.rows, start, count));
             appender.appendDataChunk(chunk);
+            // A chunk at a time, then the event loop's turn: a write of 100k rows never holds up requests.
+            appender.flushSync();
+            await nextTick();
           }
-          appender.flushSync();
         } finally {
           appender.closeSync();
         }
