@@ -104,7 +104,7 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
     const { range, filters, controls } = parseReadParams(raw, Date.now(), { export_type: 'single', format: 'single' });
     exportType = parseEnumControl('export_type', controls.export_type, ['csv', 'json', 'parquet']) ?? 'csv';
     const format = parseEnumControl('format', controls.format, ['full', 'summary']) ?? 'full';
-    source = compileExportSource(format, { project, range, filters }, dialectFor('duckdb'), { rollups: config.rollups });
+    source = compileExportSource(format, { project, range, filters }, dialectFor('duckdb'));
   } catch (err) {
     if (err instanceof InvalidQueryError || err instanceof HttpError) fail(err.message);
     throw err;

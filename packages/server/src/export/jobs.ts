@@ -52,7 +52,7 @@ export class ExportJobs {
 
   async create(request: ExportRequest): Promise<ExportJob> {
     // Throws InvalidQueryError (→ 400) before anything is stored.
-    compileExportSource(request.format, request, dialectFor(this.deps.store.dialect), { rollups: this.deps.store.rollups !== undefined });
+    compileExportSource(request.format, request, dialectFor(this.deps.store.dialect));
     const job: ExportJob = {
       id: randomUUID(), ...request, status: 'queued', createdAt: this.deps.clock.now(),
       startedAt: null, finishedAt: null, rows: null, bytes: null, error: null,
@@ -122,7 +122,7 @@ export class ExportJobs {
     try {
       await this.deps.jobs.update(job);
       await rm(path, { force: true });
-      const source = compileExportSource(job.format, job, dialectFor(this.deps.store.dialect), { rollups: this.deps.store.rollups !== undefined });
+      const source = compileExportSource(job.format, job, dialectFor(this.deps.store.dialect));
       const rows = await this.deps.store.exportTo(source, path, job.exportType);
       const bytes = (await stat(path)).size;
       job = { ...job, status: 'done', finishedAt: this.deps.clock.now(), rows, bytes };

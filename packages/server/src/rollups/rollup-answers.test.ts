@@ -11,8 +11,6 @@ import type { QuerySpec } from '../query/types.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.js';
 import { syntheticEvents } from '../synthetic/index.js';
 import { ROLLUP_MEASURES } from './measures.js';
-import { compileExportSource, SUMMARY_DIMENSIONS, SUMMARY_MEASURES } from '../query/export-source.js';
-import { duckdbDialect } from '../query/dialects/duckdb.js';
 
 /**
  * Rollup answers against raw answers, on the same stored events (the demo's synthetic world, ~10 days): every
@@ -205,13 +203,6 @@ describe('rollups answer as raw events do', () => {
     const [again] = await stores.store.query(perKey, []);
     expect(again).toMatchObject({ deltas: 0 });
     expect(Number(after.rows.find((r) => r.model === 'gpt-4o')!.count)).toBe(Number(before.rows.find((r) => r.model === 'gpt-4o')!.count) + 1);
-  });
-
-  it('a summary export over more than 24 h reads the hourly rollups, and its rows equal the raw answer', async () => {
-    const selection = { project: PROJECT, range: base(8).range, filters: [] };
-    const source = compileExportSource('summary', selection, duckdbDialect, { rollups: true });
-    expect(source.kind === 'aggregate' && source.sql.includes('FROM rollup_hour')).toBe(true);
-    await compare({ ...selection, measures: [...SUMMARY_MEASURES], dimensions: [...SUMMARY_DIMENSIONS], interval: 'hour', limit: 10_000 });
   });
 
   it('every measure the rollups keep is tested above', () => {
