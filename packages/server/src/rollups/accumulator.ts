@@ -1,5 +1,4 @@
-import type { StoredEvent } from '@pulse/protocol';
-import { eventColumns, type EventColumns } from './columns.js';
+import type { EventColumns } from './columns.js';
 import { addEventPartials, addMinutePartials, emptyPartials } from './event-partials.js';
 import {
   GRAIN_MS, GRAINS, partialDef, ROLLUP_DIMENSIONS, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, ZERO_BIN,
@@ -171,12 +170,7 @@ export class RollupAccumulator {
     return this.minuteSlots.length + this.hourSlots.length + this.bins + this.phaseRows;
   }
 
-  /** A committed batch whose events are numbered `firstSeq`, `firstSeq + 1`, … in order. */
-  add(events: readonly StoredEvent[], firstSeq: number): void {
-    this.addColumns(eventColumns(events), events.length, firstSeq);
-  }
-
-  /** The same, from its columns (rollups/columns.ts): `count` events numbered from `firstSeq`. */
+  /** A committed batch, as columns (rollups/columns.ts): `count` events numbered from `firstSeq`, in order. */
   addColumns(c: EventColumns, count: number, firstSeq: number): void {
     if (firstSeq !== this.to + 1) throw new Error(`rollup accumulator: batch starts at seq ${firstSeq}, expected ${this.to + 1}`);
     for (let i = 0; i < count; i++) this.addEvent(c, i);

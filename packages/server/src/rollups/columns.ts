@@ -32,18 +32,3 @@ export function fromPlucked(plucked: Record<string, unknown[]>): EventColumns {
   }
   return plucked as unknown as EventColumns;
 }
-
-export function eventColumns(events: readonly StoredEvent[]): EventColumns {
-  const out = {} as Record<string, unknown[]>;
-  const n = events.length;
-  for (const field of ROLLUP_FIELDS) {
-    const column = new Array<unknown>(n);
-    const as = field === 'ts' ? Math.round : FLOAT32.has(field) ? Math.fround : null;
-    for (let i = 0; i < n; i++) {
-      const v = (events[i] as unknown as Record<string, unknown>)[field] ?? null;
-      column[i] = v === null || as === null ? v : as(v as number);
-    }
-    out[field] = column;
-  }
-  return out as unknown as EventColumns;
-}

@@ -181,11 +181,6 @@ export class DuckDbRollups implements Rollups {
     });
   }
 
-  /** The watermark as committed (the event store never deletes events past it, nor numbers new ones below it). */
-  async watermark(): Promise<number> {
-    return this.runs.run(() => this.readWatermark());
-  }
-
   catchUp(): Promise<RollupRun> {
     return this.runs.run(async () => {
       let events = 0;
