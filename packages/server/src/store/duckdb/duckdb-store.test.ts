@@ -197,6 +197,27 @@ describe('embedded DuckDB stores', () => {
     for (let i = 0; i < 50; i++) expect(await store.query('SELECT ? AS v', [i])).toEqual([{ v: i }]);
   });
 
+  it('answers a reused prepared statement from the rows as they are now, not as they were when it was prepared', async () => {
+    // DuckDB 1.5 keeps statistics-derived rewrites in prepared plans (duckdb/duckdb#23704, #24182); open.ts turns the
+    // pass off. With it on, the second round answers [{t: T0, n: 2}], [{n: 0}] and fails the perfect-hash aggregate.
+    const { store } = await open(':memory:');
+    const day = 86_400_000;
+    await store.append({ events: [{ ...fullEvent(), id: 'a', ts: T0 }] });
+    const shapes = [
+      'SELECT epoch_ms(ts) AS t, count(*) AS n FROM events GROUP BY 1 ORDER BY 1',
+      `SELECT count(*) AS n FROM events WHERE ts > TIMESTAMP '${new Date(T0 + day / 2).toISOString().slice(0, 19).replace('T', ' ')}'`,
+      'SELECT ts AS t, count(*) AS n FROM events GROUP BY 1 ORDER BY 1',
+    ];
+    // Every read connection prepares each shape while the table holds one timestamp.
+    for (let i = 0; i < 4; i++) for (const sql of shapes) await Promise.all([store.query(sql, []), store.query(sql, []), store.query(sql, [])]);
+    await store.append({ events: [{ ...fullEvent(), id: 'b', ts: T0 + day }] });
+    for (let i = 0; i < 4; i++) {
+      expect(await store.query(shapes[0]!, [])).toEqual([{ t: T0, n: 1 }, { t: T0 + day, n: 1 }]);
+      expect(await store.query(shapes[1]!, [])).toEqual([{ n: 1 }]);
+      expect((await store.query(shapes[2]!, [])).map((r) => r.n)).toEqual([1, 1]);
+    }
+  });
+
   it('rejects a query with the wrong number of parameters', async () => {
     const { store } = await open(':memory:');
     await expect(store.query('SELECT ? AS a, ? AS b', [1])).rejects.toThrow(/2 parameters, 1 were given/);

@@ -77,6 +77,13 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
     // ORDER BY; keeping insertion order made a 1M-event export buffer its output (CSV: 304 MB peak RSS vs 162 MB;
     // Parquet ran out of the 128 MB pool) and run 2–3× slower (measured: store/duckdb/export.ts).
     preserve_insertion_order: 'false',
+    // Read connections keep prepared statements (prepared-connection.ts), and DuckDB 1.5 lets a prepared plan keep
+    // what statistics propagation derived from the table as it was when prepared: rows added later can be pruned by
+    // a constant filter, grouped into the wrong key, or fail a perfect-hash aggregate ("exceeded total groups") —
+    // duckdb/duckdb#23704 and #24182, fixed upstream by skipping the pass for prepared plans (PR #24696, not in
+    // 1.5.6). The setting is instance-wide (it cannot be set per connection); store/duckdb/duckdb-store.test.ts
+    // shows the wrong answers without it.
+    disabled_optimizers: 'statistics_propagation',
   };
   if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
   if (options.threads !== undefined) settings.threads = String(options.threads);
