@@ -51,6 +51,8 @@ export interface CompileOptions {
   rollups?: boolean;
   /** Ranges up to this long read raw events even with `rollups` (default RAW_RANGE_MS, 24 h). */
   rawRangeMs?: number;
+  /** With `rollups`: the end of the days rolled into the daily tables (Rollups.daysUntil; null or absent: none). */
+  daysUntilMs?: number | null;
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -61,7 +63,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const measures = unique(spec.measures);
   const dimensions = unique(spec.dimensions);
   const dimensionDefs = validate(spec, measures, dimensions);
-  const plan = options.rollups === true ? planRollups(spec, options.rawRangeMs) : null;
+  const plan = options.rollups === true ? planRollups(spec, options.rawRangeMs, options.daysUntilMs ?? null) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 
   const params: QueryParam[] = [];

@@ -34,7 +34,12 @@ export interface ExecuteOptions {
  */
 export async function executeQuery(store: EventStore, spec: QuerySpec, timestamps: TimestampFormat = 'ms', options: ExecuteOptions = {}): Promise<Execution> {
   const rollups = options.rollups !== false && store.rollups !== undefined;
-  const compiled = compileQuery(spec, dialectFor(store.dialect), { extraRow: true, rollups, ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }) });
+  const compiled = compileQuery(spec, dialectFor(store.dialect), {
+    extraRow: true,
+    rollups,
+    daysUntilMs: store.rollups?.daysUntil() ?? null,
+    ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
+  });
   const raw = await store.query(compiled.sql, compiled.params);
   const limit = spec.limit ?? DEFAULT_LIMIT;
   const truncated = raw.length > limit;

@@ -24,7 +24,7 @@ export interface TableRows {
   keyColumns: readonly string[];
   /** Value columns in table order. */
   valueColumns: readonly string[];
-  rows: Array<{ project: string; ts: number; key: readonly KeyValue[]; values: readonly (number | null)[] }>;
+  rows: ReadonlyArray<{ project: string; ts: number; key: readonly KeyValue[]; values: readonly (number | null)[] }>;
 }
 
 export interface Drained {
@@ -75,10 +75,6 @@ function partialMerge(partials: readonly PartialDef[]): Merge {
     for (const step of order) step(into, from);
   };
 }
-
-const sumAll: Merge = (into, from) => {
-  for (let i = 0; i < from.length; i++) into[i] = add(into[i]!, from[i]!);
-};
 
 function bin(v: number): number {
   return v > 0 ? Math.ceil(Math.log(v) / SKETCH_LN_GAMMA) : ZERO_BIN;
@@ -235,11 +231,13 @@ export class RollupAccumulator {
   }
 
   /**
-   * Every row held, per table (daily and narrower sketch tables derived), and an empty accumulator from here on. The
-   * rows are taken at once; deriving the tables yields to the event loop between steps (`pause`), so a large drain
-   * never holds up requests — batches committed meanwhile go to the emptied accumulator.
+   * Every row held, per table, and an empty accumulator from here on: minute and hourly rows, the hourly sketch by
+   * model (narrowed from the rows' sketches by all ten dimensions), hourly phases — and, for rows of days before
+   * `daysUntil` (days already rolled into the daily tables: late events), their daily rows too. The rows are taken at
+   * once; deriving the tables yields to the event loop between steps (`pause`), so a large drain never holds up
+   * requests — batches committed meanwhile go to the emptied accumulator.
    */
-  async drain(pause: () => Promise<void> = async () => undefined): Promise<Drained> {
+  async drain(pause: () => Promise<void> = async () => undefined, daysUntil: number | null = null): Promise<Drained> {
     const minuteSlots = this.minuteSlots;
     const hourSlots = this.hourSlots;
     const drained = { fromSeq: this.from, toSeq: this.to, tables: [] as TableRows[] };
@@ -250,47 +248,74 @@ export class RollupAccumulator {
     this.bins = 0;
     this.phaseRows = 0;
     this.from = this.to + 1;
-    await this.derive(minuteSlots, hourSlots, drained.tables, pause);
+    await this.derive(minuteSlots, hourSlots, drained.tables, pause, daysUntil ?? -Infinity);
     return drained;
   }
 
-  private async derive(minuteSlots: Slot[], hourSlots: HourSlot[], tables: TableRows[], pause: () => Promise<void>): Promise<void> {
+  private async derive(minuteSlots: Slot[], hourSlots: HourSlot[], tables: TableRows[], pause: () => Promise<void>, daysUntil: number): Promise<void> {
     const dimIdx = DIMENSIONS.map((_, i) => i);
-    const latencyIdx = [...dimIdx, DIMENSIONS.length, DIMENSIONS.length + 1];
-    const phaseIdx = [...dimIdx, DIMENSIONS.length];
-    const minuteRows = new Rows(this.mergeMinute);
-    for (const s of minuteSlots) minuteRows.slots.set(String(minuteRows.slots.size), s);
-    const hourRows = new Rows(this.mergeHour);
-    const latency = new Rows(sumAll);
-    const phases = new Rows(sumAll);
-    for (const s of hourSlots) {
-      hourRows.slots.set(String(hourRows.slots.size), s);
-      s.bins.forEach((bins, m) => {
-        if (bins === null) return;
-        for (const [b, count] of bins) latency.slots.set(String(latency.slots.size), { project: s.project, ts: s.ts, key: [...s.key, SKETCHED_COLUMNS[m]!, b], values: [count] });
-      });
-      if (s.phases !== null) {
-        for (const [phase, [count, ms]] of s.phases) phases.slots.set(String(phases.slots.size), { project: s.project, ts: s.ts, key: [...s.key, phase], values: [count, ms] });
-      }
-    }
-    const emit = (table: string, keyColumns: readonly string[], valueColumns: readonly string[], rows: Rows): void => {
-      tables.push({ table, keyColumns, valueColumns, rows: [...rows.slots.values()] });
+    const emit = (table: string, keyColumns: readonly string[], valueColumns: readonly string[], rows: readonly Slot[]): void => {
+      tables.push({ table, keyColumns, valueColumns, rows });
     };
-    await pause();
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
-    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows);
-    emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
-    emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), hourRows.derive(DAY, dimIdx));
-    for (const [grain, size] of [[FINE, HOUR], [COARSE, DAY]] as const) {
-      await pause();
-      const rows = size === HOUR ? latency : latency.derive(DAY, latencyIdx);
+    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteSlots);
+    emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourSlots);
+    await pause();
+    for (const [grain, size, slots] of [[FINE, HOUR, hourSlots], [COARSE, DAY, hourSlots.filter((s) => s.ts < daysUntil)]] as const) {
+      if (slots.length === 0) continue;
+      if (grain === COARSE) {
+        const rows = new Rows(this.mergeHour);
+        for (const s of slots) rows.slots.set(String(rows.slots.size), s);
+        emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), [...rows.derive(DAY, dimIdx).slots.values()]);
+      }
       for (const t of grain.sketchTables) {
         await pause();
         const keep = t.dimensions.map((d) => DIMENSIONS.indexOf(d));
-        const narrowed = t.dimensions.length === DIMENSIONS.length ? rows : rows.derive(size, [...keep, DIMENSIONS.length, DIMENSIONS.length + 1]);
-        emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], narrowed);
+        emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], sketchRows(slots, size, keep));
       }
-      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], size === HOUR ? phases : phases.derive(DAY, phaseIdx));
+      await pause();
+      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], phaseRows(slots, size));
     }
   }
+}
+
+/** Sketch rows of `slots` in buckets of `size`, by the dimensions at `keep`: one per (key, metric, bin). */
+function sketchRows(slots: readonly HourSlot[], size: number, keep: readonly number[]): Slot[] {
+  const out = new Map<string, Slot>();
+  for (const s of slots) {
+    const ts = Math.floor(s.ts / size) * size;
+    const key = keep.map((i) => s.key[i]!);
+    const prefix = `${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`;
+    s.bins.forEach((bins, m) => {
+      if (bins === null) return;
+      const metric = SKETCHED_COLUMNS[m]!;
+      for (const [b, count] of bins) {
+        const id = `${prefix}${SEP}${metric}${SEP}${b}`;
+        const row = out.get(id);
+        if (row === undefined) out.set(id, { project: s.project, ts, key: [...key, metric, b], values: [count] });
+        else row.values[0] = (row.values[0] as number) + count;
+      }
+    });
+  }
+  return [...out.values()];
+}
+
+/** Phase rows of `slots` in buckets of `size`, by all ten dimensions: one per (key, phase). */
+function phaseRows(slots: readonly HourSlot[], size: number): Slot[] {
+  const out = new Map<string, Slot>();
+  for (const s of slots) {
+    if (s.phases === null) continue;
+    const ts = Math.floor(s.ts / size) * size;
+    const prefix = `${s.project}${SEP}${ts}${SEP}${s.key.map((k) => k ?? NUL).join(SEP)}`;
+    for (const [phase, [count, ms]] of s.phases) {
+      const id = `${prefix}${SEP}${phase}`;
+      const row = out.get(id);
+      if (row === undefined) out.set(id, { project: s.project, ts, key: [...s.key, phase], values: [count, ms] });
+      else {
+        row.values[0] = (row.values[0] as number) + count;
+        row.values[1] = (row.values[1] as number) + ms;
+      }
+    }
+  }
+  return [...out.values()];
 }

@@ -122,9 +122,14 @@ export interface SketchTable {
 
 const ALL_PARTIALS = PARTIALS.map((p) => p.column);
 const LATENCY_DIMENSIONS: readonly RollupDimension[] = ['type', 'name', 'model', 'provider'];
+/**
+ * Hourly sketches are kept by the four latency dimensions only: sketch rows are a bin per key, and by all ten
+ * dimensions they were two thirds of every rollup write (the ingest cost of the rollups). A percentile by another
+ * dimension reads the daily sketch by all ten for whole days and raw events for the rest of its range.
+ */
 const sketches = (grain: 'hour' | 'day'): SketchTable[] => [
   { table: `latency_${grain}_by_model`, dimensions: LATENCY_DIMENSIONS },
-  { table: `latency_${grain}`, dimensions: ROLLUP_DIMENSIONS },
+  ...(grain === 'day' ? [{ table: 'latency_day', dimensions: ROLLUP_DIMENSIONS }] : []),
 ];
 
 /** Coarsest first: the planner covers a range with the coarsest grain it can, then finer ones at the edges. */
@@ -134,7 +139,11 @@ export const GRAINS: readonly Grain[] = [
   { name: 'minute', table: 'rollup_minute', dimensions: ['type', 'status'], partials: ['n', 'n_error', 'n_ok'], sketchTables: [], phasesTable: null },
 ];
 
-/** One row, the last event `seq` every rollup table includes; events after it are read raw. */
+/**
+ * One row: `watermark`, the last event `seq` every rollup table includes (events after it are read raw), and
+ * `day_until`, the end (epoch ms) of the days rolled into the daily tables — every day before it is complete there
+ * up to the watermark (late events included); days from it on are read from the hourly tables. Null: no day yet.
+ */
 export const STATE_TABLE = 'rollup_state';
 export const WATERMARK_SQL = `(SELECT watermark FROM ${STATE_TABLE})`;
 

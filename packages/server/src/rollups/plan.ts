@@ -42,7 +42,7 @@ export const RAW_RANGE_MS = 6 * 3_600_000;
  * The rollup plan for `spec`, or null when it reads raw events: a range up to `rawRangeMs`, or a measure, dimension
  * or filter the rollups do not keep.
  */
-export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS): RollupPlan | null {
+export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS, daysUntilMs: number | null = null): RollupPlan | null {
   if (spec.per !== undefined) return null;
   if (spec.range.endMs - spec.range.startMs <= rawRangeMs) return null;
   const measures = [...new Set(spec.measures)];
@@ -83,24 +83,29 @@ export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS): RollupP
       ORDER[g.name] <= ORDER[coarsest] &&
       stringDims.every((d) => (g.dimensions as readonly string[]).includes(d)) &&
       [...partials].every((p) => g.partials.includes(p)) &&
-      (sketches.size === 0 || g.sketchTables.length > 0) &&
+      (sketches.size === 0 || g.sketchTables.some((t) => stringDims.every((d) => (t.dimensions as readonly string[]).includes(d)))) &&
       (!phases || g.phasesTable !== null),
   );
   if (grains.length === 0) return null;
-  return { grains, segments: segmentsFor(spec.range, grains), partials: [...partials], sketches: [...sketches], phases };
+  return { grains, segments: segmentsFor(spec.range, grains, daysUntilMs), partials: [...partials], sketches: [...sketches], phases };
 }
 
-/** `[startMs, endMs)` covered by the coarsest grain in the aligned middle and finer ones (then raw) at the edges. */
-export function segmentsFor(range: TimeRange, grains: readonly Grain[]): Segment[] {
+/**
+ * `[startMs, endMs)` covered by the coarsest grain in the aligned middle and finer ones (then raw) at the edges.
+ * Daily rows cover only days before `daysUntilMs` (the days rolled so far; null: none): later days read hourly rows.
+ * A stale (lower) value is safe — hourly rows of rolled days stay until their own retention.
+ */
+export function segmentsFor(range: TimeRange, grains: readonly Grain[], daysUntilMs: number | null = null): Segment[] {
   const [grain, ...finer] = grains;
   if (grain === undefined) return range.endMs > range.startMs ? [{ source: 'raw', range }] : [];
   const size = GRAIN_MS[grain.name];
   const a = Math.ceil(range.startMs / size) * size;
-  const b = Math.floor(range.endMs / size) * size;
-  if (a >= b) return segmentsFor(range, finer);
+  let b = Math.floor(range.endMs / size) * size;
+  if (grain.name === 'day') b = Math.min(b, daysUntilMs === null ? -Infinity : Math.floor(daysUntilMs / size) * size);
+  if (a >= b) return segmentsFor(range, finer, daysUntilMs);
   return [
-    ...segmentsFor({ startMs: range.startMs, endMs: a }, finer),
+    ...segmentsFor({ startMs: range.startMs, endMs: a }, finer, daysUntilMs),
     { source: 'rollup', grain, range: { startMs: a, endMs: b } },
-    ...segmentsFor({ startMs: b, endMs: range.endMs }, finer),
+    ...segmentsFor({ startMs: b, endMs: range.endMs }, finer, daysUntilMs),
   ];
 }

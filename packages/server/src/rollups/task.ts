@@ -25,10 +25,10 @@ export function rollupTask(opts: { rollups: Rollups; logger: Pick<Logger, 'info'
       const t0 = performance.now();
       last = await opts.rollups.catchUp();
       total += last.events;
-      if (last.events >= 100_000 || last.compacted > 0) {
+      if (last.events >= 100_000 || last.compacted > 0 || last.days > 0) {
         opts.logger.info({ ...last, ms: Math.round(performance.now() - t0) }, 'rollups');
       }
     },
-    detail: () => (last === null ? null : { last_run_events: last.events, watermark: last.watermark, compacted: last.compacted, events_rolled_up: total }),
+    detail: () => (last === null ? null : { last_run_events: last.events, watermark: last.watermark, compacted: last.compacted, days_rolled: last.days, events_rolled_up: total }),
   };
 }

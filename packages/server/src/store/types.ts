@@ -78,10 +78,14 @@ export interface RollupRun {
   watermark: number;
   /** Delta rows merged into one row per key. */
   compacted: number;
+  /** Days rolled into the daily tables by this run. */
+  days: number;
 }
 
 export interface RollupStatus {
   watermark: number;
+  /** The end of the days in the daily tables (epoch ms), or null when none has been rolled. */
+  daysUntil: number | null;
   /** Committed events not rolled up yet (read raw by queries meanwhile). */
   behind: number;
   /** Rows per rollup table. */
@@ -102,6 +106,11 @@ export interface RollupCutoffs {
 export interface Rollups {
   /** Rolls up every event committed since the last run (in slices) and merges delta rows of the same key. */
   catchUp(): Promise<RollupRun>;
+  /**
+   * The end (epoch ms, a day boundary) of the days rolled into the daily tables, as of the last run; null: none.
+   * Queries read daily rows only before it (a stale, lower value is safe).
+   */
+  daysUntil(): number | null;
   /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
   deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
   status(): Promise<RollupStatus>;

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { executeQuery } from '../../query/run.js';
+import type { QuerySpec } from '../../query/types.js';
 import { openEmbeddedStores } from './index.js';
 
 /** The embedded store's rollup bookkeeping across restarts, retention and an accumulator that overflows. */
@@ -75,6 +77,53 @@ describe('embedded rollups', () => {
       expect(await rolledCount(s)).toBe(200);
       const [again] = await s.store.query('SELECT count(*) AS rows, sum(n) AS n FROM rollup_minute', []);
       expect(again).toEqual({ rows: 200, n: 200 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('roll each day into the daily tables once it has ended, and late events of rolled days reach them as deltas', async () => {
+    const DAY = 24 * HOUR;
+    const d0 = Math.floor(NOW / DAY) * DAY - DAY; // yesterday, as NOW sees it
+    let now = d0 + DAY + 10 * HOUR; // today 10:00
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => now } });
+    const daySums = async (): Promise<Record<number, number>> =>
+      Object.fromEntries((await s.store.query('SELECT epoch_ms(ts) AS t, sum(n) AS n FROM rollup_day GROUP BY 1', [])).map((r) => [Number(r.t), Number(r.n)]));
+    const bySketch = async (): Promise<number> => Number((await s.store.query('SELECT coalesce(sum(n), 0) AS n FROM latency_day', []))[0]!.n);
+    try {
+      // 200 events yesterday, 100 today (0:00–10:00).
+      await s.store.append({ events: events(0, 200, (i) => d0 + i * 400_000) });
+      await s.store.append({ events: events(200, 100, (i) => d0 + DAY + (i - 200) * 360_000) });
+      const first = await s.store.rollups!.catchUp();
+      // The first run rolls the days from the earliest hourly row up to today; today stays in the hourly rows.
+      expect(first.days).toBe(1);
+      expect(s.store.rollups!.daysUntil()).toBe(d0 + DAY);
+      expect(await daySums()).toEqual({ [d0]: 200 });
+      expect(await bySketch()).toBe(200);
+
+      // Today ends. Events of tomorrow, and 10 late events of yesterday (already rolled: they come as deltas).
+      now = d0 + 2 * DAY + 5 * HOUR;
+      await s.store.append({ events: events(300, 50, (i) => d0 + 2 * DAY + (i - 300) * 60_000) });
+      await s.store.append({ events: events(350, 10, (i) => d0 + 3 * HOUR + (i - 350) * 1000) });
+      const second = await s.store.rollups!.catchUp();
+      expect(second.days).toBe(1);
+      expect(s.store.rollups!.daysUntil()).toBe(d0 + 2 * DAY);
+      expect(await daySums()).toEqual({ [d0]: 210, [d0 + DAY]: 100 });
+      expect(await bySketch()).toBe(310);
+      expect((await s.store.rollups!.status()).daysUntil).toBe(d0 + 2 * DAY);
+
+      // Queries over the three days: daily rows for the rolled days, hourly and raw for the rest — the raw answers.
+      const spec = (dimensions: QuerySpec['dimensions']): QuerySpec => ({
+        project: 'p', measures: ['count', 'errors', 'p95_duration_ms', 'sum_input_tokens'], dimensions, filters: [],
+        range: { startMs: d0, endMs: now }, limit: 100,
+      });
+      for (const dims of [[], ['model'], ['status']] as QuerySpec['dimensions'][]) {
+        const [a, b] = await Promise.all([executeQuery(s.store, spec(dims)), executeQuery(s.store, spec(dims), 'ms', { rollups: false })]);
+        expect(a.rollups).toBe(true);
+        expect(a.rows.map((r) => [r.model, r.status, r.count, r.errors, r.sum_input_tokens])).toEqual(b.rows.map((r) => [r.model, r.status, r.count, r.errors, r.sum_input_tokens]));
+        a.rows.forEach((r, i) => expect(Math.abs(Number(r.p95_duration_ms) - Number(b.rows[i]!.p95_duration_ms))).toBeLessThanOrEqual(Number(b.rows[i]!.p95_duration_ms) * 0.01));
+      }
+      expect((await executeQuery(s.store, spec([]))).rows[0]!.count).toBe(360);
     } finally {
       await s.close();
     }

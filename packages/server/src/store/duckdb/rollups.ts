@@ -45,7 +45,8 @@ const TABLES: readonly Table[] = [...GRAINS].reverse().flatMap((grain) => [
 
 /**
  * The delta a table's delta is derived from (smaller than the events): a narrower sketch table from the widest of
- * its grain, a daily table from the hourly table of the same kind and dimensions. Undefined: from the events.
+ * its grain, a daily table from the hourly table of the same kind and dimensions. Undefined: from the events (the
+ * daily sketch by all ten dimensions, which has no hourly twin, among them).
  */
 function derivedFrom(t: Table): Table | undefined {
   const covers = (s: Table): boolean => s.kind === t.kind && t.dimensions.every((dim) => s.dimensions.includes(dim));
@@ -57,6 +58,13 @@ function derivedFrom(t: Table): Table | undefined {
 const d = duckdbDialect;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const SEQ_RANGE = 'seq > $1::BIGINT AND seq <= $2::BIGINT';
+const DAY = GRAIN_MS.day;
+/** Value columns of a table, in table order. */
+function valueColumns(t: Table): string[] {
+  if (t.kind === 'latency') return ['n'];
+  if (t.kind === 'phases') return ['n', 'sum_ms'];
+  return t.grain.partials.map((name) => partialDef(name).column);
+}
 
 /** Key columns of a table (after `project, ts`): its grain's dimensions, plus `metric, bin` or `phase`. */
 function keyColumns(t: Table): string[] {
@@ -76,21 +84,22 @@ function valueAggregates(t: Table, fromEvents: boolean): string[] {
   });
 }
 
-/** Delta rows of table `t` from the events of a seq range ($1, $2]. */
-function fromEventsSql(t: Table): string {
+/** Delta rows of table `t` from the events of a seq range ($1, $2] (and `and`, a further condition on them). */
+function fromEventsSql(t: Table, and = '', compacted = false): string {
   const keys = keyColumns(t);
   const select = (keyExprs: string[]): string =>
-    `SELECT project, date_trunc('${t.grain.name}', ts) AS bucket, ${keyExprs.join(', ')}, ${valueAggregates(t, true).join(', ')}, false AS compacted`;
+    `SELECT project, date_trunc('${t.grain.name}', ts) AS bucket, ${keyExprs.join(', ')}, ${valueAggregates(t, true).join(', ')}, ${compacted} AS compacted`;
+  const SEQ_RANGE_AND = `${SEQ_RANGE}${and}`;
   const groupBy = `GROUP BY project, bucket, ${keys.join(', ')}`;
-  if (t.kind === 'partials') return `${select(keys)} FROM events WHERE ${SEQ_RANGE} ${groupBy}`;
+  if (t.kind === 'partials') return `${select(keys)} FROM events WHERE ${SEQ_RANGE_AND} ${groupBy}`;
   if (t.kind === 'phases') {
     return `${select(keys)} FROM (SELECT *, unnest(map_keys(phases)) AS phase, unnest(map_values(phases)) AS phase_ms ` +
-      `FROM events WHERE ${SEQ_RANGE} AND phases IS NOT NULL) AS e ${groupBy}`;
+      `FROM events WHERE ${SEQ_RANGE_AND} AND phases IS NOT NULL) AS e ${groupBy}`;
   }
   const dims = [...t.dimensions];
   return SKETCHED_COLUMNS.map((column) =>
     `${select([...dims, `'${column}' AS metric`, `${d.sketchBin(column, SKETCH_LN_GAMMA, ZERO_BIN)} AS bin`])} ` +
-    `FROM events WHERE ${SEQ_RANGE} AND ${column} IS NOT NULL ${groupBy}`,
+    `FROM events WHERE ${SEQ_RANGE_AND} AND ${column} IS NOT NULL ${groupBy}`,
   ).join(' UNION ALL ');
 }
 
@@ -98,11 +107,28 @@ function fromEventsSql(t: Table): string {
  * Delta rows of table `t` from another table's delta rows of the same slice (already reduced): the same merge as
  * compaction, with the bucket truncated to `t`'s grain and only `t`'s dimensions kept.
  */
-function derivedDeltaSql(t: Table, source: string): string {
+function derivedDeltaSql(t: Table, source: string, where = '', compacted = false): string {
   const keys = keyColumns(t);
   const bucket = `date_trunc('${t.grain.name}', bucket)`;
-  return `SELECT project, ${bucket} AS bucket, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, false AS compacted ` +
-    `FROM ${source} GROUP BY project, ${bucket}, ${keys.join(', ')}`;
+  return `SELECT project, ${bucket} AS bucket, ${keys.join(', ')}, ${valueAggregates(t, false).join(', ')}, ${compacted} AS compacted ` +
+    `FROM ${source}${where} GROUP BY project, ${bucket}, ${keys.join(', ')}`;
+}
+
+/**
+ * The rows of daily table `t` for the day [$1, $2) (epoch ms), one per key: merged from its hourly twin's rows, or
+ * — the daily sketch by all ten dimensions, which has none — from the events of the day up to the watermark ($3).
+ */
+function rollDaySql(t: Table): { sql: string; params: (from: number, to: number, watermark: number) => number[] } {
+  const source = derivedFrom(t);
+  if (source === undefined) {
+    return {
+      sql: fromEventsSql(t, ' AND ts >= epoch_ms($3::BIGINT) AND ts < epoch_ms($4::BIGINT)', true),
+      params: (from, to, watermark) => [-1, watermark, from, to],
+    };
+  }
+  const rows = `(SELECT project, ts AS bucket, ${[...keyColumns(source), ...valueColumns(source)].join(', ')} FROM ${source.name} ` +
+    'WHERE ts >= epoch_ms($1::BIGINT) AND ts < epoch_ms($2::BIGINT)) AS h';
+  return { sql: derivedDeltaSql(t, rows, '', true), params: (from, to) => [from, to] };
 }
 
 /** One row per key of `t`'s rows with buckets in [$1, $2]: what compaction writes back for those buckets. */
@@ -127,6 +153,8 @@ export class DuckDbRollups implements Rollups {
   private early: Promise<unknown> | null = null;
   /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
   private accumulator: RollupAccumulator | null = null;
+  /** STATE_TABLE's day_until as of the last run: days before it are in the daily tables. */
+  private days: number | null = null;
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -169,6 +197,11 @@ export class DuckDbRollups implements Rollups {
     if (this.connection !== null) return;
     this.db.retain();
     this.connection = await this.db.connect();
+    this.days = await this.readDaysUntil();
+  }
+
+  daysUntil(): number | null {
+    return this.days;
   }
 
   async close(): Promise<void> {
@@ -192,7 +225,7 @@ export class DuckDbRollups implements Rollups {
         const limit = acc !== null && acc.fromSeq > watermark ? acc.fromSeq - 1 : this.committedSeq();
         const target = Math.min(limit, watermark + this.sliceEvents);
         if (target <= watermark) break;
-        await this.rollSlice(watermark, target);
+        await this.rollSlice(watermark, target, this.days);
         events += target - watermark;
         watermark = target;
         // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
@@ -201,7 +234,7 @@ export class DuckDbRollups implements Rollups {
       // From memory: the batches committed since.
       const acc = this.accumulator;
       if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
-        const drained = await acc.drain(nextTick);
+        const drained = await acc.drain(nextTick, this.days);
         try {
           await this.write(drained);
         } catch (error) {
@@ -215,9 +248,10 @@ export class DuckDbRollups implements Rollups {
         // Already covered from the table (it was started during a catch-up): start afresh after the watermark.
         this.accumulator = null;
       }
+      const days = await this.rollDays(watermark);
       const closedOnly = (await this.uncompactedRows()) < this.compactAfterRows;
       compacted += await this.compact(closedOnly);
-      return { events, watermark, compacted };
+      return { events, watermark, compacted, days };
     });
   }
 
@@ -252,6 +286,7 @@ export class DuckDbRollups implements Rollups {
       const counts = (await c.runAndReadAll(TABLES.map((t) => `SELECT '${t.name}' AS t, count(*) AS n FROM ${t.name}`).join(' UNION ALL '))).getRows();
       return {
         watermark,
+        daysUntil: this.days,
         behind: Math.max(0, this.committedSeq() - watermark),
         rows: Object.fromEntries(counts.map((r) => [String(r[0]), Number(r[1])])),
       };
@@ -268,6 +303,52 @@ export class DuckDbRollups implements Rollups {
     return Number(rows[0]?.[0] ?? 0);
   }
 
+  private async readDaysUntil(): Promise<number | null> {
+    const rows = (await this.open().runAndReadAll(`SELECT day_until FROM ${STATE_TABLE} WHERE id = 1`)).getRows();
+    const v = rows[0]?.[0];
+    return v === null || v === undefined ? null : Number(v);
+  }
+
+  /**
+   * Rolls every day that has ended since the last roll into the daily tables — one transaction per day, moving
+   * `day_until` with it — from the hourly rows (complete up to `watermark`, which this run has just written) and,
+   * for the daily sketch by all ten dimensions, from the day's events up to the watermark. Events of rolled days
+   * that come later (late events, or events past the watermark now) reach the daily tables as deltas, with their
+   * hourly rows. The first roll starts at the earliest hourly row's day (or today, when there is none).
+   */
+  private async rollDays(watermark: number): Promise<number> {
+    const c = this.open();
+    const today = Math.floor(this.now() / DAY) * DAY;
+    let from = this.days;
+    if (from === null) {
+      const first = (await c.runAndReadAll(`SELECT epoch_ms(min(ts)) FROM ${GRAINS.find((g) => g.name === 'hour')!.table}`)).getRows()[0]?.[0];
+      from = first === null || first === undefined ? today : Math.floor(Number(first) / DAY) * DAY;
+    }
+    let rolled = 0;
+    // An empty store starts its days today; otherwise a transaction per ended day.
+    for (let day = from; day < today || this.days === null; day += DAY) {
+      const end = day < today ? day + DAY : today;
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const t of end > day ? TABLES : []) {
+          if (t.grain.name !== 'day') continue;
+          const roll = rollDaySql(t);
+          await c.run(`INSERT INTO ${t.name} ${roll.sql}`, roll.params(day, end, watermark));
+        }
+        const moved = await c.run(`UPDATE ${STATE_TABLE} SET day_until = $1::BIGINT WHERE id = 1 AND day_until IS NOT DISTINCT FROM $2::BIGINT`, [end, this.days]);
+        if (moved.rowsChanged !== 1) throw new Error('the rollups\' day_until moved under this run');
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      this.days = end;
+      if (end > day) rolled++;
+      await nextTick();
+    }
+    return rolled;
+  }
+
   private async uncompactedRows(): Promise<number> {
     const sql = TABLES.map((t) => `SELECT count(*) AS n FROM ${t.name} WHERE NOT compacted`).join(' UNION ALL ');
     const rows = (await this.open().runAndReadAll(`SELECT sum(n) FROM (${sql})`)).getRows();
@@ -279,15 +360,22 @@ export class DuckDbRollups implements Rollups {
    * transaction, so a query sees both or neither. None of it takes the event store's write lock: this connection
    * writes only rollup tables, which nothing else writes, so DuckDB runs it beside ingest's commits.
    */
-  private async rollSlice(from: number, to: number): Promise<void> {
+  private async rollSlice(from: number, to: number, daysUntil: number | null): Promise<void> {
     const c = this.open();
-    const temps = TABLES.map((t) => ({ table: t.name, temp: `delta_${t.name}` }));
+    // Daily deltas only for days already rolled (late events): later days are rolled from the hourly rows.
+    const tables = TABLES.filter((t) => t.grain.name !== 'day' || daysUntil !== null);
+    const temps = tables.map((t) => ({ table: t.name, temp: `delta_${t.name}` }));
     try {
       // In TABLES order: a table's deltas may come from an earlier table's deltas (derivedFrom).
-      for (const t of TABLES) {
+      for (const t of tables) {
         const source = derivedFrom(t);
-        if (source !== undefined) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${derivedDeltaSql(t, `delta_${source.name}`)}`);
-        else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
+        const day = t.grain.name === 'day';
+        if (source !== undefined) {
+          const sql = derivedDeltaSql(t, `delta_${source.name}`, day ? ' WHERE bucket < epoch_ms($1::BIGINT)' : '');
+          await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${sql}`, day ? [daysUntil] : []);
+        } else if (day) {
+          await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t, ' AND ts < epoch_ms($3::BIGINT)')}`, [from, to, daysUntil]);
+        } else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
       }
       await c.run('BEGIN TRANSACTION');
       try {

@@ -145,4 +145,17 @@ export const MIGRATIONS: readonly Migration[] = [
       'INSERT INTO rollup_state VALUES (1, 0)',
     ],
   },
+  {
+    // Daily rows rolled once per ended day (rollups/definition.ts, STATE_TABLE's day_until) instead of written with
+    // every hourly delta, and no hourly sketch by all ten dimensions (the daily one stays). A store that has daily
+    // rows keeps them: its days up to the end of today stay fed by hourly deltas, as before; later days roll.
+    version: 7,
+    name: 'rollups-daily-roll',
+    sql: [
+      'ALTER TABLE rollup_state ADD COLUMN day_until BIGINT',
+      `UPDATE rollup_state SET day_until = CASE WHEN EXISTS (SELECT 1 FROM rollup_day) OR EXISTS (SELECT 1 FROM latency_day)
+         THEN (epoch_ms(now()) // 86400000 + 1) * 86400000 END`,
+      'DROP TABLE latency_hour',
+    ],
+  },
 ];
