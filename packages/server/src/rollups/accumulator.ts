@@ -1,5 +1,5 @@
 import type { EventColumns } from './columns.js';
-import { addEventPartials, addMinutePartials, emptyPartials } from './event-partials.js';
+import { addEventPartials, emptyPartials, partialValues, type PartialAcc } from './event-partials.js';
 import {
   GRAIN_MS, GRAINS, partialDef, ROLLUP_DIMENSIONS, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, ZERO_BIN,
   type Grain, type PartialDef, type PartialName,
@@ -121,7 +121,14 @@ function step(node: Trie, key: unknown): Trie {
   return next;
 }
 
-interface HourSlot extends Slot {
+interface HourSlot {
+  project: string;
+  ts: number;
+  key: KeyValue[];
+  /** The partials added so far (event-partials.ts). */
+  acc: PartialAcc;
+  /** Minute → [events, errors, ok] of this row's events: the minute rows are summed from these at drain. */
+  minutes: Map<number, [number, number, number]>;
   /** Sketch bins → counts, per SKETCHED_COLUMNS entry (null until the first value). */
   bins: Array<Map<number, number> | null>;
   /** Phase → [events, summed ms]. */
@@ -134,11 +141,9 @@ interface HourSlot extends Slot {
  * allocation, where a concatenated key would cost a new 60-character string to build and hash per event.
  */
 export class RollupAccumulator {
-  private minuteRoot: Trie = new Map();
-  private minuteSlots: Slot[] = [];
+  private minuteCount = 0;
   private hourRoot: Trie = new Map();
   private hourSlots: HourSlot[] = [];
-  private readonly mergeMinute = partialMerge(MINUTE_PARTIALS);
   private readonly mergeHour = partialMerge(HOUR_PARTIALS);
   private from: number;
   private to: number;
@@ -163,7 +168,7 @@ export class RollupAccumulator {
 
   /** Distinct rows held: the caller bounds memory by it. */
   get size(): number {
-    return this.minuteSlots.length + this.hourSlots.length + this.bins + this.phaseRows;
+    return this.minuteCount + this.hourSlots.length + this.bins + this.phaseRows;
   }
 
   /** A committed batch, as columns (rollups/columns.ts): `count` events numbered from `firstSeq`, in order. */
@@ -179,16 +184,6 @@ export class RollupAccumulator {
     const type = c.type[i]!;
     const status = c.status[i]!;
 
-    const minute = Math.floor(ts / MINUTE) * MINUTE;
-    const mNode = step(step(step(this.minuteRoot, p), minute), type);
-    let mSlot = mNode.get(status) as Slot | undefined;
-    if (mSlot === undefined) {
-      mSlot = { project: p, ts: minute, key: [type, status], values: [null, null, null] };
-      mNode.set(status, mSlot);
-      this.minuteSlots.push(mSlot);
-    }
-    addMinutePartials(mSlot.values, c, i);
-
     const hour = Math.floor(ts / HOUR) * HOUR;
     let n = step(step(step(this.hourRoot, p), hour), type);
     n = step(step(step(step(step(step(step(n, c.name[i]), c.service[i]), c.environment[i]), c.persona[i]), c.model[i]), c.provider[i]), status);
@@ -196,13 +191,24 @@ export class RollupAccumulator {
     let slot = n.get(c.prompt_id[i]) as HourSlot | undefined;
     if (slot === undefined) {
       slot = {
-        project: p, ts: hour, values: emptyPartials(), bins: SKETCHED_COLUMNS.map(() => null), phases: null,
+        project: p, ts: hour, acc: emptyPartials(), minutes: new Map(), bins: SKETCHED_COLUMNS.map(() => null), phases: null,
         key: [type, c.name[i]!, c.service[i]!, c.environment[i]!, c.persona[i]!, c.model[i]!, c.provider[i]!, status, c.error_type[i]!, c.prompt_id[i]!],
       };
       n.set(c.prompt_id[i], slot);
       this.hourSlots.push(slot);
     }
-    addEventPartials(slot.values, c, i);
+    addEventPartials(slot.acc, c, i);
+    // The minute grain's partials (`n`, `n_error`, `n_ok`), per minute of this row.
+    const minute = Math.floor(ts / MINUTE) * MINUTE;
+    let m = slot.minutes.get(minute);
+    if (m === undefined) {
+      m = [0, 0, 0];
+      slot.minutes.set(minute, m);
+      this.minuteCount++;
+    }
+    m[0]++;
+    if (status === 'error') m[1]++;
+    else if (status === 'ok') m[2]++;
 
     for (let m = 0; m < SKETCHED_COLUMNS.length; m++) {
       const v = c[SKETCHED_COLUMNS[m]!][i]!;
@@ -238,34 +244,33 @@ export class RollupAccumulator {
    * requests — batches committed meanwhile go to the emptied accumulator.
    */
   async drain(pause: () => Promise<void> = async () => undefined, daysUntil: number | null = null): Promise<Drained> {
-    const minuteSlots = this.minuteSlots;
     const hourSlots = this.hourSlots;
     const drained = { fromSeq: this.from, toSeq: this.to, tables: [] as TableRows[] };
-    this.minuteRoot = new Map();
-    this.minuteSlots = [];
+    this.minuteCount = 0;
     this.hourRoot = new Map();
     this.hourSlots = [];
     this.bins = 0;
     this.phaseRows = 0;
     this.from = this.to + 1;
-    await this.derive(minuteSlots, hourSlots, drained.tables, pause, daysUntil ?? -Infinity);
+    await this.derive(hourSlots, drained.tables, pause, daysUntil ?? -Infinity);
     return drained;
   }
 
-  private async derive(minuteSlots: Slot[], hourSlots: HourSlot[], tables: TableRows[], pause: () => Promise<void>, daysUntil: number): Promise<void> {
+  private async derive(hourSlots: HourSlot[], tables: TableRows[], pause: () => Promise<void>, daysUntil: number): Promise<void> {
     const dimIdx = DIMENSIONS.map((_, i) => i);
     const emit = (table: string, keyColumns: readonly string[], valueColumns: readonly string[], rows: readonly Slot[]): void => {
       tables.push({ table, keyColumns, valueColumns, rows });
     };
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
-    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteSlots);
-    emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourSlots);
+    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows(hourSlots));
+    const hourRows = hourSlots.map((s): Slot => ({ project: s.project, ts: s.ts, key: s.key, values: partialValues(s.acc) }));
+    emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
     await pause();
     for (const [grain, size, slots] of [[FINE, HOUR, hourSlots], [COARSE, DAY, hourSlots.filter((s) => s.ts < daysUntil)]] as const) {
       if (slots.length === 0) continue;
       if (grain === COARSE) {
         const rows = new Rows(this.mergeHour);
-        for (const s of slots) rows.slots.set(String(rows.slots.size), s);
+        for (const s of slots) rows.slots.set(String(rows.slots.size), { project: s.project, ts: s.ts, key: s.key, values: partialValues(s.acc) });
         emit(COARSE.table, DIMENSIONS, partialColumns(COARSE), [...rows.derive(DAY, dimIdx).slots.values()]);
       }
       for (const t of grain.sketchTables) {
@@ -277,6 +282,29 @@ export class RollupAccumulator {
       emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], phaseRows(slots, size));
     }
   }
+}
+
+/** Minute rows (type, status: events, errors, ok) summed from the rows' per-minute counts. */
+function minuteRows(slots: readonly HourSlot[]): Slot[] {
+  const out = new Map<string, Slot>();
+  const typeAt = DIMENSIONS.indexOf('type');
+  const statusAt = DIMENSIONS.indexOf('status');
+  for (const s of slots) {
+    const type = s.key[typeAt]!;
+    const status = s.key[statusAt]!;
+    for (const [minute, [n, errors, ok]] of s.minutes) {
+      const id = `${s.project}${SEP}${minute}${SEP}${type}${SEP}${status}`;
+      const row = out.get(id);
+      if (row === undefined) out.set(id, { project: s.project, ts: minute, key: [type, status], values: [n, errors, ok] });
+      else {
+        const v = row.values as number[];
+        v[0] = v[0]! + n;
+        v[1] = v[1]! + errors;
+        v[2] = v[2]! + ok;
+      }
+    }
+  }
+  return [...out.values()];
 }
 
 /** Sketch rows of `slots` in buckets of `size`, by the dimensions at `keep`: one per (key, metric, bin). */

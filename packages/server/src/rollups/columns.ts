@@ -26,9 +26,8 @@ export function fromPlucked(plucked: Record<string, unknown[]>): EventColumns {
     if (column === undefined) throw new Error(`rollup columns: ${field} was not read`);
     const as = field === 'ts' ? Math.round : FLOAT32.has(field) ? Math.fround : null;
     if (as === null) continue;
-    const copy = new Array<unknown>(column.length);
-    for (let i = 0; i < column.length; i++) copy[i] = column[i] === null ? null : as(column[i] as number);
-    plucked[field] = copy;
+    // In place: the arrays were read for this batch alone (fillEventChunk), and its chunk is already written.
+    for (let i = 0; i < column.length; i++) if (column[i] !== null) column[i] = as(column[i] as number);
   }
   return plucked as unknown as EventColumns;
 }

@@ -21,19 +21,38 @@ if (PARTIALS.map((p) => p.column).join() !== ORDER.join()) throw new Error('even
 /** DuckDB compares the FLOAT sentiment column with the band in FLOAT: so does this. */
 const BAND = Math.fround(SENTIMENT_BAND);
 
+/**
+ * A row being added to: one float per partial, NaN where the SQL has NULL (no value added yet). Doubles live unboxed
+ * in a Float64Array, so adding an event allocates nothing (a `(number | null)[]` boxed every fractional sum).
+ */
+export type PartialAcc = Float64Array;
+
 /** A row with nothing added yet. */
-export function emptyPartials(): PartialRow {
-  return new Array<number | null>(ORDER.length).fill(null);
+export function emptyPartials(): PartialAcc {
+  return new Float64Array(ORDER.length).fill(NaN);
 }
 
-const sum = (v: PartialRow, k: number, x: number | null): void => {
-  if (x !== null) v[k] = (v[k] ?? 0) + x;
-};
-const count = (v: PartialRow, k: number, yes: boolean): void => {
-  v[k] = (v[k] ?? 0) + (yes ? 1 : 0);
-};
+/** The row as the tables take it: NaN back to null. */
+export function partialValues(v: PartialAcc): PartialRow {
+  return Array.from(v, (x) => (Number.isNaN(x) ? null : x));
+}
 
-export function addEventPartials(v: PartialRow, c: EventColumns, i: number): void {
+const sum = (v: PartialAcc, k: number, x: number | null): void => {
+  if (x !== null) {
+    const had = v[k]!;
+    v[k] = had === had ? had + x : x;
+  }
+};
+const count = (v: PartialAcc, k: number, yes: boolean): void => {
+  const had = v[k]!;
+  v[k] = (had === had ? had : 0) + (yes ? 1 : 0);
+};
+/** `x < v[k]` (or v[k] unset). */
+const below = (v: PartialAcc, k: number, x: number): boolean => !(v[k]! <= x);
+/** `x > v[k]` (or v[k] unset). */
+const above = (v: PartialAcc, k: number, x: number): boolean => !(v[k]! >= x);
+
+export function addEventPartials(v: PartialAcc, c: EventColumns, i: number): void {
   const status = c.status[i];
   const ts = c.ts[i]!;
   const out = c.output_tokens[i] ?? null;
@@ -63,18 +82,18 @@ export function addEventPartials(v: PartialRow, c: EventColumns, i: number): voi
   count(v, 17, value !== null);
   sum(v, 18, value);
   if (value !== null) {
-    if (v[19] === null || value > v[19]!) v[19] = value;
-    if (v[21] === null || ts > v[21]!) {
+    if (above(v, 19, value)) v[19] = value;
+    if (above(v, 21, ts)) {
       v[20] = value;
       v[21] = ts;
     }
-    if (v[23] === null || ts < v[23]!) {
+    if (below(v, 23, ts)) {
       v[22] = value;
       v[23] = ts;
     }
   }
-  if (v[24] === null || ts < v[24]!) v[24] = ts;
-  if (v[25] === null || ts > v[25]!) v[25] = ts;
+  if (below(v, 24, ts)) v[24] = ts;
+  if (above(v, 25, ts)) v[25] = ts;
   count(v, 26, c.session_id[i] !== null);
   count(v, 27, status === 'ok' && length !== null && length >= MEANINGFUL_CHARS);
   count(v, 28, length !== null);
@@ -82,12 +101,4 @@ export function addEventPartials(v: PartialRow, c: EventColumns, i: number): voi
   sum(v, 30, c.questions[i] ?? null);
   sum(v, 31, c.emojis[i] ?? null);
   sum(v, 32, c.mentions[i] ?? null);
-}
-
-/** The minute grain's partials (`n`, `n_error`, `n_ok`). */
-export function addMinutePartials(v: PartialRow, c: EventColumns, i: number): void {
-  const status = c.status[i];
-  count(v, 0, true);
-  count(v, 1, status === 'error');
-  count(v, 2, status === 'ok');
 }

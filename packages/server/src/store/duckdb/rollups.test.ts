@@ -114,13 +114,13 @@ describe('embedded rollups', () => {
 
       // Queries over the three days: daily rows for the rolled days, hourly and raw for the rest — the raw answers.
       const spec = (dimensions: QuerySpec['dimensions']): QuerySpec => ({
-        project: 'p', measures: ['count', 'errors', 'p95_duration_ms', 'sum_input_tokens'], dimensions, filters: [],
+        project: 'p', measures: ['count', 'errors', 'p95_duration_ms', 'input_tokens'], dimensions, filters: [],
         range: { startMs: d0, endMs: now }, limit: 100,
       });
       for (const dims of [[], ['model'], ['status']] as QuerySpec['dimensions'][]) {
         const [a, b] = await Promise.all([executeQuery(s.store, spec(dims)), executeQuery(s.store, spec(dims), 'ms', { rollups: false })]);
         expect(a.rollups).toBe(true);
-        expect(a.rows.map((r) => [r.model, r.status, r.count, r.errors, r.sum_input_tokens])).toEqual(b.rows.map((r) => [r.model, r.status, r.count, r.errors, r.sum_input_tokens]));
+        expect(a.rows.map((r) => [r.model, r.status, r.count, r.errors, r.input_tokens])).toEqual(b.rows.map((r) => [r.model, r.status, r.count, r.errors, r.input_tokens]));
         a.rows.forEach((r, i) => expect(Math.abs(Number(r.p95_duration_ms) - Number(b.rows[i]!.p95_duration_ms))).toBeLessThanOrEqual(Number(b.rows[i]!.p95_duration_ms) * 0.01));
       }
       expect((await executeQuery(s.store, spec([]))).rows[0]!.count).toBe(360);
