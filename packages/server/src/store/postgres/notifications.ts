@@ -1,0 +1,101 @@
+import pg from 'pg';
+
+export interface ListenerOptions {
+  config: pg.ClientConfig;
+  channel: string;
+  /** A notification's payload; null when notifications may have been missed (the connection dropped or came back). */
+  onNotify: (payload: string | null) => void;
+  onError?: (err: Error, what: string) => void;
+  /** First delay before reconnecting; doubles up to 30 s. */
+  retryMs?: number;
+}
+
+/**
+ * One dedicated connection (outside the pool: LISTEN belongs to a session) that LISTENs on a channel. When it drops,
+ * it reports `null` (anything may have changed meanwhile) and reconnects with backoff, reporting `null` again once
+ * listening, so a cache that clears on every report is never stale for longer than the outage.
+ */
+export class PgListener {
+  private client: pg.Client | null = null;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+  private delay: number;
+
+  constructor(private readonly options: ListenerOptions) {
+    this.delay = options.retryMs ?? 500;
+  }
+
+  /** Connects and listens; rejects when the first connection fails. */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(this.options.config);
+    client.on('notification', (n) => {
+      if (n.channel === this.options.channel) this.options.onNotify(n.payload ?? null);
+    });
+    client.on('error', (err) => {
+      this.options.onError?.(err, `PostgreSQL listener on ${this.options.channel}`);
+      this.lost(client);
+    });
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    try {
+      await client.query(`LISTEN ${this.options.channel}`); // a constant channel name, never input
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.delay = this.options.retryMs ?? 500;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    if (this.closed) return;
+    this.options.onNotify(null);
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed || this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect().then(
+        () => this.options.onNotify(null),
+        (err: Error) => {
+          this.options.onError?.(err, `PostgreSQL listener on ${this.options.channel} (reconnecting)`);
+          this.delay = Math.min(this.delay * 2, 30_000);
+          this.retry();
+        },
+      );
+    }, this.delay);
+    this.timer.unref();
+  }
+
+  /** Whether the listener is connected now (for health and tests). */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  /** Ends the session of the listener (tests use it to simulate a dropped connection). */
+  async dropConnection(): Promise<void> {
+    const client = this.client;
+    if (client !== null) await client.end();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (client !== null) await client.end().catch(() => undefined);
+  }
+}
