@@ -42,8 +42,11 @@ const UNAVAILABLE = /^(08|53|57)|^25006$/;
 export function translate(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const code = (err as { code?: unknown }).code;
-  const pgCode = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
-  if (pgCode !== null ? UNAVAILABLE.test(pgCode) : /timeout|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|terminated|Connection/i.test(`${String(code)} ${err.message}`)) {
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+  // Without a SQLSTATE: a socket error (ECONNREFUSED, ETIMEDOUT…) or pg's own pool timeout / lost connection.
+  const network = typeof code === 'string' && /^E[A-Z]+$/.test(code);
+  const lost = /^(timeout exceeded when trying to connect|Connection terminated)/i.test(err.message);
+  if (sqlState !== null ? UNAVAILABLE.test(sqlState) : network || lost) {
     const unavailable = new StoreUnavailableError(`the meta store (PostgreSQL) is unavailable: ${err.message}`);
     unavailable.cause = err;
     return unavailable;

@@ -13,6 +13,7 @@ import { exportJobStoreContract } from '../contract/export-jobs.contract.js';
 import { metaStoreContract } from '../contract/meta-store.contract.js';
 import { reportRunStoreContract } from '../contract/report-runs.contract.js';
 import { migratePostgres, openPostgresMetaStores, PG_MIGRATIONS, PgDb, type PostgresMetaStores } from './index.js';
+import { StoreUnavailableError } from '../types.js';
 import { postgresMissing, testCluster } from './test-support/pg-cluster.js';
 
 const missing = postgresMissing();
@@ -106,6 +107,30 @@ describe.skipIf(missing !== null)('PostgreSQL meta stores (real PostgreSQL)', { 
     it('refuses a schema name that is not a bare identifier', async () => {
       const c = await cluster();
       expect(() => PgDb.open({ url: c.url, schema: 'x; DROP TABLE api_keys' })).toThrow(/PULSE_POSTGRES_SCHEMA/);
+    });
+  });
+
+  describe('errors', () => {
+    it('an unreachable server is StoreUnavailableError (503), a refused statement is not', async () => {
+      const c = await cluster();
+      const down = PgDb.open({ url: 'postgresql://pulse@127.0.0.1:1/pulse', connectTimeoutMs: 2_000 });
+      try {
+        await expect(down.rows('SELECT 1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        await down.end();
+      }
+      const stores = await openPostgresMetaStores({ url: c.url, schema: c.schema(), listen: false });
+      try {
+        const key = { id: 'k', project: 'p', scope: 'read' as const, name: null, prefix: 'pk', createdAt: 1, hash: 'h' };
+        await stores.meta.createKey(key);
+        const duplicate = await stores.meta.createKey(key).catch((err: unknown) => err);
+        expect(duplicate).toMatchObject({ code: '23505' }); // unique_violation, passed through as it is
+        expect(duplicate).not.toBeInstanceOf(StoreUnavailableError);
+        await stores.close();
+        await expect(stores.meta.listKeys()).rejects.toThrow(/meta store is closed/);
+      } finally {
+        await stores.close();
+      }
     });
   });
 
