@@ -84,10 +84,10 @@ export class PgListener {
     return this.client !== null;
   }
 
-  /** Ends the session of the listener (tests use it to simulate a dropped connection). */
-  async dropConnection(): Promise<void> {
-    const client = this.client;
-    if (client !== null) await client.end();
+  /** The server process of the listening session (pg_stat_activity's `pid`), null while disconnected. */
+  get backendPid(): number | null {
+    const pid = (this.client as { processID?: unknown } | null)?.processID;
+    return typeof pid === 'number' ? pid : null;
   }
 
   async close(): Promise<void> {

@@ -174,10 +174,13 @@ describe.skipIf(missing !== null)('PostgreSQL meta stores (real PostgreSQL)', { 
           await client.end();
         }
         await expect.poll(() => payloads.length, { timeout: 5_000 }).toBe(1);
-        // The listener's session dies: the cache must be told at once (anything may be missed), and again when back.
-        await a.listener!.dropConnection();
+        // The server ends the listener's session (as a restart or failover would): the cache must be told at once
+        // (anything may be missed meanwhile), and again once the listener is back.
+        const pid = a.listener!.backendPid;
+        expect(pid).toEqual(expect.any(Number));
+        expect((await a.db.rows('SELECT pg_terminate_backend($1::int) AS done', [pid])).map((r) => r.done)).toEqual([true]);
         await expect.poll(() => payloads.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
-        await expect.poll(() => a.listener!.listening, { timeout: 10_000 }).toBe(true);
+        await expect.poll(() => a.listener!.backendPid !== null && a.listener!.backendPid !== pid, { timeout: 10_000 }).toBe(true);
         expect(payloads.length).toBeGreaterThanOrEqual(3);
         await a.meta.createKey({ ...key, id: 'k2', hash: hashSecret('secret-k2') });
         const before = payloads.length;
