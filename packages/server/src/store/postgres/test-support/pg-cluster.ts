@@ -11,14 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts/postgres.sh');
 
-/** Null when PostgreSQL's server binaries are installed (where scripts/postgres.sh looks), else the reason to skip. */
+/**
+ * Null when PostgreSQL's server binaries are installed (where scripts/postgres.sh looks), else the reason to skip
+ * (also when PULSE_TEST_SKIP_POSTGRES is set).
+ */
 export function postgresMissing(): string | null {
+  if (process.env.PULSE_TEST_SKIP_POSTGRES) return 'PULSE_TEST_SKIP_POSTGRES is set: PostgreSQL suites skipped';
   const debian = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
   const onPath = (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'initdb')) && existsSync(join(d, 'pg_ctl')));
   if (debian || onPath) return null;
@@ -49,7 +53,7 @@ export interface TestCluster {
 let counter = 0;
 
 /**
- * Registers the cluster of this test file: started on first use, stopped and deleted after the file's tests.
+ * Registers the cluster of this test file: started before its tests, stopped and deleted after them.
  * Call at the top level of a test file (it registers an `afterAll`).
  */
 export function testCluster(): () => Promise<TestCluster> {
@@ -60,7 +64,7 @@ export function testCluster(): () => Promise<TestCluster> {
     await run('bash', [SCRIPT, 'stop'], { env }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
-  return async () => {
+  const get = async (): Promise<TestCluster> => {
     started ??= (async () => {
       const dir = join(ROOT, '.tmp', 'pg-test', `${process.pid}-${Date.now().toString(36)}-${counter++}`);
       const env = { ...process.env, PULSE_SERVICES_DIR: dir, PULSE_PG_PORT: String(await freePort()), PULSE_PG_PROFILE: 'test' };
@@ -87,4 +91,9 @@ export function testCluster(): () => Promise<TestCluster> {
     })();
     return (await started).cluster;
   };
+  // Started before the first test, with room for a slow machine (initdb), rather than inside a 10 s hook.
+  beforeAll(async () => {
+    if (postgresMissing() === null) await get();
+  }, 120_000);
+  return get;
 }
