@@ -65,7 +65,7 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
   } catch (error) {
-    await Promise.allSettled([store.close()]);
+    await store.close().catch(() => undefined);
     await db.release();
     throw error;
   }

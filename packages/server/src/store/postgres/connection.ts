@@ -42,11 +42,12 @@ const UNAVAILABLE = /^(08|53|57)|^25006$/;
 export function translate(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const code = (err as { code?: unknown }).code;
-  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
-  // Without a SQLSTATE: a socket error (ECONNREFUSED, ETIMEDOUT…) or pg's own pool timeout / lost connection.
+  // A socket error (ECONNREFUSED, EPIPE, ETIMEDOUT…: no SQLSTATE class starts with E), or pg's own pool timeout or
+  // lost connection (no code at all), or a SQLSTATE of the classes above.
   const network = typeof code === 'string' && /^E[A-Z]+$/.test(code);
-  const lost = /^(timeout exceeded when trying to connect|Connection terminated)/i.test(err.message);
-  if (sqlState !== null ? UNAVAILABLE.test(sqlState) : network || lost) {
+  const lost = code === undefined && /^(timeout exceeded when trying to connect|Connection terminated)/i.test(err.message);
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+  if (network || lost || (sqlState !== null && UNAVAILABLE.test(sqlState))) {
     const unavailable = new StoreUnavailableError(`the meta store (PostgreSQL) is unavailable: ${err.message}`);
     unavailable.cause = err;
     return unavailable;

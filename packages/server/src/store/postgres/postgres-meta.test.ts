@@ -12,6 +12,7 @@ import { hashSecret } from '../../keys/secrets.js';
 import { exportJobStoreContract } from '../contract/export-jobs.contract.js';
 import { metaStoreContract } from '../contract/meta-store.contract.js';
 import { reportRunStoreContract } from '../contract/report-runs.contract.js';
+import { translate } from './connection.js';
 import { migratePostgres, openPostgresMetaStores, PG_MIGRATIONS, PgDb, type PostgresMetaStores } from './index.js';
 import { StoreUnavailableError } from '../types.js';
 import { postgresMissing, testCluster } from './test-support/pg-cluster.js';
@@ -111,6 +112,17 @@ describe.skipIf(missing !== null)('PostgreSQL meta stores (real PostgreSQL)', { 
   });
 
   describe('errors', () => {
+    it('classifies errors: connection-level ones are StoreUnavailableError, statement errors stay as they are', () => {
+      const err = (message: string, code?: string): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
+      for (const e of [err('write EPIPE', 'EPIPE'), err('connect ECONNREFUSED', 'ECONNREFUSED'), err('terminating connection due to administrator command', '57P01'),
+        err('sorry, too many clients already', '53300'), err('Connection terminated unexpectedly'), err('timeout exceeded when trying to connect')]) {
+        expect(translate(e)).toBeInstanceOf(StoreUnavailableError);
+      }
+      for (const e of [err('duplicate key value violates unique constraint', '23505'), err('syntax error', '42601'), err('Connection terminated', 'XX000'), new TypeError('x')]) {
+        expect(translate(e)).toBe(e);
+      }
+    });
+
     it('an unreachable server is StoreUnavailableError (503), a refused statement is not', async () => {
       const c = await cluster();
       const down = PgDb.open({ url: 'postgresql://pulse@127.0.0.1:1/pulse', connectTimeoutMs: 2_000 });
