@@ -10,6 +10,7 @@ import { KEYS_CHANNEL } from './schema.js';
 
 export { PgDb, SCHEMA_NAME, type PostgresOptions } from './connection.js';
 export { migratePostgres } from './migrate.js';
+export { PgListener, type ListenerOptions } from './notifications.js';
 export { PG_MIGRATIONS, KEYS_CHANNEL } from './schema.js';
 export { PostgresMetaStore } from './meta-store.js';
 
@@ -40,7 +41,7 @@ export async function openPostgresMetaStores(options: PostgresOptions & { listen
     if (options.listen !== false) {
       const { schema: _schema, ...client } = config;
       listener = new PgListener({
-        config: client, channel: KEYS_CHANNEL, onNotify: () => meta.keysChanged(),
+        config: client, channels: [KEYS_CHANNEL], onNotify: () => meta.keysChanged(),
         ...(options.onError ? { onError: options.onError } : {}),
       });
       await listener.start();

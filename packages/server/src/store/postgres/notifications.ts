@@ -2,16 +2,17 @@ import pg from 'pg';
 
 export interface ListenerOptions {
   config: pg.ClientConfig;
-  channel: string;
-  /** A notification's payload; null when notifications may have been missed (the connection dropped or came back). */
-  onNotify: (payload: string | null) => void;
+  /** Constant channel names (identifiers, never input). */
+  channels: readonly string[];
+  /** A notification; null when notifications may have been missed (the connection dropped or came back). */
+  onNotify: (notification: { channel: string; payload: string | null } | null) => void;
   onError?: (err: Error, what: string) => void;
   /** First delay before reconnecting; doubles up to 30 s. */
   retryMs?: number;
 }
 
 /**
- * One dedicated connection (outside the pool: LISTEN belongs to a session) that LISTENs on a channel. When it drops,
+ * One dedicated connection (outside the pool: LISTEN belongs to a session) that LISTENs on its channels. When it drops,
  * it reports `null` (anything may have changed meanwhile) and reconnects with backoff, reporting `null` again once
  * listening, so a cache that clears on every report is never stale for longer than the outage.
  */
@@ -33,16 +34,19 @@ export class PgListener {
   private async connect(): Promise<void> {
     const client = new pg.Client(this.options.config);
     client.on('notification', (n) => {
-      if (n.channel === this.options.channel) this.options.onNotify(n.payload ?? null);
+      if (this.options.channels.includes(n.channel)) this.options.onNotify({ channel: n.channel, payload: n.payload ?? null });
     });
     client.on('error', (err) => {
-      this.options.onError?.(err, `PostgreSQL listener on ${this.options.channel}`);
+      this.options.onError?.(err, `PostgreSQL listener on ${this.options.channels.join(', ')}`);
       this.lost(client);
     });
     client.on('end', () => this.lost(client));
     await client.connect();
     try {
-      await client.query(`LISTEN ${this.options.channel}`); // a constant channel name, never input
+      for (const channel of this.options.channels) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+        await client.query(`LISTEN ${channel}`); // checked identifier, a constant of the code
+      }
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;
@@ -70,7 +74,7 @@ export class PgListener {
       this.connect().then(
         () => this.options.onNotify(null),
         (err: Error) => {
-          this.options.onError?.(err, `PostgreSQL listener on ${this.options.channel} (reconnecting)`);
+          this.options.onError?.(err, `PostgreSQL listener on ${this.options.channels.join(', ')} (reconnecting)`);
           this.delay = Math.min(this.delay * 2, 30_000);
           this.retry();
         },
