@@ -16,7 +16,7 @@ import { TailHub } from './live/tail-hub.js';
 import { createPulseMetrics, type PulseMetrics } from './metrics/pulse-metrics.js';
 import { createLogger } from './logger.js';
 import { ProjectSettingsCache } from './projects/project-settings.js';
-import { openEmbeddedStores } from './store/duckdb/index.js';
+import { openStores } from './store/open-stores.js';
 import { retentionTask } from './store/retention.js';
 import { rollupTask } from './rollups/task.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
@@ -93,10 +93,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-  const stores = await openEmbeddedStores({
-    dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs,
-    rollups: config.rollups,
-  });
+  // Events in the embedded file; the meta parts there too, or in PostgreSQL with PULSE_POSTGRES_URL (store/open-stores.ts).
+  const stores = await openStores(config, { onError: (err, what) => logger.error({ err }, what) });
   const { store, meta } = stores;
   const startedAtMs = clock.now();
   const errors = new ErrorLog(() => clock.now());

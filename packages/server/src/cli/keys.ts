@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import { createKey, publicKey } from '../keys/key-service.js';
-import { openEmbeddedStores } from '../store/duckdb/index.js';
+import { openMetaStore } from '../store/open-stores.js';
 import { detectServer } from './server-api.js';
 import type { MetaStore } from '../store/types.js';
 
@@ -72,7 +72,8 @@ async function viaApi(method: string, path: string, body?: unknown): Promise<unk
 
 async function withStore<T>(fn: (meta: MetaStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit }).catch((err: Error) => fail(err.message));
+  // PULSE_POSTGRES_URL: the keys are in PostgreSQL (the data file is not opened); otherwise in the embedded file.
+  const stores = await openMetaStore(config).catch((err: Error) => fail(err.message));
   try {
     return await fn(stores.meta);
   } catch (err) {

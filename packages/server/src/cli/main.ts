@@ -6,6 +6,7 @@ import { backupCommand } from './backup.js';
 import { demoCommand } from './demo/index.js';
 import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
+import { metaCommand } from './meta.js';
 import { serveCommand } from './serve.js';
 import { topCommand } from './top/top-command.js';
 
@@ -14,6 +15,7 @@ const program = new Command('pulse')
   .showHelpAfterError();
 program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(keysCommand());
+program.addCommand(metaCommand());
 program.addCommand(demoCommand());
 program.addCommand(topCommand());
 program.addCommand(exportCommand());

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { ANALYTICS_PORT: 'eighty' }, cwd: dir() })).toThrow(/ANALYTICS_PORT/);
     expect(() => loadConfig({ env: { ANALYTICS_ENABLED: 'maybe' }, cwd: dir() })).toThrow(/ANALYTICS_ENABLED/);
     expect(() => loadConfig({ env: { PULSE_STORE: 'mysql' }, cwd: dir() })).toThrow(/PULSE_STORE/);
+    expect(() => loadConfig({ env: { PULSE_POSTGRES_POOL_SIZE: '0' }, cwd: dir() })).toThrow(/PULSE_POSTGRES_POOL_SIZE must be an integer in 1\.\.1000/);
+    expect(() => loadConfig({ env: { PULSE_POSTGRES_SCHEMA: 'pulse; drop' }, cwd: dir() })).toThrow(/PULSE_POSTGRES_SCHEMA/);
     expect(() => loadConfig({ env: { ANALYTICS_CORS_ORIGINS: '[1,2]' }, cwd: dir() })).toThrow(ConfigError);
   });
 
@@ -72,6 +74,14 @@ describe('loadConfig', () => {
     const s = JSON.stringify(redactConfig(c));
     expect(s).not.toMatch(/sekret-123|pw-456|pw-789/);
     expect(s).toContain('[redacted]');
+  });
+
+  it('reads the PostgreSQL settings and redacts a password given as a URL parameter too', () => {
+    const c = loadConfig({ env: { PULSE_POSTGRES_URL: 'postgresql://h:5432/db?user=pulse&password=pw-321&sslmode=require', PULSE_POSTGRES_POOL_SIZE: '25', PULSE_POSTGRES_SCHEMA: 'pulse_meta' }, cwd: dir() });
+    expect([c.postgresPoolSize, c.postgresSchema]).toEqual([25, 'pulse_meta']);
+    expect(redactConfig(c).postgresUrl).toBe('postgresql://h:5432/db?user=pulse&password=[redacted]&sslmode=require');
+    const d = loadConfig({ env: {}, cwd: dir() });
+    expect([d.postgresUrl, d.postgresPoolSize, d.postgresSchema]).toEqual([null, 10, 'public']);
   });
 
   it('parseList accepts both forms', () => {

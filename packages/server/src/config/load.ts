@@ -193,6 +193,8 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     store,
     clickhouseUrl: optStr(env, 'PULSE_CLICKHOUSE_URL'),
     postgresUrl: optStr(env, 'PULSE_POSTGRES_URL'),
+    postgresSchema: field(env, 'PULSE_POSTGRES_SCHEMA', z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'PULSE_POSTGRES_SCHEMA must be a lower-case identifier (^[a-z_][a-z0-9_]{0,62}$)'), 'public'),
+    postgresPoolSize: field(env, 'PULSE_POSTGRES_POOL_SIZE', num('PULSE_POSTGRES_POOL_SIZE', 1, 1000, true), 10),
     configFile,
     ingest: {
       flushMaxEvents: file.ingest?.flush_max_events ?? 20_000,
@@ -311,7 +313,8 @@ export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
     apiKey: mask(cfg.apiKey),
     metrics: { ...cfg.metrics, key: mask(cfg.metrics.key) },
     clickhouseUrl: cfg.clickhouseUrl ? cfg.clickhouseUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
-    postgresUrl: cfg.postgresUrl ? cfg.postgresUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
+    // libpq URLs may carry the password as userinfo or as a `password=` parameter.
+    postgresUrl: cfg.postgresUrl ? cfg.postgresUrl.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&]password=)[^&]*/gi, '$1[redacted]') : null,
     alerts: {
       ...cfg.alerts,
       webhookUrl: mask(cfg.alerts.webhookUrl),

@@ -132,7 +132,15 @@ export interface PulseConfig {
   duckdbMemoryLimit: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
+  /**
+   * `PULSE_POSTGRES_URL`: when set, projects, keys, alert rules and state, silences, deliveries, export jobs and report
+   * runs live in this PostgreSQL database instead of the embedded file (docs/scaling.md); events stay where they are.
+   */
   postgresUrl: string | null;
+  /** `PULSE_POSTGRES_SCHEMA` (default `public`): the schema of Pulse's tables, created when missing. */
+  postgresSchema: string;
+  /** `PULSE_POSTGRES_POOL_SIZE` (default 10): connections each Pulse process opens at most (plus one for LISTEN). */
+  postgresPoolSize: number;
   configFile: string | null;
   ingest: IngestConfig;
   live: LiveConfig;

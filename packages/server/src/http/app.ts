@@ -73,6 +73,8 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   }
 
   const keyCache = new KeyCache(() => parts.clock.now());
+  const unfollowKeys = keyCache.follow(parts.meta);
+  app.addHook('onClose', async () => unfollowKeys());
   const authenticate = createAuthenticator(parts.config, parts.meta, keyCache);
   app.addHook('onRequest', async (request) => {
     const need = request.routeOptions.config?.scope;

@@ -9,8 +9,30 @@ import type { RequestAuth } from './types.js';
 
 /** Recently seen key hashes → records (null: no such active key), so the ingest hot path does not query the meta store per request. */
 export class KeyCache extends TtlCache<string, ApiKeyRecord | null> {
+  private clears = 0;
+
   constructor(now: () => number) {
     super(now, 5_000);
+  }
+
+  /** Changes on every `clear()`: a lookup begun before a revocation was announced must not be cached after it. */
+  get generation(): number {
+    return this.clears;
+  }
+
+  override clear(): void {
+    this.clears++;
+    super.clear();
+  }
+
+  /** Caches a lookup begun at `generation`, unless the cache was cleared while it ran. */
+  setIfCurrent(generation: number, hash: string, value: ApiKeyRecord | null): void {
+    if (generation === this.clears) this.set(hash, value);
+  }
+
+  /** Clears on every key change the meta store announces (all instances, with PostgreSQL); returns the unsubscribe. */
+  follow(meta: MetaStore): () => void {
+    return meta.onKeysChanged?.(() => this.clear()) ?? (() => {});
   }
 }
 
@@ -58,8 +80,9 @@ export function createAuthenticator(config: PulseConfig, meta: MetaStore, cache:
     const hash = hashSecret(secret);
     let key = cache.get(hash);
     if (key === undefined) {
+      const generation = cache.generation;
       key = await meta.findKeyByHash(hash);
-      cache.set(hash, key);
+      cache.setIfCurrent(generation, hash, key);
     }
     if (!key) throw new HttpError(401, 'unauthorized', 'invalid API key');
     if (asked !== null && asked !== key.project) throw new HttpError(403, 'forbidden', 'this key has no access to that project');

@@ -73,6 +73,9 @@ describe('keys and scopes (CONTRACT §3)', () => {
     expect(bad.json.error.message).toMatch(/^scope/);
     const badP = await postJson(`${pulse.url}/v1/keys`, { project: 'Has Spaces', scope: 'read' }, admin);
     expect(badP.json.error.message).toMatch(/^project/);
+    const badN = await postJson(`${pulse.url}/v1/keys`, { scope: 'read', name: 'bot\u0000one' }, admin);
+    expect(badN.status).toBe(400);
+    expect(badN.json.error.message).toMatch(/^name: must not contain NUL/);
   });
 
   it('a project admin key manages only its own project', async () => {

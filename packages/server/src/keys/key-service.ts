@@ -33,6 +33,8 @@ export async function createKey(meta: MetaStore, clock: Clock, input: CreateKeyI
   if (name !== null && (typeof name !== 'string' || name.length > 128)) {
     throw badRequest('name', 'must be a string of at most 128 characters');
   }
+  // PostgreSQL text cannot hold NUL: refused here for every backend, so a key name means the same on all of them.
+  if (name !== null && name.includes('\u0000')) throw badRequest('name', 'must not contain NUL characters');
   const secret = newSecret();
   const id = newKeyId();
   const now = clock.now();

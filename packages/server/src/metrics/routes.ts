@@ -35,7 +35,10 @@ export interface MetricsRouteDeps extends AppDeps {
  * In loopback mode without an admin key it is open, like every other endpoint.
  */
 export function registerMetricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps): void {
-  const authenticate = createAuthenticator(deps.config, deps.meta, new KeyCache(() => deps.clock.now()));
+  const keyCache = new KeyCache(() => deps.clock.now());
+  const unfollowKeys = keyCache.follow(deps.meta);
+  app.addHook('onClose', async () => unfollowKeys());
+  const authenticate = createAuthenticator(deps.config, deps.meta, keyCache);
   const scrapeKey = deps.config.metrics.key;
 
   const authorise = async (request: FastifyRequest): Promise<void> => {

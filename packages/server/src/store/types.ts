@@ -182,5 +182,11 @@ export interface MetaStore {
   getProject(name: string): Promise<ProjectRecord | null>;
   upsertProject(project: ProjectRecord): Promise<void>;
   listProjects(): Promise<ProjectRecord[]>;
+  /**
+   * Calls `listener` after a key is revoked — by this process, or by any other instance sharing the store (PostgreSQL
+   * announces it with NOTIFY) — and whenever changes may have been missed; caches of keys clear on it. Returns the
+   * unsubscribe. Optional: a store without it leaves caches to their expiry.
+   */
+  onKeysChanged?(listener: () => void): () => void;
   close(): Promise<void>;
 }

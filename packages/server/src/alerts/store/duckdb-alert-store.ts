@@ -50,7 +50,9 @@ export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
     return (await this.open().rows('SELECT body FROM alerts WHERE tracked', [])).map(toInstance);
   }
 
-  async saveAlerts(alerts: readonly { alert: AlertInstance; tracked: boolean }[]): Promise<void> {
+  async saveAlerts(batch: readonly { alert: AlertInstance; tracked: boolean }[]): Promise<void> {
+    // The last entry of an id wins (one INSERT OR REPLACE with an id twice would keep the first).
+    const alerts = [...new Map(batch.map((x) => [x.alert.id, x])).values()];
     for (let i = 0; i < alerts.length; i += 200) {
       const chunk = alerts.slice(i, i + 200);
       const params: QueryParam[] = [];

@@ -85,6 +85,22 @@ export function metaStoreContract(name: string, factory: () => Promise<MetaStore
       ]);
     });
 
+    it('tells key-change listeners of a revocation (not of a refused one), until they unsubscribe', async () => {
+      if (meta.onKeysChanged === undefined) return;
+      await meta.createKey(newKey('a'));
+      await meta.createKey(newKey('b'));
+      let heard = 0;
+      const off = meta.onKeysChanged(() => heard++);
+      expect(await meta.revokeKey('missing', 5_000)).toBe(false);
+      expect(heard).toBe(0);
+      expect(await meta.revokeKey('a', 5_000)).toBe(true);
+      expect(heard).toBeGreaterThanOrEqual(1); // at once, in the revoking process
+      off();
+      const before = heard;
+      await meta.revokeKey('b', 6_000);
+      expect(heard).toBe(before);
+    });
+
     it('keeps keys and projects across a reopen', async () => {
       const a = newKey('a', { createdAt: 1_700_000_000_123 });
       await meta.createKey(a);

@@ -11,7 +11,7 @@ import { DuckDbAlertStore } from '../../alerts/store/duckdb-alert-store.js';
 import type { AlertStore } from '../../alerts/store/alert-store.js';
 import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
 import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
-import { openDuckDb } from './open.js';
+import { openDuckDb, type DuckDbHandle } from './open.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
 export { DuckDbMetaStore } from './meta-store.js';
@@ -44,11 +44,16 @@ export interface EmbeddedStores {
   close(): Promise<void>;
 }
 
-/**
- * Opens `<dataDir>/pulse.duckdb` (refusing when another process holds it), migrates it, and returns
- * both stores over the one instance.
- */
-export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
+/** The event store alone over the embedded file (the meta parts live elsewhere, e.g. PostgreSQL: store/open-stores.ts). */
+export interface EmbeddedEventStore {
+  store: DuckDbEventStore;
+  db: DuckDbHandle;
+  /** Closes the store and the file (checkpointed) once its other users have released it. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens `<dataDir>/pulse.duckdb` (refusing when another process holds it), migrates it, and opens the event store. */
+export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Promise<EmbeddedEventStore> {
   const db = await openDuckDb(options);
   const store = new DuckDbEventStore(db, {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -56,20 +61,47 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
     ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
   });
+  try {
+    await db.writeLock.run(() => migrate(db.writer));
+    await store.init();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    await db.release();
+    throw error;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    store,
+    db,
+    close() {
+      closing ??= (async () => {
+        await store.close();
+        await db.release();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Opens `<dataDir>/pulse.duckdb` (refusing when another process holds it), migrates it, and returns
+ * both stores over the one instance.
+ */
+export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
+  const events = await openEmbeddedEventStore(options);
+  const { store, db } = events;
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
   const reportRuns = new DuckDbReportRunStore(db);
   const alerts = new DuckDbAlertStore(db);
   const deliveries = new DuckDbDeliveryStore(db);
   try {
-    await db.writeLock.run(() => migrate(db.writer));
-    await store.init();
     await meta.init();
     await exportJobs.init();
     await reportRuns.init();
   } catch (error) {
-    await Promise.allSettled([store.close(), meta.close(), exportJobs.close(), reportRuns.close()]);
-    await db.release();
+    await Promise.allSettled([meta.close(), exportJobs.close(), reportRuns.close()]);
+    await events.close();
     throw error;
   }
   let closing: Promise<void> | null = null;
@@ -82,8 +114,8 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     deliveries,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);
-        await db.release();
+        await Promise.all([meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);
+        await events.close();
       })();
       return closing;
     },

@@ -37,6 +37,8 @@ function toProject(row: Row): ProjectRecord {
 export class DuckDbMetaStore implements MetaStore {
   private connection: PreparedConnection | null = null;
   private closing: Promise<void> | null = null;
+  /** The file belongs to one process, so this process's revocations are all there is to hear. */
+  private readonly keyListeners = new Set<() => void>();
 
   constructor(private readonly db: DuckDbHandle) {}
 
@@ -77,7 +79,13 @@ export class DuckDbMetaStore implements MetaStore {
       'UPDATE api_keys SET revoked_at = epoch_ms(?::BIGINT) WHERE id = ? AND revoked_at IS NULL',
       [atMs, id],
     );
+    if (changed > 0) for (const listener of this.keyListeners) listener();
     return changed > 0;
+  }
+
+  onKeysChanged(listener: () => void): () => void {
+    this.keyListeners.add(listener);
+    return () => this.keyListeners.delete(listener);
   }
 
   async getProject(name: string): Promise<ProjectRecord | null> {

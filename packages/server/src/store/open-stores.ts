@@ -1,0 +1,81 @@
+import type { AlertStore } from '../alerts/store/alert-store.js';
+import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
+import type { Clock } from '../clock.js';
+import type { PulseConfig } from '../config/types.js';
+import type { ExportJobStore } from '../export/types.js';
+import type { ReportRunStore } from '../reports/runner.js';
+import { openEmbeddedEventStore, openEmbeddedStores } from './duckdb/index.js';
+import { openPostgresMetaStores, type PostgresMetaStores } from './postgres/index.js';
+import type { EventStore, MetaStore } from './types.js';
+
+/** Everything Pulse keeps: events, and the meta parts (projects, keys, alerting, exports, reports). */
+export interface PulseStores {
+  store: EventStore;
+  meta: MetaStore;
+  exportJobs: ExportJobStore;
+  reportRuns: ReportRunStore;
+  alerts: AlertStore;
+  deliveries: DeliveryStore;
+  /** Where the meta parts live: the embedded file, or PostgreSQL (`PULSE_POSTGRES_URL`). */
+  metaBackend: 'duckdb' | 'postgres';
+  /** Closes every store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize'>;
+
+export interface OpenStoresOptions {
+  clock?: Clock;
+  /** Errors nobody awaits: an idle pooled connection or the LISTEN session dropping. */
+  onError?: (err: Error, what: string) => void;
+}
+
+function postgresOptions(config: StoresConfig, onError: OpenStoresOptions['onError'], listen: boolean) {
+  return {
+    url: config.postgresUrl!, schema: config.postgresSchema, poolSize: config.postgresPoolSize, listen,
+    ...(onError ? { onError } : {}),
+  };
+}
+
+/**
+ * Opens the stores the configuration asks for. Events are always in the embedded DuckDB file; the meta parts are in
+ * the same file unless `PULSE_POSTGRES_URL` is set, and then in PostgreSQL, migrated on open (docs/scaling.md).
+ * PostgreSQL is opened first, so an unreachable database fails the start before the data file is locked.
+ */
+export async function openStores(config: StoresConfig, options: OpenStoresOptions = {}): Promise<PulseStores> {
+  const embedded = {
+    dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs, rollups: config.rollups,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  if (config.postgresUrl === null) {
+    return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb' };
+  }
+  const meta: PostgresMetaStores = await openPostgresMetaStores(postgresOptions(config, options.onError, true));
+  let events: Awaited<ReturnType<typeof openEmbeddedEventStore>>;
+  try {
+    events = await openEmbeddedEventStore(embedded);
+  } catch (err) {
+    await meta.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    store: events.store, meta: meta.meta, exportJobs: meta.exportJobs, reportRuns: meta.reportRuns, alerts: meta.alerts,
+    deliveries: meta.deliveries, metaBackend: 'postgres',
+    close() {
+      closing ??= (async () => {
+        await Promise.all([events.close(), meta.close()]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The meta store alone, for one-shot commands (`pulse keys …`). With PostgreSQL the data file is not opened at all,
+ * so the command works while a server runs; without it, the embedded file is opened (and must be free).
+ */
+export async function openMetaStore(config: StoresConfig): Promise<{ meta: MetaStore; close(): Promise<void> }> {
+  if (config.postgresUrl !== null) return openPostgresMetaStores(postgresOptions(config, undefined, false));
+  return openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit });
+}
