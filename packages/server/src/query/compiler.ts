@@ -53,6 +53,8 @@ export interface CompileOptions {
   rawRangeMs?: number;
   /** With `rollups`: the end of the days rolled into the daily tables (Rollups.daysUntil; null or absent: none). */
   daysUntilMs?: number | null;
+  /** With `rollups`: every committed event is rolled up (Rollups.caughtUp), so no raw tail is read. */
+  caughtUp?: boolean;
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -63,7 +65,11 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   const measures = unique(spec.measures);
   const dimensions = unique(spec.dimensions);
   const dimensionDefs = validate(spec, measures, dimensions);
-  const plan = options.rollups === true ? planRollups(spec, options.rawRangeMs, options.daysUntilMs ?? null) : null;
+  const plan = options.rollups === true ? planRollups(spec, {
+    ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
+    daysUntilMs: options.daysUntilMs ?? null,
+    caughtUp: options.caughtUp === true,
+  }) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 
   const params: QueryParam[] = [];

@@ -38,6 +38,7 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
     extraRow: true,
     rollups,
     daysUntilMs: store.rollups?.daysUntil() ?? null,
+    caughtUp: store.rollups?.caughtUp() ?? false,
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
   const raw = await store.query(compiled.sql, compiled.params);

@@ -23,6 +23,20 @@ export interface RollupPlan {
   sketches: readonly ('duration_ms' | 'ttft_ms')[];
   /** The query groups by `phase`: its rows come from the phase tables. */
   phases: boolean;
+  /**
+   * Read raw events past the watermark inside the rolled-up segments. False only when every event committed when
+   * the query was planned was already rolled up: nothing acknowledged before the query began can be past it then.
+   */
+  tail: boolean;
+}
+
+export interface PlanOptions {
+  /** Ranges up to this long read raw events (default RAW_RANGE_MS). */
+  rawRangeMs?: number;
+  /** The end of the days in the daily tables (Rollups.daysUntil); null: none. */
+  daysUntilMs?: number | null;
+  /** Every committed event is rolled up (Rollups.caughtUp): the query needs no raw tail. */
+  caughtUp?: boolean;
 }
 
 const ROLLUP_DIMENSION_SET: ReadonlySet<string> = new Set(ROLLUP_DIMENSIONS);
@@ -42,7 +56,9 @@ export const RAW_RANGE_MS = 6 * 3_600_000;
  * The rollup plan for `spec`, or null when it reads raw events: a range up to `rawRangeMs`, or a measure, dimension
  * or filter the rollups do not keep.
  */
-export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS, daysUntilMs: number | null = null): RollupPlan | null {
+export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupPlan | null {
+  const rawRangeMs = options.rawRangeMs ?? RAW_RANGE_MS;
+  const daysUntilMs = options.daysUntilMs ?? null;
   if (spec.per !== undefined) return null;
   if (spec.range.endMs - spec.range.startMs <= rawRangeMs) return null;
   const measures = [...new Set(spec.measures)];
@@ -87,7 +103,7 @@ export function planRollups(spec: QuerySpec, rawRangeMs = RAW_RANGE_MS, daysUnti
       (!phases || g.phasesTable !== null),
   );
   if (grains.length === 0) return null;
-  return { grains, segments: segmentsFor(spec.range, grains, daysUntilMs), partials: [...partials], sketches: [...sketches], phases };
+  return { grains, segments: segmentsFor(spec.range, grains, daysUntilMs), partials: [...partials], sketches: [...sketches], phases, tail: options.caughtUp !== true };
 }
 
 /**

@@ -111,6 +111,11 @@ export interface Rollups {
    * Queries read daily rows only before it (a stale, lower value is safe).
    */
   daysUntil(): number | null;
+  /**
+   * Every event committed so far is rolled up (as of this call): a query planned now needs no raw tail, since
+   * every event acknowledged before it is in the rollup rows.
+   */
+  caughtUp(): boolean;
   /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
   deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
   status(): Promise<RollupStatus>;

@@ -123,7 +123,12 @@ describe('embedded rollups', () => {
         expect(a.rows.map((r) => [r.model, r.status, r.count, r.errors, r.input_tokens])).toEqual(b.rows.map((r) => [r.model, r.status, r.count, r.errors, r.input_tokens]));
         a.rows.forEach((r, i) => expect(Math.abs(Number(r.p95_duration_ms) - Number(b.rows[i]!.p95_duration_ms))).toBeLessThanOrEqual(Number(b.rows[i]!.p95_duration_ms) * 0.01));
       }
+      // Everything was rolled up, so those queries read no raw tail; one more event and they read it again.
+      expect(s.store.rollups!.caughtUp()).toBe(true);
       expect((await executeQuery(s.store, spec([]))).rows[0]!.count).toBe(360);
+      await s.store.append({ events: events(360, 1, () => d0 + 2 * DAY + HOUR) });
+      expect(s.store.rollups!.caughtUp()).toBe(false);
+      expect((await executeQuery(s.store, spec([]))).rows[0]!.count).toBe(361);
     } finally {
       await s.close();
     }

@@ -155,6 +155,8 @@ export class DuckDbRollups implements Rollups {
   private accumulator: RollupAccumulator | null = null;
   /** STATE_TABLE's day_until as of the last run: days before it are in the daily tables. */
   private days: number | null = null;
+  /** The watermark as last committed by this process (or read at init). */
+  private mark = -1;
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -198,6 +200,11 @@ export class DuckDbRollups implements Rollups {
     this.db.retain();
     this.connection = await this.db.connect();
     this.days = await this.readDaysUntil();
+    this.mark = await this.readWatermark();
+  }
+
+  caughtUp(): boolean {
+    return this.mark >= this.committedSeq();
   }
 
   daysUntil(): number | null {
@@ -226,6 +233,7 @@ export class DuckDbRollups implements Rollups {
         const target = Math.min(limit, watermark + this.sliceEvents);
         if (target <= watermark) break;
         await this.rollSlice(watermark, target, this.days);
+        this.mark = target;
         events += target - watermark;
         watermark = target;
         // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
@@ -244,6 +252,7 @@ export class DuckDbRollups implements Rollups {
         }
         events += drained.toSeq - drained.fromSeq + 1;
         watermark = drained.toSeq;
+        this.mark = watermark;
       } else if (acc !== null && acc.fromSeq <= watermark) {
         // Already covered from the table (it was started during a catch-up): start afresh after the watermark.
         this.accumulator = null;
