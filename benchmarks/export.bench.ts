@@ -26,7 +26,7 @@ const KINDS: readonly Kind[] = [
   { id: 'csv_full', label: 'CSV, raw events', query: 'export_type=csv&format=full' },
   { id: 'json_full', label: 'JSON lines, raw events', query: 'export_type=json&format=full' },
   { id: 'parquet_full', label: 'Parquet, raw events', query: 'export_type=parquet&format=full' },
-  { id: 'parquet_summary', label: 'Parquet, hourly summary', query: 'export_type=parquet&format=summary' },
+  { id: 'parquet_summary', label: 'Parquet, daily summary (rollups)', query: 'export_type=parquet&format=summary' },
 ];
 
 interface KindResult {

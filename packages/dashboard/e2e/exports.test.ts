@@ -74,7 +74,7 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
     await page.getByTestId('export-create').click();
     await expect.poll(() => page.locator('[data-testid="exports-table"] tbody tr').count()).toBe(2);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
-    expect(await page.locator('[data-testid="exports-table"] tbody tr').first().locator('[data-col="what"]').textContent()).toBe('Parquet · Hourly summary');
+    expect(await page.locator('[data-testid="exports-table"] tbody tr').first().locator('[data-col="what"]').textContent()).toBe('Parquet · Daily summary');
 
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { dialectFor } from '../query/dialects/index.js';
 import { compileExportSource } from '../query/export-source.js';
 import { parseEnumControl, parseReadParams } from '../query/params.js';
 import { InvalidQueryError } from '../query/types.js';
@@ -30,10 +29,10 @@ interface ExportOptions {
  */
 export function exportCommand(): Command {
   return new Command('export')
-    .description('export events (or hourly summaries) to CSV, JSON lines or Parquet')
+    .description('export events (or daily summaries) to CSV, JSON lines or Parquet')
     .addOption(new Option('--type <type>', 'file format').choices(['csv', 'json', 'parquet']).makeOptionMandatory())
     .requiredOption('--out <file>', 'where to write the export')
-    .addOption(new Option('--format <format>', 'raw events or hourly summaries').choices(['full', 'summary']).default('full'))
+    .addOption(new Option('--format <format>', 'raw events or daily summaries').choices(['full', 'summary']).default('full'))
     .option('--start-date <date>', 'RFC 3339 time or date (default: 24 hours ago)')
     .option('--end-date <date>', 'RFC 3339 time or date (default: now)')
     .option('--project <project>', 'project to export (default: default)')
@@ -98,13 +97,16 @@ async function call(server: ServerApi, method: string, path: string): Promise<Re
 async function direct(query: URLSearchParams, project: string, out: string): Promise<number> {
   const config = loadConfig();
   const raw = Object.fromEntries([...new Set(query.keys())].map((k) => [k, query.getAll(k).length > 1 ? query.getAll(k) : query.get(k)!]));
-  let source;
+  let selection: Parameters<typeof compileExportSource>[1];
+  let format: 'full' | 'summary';
   let exportType: 'csv' | 'json' | 'parquet';
   try {
     const { range, filters, controls } = parseReadParams(raw, Date.now(), { export_type: 'single', format: 'single' });
     exportType = parseEnumControl('export_type', controls.export_type, ['csv', 'json', 'parquet']) ?? 'csv';
-    const format = parseEnumControl('format', controls.format, ['full', 'summary']) ?? 'full';
-    source = compileExportSource(format, { project, range, filters }, dialectFor('duckdb'));
+    format = parseEnumControl('format', controls.format, ['full', 'summary']) ?? 'full';
+    selection = { project, range, filters };
+    // Validated before the store opens (compiled again with it, to read its rollups).
+    compileExportSource(format, selection, { dialect: 'duckdb' });
   } catch (err) {
     if (err instanceof InvalidQueryError || err instanceof HttpError) fail(err.message);
     throw err;
@@ -112,7 +114,7 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
   const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups }).catch((err: Error) => fail(err.message));
   try {
     await rm(out, { force: true });
-    return await stores.store.exportTo(source, out, exportType);
+    return await stores.store.exportTo(compileExportSource(format, selection, stores.store), out, exportType);
   } finally {
     await stores.close();
   }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { dialectFor } from '../query/dialects/index.js';
 import { compileExportSource } from '../query/export-source.js';
 import type { Filter, TimeRange } from '../query/types.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
@@ -52,7 +51,7 @@ export class ExportJobs {
 
   async create(request: ExportRequest): Promise<ExportJob> {
     // Throws InvalidQueryError (→ 400) before anything is stored.
-    compileExportSource(request.format, request, dialectFor(this.deps.store.dialect));
+    compileExportSource(request.format, request, this.deps.store);
     const job: ExportJob = {
       id: randomUUID(), ...request, status: 'queued', createdAt: this.deps.clock.now(),
       startedAt: null, finishedAt: null, rows: null, bytes: null, error: null,
@@ -122,7 +121,7 @@ export class ExportJobs {
     try {
       await this.deps.jobs.update(job);
       await rm(path, { force: true });
-      const source = compileExportSource(job.format, job, dialectFor(this.deps.store.dialect));
+      const source = compileExportSource(job.format, job, this.deps.store);
       const rows = await this.deps.store.exportTo(source, path, job.exportType);
       const bytes = (await stat(path)).size;
       job = { ...job, status: 'done', finishedAt: this.deps.clock.now(), rows, bytes };

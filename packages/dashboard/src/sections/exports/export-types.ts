@@ -18,4 +18,4 @@ export interface ExportJob {
 }
 
 export const TYPE_LABELS: Record<ExportJob['export_type'], string> = { csv: 'CSV', json: 'JSON lines', parquet: 'Parquet' };
-export const CONTENT_LABELS: Record<ExportJob['format'], string> = { full: 'Raw events', summary: 'Hourly summary' };
+export const CONTENT_LABELS: Record<ExportJob['format'], string> = { full: 'Raw events', summary: 'Daily summary' };

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { compileExportSource } from '../../query/export-source.js';
 import { executeQuery } from '../../query/run.js';
 import type { QuerySpec } from '../../query/types.js';
 import { openEmbeddedStores } from './index.js';
@@ -129,6 +131,32 @@ describe('embedded rollups', () => {
       await s.store.append({ events: events(360, 1, () => d0 + 2 * DAY + HOUR) });
       expect(s.store.rollups!.caughtUp()).toBe(false);
       expect((await executeQuery(s.store, spec([]))).rows[0]!.count).toBe(361);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('export daily summaries from the rollups, so days whose raw events have expired are still in them', async () => {
+    const DAY = 24 * HOUR;
+    const today = Math.floor(NOW / DAY) * DAY;
+    const d = await dir();
+    const s = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // 120 events three days ago (40 per model a/b/... by event()), 30 today.
+      await s.store.append({ events: events(0, 120, (i) => today - 3 * DAY + i * 60_000) });
+      await s.store.append({ events: events(120, 30, (i) => today + (i - 120) * 60_000) });
+      await s.store.rollups!.catchUp();
+      expect(await s.store.deleteBefore(today - DAY)).toBe(120);
+      const selection = { project: 'p', filters: [], range: { startMs: today - 5 * DAY, endMs: NOW } };
+      const out = join(d, 'summary.json');
+      const rows = await s.store.exportTo(compileExportSource('summary', selection, s.store), out, 'json');
+      const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toBe(4);
+      const count = (day: number, model: string): unknown => lines.find((l) => l.bucket === new Date(day).toISOString() && l.model === model)?.count;
+      expect([count(today - 3 * DAY, 'a'), count(today - 3 * DAY, 'b'), count(today, 'a'), count(today, 'b')]).toEqual([60, 60, 15, 15]);
+      // The same export from raw events alone no longer has the expired day.
+      await s.store.exportTo(compileExportSource('summary', selection, { dialect: 'duckdb' }), out, 'json');
+      expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(2);
     } finally {
       await s.close();
     }
