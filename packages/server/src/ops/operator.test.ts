@@ -9,7 +9,7 @@ import { freePort, getJson, postJson, startTestPulse } from '../test-support/pul
 
 /** Operator endpoints on a real server; SIGUSR2 on a real `pulse serve` child process. */
 const ADMIN = 'operator-admin-key-0123456789';
-const SECRETS = { ALERT_EMAIL_PASSWORD: 'smtp-pass-xyz', PAGERDUTY_ROUTING_KEY: 'pd-routing-abc', PULSE_POSTGRES_URL: 'postgres://pulse:pg-pass-123@db:5432/pulse' };
+const SECRETS = { ALERT_EMAIL_PASSWORD: 'smtp-pass-xyz', PAGERDUTY_ROUTING_KEY: 'pd-routing-abc', PULSE_CLICKHOUSE_URL: 'http://pulse:pg-pass-123@db:8123/pulse' };
 const auth = { authorization: `Bearer ${ADMIN}` };
 let dir: string;
 let file: string;
@@ -48,7 +48,8 @@ describe('operator endpoints', () => {
     for (const secret of [ADMIN, ...Object.values(SECRETS).slice(0, 2), 'pg-pass-123', 'probe-key-777', 'llm-header-secret', readKey]) expect(text).not.toContain(secret);
     expect(r.json.apiKey).toBe('***');
     expect(r.json.alerts.emailPassword).toBe('***');
-    expect(r.json.postgresUrl).toBe('postgres://***@db:5432/pulse');
+    // A connection URL keeps its host, not its credentials (the embedded store ignores this one).
+    expect(r.json.clickhouseUrl).toBe('http://***@db:8123/pulse');
     expect(r.json.healthChecks[0]).toMatchObject({ url: 'http://127.0.0.1:9/v1/models?api_key=***', headers: { authorization: '***' } });
     expect(r.json.limits).toEqual(pulse.config.limits);
     expect(r.json.port).toBe(0);

@@ -75,7 +75,8 @@ describe('rollup rows from memory and from the table', () => {
         for (const [column, v] of Object.entries(row)) {
           const w = b[i]![column];
           const where = `${t}[${i}].${column}`;
-          if (typeof v === 'number' && typeof w === 'number' && !Number.isInteger(v)) {
+          // Floating sums to rounding (DuckDB adds in the order its threads meet the rows): 207 vs 206.99999999999997.
+          if (typeof v === 'number' && typeof w === 'number' && !(Number.isInteger(v) && Number.isInteger(w))) {
             expect(Math.abs(v - w), where).toBeLessThanOrEqual(Math.abs(w) * 1e-9 + 1e-9);
           } else {
             expect(v, where).toEqual(w);
