@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { systemClock, type Clock } from '../../clock.js';
+import {
+  QueryTimeoutError, StoreUnavailableError,
+  type AppendBatch, type AppendOptions, type EventStore, type ExportFormat, type ExportSource, type IdempotencyRecord,
+  type QueryParam, type Row, type StoreStats,
+} from '../types.js';
+import { bindParams } from './bind.js';
+import { exportFromClickHouse } from './export.js';
+import { literal } from './literal.js';
+import { migrateClickHouse } from './migrate.js';
+import { INSERT_COLUMNS, toInsertRow, type InsertRow } from './rows.js';
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Rows one INSERT carries at most: ClickHouse forms a block of up to max_insert_block_size (1,048,576) rows. */
+const MAX_INSERT_ROWS = 500_000;
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface ClickHouseEventStoreOptions {
+  /** HTTP interface, e.g. http://127.0.0.1:8123 (PULSE_CLICKHOUSE_URL). */
+  url: string;
+  /** Created if missing; default `pulse`. */
+  database?: string;
+  username?: string;
+  password?: string;
+  clock?: Clock;
+  /** Queries running longer are stopped by the server (max_execution_time) and rejected with QueryTimeoutError. */
+  queryTimeoutMs?: number;
+}
+
+interface Pending {
+  events: readonly StoredEvent[];
+  keys: readonly IdempotencyRecord[];
+  signal: AbortSignal | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+type StoredEvent = AppendBatch['events'][number];
+
+/**
+ * The event store on ClickHouse (schema.ts for the table design; minimum server version 18.16.1).
+ *
+ * What an acknowledgement means here — ClickHouse has no transactions:
+ * - Appends are group-committed: while one INSERT is in flight, the appends that arrive wait and then go together as
+ *   the next INSERT of at most MAX_INSERT_ROWS rows. ClickHouse writes an INSERT's rows as one block, one new part per
+ *   month partition it touches, and a part appears whole or not at all: a batch within one month (every live batch
+ *   but one straddling midnight on the 1st) is stored entirely or not at all. A batch spanning months is written as
+ *   one part per month; a failure between them can leave some months' rows stored.
+ * - `append` resolves when the server has answered the INSERT: the part is written to the server's filesystem and
+ *   visible to every query. ClickHouse does not fsync parts (18.16 has no setting for it): the rows survive a crash of
+ *   ClickHouse or of Pulse, but an operating-system crash or power loss may lose the last seconds of acknowledged
+ *   rows, unless the table is replicated (ReplicatedMergeTree on several hosts).
+ * - Idempotency records are written in an INSERT just before the events, each naming its append (`batch`) and how many
+ *   of its project's events that append carries. `getIdempotency` returns a record only when those events are all
+ *   stored, so a crash between the two INSERTs leaves a record nobody sees and the client's retry is stored normally.
+ *   Only the month-straddling failure above can leave a partial batch whose retry then stores those rows twice.
+ * - Events have no `seq`: several Pulse instances append at once and ClickHouse has no sequence. `batch` and
+ *   `ingested` (server time) identify an append's rows instead.
+ */
+export class ClickHouseEventStore implements EventStore {
+  readonly dialect = 'clickhouse' as const;
+  readonly client: ClickHouseClient;
+  private readonly clock: Clock;
+  private readonly database: string;
+  private readonly options: ClickHouseEventStoreOptions;
+  private state: 'new' | 'open' | 'closed' = 'new';
+  private queue: Pending[] = [];
+  private writing: Promise<void> | null = null;
+  private queries = 0;
+
+  constructor(options: ClickHouseEventStoreOptions) {
+    this.options = options;
+    this.database = options.database ?? 'pulse';
+    if (!DATABASE_NAME.test(this.database)) throw new Error(`ClickHouse database name must match ${DATABASE_NAME}`);
+    this.clock = options.clock ?? systemClock;
+    const seconds = options.queryTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.queryTimeoutMs / 1000));
+    this.client = this.connect(this.database, seconds);
+  }
+
+  private connect(database: string, maxExecutionSeconds?: number): ClickHouseClient {
+    return createClient({
+      url: this.options.url,
+      database,
+      ...(this.options.username === undefined ? {} : { username: this.options.username }),
+      ...(this.options.password === undefined ? {} : { password: this.options.password }),
+      // Only settings 18.16 knows: 64-bit integers as JSON numbers, queries up to 16 MiB of text (long IN lists).
+      clickhouse_settings: {
+        output_format_json_quote_64bit_integers: 0,
+        max_query_size: '16777216',
+        ...(maxExecutionSeconds === undefined ? {} : { max_execution_time: maxExecutionSeconds }),
+      },
+      log: { level: 127 as never },
+    });
+  }
+
+  async init(): Promise<void> {
+    if (this.state !== 'new') return;
+    const admin = this.connect('default');
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.database}` });
+      await migrateClickHouse(this.client);
+    } catch (error) {
+      throw unavailable('could not initialise the ClickHouse event store', error);
+    } finally {
+      await admin.close();
+    }
+    this.state = 'open';
+  }
+
+  append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
+    this.assertOpen();
+    const keys = batch.idempotency ?? [];
+    if (batch.events.length === 0 && keys.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ events: batch.events, keys, signal: options.signal, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** One INSERT pair at a time; what queued meanwhile goes in the next. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const group: Pending[] = [];
+        let rows = 0;
+        while (this.queue.length > 0 && (group.length === 0 || rows + this.queue[0]!.events.length <= MAX_INSERT_ROWS)) {
+          const next = this.queue.shift()!;
+          rows += next.events.length;
+          group.push(next);
+        }
+        await this.write(group);
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async write(group: Pending[]): Promise<void> {
+    const live = group.filter((p) => {
+      if (p.signal?.aborted !== true && this.state === 'open') return true;
+      p.reject(new StoreUnavailableError(this.state === 'open' ? 'commit timed out before it began; nothing was written' : 'the event store is closed'));
+      return false;
+    });
+    if (live.length === 0) return;
+    const records: Record<string, unknown>[] = [];
+    const rows: InsertRow[] = [];
+    for (const p of live) {
+      const batch = randomUUID();
+      for (const key of p.keys) records.push(idempotencyRow(key, batch, p.events));
+      for (const e of p.events) rows.push(toInsertRow(e, batch));
+    }
+    try {
+      if (records.length > 0) await this.client.insert({ table: 'idempotency', values: records, format: 'JSONEachRow' });
+      if (rows.length > 0) await this.client.insert({ table: 'events', values: rows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS] });
+    } catch (error) {
+      const failure = unavailable(`could not insert ${rows.length} events`, error);
+      for (const p of live) p.reject(failure);
+      return;
+    }
+    for (const p of live) p.resolve();
+  }
+
+  async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
+    this.assertOpen();
+    const candidates = await this.rows(
+      `SELECT batch, created_at, status, response, events, min_ts, max_ts FROM idempotency
+       WHERE project = ${literal(project)} AND key = ${literal(key)} ORDER BY created_at DESC, batch`,
+    );
+    for (const c of candidates) {
+      if (Number(c.events) > 0) {
+        const [stored] = await this.rows(
+          `SELECT count() AS n FROM events WHERE project = ${literal(project)} AND ts >= ${literal(Number(c.min_ts))}
+           AND ts <= ${literal(Number(c.max_ts))} AND batch = ${literal(String(c.batch))}`,
+        );
+        if (Number(stored?.n) !== Number(c.events)) continue;
+      }
+      return { project, key, createdAt: Number(c.created_at), status: Number(c.status), response: String(c.response) };
+    }
+    return null;
+  }
+
+  async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
+    this.assertOpen();
+    this.queries++;
+    return this.rows(bindParams(sql, params));
+  }
+
+  private async rows(sql: string): Promise<Row[]> {
+    try {
+      const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      return await result.json<Row>();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private async command(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql });
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /**
+   * Events older than `beforeMs`: whole months before it by DROP PARTITION, the rest of the boundary month by one
+   * ALTER … DELETE, awaited until the mutation is done. With `archivePath`, only events that arrived before the run
+   * began (`ingested` before a cut the run waits past) are archived and then deleted: a late event arriving meanwhile
+   * stays for the next run, so every deleted event is in the archive. A whole month is then dropped only if nothing
+   * in it arrived after the cut.
+   */
+  async deleteBefore(beforeMs: number, opts: { archivePath?: string } = {}): Promise<number> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(beforeMs)) throw new RangeError('beforeMs must be an integer (epoch ms)');
+    let cut: number | null = null;
+    if (opts.archivePath !== undefined) {
+      cut = await this.serverSecond() + 1;
+      // Past the cut by a second, so an INSERT stamped before it has finished before the archive reads.
+      while ((await this.serverSecond()) < cut + 1) await new Promise((r) => setTimeout(r, 100));
+    }
+    const arrived = cut === null ? '' : ` AND ingested < toDateTime(${literal(cut)}, 'UTC')`;
+    const expired = `ts < ${literal(beforeMs)}${arrived}`;
+    try {
+      if (opts.archivePath !== undefined) {
+        const archived = await exportFromClickHouse(this.client, { kind: 'events', where: expired, params: [] }, opts.archivePath, 'parquet');
+        if (archived === 0) await rm(opts.archivePath, { force: true });
+      }
+      const [row] = await this.rows(`SELECT count() AS n FROM events WHERE ${expired}`);
+      const deleted = Number(row?.n ?? 0);
+      if (deleted > 0) {
+        // Months entirely before the cutoff: partitions whose next month starts at or before it.
+        const parts = await this.rows(
+          `SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = ${literal(this.database)} AND table = 'events'`,
+        );
+        let rest = false;
+        for (const { p } of parts) {
+          const month = Number(p);
+          const year = Math.floor(month / 100);
+          const end = Date.UTC(year, (month % 100) - 1 + 1, 1);
+          const start = Date.UTC(year, (month % 100) - 1, 1);
+          if (start >= beforeMs) continue;
+          if (end > beforeMs) {
+            rest = true;
+            continue;
+          }
+          const [late] = cut === null ? [{ n: 0 }] : await this.rows(
+            `SELECT count() AS n FROM events WHERE toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC')) = ${literal(month)} AND NOT (${expired})`,
+          );
+          if (Number(late?.n) === 0) await this.command(`ALTER TABLE events DROP PARTITION ${literal(month)}`);
+          else rest = true;
+        }
+        if (rest) await this.mutate(`ALTER TABLE events DELETE WHERE ${expired}`);
+      }
+      const keyCutoff = this.clock.now() - IDEMPOTENCY_TTL_MS;
+      const [keys] = await this.rows(`SELECT count() AS n FROM idempotency WHERE created_at < ${literal(keyCutoff)}`);
+      if (Number(keys?.n) > 0) await this.mutate(`ALTER TABLE idempotency DELETE WHERE created_at < ${literal(keyCutoff)}`);
+      return deleted;
+    } catch (error) {
+      throw unavailable('could not delete old events', error);
+    }
+  }
+
+  private async serverSecond(): Promise<number> {
+    const [row] = await this.rows('SELECT toUInt32(now()) AS s');
+    return Number(row?.s);
+  }
+
+  /** Runs an ALTER … DELETE and waits until ClickHouse has applied it to every part (18.16 has no mutations_sync). */
+  private async mutate(sql: string): Promise<void> {
+    await this.command(sql);
+    for (;;) {
+      const [row] = await this.rows(
+        `SELECT count() AS n FROM system.mutations WHERE database = ${literal(this.database)} AND NOT is_done`,
+      );
+      if (Number(row?.n) === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.assertOpen();
+    const [events] = await this.rows('SELECT count() AS n FROM events');
+    const [disk] = await this.rows(
+      `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = ${literal(this.database)}`,
+    );
+    return { events: Number(events?.n ?? 0), bytes: Number(disk?.b ?? 0), queries: this.queries };
+  }
+
+  async exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number> {
+    this.assertOpen();
+    try {
+      return await exportFromClickHouse(this.client, source, path, format);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const was = this.state;
+    this.state = 'closed';
+    if (was === 'open') await this.writing?.catch(() => undefined);
+    await this.client.close();
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new StoreUnavailableError(`the event store is ${this.state === 'new' ? 'not initialised' : 'closed'}`);
+  }
+}
+
+function idempotencyRow(key: IdempotencyRecord, batch: string, events: readonly StoredEvent[]): Record<string, unknown> {
+  let n = 0;
+  let min = 0;
+  let max = 0;
+  for (const e of events) {
+    if (e.project !== key.project) continue;
+    min = n === 0 ? e.ts : Math.min(min, e.ts);
+    max = n === 0 ? e.ts : Math.max(max, e.ts);
+    n++;
+  }
+  return { project: key.project, key: key.key, batch, created_at: key.createdAt, status: key.status, response: key.response, events: n, min_ts: min, max_ts: max };
+}
+
+/** Server errors keep their message; a timeout becomes QueryTimeoutError, an unreachable server StoreUnavailableError. */
+function translate(error: unknown): Error {
+  if (error instanceof ClickHouseError) {
+    // 159 TIMEOUT_EXCEEDED, 160 TOO_SLOW (estimated past max_execution_time).
+    if (error.code === '159' || error.code === '160') return new QueryTimeoutError(error.message, { cause: error });
+    return error;
+  }
+  return unavailable('ClickHouse is unreachable', error);
+}
+
+function unavailable(message: string, error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(`${message}: ${reason}`, { cause: error });
+}
