@@ -43,19 +43,20 @@ type StoredEvent = AppendBatch['events'][number];
  * The event store on ClickHouse (schema.ts for the table design; minimum server version 18.16.1).
  *
  * What an acknowledgement means here — ClickHouse has no transactions:
- * - Appends are group-committed: while one INSERT is in flight, the appends that arrive wait and then go together as
- *   the next INSERT of at most MAX_INSERT_ROWS rows. ClickHouse writes an INSERT's rows as one block, one new part per
- *   month partition it touches, and a part appears whole or not at all: a batch within one month (every live batch
- *   but one straddling midnight on the 1st) is stored entirely or not at all. A batch spanning months is written as
- *   one part per month; a failure between them can leave some months' rows stored.
+ * - Appends are group-committed: while one write is in flight, the appends that arrive wait and then go together in
+ *   the next, of at most MAX_INSERT_ROWS rows. A write is one INSERT per month partition, oldest first; ClickHouse
+ *   writes an INSERT of up to max_insert_block_size (1,048,576) rows as one new part, which appears whole or not at
+ *   all. So a batch within one month — every live batch but one straddling midnight UTC at a month's start — is
+ *   stored entirely or not at all; a batch spanning months can, on a failure between its INSERTs, leave its earlier
+ *   months stored (the append then rejects, and a retry stores those rows again).
  * - `append` resolves when the server has answered the INSERT: the part is written to the server's filesystem and
  *   visible to every query. ClickHouse does not fsync parts (18.16 has no setting for it): the rows survive a crash of
  *   ClickHouse or of Pulse, but an operating-system crash or power loss may lose the last seconds of acknowledged
  *   rows, unless the table is replicated (ReplicatedMergeTree on several hosts).
- * - Idempotency records are written in an INSERT just before the events, each naming its append (`batch`) and how many
- *   of its project's events that append carries. `getIdempotency` returns a record only when those events are all
- *   stored, so a crash between the two INSERTs leaves a record nobody sees and the client's retry is stored normally.
- *   Only the month-straddling failure above can leave a partial batch whose retry then stores those rows twice.
+ * - Idempotency records are written in an INSERT just before the events, each naming its append (`batch`) and the
+ *   time of its project's last event in it. `getIdempotency` returns a record only when that append's rows of that
+ *   last month are stored — inserted last, so the whole append is — and otherwise none: a crash between the INSERTs
+ *   leaves a record nobody sees, and the client's retry is stored normally, once.
  * - Events have no `seq`: several Pulse instances append at once and ClickHouse has no sequence. `batch` and
  *   `ingested` (server time) identify an append's rows instead.
  */
@@ -109,7 +110,7 @@ export class ClickHouseEventStore implements EventStore {
     this.state = 'open';
   }
 
-  append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
+  async append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
     this.assertOpen();
     const keys = batch.idempotency ?? [];
     if (batch.events.length === 0 && keys.length === 0) return Promise.resolve();
@@ -153,7 +154,11 @@ export class ClickHouseEventStore implements EventStore {
     }
     try {
       if (records.length > 0) await this.client.insert({ table: 'idempotency', values: records, format: 'JSONEachRow' });
-      if (rows.length > 0) await this.client.insert({ table: 'events', values: rows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS] });
+      // One INSERT per month partition, oldest first: a month's rows land whole (one part) or not at all, and a
+      // batch's last month is stored only after all its earlier ones — which is what getIdempotency checks.
+      for (const monthRows of byMonth(rows)) {
+        await this.client.insert({ table: 'events', values: monthRows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS] });
+      }
     } catch (error) {
       const failure = unavailable(`could not insert ${rows.length} events`, error);
       for (const p of live) p.reject(failure);
@@ -170,11 +175,14 @@ export class ClickHouseEventStore implements EventStore {
     );
     for (const c of candidates) {
       if (Number(c.events) > 0) {
+        // The batch's rows of its last month were inserted after all its others, as one part: one of them stored
+        // means the whole batch is. (Retention may since have removed its older rows; that leaves this check true.)
+        const maxTs = Number(c.max_ts);
         const [stored] = await this.rows(
-          `SELECT count() AS n FROM events WHERE project = ${literal(project)} AND ts >= ${literal(Number(c.min_ts))}
-           AND ts <= ${literal(Number(c.max_ts))} AND batch = ${literal(String(c.batch))}`,
+          `SELECT count() AS n FROM events WHERE project = ${literal(project)} AND ts >= ${literal(monthStart(maxTs))}
+           AND ts <= ${literal(maxTs)} AND batch = ${literal(String(c.batch))}`,
         );
-        if (Number(stored?.n) !== Number(c.events)) continue;
+        if (Number(stored?.n) === 0) continue;
       }
       return { project, key, createdAt: Number(c.created_at), status: Number(c.status), response: String(c.response) };
     }
@@ -308,6 +316,23 @@ export class ClickHouseEventStore implements EventStore {
   private assertOpen(): void {
     if (this.state !== 'open') throw new StoreUnavailableError(`the event store is ${this.state === 'new' ? 'not initialised' : 'closed'}`);
   }
+}
+
+function monthStart(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** Rows grouped by their UTC month (the events table's partition), oldest month first. */
+function byMonth(rows: readonly InsertRow[]): InsertRow[][] {
+  const months = new Map<number, InsertRow[]>();
+  for (const row of rows) {
+    const month = monthStart(row.ts as number);
+    let list = months.get(month);
+    if (list === undefined) months.set(month, (list = []));
+    list.push(row);
+  }
+  return [...months].sort((a, b) => a[0] - b[0]).map(([, list]) => list);
 }
 
 function idempotencyRow(key: IdempotencyRecord, batch: string, events: readonly StoredEvent[]): Record<string, unknown> {
