@@ -8,6 +8,8 @@
 # and the pid file; each test file may use its own DIR so several servers can run at once. Only loopback is
 # listened on, HTTP and native TCP ports are picked free at start (PULSE_CH_HTTP_PORT / PULSE_CH_TCP_PORT fix them).
 # As root the server runs as the unprivileged `pulse-svc` system user (as scripts/postgres.sh does).
+# PULSE_CH_COMPRESSION=zstd makes the server compress merged parts with zstd instead of LZ4 (18.16 has no per-column
+# codecs; this is its server-wide setting).
 # Progress goes to stderr; stdout carries only the URL.
 set -euo pipefail
 
@@ -42,6 +44,14 @@ ensure_owner() {
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SVC_USER" 2>/dev/null \
       || id -u "$SVC_USER" >/dev/null
   fi
+}
+
+compression_xml() {
+  case "${PULSE_CH_COMPRESSION:-lz4}" in
+    lz4) ;;
+    zstd) echo '    <compression><case><min_part_size>0</min_part_size><min_part_size_ratio>0</min_part_size_ratio><method>zstd</method></case></compression>' ;;
+    *) log "PULSE_CH_COMPRESSION must be lz4 or zstd"; exit 2 ;;
+  esac
 }
 
 # The whole server configuration: loopback only, no interserver port, data and logs under DIR, UTC.
@@ -86,6 +96,7 @@ write_config() {
             <shard><replica><host>$HOST</host><port>$tcp</port></replica></shard>
         </pulse_local_two_shards>
     </remote_servers>
+$(compression_xml)
     <!-- Lets a test drop a large partition (retention) without touching a flag file. -->
     <max_table_size_to_drop>0</max_table_size_to_drop>
     <max_partition_size_to_drop>0</max_partition_size_to_drop>
