@@ -350,12 +350,13 @@ function idempotencyRow(key: IdempotencyRecord, batch: string, events: readonly 
 
 /** Server errors keep their message; a timeout becomes QueryTimeoutError, an unreachable server StoreUnavailableError. */
 function translate(error: unknown): Error {
-  if (error instanceof ClickHouseError) {
-    // 159 TIMEOUT_EXCEEDED, 160 TOO_SLOW (estimated past max_execution_time).
-    if (error.code === '159' || error.code === '160') return new QueryTimeoutError(error.message, { cause: error });
-    return error;
-  }
-  return unavailable('ClickHouse is unreachable', error);
+  // An error raised after the server began streaming the answer arrives in the body, as a plain Error whose message
+  // still starts with the server's `Code: N`.
+  const code = error instanceof ClickHouseError ? error.code : /^Code: (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (code === undefined) return unavailable('ClickHouse is unreachable', error);
+  // 159 TIMEOUT_EXCEEDED, 160 TOO_SLOW (estimated past max_execution_time).
+  if (code === '159' || code === '160') return new QueryTimeoutError((error as Error).message, { cause: error });
+  return error as Error;
 }
 
 function unavailable(message: string, error: unknown): StoreUnavailableError {
