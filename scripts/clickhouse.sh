@@ -8,6 +8,8 @@
 # and the pid file; each test file may use its own DIR so several servers can run at once. Only loopback is
 # listened on, HTTP and native TCP ports are picked free at start (PULSE_CH_HTTP_PORT / PULSE_CH_TCP_PORT fix them).
 # As root the server runs as the unprivileged `pulse-svc` system user (as scripts/postgres.sh does).
+# PULSE_CH_SHARDS=127.0.0.1:9001,127.0.0.1:9002 defines the `pulse` cluster (one shard per native port) for
+# Distributed tables; by default it holds this server alone.
 # PULSE_CH_COMPRESSION=zstd makes the server compress merged parts with zstd instead of LZ4 (18.16 has no per-column
 # codecs; this is its server-wide setting).
 # Progress goes to stderr; stdout carries only the URL.
@@ -44,6 +46,15 @@ ensure_owner() {
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SVC_USER" 2>/dev/null \
       || id -u "$SVC_USER" >/dev/null
   fi
+}
+
+# The `pulse` cluster for Distributed tables: one shard per HOST:PORT (native ports) in PULSE_CH_SHARDS, or this
+# server alone.
+cluster_xml() {
+  local shard
+  for shard in $(echo "${PULSE_CH_SHARDS:-$HOST:$1}" | tr ',' ' '); do
+    echo "            <shard><replica><host>${shard%:*}</host><port>${shard##*:}</port></replica></shard>"
+  done
 }
 
 compression_xml() {
@@ -91,10 +102,9 @@ write_config() {
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
     <remote_servers>
-        <pulse_local_two_shards>
-            <shard><replica><host>$HOST</host><port>$tcp</port></replica></shard>
-            <shard><replica><host>$HOST</host><port>$tcp</port></replica></shard>
-        </pulse_local_two_shards>
+        <pulse>
+$(cluster_xml "$tcp")
+        </pulse>
     </remote_servers>
 $(compression_xml)
     <!-- Lets a test drop a large partition (retention) without touching a flag file. -->

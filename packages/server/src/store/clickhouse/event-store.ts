@@ -28,6 +28,22 @@ export interface ClickHouseEventStoreOptions {
   clock?: Clock;
   /** Queries running longer are stopped by the server (max_execution_time) and rejected with QueryTimeoutError. */
   queryTimeoutMs?: number;
+  /**
+   * Shard the events over several servers: the HTTP URLs of every shard server, `url` among them. Each shard keeps
+   * its events in `<database>_shard.events`; `<database>.events` on `url` is a Distributed table over them
+   * (sharding key: the project, so one project's batch lands on one shard), written with insert_distributed_sync so
+   * an acknowledgement means every shard has stored its rows. The shards must form `cluster` in the servers' config
+   * (remote_servers; scripts/clickhouse.sh writes it from PULSE_CH_SHARDS).
+   */
+  shards?: readonly string[];
+  /** The cluster name of the shards in remote_servers (default `pulse`). */
+  cluster?: string;
+}
+
+/** Where events are stored: the store's own database, or each shard's. */
+interface EventTarget {
+  client: ClickHouseClient;
+  database: string;
 }
 
 interface Pending {
@@ -64,25 +80,42 @@ export class ClickHouseEventStore implements EventStore {
   readonly dialect = 'clickhouse' as const;
   readonly client: ClickHouseClient;
   private readonly clock: Clock;
-  private readonly database: string;
+  readonly database: string;
   private readonly options: ClickHouseEventStoreOptions;
   private state: 'new' | 'open' | 'closed' = 'new';
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private queries = 0;
+  /** The shards' event databases, when sharded. */
+  private readonly shards: EventTarget[] | null;
+  private readonly cluster: string;
 
   constructor(options: ClickHouseEventStoreOptions) {
     this.options = options;
     this.database = options.database ?? 'pulse';
-    if (!DATABASE_NAME.test(this.database)) throw new Error(`ClickHouse database name must match ${DATABASE_NAME}`);
+    this.cluster = options.cluster ?? 'pulse';
+    for (const name of [this.database, this.cluster]) {
+      if (!DATABASE_NAME.test(name)) throw new Error(`ClickHouse database and cluster names must match ${DATABASE_NAME}`);
+    }
     this.clock = options.clock ?? systemClock;
     const seconds = options.queryTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.queryTimeoutMs / 1000));
     this.client = this.connect(this.database, seconds);
+    if (options.shards !== undefined) {
+      if (!options.shards.includes(options.url)) throw new Error('the store\'s url must be one of its shards (the Distributed table copies their table)');
+      this.shards = options.shards.map((url) => ({ client: this.connect(`${this.database}_shard`, undefined, url), database: `${this.database}_shard` }));
+    } else {
+      this.shards = null;
+    }
   }
 
-  private connect(database: string, maxExecutionSeconds?: number): ClickHouseClient {
+  /** Where events are stored (retention and sizes work on these). */
+  private get eventTargets(): EventTarget[] {
+    return this.shards ?? [{ client: this.client, database: this.database }];
+  }
+
+  private connect(database: string, maxExecutionSeconds?: number, url = this.options.url): ClickHouseClient {
     return createClient({
-      url: this.options.url,
+      url,
       database,
       ...(this.options.username === undefined ? {} : { username: this.options.username }),
       ...(this.options.password === undefined ? {} : { password: this.options.password }),
@@ -101,7 +134,24 @@ export class ClickHouseEventStore implements EventStore {
     const admin = this.connect('default');
     try {
       await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.database}` });
-      await migrateClickHouse(this.client);
+      if (this.shards === null) {
+        await migrateClickHouse(this.client);
+      } else {
+        for (const [i, shard] of this.shards.entries()) {
+          const shardAdmin = this.connect('default', undefined, this.options.shards![i]);
+          try {
+            await shardAdmin.command({ query: `CREATE DATABASE IF NOT EXISTS ${shard.database}` });
+          } finally {
+            await shardAdmin.close();
+          }
+          await migrateClickHouse(shard.client, new Set(['events']));
+        }
+        await migrateClickHouse(this.client, new Set(['meta']));
+        const local = `${this.database}_shard`;
+        await this.client.command({
+          query: `CREATE TABLE IF NOT EXISTS events AS ${local}.events ENGINE = Distributed(${this.cluster}, ${local}, events, cityHash64(project))`,
+        });
+      }
     } catch (error) {
       throw unavailable('could not initialise the ClickHouse event store', error);
     } finally {
@@ -157,7 +207,11 @@ export class ClickHouseEventStore implements EventStore {
       // One INSERT per month partition, oldest first: a month's rows land whole (one part) or not at all, and a
       // batch's last month is stored only after all its earlier ones — which is what getIdempotency checks.
       for (const monthRows of byMonth(rows)) {
-        await this.client.insert({ table: 'events', values: monthRows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS] });
+        await this.client.insert({
+          table: 'events', values: monthRows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS],
+          // Through a Distributed table: answer only when every shard has written its rows.
+          ...(this.shards === null ? {} : { clickhouse_settings: { insert_distributed_sync: 1 } }),
+        });
       }
     } catch (error) {
       const failure = unavailable(`could not insert ${rows.length} events`, error);
@@ -195,18 +249,18 @@ export class ClickHouseEventStore implements EventStore {
     return this.rows(bindParams(sql, params));
   }
 
-  private async rows(sql: string): Promise<Row[]> {
+  private async rows(sql: string, client = this.client): Promise<Row[]> {
     try {
-      const result = await this.client.query({ query: sql, format: 'JSONEachRow' });
+      const result = await client.query({ query: sql, format: 'JSONEachRow' });
       return await result.json<Row>();
     } catch (error) {
       throw translate(error);
     }
   }
 
-  private async command(sql: string): Promise<void> {
+  private async command(sql: string, client = this.client): Promise<void> {
     try {
-      await this.client.command({ query: sql });
+      await client.command({ query: sql });
     } catch (error) {
       throw translate(error);
     }
@@ -237,33 +291,13 @@ export class ClickHouseEventStore implements EventStore {
       }
       const [row] = await this.rows(`SELECT count() AS n FROM events WHERE ${expired}`);
       const deleted = Number(row?.n ?? 0);
-      if (deleted > 0) {
-        // Months entirely before the cutoff: partitions whose next month starts at or before it.
-        const parts = await this.rows(
-          `SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = ${literal(this.database)} AND table = 'events'`,
-        );
-        let rest = false;
-        for (const { p } of parts) {
-          const month = Number(p);
-          const year = Math.floor(month / 100);
-          const end = Date.UTC(year, (month % 100) - 1 + 1, 1);
-          const start = Date.UTC(year, (month % 100) - 1, 1);
-          if (start >= beforeMs) continue;
-          if (end > beforeMs) {
-            rest = true;
-            continue;
-          }
-          const [late] = cut === null ? [{ n: 0 }] : await this.rows(
-            `SELECT count() AS n FROM events WHERE toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC')) = ${literal(month)} AND NOT (${expired})`,
-          );
-          if (Number(late?.n) === 0) await this.command(`ALTER TABLE events DROP PARTITION ${literal(month)}`);
-          else rest = true;
-        }
-        if (rest) await this.mutate(`ALTER TABLE events DELETE WHERE ${expired}`);
-      }
+      // On each server that stores events (ALTER does not go through a Distributed table).
+      if (deleted > 0) for (const target of this.eventTargets) await this.expire(target, beforeMs, expired, cut !== null);
       const keyCutoff = this.clock.now() - IDEMPOTENCY_TTL_MS;
       const [keys] = await this.rows(`SELECT count() AS n FROM idempotency WHERE created_at < ${literal(keyCutoff)}`);
-      if (Number(keys?.n) > 0) await this.mutate(`ALTER TABLE idempotency DELETE WHERE created_at < ${literal(keyCutoff)}`);
+      if (Number(keys?.n) > 0) {
+        await this.mutate({ client: this.client, database: this.database }, `ALTER TABLE idempotency DELETE WHERE created_at < ${literal(keyCutoff)}`);
+      }
       return deleted;
     } catch (error) {
       throw unavailable('could not delete old events', error);
@@ -275,12 +309,44 @@ export class ClickHouseEventStore implements EventStore {
     return Number(row?.s);
   }
 
+  /**
+   * Deletes the `expired` events of one server's events table: months entirely before the cutoff (partitions whose
+   * next month starts at or before it) by DROP PARTITION — with an archive, only if nothing in the month arrived after
+   * the cut — and the rest with one mutation.
+   */
+  private async expire(target: EventTarget, beforeMs: number, expired: string, archived: boolean): Promise<void> {
+    const parts = await this.rows(
+      `SELECT DISTINCT partition AS p FROM system.parts WHERE active AND database = ${literal(target.database)} AND table = 'events'`,
+      target.client,
+    );
+    let rest = false;
+    for (const { p } of parts) {
+      const month = Number(p);
+      const year = Math.floor(month / 100);
+      const start = Date.UTC(year, (month % 100) - 1, 1);
+      const end = Date.UTC(year, month % 100, 1);
+      if (start >= beforeMs) continue;
+      if (end > beforeMs) {
+        rest = true;
+        continue;
+      }
+      const [late] = !archived ? [{ n: 0 }] : await this.rows(
+        `SELECT count() AS n FROM events WHERE toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC')) = ${literal(month)} AND NOT (${expired})`,
+        target.client,
+      );
+      if (Number(late?.n) === 0) await this.command(`ALTER TABLE events DROP PARTITION ${literal(month)}`, target.client);
+      else rest = true;
+    }
+    if (rest) await this.mutate(target, `ALTER TABLE events DELETE WHERE ${expired}`);
+  }
+
   /** Runs an ALTER … DELETE and waits until ClickHouse has applied it to every part (18.16 has no mutations_sync). */
-  private async mutate(sql: string): Promise<void> {
-    await this.command(sql);
+  private async mutate(target: EventTarget, sql: string): Promise<void> {
+    await this.command(sql, target.client);
     for (;;) {
       const [row] = await this.rows(
-        `SELECT count() AS n FROM system.mutations WHERE database = ${literal(this.database)} AND NOT is_done`,
+        `SELECT count() AS n FROM system.mutations WHERE database = ${literal(target.database)} AND NOT is_done`,
+        target.client,
       );
       if (Number(row?.n) === 0) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -290,10 +356,16 @@ export class ClickHouseEventStore implements EventStore {
   async stats(): Promise<StoreStats> {
     this.assertOpen();
     const [events] = await this.rows('SELECT count() AS n FROM events');
-    const [disk] = await this.rows(
-      `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = ${literal(this.database)}`,
-    );
-    return { events: Number(events?.n ?? 0), bytes: Number(disk?.b ?? 0), queries: this.queries };
+    let bytes = 0;
+    const targets = this.shards === null ? this.eventTargets : [{ client: this.client, database: this.database }, ...this.shards];
+    for (const target of targets) {
+      const [disk] = await this.rows(
+        `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = ${literal(target.database)}`,
+        target.client,
+      );
+      bytes += Number(disk?.b ?? 0);
+    }
+    return { events: Number(events?.n ?? 0), bytes, queries: this.queries };
   }
 
   async exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number> {
@@ -311,6 +383,7 @@ export class ClickHouseEventStore implements EventStore {
     this.state = 'closed';
     if (was === 'open') await this.writing?.catch(() => undefined);
     await this.client.close();
+    for (const shard of this.shards ?? []) await shard.client.close();
   }
 
   private assertOpen(): void {

@@ -23,7 +23,11 @@
 export interface ClickHouseMigration {
   version: number;
   name: string;
-  statements: readonly string[];
+  /**
+   * `events`: DDL of the events table, run where events are stored — the store's database, or with shards
+   * (event-store.ts) each shard's `<database>_shard`. `meta`: everything else, run in the store's database.
+   */
+  statements: ReadonlyArray<{ on: 'events' | 'meta'; sql: string }>;
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -31,7 +35,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     version: 1,
     name: 'events and idempotency records',
     statements: [
-      `CREATE TABLE IF NOT EXISTS events (
+      { on: 'events', sql: `CREATE TABLE IF NOT EXISTS events (
         project String,
         ts Int64,
         batch String,
@@ -73,10 +77,10 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         topic Nullable(String)
       ) ENGINE = MergeTree
       PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC'))
-      ORDER BY (project, ts)`,
+      ORDER BY (project, ts)` },
       // One row per (project, key) and append; `events` and the ts span say which of the batch's events must be
       // stored before the record counts (event-store.ts, getIdempotency). ReplacingMergeTree folds exact repeats.
-      `CREATE TABLE IF NOT EXISTS idempotency (
+      { on: 'meta', sql: `CREATE TABLE IF NOT EXISTS idempotency (
         project String,
         key String,
         batch String,
@@ -88,7 +92,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         max_ts Int64
       ) ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMMDD(toDateTime(intDiv(created_at, 1000), 'UTC'))
-      ORDER BY (project, key, batch)`,
+      ORDER BY (project, key, batch)` },
     ],
   },
 ];

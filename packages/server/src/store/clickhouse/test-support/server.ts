@@ -23,10 +23,10 @@ export interface RunningClickHouse {
 }
 
 /** Starts a private server (scripts/clickhouse.sh) in a fresh directory under .tmp/; `stop` ends it and removes the data. */
-export function startClickHouse(): RunningClickHouse {
+export function startClickHouse(env: Record<string, string> = {}): RunningClickHouse {
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const dir = mkdtempSync(join(repoRoot, '.tmp', 'clickhouse-'));
-  const url = execFileSync(SCRIPT, ['start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const url = execFileSync(SCRIPT, ['start', dir], { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const tcpPort = Number(execFileSync('cat', [join(dir, 'tcp_port')], { encoding: 'utf8' }).trim());
   return {
     url,
