@@ -256,12 +256,12 @@ function sessionSource(dialect: Dialect, dims: ReadonlyArray<{ sql: string; alia
 
 /**
  * One row per (user, bucket the user was active in), with the user's first bucket in the range as
- * `cohort` (a window over the user's rows: the engine groups, then partitions, in one pass).
+ * `cohort` (the dialect's cohortRows: a window in DuckDB, a per-user array in ClickHouse).
  */
 function cohortSource(dialect: Dialect, interval: Interval, where: readonly string[]): string {
   const activity = `SELECT user_id, ${dialect.bucket(interval)} AS bucket ` +
     `${dialect.source([...where, 'user_id IS NOT NULL'].join(' AND '), false)} GROUP BY user_id, bucket`;
-  return `SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (${activity}) AS ub`;
+  return dialect.cohortRows(activity);
 }
 
 function measureLevel(m: MeasureName): Per | undefined {

@@ -61,6 +61,11 @@ export interface Dialect {
   minIf(expr: string, condition: string): string;
   /** Equality that holds for two NULLs (join keys of groups that lack a dimension). */
   nullSafeEquals(a: string, b: string): string;
+  /**
+   * Rows `(bucket, cohort)` from `activity` (a subquery of `(user_id, bucket)` rows, one per user and active bucket):
+   * each row's bucket with the user's first bucket as `cohort`.
+   */
+  cohortRows(activity: string): string;
   /** `FROM … WHERE …`; with `unnestPhases`, one row per (event, phase) and events without phases dropped. */
   source(where: string, unnestPhases: boolean): string;
 }

@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../http/errors.js';
+import type { EventStore } from '../store/types.js';
 import { compileQuery } from './compiler.js';
 import { clickhouseDialect } from './dialects/clickhouse.js';
 import { duckdbDialect } from './dialects/duckdb.js';
 import { parseQuerySpec } from './params.js';
+import { executeQuery } from './run.js';
+import { queryBackends } from './test-support/backends.js';
+import { event, PROJECT } from './test-support/fixture.js';
 import { CONTROLS, parseIntControl, parseUserId } from '../analytics/params.js';
 
 /**
@@ -125,5 +129,46 @@ describe('SQL-looking input to the analytics parameters', () => {
       expect(compiled.sql).not.toContain(nasty);
       expect(compiled.params).toContain(nasty);
     }
+  });
+});
+
+/**
+ * The same matrix executed on the real engines: an event per nasty string (as its model, user id and attribute value),
+ * then every bound position queried through `executeQuery`. Each filter must match exactly its own event — the value
+ * reached the engine byte for byte, as data — and the tables must still hold everything afterwards. ClickHouse 18.16
+ * binds through the literal encoder (store/clickhouse/bind.ts), so this is its injection test.
+ */
+const backends = queryBackends();
+describe.each(backends)('SQL-looking values executed on $name', ({ open }) => {
+  const events = NASTY.map((nasty, i) =>
+    event({ ts: NOW - 3_600_000 + i, model: nasty, user_id: nasty, attributes: { channel: nasty, [`k${i}`]: 'v' } }),
+  );
+  let store: EventStore;
+  beforeAll(async () => {
+    store = await open([...events, event({ ts: NOW - 1000, model: 'gpt-4o', user_id: 'u1' })]);
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  const positions: Array<[string, (s: string) => Record<string, string | string[]>]> = [
+    ['a filter value', (s) => ({ model: s })],
+    ['one of several filter values', (s) => ({ model: ['no-such-model', s] })],
+    ['an attribute filter value', (s) => ({ 'attributes.channel': s })],
+    ['a user id filter', (s) => ({ user_id: s })],
+  ];
+  describe.each(positions)('as %s', (_, build) => {
+    it.each(NASTY)('%j matches exactly its own event', async (nasty) => {
+      const spec = parseQuerySpec({ measures: 'count', dimensions: 'model', ...build(nasty) }, PROJECT, NOW);
+      const { rows } = await executeQuery(store, spec);
+      expect(rows).toEqual([{ model: nasty, count: 1 }]);
+    });
+  });
+
+  it('still holds every event and answers a group by the nasty values', async () => {
+    const spec = parseQuerySpec({ measures: 'count', dimensions: 'attributes.channel', limit: '100' }, PROJECT, NOW);
+    const { rows } = await executeQuery(store, spec);
+    expect(rows.map((r) => r['attributes.channel']).sort()).toEqual([...NASTY, null].sort());
+    expect(rows.every((r) => r.count === 1)).toBe(true);
   });
 });

@@ -2,9 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../store/types.js';
 import { runQuery } from './run.js';
 import { event, EVENTS, NOW, PROJECT } from './test-support/fixture.js';
-import { openTestStore } from './test-support/open-store.js';
+import { queryBackends } from './test-support/backends.js';
 import { LATENCY_GAMMA, type QuerySpec } from './types.js';
 
+const DAY = { startMs: NOW - 86_400_000, endMs: NOW };
+
+/** The fixture's hand-derived answers, on every event store engine. */
+describe.each(queryBackends())('runQuery on $name', ({ open: openTestStore }) => {
 let store: EventStore;
 beforeAll(async () => {
   store = await openTestStore(EVENTS);
@@ -13,11 +17,9 @@ afterAll(async () => {
   await store.close();
 });
 
-const DAY = { startMs: NOW - 86_400_000, endMs: NOW };
 const q = (over: Partial<QuerySpec>) =>
   runQuery(store, { project: PROJECT, measures: ['count'], dimensions: [], filters: [], range: DAY, ...over });
 
-describe('runQuery on DuckDB', () => {
   it('computes every measure over the range, only for the project', async () => {
     const { data, meta } = await q({
       measures: [
@@ -143,7 +145,20 @@ describe('runQuery on DuckDB', () => {
     expect(data).toEqual([{ count: 0 }]);
     expect((await store.query('SELECT count(*) AS n FROM events', []))[0]!.n).toBe(EVENTS.length);
   });
-});
+
+  it('counts users per cohort (first active hour) and active hour, and sessions', async () => {
+    const { data } = await q({
+      per: 'cohort', interval: 'hour', dimensions: ['cohort'], measures: ['cohort_users'], order: [{ name: 'bucket', direction: 'asc' }],
+    });
+    // First hours: u4 07:00; u1 and u2 08:00; u3 09:00 — each active only in its first hour.
+    expect(data).toEqual([
+      { bucket: '2025-12-12T07:00:00Z', cohort: '2025-12-12T07:00:00Z', cohort_users: 1 },
+      { bucket: '2025-12-12T08:00:00Z', cohort: '2025-12-12T08:00:00Z', cohort_users: 2 },
+      { bucket: '2025-12-12T09:00:00Z', cohort: '2025-12-12T09:00:00Z', cohort_users: 1 },
+    ]);
+    // No event of the fixture carries a session_id.
+    expect((await q({ per: 'session', measures: ['sessions'] })).data).toEqual([{ sessions: 0 }]);
+  });
 
 describe('answer precision', () => {
   it('rounds float32-derived measures to 7 significant digits but keeps cost and value sums exact', async () => {
@@ -160,4 +175,5 @@ describe('answer precision', () => {
       await s.close();
     }
   });
+});
 });

@@ -11,7 +11,7 @@ export type Row = Record<string, string | number | boolean | null>;
 
 export type DialectName = 'duckdb' | 'clickhouse' | 'postgres';
 
-/** The stored answer to a request sent with an `Idempotency-Key`, written in the same commit as its events. */
+/** The stored answer to a request sent with an `Idempotency-Key`, written with its events (see EventStore.append). */
 export interface IdempotencyRecord {
   project: string;
   key: string;
@@ -127,9 +127,12 @@ export interface EventStore {
   readonly rollups?: Rollups;
   init(): Promise<void>;
   /**
-   * Appends atomically and durably: when the promise resolves, every event and idempotency record
-   * of the batch is committed (fsync'd); when it rejects, none is. Rejects with
-   * StoreUnavailableError when the store cannot commit.
+   * Appends a batch: when the promise resolves, every event and idempotency record of the batch is stored and visible
+   * to queries; rejects with StoreUnavailableError when the store cannot store it. How atomic and durable that is
+   * depends on the engine: DuckDB commits the batch in one transaction and fsyncs its WAL (all or nothing, survives
+   * power loss); ClickHouse has no transactions — a batch within one month is all or nothing, rows are on the
+   * server's disk but not fsync'd, and an idempotency record counts only once its events are stored
+   * (store/clickhouse/event-store.ts, docs/scaling.md).
    */
   append(batch: AppendBatch, options?: AppendOptions): Promise<void>;
   getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null>;

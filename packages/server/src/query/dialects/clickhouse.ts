@@ -2,33 +2,47 @@ import type { Dialect } from '../dialect.js';
 import type { Interval } from '../types.js';
 
 /**
- * ClickHouse, kept to the subset Debian's 18.16 runs (no Map, JSON functions, DateTime64 or
- * toStartOfInterval). Assumed layout of the events table: `ts DateTime('UTC')` (second precision, so
- * range bounds are truncated to the second), attributes as parallel `attr_keys`/`attr_values`
- * Array(String), phases as parallel `phase_names` Array(String) / `phase_values` Array(Float32).
+ * ClickHouse, kept to the subset Debian's 18.16 runs and current releases still run (no Map, JSON functions,
+ * DateTime64, window functions or toStartOfInterval). Layout of the events table (store/clickhouse/schema.ts): `ts`
+ * Int64 epoch milliseconds — so ranges, buckets and first/last times are exact to the millisecond, as in DuckDB —
+ * attributes as parallel `attr_keys`/`attr_values` Array(String), phases as parallel `phase_names` Array(String) /
+ * `phase_values` Array(Float32).
  *
- * Placeholders are typed `{pN:Type}` query parameters. Percentiles use `quantilesExact`, which is exact
- * but takes the nearest rank where DuckDB interpolates; on a few samples the two can differ.
+ * Placeholders are typed `{pN:Type}`. 18.16 has no server-side parameters, so the ClickHouse store binds them with
+ * its literal encoder (store/clickhouse/bind.ts); from 19.15 on the server could bind the same text itself.
+ *
+ * Percentiles are exact and interpolate linearly between the two nearest ranks, as DuckDB's `quantile_cont` does:
+ * 18.16's exact quantile functions take the nearest rank only, so the group's values are collected once
+ * (`groupArray`, which skips NULLs) and sorted, and each percentile reads its two neighbours. ClickHouse evaluates
+ * an identical expression once, so several percentiles of one column share one array and one sort.
  */
-const SECONDS: Partial<Record<Interval, number>> = { minute: 60, hour: 3600, day: 86_400 };
+const MS: Partial<Record<Interval, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+const DATE_TIME = "toDateTime(intDiv(ts, 1000), 'UTC')";
 
 export const clickhouseDialect: Dialect = {
   name: 'clickhouse',
   placeholder: (index, type) => `{p${index}:${type === 'int' ? 'Int64' : 'String'}}`,
-  timestamp: (param) => `toDateTime(intDiv(${param}, 1000), 'UTC')`,
+  // `ts` is already epoch ms: the bound value compares as it is, and the primary index (project, ts) applies.
+  timestamp: (param) => param,
   bucket: (interval) => {
-    const seconds = SECONDS[interval];
-    if (seconds !== undefined) return `intDiv(toUInt32(ts), ${seconds}) * ${seconds * 1000}`;
+    const ms = MS[interval];
+    if (ms !== undefined) return `intDiv(ts, ${ms}) * ${ms}`;
     // A Date is a day number since the epoch, so this needs no time-zone conversion.
-    const day = interval === 'week' ? 'toMonday(ts)' : 'toStartOfMonth(ts)';
-    return `toUInt64(toUInt16(${day})) * 86400000`;
+    const day = interval === 'week' ? `toMonday(${DATE_TIME})` : `toStartOfMonth(${DATE_TIME})`;
+    return `toInt64(toUInt16(${day})) * 86400000`;
   },
-  epochMs: (expr) => `toUInt64(${expr}) * 1000`,
-  hourOfDay: () => 'toHour(ts)',
-  weekday: () => 'toDayOfWeek(ts)',
+  epochMs: (expr) => expr,
+  hourOfDay: () => `toHour(${DATE_TIME})`,
+  weekday: () => `toDayOfWeek(${DATE_TIME})`,
   quantiles: (column, qs) => {
-    const agg = `quantilesExact(${qs.join(', ')})(${column})`;
-    return qs.map((_, i) => `${agg}[${i + 1}]`);
+    const sorted = `arraySort(groupArray(${column}))`;
+    const n = `length(${sorted})`;
+    return qs.map((q) => {
+      const rank = `(${n} - 1) * ${q}`;
+      const lo = `toUInt64(floor(${rank}))`;
+      const at = (offset: number): string => `arrayElement(${sorted}, ${lo} + ${offset})`;
+      return `if(${n} = 0, NULL, ${at(1)} + (${rank} - ${lo}) * (${at(2)} - ${at(1)}) * (${lo} + 1 < ${n}))`;
+    });
   },
   logBucket: (column, lnGamma) => `if(${column} > 0, toInt32(ceil(log(${column}) / ${lnGamma})), NULL)`,
   sketchBin: (column, lnGamma, zeroBin) =>
@@ -48,6 +62,9 @@ export const clickhouseDialect: Dialect = {
     `if(has(attr_keys, ${keyParam}), attr_values[indexOf(attr_keys, ${keyParam})], NULL)`,
   phaseName: () => 'phase',
   phaseValue: () => 'phase_ms',
+  // No window functions in 18.16: each user's buckets as an array beside their minimum, unnested again.
+  cohortRows: (activity) =>
+    `SELECT bucket, cohort FROM (SELECT groupArray(bucket) AS buckets, min(bucket) AS cohort FROM (${activity}) AS ub GROUP BY user_id) AS u ARRAY JOIN buckets AS bucket`,
   source: (where, unnestPhases) =>
     unnestPhases
       ? `FROM events ARRAY JOIN phase_names AS phase, phase_values AS phase_ms WHERE ${where}`

@@ -50,6 +50,7 @@ export const duckdbDialect: Dialect = {
   sumIf: (expr, condition) => `sum(${expr}) FILTER (WHERE ${condition})`,
   safeDiv: (num, den) => `CAST(${num} AS DOUBLE) / NULLIF(${den}, 0)`,
   attribute: (keyParam) => `attributes[${keyParam}]`,
+  cohortRows: (activity) => `SELECT bucket, min(bucket) OVER (PARTITION BY user_id) AS cohort FROM (${activity}) AS ub`,
   phaseName: () => 'phase',
   phaseValue: () => 'phase_ms',
   source: (where, unnestPhases) =>

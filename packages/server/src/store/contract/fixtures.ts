@@ -78,32 +78,6 @@ export function fullEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
   });
 }
 
-/** The engine-specific bits of the contract's SQL; the rest is the portable subset. */
-export interface ContractSql {
-  /** The event time as epoch milliseconds. */
-  tsMs: string;
-  /** `phases[key]` with the key bound to a `?` placeholder. */
-  phase: string;
-  /** `attributes[key]` with the key bound to a `?` placeholder. */
-  attribute: string;
-  /** Number of entries in phases / attributes (NULL or 0 when absent). */
-  phaseCount: string;
-  attributeCount: string;
-  /** A full query with one `?` (project) returning rows `{phase, avg_ms}` ordered by phase. */
-  phaseAverages: string;
-}
-
-export const DUCKDB_CONTRACT_SQL: ContractSql = {
-  tsMs: 'epoch_ms(ts)',
-  phase: 'phases[?]',
-  attribute: 'attributes[?]',
-  phaseCount: 'cardinality(phases)',
-  attributeCount: 'cardinality(attributes)',
-  phaseAverages: `SELECT phase, avg(ms) AS avg_ms
-    FROM (SELECT unnest(map_keys(phases)) AS phase, unnest(map_values(phases)) AS ms FROM events WHERE project = ?)
-    GROUP BY phase ORDER BY phase`,
-};
-
 /** Repeats `make` n times with increasing ts (1 ms apart from `from`). */
 export function series(n: number, make: (i: number) => Partial<StoredEvent>, from = T0): StoredEvent[] {
   return Array.from({ length: n }, (_, i) => emptyEvent({ ts: from + i, ...make(i) }));

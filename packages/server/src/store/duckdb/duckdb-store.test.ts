@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { emptyEvent, fullEvent, series, T0 } from '../contract/fixtures.js';
 import { metaStoreContract } from '../contract/meta-store.contract.js';
+import { StoreUnavailableError, type IdempotencyRecord } from '../types.js';
 import { ROW_GROUP_ROWS } from './event-store.js';
 import { openEmbeddedStores, type EmbeddedStores } from './index.js';
 import { migrate } from './migrate.js';
@@ -40,6 +41,30 @@ async function embeddedFixture(): Promise<{ stores: () => EmbeddedStores; reopen
 eventStoreContract('duckdb', async () => {
   const f = await embeddedFixture();
   return { store: f.stores().store, reopen: async () => (await f.reopen()).store, cleanup: f.cleanup };
+});
+
+describe('DuckDB event store: what its transactions add to the contract', () => {
+  const key = (name: string): IdempotencyRecord => ({ project: 'p1', key: name, createdAt: T0, status: 200, response: '{}' });
+
+  it('rejects a batch repeating an idempotency key, in itself or of a stored batch, whole, and numbers on consecutively', async () => {
+    const f = await embeddedFixture();
+    const store = f.stores().store;
+    try {
+      await store.append({ events: series(3, () => ({})), idempotency: [key('first')] });
+      const duplicateInBatch = store.append({ events: series(10, () => ({ type: 'bad-batch' })), idempotency: [key('dup'), key('dup')] });
+      await expect(duplicateInBatch).rejects.toBeInstanceOf(StoreUnavailableError);
+      const duplicateOfStored = store.append({ events: series(10, () => ({ type: 'bad-batch' })), idempotency: [key('first')] });
+      await expect(duplicateOfStored).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.query("SELECT count(*) AS n FROM events WHERE type = 'bad-batch'", [])).toEqual([{ n: 0 }]);
+      expect(await store.getIdempotency('p1', 'dup')).toBeNull();
+      await store.append({ events: series(2, () => ({})), idempotency: [key('after')] });
+      // seq: one commit numbers its events consecutively, and a rejected one uses no numbers.
+      const seqs = (await store.query('SELECT seq FROM events ORDER BY seq', [])).map((r) => Number(r.seq));
+      expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await f.cleanup();
+    }
+  });
 });
 
 metaStoreContract('duckdb', async () => {

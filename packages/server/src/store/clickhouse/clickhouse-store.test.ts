@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { describe, expect, it } from 'vitest';
+import { dialectFor } from '../../query/dialects/index.js';
+import { compileExportSource } from '../../query/export-source.js';
+import { EVENTS, NOW } from '../../query/test-support/fixture.js';
+import { openTestStore } from '../../query/test-support/open-store.js';
+import { eventStoreContract } from '../contract/event-store.contract.js';
+import { emptyEvent, series, T0 } from '../contract/fixtures.js';
+import { QueryTimeoutError, StoreUnavailableError } from '../types.js';
+import { ClickHouseEventStore, openClickHouseEventStore } from './index.js';
+import { useClickHouse } from './test-support/server.js';
+
+const ch = useClickHouse();
+
+async function dropDatabase(url: string, database: string): Promise<void> {
+  const admin = createClient({ url, log: { level: 127 as never } });
+  await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  await admin.close();
+}
+
+/** A store on its own database of the file's server; `reopen` connects a new store to the same database. */
+async function fixture(): Promise<{ store: ClickHouseEventStore; reopen(): Promise<ClickHouseEventStore>; cleanup(): Promise<void> }> {
+  const url = ch.server().url;
+  const database = `pulse_contract_${randomBytes(6).toString('hex')}`;
+  let store = await openClickHouseEventStore({ url, database });
+  return {
+    store,
+    async reopen() {
+      await store.close();
+      store = await openClickHouseEventStore({ url, database });
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      await dropDatabase(url, database);
+    },
+  };
+}
+
+describe.skipIf(ch.skip)('ClickHouse event store', () => {
+  eventStoreContract('clickhouse', fixture);
+
+  it('migrates once: a second store on the same database finds the tables and its data', async () => {
+    const f = await fixture();
+    try {
+      await f.store.append({ events: series(5, () => ({})) });
+      const again = await f.reopen();
+      expect((await again.stats()).events).toBe(5);
+      const versions = await again.client.query({ query: 'SELECT version FROM pulse_migrations FINAL', format: 'JSONEachRow' });
+      expect(await versions.json()).toEqual([{ version: 1 }]);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  it('does not count an idempotency record whose events never arrived', async () => {
+    const f = await fixture();
+    try {
+      // As if the process died between the two INSERTs: the record exists, its batch's events do not.
+      await f.store.client.insert({
+        table: 'idempotency', format: 'JSONEachRow',
+        values: [{ project: 'p1', key: 'k', batch: 'lost', created_at: T0, status: 200, response: '{}', events: 2, min_ts: T0, max_ts: T0 + 1 }],
+      });
+      expect(await f.store.getIdempotency('p1', 'k')).toBeNull();
+      // The client's retry is then stored normally, and from then on the key answers.
+      await f.store.append({ events: [emptyEvent(), emptyEvent({ ts: T0 + 1 })], idempotency: [{ project: 'p1', key: 'k', createdAt: T0 + 5, status: 200, response: '{"accepted":2}' }] });
+      expect(await f.store.getIdempotency('p1', 'k')).toMatchObject({ createdAt: T0 + 5, response: '{"accepted":2}' });
+    } finally {
+      await f.cleanup();
+    }
+  });
+});
+
+describe.skipIf(ch.skip)('ClickHouse event store: exports, timeouts and outages', () => {
+  it('exports the same rows as the DuckDB store, as CSV and JSON lines, and a summary export runs', async () => {
+    const duck = await openTestStore(EVENTS);
+    const f = await fixture();
+    const dir = await mkdtemp(join(tmpdir(), 'pulse-ch-export-'));
+    try {
+      await f.store.append({ events: EVENTS });
+      const selection = { project: 'p1', range: { startMs: NOW - 86_400_000, endMs: NOW }, filters: [] };
+      const read = async (store: typeof duck, format: 'csv' | 'json', content: 'full' | 'summary'): Promise<string[]> => {
+        const path = join(dir, `${store.dialect}-${content}.${format}`);
+        const n = await store.exportTo(compileExportSource(content, selection, dialectFor(store.dialect)), path, format);
+        const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
+        expect(lines.length).toBe(format === 'csv' ? n + 1 : n);
+        return lines;
+      };
+      const duckJson = (await read(duck, 'json', 'full')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const chJson = (await read(f.store, 'json', 'full')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const byTs = (a: Record<string, unknown>, b: Record<string, unknown>): number => String(a.ts).localeCompare(String(b.ts));
+      expect(chJson.sort(byTs)).toEqual(duckJson.sort(byTs));
+      expect(chJson).toHaveLength(8);
+      const duckCsv = await read(duck, 'csv', 'full');
+      const chCsv = await read(f.store, 'csv', 'full');
+      expect(chCsv[0]).toBe(duckCsv[0]);
+      // DuckDB writes FLOAT and DOUBLE values with a trailing `.0` (`100.0`); the numbers are the same.
+      const plain = (line: string): string => line.replace(/(\d)\.0(?=[,}]|$)/g, '$1');
+      expect(chCsv.slice(1).sort()).toEqual(duckCsv.slice(1).map(plain).sort());
+      // The hourly summary (percentiles, buckets, dimensions) gives the same figures on both engines.
+      const summary = async (store: typeof duck): Promise<unknown[]> =>
+        (await read(store, 'json', 'summary')).map((l) => JSON.parse(l) as Record<string, unknown>).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      const [chSummary, duckSummary] = [await summary(f.store), await summary(duck)];
+      expect(chSummary).toHaveLength(duckSummary.length);
+      chSummary.forEach((row, i) => {
+        for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
+          const expected = (duckSummary[i] as Record<string, unknown>)[k];
+          if (typeof v === 'number' && typeof expected === 'number') expect(v, k).toBeCloseTo(expected, 4);
+          else expect(v, k).toEqual(expected);
+        }
+      });
+    } finally {
+      await duck.close();
+      await f.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a query past its time limit with QueryTimeoutError', async () => {
+    const database = `pulse_timeout_${randomBytes(4).toString('hex')}`;
+    const store = await openClickHouseEventStore({ url: ch.server().url, database, queryTimeoutMs: 1000 });
+    try {
+      await expect(store.query('SELECT count() AS n FROM system.numbers', [])).rejects.toBeInstanceOf(QueryTimeoutError);
+      expect(await store.query('SELECT {p0:Int64} + 1 AS n', [41])).toEqual([{ n: 42 }]);
+    } finally {
+      await store.close();
+      await dropDatabase(ch.server().url, database);
+    }
+  });
+
+  it('answers StoreUnavailableError when the server cannot be reached', async () => {
+    // A port nothing listens on.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const store = new ClickHouseEventStore({ url: `http://127.0.0.1:${port}` });
+    await expect(store.init()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await store.close();
+  });
+});

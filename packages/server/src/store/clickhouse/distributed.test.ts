@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeQuery } from '../../query/run.js';
+import { EVENTS, NOW, PROJECT } from '../../query/test-support/fixture.js';
+import { openTestStore } from '../../query/test-support/open-store.js';
+import type { QuerySpec } from '../../query/types.js';
+import { eventStoreContract } from '../contract/event-store.contract.js';
+import { series } from '../contract/fixtures.js';
+import { openClickHouseEventStore, type ClickHouseEventStore } from './index.js';
+import { clickhouseMissing, startClickHouse, type RunningClickHouse } from './test-support/server.js';
+
+/**
+ * The path to a cluster, for real: two ClickHouse servers on loopback are the two shards of the `pulse` cluster, and
+ * the store writes and reads a Distributed table over them (ClickHouseEventStoreOptions.shards). The whole EventStore
+ * contract runs on it, and a batch of many projects is shown spread over both shards, each project on one.
+ */
+const missing = clickhouseMissing();
+if (missing !== null) console.warn(`skipping ClickHouse tests: ${missing}`);
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over two shards', () => {
+  let a: RunningClickHouse;
+  let b: RunningClickHouse;
+  beforeAll(async () => {
+    b = startClickHouse();
+    const port = await freePort();
+    a = startClickHouse({ PULSE_CH_TCP_PORT: String(port), PULSE_CH_SHARDS: `127.0.0.1:${port},127.0.0.1:${b.tcpPort}` });
+  });
+  afterAll(() => {
+    a?.stop();
+    b?.stop();
+  });
+
+  const open = (database: string): Promise<ClickHouseEventStore> => openClickHouseEventStore({ url: a.url, database, shards: [a.url, b.url] });
+  const drop = async (database: string): Promise<void> => {
+    for (const server of [a, b]) {
+      const admin = createClient({ url: server.url, log: { level: 127 as never } });
+      for (const db of [database, `${database}_shard`]) await admin.command({ query: `DROP DATABASE IF EXISTS ${db}` });
+      await admin.close();
+    }
+  };
+  const fixture = async (): Promise<{ store: ClickHouseEventStore; reopen(): Promise<ClickHouseEventStore>; cleanup(): Promise<void> }> => {
+    const database = `pulse_dist_${randomBytes(5).toString('hex')}`;
+    let store = await open(database);
+    return {
+      store,
+      async reopen() {
+        await store.close();
+        store = await open(database);
+        return store;
+      },
+      async cleanup() {
+        await store.close();
+        await drop(database);
+      },
+    };
+  };
+
+  eventStoreContract('clickhouse, Distributed over two shards', fixture);
+
+  it('spreads projects over both shards, each project whole on one, and reads them back through the Distributed table', async () => {
+    const f = await fixture();
+    try {
+      const projects = Array.from({ length: 24 }, (_, i) => `project-${i}`);
+      await f.store.append({ events: projects.flatMap((project) => series(10, () => ({ project }))) });
+      const perShard: Array<Map<string, number>> = [];
+      for (const server of [a, b]) {
+        const client = createClient({ url: server.url, log: { level: 127 as never } });
+        const database = `${f.store.database}_shard`;
+        const rows = await (await client.query({ query: `SELECT project, count() AS n FROM ${database}.events GROUP BY project`, format: 'JSONEachRow' })).json<{ project: string; n: string }>();
+        perShard.push(new Map(rows.map((r) => [r.project, Number(r.n)])));
+        await client.close();
+      }
+      expect(perShard[0]!.size).toBeGreaterThan(0);
+      expect(perShard[1]!.size).toBeGreaterThan(0);
+      expect(perShard[0]!.size + perShard[1]!.size).toBe(projects.length);
+      for (const shard of perShard) for (const n of shard.values()) expect(n).toBe(10);
+      expect((await f.store.stats()).events).toBe(240);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  it('answers the query fixture as the embedded store does', async () => {
+    const f = await fixture();
+    const duck = await openTestStore(EVENTS);
+    try {
+      await f.store.append({ events: EVENTS });
+      const DAY = { startMs: NOW - 86_400_000, endMs: NOW };
+      const specs: Array<Partial<QuerySpec>> = [
+        { measures: ['count', 'errors', 'input_tokens', 'cost_usd', 'p50_duration_ms', 'p95_duration_ms', 'unique_users', 'error_rate', 'last_seen'] },
+        { interval: 'hour', measures: ['count', 'errors'] },
+        { dimensions: ['model'], measures: ['count', 'avg_duration_ms'] },
+        { dimensions: ['phase'], measures: ['avg_phase_ms'], order: [{ name: 'phase', direction: 'asc' }] },
+        { per: 'cohort', interval: 'hour', dimensions: ['cohort'], measures: ['cohort_users'], order: [{ name: 'bucket', direction: 'asc' }] },
+      ];
+      for (const over of specs) {
+        const spec: QuerySpec = { project: PROJECT, measures: ['count'], dimensions: [], filters: [], range: DAY, ...over };
+        const [got, want] = [await executeQuery(f.store, spec), await executeQuery(duck, spec, 'ms', { rollups: false })];
+        expect(got.rows).toHaveLength(want.rows.length);
+        got.rows.forEach((row, i) => {
+          for (const [k, v] of Object.entries(want.rows[i]!)) {
+            if (typeof v === 'number') expect(row[k], `${JSON.stringify(over)} ${k}`).toBeCloseTo(v, 6);
+            else expect(row[k], k).toEqual(v);
+          }
+        });
+      }
+    } finally {
+      await duck.close();
+      await f.cleanup();
+    }
+  });
+});

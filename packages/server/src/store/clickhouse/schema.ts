@@ -1,0 +1,98 @@
+/**
+ * Versioned migrations of the ClickHouse event store. Each runs once, in order; `pulse_migrations` records what ran.
+ * ClickHouse has no transactional DDL, so every statement is idempotent (IF NOT EXISTS) and a migration is recorded
+ * only after all of its statements succeeded: an interrupted one is simply run again. Never edit a released
+ * migration: add one.
+ *
+ * Kept to SQL that runs on 18.16 (Debian's) and on current releases — the minimum version is 18.16.1:
+ * - `ts` is Int64 epoch milliseconds: DateTime has second precision and DateTime64 does not exist before 20.1.
+ *   Pulse's SQL compares and buckets it as an integer (query/dialects/clickhouse.ts).
+ * - PARTITION BY month of `ts` (UTC): retention drops whole months (ALTER TABLE … DROP PARTITION) and deletes the
+ *   rest of the boundary month with one ALTER … DELETE mutation.
+ * - ORDER BY (project, ts): every read is one project over a time range, so the primary index skips to that
+ *   project's range and the partition's min/max of `ts` skips whole months. `type` is not in the key: queries rarely
+ *   fix it, and it would split each project's time range into one run per type.
+ * - No column CODECs (they arrive in 19.x) and no LowCardinality (experimental in 18.16): columns use the server's
+ *   compression (LZ4 by default; `<compression>` in the server config selects zstd). Measured bytes per event are in
+ *   docs/scaling.md.
+ * - Maps as parallel arrays: `phases` as phase_names/phase_values, `attributes` as attr_keys/attr_values (no Map
+ *   type before 21.x). An event without phases and one with `{}` both read back as null.
+ * - `batch` names the append that wrote the row and `ingested` is the server time it arrived: the idempotency check
+ *   and archive-before-delete rely on them (event-store.ts).
+ */
+export interface ClickHouseMigration {
+  version: number;
+  name: string;
+  /**
+   * `events`: DDL of the events table, run where events are stored — the store's database, or with shards
+   * (event-store.ts) each shard's `<database>_shard`. `meta`: everything else, run in the store's database.
+   */
+  statements: ReadonlyArray<{ on: 'events' | 'meta'; sql: string }>;
+}
+
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+  {
+    version: 1,
+    name: 'events and idempotency records',
+    statements: [
+      { on: 'events', sql: `CREATE TABLE IF NOT EXISTS events (
+        project String,
+        ts Int64,
+        batch String,
+        ingested DateTime DEFAULT now(),
+        id Nullable(String),
+        type String,
+        name Nullable(String),
+        service Nullable(String),
+        environment Nullable(String),
+        user_id Nullable(String),
+        session_id Nullable(String),
+        persona Nullable(String),
+        channel Nullable(String),
+        guild Nullable(String),
+        prompt_id Nullable(String),
+        model Nullable(String),
+        provider Nullable(String),
+        input_tokens Nullable(Int32),
+        output_tokens Nullable(Int32),
+        cost_usd Nullable(Float64),
+        duration_ms Nullable(Float32),
+        ttft_ms Nullable(Float32),
+        status String,
+        error_type Nullable(String),
+        error_message Nullable(String),
+        severity Nullable(String),
+        value Nullable(Float64),
+        target Nullable(String),
+        text Nullable(String),
+        sentiment Nullable(Float32),
+        phase_names Array(String),
+        phase_values Array(Float32),
+        attr_keys Array(String),
+        attr_values Array(String),
+        text_length Nullable(Int32),
+        questions Nullable(Int32),
+        emojis Nullable(Int32),
+        mentions Nullable(Int32),
+        topic Nullable(String)
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000), 'UTC'))
+      ORDER BY (project, ts)` },
+      // One row per (project, key) and append; `events` and the ts span say which of the batch's events must be
+      // stored before the record counts (event-store.ts, getIdempotency). ReplacingMergeTree folds exact repeats.
+      { on: 'meta', sql: `CREATE TABLE IF NOT EXISTS idempotency (
+        project String,
+        key String,
+        batch String,
+        created_at Int64,
+        status UInt16,
+        response String,
+        events UInt32,
+        min_ts Int64,
+        max_ts Int64
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(toDateTime(intDiv(created_at, 1000), 'UTC'))
+      ORDER BY (project, key, batch)` },
+    ],
+  },
+];
