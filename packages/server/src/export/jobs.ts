@@ -36,14 +36,29 @@ export interface ExportJobsDeps {
 export class ExportJobs {
   private readonly queue: string[] = [];
   private running: Promise<void> | null = null;
+  private current: string | null = null;
   private closed = false;
 
   constructor(private readonly deps: ExportJobsDeps) {}
 
-  /** Re-queues what a restart interrupted. */
+  /** Makes the directory and re-queues what a restart interrupted. */
   async start(): Promise<void> {
+    await this.prepare();
+    await this.resume();
+  }
+
+  /** Makes the directory. */
+  async prepare(): Promise<void> {
     await mkdir(this.deps.dir, { recursive: true });
+  }
+
+  /**
+   * Re-queues unfinished jobs (those a restart or a dead instance left), except those this instance holds already.
+   * With several instances only the leader does it, each time it becomes leader (docs/scaling.md).
+   */
+  async resume(): Promise<void> {
     for (const job of await this.deps.jobs.unfinished()) {
+      if (job.id === this.current || this.queue.includes(job.id)) continue;
       await this.deps.jobs.update({ ...job, status: 'queued', startedAt: null });
       this.queue.push(job.id);
     }
@@ -108,8 +123,10 @@ export class ExportJobs {
     if (this.running || this.closed) return;
     const id = this.queue.shift();
     if (id === undefined) return;
+    this.current = id;
     this.running = this.run(id).finally(() => {
       this.running = null;
+      this.current = null;
       this.pump();
     });
   }
