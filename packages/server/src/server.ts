@@ -147,7 +147,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const tasks = new BackgroundTasks({ clock, logger, leadership });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
-  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, cluster, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
   const ops: OpsParts = {
     health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
