@@ -121,14 +121,43 @@ describe.skipIf(missing !== null)('several Pulse instances on one PostgreSQL (re
     await until('one to learn the new leader', () => one.cluster.leadership.leaderInstance() === 'two', 6_000);
     const after1 = (await getJson(`${one.url}/api/background-tasks`, admin)).json;
     expect(after1.cluster).toEqual({ instance: 'one', leader: false, leaderInstance: 'two' });
+
+    // --- what a follower changes reaches the leader's engine at once: an acknowledgement, a silence, a deleted rule
+    const ack = await postJson(`${one.url}/v1/analytics/alerts/${firingId}/acknowledge`, {}, admin);
+    expect(ack.status).toBe(200);
+    await until('the leader to hold the acknowledgement', () => two.alerts.tracked('default').find((a) => a.id === firingId)?.acknowledgedAt != null, 2_000);
+    const silence = await postJson(`${one.url}/v1/silences`, { matchers: [{ name: 'queue_name', op: '=', value: 'nightly' }], duration: '1h', comment: 'maintenance' }, admin);
+    expect(silence.status).toBe(201);
+    await until('the leader to hold the silence', () => two.alerts.silences().some((x) => x.id === silence.json.id), 2_000);
+    const deleted = await fetch(`${one.url}/v1/alert-rules/${rule.json.id}`, { method: 'DELETE', headers: admin });
+    expect(deleted.status).toBe(204);
+    await until('the leader to drop the rule', () => !two.alerts.isApiRule(rule.json.id), 2_000);
+    await two.tasks.runNow('alert-evaluation'); // its alerts resolve, notified by the leader only
+    const [, resolved] = await n2.waitFor(2, 3_000);
+    expect(resolved!.status).toBe('resolved');
+    expect(n1.received).toHaveLength(1);
+
+    // --- a project setting changed elsewhere (here by an operator's SQL) applies at once, not after the cache's 10 s
+    const db = new pg.Client({ connectionString: c.url, options: `-c search_path=${schema}` });
+    await db.connect();
+    try {
+      await db.query(`INSERT INTO projects (name, created_at, store_text) VALUES ('default', now(), true)
+        ON CONFLICT (name) DO UPDATE SET store_text = true`);
+    } finally {
+      await db.end();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await postJson(`${one.url}/v1/events`, { events: [{ type: 'message', name: 'with-text', text: 'hello from the other side' }] }, admin)).status).toBeLessThan(300);
+    expect(await one.store.query("SELECT text FROM events WHERE name = 'with-text'", [])).toEqual([{ text: 'hello from the other side' }]);
+
     const scrape = async (p: Pulse) => (await fetch(`${p.url}/metrics`, { headers: admin })).text();
     const [m1, m2] = [await scrape(one), await scrape(two)];
     expect(m1).toMatch(/^pulse_cluster_leader 0$/m);
     expect(m2).toMatch(/^pulse_cluster_leader 1$/m);
-    // one sent its 3 + 2 events, two its 1; each received the other's.
-    expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="sent"\} 5$/m);
+    // one sent its 3 + 2 + 1 events, two its 1; each received the other's.
+    expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="sent"\} 6$/m);
     expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="received"\} 1$/m);
-    expect(m2).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="received"\} 5$/m);
+    await until('two to receive all of one’s events', async () => /^pulse_cluster_live_feed_events_total\{outcome="received"\} 6$/m.test(await scrape(two)), 2_000);
     expect(m2).toMatch(/^pulse_background_task_skipped_total\{task="alert-evaluation"\} [1-9]/m);
   });
 });

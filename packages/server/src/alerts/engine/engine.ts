@@ -116,28 +116,39 @@ export class AlertEngine {
     return this.deps.isLeader?.() ?? true;
   }
 
+  /** Reads everything first and swaps it in at once: readers (the API, an evaluation) never see a half-loaded state. */
   private async load(what: readonly EngineState[]): Promise<void> {
-    if (what.includes('rules')) {
-      const before = new Map(this.apiRules);
-      this.apiRules.clear();
-      for (const stored of await this.deps.alertStore.listRules()) {
-        const rule = this.parseStored(stored.body, stored.id, stored.project);
-        if (rule === null) this.deps.logger.warn({ rule: stored.id }, 'stored alert rule no longer validates; skipped');
-        else this.apiRules.set(rule.id, rule);
+    const store = this.deps.alertStore;
+    const [stored, tracked, groups, silences] = await Promise.all([
+      what.includes('rules') ? store.listRules() : null,
+      what.includes('alerts') ? store.loadTracked() : null,
+      what.includes('alerts') ? store.loadGroups() : null,
+      what.includes('silences') ? store.listSilences() : null,
+    ]);
+    if (tracked !== null && groups !== null) {
+      const instances = new Map<string, AlertInstance[]>();
+      for (const a of tracked) instances.set(a.ruleId, [...(instances.get(a.ruleId) ?? []), a]);
+      this.instances.clear();
+      for (const [k, v] of instances) this.instances.set(k, v);
+      this.groups.clear();
+      for (const g of groups) this.groups.set(g.key, g);
+    }
+    if (stored !== null) {
+      const next = new Map<string, AlertRule>();
+      for (const s of stored) {
+        const rule = this.parseStored(s.body, s.id, s.project);
+        if (rule === null) this.deps.logger.warn({ rule: s.id }, 'stored alert rule no longer validates; skipped');
+        else next.set(rule.id, rule);
       }
-      for (const [id, rule] of before) {
-        if (this.apiRules.get(id) !== undefined) this.baselines.forget(id);
+      for (const [id, rule] of this.apiRules) {
+        if (next.has(id)) this.baselines.forget(id);
         else if ((this.instances.get(id)?.length ?? 0) > 0) this.leavingApi.set(id, { ...rule, enabled: false, keepFiringForMs: 0 });
       }
-      for (const id of this.apiRules.keys()) this.leavingApi.delete(id);
+      for (const id of next.keys()) this.leavingApi.delete(id);
+      this.apiRules.clear();
+      for (const [id, rule] of next) this.apiRules.set(id, rule);
     }
-    if (what.includes('alerts')) {
-      this.instances.clear();
-      this.groups.clear();
-      for (const a of await this.deps.alertStore.loadTracked()) this.instances.set(a.ruleId, [...(this.instances.get(a.ruleId) ?? []), a]);
-      for (const g of await this.deps.alertStore.loadGroups()) this.groups.set(g.key, g);
-    }
-    if (what.includes('silences')) this.silenceList = await this.deps.alertStore.listSilences();
+    if (silences !== null) this.silenceList = silences;
     for (const rule of this.rules()) {
       if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? []);
     }
@@ -160,10 +171,7 @@ export class AlertEngine {
     const ids = new Set<string>();
     const out: AlertRule[] = [];
     for (const r of [...this.staticRules, ...this.apiRules.values()]) if (!ids.has(r.id)) (ids.add(r.id), out.push(r));
-    for (const [id, r] of this.leavingApi) {
-      if ((this.instances.get(id)?.length ?? 0) === 0) this.leavingApi.delete(id);
-      else if (!ids.has(id)) (ids.add(id), out.push(r));
-    }
+    for (const [id, r] of this.leavingApi) if (!ids.has(id)) (ids.add(id), out.push(r));
     return out;
   }
 
@@ -399,6 +407,8 @@ export class AlertEngine {
   }
 
   private refreshCounts(): void {
+    // A rule deleted elsewhere stays (disabled) only while it has alerts to resolve.
+    for (const id of this.leavingApi.keys()) if ((this.instances.get(id)?.length ?? 0) === 0) this.leavingApi.delete(id);
     const all = [...this.instances.values()].flat();
     this.stats.rules = this.rules().length;
     this.stats.firing = all.filter((a) => a.state === 'firing').length;
