@@ -5,6 +5,7 @@
 import type { StoredEvent } from '@pulse/protocol';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alertInstance } from '../alerts/store/test-support/alert-store.contract.js';
 import { FanOut } from '../fanout/fanout.js';
 import { clientConfig, openPostgresMetaStores, type PostgresMetaStores } from '../store/postgres/index.js';
 import { postgresMissing, testCluster } from '../store/postgres/test-support/pg-cluster.js';
@@ -167,6 +168,23 @@ describe.skipIf(missing !== null)('changes and the live feed between instances (
     await new Promise((r) => setTimeout(r, 200));
     expect(heard.one.sort()).toEqual(['alerts', 'projects']);
     expect(heard.two.sort()).toEqual(['alert_rules', 'projects', 'projects']);
+  });
+
+  it('keeps an acknowledgement made on a follower when the leader saves its older copy of the alert meanwhile', async () => {
+    const c = await cluster();
+    const schema = c.schema();
+    const leader = await instance(c.url, schema, 'one');
+    const follower = await instance(c.url, schema, 'two');
+    await leader.stores.alerts.saveAlerts([{ alert: alertInstance('a1', { value: 1 }), tracked: true }]);
+    await follower.stores.alerts.saveAlerts([{ alert: alertInstance('a1', { value: 1, acknowledgedAt: 5_000, stateSince: 5_000 }), tracked: true }]);
+    // The leader's evaluation, stepped from its copy without the acknowledgement, saves a new value.
+    await leader.stores.alerts.saveAlerts([{ alert: alertInstance('a1', { value: 7, lastActiveAt: 6_000 }), tracked: true }]);
+    const [kept] = await follower.stores.alerts.loadTracked();
+    expect(kept).toMatchObject({ id: 'a1', value: 7, lastActiveAt: 6_000, acknowledgedAt: 5_000, state: 'firing' });
+    expect((await leader.stores.alerts.listAlerts({ project: 'default', state: 'acknowledged', limit: 10 })).map((a) => a.id)).toEqual(['a1']);
+    // Its resolution is saved as it is.
+    await leader.stores.alerts.saveAlerts([{ alert: alertInstance('a1', { state: 'resolved', resolvedAt: 7_000, value: 0 }), tracked: true }]);
+    expect((await leader.stores.alerts.getAlert('a1'))).toMatchObject({ state: 'resolved', acknowledgedAt: null, value: 0 });
   });
 
   it('carries committed batches from one fan-out to the other’s remote subscribers within 2 s', async () => {
