@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingNotifier } from '../alerts/test-support/recording-notifier.js';
 import { postgresMissing, testCluster } from '../store/postgres/test-support/pg-cluster.js';
+import { connect } from '../live/test-support/ws-client.js';
 import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
 import type { PgLeaderElection } from './pg-leader.js';
 
@@ -74,6 +75,16 @@ describe.skipIf(missing !== null)('several Pulse instances on one PostgreSQL (re
     expect((await postJson(`${one.url}/v1/events`, { events: llm }, admin)).status).toBeLessThan(300);
     expect(await until('two’s live window to count one’s events', () => w2.window.eventsSeen === seen2 + 3, 2_000)).toBeLessThan(2_000);
     expect(w2.window.snapshot().recent.events).toBeGreaterThanOrEqual(3);
+
+    // The live tail of two shows an event ingested on one.
+    const tail = await connect(`${two.url.replace('http', 'ws')}/ws/events?api_key=${ADMIN}&persona=remote`);
+    await tail.next((f) => f.type === 'hello');
+    const sentAt = Date.now();
+    await postJson(`${one.url}/v1/events`, { events: [{ type: 'message', persona: 'remote', status: 'error', user_id: 'u7' }, { type: 'message', persona: 'local' }] }, admin);
+    const frame = await tail.next((f) => f.type === 'events' && f.events.length > 0, 2_000);
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    expect(frame.events).toEqual([expect.objectContaining({ type: 'message', persona: 'remote', status: 'error', user_id: 'u7' })]);
+    tail.close();
 
     // --- an event ingested on the follower fires the rule on the leader (through the live feed), once
     const seen1 = w1.window.eventsSeen;
@@ -154,10 +165,11 @@ describe.skipIf(missing !== null)('several Pulse instances on one PostgreSQL (re
     const [m1, m2] = [await scrape(one), await scrape(two)];
     expect(m1).toMatch(/^pulse_cluster_leader 0$/m);
     expect(m2).toMatch(/^pulse_cluster_leader 1$/m);
-    // one sent its 3 + 2 + 1 events, two its 1; each received the other's.
-    expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="sent"\} 6$/m);
+    // one sent its 3 + 2 + 2 + 1 events, two its 1; each received the other's.
+    // (sent once the fan-out handed the last batch on: just after its acknowledgement)
+    await until('one to have sent all its events', async () => /^pulse_cluster_live_feed_events_total\{outcome="sent"\} 8$/m.test(await scrape(one)), 2_000);
     expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="received"\} 1$/m);
-    await until('two to receive all of one’s events', async () => /^pulse_cluster_live_feed_events_total\{outcome="received"\} 6$/m.test(await scrape(two)), 2_000);
+    await until('two to receive all of one’s events', async () => /^pulse_cluster_live_feed_events_total\{outcome="received"\} 8$/m.test(await scrape(two)), 2_000);
     expect(m2).toMatch(/^pulse_background_task_skipped_total\{task="alert-evaluation"\} [1-9]/m);
   });
 });
