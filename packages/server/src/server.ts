@@ -187,17 +187,16 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? ops.host,
       externalUrl: () => externalUrl, metrics: alertMetrics, isLeader: () => leadership.isLeader(),
     });
-    // A new leader takes over what the previous one persisted (alerts, groups: nothing sent is sent again), and the
-    // jobs it left unfinished; every instance follows rule, silence and alert changes made elsewhere.
+    // A new leader takes over what the previous one persisted (alerts, groups: nothing sent is sent again); every
+    // instance follows rule, silence and alert changes made elsewhere.
     const engine = alerting.engine;
     leadership.beforeLeading(() => engine.refresh(['rules', 'silences', 'alerts']));
-    leadership.beforeLeading(() => exports.resume());
     cluster.changes.on('alert_rules', () => void engine.refresh(['rules']).catch((err: unknown) => logger.error({ err }, 'reloading alert rules')));
     cluster.changes.on('alert_silences', () => void engine.refresh(['silences']).catch((err: unknown) => logger.error({ err }, 'reloading silences')));
     cluster.changes.on('alerts', () => void engine.refresh(['alerts']).catch((err: unknown) => logger.error({ err }, 'reloading alerts')));
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
-    await exports.prepare();
+    await exports.start();
     await leadership.start();
     app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
@@ -223,6 +222,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   });
   if (store.rollups) tasks.schedule({ ...rollupTask({ rollups: store.rollups, logger }), leaderOnly: sharedEvents });
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
+  // Export jobs left by an instance that died are run by the leader (each instance resumes its own at start).
+  if (cluster.mode === 'postgres') tasks.schedule(exports.resumeTask());
   try {
     await app.listen({ host: config.host, port: config.port });
     health.load(config.healthChecks);

@@ -56,6 +56,8 @@ describe.skipIf(missing !== null)('several Pulse instances on one PostgreSQL (re
     const byName = (list: { name: string }[], name: string) => list.find((t) => t.name === name) as Record<string, unknown>;
     expect(byName(tasks2.tasks, 'alert-evaluation')).toMatchObject({ leaderOnly: true, leader: false, leaderInstance: 'one' });
     expect(byName(tasks2.tasks, 'alert-history-retention')).toMatchObject({ leaderOnly: true, leader: false });
+    expect(byName(tasks2.tasks, 'export-resume')).toMatchObject({ leaderOnly: true, leader: false });
+    expect(byName(tasks2.tasks, 'export-cleanup')).toMatchObject({ leaderOnly: false, leader: true });
     // The event store is each instance's own file here, so its retention runs on every instance.
     expect(byName(tasks2.tasks, 'retention')).toMatchObject({ leaderOnly: false, leader: true });
     const tasks1 = (await getJson(`${one.url}/api/background-tasks`, admin)).json;

@@ -187,6 +187,43 @@ describe.skipIf(missing !== null)('changes and the live feed between instances (
     expect((await leader.stores.alerts.getAlert('a1'))).toMatchObject({ state: 'resolved', acknowledgedAt: null, value: 0 });
   });
 
+  it('names the instance running each export job, so the jobs of an instance that died (and only those) are resumed', async () => {
+    const c = await cluster();
+    const schema = c.schema();
+    const one = await instance(c.url, schema, 'one');
+    const two = await instance(c.url, schema, 'two');
+    // Each instance's election session is what says it is alive.
+    const e1 = election(c.url, schema, 'one');
+    const e2 = election(c.url, schema, 'two');
+    await e1.start();
+    await e2.start();
+    const job = (id: string, status: 'queued' | 'running' | 'done', createdAt: number) => ({
+      id, project: 'bot', exportType: 'csv' as const, format: 'full' as const, status, range: { startMs: 0, endMs: 1 }, filters: [],
+      createdAt, startedAt: status === 'queued' ? null : createdAt, finishedAt: null, rows: null, bytes: null, error: null,
+    });
+    await one.stores.exportJobs.insert(job('j1', 'running', 1_000));
+    await two.stores.exportJobs.insert(job('j2', 'queued', 2_000));
+    await two.stores.exportJobs.insert(job('j4', 'done', 4_000));
+    await sql(c.url, `INSERT INTO ${schema}.export_jobs (id, project, export_type, format, status, spec, created_at)
+      VALUES ('j3', 'bot', 'csv', 'full', 'queued', '{"range":{"startMs":0,"endMs":1},"filters":[]}', to_timestamp(3))`);
+    const ids = async (s: PostgresMetaStores) => (await s.exportJobs.abandoned()).map((j) => j.id);
+    expect((await sql(c.url, `SELECT id, instance FROM ${schema}.export_jobs ORDER BY id`)).rows).toEqual([
+      { id: 'j1', instance: 'one' }, { id: 'j2', instance: 'two' }, { id: 'j3', instance: null }, { id: 'j4', instance: 'two' },
+    ]);
+    // Its own (from before a restart) and the one nobody claims; not those of a live instance, nor finished ones.
+    expect(await ids(two.stores)).toEqual(['j2', 'j3']);
+    expect(await ids(one.stores)).toEqual(['j1', 'j3']);
+    // one stops (its election session ends): its running job is two's to take over; re-queued by two, it is two's.
+    await e1.close();
+    await until('one’s session to be gone', async () => (await ids(two.stores)).includes('j1'), 2_000);
+    expect(await ids(two.stores)).toEqual(['j1', 'j2', 'j3']);
+    await two.stores.exportJobs.update({ ...job('j1', 'queued', 1_000) });
+    expect((await sql(c.url, `SELECT instance FROM ${schema}.export_jobs WHERE id = 'j1'`)).rows).toEqual([{ instance: 'two' }]);
+    // one, back: j1 is two's now.
+    await election(c.url, schema, 'one').start();
+    expect(await ids(one.stores)).toEqual(['j3']);
+  });
+
   it('carries committed batches from one fan-out to the other’s remote subscribers within 2 s', async () => {
     const c = await cluster();
     const schema = c.schema();

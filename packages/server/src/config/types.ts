@@ -143,7 +143,7 @@ export interface PulseConfig {
   postgresPoolSize: number;
   /**
    * `PULSE_INSTANCE_ID` (default `<hostname>-<pid>`): how this process names itself to the others sharing PostgreSQL
-   * (leader election, `/api/background-tasks`); letters, digits and `._:-`, at most 60.
+   * (leader election, `/api/background-tasks`); letters, digits and `._:-`, at most 50 (it goes into a 63-byte `application_name`).
    */
   instanceId: string;
   configFile: string | null;

@@ -54,10 +54,12 @@ export class ExportJobs {
 
   /**
    * Re-queues unfinished jobs (those a restart or a dead instance left), except those this instance holds already.
-   * With several instances only the leader does it, each time it becomes leader (docs/scaling.md).
+   * With several instances, what `abandoned` returns: each instance at start, and the leader every minute
+   * (`resumeTask`) for the jobs of instances that died (docs/scaling.md).
    */
   async resume(): Promise<void> {
-    for (const job of await this.deps.jobs.unfinished()) {
+    const jobs = this.deps.jobs;
+    for (const job of await (jobs.abandoned ? jobs.abandoned() : jobs.unfinished())) {
       if (job.id === this.current || this.queue.includes(job.id)) continue;
       await this.deps.jobs.update({ ...job, status: 'queued', startedAt: null });
       this.queue.push(job.id);
@@ -102,6 +104,17 @@ export class ExportJobs {
     this.closed = true;
     this.queue.length = 0;
     await this.running;
+  }
+
+  /** The leader's task taking over the jobs of instances that died (several instances on PostgreSQL). */
+  resumeTask(): TaskSpec {
+    return {
+      name: 'export-resume',
+      description: 'runs the unfinished export jobs of instances that stopped',
+      intervalMs: 60_000,
+      leaderOnly: true,
+      run: () => this.resume(),
+    };
   }
 
   /** The background task removing jobs and files older than `days` (PULSE_EXPORT_RETENTION_DAYS). */

@@ -27,7 +27,7 @@ export interface PostgresOptions {
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** An instance name Pulse accepts: no space or quote, so it is a safe `-c` option value. */
-export const INSTANCE_NAME = /^[A-Za-z0-9_.:-]{1,60}$/;
+export const INSTANCE_NAME = /^[A-Za-z0-9_.:-]{1,50}$/;
 
 /** The connection settings shared by the pool and the notification listener: the schema is the search path. */
 export function clientConfig(options: PostgresOptions): pg.ClientConfig & { schema: string } {

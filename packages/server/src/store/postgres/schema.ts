@@ -130,4 +130,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION pulse_changes_notify()`),
     ],
   },
+  {
+    version: 5,
+    name: 'export jobs name the instance that runs them',
+    sql: [
+      // Set from the writer's `pulse.instance`; a job whose instance has no live election session (`pulse-leader:<id>`
+      // in pg_stat_activity) was left by an instance that died, and the leader runs it (export-jobs.ts `abandoned`).
+      'ALTER TABLE export_jobs ADD COLUMN instance text',
+    ],
+  },
 ];
