@@ -95,12 +95,22 @@ export class PgLeaderElection implements Leadership {
       if (this.leading) await this.check();
       else await this.attempt();
     } catch (err) {
-      this.options.onError?.(err as Error, 'leader election');
+      this.report(err as Error);
       if (this.leading) this.stepDown(`the election session failed: ${(err as Error).message}`);
       else this.drop();
     } finally {
       this.busy = false;
     }
+  }
+
+  private lastReport = { message: '', at: 0 };
+
+  /** An attempt's error, reported once per distinct message and minute (a follower retries every 2 s during an outage). */
+  private report(err: Error): void {
+    const now = Date.now();
+    if (err.message === this.lastReport.message && now - this.lastReport.at < 60_000) return;
+    this.lastReport = { message: err.message, at: now };
+    this.options.onError?.(err, 'leader election');
   }
 
   private async session(): Promise<pg.Client> {
