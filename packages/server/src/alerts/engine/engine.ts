@@ -384,6 +384,11 @@ export class AlertEngine {
       if (saves.length > 0) await this.deps.alertStore.saveAlerts(saves);
       if (drops.length > 0) await this.deps.alertStore.deleteAlerts(drops);
       if (groupUpserts.length > 0 || groupDeletes.length > 0) await this.deps.alertStore.saveGroups(groupUpserts, groupDeletes);
+      // Leadership lost while saving: the new leader reads these as sent; sending them too could send them twice.
+      if (!this.leads() && outbox.length > 0) {
+        this.deps.logger.warn({ notifications: outbox.length }, 'alert notifications not sent: this instance stopped leading while saving them');
+        outbox.length = 0;
+      }
       for (const n of outbox) {
         this.stats.notifications += 1;
         try {
