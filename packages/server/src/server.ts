@@ -37,6 +37,9 @@ import { QueryRate } from './health/system-report.js';
 import { systemSampleTask } from './health/system-routes.js';
 import { ErrorLog } from './ops/error-log.js';
 import { CpuProfiler } from './ops/profiler.js';
+import { pgCluster } from './cluster/pg-cluster.js';
+import { singleInstance } from './cluster/single.js';
+import type { Cluster } from './cluster/types.js';
 import { ReloadHooks, type ReloadHook, type ReloadOutcome } from './ops/reload.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
@@ -63,6 +66,8 @@ export interface RunningPulse {
   tailHub: TailHub;
   /** Periodic background work (retention, and later alert evaluation, health checks, rollups, reports). */
   tasks: BackgroundTasks;
+  /** The other instances (with PULSE_POSTGRES_URL): leadership, changes they announce, their live events. */
+  cluster: Cluster;
   exports: ExportJobs;
   /** `GET /metrics`'s registry; `metrics.alerts` is where the alert engine and notifier report (docs/prometheus.md). */
   metrics: PulseMetrics;
@@ -96,6 +101,17 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   // Events in the embedded file; the meta parts there too, or in PostgreSQL with PULSE_POSTGRES_URL (store/open-stores.ts).
   const stores = await openStores(config, { onError: (err, what) => logger.error({ err }, what) });
   const { store, meta } = stores;
+  // Several instances share PostgreSQL: one is elected to run the work that must run once (cluster/).
+  const cluster: Cluster = stores.postgres !== null
+    ? pgCluster({
+      postgres: stores.postgres, instance: config.instanceId,
+      onError: (err, what) => logger.error({ err }, what),
+      onLog: (message, fields) => logger.info(fields, message),
+    })
+    : singleInstance(config.instanceId);
+  const leadership = cluster.leadership;
+  // Work on the events is the leader's only when the event store is shared; the embedded file is each instance's own.
+  const sharedEvents = config.store !== 'duckdb';
   const startedAtMs = clock.now();
   const errors = new ErrorLog(() => clock.now());
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
@@ -121,10 +137,17 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     betweenCommits: (fn) => buffer.betweenCommits(fn),
   });
   const tailHub = new TailHub({ fanout, clock });
-  const tasks = new BackgroundTasks({ clock, logger });
+  // The live views and the leader's event rules also get what the other instances commit (cluster/pg-live-feed.ts).
+  const liveFeed = cluster.liveFeed;
+  if (liveFeed !== null) {
+    fanout.subscribe('cluster-live-feed', (batch) => liveFeed.publish(batch), { maxQueuedEvents: 200_000 });
+    liveFeed.onRemote((batch) => fanout.publishRemote(batch));
+  }
+  cluster.changes.on('projects', () => projects.clear());
+  const tasks = new BackgroundTasks({ clock, logger, leadership });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
-  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, cluster, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
   const ops: OpsParts = {
     health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
@@ -151,19 +174,30 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     }
     if (delivery !== null && config.reports.length > 0) {
       const channels = delivery;
-      tasks.schedule(new ReportRunner({
-        specs: config.reports, store, runs: stores.reportRuns, clock, logger,
-        sender: new ChannelReportSender({ channelsFor: (entries) => channels.channelsFor(entries) }),
-        alerts: periodAlerts(stores.alerts),
-      }).task());
+      tasks.schedule({
+        ...new ReportRunner({
+          specs: config.reports, store, runs: stores.reportRuns, clock, logger,
+          sender: new ChannelReportSender({ channelsFor: (entries) => channels.channelsFor(entries) }),
+          alerts: periodAlerts(stores.alerts),
+        }).task(),
+        leaderOnly: true,
+      });
     }
     alerting = await startAlerting({
       config, store, alertStore: stores.alerts, fanout, tasks, clock, logger, notifier, sampler: hostSampler ?? ops.host,
-      externalUrl: () => externalUrl, metrics: alertMetrics,
+      externalUrl: () => externalUrl, metrics: alertMetrics, isLeader: () => leadership.isLeader(),
     });
+    // A new leader takes over what the previous one persisted (alerts, groups: nothing sent is sent again); every
+    // instance follows rule, silence and alert changes made elsewhere.
+    const engine = alerting.engine;
+    leadership.beforeLeading(() => engine.refresh(['rules', 'silences', 'alerts']));
+    cluster.changes.on('alert_rules', () => void engine.refresh(['rules']).catch((err: unknown) => logger.error({ err }, 'reloading alert rules')));
+    cluster.changes.on('alert_silences', () => void engine.refresh(['silences']).catch((err: unknown) => logger.error({ err }, 'reloading silences')));
+    cluster.changes.on('alerts', () => void engine.refresh(['alerts']).catch((err: unknown) => logger.error({ err }, 'reloading alerts')));
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();
+    await leadership.start();
     app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
@@ -171,6 +205,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await alerting?.stop();
     stopLive();
     await exports.close();
+    await cluster.close();
     await stores.close();
     throw err;
   }
@@ -178,12 +213,17 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     logger.warn('ANALYTICS_API_KEY is not set: no authentication, listening on loopback only');
   }
   const archiveDir = config.archive && config.dataDir !== ':memory:' ? join(config.dataDir, 'archive') : null;
-  tasks.schedule(retentionTask({
-    store, clock, retentionDays: config.retentionDays, logger, archiveDir,
-    rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays,
-  }));
-  if (store.rollups) tasks.schedule(rollupTask({ rollups: store.rollups, logger }));
+  tasks.schedule({
+    ...retentionTask({
+      store, clock, retentionDays: config.retentionDays, logger, archiveDir,
+      rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays,
+    }),
+    leaderOnly: sharedEvents,
+  });
+  if (store.rollups) tasks.schedule({ ...rollupTask({ rollups: store.rollups, logger }), leaderOnly: sharedEvents });
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
+  // Export jobs left by an instance that died are run by the leader (each instance resumes its own at start).
+  if (cluster.mode === 'postgres') tasks.schedule(exports.resumeTask());
   try {
     await app.listen({ host: config.host, port: config.port });
     health.load(config.healthChecks);
@@ -200,6 +240,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await alerting.stop();
     stopLive();
     await buffer.close();
+    await cluster.close();
     await stores.close();
     throw err;
   }
@@ -226,6 +267,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       stopLive();
       await alerting.stop();
       await notifier.close();
+      await cluster.close();
       await stores.close();
     })());
   externalUrl = `http://${host}:${port}`;
@@ -245,7 +287,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     return { ok: failed.length === 0, error: failed.map((f) => `${f.name}: ${f.error}`).join('; ') || null, health_checks: config.healthChecks.length };
   };
   return {
-    url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, exports, metrics,
+    url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, cluster, exports, metrics,
     alerts: alerting.engine, notifier, delivery, ops, close, reload, onReload: (name, fn) => ops.reload.add(name, fn),
   };
 }

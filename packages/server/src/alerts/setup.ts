@@ -31,6 +31,8 @@ export interface AlertingDeps {
   cwd?: string;
   /** `/metrics`: evaluation rounds and firing alerts (metrics/alert-metrics.ts). */
   metrics?: Pick<AlertMetrics, 'evaluation' | 'firing'> | null;
+  /** Whether this instance leads (cluster/); only the leader evaluates and notifies. Default: always. */
+  isLeader?: () => boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
   const engine = new AlertEngine({
     store: deps.store, alertStore: deps.alertStore, notifier: deps.notifier, clock: deps.clock, logger: deps.logger,
     sampler: deps.sampler ?? null, staticRules: rules, externalUrl: deps.externalUrl,
+    ...(deps.isLeader ? { isLeader: deps.isLeader } : {}),
     ...(deps.metrics ? { onEvaluated: (sec: number, ok: boolean) => deps.metrics!.evaluation(sec, ok), onFiring: (by: Parameters<AlertMetrics['firing']>[0]) => deps.metrics!.firing(by) } : {}),
   });
   await engine.init((body, id, project) => {
@@ -85,6 +88,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
     name: 'alert-evaluation',
     description: `evaluates ${rules.length}+ alert rules every ${deps.config.alerts.intervalSeconds}s`,
     intervalMs,
+    leaderOnly: true,
     run: () => engine.evaluate(),
   });
   // History follows the events' retention (RETENTION_DAYS): resolved alerts and expired silences older than that go.
@@ -93,6 +97,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
     description: `deletes resolved alerts and expired silences older than ${deps.config.retentionDays} days`,
     intervalMs: 3_600_000,
     firstDelayMs: 120_000,
+    leaderOnly: true,
     run: async () => {
       await deps.alertStore.prune(deps.clock.now() - deps.config.retentionDays * 86_400_000);
     },

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
@@ -133,6 +134,11 @@ export function readDotenv(cwd: string): Env {
   return existsSync(p) ? parseDotenv(readFileSync(p)) : {};
 }
 
+/** `<hostname>-<pid>`, reduced to the characters PULSE_INSTANCE_ID allows. */
+function defaultInstanceId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 40) || 'pulse'}-${process.pid}`;
+}
+
 function field<T>(env: Env, name: string, schema: z.ZodType<T, string>, fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -195,6 +201,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     postgresUrl: optStr(env, 'PULSE_POSTGRES_URL'),
     postgresSchema: field(env, 'PULSE_POSTGRES_SCHEMA', z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'PULSE_POSTGRES_SCHEMA must be a lower-case identifier (^[a-z_][a-z0-9_]{0,62}$)'), 'public'),
     postgresPoolSize: field(env, 'PULSE_POSTGRES_POOL_SIZE', num('PULSE_POSTGRES_POOL_SIZE', 1, 1000, true), 10),
+    instanceId: field(env, 'PULSE_INSTANCE_ID', z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,50}$/, 'PULSE_INSTANCE_ID must be 1–50 letters, digits or ._:-'), defaultInstanceId()),
     configFile,
     ingest: {
       flushMaxEvents: file.ingest?.flush_max_events ?? 20_000,

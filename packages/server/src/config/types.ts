@@ -141,6 +141,11 @@ export interface PulseConfig {
   postgresSchema: string;
   /** `PULSE_POSTGRES_POOL_SIZE` (default 10): connections each Pulse process opens at most (plus one for LISTEN). */
   postgresPoolSize: number;
+  /**
+   * `PULSE_INSTANCE_ID` (default `<hostname>-<pid>`): how this process names itself to the others sharing PostgreSQL
+   * (leader election, `/api/background-tasks`); letters, digits and `._:-`, at most 50 (it goes into a 63-byte `application_name`).
+   */
+  instanceId: string;
   configFile: string | null;
   ingest: IngestConfig;
   live: LiveConfig;

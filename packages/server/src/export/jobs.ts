@@ -35,14 +35,31 @@ export interface ExportJobsDeps {
 export class ExportJobs {
   private readonly queue: string[] = [];
   private running: Promise<void> | null = null;
+  private current: string | null = null;
   private closed = false;
 
   constructor(private readonly deps: ExportJobsDeps) {}
 
-  /** Re-queues what a restart interrupted. */
+  /** Makes the directory and re-queues what a restart interrupted. */
   async start(): Promise<void> {
+    await this.prepare();
+    await this.resume();
+  }
+
+  /** Makes the directory. */
+  async prepare(): Promise<void> {
     await mkdir(this.deps.dir, { recursive: true });
-    for (const job of await this.deps.jobs.unfinished()) {
+  }
+
+  /**
+   * Re-queues unfinished jobs (those a restart or a dead instance left), except those this instance holds already.
+   * With several instances, what `abandoned` returns: each instance at start, and the leader every minute
+   * (`resumeTask`) for the jobs of instances that died (docs/scaling.md).
+   */
+  async resume(): Promise<void> {
+    const jobs = this.deps.jobs;
+    for (const job of await (jobs.abandoned ? jobs.abandoned() : jobs.unfinished())) {
+      if (job.id === this.current || this.queue.includes(job.id)) continue;
       await this.deps.jobs.update({ ...job, status: 'queued', startedAt: null });
       this.queue.push(job.id);
     }
@@ -88,6 +105,17 @@ export class ExportJobs {
     await this.running;
   }
 
+  /** The leader's task taking over the jobs of instances that died (several instances on PostgreSQL). */
+  resumeTask(): TaskSpec {
+    return {
+      name: 'export-resume',
+      description: 'runs the unfinished export jobs of instances that stopped',
+      intervalMs: 60_000,
+      leaderOnly: true,
+      run: () => this.resume(),
+    };
+  }
+
   /** The background task removing jobs and files older than `days` (PULSE_EXPORT_RETENTION_DAYS). */
   cleanupTask(days: number): TaskSpec {
     return {
@@ -107,8 +135,10 @@ export class ExportJobs {
     if (this.running || this.closed) return;
     const id = this.queue.shift();
     if (id === undefined) return;
+    this.current = id;
     this.running = this.run(id).finally(() => {
       this.running = null;
+      this.current = null;
       this.pump();
     });
   }

@@ -34,6 +34,11 @@ export interface ExportJobStore {
   list(project: string, limit: number): Promise<ExportJob[]>;
   /** Jobs a restart interrupted (queued or running), oldest first. */
   unfinished(): Promise<ExportJob[]>;
+  /**
+   * With several instances (PostgreSQL): the unfinished jobs no live instance runs — this one's own from before a
+   * restart, and those of instances that died — oldest first. Without it, `unfinished` is what is resumed.
+   */
+  abandoned?(): Promise<ExportJob[]>;
   /** Removes jobs created before `beforeMs` and returns them (their files are deleted by the caller). */
   deleteCreatedBefore(beforeMs: number): Promise<ExportJob[]>;
 }

@@ -18,6 +18,11 @@ export type SubscriberFn = (events: Batch, seq: number) => void | Promise<void>;
 export interface SubscribeOptions {
   /** Events queued for this subscriber beyond which new batches are dropped. Default 100,000. */
   maxQueuedEvents?: number;
+  /**
+   * Also receive batches other instances committed (`publishRemote`, the cluster live feed): the live views and the
+   * alert engine do; what counts this instance's own ingest does not. Default false.
+   */
+  remote?: boolean;
 }
 
 export interface SubscriberStats {
@@ -64,6 +69,7 @@ class Subscriber implements Subscription {
     private readonly maxQueued: number,
     private readonly owner: FanOut,
     private readonly opts: FanOutOptions,
+    readonly remote: boolean,
   ) {}
 
   offer(batch: Batch, seq: number): void {
@@ -134,12 +140,13 @@ const EMPTY = { batch: [] as Batch, seq: 0 };
 export class FanOut {
   private subscribers: Subscriber[] = [];
   private published = 0;
+  private remotePublished = 0;
   private seq = 0;
 
   constructor(private readonly opts: FanOutOptions = {}) {}
 
   subscribe(name: string, fn: SubscriberFn, opts: SubscribeOptions = {}): Subscription {
-    const s = new Subscriber(name, fn, opts.maxQueuedEvents ?? DEFAULT_MAX_QUEUED, this, this.opts);
+    const s = new Subscriber(name, fn, opts.maxQueuedEvents ?? DEFAULT_MAX_QUEUED, this, this.opts, opts.remote === true);
     this.subscribers = [...this.subscribers, s];
     return s;
   }
@@ -152,6 +159,17 @@ export class FanOut {
     for (const s of this.subscribers) s.offer(events, seq);
   }
 
+  /**
+   * Offers a batch another instance committed (cluster live feed) to the subscribers that asked for them. It takes a
+   * sequence number like a local batch, so a live window seeded before it still applies it.
+   */
+  publishRemote(events: Batch): void {
+    if (events.length === 0) return;
+    this.remotePublished += events.length;
+    const seq = ++this.seq;
+    for (const s of this.subscribers) if (s.remote) s.offer(events, seq);
+  }
+
   /** The sequence number of the last published batch (0 before any). */
   get lastSeq(): number {
     return this.seq;
@@ -162,7 +180,7 @@ export class FanOut {
     this.subscribers = this.subscribers.filter((x) => x !== s);
   }
 
-  stats(): { published: number; subscribers: SubscriberStats[] } {
-    return { published: this.published, subscribers: this.subscribers.map((s) => s.stats()) };
+  stats(): { published: number; remotePublished: number; subscribers: SubscriberStats[] } {
+    return { published: this.published, remotePublished: this.remotePublished, subscribers: this.subscribers.map((s) => s.stats()) };
   }
 }

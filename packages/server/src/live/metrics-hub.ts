@@ -70,7 +70,7 @@ export class MetricsHub {
   framesSkipped = 0;
 
   constructor(private readonly deps: MetricsHubDeps) {
-    this.subscription = deps.fanout.subscribe('live-windows', (batch, seq) => this.onBatch(batch, seq), { maxQueuedEvents: 1_000_000 });
+    this.subscription = deps.fanout.subscribe('live-windows', (batch, seq) => this.onBatch(batch, seq), { maxQueuedEvents: 1_000_000, remote: true });
     const tickMs = Math.min(deps.intervalMs, 250);
     this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();

@@ -45,7 +45,7 @@ export class TailHub {
   eventsSkipped = 0;
 
   constructor(private readonly deps: { fanout: FanOut; clock: Clock }) {
-    this.subscription = deps.fanout.subscribe('live-tail', (batch) => this.onBatch(batch), { maxQueuedEvents: 200_000 });
+    this.subscription = deps.fanout.subscribe('live-tail', (batch) => this.onBatch(batch), { maxQueuedEvents: 200_000, remote: true });
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
     this.timer.unref();
   }

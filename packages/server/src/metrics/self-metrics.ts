@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SubscriberStats } from '../fanout/fanout.js';
 import type { TaskInfo } from '../tasks/background-tasks.js';
+import type { LiveFeedStats } from '../cluster/types.js';
 
 /** Where the pipeline's own numbers are read at scrape time: nothing here costs the hot path. */
 export interface SelfMetricSources {
@@ -10,6 +11,8 @@ export interface SelfMetricSources {
   tailHub: { stats(): { clients: number; eventsSent: number; eventsSkipped: number } };
   /** Periodic work (retention, alert evaluation, …): runs and failures per task. */
   tasks?: { list(): TaskInfo[] };
+  /** The instances sharing PostgreSQL (cluster/): whether this one leads, and the live feed between them. */
+  cluster?: { leadership: { isLeader(): boolean }; liveFeed: { stats(): LiveFeedStats } | null };
 }
 
 /** Ingest routes and what each answer means for the client (the label values of `outcome`). */
@@ -139,6 +142,28 @@ export function createSelfMetrics(registry: Registry, src: SelfMetricSources): S
     perTask('pulse_background_task_runs_total', 'Runs of each background task', (t) => t.runs);
     perTask('pulse_background_task_failures_total', 'Runs of each background task that threw', (t) => t.failures);
     perTask('pulse_background_task_overruns_total', 'Runs that took longer than their task\'s interval', (t) => t.overruns);
+    perTask('pulse_background_task_skipped_total', 'Runs of a leader-only task due while this instance did not lead', (t) => t.skipped);
+  }
+  const cluster = src.cluster;
+  if (cluster) {
+    new Gauge({
+      name: 'pulse_cluster_leader', help: 'Whether this instance leads (runs alert evaluation, reports and the other leader-only work)', registers,
+      collect() {
+        this.set(cluster.leadership.isLeader() ? 1 : 0);
+      },
+    });
+    const feed = cluster.liveFeed;
+    if (feed) {
+      new Counter({
+        name: 'pulse_cluster_live_feed_events_total', help: 'Events of the live feed between instances: sent, received, dropped, trimmed',
+        labelNames: ['outcome'], registers,
+        collect() {
+          this.reset();
+          const st = feed.stats();
+          for (const outcome of ['sent', 'received', 'dropped', 'trimmed'] as const) this.inc({ outcome }, st[outcome]);
+        },
+      });
+    }
   }
   const http = new Histogram({
     name: 'pulse_http_request_duration_seconds', help: 'Pulse\'s own HTTP requests, by route template, method and status code',

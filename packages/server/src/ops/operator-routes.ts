@@ -29,7 +29,7 @@ const profilingBody = z.object({
 export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
   app.get('/api/config', admin, async () => configView(deps.config));
 
-  app.get('/api/background-tasks', admin, async () => ({ timestamp: now(deps), tasks: deps.tasks.list() }));
+  app.get('/api/background-tasks', admin, async () => ({ timestamp: now(deps), cluster: deps.tasks.leaderStatus(), tasks: deps.tasks.list() }));
 
   app.get('/api/debug/analytics', admin, async () => {
     const mem = process.memoryUsage();

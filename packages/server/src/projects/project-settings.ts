@@ -25,6 +25,11 @@ export class ProjectSettingsCache {
     this.cache = new TtlCache(now, ttlMs);
   }
 
+  /** Forgets every cached setting (another instance changed a project: cluster changes). */
+  clear(): void {
+    this.cache.clear();
+  }
+
   get(project: string): ProjectSettings | Promise<ProjectSettings> {
     return this.cache.get(project) ?? this.load(project);
   }

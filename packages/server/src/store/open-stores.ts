@@ -18,11 +18,14 @@ export interface PulseStores {
   deliveries: DeliveryStore;
   /** Where the meta parts live: the embedded file, or PostgreSQL (`PULSE_POSTGRES_URL`). */
   metaBackend: 'duckdb' | 'postgres';
+  /** The PostgreSQL side (pool, LISTEN session) when `metaBackend` is `postgres`: what cluster/ builds on. */
+  postgres: PostgresMetaStores | null;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }
 
-export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize'>;
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize'>
+  & Partial<Pick<PulseConfig, 'instanceId'>>;
 
 export interface OpenStoresOptions {
   clock?: Clock;
@@ -33,6 +36,7 @@ export interface OpenStoresOptions {
 function postgresOptions(config: StoresConfig, onError: OpenStoresOptions['onError'], listen: boolean) {
   return {
     url: config.postgresUrl!, schema: config.postgresSchema, poolSize: config.postgresPoolSize, listen,
+    ...(config.instanceId !== undefined ? { instance: config.instanceId } : {}),
     ...(onError ? { onError } : {}),
   };
 }
@@ -48,7 +52,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
     ...(options.clock ? { clock: options.clock } : {}),
   };
   if (config.postgresUrl === null) {
-    return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb' };
+    return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb', postgres: null };
   }
   const meta: PostgresMetaStores = await openPostgresMetaStores(postgresOptions(config, options.onError, true));
   let events: Awaited<ReturnType<typeof openEmbeddedEventStore>>;
@@ -61,7 +65,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
   let closing: Promise<void> | null = null;
   return {
     store: events.store, meta: meta.meta, exportJobs: meta.exportJobs, reportRuns: meta.reportRuns, alerts: meta.alerts,
-    deliveries: meta.deliveries, metaBackend: 'postgres',
+    deliveries: meta.deliveries, metaBackend: 'postgres', postgres: meta,
     close() {
       closing ??= (async () => {
         await Promise.all([events.close(), meta.close()]);

@@ -70,4 +70,29 @@ describe('BackgroundTasks', () => {
     await expect(tasks.runNow('missing')).rejects.toThrow(/no background task/);
     await tasks.close();
   });
+
+  it('runs a leader-only task only while this instance leads, counts the skipped runs and says who leads', async () => {
+    let leading = false;
+    const tasks = new BackgroundTasks({ clock, logger, leadership: { instance: 'two', isLeader: () => leading, leaderInstance: () => (leading ? 'two' : 'one') } });
+    const ran = { once: 0, everywhere: 0 };
+    tasks.schedule({ name: 'alert-evaluation', description: 'once', intervalMs: 10, firstDelayMs: 0, leaderOnly: true, run: async () => void ran.once++ });
+    tasks.schedule({ name: 'health-checks', description: 'each instance', intervalMs: 10, firstDelayMs: 0, run: async () => void ran.everywhere++ });
+    await sleep(60);
+    expect(ran.once).toBe(0);
+    expect(ran.everywhere).toBeGreaterThanOrEqual(2);
+    await tasks.runNow('alert-evaluation'); // an operator's run on a follower does not run it either
+    expect(ran.once).toBe(0);
+    const [once, everywhere] = tasks.list();
+    expect(once).toMatchObject({ leaderOnly: true, leader: false, leaderInstance: 'one', runs: 0 });
+    expect(once!.skipped).toBeGreaterThanOrEqual(3);
+    expect(everywhere).toMatchObject({ leaderOnly: false, leader: true, skipped: 0 });
+    expect(everywhere).not.toHaveProperty('leaderInstance');
+    expect(tasks.leaderStatus()).toEqual({ instance: 'two', leader: false, leaderInstance: 'one' });
+    leading = true;
+    await sleep(60);
+    await tasks.close();
+    expect(ran.once).toBeGreaterThanOrEqual(2);
+    expect(tasks.list()[0]).toMatchObject({ leader: true, leaderInstance: 'two' });
+    expect(tasks.leaderStatus()).toEqual({ instance: 'two', leader: true, leaderInstance: 'two' });
+  });
 });

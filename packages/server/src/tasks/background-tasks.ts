@@ -18,6 +18,14 @@ export interface TaskInfo {
   nextRunAt: string | null;
   /** What the task reports about its last run (the rollups: events rolled up, watermark), if it reports anything. */
   detail?: Record<string, unknown> | null;
+  /** Runs only on the elected leader when several instances share PostgreSQL (cluster/). */
+  leaderOnly: boolean;
+  /** Whether this instance runs it now: always for the others, only while leading for a leader-only task. */
+  leader: boolean;
+  /** For a leader-only task: the instance that leads (and runs it), when known. */
+  leaderInstance?: string | null;
+  /** Runs due while this instance did not lead (leader-only tasks), not run here. */
+  skipped: number;
 }
 
 export interface TaskSpec {
@@ -30,6 +38,18 @@ export interface TaskSpec {
   run: () => Promise<void>;
   /** Shown as `detail` by `/api/background-tasks`. */
   detail?: () => Record<string, unknown> | null;
+  /**
+   * Work that must run once however many instances share the backends (alert evaluation, reports, retention of
+   * shared data): runs only while this instance leads; on the others each due run is skipped and counted.
+   */
+  leaderOnly?: boolean;
+}
+
+/** Who leads (cluster/types.ts Leadership); without one, this instance always does. */
+export interface TaskLeadership {
+  readonly instance: string;
+  isLeader(): boolean;
+  leaderInstance(): string | null;
 }
 
 interface Task {
@@ -48,7 +68,11 @@ export class BackgroundTasks {
   private readonly tasks = new Map<string, Task>();
   private closed = false;
 
-  constructor(private readonly deps: { clock: Clock; logger: Pick<Logger, 'error' | 'warn'> }) {}
+  constructor(private readonly deps: { clock: Clock; logger: Pick<Logger, 'error' | 'warn'>; leadership?: TaskLeadership }) {}
+
+  private leads(): boolean {
+    return this.deps.leadership?.isLeader() ?? true;
+  }
 
   /** Registers and starts a task; the returned function stops it (a run in progress finishes). */
   schedule(spec: TaskSpec): () => void {
@@ -61,7 +85,7 @@ export class BackgroundTasks {
       info: {
         name: spec.name, description: spec.description, intervalMs: spec.intervalMs, running: false,
         runs: 0, failures: 0, overruns: 0, lastStartedAt: null, lastFinishedAt: null, lastDurationMs: null,
-        lastError: null, nextRunAt: null,
+        lastError: null, nextRunAt: null, leaderOnly: spec.leaderOnly === true, leader: true, skipped: 0,
       },
     };
     this.tasks.set(spec.name, task);
@@ -74,16 +98,31 @@ export class BackgroundTasks {
     };
   }
 
-  /** Runs a task now (after the run in progress, if any) — for operators, reloads and tests. */
+  /** Runs a task now (after the run in progress, if any) — for operators, reloads and tests. A leader-only task does not run off the leader. */
   async runNow(name: string): Promise<void> {
     const task = this.tasks.get(name);
     if (!task) throw new Error(`no background task named ${name}`);
+    if (task.spec.leaderOnly && !this.leads()) {
+      task.info.skipped += 1;
+      return;
+    }
     if (task.current) await task.current;
     await this.execute(task);
   }
 
+  /** This instance, whether it leads and who does (`/api/background-tasks`'s `cluster`). */
+  leaderStatus(): { instance: string | null; leader: boolean; leaderInstance: string | null } {
+    const l = this.deps.leadership;
+    return { instance: l?.instance ?? null, leader: l?.isLeader() ?? true, leaderInstance: l?.leaderInstance() ?? null };
+  }
+
   list(): TaskInfo[] {
-    return [...this.tasks.values()].map((t) => ({ ...t.info, ...(t.spec.detail ? { detail: t.spec.detail() } : {}) }));
+    const leads = this.leads();
+    const leaderInstance = this.deps.leadership?.leaderInstance() ?? null;
+    return [...this.tasks.values()].map((t) => ({
+      ...t.info, ...(t.spec.detail ? { detail: t.spec.detail() } : {}),
+      leader: !t.spec.leaderOnly || leads, ...(t.spec.leaderOnly ? { leaderInstance } : {}),
+    }));
   }
 
   /** Stops every schedule and waits for runs in progress. Idempotent. */
@@ -103,6 +142,11 @@ export class BackgroundTasks {
     task.info.nextRunAt = new Date(this.deps.clock.now() + delayMs).toISOString();
     task.timer = setTimeout(() => {
       task.timer = null;
+      if (task.spec.leaderOnly && !this.leads()) {
+        task.info.skipped += 1;
+        if (!this.closed && this.tasks.get(task.spec.name) === task) this.arm(task, task.spec.intervalMs);
+        return;
+      }
       void this.execute(task).finally(() => {
         if (this.closed || this.tasks.get(task.spec.name) !== task) return;
         const took = task.info.lastDurationMs ?? 0;

@@ -58,6 +58,7 @@ export async function startDelivery(deps: DeliveryDeps): Promise<DeliveryNotifie
     description: `deletes alert delivery records older than ${retentionDays} days`,
     intervalMs: 3_600_000,
     firstDelayMs: 90_000,
+    leaderOnly: true,
     run: async () => {
       await deps.store.prune(deps.clock.now() - retentionDays * 86_400_000);
     },

@@ -33,7 +33,17 @@ export interface AlertEngineDeps {
   onEvaluated?: (seconds: number, ok: boolean) => void;
   /** Told whenever the alerts firing (acknowledged included) may have changed, by severity — `/metrics`. */
   onFiring?: (bySeverity: Partial<Record<AlertSeverity, number>>) => void;
+  /**
+   * Whether this instance leads (cluster/): only the leader evaluates, fires from the fan-out and notifies; the
+   * others serve the API from the state the leader persists (`refresh`). Default: always.
+   */
+  isLeader?: () => boolean;
 }
+
+/** What `refresh` re-reads from the alert store. */
+export type EngineState = 'rules' | 'silences' | 'alerts';
+
+type RuleParser = (body: Record<string, unknown>, id: string, project: string) => AlertRule | null;
 
 /** Counters for `/metrics` (the Prometheus feature) and `/api/background-tasks`-style views. */
 export interface AlertEngineStats {
@@ -65,6 +75,9 @@ export interface RuleStatus {
  */
 export class AlertEngine {
   private readonly apiRules = new Map<string, AlertRule>();
+  /** API rules deleted by another instance that still have alerts: kept, disabled, until those resolve. */
+  private readonly leavingApi = new Map<string, AlertRule>();
+  private parseStored: RuleParser = () => null;
   private readonly instances = new Map<string, AlertInstance[]>();
   private readonly groups = new Map<string, GroupState>();
   private silenceList: Silence[] = [];
@@ -86,15 +99,56 @@ export class AlertEngine {
   }
 
   /** Loads API rules, tracked alerts, groups and silences from the store. */
-  async init(parseStored: (body: Record<string, unknown>, id: string, project: string) => AlertRule | null): Promise<void> {
-    for (const stored of await this.deps.alertStore.listRules()) {
-      const rule = parseStored(stored.body, stored.id, stored.project);
-      if (rule === null) this.deps.logger.warn({ rule: stored.id }, 'stored alert rule no longer validates; skipped');
-      else this.apiRules.set(rule.id, rule);
+  async init(parseStored: RuleParser): Promise<void> {
+    this.parseStored = parseStored;
+    await this.load(['rules', 'silences', 'alerts']);
+  }
+
+  /**
+   * Re-reads what another instance changed: API rules, silences, or the alerts and notification groups (a new leader
+   * takes over what the previous one persisted, so nothing already sent is sent again). Serial with evaluation.
+   */
+  refresh(what: readonly EngineState[]): Promise<void> {
+    return this.serially(() => this.load(what));
+  }
+
+  private leads(): boolean {
+    return this.deps.isLeader?.() ?? true;
+  }
+
+  /** Reads everything first and swaps it in at once: readers (the API, an evaluation) never see a half-loaded state. */
+  private async load(what: readonly EngineState[]): Promise<void> {
+    const store = this.deps.alertStore;
+    const [stored, tracked, groups, silences] = await Promise.all([
+      what.includes('rules') ? store.listRules() : null,
+      what.includes('alerts') ? store.loadTracked() : null,
+      what.includes('alerts') ? store.loadGroups() : null,
+      what.includes('silences') ? store.listSilences() : null,
+    ]);
+    if (tracked !== null && groups !== null) {
+      const instances = new Map<string, AlertInstance[]>();
+      for (const a of tracked) instances.set(a.ruleId, [...(instances.get(a.ruleId) ?? []), a]);
+      this.instances.clear();
+      for (const [k, v] of instances) this.instances.set(k, v);
+      this.groups.clear();
+      for (const g of groups) this.groups.set(g.key, g);
     }
-    for (const a of await this.deps.alertStore.loadTracked()) this.instances.set(a.ruleId, [...(this.instances.get(a.ruleId) ?? []), a]);
-    for (const g of await this.deps.alertStore.loadGroups()) this.groups.set(g.key, g);
-    this.silenceList = await this.deps.alertStore.listSilences();
+    if (stored !== null) {
+      const next = new Map<string, AlertRule>();
+      for (const s of stored) {
+        const rule = this.parseStored(s.body, s.id, s.project);
+        if (rule === null) this.deps.logger.warn({ rule: s.id }, 'stored alert rule no longer validates; skipped');
+        else next.set(rule.id, rule);
+      }
+      for (const [id, rule] of this.apiRules) {
+        if (next.has(id)) this.baselines.forget(id);
+        else if ((this.instances.get(id)?.length ?? 0) > 0) this.leavingApi.set(id, { ...rule, enabled: false, keepFiringForMs: 0 });
+      }
+      for (const id of next.keys()) this.leavingApi.delete(id);
+      this.apiRules.clear();
+      for (const [id, rule] of next) this.apiRules.set(id, rule);
+    }
+    if (silences !== null) this.silenceList = silences;
     for (const rule of this.rules()) {
       if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? []);
     }
@@ -103,7 +157,8 @@ export class AlertEngine {
 
   /** Subscribes to committed batches: event and health rules fire from here, at once. */
   attach(fanout: FanOut): void {
-    this.subscription = fanout.subscribe('alerts', (batch) => this.onBatch(batch));
+    // Other instances' batches too (cluster live feed), so event rules see every instance's events on the leader.
+    this.subscription = fanout.subscribe('alerts', (batch) => this.onBatch(batch), { remote: true });
   }
 
   close(): Promise<void> {
@@ -116,6 +171,7 @@ export class AlertEngine {
     const ids = new Set<string>();
     const out: AlertRule[] = [];
     for (const r of [...this.staticRules, ...this.apiRules.values()]) if (!ids.has(r.id)) (ids.add(r.id), out.push(r));
+    for (const [id, r] of this.leavingApi) if (!ids.has(id)) (ids.add(id), out.push(r));
     return out;
   }
 
@@ -160,6 +216,12 @@ export class AlertEngine {
     if (rule === undefined) return false;
     await this.deps.alertStore.deleteRule(id);
     this.apiRules.delete(id);
+    // Off the leader, the leader hears of the deletion (cluster changes) and resolves the rule's alerts itself.
+    if (!this.leads()) {
+      this.status.delete(id);
+      this.refreshCounts();
+      return true;
+    }
     await this.apply([{ rule: { ...rule, keepFiringForMs: 0, groupIntervalMs: 0 }, signals: [] }]);
     this.status.delete(id);
     this.refreshCounts();
@@ -203,6 +265,7 @@ export class AlertEngine {
 
   /** One scheduled evaluation of every rule. Runs are never concurrent (BackgroundTasks), and applying is serial. */
   async evaluate(): Promise<void> {
+    if (!this.leads()) return;
     const t0 = performance.now();
     const now = this.deps.clock.now();
     const rules = this.rules().filter((r) => r.enabled);
@@ -272,6 +335,7 @@ export class AlertEngine {
   }
 
   private async onBatch(batch: readonly StoredEvent[]): Promise<void> {
+    if (!this.leads()) return;
     const now = this.deps.clock.now();
     const rules = this.rules().filter((r) => r.enabled);
     const eventRules = rules.filter((r): r is EventRule => r.kind === 'event');
@@ -288,6 +352,8 @@ export class AlertEngine {
   /** Steps each rule's lifecycle, plans notifications, persists, then dispatches (never awaiting a channel). */
   private apply(results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }>, at?: number): Promise<void> {
     return this.serially(async () => {
+      // Leadership lost meanwhile: nothing is persisted or sent; the new leader steps from what was persisted.
+      if (!this.leads()) return;
       const now = at ?? this.deps.clock.now();
       const saves: Array<{ alert: AlertInstance; tracked: boolean }> = [];
       const drops: string[] = [];
@@ -318,6 +384,11 @@ export class AlertEngine {
       if (saves.length > 0) await this.deps.alertStore.saveAlerts(saves);
       if (drops.length > 0) await this.deps.alertStore.deleteAlerts(drops);
       if (groupUpserts.length > 0 || groupDeletes.length > 0) await this.deps.alertStore.saveGroups(groupUpserts, groupDeletes);
+      // Leadership lost while saving: the new leader reads these as sent; sending them too could send them twice.
+      if (!this.leads() && outbox.length > 0) {
+        this.deps.logger.warn({ notifications: outbox.length }, 'alert notifications not sent: this instance stopped leading while saving them');
+        outbox.length = 0;
+      }
       for (const n of outbox) {
         this.stats.notifications += 1;
         try {
@@ -341,6 +412,8 @@ export class AlertEngine {
   }
 
   private refreshCounts(): void {
+    // A rule deleted elsewhere stays (disabled) only while it has alerts to resolve.
+    for (const id of this.leavingApi.keys()) if ((this.instances.get(id)?.length ?? 0) === 0) this.leavingApi.delete(id);
     const all = [...this.instances.values()].flat();
     this.stats.rules = this.rules().length;
     this.stats.firing = all.filter((a) => a.state === 'firing').length;

@@ -56,8 +56,14 @@ export class PostgresAlertStore extends PgStore implements AlertStore {
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
          $8::bigint[], $9::bigint[], $10::text[])
        ON CONFLICT (id) DO UPDATE SET project = excluded.project, rule_id = excluded.rule_id,
-         fingerprint = excluded.fingerprint, severity = excluded.severity, state = excluded.state, tracked = excluded.tracked,
-         active_at = excluded.active_at, updated_at = excluded.updated_at, body = excluded.body`,
+         fingerprint = excluded.fingerprint, severity = excluded.severity, tracked = excluded.tracked,
+         active_at = excluded.active_at, updated_at = excluded.updated_at,
+         -- An acknowledgement made on another instance wins over the leader's copy saved meanwhile without it: an
+         -- alert stays acknowledged until it resolves (the engine never un-acknowledges a firing alert).
+         state = CASE WHEN alerts.state = 'acknowledged' AND excluded.state = 'firing' THEN 'acknowledged' ELSE excluded.state END,
+         body = CASE WHEN alerts.state = 'acknowledged' AND excluded.state = 'firing'
+           THEN jsonb_set(excluded.body::jsonb, '{acknowledgedAt}', alerts.body::jsonb -> 'acknowledgedAt')::text
+           ELSE excluded.body END`,
       [
         items.map((x) => x.alert.id), items.map((x) => x.alert.project), items.map((x) => x.alert.ruleId),
         items.map((x) => x.alert.fingerprint), items.map((x) => x.alert.severity), items.map((x) => state(x.alert)),

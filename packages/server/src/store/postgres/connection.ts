@@ -14,6 +14,11 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long a query waits for a free connection before the request fails with 503 (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * This process's name among the instances sharing the database (PULSE_INSTANCE_ID); every session sets it as
+   * `pulse.instance`, so the change triggers can say who wrote (schema.ts, migration 4).
+   */
+  instance?: string;
   /** Where errors of idle connections and of the notification listener go. */
   onError?: (err: Error, what: string) => void;
 }
@@ -21,14 +26,18 @@ export interface PostgresOptions {
 /** A schema name Pulse accepts: lower-case identifier, so it never needs quoting and cannot carry SQL. */
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** An instance name Pulse accepts: no space or quote, so it is a safe `-c` option value. */
+export const INSTANCE_NAME = /^[A-Za-z0-9_.:-]{1,50}$/;
+
 /** The connection settings shared by the pool and the notification listener: the schema is the search path. */
 export function clientConfig(options: PostgresOptions): pg.ClientConfig & { schema: string } {
   const schema = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schema)) throw new Error(`PULSE_POSTGRES_SCHEMA must match ${SCHEMA_NAME.source}`);
+  if (options.instance !== undefined && !INSTANCE_NAME.test(options.instance)) throw new Error(`PULSE_INSTANCE_ID must match ${INSTANCE_NAME.source}`);
   return {
     connectionString: options.url,
     application_name: 'pulse',
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema}${options.instance !== undefined ? ` -c pulse.instance=${options.instance}` : ''}`,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     schema,
   };

@@ -13,6 +13,20 @@ export interface PgMigration {
 /** The channel revocations are announced on (meta-store.ts listens; the trigger below notifies). */
 export const KEYS_CHANNEL = 'pulse_keys';
 
+/**
+ * The channel other changes are announced on: `<table> <instance>` once per statement that changed projects, alert
+ * rules, silences, alerts or notification groups (`<instance>` is the writer's `pulse.instance` setting, empty for
+ * anyone else), so every instance reloads what it caches (cluster/pg-changes.ts).
+ */
+export const CHANGES_CHANNEL = 'pulse_changes';
+
+/** The channel instances share committed events on for the live views (cluster/pg-live-feed.ts); no trigger. */
+export const LIVE_CHANNEL = 'pulse_live';
+
+/** Tables whose changes are announced on CHANGES_CHANNEL. */
+export const ANNOUNCED_TABLES = ['projects', 'alert_rules', 'alert_silences', 'alerts', 'alert_groups'] as const;
+export type AnnouncedTable = (typeof ANNOUNCED_TABLES)[number];
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
@@ -98,6 +112,31 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         duration_ms double precision NOT NULL, attempted_at bigint NOT NULL)`,
       'CREATE INDEX alert_deliveries_project_at ON alert_deliveries (project, attempted_at)',
       'CREATE INDEX alert_deliveries_alert_ids ON alert_deliveries USING gin (alert_ids)',
+    ],
+  },
+  {
+    version: 4,
+    name: 'changes to projects and alerting announced to every instance',
+    sql: [
+      // Statement-level: one notification per statement, however many rows (PostgreSQL also folds identical
+      // notifications of one transaction into one), delivered at commit.
+      `CREATE FUNCTION pulse_changes_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_notify('${CHANGES_CHANNEL}', TG_TABLE_NAME || ' ' || COALESCE(current_setting('pulse.instance', true), ''));
+        RETURN NULL;
+      END
+      $fn$`,
+      ...ANNOUNCED_TABLES.map((t) => `CREATE TRIGGER ${t}_announced AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t}
+        FOR EACH STATEMENT EXECUTE FUNCTION pulse_changes_notify()`),
+    ],
+  },
+  {
+    version: 5,
+    name: 'export jobs name the instance that runs them',
+    sql: [
+      // Set from the writer's `pulse.instance`; a job whose instance has no live election session (`pulse-leader:<id>`
+      // in pg_stat_activity) was left by an instance that died, and the leader runs it (export-jobs.ts `abandoned`).
+      'ALTER TABLE export_jobs ADD COLUMN instance text',
     ],
   },
 ];
