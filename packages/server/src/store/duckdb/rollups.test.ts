@@ -82,6 +82,25 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('write the rows held as soon as they reach writeAtRows, without waiting for the task', async () => {
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => NOW }, rollups: { writeAtRows: 30, maxAccumulatedRows: 1_000 } });
+    const watermark = async (): Promise<number> => (await s.store.rollups!.status()).watermark;
+    try {
+      // Two events of one hour: a few rows held, under the threshold — nothing written until a run.
+      await s.store.append({ events: events(0, 2, () => NOW - HOUR) });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await watermark()).toBe(0);
+      // 40 distinct hours: 40 hourly and 40 minute rows (and their sketch bins), past 30 — written at once.
+      await s.store.append({ events: events(2, 40, (i) => NOW - (i + 1) * HOUR) });
+      const deadline = Date.now() + 10_000;
+      while ((await watermark()) < 42 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await watermark()).toBe(42);
+      expect(await rolledCount(s)).toBe(42);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('roll each day into the daily tables once it has ended, and late events of rolled days reach them as deltas', async () => {
     const DAY = 24 * HOUR;
     const d0 = Math.floor(NOW / DAY) * DAY - DAY; // yesterday, as NOW sees it

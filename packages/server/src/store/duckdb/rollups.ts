@@ -30,6 +30,8 @@ export interface DuckDbRollupsOptions {
   compactAfterRows?: number;
   /** Rows the in-memory accumulator may hold before it is dropped (its events are then rolled up from the table). */
   maxAccumulatedRows?: number;
+  /** Rows held at which a write starts at once, before the task's next run (default 10,000; at most half the bound). */
+  writeAtRows?: number;
   /** Whether a bucket has closed (its delta rows are then merged); default: the wall clock. */
   now?: () => number;
 }
@@ -138,6 +140,18 @@ function compactSql(t: Table): string {
     `WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP GROUP BY project, ts, ${keys.join(', ')}`;
 }
 
+/**
+ * The in-memory accumulator's bounds. Draining it derives every table's rows from the held rows in synchronous steps
+ * of ~5 µs per hourly row (rollups/accumulator.ts): at the former early write of 100,000 rows (and bound of 300,000)
+ * a drain held the event loop for up to 300 ms — `GET /health` under the abuse load (a distinct metric name per
+ * event, so a row per event) waited as long — and a distinct key held ~2.3 KB (a trie of Maps, its partials and
+ * minutes), so the heap reached 300+ MB. Written from 10,000 rows, a drain's longest step is ~25 ms and the rows held
+ * stay under ~35 MB; past 30,000 (a write still running meanwhile) the accumulator is dropped and the next run rolls
+ * those events up from the table in SQL, on DuckDB's threads.
+ */
+const WRITE_AT_ROWS = 10_000;
+const MAX_ACCUMULATED_ROWS = 30_000;
+
 /** Buckets merged per statement: bounds the memory of a compaction whatever the backlog. */
 const COMPACT_BUCKETS = 48;
 
@@ -164,8 +178,8 @@ export class DuckDbRollups implements Rollups {
   ) {
     this.sliceEvents = options.sliceEvents ?? 500_000;
     this.compactAfterRows = options.compactAfterRows ?? 1_000_000;
-    this.maxAccumulatedRows = options.maxAccumulatedRows ?? 300_000;
-    this.writeAtRows = Math.min(100_000, Math.floor(this.maxAccumulatedRows / 2));
+    this.maxAccumulatedRows = options.maxAccumulatedRows ?? MAX_ACCUMULATED_ROWS;
+    this.writeAtRows = Math.min(options.writeAtRows ?? WRITE_AT_ROWS, Math.floor(this.maxAccumulatedRows / 2));
     this.now = options.now ?? Date.now;
   }
 
@@ -430,7 +444,7 @@ export class DuckDbRollups implements Rollups {
             chunk.rowCount = count;
             writers.forEach((write, col) => write(duckdb.data_chunk_get_vector(chunk.chunk, col), t.rows, start, count));
             appender.appendDataChunk(chunk);
-            // A chunk at a time, then the event loop's turn: a write of 100k rows never holds up requests.
+            // A chunk at a time, then the event loop's turn: a long write never holds up requests.
             appender.flushSync();
             await nextTick();
           }
