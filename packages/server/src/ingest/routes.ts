@@ -5,7 +5,7 @@ import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { decodeBody, parseEvents } from './body.js';
 import type { Enricher } from './enrich/enrich.js';
 import { IdempotencyGuard, parseIdempotencyKey, type IngestResponse } from './idempotency.js';
-import { prepareEvents } from './pipeline.js';
+import { prepareEventsYielding } from './pipeline.js';
 import { acceptRawBodies, ingestFailure } from './route-support.js';
 import type { WriteBuffer } from './write-buffer.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
@@ -42,7 +42,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         const raws = parseEvents(decoded, request.headers['content-type']);
         const settings = await deps.projects.get(project);
         const now = deps.clock.now();
-        const { events, rejected } = prepareEvents(raws, project, now, deps.enricher, settings.storeText);
+        const { events, rejected } = await prepareEventsYielding(raws, project, now, deps.enricher, settings.storeText);
         if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
         const status = rejected.length > 0 ? 207 : 200;
         const body = JSON.stringify({ accepted: events.length, rejected });
