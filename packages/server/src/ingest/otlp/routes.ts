@@ -3,6 +3,7 @@ import { HttpError } from '../../http/errors.js';
 import { decodeBody } from '../body.js';
 import { prepareEventsYielding } from '../pipeline.js';
 import { acceptRawBodies, ingestFailure } from '../route-support.js';
+import { holdDecodedBody } from '../../ops/body-budget.js';
 import type { IngestDeps } from '../routes.js';
 import { decodeJsonRequest, encodeJsonResponse } from './json.js';
 import { mapRequest, rejectionMessage } from './map-request.js';
@@ -67,7 +68,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
   };
 
   app.register(async (scope) => {
-    acceptRawBodies(scope);
+    acceptRawBodies(scope, deps.bodies, deps.config.ingest.retryAfterSeconds);
     scope.setErrorHandler(otlpErrorHandler);
 
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -79,6 +80,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       try {
         const body = await decodeBody(raw, request.headers['content-encoding']);
+        if (body !== raw) holdDecodedBody(request, body.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
         const settings = await deps.projects.get(project);
         // Decoded spans are dropped before waiting for the commit: only the events wait (less to copy at each GC).
         const { events, rejected, message } = await unreadableAsync(async () => prepare(decode(encoding, body), project, settings.storeText));
