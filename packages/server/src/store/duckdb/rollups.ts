@@ -28,9 +28,12 @@ export interface DuckDbRollupsOptions {
   sliceEvents?: number;
   /** Compact every bucket (open ones too) once this many delta rows wait, across the tables. */
   compactAfterRows?: number;
-  /** Rows the in-memory accumulator may hold before it is dropped (its events are then rolled up from the table). */
+  /** Rows the in-memory accumulators may hold in all before they are dropped (their events are then rolled up from the table). */
   maxAccumulatedRows?: number;
-  /** Rows held at which a write starts at once, before the task's next run (default 10,000; at most half the bound). */
+  /**
+   * Rows at which an accumulator is full: a write starts at once, before the task's next run, and later batches go to a
+   * new accumulator, so no drain handles more (default 10,000; at most half the bound).
+   */
   writeAtRows?: number;
   /** Whether a bucket has closed (its delta rows are then merged); default: the wall clock. */
   now?: () => number;
@@ -141,13 +144,13 @@ function compactSql(t: Table): string {
 }
 
 /**
- * The in-memory accumulator's bounds. Draining it derives every table's rows from the held rows in synchronous steps
+ * The in-memory accumulators' bounds. Draining one derives every table's rows from its held rows in synchronous steps
  * of ~5 µs per hourly row (rollups/accumulator.ts): at the former early write of 100,000 rows (and bound of 300,000)
  * a drain held the event loop for up to 300 ms — `GET /health` under the abuse load (a distinct metric name per
  * event, so a row per event) waited as long — and a distinct key held ~2.3 KB (a trie of Maps, its partials and
- * minutes), so the heap reached 300+ MB. Written from 10,000 rows, a drain's longest step is ~25 ms and the rows held
- * stay under ~35 MB; past 30,000 (a write still running meanwhile) the accumulator is dropped and the next run rolls
- * those events up from the table in SQL, on DuckDB's threads.
+ * minutes), so the heap reached 300+ MB. An accumulator is full at 10,000 rows (later batches start another, so a drain
+ * never takes more, even when a run holds the writes up: a drain's longest step ~25 ms); past 30,000 rows held in all
+ * (~35 MB) they are dropped and the next run rolls those events up from the table in SQL, on DuckDB's threads.
  */
 const WRITE_AT_ROWS = 10_000;
 const MAX_ACCUMULATED_ROWS = 30_000;
@@ -173,6 +176,8 @@ export class DuckDbRollups implements Rollups {
   private early: Promise<unknown> | null = null;
   /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
   private accumulator: RollupAccumulator | null = null;
+  /** Full accumulators waiting for a run to write them, oldest first: consecutive seq ranges, before `accumulator`'s. */
+  private full: RollupAccumulator[] = [];
   /** STATE_TABLE's day_until as of the last run: days before it are in the daily tables. */
   private days: number | null = null;
 
@@ -198,19 +203,39 @@ export class DuckDbRollups implements Rollups {
     let seq = firstSeq;
     for (const { columns, count } of chunks) {
       if (count === 0) continue;
-      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.accumulator.size > this.maxAccumulatedRows)) {
+      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.heldRows() > this.maxAccumulatedRows)) this.dropHeld();
+      if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows) {
+        this.full.push(this.accumulator);
         this.accumulator = null;
       }
       this.accumulator ??= new RollupAccumulator(seq);
       this.accumulator.addColumns(fromPlucked(columns), count, seq);
       seq += count;
     }
-    if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows && this.early === null && this.connection !== null) {
+    if (this.heldRows() >= this.writeAtRows && this.early === null && this.connection !== null) {
       // Failures are the next run's to retry (the events stay past the watermark, read raw meanwhile).
       this.early = this.catchUp().catch(() => undefined).finally(() => {
         this.early = null;
       });
     }
+  }
+
+  /** Rows held in memory, in all accumulators. */
+  private heldRows(): number {
+    let rows = this.accumulator?.size ?? 0;
+    for (const acc of this.full) rows += acc.size;
+    return rows;
+  }
+
+  /** Forgets every row held: the next run rolls those events up from the table. */
+  private dropHeld(): void {
+    this.accumulator = null;
+    this.full = [];
+  }
+
+  /** The accumulator holding the earliest events (the next to write), if any. */
+  private oldest(): RollupAccumulator | null {
+    return this.full[0] ?? this.accumulator;
   }
 
   async init(): Promise<void> {
@@ -241,7 +266,7 @@ export class DuckDbRollups implements Rollups {
       let compacted = 0;
       // From the table: what the accumulator does not hold (a backlog from before this process, or a dropped range).
       for (;;) {
-        const acc = this.accumulator;
+        const acc = this.oldest();
         const limit = acc !== null && acc.fromSeq > watermark ? acc.fromSeq - 1 : this.committedSeq();
         const target = Math.min(limit, watermark + this.sliceEvents);
         if (target <= watermark) break;
@@ -251,22 +276,29 @@ export class DuckDbRollups implements Rollups {
         // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
         if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
       }
-      // From memory: the batches committed since.
-      const acc = this.accumulator;
-      if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
-        const drained = await acc.drain(nextTick, this.days);
-        try {
-          await this.write(drained);
-        } catch (error) {
-          // Those events stay past the watermark, read raw; the next run rolls them up from the table.
-          this.accumulator = null;
-          throw error;
+      // From memory: the batches committed since — the full accumulators in order, then the one being filled.
+      for (;;) {
+        const acc = this.oldest();
+        if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
+          const current = acc === this.accumulator;
+          if (!current) this.full.shift();
+          const drained = await acc.drain(nextTick, this.days);
+          try {
+            await this.write(drained);
+          } catch (error) {
+            // Those events stay past the watermark, read raw; the next run rolls them up from the table.
+            this.dropHeld();
+            throw error;
+          }
+          events += drained.toSeq - drained.fromSeq + 1;
+          watermark = drained.toSeq;
+          // Batches committed while the one being filled was written wait for the next run.
+          if (current) break;
+        } else {
+          // Already covered from the table (started during a catch-up): start afresh after the watermark.
+          if (acc !== null && acc.fromSeq <= watermark) this.dropHeld();
+          break;
         }
-        events += drained.toSeq - drained.fromSeq + 1;
-        watermark = drained.toSeq;
-      } else if (acc !== null && acc.fromSeq <= watermark) {
-        // Already covered from the table (it was started during a catch-up): start afresh after the watermark.
-        this.accumulator = null;
       }
       const days = await this.rollDays(watermark);
       const closedOnly = (await this.uncompactedRows()) < this.compactAfterRows;
