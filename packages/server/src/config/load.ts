@@ -229,6 +229,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       commitTimeoutMs: field(env, 'PULSE_COMMIT_TIMEOUT_MS', num('PULSE_COMMIT_TIMEOUT_MS', 10, 600_000, true), 10_000),
       ingestPerMinute: field(env, 'PULSE_RATE_LIMIT_INGEST', num('PULSE_RATE_LIMIT_INGEST', 0, 1e9, true), 12_000),
       queryPerMinute: field(env, 'PULSE_RATE_LIMIT_QUERY', num('PULSE_RATE_LIMIT_QUERY', 0, 1e9, true), 1_200),
+      ingestInflightBytes: field(env, 'PULSE_INGEST_INFLIGHT_MB', num('PULSE_INGEST_INFLIGHT_MB', 0, 1_000_000, true), 32) * 1024 * 1024,
       logRequests: field(env, 'PULSE_LOG_REQUESTS', bool('PULSE_LOG_REQUESTS'), false),
     },
     alerts: {

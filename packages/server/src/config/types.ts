@@ -101,6 +101,8 @@ export interface LimitsConfig {
   ingestPerMinute: number;
   /** `PULSE_RATE_LIMIT_QUERY` (default 1200): read requests per minute per API key; 0 turns it off. */
   queryPerMinute: number;
+  /** `PULSE_INGEST_INFLIGHT_MB` (default 32, in bytes here): ingest request bodies held at once; beyond, 503. 0: off. */
+  ingestInflightBytes: number;
   /** `PULSE_LOG_REQUESTS` (default false): one log line per request (URLs with `api_key` redacted). */
   logRequests: boolean;
 }

@@ -24,6 +24,7 @@ import { registerAlertRoutes, type AlertingRouteParts } from '../alerts/routes/i
 import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
 import { registerDeliveryRoutes } from '../alerts/delivery/routes.js';
 import { registerRateLimits, registerShutdownGuard, storeUnavailable } from '../ops/hardening.js';
+import { BodyBudget } from '../ops/body-budget.js';
 import { recordRoutes } from '../ops/route-table.js';
 import type { OpsParts } from '../ops/parts.js';
 import { registerOperationsRoutes } from '../ops/register.js';
@@ -114,8 +115,9 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   });
 
   registerHomeRoutes(app, parts);
-  registerIngestRoutes(app, parts);
-  registerOtlpRoutes(app, parts);
+  const bodies = new BodyBudget(parts.config.limits.ingestInflightBytes);
+  registerIngestRoutes(app, { ...parts, bodies });
+  registerOtlpRoutes(app, { ...parts, bodies });
   registerKeyRoutes(app, { ...parts, keyCache });
   registerQueryRoutes(app, parts);
   registerExportRoutes(app, parts);

@@ -1,14 +1,17 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { LIMITS } from '@pulse/protocol';
 import { HttpError } from '../http/errors.js';
+import { limitBodiesInFlight, type BodyBudget } from '../ops/body-budget.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { QueueFullError, ShuttingDownError } from './write-buffer.js';
 
 /**
  * Shared by the ingest routes (`/v1/events`, OTLP): bodies are taken raw, whatever their type, up to the
- * request limit, so decompression, the uncompressed limit and parsing happen in one place per route.
+ * request limit, so decompression, the uncompressed limit and parsing happen in one place per route; the bodies
+ * held at once are counted against `budget` (ops/body-budget.ts).
  */
-export function acceptRawBodies(scope: FastifyInstance): void {
+export function acceptRawBodies(scope: FastifyInstance, budget: BodyBudget | undefined, retryAfterSeconds: number): void {
+  if (budget !== undefined) limitBodiesInFlight(scope, budget, retryAfterSeconds);
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LIMITS.maxRequestBytes }, (_req, body, done) => {
     done(null, body);

@@ -5,10 +5,11 @@ import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { decodeBody, parseEvents } from './body.js';
 import type { Enricher } from './enrich/enrich.js';
 import { IdempotencyGuard, parseIdempotencyKey, type IngestResponse } from './idempotency.js';
-import { prepareEvents } from './pipeline.js';
+import { prepareEventsYielding } from './pipeline.js';
 import { acceptRawBodies, ingestFailure } from './route-support.js';
 import type { WriteBuffer } from './write-buffer.js';
 import type { SelfMetrics } from '../metrics/self-metrics.js';
+import { holdDecodedBody, type BodyBudget } from '../ops/body-budget.js';
 
 export interface IngestDeps extends AppDeps {
   buffer: WriteBuffer;
@@ -16,6 +17,8 @@ export interface IngestDeps extends AppDeps {
   projects: ProjectSettingsCache;
   /** Counts events that failed validation (`pulse_ingest_events_rejected_total{reason="invalid"}`). */
   metrics?: { self: Pick<SelfMetrics, 'invalidEvents'> };
+  /** The memory budget of the bodies held at once (`PULSE_INGEST_INFLIGHT_MB`), shared by every ingest route. */
+  bodies?: BodyBudget;
 }
 
 const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
@@ -29,7 +32,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
   const guard = new IdempotencyGuard(deps.store);
 
   app.register(async (scope) => {
-    acceptRawBodies(scope);
+    acceptRawBodies(scope, deps.bodies, deps.config.ingest.retryAfterSeconds);
 
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const project = request.pulseAuth!.project;
@@ -39,10 +42,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
 
       const ingestOnce = async (): Promise<IngestResponse> => {
         const decoded = await decodeBody(raw, request.headers['content-encoding']);
+        if (decoded !== raw) holdDecodedBody(request, decoded.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
         const raws = parseEvents(decoded, request.headers['content-type']);
         const settings = await deps.projects.get(project);
         const now = deps.clock.now();
-        const { events, rejected } = prepareEvents(raws, project, now, deps.enricher, settings.storeText);
+        const { events, rejected } = await prepareEventsYielding(raws, project, now, deps.enricher, settings.storeText);
         if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
         const status = rejected.length > 0 ? 207 : 200;
         const body = JSON.stringify({ accepted: events.length, rejected });

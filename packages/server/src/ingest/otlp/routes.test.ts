@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestPulse } from '../../test-support/pulse.js';
 import { HttpError } from '../../http/errors.js';
 import { decodeProtobufResponse, decodeProtobufStatus, encodeProtobufRequest } from './protobuf.js';
-import { unreadable } from './routes.js';
+import { unreadable, unreadableAsync } from './routes.js';
 
 type Pulse = Awaited<ReturnType<typeof startTestPulse>>;
 const ADMIN = 'admin-key-for-otlp-route-tests';
@@ -208,5 +208,12 @@ describe('reading a request', () => {
     const own = new HttpError(413, 'payload_too_large', 'too big');
     expect(() => unreadable(() => { throw own; })).toThrow(own);
     expect(unreadable(() => 42)).toBe(42);
+  });
+
+  it('does the same for work that yields on the way (a large batch prepared in slices)', async () => {
+    await expect(unreadableAsync(async () => { throw new TypeError('x.map is not a function'); })).rejects.toMatchObject({ statusCode: 400, code: 'malformed_body' });
+    const own = new HttpError(413, 'payload_too_large', 'too big');
+    await expect(unreadableAsync(async () => { throw own; })).rejects.toBe(own);
+    expect(await unreadableAsync(async () => 42)).toBe(42);
   });
 });

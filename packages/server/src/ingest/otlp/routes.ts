@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { decodeBody } from '../body.js';
-import { prepareEvents } from '../pipeline.js';
+import { prepareEventsYielding } from '../pipeline.js';
 import { acceptRawBodies, ingestFailure } from '../route-support.js';
+import { holdDecodedBody } from '../../ops/body-budget.js';
 import type { IngestDeps } from '../routes.js';
 import { decodeJsonRequest, encodeJsonResponse } from './json.js';
 import { mapRequest, rejectionMessage } from './map-request.js';
@@ -32,9 +33,22 @@ export function unreadable<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError(400, 'malformed_body', `the request could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    throw asUnreadable(err);
   }
+}
+
+/** `unreadable` for work that yields to the event loop on the way (preparing a large batch). */
+export async function unreadableAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw asUnreadable(err);
+  }
+}
+
+function asUnreadable(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  return new HttpError(400, 'malformed_body', `the request could not be read: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /**
@@ -46,15 +60,15 @@ export function unreadable<T>(fn: () => T): T {
 export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const options: MapOptions = deps.config.otlp;
 
-  const prepare = (request: OtlpTraceRequest, project: string, storeText: boolean) => {
+  const prepare = async (request: OtlpTraceRequest, project: string, storeText: boolean) => {
     const mapped = mapRequest(request, options);
-    const { events, rejected } = prepareEvents(mapped.events, project, deps.clock.now(), deps.enricher, storeText);
+    const { events, rejected } = await prepareEventsYielding(mapped.events, project, deps.clock.now(), deps.enricher, storeText);
     if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
     return { events, rejected, message: rejectionMessage(rejected, mapped.sources) };
   };
 
   app.register(async (scope) => {
-    acceptRawBodies(scope);
+    acceptRawBodies(scope, deps.bodies, deps.config.ingest.retryAfterSeconds);
     scope.setErrorHandler(otlpErrorHandler);
 
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -66,9 +80,10 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       try {
         const body = await decodeBody(raw, request.headers['content-encoding']);
+        if (body !== raw) holdDecodedBody(request, body.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
         const settings = await deps.projects.get(project);
         // Decoded spans are dropped before waiting for the commit: only the events wait (less to copy at each GC).
-        const { events, rejected, message } = unreadable(() => prepare(decode(encoding, body), project, settings.storeText));
+        const { events, rejected, message } = await unreadableAsync(async () => prepare(decode(encoding, body), project, settings.storeText));
         if (events.length > 0) await deps.buffer.submit({ events });
         if (encoding === 'protobuf') {
           reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeProtobufResponse(rejected.length, message)));

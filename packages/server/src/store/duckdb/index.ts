@@ -12,6 +12,7 @@ import type { AlertStore } from '../../alerts/store/alert-store.js';
 import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
 import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
 import { openDuckDb, type DuckDbHandle } from './open.js';
+import type { DuckDbRollupsOptions } from './rollups.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
 export { DuckDbMetaStore } from './meta-store.js';
@@ -25,8 +26,8 @@ export interface EmbeddedStoresOptions {
   threads?: number;
   clock?: Clock;
   queryTimeoutMs?: number;
-  /** PULSE_ROLLUPS (default true). */
-  rollups?: boolean;
+  /** PULSE_ROLLUPS (default true); options (tests use small bounds) keep them on. */
+  rollups?: boolean | DuckDbRollupsOptions;
   /** See DuckDbEventStoreOptions (tests use small slices). */
   deleteSliceRows?: number;
 }

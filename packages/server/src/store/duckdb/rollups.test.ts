@@ -84,6 +84,50 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('write the rows held as soon as they reach writeAtRows, without waiting for the task', async () => {
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => NOW }, rollups: { writeAtRows: 30, maxAccumulatedRows: 1_000 } });
+    const watermark = async (): Promise<number> => (await s.store.rollups!.status()).watermark;
+    try {
+      // Two events of one hour: a few rows held, under the threshold — nothing written until a run.
+      await s.store.append({ events: events(0, 2, () => NOW - HOUR) });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await watermark()).toBe(0);
+      // 40 distinct hours: 40 hourly and 40 minute rows (and their sketch bins), past 30 — written at once.
+      await s.store.append({ events: events(2, 40, (i) => NOW - (i + 1) * HOUR) });
+      const deadline = Date.now() + 10_000;
+      while ((await watermark()) < 42 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await watermark()).toBe(42);
+      expect(await rolledCount(s)).toBe(42);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('start another accumulator when one is full while a run holds the writes up, and write them all in order', async () => {
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => NOW }, rollups: { writeAtRows: 30, maxAccumulatedRows: 1_000 } });
+    // White-box: the runs' lock, to hold a run up, and the full accumulators waiting.
+    const rollups = s.store.rollups as unknown as { runs: { run<T>(f: () => Promise<T>): Promise<T> }; full: { size: number }[] };
+    try {
+      let release!: () => void;
+      const held = rollups.runs.run(() => new Promise<void>((r) => (release = r)));
+      // Three batches of 40 distinct hours (~80 rows each): each fills an accumulator of its own.
+      for (let b = 0; b < 3; b++) await s.store.append({ events: events(b * 40, 40, (i) => NOW - (i + 1) * HOUR) });
+      expect(rollups.full.map((a) => a.size >= 30)).toEqual([true, true]);
+      expect((await s.store.query('SELECT count(*) AS n FROM rollup_hour', []))[0]!.n).toBe(0);
+      release();
+      await held;
+      const deadline = Date.now() + 10_000;
+      while ((await s.store.rollups!.status()).watermark < 120 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await s.store.rollups!.status()).toMatchObject({ watermark: 120, behind: 0 });
+      expect(rollups.full).toEqual([]);
+      expect(await rolledCount(s)).toBe(120);
+      const [minutes] = await s.store.query('SELECT count(*) AS rows, sum(n) AS n FROM rollup_minute', []);
+      expect(minutes).toEqual({ rows: 120, n: 120 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('roll each day into the daily tables once it has ended, and late events of rolled days reach them as deltas', async () => {
     const DAY = 24 * HOUR;
     const d0 = Math.floor(NOW / DAY) * DAY - DAY; // yesterday, as NOW sees it

@@ -28,8 +28,13 @@ export interface DuckDbRollupsOptions {
   sliceEvents?: number;
   /** Compact every bucket (open ones too) once this many delta rows wait, across the tables. */
   compactAfterRows?: number;
-  /** Rows the in-memory accumulator may hold before it is dropped (its events are then rolled up from the table). */
+  /** Rows the in-memory accumulators may hold in all before they are dropped (their events are then rolled up from the table). */
   maxAccumulatedRows?: number;
+  /**
+   * Rows at which an accumulator is full: a write starts at once, before the task's next run, and later batches go to a
+   * new accumulator, so no drain handles more (default 10,000; at most half the bound).
+   */
+  writeAtRows?: number;
   /** Whether a bucket has closed (its delta rows are then merged); default: the wall clock. */
   now?: () => number;
 }
@@ -138,6 +143,24 @@ function compactSql(t: Table): string {
     `WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP GROUP BY project, ts, ${keys.join(', ')}`;
 }
 
+/**
+ * The in-memory accumulators' bounds. Draining one derives every table's rows from its held rows in synchronous steps
+ * of ~5 µs per hourly row (rollups/accumulator.ts): at the former early write of 100,000 rows (and bound of 300,000)
+ * a drain held the event loop for up to 300 ms — `GET /health` under the abuse load (a distinct metric name per
+ * event, so a row per event) waited as long — and a distinct key held ~2.3 KB (a trie of Maps, its partials and
+ * minutes), so the heap reached 300+ MB. An accumulator is full at 10,000 rows (later batches start another, so a drain
+ * never takes more, even when a run holds the writes up: a drain's longest step ~25 ms); past 30,000 rows held in all
+ * (~35 MB) they are dropped and the next run rolls those events up from the table in SQL, on DuckDB's threads.
+ */
+const WRITE_AT_ROWS = 10_000;
+const MAX_ACCUMULATED_ROWS = 30_000;
+
+/**
+ * Rows appended and flushed per turn of the event loop when writing drained rows: flushing a full 2,048-row chunk of
+ * the hourly table (42 columns) took ~35 ms of the event loop under the abuse load; half a chunk, half that.
+ */
+const WRITE_SLICE_ROWS = CHUNK_ROWS / 2;
+
 /** Buckets merged per statement: bounds the memory of a compaction whatever the backlog. */
 const COMPACT_BUCKETS = 48;
 
@@ -153,6 +176,8 @@ export class DuckDbRollups implements Rollups {
   private early: Promise<unknown> | null = null;
   /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
   private accumulator: RollupAccumulator | null = null;
+  /** Full accumulators waiting for a run to write them, oldest first: consecutive seq ranges, before `accumulator`'s. */
+  private full: RollupAccumulator[] = [];
   /** STATE_TABLE's day_until as of the last run: days before it are in the daily tables. */
   private days: number | null = null;
   /** The watermark as last committed by this process (or read at init). */
@@ -166,8 +191,8 @@ export class DuckDbRollups implements Rollups {
   ) {
     this.sliceEvents = options.sliceEvents ?? 500_000;
     this.compactAfterRows = options.compactAfterRows ?? 1_000_000;
-    this.maxAccumulatedRows = options.maxAccumulatedRows ?? 300_000;
-    this.writeAtRows = Math.min(100_000, Math.floor(this.maxAccumulatedRows / 2));
+    this.maxAccumulatedRows = options.maxAccumulatedRows ?? MAX_ACCUMULATED_ROWS;
+    this.writeAtRows = Math.min(options.writeAtRows ?? WRITE_AT_ROWS, Math.floor(this.maxAccumulatedRows / 2));
     this.now = options.now ?? Date.now;
   }
 
@@ -180,19 +205,39 @@ export class DuckDbRollups implements Rollups {
     let seq = firstSeq;
     for (const { columns, count } of chunks) {
       if (count === 0) continue;
-      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.accumulator.size > this.maxAccumulatedRows)) {
+      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.heldRows() > this.maxAccumulatedRows)) this.dropHeld();
+      if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows) {
+        this.full.push(this.accumulator);
         this.accumulator = null;
       }
       this.accumulator ??= new RollupAccumulator(seq);
       this.accumulator.addColumns(fromPlucked(columns), count, seq);
       seq += count;
     }
-    if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows && this.early === null && this.connection !== null) {
+    if (this.heldRows() >= this.writeAtRows && this.early === null && this.connection !== null) {
       // Failures are the next run's to retry (the events stay past the watermark, read raw meanwhile).
       this.early = this.catchUp().catch(() => undefined).finally(() => {
         this.early = null;
       });
     }
+  }
+
+  /** Rows held in memory, in all accumulators. */
+  private heldRows(): number {
+    let rows = this.accumulator?.size ?? 0;
+    for (const acc of this.full) rows += acc.size;
+    return rows;
+  }
+
+  /** Forgets every row held: the next run rolls those events up from the table. */
+  private dropHeld(): void {
+    this.accumulator = null;
+    this.full = [];
+  }
+
+  /** The accumulator holding the earliest events (the next to write), if any. */
+  private oldest(): RollupAccumulator | null {
+    return this.full[0] ?? this.accumulator;
   }
 
   async init(): Promise<void> {
@@ -228,7 +273,7 @@ export class DuckDbRollups implements Rollups {
       let compacted = 0;
       // From the table: what the accumulator does not hold (a backlog from before this process, or a dropped range).
       for (;;) {
-        const acc = this.accumulator;
+        const acc = this.oldest();
         const limit = acc !== null && acc.fromSeq > watermark ? acc.fromSeq - 1 : this.committedSeq();
         const target = Math.min(limit, watermark + this.sliceEvents);
         if (target <= watermark) break;
@@ -239,23 +284,30 @@ export class DuckDbRollups implements Rollups {
         // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
         if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
       }
-      // From memory: the batches committed since.
-      const acc = this.accumulator;
-      if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
-        const drained = await acc.drain(nextTick, this.days);
-        try {
-          await this.write(drained);
-        } catch (error) {
-          // Those events stay past the watermark, read raw; the next run rolls them up from the table.
-          this.accumulator = null;
-          throw error;
+      // From memory: the batches committed since — the full accumulators in order, then the one being filled.
+      for (;;) {
+        const acc = this.oldest();
+        if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
+          const current = acc === this.accumulator;
+          if (!current) this.full.shift();
+          const drained = await acc.drain(nextTick, this.days);
+          try {
+            await this.write(drained);
+          } catch (error) {
+            // Those events stay past the watermark, read raw; the next run rolls them up from the table.
+            this.dropHeld();
+            throw error;
+          }
+          events += drained.toSeq - drained.fromSeq + 1;
+          watermark = drained.toSeq;
+          this.mark = watermark;
+          // Batches committed while the one being filled was written wait for the next run.
+          if (current) break;
+        } else {
+          // Already covered from the table (started during a catch-up): start afresh after the watermark.
+          if (acc !== null && acc.fromSeq <= watermark) this.dropHeld();
+          break;
         }
-        events += drained.toSeq - drained.fromSeq + 1;
-        watermark = drained.toSeq;
-        this.mark = watermark;
-      } else if (acc !== null && acc.fromSeq <= watermark) {
-        // Already covered from the table (it was started during a catch-up): start afresh after the watermark.
-        this.accumulator = null;
       }
       const days = await this.rollDays(watermark);
       const closedOnly = (await this.uncompactedRows()) < this.compactAfterRows;
@@ -433,13 +485,13 @@ export class DuckDbRollups implements Rollups {
           for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
           const writers = columnWriters(t);
           const chunk = DuckDBDataChunk.create(types);
-          for (let start = 0; start < t.rows.length; start += CHUNK_ROWS) {
-            const count = Math.min(CHUNK_ROWS, t.rows.length - start);
+          for (let start = 0; start < t.rows.length; start += WRITE_SLICE_ROWS) {
+            const count = Math.min(WRITE_SLICE_ROWS, t.rows.length - start);
             chunk.reset();
             chunk.rowCount = count;
             writers.forEach((write, col) => write(duckdb.data_chunk_get_vector(chunk.chunk, col), t.rows, start, count));
             appender.appendDataChunk(chunk);
-            // A chunk at a time, then the event loop's turn: a write of 100k rows never holds up requests.
+            // A chunk at a time, then the event loop's turn: a long write never holds up requests.
             appender.flushSync();
             await nextTick();
           }
