@@ -263,6 +263,7 @@ export class RollupAccumulator {
     };
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
     emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows(hourSlots));
+    await pause();
     const hourRows = hourSlots.map((s): Slot => ({ project: s.project, ts: s.ts, key: s.key, values: partialValues(s.acc) }));
     emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
     await pause();

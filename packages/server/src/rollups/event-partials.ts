@@ -34,7 +34,12 @@ export function emptyPartials(): PartialAcc {
 
 /** The row as the tables take it: NaN back to null. */
 export function partialValues(v: PartialAcc): PartialRow {
-  return Array.from(v, (x) => (Number.isNaN(x) ? null : x));
+  const out: PartialRow = new Array<number | null>(v.length);
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k]!;
+    out[k] = x === x ? x : null;
+  }
+  return out;
 }
 
 const sum = (v: PartialAcc, k: number, x: number | null): void => {
