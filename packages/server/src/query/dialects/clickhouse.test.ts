@@ -24,7 +24,7 @@ describe('clickhouse dialect', () => {
   it('uses typed named placeholders, compares epoch-ms ts directly and buckets by integer division', () => {
     const q = compile({ interval: 'hour', measures: ['count', 'unique_users'], filters: [{ field: 'model', values: ['a', 'b'] }] });
     expect(q.sql).toBe(
-      'SELECT intDiv(ts, 3600000) * 3600000 AS bucket, count(*) AS m0, uniqExact(user_id) AS m1 ' +
+      'SELECT intDiv(ts, 3600000) * 3600000 AS bucket, count(*) AS m0, ifNull(uniqExact(user_id), 0) AS m1 ' +
         `FROM events ${WHERE} AND model IN ({p3:String}, {p4:String}) GROUP BY bucket ORDER BY bucket ASC LIMIT {p5:Int64}`,
     );
     expect(q.params).toEqual(['p1', range.startMs, range.endMs, 'a', 'b', 1000]);

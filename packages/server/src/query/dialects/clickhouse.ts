@@ -51,7 +51,8 @@ export const clickhouseDialect: Dialect = {
   minIf: (expr, condition) => `minIf(${expr}, ${condition})`,
   // 18.16 has no IS NOT DISTINCT FROM; NULL keys compare through a sentinel no real value takes.
   nullSafeEquals: (a, b) => `ifNull(toString(${a}), '\\0') = ifNull(toString(${b}), '\\0')`,
-  countDistinct: (expr) => `uniqExact(${expr})`,
+  // uniqExact of a Nullable column is NULL when every value is; DuckDB's count(DISTINCT …) is 0 then.
+  countDistinct: (expr) => `ifNull(uniqExact(${expr}), 0)`,
   argMax: (expr, by) => `argMax(${expr}, ${by})`,
   argMin: (expr, by) => `argMin(${expr}, ${by})`,
   countIf: (condition) => `countIf(${condition})`,

@@ -38,6 +38,11 @@ export interface ClickHouseEventStoreOptions {
   shards?: readonly string[];
   /** The cluster name of the shards in remote_servers (default `pulse`). */
   cluster?: string;
+  /**
+   * Let queries read the rollup tables (rollups.ts; default true). They are kept by materialized views whatever this
+   * says; with `shards` the store keeps none (queries read raw events).
+   */
+  rollups?: boolean;
 }
 
 /** Where events are stored: the store's own database, or each shard's. */
