@@ -3,6 +3,7 @@ import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, isStringDimension, type Bind, type DimensionDef } from './dimensions.js';
 import { phaseSource, partialSource, rollupMeasureSql, sketchQuantiles, sketchSource } from '../rollups/compile.js';
 import { rollupMeasure } from '../rollups/measures.js';
+import type { Grain } from '../rollups/definition.js';
 import { planRollups, type RollupPlan } from '../rollups/plan.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
@@ -55,6 +56,8 @@ export interface CompileOptions {
   daysUntilMs?: number | null;
   /** With `rollups`: every committed event is rolled up (Rollups.caughtUp), so no raw tail is read. */
   caughtUp?: boolean;
+  /** With `rollups`: the grains the store keeps (Rollups.grains), when not all of rollups/definition.ts's GRAINS. */
+  grains?: readonly Grain[];
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -69,6 +72,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
     daysUntilMs: options.daysUntilMs ?? null,
     caughtUp: options.caughtUp === true,
+    ...(options.grains === undefined ? {} : { grains: options.grains }),
   }) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 
@@ -158,7 +162,8 @@ function compileFromRollups(
   };
   const partialMeasures: string[] = [];
   const sketchByColumn = new Map<string, number[]>();
-  const outer: string[] = [];
+  // Each output measure: a column of the partial aggregate `a` (from null), or a quantile of a sketched column.
+  const outputs: Array<{ from: string | null; column: string; as: string }> = [];
   measures.forEach((name, i) => {
     const def = measureDef(name);
     columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
@@ -167,10 +172,10 @@ function compileFromRollups(
       const qs = sketchByColumn.get(rollup.sketch.column) ?? [];
       if (!qs.includes(rollup.sketch.q)) qs.push(rollup.sketch.q);
       sketchByColumn.set(rollup.sketch.column, qs);
-      outer.push(`s_${rollup.sketch.column}.q${qs.indexOf(rollup.sketch.q)} AS m${i}`);
+      outputs.push({ from: `s_${rollup.sketch.column}`, column: `q${qs.indexOf(rollup.sketch.q)}`, as: `m${i}` });
     } else {
       partialMeasures.push(`${rollupMeasureSql(name, dialect, plan.phases)} AS m${i}`);
-      outer.push(`a.m${i}`);
+      outputs.push({ from: null, column: `m${i}`, as: `m${i}` });
     }
   });
   const source = plan.phases ? phaseSource(input) : partialSource(input);
@@ -178,14 +183,21 @@ function compileFromRollups(
   const select = [...keys.map((k) => `${k.sql} AS ${k.alias}`), ...partialMeasures];
   let sql = `SELECT ${select.length > 0 ? select.join(', ') : 'count(*) AS g'} FROM (${source}) AS r${groupBy}`;
   if (sketchByColumn.size > 0) {
-    const joins: string[] = [];
-    for (const [column, qs] of sketchByColumn) {
-      const alias = `s_${column}`;
-      const on = keys.map((k) => dialect.nullSafeEquals(`a.${k.alias}`, `${alias}.${k.alias}`));
-      const quantiles = sketchQuantiles(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys, qs, dialect);
-      joins.push(`LEFT JOIN (${quantiles}) AS ${alias} ON ${on.length > 0 ? on.join(' AND ') : 'true'}`);
+    const sides = [...sketchByColumn].map(([column, qs]) => ({
+      alias: `s_${column}`, columns: qs.map((_, k) => `q${k}`),
+      sql: sketchQuantiles(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys, qs, dialect),
+    }));
+    if (dialect.joinOnKeys !== undefined) {
+      const aggregateColumns = outputs.filter((o) => o.from === null).map((o) => o.column);
+      sql = dialect.joinOnKeys({ sql, columns: select.length > 0 ? aggregateColumns : ['g'] }, keys.map((k) => k.alias), sides, outputs);
+    } else {
+      const joins = sides.map((side) => {
+        const on = keys.map((k) => dialect.nullSafeEquals(`a.${k.alias}`, `${side.alias}.${k.alias}`));
+        return `LEFT JOIN (${side.sql}) AS ${side.alias} ON ${on.length > 0 ? on.join(' AND ') : 'true'}`;
+      });
+      const outer = outputs.map((o) => (o.from === null ? `a.${o.column}` : `${o.from}.${o.column} AS ${o.as}`));
+      sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
     }
-    sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
   }
   const order = orderBy(spec, columns);
   if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;

@@ -39,6 +39,7 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
     rollups,
     daysUntilMs: store.rollups?.daysUntil() ?? null,
     caughtUp: store.rollups?.caughtUp() ?? false,
+    ...(store.rollups?.grains === undefined ? {} : { grains: store.rollups.grains }),
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
   const raw = await store.query(compiled.sql, compiled.params);
