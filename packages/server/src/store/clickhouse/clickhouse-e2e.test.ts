@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../live/test-support/ws-client.js';
 import { rfc3339 } from '../../query/time.js';
+import { syntheticEvents } from '../../synthetic/index.js';
 import { getJson, postJson, startTestPulse } from '../../test-support/pulse.js';
 import { postgresMissing, testCluster } from '../postgres/test-support/pg-cluster.js';
 import { useClickHouse } from './test-support/server.js';
@@ -148,6 +149,77 @@ describe.skipIf(ch.skip || pgMissing !== null)('PULSE_STORE=clickhouse (real Cli
     await expect(startTestPulse({ env: { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: ch.server().url } })).rejects.toThrow(/PULSE_POSTGRES_URL/);
   });
 });
+
+describe.skipIf(ch.skip || pgMissing !== null)('every read endpoint answers on ClickHouse as on DuckDB (same events over HTTP)', { timeout: 180_000 }, () => {
+  it('presets, analytics, queries and the alerts list give the same figures (percentiles within 1 %)', async () => {
+    const END = Date.UTC(2026, 10, 20, 14, 37, 12, 345);
+    const clock = { now: () => END };
+    const c = await cluster();
+    const onClickHouse = await startTestPulse({
+      clock, apiKey: ADMIN,
+      env: { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: `${ch.server().url}/pulse_same`, PULSE_POSTGRES_URL: c.url, PULSE_POSTGRES_SCHEMA: c.schema(), LOG_LEVEL: 'warn' },
+    });
+    running.push(onClickHouse);
+    const onDuckDb = await startTestPulse({ clock, apiKey: ADMIN });
+    running.push(onDuckDb);
+    const events = [...syntheticEvents({ seed: 11, startMs: END - 9 * DAY, endMs: END - 60_000, count: 6_000 })];
+    for (const pulse of [onClickHouse, onDuckDb]) {
+      for (let i = 0; i < events.length; i += 1_000) {
+        const r = await postJson(`${pulse.url}/v1/events`, { events: events.slice(i, i + 1_000) }, auth);
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+      }
+    }
+    const range = `start_date=${new Date(END - 8 * DAY - 1_234_567).toISOString()}&end_date=${new Date(END).toISOString()}`;
+    const paths = [
+      `/v1/analytics/usage/overview?${range}`, `/api/metrics?${range}`, `/v1/analytics/performance/metrics?${range}`,
+      `/api/analytics/conversations?${range}`, `/api/analytics/personas?${range}`, `/api/analytics/personas/relationships?${range}`,
+      `/api/analytics/banter?${range}`, `/api/analytics/llm?${range}`, `/api/analytics/users?${range}`,
+      `/api/analytics/users/preferences?${range}`, `/api/analytics/margin?${range}`, '/v1/analytics/usage/overview', '/api/metrics',
+      `/v1/query?measures=sessions,avg_session_ms,p95_session_ms,avg_session_events&dimensions=persona&per=session&${range}`,
+      `/v1/query?measures=cohort_users&interval=day&per=cohort&${range}`,
+      `/v1/query?measures=count,cost_usd,p95_duration_ms,last_seen&dimensions=model,type&interval=day&${range}`,
+      `/v1/query?measures=avg_phase_ms,count&dimensions=phase&${range}`,
+      `/v1/query?measures=count&dimensions=hour_of_day,weekday&${range}`, '/v1/analytics/alerts',
+    ];
+    for (const path of paths) {
+      const [a, b] = await Promise.all([onClickHouse, onDuckDb].map((p) => getJson(`${p.url}${path}`, auth)));
+      expect(a!.status, `${path}: ${JSON.stringify(a!.json)}`).toBe(200);
+      expect(b!.status, path).toBe(200);
+      expectAlike(a!.json, b!.json, path);
+    }
+    const users = (await getJson(`${onDuckDb.url}/api/analytics/users?${range}`, auth)).json;
+    const someone = JSON.stringify(users).match(/"user_id":"([^"]+)"/)?.[1];
+    expect(someone).toBeDefined();
+    const detail = await Promise.all([onClickHouse, onDuckDb].map((p) => getJson(`${p.url}/api/analytics/users/${someone}?${range}`, auth)));
+    expect(detail[0]!.status).toBe(200);
+    expectAlike(detail[0]!.json, detail[1]!.json, 'user detail');
+  });
+});
+
+/**
+ * Fields that say how an answer was computed or where, not what it is: the host (`system`), the engine and its bytes
+ * (the event count is compared).
+ */
+const HOW = new Set(['elapsed_ms', 'source', 'percentiles', 'generated_at', 'query_time_ms', 'system', 'dialect', 'bytes', 'bytes_per_event']);
+
+/** The same JSON, numbers within 1 % (+0.06 for figures rounded to one decimal): sketch percentiles against exact ones. */
+function expectAlike(a: unknown, b: unknown, where: string): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    expect(Math.abs(a - b), `${where}: ${a} vs ${b}`).toBeLessThanOrEqual(Math.abs(b) * 0.011 + 0.06);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    expect(a.length, `${where}: length`).toBe(b.length);
+    a.forEach((x, i) => expectAlike(x, b[i], `${where}[${i}]`));
+    return;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    expect(Object.keys(a).sort(), `${where}: keys`).toEqual(Object.keys(b).sort());
+    for (const [k, v] of Object.entries(a)) if (!HOW.has(k)) expectAlike(v, (b as Record<string, unknown>)[k], `${where}.${k}`);
+    return;
+  }
+  expect(a, where).toEqual(b);
+}
 
 async function waitFor<T>(probe: () => Promise<T | null>, ms = 20_000): Promise<T> {
   const until = Date.now() + ms;
