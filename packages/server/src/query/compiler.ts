@@ -3,7 +3,6 @@ import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, isStringDimension, type Bind, type DimensionDef } from './dimensions.js';
 import { phaseSource, partialSource, rollupMeasureSql, sketchQuantiles, sketchSource } from '../rollups/compile.js';
 import { rollupMeasure } from '../rollups/measures.js';
-import type { Grain } from '../rollups/definition.js';
 import { planRollups, type RollupPlan } from '../rollups/plan.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
 import {
@@ -56,8 +55,6 @@ export interface CompileOptions {
   daysUntilMs?: number | null;
   /** With `rollups`: every committed event is rolled up (Rollups.caughtUp), so no raw tail is read. */
   caughtUp?: boolean;
-  /** With `rollups`: the grains the store keeps (Rollups.grains), when not all of rollups/definition.ts's GRAINS. */
-  grains?: readonly Grain[];
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -72,7 +69,6 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
     daysUntilMs: options.daysUntilMs ?? null,
     caughtUp: options.caughtUp === true,
-    ...(options.grains === undefined ? {} : { grains: options.grains }),
   }) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 

@@ -44,8 +44,6 @@ export function compileExportSource(content: 'full' | 'summary', selection: RowS
       rawRangeMs: 0,
       daysUntilMs: store.rollups?.daysUntil() ?? null,
       caughtUp: store.rollups?.caughtUp() ?? false,
-      ...(store.rollups?.grains === undefined ? {} : { grains: store.rollups.grains }),
-    ...(store.rollups?.grains === undefined ? {} : { grains: store.rollups.grains }),
     },
   );
   return { kind: 'aggregate', sql: compiled.sql, params: compiled.params, columns: compiled.columns };

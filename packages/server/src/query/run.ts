@@ -39,7 +39,6 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
     rollups,
     daysUntilMs: store.rollups?.daysUntil() ?? null,
     caughtUp: store.rollups?.caughtUp() ?? false,
-    ...(store.rollups?.grains === undefined ? {} : { grains: store.rollups.grains }),
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
   const raw = await store.query(compiled.sql, compiled.params);

@@ -37,8 +37,6 @@ export interface PlanOptions {
   daysUntilMs?: number | null;
   /** Every committed event is rolled up (Rollups.caughtUp): the query needs no raw tail. */
   caughtUp?: boolean;
-  /** The grains the store keeps (Rollups.grains), when not GRAINS. */
-  grains?: readonly Grain[];
 }
 
 const ROLLUP_DIMENSION_SET: ReadonlySet<string> = new Set(ROLLUP_DIMENSIONS);
@@ -96,7 +94,7 @@ export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupP
     stringDims.push(f.field);
   }
   if (spec.interval !== undefined && ORDER[spec.interval] < ORDER[coarsest]) coarsest = spec.interval as GrainName;
-  const grains = (options.grains ?? GRAINS).filter(
+  const grains = GRAINS.filter(
     (g) =>
       ORDER[g.name] <= ORDER[coarsest] &&
       stringDims.every((d) => (g.dimensions as readonly string[]).includes(d)) &&

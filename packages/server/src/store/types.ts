@@ -1,5 +1,4 @@
 import type { StoredEvent } from '@pulse/protocol';
-import type { Grain } from '../rollups/definition.js';
 
 /** A value bound to a `?`/`$n` placeholder. Never interpolated into SQL text. */
 export type QueryParam = string | number | boolean | null | readonly string[];
@@ -119,11 +118,6 @@ export interface Rollups {
   caughtUp(): boolean;
   /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
   deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
-  /**
-   * The grains and partials this store keeps, when not all of rollups/definition.ts's GRAINS (ClickHouse keeps no
-   * min/max/arg partials): the planner reads raw events for measures that need the others.
-   */
-  readonly grains?: readonly Grain[];
   status(): Promise<RollupStatus>;
 }
 

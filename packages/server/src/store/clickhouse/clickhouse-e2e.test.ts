@@ -83,11 +83,14 @@ describe.skipIf(ch.skip || pgMissing !== null)('PULSE_STORE=clickhouse (real Cli
     within1(byModel['gpt-4o'].p95_duration_ms, 200);
     within1(byModel['claude-3'].p95_duration_ms, 1000);
     expect(q.json.meta).toMatchObject({ source: 'rollups', percentiles: 'approximate' });
-    // Measures the rollups do not keep on ClickHouse (first/last times) read raw events, and still answer.
-    const seen = await getJson(`${pulse.url}/v1/query?project=bot&measures=first_seen,last_seen,unique_users&${range}`, auth);
+    // First and last times from the rollups' min/max states; unique users from raw events (no rollup keeps them).
+    const seen = await getJson(`${pulse.url}/v1/query?project=bot&measures=first_seen,last_seen&${range}`, auth);
     expect(seen.status).toBe(200);
+    expect(seen.json.meta.source).toBe('rollups');
+    const users = await getJson(`${pulse.url}/v1/query?project=bot&measures=unique_users&${range}`, auth);
+    expect(users.json.data[0]).toEqual({ unique_users: 0 });
     expect(seen.json.data[0]).toEqual({
-      first_seen: rfc3339(now0 - 29 * DAY - H), last_seen: rfc3339(now0 - H + 2000), unique_users: 0,
+      first_seen: rfc3339(now0 - 29 * DAY - H), last_seen: rfc3339(now0 - H + 2000),
     });
 
     // A 30-day preset: one bucket per day, every day 3 requests.
