@@ -7,7 +7,8 @@
  *
  *   node --import tsx benchmarks/clickhouse-storage.ts [--events 1000000] [--compression lz4|zstd] [--columns 12]
  *
- * Prints the total and the largest columns, compressed bytes per event, as Markdown.
+ * Prints the total and the largest columns, compressed bytes per event, then the rollup tables (kept by materialized
+ * views at insert), as Markdown.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -72,6 +73,15 @@ try {
   for (const c of columns.slice(0, top)) console.log(`| ${c.name} | ${per(c.compressed)} | ${per(c.uncompressed)} |`);
   const rest = columns.slice(top).reduce((s, c) => s + Number(c.compressed), 0);
   if (columns.length > top) console.log(`| ${columns.length - top} others | ${per(rest)} | |`);
+  // The rollup tables the materialized views keep (store/clickhouse/rollups.ts), merged the same way.
+  const tables = await rows<{ table: string }>("SELECT DISTINCT table FROM system.parts WHERE active AND database = 'pulse' AND table NOT IN ('events', 'idempotency', 'pulse_migrations') ORDER BY table");
+  for (const { table } of tables) await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
+  const sizes = await rows<{ table: string; rows: number; bytes: number }>(
+    "SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = 'pulse' AND table NOT IN ('events', 'idempotency', 'pulse_migrations') GROUP BY table ORDER BY bytes DESC",
+  );
+  console.log('\n| rollup table | rows after merge | bytes on disk per event |\n| --- | ---: | ---: |');
+  for (const t of sizes) console.log(`| ${t.table} | ${Number(t.rows).toLocaleString('en')} | ${per(t.bytes)} |`);
+  console.log(`| all rollup tables | ${sizes.reduce((a, t) => a + Number(t.rows), 0).toLocaleString('en')} | ${per(sizes.reduce((a, t) => a + Number(t.bytes), 0))} |`);
   await store.close();
 } finally {
   execFileSync(script, ['stop', dir], { stdio: 'ignore' });

@@ -94,11 +94,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   assertSafeBinding(config);
   const clock = clockOpt ?? systemClock;
   const logger = loggerOpt ?? createLogger(config.logLevel);
-  if (config.store !== 'duckdb') {
-    throw new Error(`PULSE_STORE=${config.store} is not available in this release; use duckdb`);
-  }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
-  // Events in the embedded file; the meta parts there too, or in PostgreSQL with PULSE_POSTGRES_URL (store/open-stores.ts).
+  // Events in the embedded file or ClickHouse; the meta parts there too, or in PostgreSQL (store/open-stores.ts).
   const stores = await openStores(config, { onError: (err, what) => logger.error({ err }, what) });
   const { store, meta } = stores;
   // Several instances share PostgreSQL: one is elected to run the work that must run once (cluster/).

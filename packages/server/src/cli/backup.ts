@@ -26,7 +26,9 @@ export function backupCommand(): Command {
       const base = o.url ?? process.env.PULSE_URL ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
       const key = o.key ?? config.apiKey;
       const started = Date.now();
-      const bytes = (await serverAnswers(base)) ? await viaServer(base, key, out) : await direct(config.dataDir, config.duckdbMemoryLimit, out);
+      const online = await serverAnswers(base);
+      if (!online && config.store === 'clickhouse') fail('PULSE_STORE=clickhouse: back up ClickHouse and PostgreSQL with their own tools (docs/scaling.md)');
+      const bytes = online ? await viaServer(base, key, out) : await direct(config.dataDir, config.duckdbMemoryLimit, out);
       process.stdout.write(`backup written to ${out} (${(bytes / 1024 / 1024).toFixed(1)} MB, ${((Date.now() - started) / 1000).toFixed(1)} s)\n` +
         `restore: mkdir DIR && cp ${out} DIR/pulse.duckdb && PULSE_DATA_DIR=DIR pulse serve\n`);
     });

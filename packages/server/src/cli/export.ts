@@ -9,6 +9,7 @@ import { compileExportSource } from '../query/export-source.js';
 import { parseEnumControl, parseReadParams } from '../query/params.js';
 import { InvalidQueryError } from '../query/types.js';
 import { HttpError } from '../http/errors.js';
+import { openClickHouseEvents } from '../store/clickhouse/open.js';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
 import { detectServer, type ServerApi } from './server-api.js';
 
@@ -111,7 +112,10 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
     if (err instanceof InvalidQueryError || err instanceof HttpError) fail(err.message);
     throw err;
   }
-  const stores = await openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups }).catch((err: Error) => fail(err.message));
+  // With PULSE_STORE=clickhouse the events are read from ClickHouse (no data file is opened).
+  const stores = await (config.store === 'clickhouse'
+    ? openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl ?? '', rollups: config.rollups, queryTimeoutMs: config.limits.queryTimeoutMs })
+    : openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups })).catch((err: Error) => fail(err.message));
   try {
     await rm(out, { force: true });
     return await stores.store.exportTo(compileExportSource(format, selection, stores.store), out, exportType);

@@ -24,6 +24,30 @@ describe('loadConfig', () => {
     expect(c.alerts.emailRecipients).toEqual(['a@x.io', 'b@x.io']);
   });
 
+  it('PULSE_STORE=clickhouse needs PULSE_CLICKHOUSE_URL and PULSE_POSTGRES_URL, and names the one missing', () => {
+    const ch = 'http://pulse:ch-secret@127.0.0.1:8123/pulse_prod';
+    const pg = 'postgresql://pulse@127.0.0.1:5432/pulse';
+    expect(() => loadConfig({ env: { PULSE_STORE: 'clickhouse', PULSE_POSTGRES_URL: pg }, cwd: dir() })).toThrow(/PULSE_CLICKHOUSE_URL/);
+    expect(() => loadConfig({ env: { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: ch }, cwd: dir() })).toThrow(/needs PULSE_POSTGRES_URL/);
+    for (const bad of ['127.0.0.1:8123', 'tcp://h:9000', 'http://h:8123/pulse?x=1', 'http://u:ch-secret@h:8123/bad-name']) {
+      let message = '';
+      try {
+        loadConfig({ env: { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: bad, PULSE_POSTGRES_URL: pg }, cwd: dir() });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message, bad).toMatch(/^PULSE_CLICKHOUSE_URL /);
+      expect(message).not.toContain('ch-secret');
+    }
+    const c = loadConfig({ env: { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: ch, PULSE_POSTGRES_URL: pg }, cwd: dir() });
+    expect(c).toMatchObject({ store: 'clickhouse', clickhouseUrl: ch, postgresUrl: pg });
+    // Overrides are checked too (startPulse passes them).
+    expect(() => loadConfig({ env: {}, cwd: dir(), overrides: { store: 'clickhouse', clickhouseUrl: ch } })).toThrow(/PULSE_POSTGRES_URL/);
+    // The embedded store ignores the URLs.
+    expect(loadConfig({ env: { PULSE_CLICKHOUSE_URL: 'not a url' }, cwd: dir() }).store).toBe('duckdb');
+  });
+
   it('names the bad variable', () => {
     expect(() => loadConfig({ env: { ANALYTICS_PORT: 'eighty' }, cwd: dir() })).toThrow(/ANALYTICS_PORT/);
     expect(() => loadConfig({ env: { ANALYTICS_ENABLED: 'maybe' }, cwd: dir() })).toThrow(/ANALYTICS_ENABLED/);

@@ -7,6 +7,7 @@ import { reportsSchema } from './reports.js';
 import { z } from 'zod';
 import type { OtlpAttributeKeys, OtlpConfig, PulseConfig } from './types.js';
 import { healthCheckSpecs, healthChecksSchema } from './health-checks.js';
+import { parseClickHouseUrl } from '../store/clickhouse/url.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -259,7 +260,28 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
     throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
-  return { ...cfg, ...opts.overrides };
+  const merged = { ...cfg, ...opts.overrides };
+  assertStoreBackends(merged);
+  return merged;
+}
+
+/**
+ * `PULSE_STORE=clickhouse` makes an instance stateless: events in ClickHouse (`PULSE_CLICKHOUSE_URL`), everything else
+ * in PostgreSQL (`PULSE_POSTGRES_URL`) — both are required, and the URL must parse (docs/scaling.md).
+ */
+function assertStoreBackends(cfg: PulseConfig): void {
+  if (cfg.store !== 'clickhouse') return;
+  if (cfg.clickhouseUrl === null) {
+    throw new ConfigError('PULSE_STORE=clickhouse needs PULSE_CLICKHOUSE_URL (ClickHouse\'s HTTP interface, e.g. http://127.0.0.1:8123/pulse)');
+  }
+  try {
+    parseClickHouseUrl(cfg.clickhouseUrl);
+  } catch (err) {
+    throw new ConfigError(`PULSE_CLICKHOUSE_URL ${(err as Error).message}`);
+  }
+  if (cfg.postgresUrl === null) {
+    throw new ConfigError('PULSE_STORE=clickhouse needs PULSE_POSTGRES_URL: keys, projects, alerting and export jobs live in PostgreSQL, so every instance shares them');
+  }
 }
 
 /** Where OTLP ingest looks for these fields unless configured (docs/otlp.md explains each choice). */

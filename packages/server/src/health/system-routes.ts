@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../http/types.js';
 import type { OpsParts } from '../ops/parts.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
+import { redactConfig } from '../config/load.js';
 import { systemReport } from './system-report.js';
 
 /** Samples the host (CPU needs two readings) and the store's query counter every 10 s. */
@@ -29,7 +30,9 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps & { ops
       connections,
       queryRate: deps.ops.queryRate.perSecond,
       lastBackup: deps.ops.lastBackup,
-      dataDir: deps.config.dataDir,
+      // Where the events are: the data directory, or ClickHouse's URL without its credentials.
+      dataDir: deps.config.store === 'clickhouse' && deps.config.clickhouseUrl !== null
+        ? String(redactConfig(deps.config).clickhouseUrl).replace('[redacted]', '***') : deps.config.dataDir,
       now: deps.clock.now(),
     });
   });

@@ -158,7 +158,8 @@ function compileFromRollups(
   };
   const partialMeasures: string[] = [];
   const sketchByColumn = new Map<string, number[]>();
-  const outer: string[] = [];
+  // Each output measure: a column of the partial aggregate `a` (from null), or a quantile of a sketched column.
+  const outputs: Array<{ from: string | null; column: string; as: string }> = [];
   measures.forEach((name, i) => {
     const def = measureDef(name);
     columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
@@ -167,10 +168,10 @@ function compileFromRollups(
       const qs = sketchByColumn.get(rollup.sketch.column) ?? [];
       if (!qs.includes(rollup.sketch.q)) qs.push(rollup.sketch.q);
       sketchByColumn.set(rollup.sketch.column, qs);
-      outer.push(`s_${rollup.sketch.column}.q${qs.indexOf(rollup.sketch.q)} AS m${i}`);
+      outputs.push({ from: `s_${rollup.sketch.column}`, column: `q${qs.indexOf(rollup.sketch.q)}`, as: `m${i}` });
     } else {
       partialMeasures.push(`${rollupMeasureSql(name, dialect, plan.phases)} AS m${i}`);
-      outer.push(`a.m${i}`);
+      outputs.push({ from: null, column: `m${i}`, as: `m${i}` });
     }
   });
   const source = plan.phases ? phaseSource(input) : partialSource(input);
@@ -178,14 +179,21 @@ function compileFromRollups(
   const select = [...keys.map((k) => `${k.sql} AS ${k.alias}`), ...partialMeasures];
   let sql = `SELECT ${select.length > 0 ? select.join(', ') : 'count(*) AS g'} FROM (${source}) AS r${groupBy}`;
   if (sketchByColumn.size > 0) {
-    const joins: string[] = [];
-    for (const [column, qs] of sketchByColumn) {
-      const alias = `s_${column}`;
-      const on = keys.map((k) => dialect.nullSafeEquals(`a.${k.alias}`, `${alias}.${k.alias}`));
-      const quantiles = sketchQuantiles(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys, qs, dialect);
-      joins.push(`LEFT JOIN (${quantiles}) AS ${alias} ON ${on.length > 0 ? on.join(' AND ') : 'true'}`);
+    const sides = [...sketchByColumn].map(([column, qs]) => ({
+      alias: `s_${column}`, columns: qs.map((_, k) => `q${k}`),
+      sql: sketchQuantiles(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys, qs, dialect),
+    }));
+    if (dialect.joinOnKeys !== undefined) {
+      const aggregateColumns = outputs.filter((o) => o.from === null).map((o) => o.column);
+      sql = dialect.joinOnKeys({ sql, columns: select.length > 0 ? aggregateColumns : ['g'] }, keys.map((k) => k.alias), sides, outputs);
+    } else {
+      const joins = sides.map((side) => {
+        const on = keys.map((k) => dialect.nullSafeEquals(`a.${k.alias}`, `${side.alias}.${k.alias}`));
+        return `LEFT JOIN (${side.sql}) AS ${side.alias} ON ${on.length > 0 ? on.join(' AND ') : 'true'}`;
+      });
+      const outer = outputs.map((o) => (o.from === null ? `a.${o.column}` : `${o.from}.${o.column} AS ${o.as}`));
+      sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
     }
-    sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
   }
   const order = orderBy(spec, columns);
   if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;

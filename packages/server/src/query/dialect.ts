@@ -68,4 +68,23 @@ export interface Dialect {
   cohortRows(activity: string): string;
   /** `FROM … WHERE …`; with `unnestPhases`, one row per (event, phase) and events without phases dropped. */
   source(where: string, unnestPhases: boolean): string;
+  /**
+   * Optional, for engines without window functions (ClickHouse 18.16): rows `(aliases…, q0, q1, …)`, one per group of
+   * `aliases` in `binned` (rows `aliases…, bin, n`, one per group and bin), where `q<i>` is quantile `qs[i]`: the
+   * representative values (`value`) of the bins holding the order statistics either side of rank q·(n−1),
+   * interpolated. Without it, rollups/compile.ts computes the same with a cumulative window sum.
+   */
+  binQuantiles?(binned: string, aliases: readonly string[], qs: readonly number[], value: (bin: string) => string): string;
+  /**
+   * Optional, for engines without `JOIN … ON` over expressions or several joins in one SELECT (ClickHouse 18.16): joins
+   * each side (rows `keys…, columns…`) to `aggregate` (rows `keys…, aggregateColumns…`) on the keys, NULL keys
+   * equal, and selects the keys then `outputs` — a column of the aggregate (`from` null), or a side's column, NULL
+   * where that side has no row for the group. Without it the compiler writes LEFT JOINs ON nullSafeEquals.
+   */
+  joinOnKeys?(
+    aggregate: { sql: string; columns: readonly string[] },
+    keys: readonly string[],
+    sides: ReadonlyArray<{ alias: string; sql: string; columns: readonly string[] }>,
+    outputs: ReadonlyArray<{ from: string | null; column: string; as: string }>,
+  ): string;
 }

@@ -75,7 +75,8 @@ export function phaseSource(input: RollupSourceInput): string {
     input,
     (grain, range) => `SELECT ${[...cols, 'phase', 'n', 'sum_ms'].join(', ')} FROM ${grain.phasesTable!} WHERE ${input.where(range).join(' AND ')}`,
     (range, tail) =>
-      `SELECT ${[...cols, `${d.phaseName()} AS phase`, '1 AS n', `${d.phaseValue()} AS sum_ms`].join(', ')} ` +
+      // (No `phase AS phase` where the engine already names it so: ClickHouse refuses the alias twice.)
+      `SELECT ${[...cols, d.phaseName() === 'phase' ? 'phase' : `${d.phaseName()} AS phase`, '1 AS n', `${d.phaseValue()} AS sum_ms`].join(', ')} ` +
       d.source([...input.where(range), ...tailTerm(tail)].join(' AND '), true),
   );
 }
@@ -127,6 +128,8 @@ export function sketchQuantiles(
   const aliases = keys.map((k) => k.alias);
   const binned = `SELECT ${[...keys.map((k) => `${k.sql} AS ${k.alias}`), 'bin', 'sum(n) AS n'].join(', ')} ` +
     `FROM (${source}) AS k GROUP BY ${[...aliases, 'bin'].join(', ')}`;
+  const value = (bin: string): string => d.sketchValue(bin, SKETCH_GAMMA, ZERO_BIN);
+  if (d.binQuantiles !== undefined) return d.binQuantiles(binned, aliases, qs, value);
   const partition = aliases.length > 0 ? `PARTITION BY ${aliases.join(', ')} ` : '';
   const cumulative = `SELECT ${[...aliases, 'bin'].join(', ')}, sum(n) OVER (${partition}ORDER BY bin) AS cum, ` +
     `sum(n) OVER (${partition.trim()}) AS total FROM (${binned}) AS b`;
@@ -137,7 +140,6 @@ export function sketchQuantiles(
   });
   const grouped = `SELECT ${[...aliases, ...picks].join(', ')} FROM (${cumulative}) AS c` +
     (aliases.length > 0 ? ` GROUP BY ${aliases.join(', ')}` : '');
-  const value = (bin: string): string => d.sketchValue(bin, SKETCH_GAMMA, ZERO_BIN);
   const estimates = qs.map((q, i) => {
     const rank = `${q} * (total - 1)`;
     return `${value(`lo${i}`)} + (${rank} - floor(${rank})) * (${value(`hi${i}`)} - ${value(`lo${i}`)}) AS q${i}`;

@@ -1,9 +1,11 @@
 import type { AlertStore } from '../alerts/store/alert-store.js';
 import type { DeliveryStore } from '../alerts/delivery/delivery-store.js';
 import type { Clock } from '../clock.js';
+import { ConfigError } from '../config/load.js';
 import type { PulseConfig } from '../config/types.js';
 import type { ExportJobStore } from '../export/types.js';
 import type { ReportRunStore } from '../reports/runner.js';
+import { openClickHouseEvents } from './clickhouse/open.js';
 import { openEmbeddedEventStore, openEmbeddedStores } from './duckdb/index.js';
 import { openPostgresMetaStores, type PostgresMetaStores } from './postgres/index.js';
 import type { EventStore, MetaStore } from './types.js';
@@ -24,7 +26,7 @@ export interface PulseStores {
   close(): Promise<void>;
 }
 
-export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize'>
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl'>
   & Partial<Pick<PulseConfig, 'instanceId'>>;
 
 export interface OpenStoresOptions {
@@ -42,8 +44,10 @@ function postgresOptions(config: StoresConfig, onError: OpenStoresOptions['onErr
 }
 
 /**
- * Opens the stores the configuration asks for. Events are always in the embedded DuckDB file; the meta parts are in
- * the same file unless `PULSE_POSTGRES_URL` is set, and then in PostgreSQL, migrated on open (docs/scaling.md).
+ * Opens the stores the configuration asks for. Events are in the embedded DuckDB file, or with `PULSE_STORE=clickhouse`
+ * in ClickHouse (`PULSE_CLICKHOUSE_URL`, migrated on open); the meta parts are in the same file unless
+ * `PULSE_POSTGRES_URL` is set, and then in PostgreSQL, migrated on open (docs/scaling.md). ClickHouse always goes with
+ * PostgreSQL (config/load.ts refuses it alone): the instance then keeps nothing locally.
  * PostgreSQL is opened first, so an unreachable database fails the start before the data file is locked.
  */
 export async function openStores(config: StoresConfig, options: OpenStoresOptions = {}): Promise<PulseStores> {
@@ -52,12 +56,15 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
     ...(options.clock ? { clock: options.clock } : {}),
   };
   if (config.postgresUrl === null) {
+    if (config.store === 'clickhouse') throw new ConfigError('PULSE_STORE=clickhouse needs PULSE_POSTGRES_URL for the metadata');
     return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb', postgres: null };
   }
   const meta: PostgresMetaStores = await openPostgresMetaStores(postgresOptions(config, options.onError, true));
-  let events: Awaited<ReturnType<typeof openEmbeddedEventStore>>;
+  let events: { store: EventStore; close(): Promise<void> };
   try {
-    events = await openEmbeddedEventStore(embedded);
+    events = config.store === 'clickhouse'
+      ? await openClickHouseEvents({ ...embedded, clickhouseUrl: config.clickhouseUrl ?? '', queryTimeoutMs: config.limits.queryTimeoutMs })
+      : await openEmbeddedEventStore(embedded);
   } catch (err) {
     await meta.close();
     throw err;

@@ -24,7 +24,7 @@ describe('clickhouse dialect', () => {
   it('uses typed named placeholders, compares epoch-ms ts directly and buckets by integer division', () => {
     const q = compile({ interval: 'hour', measures: ['count', 'unique_users'], filters: [{ field: 'model', values: ['a', 'b'] }] });
     expect(q.sql).toBe(
-      'SELECT intDiv(ts, 3600000) * 3600000 AS bucket, count(*) AS m0, uniqExact(user_id) AS m1 ' +
+      'SELECT intDiv(ts, 3600000) * 3600000 AS bucket, count(*) AS m0, ifNull(uniqExact(user_id), 0) AS m1 ' +
         `FROM events ${WHERE} AND model IN ({p3:String}, {p4:String}) GROUP BY bucket ORDER BY bucket ASC LIMIT {p5:Int64}`,
     );
     expect(q.params).toEqual(['p1', range.startMs, range.endMs, 'a', 'b', 1000]);
@@ -53,7 +53,7 @@ describe('clickhouse dialect', () => {
     expect(q.sql.split(sorted).length - 1).toBeGreaterThan(2);
     expect(q.sql).toContain(`(length(${sorted}) - 1) * 0.5`);
     expect(q.sql).toContain(`(length(${sorted}) - 1) * 0.99`);
-    expect(q.sql).toContain("toFloat64(countIf(status = 'error')) / nullIf(count(*), 0) AS m2, max(ts) AS m3 FROM events");
+    expect(q.sql).toContain("toFloat64(countIf(ifNull(status = 'error', 0))) / nullIf(count(*), 0) AS m2, max(ts) AS m3 FROM events");
   });
 
   it('unnests phases with ARRAY JOIN, derives the heatmap from the UTC time, and has no window functions', () => {

@@ -51,10 +51,12 @@ export const clickhouseDialect: Dialect = {
   minIf: (expr, condition) => `minIf(${expr}, ${condition})`,
   // 18.16 has no IS NOT DISTINCT FROM; NULL keys compare through a sentinel no real value takes.
   nullSafeEquals: (a, b) => `ifNull(toString(${a}), '\\0') = ifNull(toString(${b}), '\\0')`,
-  countDistinct: (expr) => `uniqExact(${expr})`,
+  // uniqExact of a Nullable column is NULL when every value is; DuckDB's count(DISTINCT …) is 0 then.
+  countDistinct: (expr) => `ifNull(uniqExact(${expr}), 0)`,
   argMax: (expr, by) => `argMax(${expr}, ${by})`,
   argMin: (expr, by) => `argMin(${expr}, ${by})`,
-  countIf: (condition) => `countIf(${condition})`,
+  // A condition over a Nullable column is Nullable, and countIf over only NULLs is NULL; DuckDB's FILTER count is 0.
+  countIf: (condition) => `countIf(ifNull(${condition}, 0))`,
   sumIf: (expr, condition) => `sumIf(${expr}, ${condition})`,
   safeDiv: (num, den) => `toFloat64(${num}) / nullIf(${den}, 0)`,
   // Named placeholders may repeat, so the key is looked up once and tested for presence once.
@@ -65,6 +67,39 @@ export const clickhouseDialect: Dialect = {
   // No window functions in 18.16: each user's buckets as an array beside their minimum, unnested again.
   cohortRows: (activity) =>
     `SELECT bucket, cohort FROM (SELECT groupArray(bucket) AS buckets, min(bucket) AS cohort FROM (${activity}) AS ub GROUP BY user_id) AS u ARRAY JOIN buckets AS bucket`,
+  // Sketch quantiles without window functions: each group's bins sorted into an array with their running counts
+  // (arrayCumSum), and each rank's bin found with arrayFirstIndex.
+  binQuantiles: (binned, aliases, qs, value) => {
+    const per = [
+      ...aliases, 'arraySort(x -> x.1, groupArray((bin, n))) AS sk', 'arrayMap(x -> x.1, sk) AS bins',
+      'arrayCumSum(arrayMap(x -> x.2, sk)) AS cums', 'sum(n) AS total',
+    ];
+    const cols = [...aliases];
+    qs.forEach((q, i) => {
+      const rank = `${q} * (total - 1)`;
+      cols.push(`bins[arrayFirstIndex(c -> c > floor(${rank}), cums)] AS lo${i}`, `bins[arrayFirstIndex(c -> c > ceil(${rank}), cums)] AS hi${i}`);
+      cols.push(`if(total = 0, NULL, ${value(`lo${i}`)} + (${rank} - floor(${rank})) * (${value(`hi${i}`)} - ${value(`lo${i}`)})) AS q${i}`);
+    });
+    return `SELECT ${cols.join(', ')} FROM (SELECT ${per.join(', ')} FROM (${binned}) AS b${aliases.length > 0 ? ` GROUP BY ${aliases.join(', ')}` : ''}) AS s`;
+  },
+  // One JOIN per SELECT (18.16), nested; keys compared through the NULL sentinel with USING, and a `hit` flag per side
+  // because an unmatched LEFT JOIN row holds default values, not NULLs. Every column is named: `*` over a join is
+  // the left side's only on some releases.
+  joinOnKeys: (aggregate, keys, sides, outputs) => {
+    const keyCols = keys.map((k) => `ifNull(toString(${k}), '\\0') AS k_${k}`);
+    let have = [...keys, ...keys.map((k) => `k_${k}`), ...aggregate.columns];
+    let sql = `SELECT ${[...keys, ...aggregate.columns, ...keyCols].join(', ')} FROM (${aggregate.sql}) AS a`;
+    for (const side of sides) {
+      const named = [`toUInt8(1) AS ${side.alias}_hit`, ...side.columns.map((c) => `${c} AS ${side.alias}_${c}`)];
+      const right = `SELECT ${[...keyCols, ...named].join(', ')} FROM (${side.sql}) AS r`;
+      const join = keys.length > 0 ? `ALL LEFT JOIN (${right}) USING (${keys.map((k) => `k_${k}`).join(', ')})` : `CROSS JOIN (${right})`;
+      have = [...have, `${side.alias}_hit`, ...side.columns.map((c) => `${side.alias}_${c}`)];
+      sql = `SELECT ${have.join(', ')} FROM (${sql}) AS l ${join}`;
+    }
+    const cols = outputs.map((o) =>
+      o.from === null ? (o.column === o.as ? o.column : `${o.column} AS ${o.as}`) : `if(${o.from}_hit = 1, ${o.from}_${o.column}, NULL) AS ${o.as}`);
+    return `SELECT ${[...keys, ...cols].join(', ')} FROM (${sql}) AS j`;
+  },
   source: (where, unnestPhases) =>
     unnestPhases
       ? `FROM events ARRAY JOIN phase_names AS phase, phase_values AS phase_ms WHERE ${where}`

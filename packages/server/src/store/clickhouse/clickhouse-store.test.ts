@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
-import { dialectFor } from '../../query/dialects/index.js';
 import { compileExportSource } from '../../query/export-source.js';
 import { EVENTS, NOW } from '../../query/test-support/fixture.js';
 import { openTestStore } from '../../query/test-support/open-store.js';
@@ -51,8 +50,8 @@ describe.skipIf(ch.skip)('ClickHouse event store', () => {
       await f.store.append({ events: series(5, () => ({})) });
       const again = await f.reopen();
       expect((await again.stats()).events).toBe(5);
-      const versions = await again.client.query({ query: 'SELECT version FROM pulse_migrations FINAL', format: 'JSONEachRow' });
-      expect(await versions.json()).toEqual([{ version: 1 }]);
+      const versions = await again.client.query({ query: 'SELECT version FROM pulse_migrations FINAL ORDER BY version', format: 'JSONEachRow' });
+      expect(await versions.json()).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await f.cleanup();
     }
@@ -86,7 +85,7 @@ describe.skipIf(ch.skip)('ClickHouse event store: exports, timeouts and outages'
       const selection = { project: 'p1', range: { startMs: NOW - 86_400_000, endMs: NOW }, filters: [] };
       const read = async (store: typeof duck, format: 'csv' | 'json', content: 'full' | 'summary'): Promise<string[]> => {
         const path = join(dir, `${store.dialect}-${content}.${format}`);
-        const n = await store.exportTo(compileExportSource(content, selection, dialectFor(store.dialect)), path, format);
+        const n = await store.exportTo(compileExportSource(content, selection, store), path, format);
         const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
         expect(lines.length).toBe(format === 'csv' ? n + 1 : n);
         return lines;
@@ -102,7 +101,7 @@ describe.skipIf(ch.skip)('ClickHouse event store: exports, timeouts and outages'
       // DuckDB writes FLOAT and DOUBLE values with a trailing `.0` (`100.0`); the numbers are the same.
       const plain = (line: string): string => line.replace(/(\d)\.0(?=[,}]|$)/g, '$1');
       expect(chCsv.slice(1).sort()).toEqual(duckCsv.slice(1).map(plain).sort());
-      // The hourly summary (percentiles, buckets, dimensions) gives the same figures on both engines.
+      // The daily summary (percentiles, buckets, dimensions) gives the same figures on both engines.
       const summary = async (store: typeof duck): Promise<unknown[]> =>
         (await read(store, 'json', 'summary')).map((l) => JSON.parse(l) as Record<string, unknown>).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
       const [chSummary, duckSummary] = [await summary(f.store), await summary(duck)];
@@ -110,7 +109,9 @@ describe.skipIf(ch.skip)('ClickHouse event store: exports, timeouts and outages'
       chSummary.forEach((row, i) => {
         for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
           const expected = (duckSummary[i] as Record<string, unknown>)[k];
-          if (typeof v === 'number' && typeof expected === 'number') expect(v, k).toBeCloseTo(expected, 4);
+          // Percentiles: ClickHouse reads its rollups' sketches (within 1 %), the fresh DuckDB store raw events.
+          if (typeof v === 'number' && typeof expected === 'number' && /^p\d+_/.test(k)) expect(Math.abs(v - expected), k).toBeLessThanOrEqual(expected * 0.01);
+          else if (typeof v === 'number' && typeof expected === 'number') expect(v, k).toBeCloseTo(expected, 4);
           else expect(v, k).toEqual(expected);
         }
       });

@@ -11,6 +11,7 @@ import { bindParams } from './bind.js';
 import { exportFromClickHouse } from './export.js';
 import { literal } from './literal.js';
 import { migrateClickHouse } from './migrate.js';
+import { ClickHouseRollups } from './rollups.js';
 import { INSERT_COLUMNS, toInsertRow, type InsertRow } from './rows.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -38,6 +39,11 @@ export interface ClickHouseEventStoreOptions {
   shards?: readonly string[];
   /** The cluster name of the shards in remote_servers (default `pulse`). */
   cluster?: string;
+  /**
+   * Let queries read the rollup tables (rollups.ts; default true). They are kept by materialized views whatever this
+   * says; with `shards` the store keeps none (queries read raw events).
+   */
+  rollups?: boolean;
 }
 
 /** Where events are stored: the store's own database, or each shard's. */
@@ -78,6 +84,8 @@ type StoredEvent = AppendBatch['events'][number];
  */
 export class ClickHouseEventStore implements EventStore {
   readonly dialect = 'clickhouse' as const;
+  /** Rollup tables kept by materialized views (rollups.ts); absent with shards or `rollups: false`. */
+  readonly rollups?: ClickHouseRollups;
   readonly client: ClickHouseClient;
   private readonly clock: Clock;
   readonly database: string;
@@ -105,6 +113,10 @@ export class ClickHouseEventStore implements EventStore {
       this.shards = options.shards.map((url) => ({ client: this.connect(`${this.database}_shard`, undefined, url), database: `${this.database}_shard` }));
     } else {
       this.shards = null;
+    }
+    if (this.shards === null && options.rollups !== false) {
+      const own = { client: this.client, database: this.database };
+      this.rollups = new ClickHouseRollups({ rows: (sql) => this.rows(sql), mutate: (sql) => this.mutate(own, sql) });
     }
   }
 

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { literal } from './literal.js';
 import { CLICKHOUSE_MIGRATIONS, type ClickHouseMigration } from './schema.js';
 
-export type MigrationRole = 'events' | 'meta';
+export type MigrationRole = 'events' | 'meta' | 'rollups';
 
 /**
  * Runs the migrations not yet recorded in the database's `pulse_migrations`, in order, keeping the statements of the
@@ -13,7 +13,7 @@ export type MigrationRole = 'events' | 'meta';
  */
 export async function migrateClickHouse(
   client: ClickHouseClient,
-  roles: ReadonlySet<MigrationRole> = new Set(['events', 'meta']),
+  roles: ReadonlySet<MigrationRole> = new Set(['events', 'meta', 'rollups']),
   migrations: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS,
 ): Promise<number[]> {
   await client.command({

@@ -1,3 +1,5 @@
+import { rollupStatements } from './rollups.js';
+
 /**
  * Versioned migrations of the ClickHouse event store. Each runs once, in order; `pulse_migrations` records what ran.
  * ClickHouse has no transactional DDL, so every statement is idempotent (IF NOT EXISTS) and a migration is recorded
@@ -26,8 +28,10 @@ export interface ClickHouseMigration {
   /**
    * `events`: DDL of the events table, run where events are stored — the store's database, or with shards
    * (event-store.ts) each shard's `<database>_shard`. `meta`: everything else, run in the store's database.
+   * `rollups`: the rollup tables and the materialized views keeping them (rollups.ts), on a single server only (a
+   * sharded store keeps none yet).
    */
-  statements: ReadonlyArray<{ on: 'events' | 'meta'; sql: string }>;
+  statements: ReadonlyArray<{ on: 'events' | 'meta' | 'rollups'; sql: string }>;
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -94,5 +98,12 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       PARTITION BY toYYYYMMDD(toDateTime(intDiv(created_at, 1000), 'UTC'))
       ORDER BY (project, key, batch)` },
     ],
+  },
+  {
+    version: 2,
+    // Generated from rollups/definition.ts as of this migration: a later change to the partials or grains needs a
+    // migration of its own (new columns, a replaced view), like any schema change.
+    name: 'rollup tables kept by materialized views',
+    statements: rollupStatements().map((sql) => ({ on: 'rollups' as const, sql })),
   },
 ];
