@@ -19,6 +19,7 @@ import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openEmbeddedStores } from './store/duckdb/index.js';
 import { retentionTask } from './store/retention.js';
 import { rollupTask } from './rollups/task.js';
+import { userRollupTask } from './analytics/user-rollups/task.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import { ExportJobs } from './export/jobs.js';
 import type { AlertEngine } from './alerts/engine/engine.js';
@@ -166,7 +167,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
+    app = await createApp({ config, store, meta, userRollups: stores.userRollups, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
     await tasks.close();
@@ -182,9 +183,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const archiveDir = config.archive && config.dataDir !== ':memory:' ? join(config.dataDir, 'archive') : null;
   tasks.schedule(retentionTask({
     store, clock, retentionDays: config.retentionDays, logger, archiveDir,
-    rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays,
+    rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays, userRollups: stores.userRollups,
   }));
   if (store.rollups) tasks.schedule(rollupTask({ rollups: store.rollups, logger }));
+  if (stores.userRollups) tasks.schedule(userRollupTask({ userRollups: stores.userRollups, logger }));
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -9,7 +9,10 @@ import { executeQuery, type Execution, type NamedRow } from '../query/run.js';
 import { rfc3339 } from '../query/time.js';
 import type { DimensionName, Filter, Interval, OrderBy, Per, TimeRange } from '../query/types.js';
 
+import { rolledRead, type RolledInput } from './user-rollups/read.js';
+
 export type { PresetInput } from '../query/presets/common.js';
+export type { RolledInput } from './user-rollups/read.js';
 export { byKey, num, only, round } from '../query/presets/common.js';
 
 export const DAY_MS = 86_400_000;
@@ -81,6 +84,14 @@ export function read(input: PresetInput, r: Read): Promise<Execution> {
     ...(r.per !== undefined ? { per: r.per } : {}),
     limit: r.limit ?? GROUP_LIMIT,
   });
+}
+
+/**
+ * `read`, answered from the user rollups when the store keeps them and they hold what `r` needs (same rows; see
+ * user-rollups/read.ts), else from the query layer.
+ */
+export function readRolled(input: RolledInput, r: Read): Promise<Execution> {
+  return rolledRead(input, r) ?? read(input, r);
 }
 
 export const eq = (field: Filter['field'], ...values: string[]): Filter => ({ field, values });

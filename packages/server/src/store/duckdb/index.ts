@@ -12,6 +12,7 @@ import type { AlertStore } from '../../alerts/store/alert-store.js';
 import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
 import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
 import { openDuckDb } from './open.js';
+import { UserRollups, type UserRollupsOptions } from '../../analytics/user-rollups/maintain.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
 export { DuckDbMetaStore } from './meta-store.js';
@@ -29,6 +30,8 @@ export interface EmbeddedStoresOptions {
   rollups?: boolean;
   /** See DuckDbEventStoreOptions (tests use small slices). */
   deleteSliceRows?: number;
+  /** Keep the user rollups (analytics/user-rollups/); default: as `rollups`. Options for tests (small slices). */
+  userRollups?: boolean | UserRollupsOptions;
 }
 
 export interface EmbeddedStores {
@@ -40,6 +43,8 @@ export interface EmbeddedStores {
   alerts: AlertStore;
   /** Alert delivery attempts (alerts/delivery); its table is created by its `init()`. */
   deliveries: DeliveryStore;
+  /** Per-user day rows and first-seen times for the user analytics (analytics/user-rollups/); null when not kept. */
+  userRollups: UserRollups | null;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -61,14 +66,17 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const reportRuns = new DuckDbReportRunStore(db);
   const alerts = new DuckDbAlertStore(db);
   const deliveries = new DuckDbDeliveryStore(db);
+  const keepUsers = options.userRollups ?? options.rollups ?? true;
+  const userRollups = keepUsers === false ? null : new UserRollups(db, keepUsers === true ? {} : keepUsers);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
     await meta.init();
     await exportJobs.init();
     await reportRuns.init();
+    await userRollups?.init();
   } catch (error) {
-    await Promise.allSettled([store.close(), meta.close(), exportJobs.close(), reportRuns.close()]);
+    await Promise.allSettled([store.close(), meta.close(), exportJobs.close(), reportRuns.close(), userRollups?.close()]);
     await db.release();
     throw error;
   }
@@ -80,9 +88,10 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     reportRuns,
     alerts,
     deliveries,
+    userRollups,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);
+        await Promise.all([store.close(), meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close(), userRollups?.close()]);
         await db.release();
       })();
       return closing;
