@@ -5,7 +5,7 @@
  */
 import type { NamedRow } from '../query/run.js';
 import {
-  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, round, sentimentShares, topKeys, type RolledInput,
+  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, readSplit, round, sentimentShares, topKeys, type RolledInput,
 } from './common.js';
 import { mergePairs, PAIR_MEASURES } from './relationships.js';
 import { rolledEvolution } from './user-rollups/read.js';
@@ -23,7 +23,7 @@ export async function personaAnalytics(input: RolledInput) {
   // Five reads: interactions once (pairs for growth, and banter counts by direction), evolution once
   // (per name, traits as their own rows).
   const [stats, userSessions, topics, interactions, evolution] = await Promise.all([
-    read(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }),
+    readSplit(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }, ['unique_users']),
     readRolled(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
     read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
     read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target', 'name'], where: [eq('type', INTERACTION)] }),

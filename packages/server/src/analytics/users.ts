@@ -5,7 +5,7 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
-import { rolledCohorts, rolledSessionLengths, rolledUsersSeenBefore } from './user-rollups/read.js';
+import { rolledCohorts, rolledSessions, rolledUsersSeenBefore } from './user-rollups/read.js';
 import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
 /** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
@@ -37,7 +37,7 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
     // Cohorts in the store: users by first week ever (all history) × each week active.
     rolledCohorts(input, cohortStart, endMs) ??
       read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
-    rolledSessionLengths(input) ?? read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
+    rolledSessions(input, 'length') ?? read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
     // One extra row: the group of events without a user_id may take a place, and is dropped.
     readRolled(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);

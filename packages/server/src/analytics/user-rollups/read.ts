@@ -27,6 +27,7 @@ export interface RolledInput extends PresetInput {
 
 const MEASURE_SQL: Record<string, string> = {
   count: 'sum(n)',
+  session_events: 'coalesce(sum(n) FILTER (WHERE session_id IS NOT NULL), 0)',
   unique_users: 'count(DISTINCT user_id)',
   unique_sessions: 'count(DISTINCT session_id)',
   cost_usd: 'coalesce(sum(cost_usd), 0)',
@@ -211,21 +212,24 @@ export function rolledCohorts(input: RolledInput, cohortStart: number, endMs: nu
 }
 
 /**
- * Sessions of the range by length (first to last event in the range), as `per: 'session'` with the
- * `session_length` dimension and the `sessions` measure gives them; null when a filter is not on a key.
+ * Sessions of the range (first to last event in the range, as `per: 'session'` reads them): by `session_length` with
+ * the `sessions` measure, or in all with `sessions` and `avg_session_ms`; null when a filter is not on a key.
  */
-export function rolledSessionLengths(input: RolledInput): Promise<Execution> | null {
+export function rolledSessions(input: RolledInput, by: 'length' | 'all', where: readonly Filter[] = []): Promise<Execution> | null {
   if (input.userRollups !== true) return null;
   const b = binder();
-  const cond = conditions(input.filters, (v) => b.bind(v));
+  const cond = conditions([...input.filters, ...where], (v) => b.bind(v));
   if (cond === null || cond.okOnly) return null;
   const source = daySource(USER_SESSION_DAY, input.project, input.range, [...cond.sql, 'session_id IS NOT NULL'], b);
+  const spans = `SELECT session_id, epoch_ms(max(last_ts)) - epoch_ms(min(first_ts)) AS s_span FROM (${source}) AS u GROUP BY session_id`;
   const bins = SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ');
-  const sql = `SELECT CASE ${bins} ELSE '60m+' END AS session_length, count(*) AS sessions FROM (
-    SELECT session_id, epoch_ms(max(last_ts)) - epoch_ms(min(first_ts)) AS s_span FROM (${source}) AS u GROUP BY session_id
-  ) GROUP BY 1`;
+  const sql = by === 'length'
+    ? `SELECT CASE ${bins} ELSE '60m+' END AS session_length, count(*) AS sessions FROM (${spans}) GROUP BY 1`
+    : `SELECT count(*) AS sessions, avg(s_span) AS avg_session_ms FROM (${spans})`;
   return input.store.query(sql, b.params).then((raw) => ({
-    rows: raw.map((r) => ({ session_length: String(r.session_length), sessions: Number(r.sessions) })),
+    rows: raw.map((r): NamedRow => by === 'length'
+      ? { session_length: String(r.session_length), sessions: Number(r.sessions) }
+      : { sessions: Number(r.sessions), avg_session_ms: r.avg_session_ms === null ? null : Number(r.avg_session_ms) }),
     truncated: false, columns: [], rollups: true, exactPercentiles: true,
   }));
 }

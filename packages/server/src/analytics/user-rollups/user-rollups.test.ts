@@ -7,6 +7,7 @@ import { retentionTask } from '../../store/retention.js';
 import { syntheticEvents } from '../../synthetic/index.js';
 import type { Filter, TimeRange } from '../../query/types.js';
 import { conversationAnalytics } from '../conversations.js';
+import { userPersonaAnalytics } from '../preferences.js';
 import { marginAnalytics } from '../margin.js';
 import { personaAnalytics } from '../personas.js';
 import { userDetail } from '../user-detail.js';
@@ -103,6 +104,7 @@ async function compareAll(filters: Filter[] = []): Promise<number> {
       (i) => marginAnalytics(i, 100),
       (i) => personaAnalytics(i),
       (i) => conversationAnalytics(i),
+      (i) => userPersonaAnalytics(i, 20),
     ];
     const top = (await userAnalytics(input(false), { limit: 3, weeks: 1 })).users.top_users.map((u) => u.user_id);
     for (const id of [...top, 'late1-0', 'late2-3', 'nobody']) cases.push((i) => userDetail(i, id));
@@ -140,7 +142,7 @@ describe('user rollups', () => {
       }
       expect([...tables.get(false)!]).toEqual([]);
       expect([...tables.get(true)!].sort()).toEqual(['persona_evolution_day', 'user_day', 'user_first_seen', 'user_session_day']);
-      expect(await compareAll()).toBe(RANGES.length * 10);
+      expect(await compareAll()).toBe(RANGES.length * 11);
     } finally {
       store.query = query;
     }
