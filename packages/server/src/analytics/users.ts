@@ -27,11 +27,17 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
   // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
   const seenBefore = (ms: number): Promise<number> =>
     rolledUsersSeenBefore(input, ms) ?? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: ms } }).then((e) => num(only(e.rows).unique_users));
+  // Active users over the range, and over the last 7 and 30 days of it: one read for each distinct range.
+  const activeIn = new Map<number, ReturnType<typeof readRolled>>();
+  const activeSince = (fromMs: number): ReturnType<typeof readRolled> => {
+    if (!activeIn.has(fromMs)) activeIn.set(fromMs, readRolled(input, { measures: ['unique_users'], range: { startMs: fromMs, endMs } }));
+    return activeIn.get(fromMs)!;
+  };
   const [daily, active, wau, mau, everByEnd, everBeforeStart, activity, spans, top] = await Promise.all([
     readRolled(input, { measures: ['unique_users'], interval: 'day' }),
-    readRolled(input, { measures: ['unique_users'] }),
-    readRolled(input, { measures: ['unique_users'], range: { startMs: endMs - 7 * DAY_MS, endMs } }),
-    readRolled(input, { measures: ['unique_users'], range: { startMs: endMs - 30 * DAY_MS, endMs } }),
+    activeSince(startMs),
+    activeSince(endMs - 7 * DAY_MS),
+    activeSince(endMs - 30 * DAY_MS),
     seenBefore(endMs),
     startMs > 0 ? seenBefore(startMs) : Promise.resolve(0),
     // Cohorts in the store: users by first week ever (all history) × each week active.
