@@ -10,7 +10,7 @@
  */
 import { SESSION_LENGTH_BINS } from '../../query/dimensions.js';
 import type { Execution, NamedRow } from '../../query/run.js';
-import type { Filter, TimeRange } from '../../query/types.js';
+import type { Filter } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import type { Read } from '../common.js';
 import type { PresetInput } from '../../query/presets/common.js';

@@ -30,7 +30,7 @@ export interface EmbeddedStoresOptions {
   rollups?: boolean;
   /** See DuckDbEventStoreOptions (tests use small slices). */
   deleteSliceRows?: number;
-  /** Keep the user rollups (analytics/user-rollups/); default: as `rollups`. Options for tests (small slices). */
+  /** Keep the user rollups (analytics/user-rollups/; default true, never without `rollups`). Options for tests (small slices). */
   userRollups?: boolean | UserRollupsOptions;
 }
 
@@ -66,7 +66,9 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
   const reportRuns = new DuckDbReportRunStore(db);
   const alerts = new DuckDbAlertStore(db);
   const deliveries = new DuckDbDeliveryStore(db);
-  const keepUsers = options.userRollups ?? options.rollups ?? true;
+  // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
+  // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
+  const keepUsers = options.rollups === false ? false : options.userRollups ?? true;
   const userRollups = keepUsers === false ? null : new UserRollups(db, keepUsers === true ? {} : keepUsers);
   try {
     await db.writeLock.run(() => migrate(db.writer));
