@@ -10,6 +10,7 @@ import { rfc3339 } from '../query/time.js';
 import type { DimensionName, Filter, Interval, OrderBy, Per, TimeRange } from '../query/types.js';
 
 import { rolledRead, type RolledInput } from './user-rollups/read.js';
+import { hasWholeDay } from './user-rollups/source.js';
 
 export type { PresetInput } from '../query/presets/common.js';
 export type { RolledInput } from './user-rollups/read.js';
@@ -97,11 +98,13 @@ export function readRolled(input: RolledInput, r: Read): Promise<Execution> {
 /**
  * `read` with the measures `rolled` answered from the user rollups and the others by the query layer (which may read
  * the hour/day rollups for them), joined on the dimensions. The query layer's read keeps `r`'s first measure, so
- * rows come in the same order; when the user rollups cannot answer, or rows were cut at the limit, it is `read`.
+ * rows come in the same order; when the user rollups cannot answer, the range holds no whole day, or rows were cut at
+ * the limit, it is `read`.
  */
 export async function readSplit(input: RolledInput, r: Read, rolled: readonly MeasureName[]): Promise<Execution> {
   const others = r.measures.filter((m) => !rolled.includes(m));
-  const mine = others.length === 0 ? null : rolledRead(input, { ...r, measures: [...rolled] });
+  // Without a whole day in the range both parts would read raw events: one read does it once.
+  const mine = others.length === 0 || !hasWholeDay(r.range ?? input.range) ? null : rolledRead(input, { ...r, measures: [...rolled] });
   if (mine === null) return read(input, r);
   const [rest, extra] = await Promise.all([read(input, { ...r, measures: others }), mine]);
   if (rest.truncated || extra.truncated) return read(input, r);

@@ -33,6 +33,9 @@ export const WATERMARK = '(SELECT watermark FROM user_rollup_state WHERE id = 1)
 export const floorDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 const ceilDay = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
 
+/** Whether [startMs, endMs) holds a whole UTC day: without one, a day table adds nothing to raw events. */
+export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs) < floorDay(range.endMs);
+
 /** Raw events as rows of `t`. */
 function eventColumns(t: DayTable): string {
   return [`date_trunc('day', ts) AS day`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
