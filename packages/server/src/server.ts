@@ -19,6 +19,7 @@ import { ProjectSettingsCache } from './projects/project-settings.js';
 import { openStores } from './store/open-stores.js';
 import { retentionTask } from './store/retention.js';
 import { rollupTask } from './rollups/task.js';
+import { userRollupTask } from './analytics/user-rollups/task.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import { ExportJobs } from './export/jobs.js';
 import type { AlertEngine } from './alerts/engine/engine.js';
@@ -195,7 +196,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await metricsHub.window('default', []);
     await exports.start();
     await leadership.start();
-    app = await createApp({ config, store, meta, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
+    app = await createApp({ config, store, meta, userRollups: stores.userRollups, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
     await tasks.close();
@@ -213,11 +214,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   tasks.schedule({
     ...retentionTask({
       store, clock, retentionDays: config.retentionDays, logger, archiveDir,
-      rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays,
+      rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays, userRollups: stores.userRollups,
     }),
     leaderOnly: sharedEvents,
   });
   if (store.rollups) tasks.schedule({ ...rollupTask({ rollups: store.rollups, logger }), leaderOnly: sharedEvents });
+  if (stores.userRollups) tasks.schedule({ ...userRollupTask({ userRollups: stores.userRollups, logger }), leaderOnly: sharedEvents });
   tasks.schedule(exports.cleanupTask(config.exportRetentionDays));
   // Export jobs left by an instance that died are run by the leader (each instance resumes its own at start).
   if (cluster.mode === 'postgres') tasks.schedule(exports.resumeTask());

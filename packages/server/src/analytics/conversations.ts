@@ -3,21 +3,22 @@
  * session: the `message` events that share a `session_id` (docs/ingest.md "Sessions").
  */
 import type { NamedRow } from '../query/run.js';
-import { eq, MetaBuilder, numOrNull, only, ratio, read, round, type PresetInput } from './common.js';
+import { eq, MetaBuilder, numOrNull, only, ratio, read, readRolled, readSplit, round, type RolledInput } from './common.js';
+import { rolledSessions } from './user-rollups/read.js';
 import { FEEDBACK, MESSAGE } from './vocabulary.js';
 
-export async function conversationAnalytics(input: PresetInput) {
+export async function conversationAnalytics(input: RolledInput) {
   const meta = new MetaBuilder(input.range);
   const span = input.range.endMs - input.range.startMs;
   const previous = { startMs: input.range.startMs - span, endMs: input.range.startMs };
   const messages = [eq('type', MESSAGE)];
   const [totals, perUser, prevUsers, feedback, spans] = await Promise.all([
-    read(input, { measures: ['count', 'session_events', 'unique_sessions', 'text_samples', 'meaningful_texts'], where: messages }),
-    read(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
-    read(input, { measures: ['count'], dimensions: ['user_id'], where: messages, range: previous }),
+    readSplit(input, { measures: ['count', 'session_events', 'unique_sessions', 'text_samples', 'meaningful_texts'], where: messages }, ['session_events', 'unique_sessions']),
+    readRolled(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
+    readRolled(input, { measures: ['count'], dimensions: ['user_id'], where: messages, range: previous }),
     read(input, { measures: ['count', 'avg_value'], where: [eq('type', FEEDBACK)] }),
     // Per session (first to last message), in the store: no per-session rows come back.
-    read(input, { per: 'session', measures: ['sessions', 'avg_session_ms'], where: messages }),
+    rolledSessions(input, 'all', messages) ?? read(input, { per: 'session', measures: ['sessions', 'avg_session_ms'], where: messages }),
   ]);
   meta.note('daily_stats.user_retention_rate', perUser);
   meta.note('daily_stats.user_retention_rate', prevUsers);

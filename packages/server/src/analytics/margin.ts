@@ -10,7 +10,7 @@
  *   user, so sessions add up across users.
  */
 import type { NamedRow } from '../query/run.js';
-import { eq, groupRows, MetaBuilder, num, read, round, type PresetInput } from './common.js';
+import { eq, groupRows, MetaBuilder, num, readRolled, round, type RolledInput } from './common.js';
 import { LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
 export interface MarginRow {
@@ -33,7 +33,7 @@ function row(cost: number, revenue: number, conversations: number): MarginRow {
   };
 }
 
-export async function marginAnalytics(input: PresetInput, limit: number) {
+export async function marginAnalytics(input: RolledInput, limit: number) {
   const meta = new MetaBuilder(input.range);
   const llm = [eq('type', LLM)];
   const paid = [eq('type', PAYMENT), eq('status', 'ok')];
@@ -42,13 +42,13 @@ export async function marginAnalytics(input: PresetInput, limit: number) {
   // from (user, persona) groups; the groups without a user still count in the totals.
   const [totals, cost, revenueUser, convUser, userPersona, plans] = await Promise.all([
     // Ungrouped, so the totals stay exact when a grouped read is cut at GROUP_LIMIT.
-    read(input, { measures: ['cost_usd', 'unique_sessions'], dimensions: ['type'], where: [eq('type', LLM, MESSAGE)] }),
-    read(input, { measures: ['cost_usd'], dimensions: ['user_id', 'persona'], where: llm }),
-    read(input, { measures: ['sum_value'], dimensions: ['user_id'], where: paid }),
-    read(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
-    read(input, { measures: ['count', 'unique_sessions'], dimensions: ['user_id', 'persona'], where: messages }),
+    readRolled(input, { measures: ['cost_usd', 'unique_sessions'], dimensions: ['type'], where: [eq('type', LLM, MESSAGE)] }),
+    readRolled(input, { measures: ['cost_usd'], dimensions: ['user_id', 'persona'], where: llm }),
+    readRolled(input, { measures: ['sum_value'], dimensions: ['user_id'], where: paid }),
+    readRolled(input, { measures: ['unique_sessions'], dimensions: ['user_id'], where: messages }),
+    readRolled(input, { measures: ['count', 'unique_sessions'], dimensions: ['user_id', 'persona'], where: messages }),
     // Plans ride on payment and user events only: reading just those keeps this all-history scan small.
-    read(input, { measures: ['last_seen'], dimensions: ['user_id', 'attributes.plan'], where: [eq('type', PAYMENT, USER)], range: { startMs: 0, endMs: input.range.endMs } }),
+    readRolled(input, { measures: ['last_seen'], dimensions: ['user_id', 'attributes.plan'], where: [eq('type', PAYMENT, USER)], range: { startMs: 0, endMs: input.range.endMs } }),
   ]);
   for (const [path, e] of [['by_user', cost], ['by_user', revenueUser], ['by_user', convUser], ['by_plan', plans], ['by_persona', userPersona]] as const) meta.note(path, e);
 

@@ -5,9 +5,10 @@
  */
 import type { NamedRow } from '../query/run.js';
 import {
-  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, round, sentimentShares, topKeys, type PresetInput,
+  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, readSplit, round, sentimentShares, topKeys, type RolledInput,
 } from './common.js';
 import { mergePairs, PAIR_MEASURES } from './relationships.js';
+import { rolledEvolution } from './user-rollups/read.js';
 import { BANTER, EVOLUTION, INTERACTION, LEVEL, MESSAGE, MILESTONE, TRAIT, XP } from './vocabulary.js';
 
 const PERSONA_MEASURES = [
@@ -15,18 +16,18 @@ const PERSONA_MEASURES = [
   'positive_count', 'neutral_count', 'negative_count',
 ] as const;
 
-export async function personaAnalytics(input: PresetInput) {
+export async function personaAnalytics(input: RolledInput) {
   const meta = new MetaBuilder(input.range);
   const messages = [eq('type', MESSAGE)];
   const sinceEver = { startMs: 0, endMs: input.range.endMs };
   // Five reads: interactions once (pairs for growth, and banter counts by direction), evolution once
   // (per name, traits as their own rows).
   const [stats, userSessions, topics, interactions, evolution] = await Promise.all([
-    read(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }),
-    read(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
+    readSplit(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }, ['unique_users']),
+    readRolled(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
     read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
     read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target', 'name'], where: [eq('type', INTERACTION)] }),
-    read(input, {
+    rolledEvolution(input, input.range.endMs) ?? read(input, {
       measures: ['count', 'sum_value', 'last_value', 'first_seen'],
       dimensions: ['persona', 'name', 'attributes.trait'],
       where: [eq('type', EVOLUTION)],

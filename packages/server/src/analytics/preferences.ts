@@ -5,15 +5,15 @@
  */
 import type { NamedRow } from '../query/run.js';
 import { AFFINITY, FEEDBACK, INTERACTION, MESSAGE } from './vocabulary.js';
-import { eq, groupRows, MetaBuilder, num, numOrNull, read, round, topKeys, WEEK_MS, type PresetInput } from './common.js';
+import { eq, groupRows, MetaBuilder, num, numOrNull, read, readRolled, readSplit, round, topKeys, WEEK_MS, type RolledInput } from './common.js';
 
-export async function userPersonaAnalytics(input: PresetInput, limit: number) {
+export async function userPersonaAnalytics(input: RolledInput, limit: number) {
   const meta = new MetaBuilder(input.range);
   const messages = eq('type', MESSAGE);
   const [top, personas, satisfaction] = await Promise.all([
     // One extra row: the group of messages without a user_id may take a place, and is dropped.
-    read(input, { measures: ['count'], dimensions: ['user_id'], where: [messages], limit: limit + 1 }),
-    read(input, { measures: ['unique_users', 'avg_duration_ms'], dimensions: ['persona'], where: [messages] }),
+    readRolled(input, { measures: ['count'], dimensions: ['user_id'], where: [messages], limit: limit + 1 }),
+    readSplit(input, { measures: ['unique_users', 'avg_duration_ms'], dimensions: ['persona'], where: [messages] }, ['unique_users']),
     read(input, { measures: ['avg_value'], dimensions: ['persona'], where: [eq('type', FEEDBACK)] }),
   ]);
   const users = top.rows.filter((r) => typeof r.user_id === 'string').slice(0, limit);
@@ -22,7 +22,7 @@ export async function userPersonaAnalytics(input: PresetInput, limit: number) {
   if (ids.length > 0) {
     const mine = eq('user_id', ...ids);
     const [byPersona, byTopic, byHour, affinity] = await Promise.all([
-      read(input, { measures: ['count'], dimensions: ['user_id', 'persona'], where: [messages, mine] }),
+      readRolled(input, { measures: ['count'], dimensions: ['user_id', 'persona'], where: [messages, mine] }),
       read(input, { measures: ['count'], dimensions: ['user_id', 'topic'], where: [messages, mine] }),
       read(input, { measures: ['count'], dimensions: ['user_id', 'hour_of_day'], where: [messages, mine] }),
       read(input, { measures: ['last_value'], dimensions: ['user_id', 'persona'], where: [eq('type', INTERACTION), eq('name', AFFINITY), mine] }),

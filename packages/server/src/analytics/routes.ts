@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../http/errors.js';
 import type { AppDeps } from '../http/types.js';
 import { parseReadParams, type ControlKind } from '../query/params.js';
-import type { PresetInput } from '../query/presets/common.js';
+import type { RolledInput } from './common.js';
 import { banterAnalytics } from './banter.js';
 import { conversationAnalytics } from './conversations.js';
 import { llmPerformance } from './llm.js';
@@ -24,7 +24,9 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AppDeps): vo
   const read = { config: { scope: 'read' as const } };
   const input = (request: FastifyRequest, controls: Record<string, ControlKind> = {}) => {
     const parsed = parseReadParams(request.query, deps.clock.now(), controls);
-    const preset: PresetInput = { store: deps.store, project: projectOf(request), range: parsed.range, filters: parsed.filters };
+    const preset: RolledInput = {
+      store: deps.store, project: projectOf(request), range: parsed.range, filters: parsed.filters, userRollups: deps.userRollups != null,
+    };
     return { preset, controls: parsed.controls };
   };
 

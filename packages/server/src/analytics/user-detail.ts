@@ -4,23 +4,23 @@
  * event in the range but exists; 404 when no event ever carried the id.
  */
 import { rfc3339 } from '../query/time.js';
-import { eq, MetaBuilder, num, numOrNull, only, read, round, topKeys, type PresetInput } from './common.js';
+import { eq, MetaBuilder, num, numOrNull, only, read, readRolled, round, topKeys, type RolledInput } from './common.js';
 import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
-export async function userDetail(input: PresetInput, userId: string) {
+export async function userDetail(input: RolledInput, userId: string) {
   const meta = new MetaBuilder(input.range);
   const me = eq('user_id', userId);
   const ever = { startMs: 0, endMs: input.range.endMs };
   const [life, totals, personas, affinity, daily, topics, cost, revenue, plan] = await Promise.all([
-    read(input, { measures: ['count', 'first_seen', 'last_seen'], where: [me], range: ever }),
-    read(input, { measures: ['count', 'unique_sessions'], where: [me] }),
-    read(input, { measures: ['count'], dimensions: ['persona'], where: [me, eq('type', MESSAGE)] }),
+    readRolled(input, { measures: ['count', 'first_seen', 'last_seen'], where: [me], range: ever }),
+    readRolled(input, { measures: ['count', 'unique_sessions'], where: [me] }),
+    readRolled(input, { measures: ['count'], dimensions: ['persona'], where: [me, eq('type', MESSAGE)] }),
     read(input, { measures: ['last_value'], dimensions: ['persona'], where: [me, eq('type', INTERACTION), eq('name', AFFINITY)] }),
-    read(input, { measures: ['count'], interval: 'day', where: [me] }),
+    readRolled(input, { measures: ['count'], interval: 'day', where: [me] }),
     read(input, { measures: ['count'], dimensions: ['topic'], where: [me, eq('type', MESSAGE)] }),
-    read(input, { measures: ['cost_usd', 'count'], where: [me, eq('type', LLM)] }),
-    read(input, { measures: ['sum_value'], where: [me, eq('type', PAYMENT), eq('status', 'ok')] }),
-    read(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me, eq('type', PAYMENT, USER)], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
+    readRolled(input, { measures: ['cost_usd', 'count'], where: [me, eq('type', LLM)] }),
+    readRolled(input, { measures: ['sum_value'], where: [me, eq('type', PAYMENT), eq('status', 'ok')] }),
+    readRolled(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me, eq('type', PAYMENT, USER)], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
   ]);
   const l = only(life.rows);
   if (num(l.count) === 0) return null;

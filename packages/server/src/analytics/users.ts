@@ -4,7 +4,8 @@
  * event in scope carries their `user_id` (filter `type=message` to count only chatting users).
  */
 import { rfc3339 } from '../query/time.js';
-import { DAY_MS, MetaBuilder, num, only, read, round, WEEK_MS, type PresetInput } from './common.js';
+import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
+import { rolledCohorts, rolledSessions, rolledUsersSeenBefore } from './user-rollups/read.js';
 import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
 /** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
@@ -19,28 +20,37 @@ export interface UsersOptions {
   limit: number;
 }
 
-export async function userAnalytics(input: PresetInput, opts: UsersOptions) {
+export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
   const meta = new MetaBuilder(input.range);
   const { startMs, endMs } = input.range;
   const cohortStart = weekStart(endMs - 1) - (opts.weeks - 1) * WEEK_MS;
+  // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
+  const seenBefore = (ms: number): Promise<number> =>
+    rolledUsersSeenBefore(input, ms) ?? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: ms } }).then((e) => num(only(e.rows).unique_users));
+  // Active users over the range, and over the last 7 and 30 days of it: one read for each distinct range.
+  const activeIn = new Map<number, ReturnType<typeof readRolled>>();
+  const activeSince = (fromMs: number): ReturnType<typeof readRolled> => {
+    if (!activeIn.has(fromMs)) activeIn.set(fromMs, readRolled(input, { measures: ['unique_users'], range: { startMs: fromMs, endMs } }));
+    return activeIn.get(fromMs)!;
+  };
   const [daily, active, wau, mau, everByEnd, everBeforeStart, activity, spans, top] = await Promise.all([
-    read(input, { measures: ['unique_users'], interval: 'day' }),
-    read(input, { measures: ['unique_users'] }),
-    read(input, { measures: ['unique_users'], range: { startMs: endMs - 7 * DAY_MS, endMs } }),
-    read(input, { measures: ['unique_users'], range: { startMs: endMs - 30 * DAY_MS, endMs } }),
-    // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
-    read(input, { measures: ['unique_users'], range: { startMs: 0, endMs } }),
-    startMs > 0 ? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: startMs } }) : Promise.resolve({ rows: [], truncated: false, columns: [] }),
+    readRolled(input, { measures: ['unique_users'], interval: 'day' }),
+    activeSince(startMs),
+    activeSince(endMs - 7 * DAY_MS),
+    activeSince(endMs - 30 * DAY_MS),
+    seenBefore(endMs),
+    startMs > 0 ? seenBefore(startMs) : Promise.resolve(0),
     // Cohorts in the store: users by first week ever (all history) × each week active.
-    read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
-    read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
+    rolledCohorts(input, cohortStart, endMs) ??
+      read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
+    rolledSessions(input, 'length') ?? read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
     // One extra row: the group of events without a user_id may take a place, and is dropped.
-    read(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
+    readRolled(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
   meta.note('cohorts', activity);
 
   const activeUsers = num(only(active.rows).unique_users);
-  const newUsers = num(only(everByEnd.rows).unique_users) - num(only(everBeforeStart.rows).unique_users);
+  const newUsers = everByEnd - everBeforeStart;
 
   return {
     users: {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { PulseConfig } from '../config/types.js';
+import type { UserRollups } from '../analytics/user-rollups/maintain.js';
 import type { EventStore, MetaStore, Scope } from '../store/types.js';
 
 /** Everything a feature's routes may use; passed in, never imported as a global. */
@@ -10,6 +11,8 @@ export interface AppDeps {
   meta: MetaStore;
   clock: Clock;
   logger: FastifyBaseLogger;
+  /** Present when the store keeps the user rollups (analytics/user-rollups/): the user analytics then read them. */
+  userRollups?: UserRollups | null;
 }
 
 /** Who is calling, resolved once per request by the auth hook. */

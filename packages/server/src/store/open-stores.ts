@@ -9,6 +9,7 @@ import { openClickHouseEvents } from './clickhouse/open.js';
 import { openEmbeddedEventStore, openEmbeddedStores } from './duckdb/index.js';
 import { openPostgresMetaStores, type PostgresMetaStores } from './postgres/index.js';
 import type { EventStore, MetaStore } from './types.js';
+import type { UserRollups } from '../analytics/user-rollups/maintain.js';
 
 /** Everything Pulse keeps: events, and the meta parts (projects, keys, alerting, exports, reports). */
 export interface PulseStores {
@@ -22,6 +23,8 @@ export interface PulseStores {
   metaBackend: 'duckdb' | 'postgres';
   /** The PostgreSQL side (pool, LISTEN session) when `metaBackend` is `postgres`: what cluster/ builds on. */
   postgres: PostgresMetaStores | null;
+  /** Per-user day rows for the user analytics (embedded event store only; null elsewhere or when not kept). */
+  userRollups: UserRollups | null;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }
@@ -60,7 +63,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
     return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb', postgres: null };
   }
   const meta: PostgresMetaStores = await openPostgresMetaStores(postgresOptions(config, options.onError, true));
-  let events: { store: EventStore; close(): Promise<void> };
+  let events: { store: EventStore; userRollups?: UserRollups | null; close(): Promise<void> };
   try {
     events = config.store === 'clickhouse'
       ? await openClickHouseEvents({ ...embedded, clickhouseUrl: config.clickhouseUrl ?? '', queryTimeoutMs: config.limits.queryTimeoutMs })
@@ -72,7 +75,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
   let closing: Promise<void> | null = null;
   return {
     store: events.store, meta: meta.meta, exportJobs: meta.exportJobs, reportRuns: meta.reportRuns, alerts: meta.alerts,
-    deliveries: meta.deliveries, metaBackend: 'postgres', postgres: meta,
+    deliveries: meta.deliveries, metaBackend: 'postgres', postgres: meta, userRollups: events.userRollups ?? null,
     close() {
       closing ??= (async () => {
         await Promise.all([events.close(), meta.close()]);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from './types.js';
+import type { UserRollups } from '../analytics/user-rollups/maintain.js';
 
 const DAY_MS = 86_400_000;
 
@@ -18,8 +19,10 @@ export function retentionTask(opts: {
   retentionDays: number;
   /** Hourly rollups' retention (PULSE_ROLLUP_RETENTION_DAYS); minute rollups follow the raw events'. */
   rollupRetentionDays?: number;
-  /** Daily rollups' retention (PULSE_DAILY_RETENTION_DAYS). */
+  /** Daily rollups' retention (PULSE_DAILY_RETENTION_DAYS); the user rollups' too. */
   dailyRetentionDays?: number;
+  /** The user rollups (analytics/user-rollups/): caught up before events are deleted, expired with the daily rollups. */
+  userRollups?: Pick<UserRollups, 'catchUp' | 'deleteBefore'> | null;
   logger: Pick<Logger, 'info'>;
   archiveDir?: string | null;
   firstDelayMs?: number;
@@ -40,7 +43,9 @@ export function retentionTask(opts: {
         archivePath = join(opts.archiveDir, `events-before-${new Date(cutoff).toISOString().replace(/[:.]/g, '-')}.parquet`);
       }
       const t0 = performance.now();
-      const n = await opts.store.deleteBefore(cutoff, archivePath === undefined ? {} : { archivePath });
+      // Events are rolled up per user before they go: a catch-up first, and nothing past its watermark is deleted.
+      const maxSeq = opts.userRollups ? (await opts.userRollups.catchUp()).watermark : undefined;
+      const n = await opts.store.deleteBefore(cutoff, { ...(archivePath === undefined ? {} : { archivePath }), ...(maxSeq === undefined ? {} : { maxSeq }) });
       const ms = Math.round(performance.now() - t0);
       if (n > 0) opts.logger.info({ deleted: n, ms, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
       const rollupRows = await opts.store.rollups?.deleteBefore({
@@ -49,6 +54,8 @@ export function retentionTask(opts: {
         day: now - (opts.dailyRetentionDays ?? 1095) * DAY_MS,
       });
       if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
+      const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS);
+      if (userRows) opts.logger.info({ deleted: userRows }, 'user rollup retention');
     },
   };
 }

@@ -141,9 +141,10 @@ export interface EventStore {
   /**
    * Retention: deletes events older than `beforeMs` (all projects) and idempotency records older than 24 h, and
    * returns how many events it deleted. With `archivePath`, those very events are first written there as Parquet
-   * (no file when there are none): an event is deleted only if it is in the archive.
+   * (no file when there are none): an event is deleted only if it is in the archive. With `maxSeq`, only events up to
+   * that seq (the user rollups' watermark: nothing goes before it is rolled up).
    */
-  deleteBefore(beforeMs: number, opts?: { archivePath?: string }): Promise<number>;
+  deleteBefore(beforeMs: number, opts?: { archivePath?: string; maxSeq?: number }): Promise<number>;
   stats(): Promise<StoreStats>;
   /**
    * Streams the rows of `source` into a new file at `path` in `format`, inside the engine, in bounded memory, from

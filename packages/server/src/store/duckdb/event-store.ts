@@ -235,13 +235,13 @@ export class DuckDbEventStore implements EventStore {
     return this.db.read((c) => c.rows(sql, params, deadline));
   }
 
-  async deleteBefore(beforeMs: number, opts: { archivePath?: string } = {}): Promise<number> {
+  async deleteBefore(beforeMs: number, opts: { archivePath?: string; maxSeq?: number } = {}): Promise<number> {
     this.assertOpen();
     // Everything committed so far, and nothing later: an event committed during the archive (a late event with an
     // old timestamp) is neither archived nor deleted now, but by the next run. The archive runs outside the write
     // lock, so ingest goes on while it is written. Events are rolled up before they go (a catch-up first; whatever
     // commits after it stays until the next run).
-    const bound = this.rollups === undefined ? this.seq : Math.min(this.seq, (await this.rollups.catchUp()).watermark);
+    const bound = Math.min(opts.maxSeq ?? Infinity, this.rollups === undefined ? this.seq : Math.min(this.seq, (await this.rollups.catchUp()).watermark));
     const expired = 'ts < epoch_ms($1::BIGINT) AND seq <= $2::BIGINT';
     if (opts.archivePath !== undefined) {
       const archived = await exportToFile(

@@ -12,6 +12,7 @@ import type { AlertStore } from '../../alerts/store/alert-store.js';
 import { DuckDbDeliveryStore } from '../../alerts/delivery/duckdb-delivery-store.js';
 import type { DeliveryStore } from '../../alerts/delivery/delivery-store.js';
 import { openDuckDb, type DuckDbHandle } from './open.js';
+import { UserRollups, type UserRollupsOptions } from '../../analytics/user-rollups/maintain.js';
 import type { DuckDbRollupsOptions } from './rollups.js';
 
 export { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
@@ -30,6 +31,8 @@ export interface EmbeddedStoresOptions {
   rollups?: boolean | DuckDbRollupsOptions;
   /** See DuckDbEventStoreOptions (tests use small slices). */
   deleteSliceRows?: number;
+  /** Keep the user rollups (analytics/user-rollups/; default true, never without `rollups`). Options for tests (small slices). */
+  userRollups?: boolean | UserRollupsOptions;
 }
 
 export interface EmbeddedStores {
@@ -41,6 +44,8 @@ export interface EmbeddedStores {
   alerts: AlertStore;
   /** Alert delivery attempts (alerts/delivery); its table is created by its `init()`. */
   deliveries: DeliveryStore;
+  /** Per-user day rows and first-seen times for the user analytics (analytics/user-rollups/); null when not kept. */
+  userRollups: UserRollups | null;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -49,6 +54,8 @@ export interface EmbeddedStores {
 export interface EmbeddedEventStore {
   store: DuckDbEventStore;
   db: DuckDbHandle;
+  /** Per-user day rows and first-seen times for the user analytics (analytics/user-rollups/); null when not kept. */
+  userRollups: UserRollups | null;
   /** Closes the store and the file (checkpointed) once its other users have released it. Idempotent. */
   close(): Promise<void>;
 }
@@ -62,11 +69,16 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
     ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
   });
+  // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
+  // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
+  const keepUsers = options.rollups === false ? false : options.userRollups ?? true;
+  const userRollups = keepUsers === false ? null : new UserRollups(db, keepUsers === true ? {} : keepUsers);
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
+    await userRollups?.init();
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await Promise.allSettled([store.close(), userRollups?.close()]);
     await db.release();
     throw error;
   }
@@ -74,9 +86,10 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
   return {
     store,
     db,
+    userRollups,
     close() {
       closing ??= (async () => {
-        await store.close();
+        await Promise.all([store.close(), userRollups?.close()]);
         await db.release();
       })();
       return closing;
@@ -90,7 +103,7 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
  */
 export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promise<EmbeddedStores> {
   const events = await openEmbeddedEventStore(options);
-  const { store, db } = events;
+  const { store, db, userRollups } = events;
   const meta = new DuckDbMetaStore(db);
   const exportJobs = new DuckDbExportJobStore(db);
   const reportRuns = new DuckDbReportRunStore(db);
@@ -113,6 +126,7 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     reportRuns,
     alerts,
     deliveries,
+    userRollups,
     close() {
       closing ??= (async () => {
         await Promise.all([meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);

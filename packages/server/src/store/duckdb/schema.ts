@@ -146,6 +146,22 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // User rollups (analytics/user-rollups/; docs/retention.md "User rollups"), each row one (project, UTC day, key):
+    // user_session_day per user, session, persona and type (counts, ok counts, cost, value of ok events, first/last
+    // time, latest plan); user_day per user (the same without the split); persona_evolution_day per persona, name and
+    // trait of `evolution` events; user_first_seen, each user's first event and latest plan; and their watermark.
+    version: 6,
+    name: 'user rollups',
+    sql: [
+      `CREATE TABLE user_session_day (project VARCHAR NOT NULL, day TIMESTAMP NOT NULL, user_id VARCHAR, session_id VARCHAR, persona VARCHAR, type VARCHAR NOT NULL, n BIGINT NOT NULL, n_ok BIGINT NOT NULL, cost_usd DOUBLE, value_ok DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP)`,
+      `CREATE TABLE user_day (project VARCHAR NOT NULL, day TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, n BIGINT NOT NULL, cost_usd DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP)`,
+      `CREATE TABLE persona_evolution_day (project VARCHAR NOT NULL, day TIMESTAMP NOT NULL, persona VARCHAR, name VARCHAR, trait VARCHAR, n BIGINT NOT NULL, value_sum DOUBLE, value_last DOUBLE, value_last_ts TIMESTAMP, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL)`,
+      'CREATE TABLE user_first_seen (project VARCHAR NOT NULL, user_id VARCHAR NOT NULL, first_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, PRIMARY KEY (project, user_id))',
+      'CREATE TABLE user_rollup_state (id INTEGER PRIMARY KEY, watermark BIGINT NOT NULL)',
+      'INSERT INTO user_rollup_state VALUES (1, 0)',
+    ],
+  },
+  {
     // Daily rows rolled once per ended day (rollups/definition.ts, STATE_TABLE's day_until) instead of written with
     // every hourly delta, and no hourly sketch by all ten dimensions (the daily one stays). A store that has daily
     // rows keeps them: its days up to the end of today stay fed by hourly deltas, as before; later days roll.

@@ -1,0 +1,93 @@
+/**
+ * The rows of a day table (tables.ts) for a time range, exact and live: whole UTC days from the table, and
+ * everything else — the range's partial first and last days, and events past the watermark — from raw events
+ * mapped to the same columns (one row per event). The watermark is read inside the statement, so one statement sees
+ * the table and the events past it from one snapshot; DuckDB pushes `seq > watermark` into the scan as a dynamic
+ * filter (zone maps on `seq`).
+ */
+import type { QueryParam } from '../../store/types.js';
+import type { TimeRange } from '../../query/types.js';
+import { columnNames, PLAN_EVENT, USER_DAY, type DayTable } from './tables.js';
+
+const DAY_MS = 86_400_000;
+
+export interface Binder {
+  params: QueryParam[];
+  /** Binds a value, returning its placeholder. */
+  bind: (value: QueryParam) => string;
+  /** A bound epoch-ms time as a TIMESTAMP. */
+  ts: (ms: number) => string;
+}
+
+export function binder(): Binder {
+  const params: QueryParam[] = [];
+  const bind = (value: QueryParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  return { params, bind, ts: (ms) => `epoch_ms(CAST(${bind(ms)} AS BIGINT))` };
+}
+
+export const WATERMARK = '(SELECT watermark FROM user_rollup_state WHERE id = 1)';
+
+export const floorDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+const ceilDay = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
+
+/** Whether [startMs, endMs) holds a whole UTC day: without one, a day table adds nothing to raw events. */
+export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs) < floorDay(range.endMs);
+
+/** Raw events as rows of `t`. */
+function eventColumns(t: DayTable): string {
+  return [`date_trunc('day', ts) AS day`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
+}
+
+/**
+ * A subquery of `t`'s rows covering [startMs, endMs) of `project`, restricted by `conditions` (SQL over key columns
+ * that the table and the events share: user_id, session_id, persona, type, name).
+ */
+export function daySource(t: DayTable, project: string, range: TimeRange, conditions: readonly string[], b: Binder): string {
+  const p = b.bind(project);
+  const extra = [...(t.events ? [t.events] : []), ...conditions].map((c) => ` AND ${c}`).join('');
+  const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
+  const raw = (where: string): string => `SELECT ${eventColumns(t)} FROM events WHERE project = ${p} AND ${where}${extra}`;
+  const { startMs, endMs } = range;
+  const ds = ceilDay(startMs);
+  const de = floorDay(endMs);
+  if (ds >= de) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
+  const cols = columnNames(t).slice(1).join(', ');
+  const parts = [`SELECT ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`];
+  if (startMs < ds) parts.push(raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(ds)}`));
+  if (de < endMs) parts.push(raw(`ts >= ${b.ts(de)} AND ts < ${b.ts(endMs)}`));
+  parts.push(raw(`seq > ${WATERMARK} AND ts >= ${b.ts(ds)} AND ts < ${b.ts(de)}`));
+  return parts.join(' UNION ALL ');
+}
+
+/**
+ * Each user's first event before `beforeMs`: `user_first_seen` up to the watermark, raw events past it. Unfiltered
+ * (every event of the project counts).
+ */
+export function firstSeenSource(project: string, beforeMs: number, b: Binder): string {
+  const p = b.bind(project);
+  const before = b.ts(beforeMs);
+  return `SELECT user_id, min(first_ts) AS first_ts FROM (
+    SELECT user_id, first_ts FROM user_first_seen WHERE project = ${p} AND first_ts < ${before}
+    UNION ALL SELECT user_id, ts AS first_ts FROM events WHERE project = ${p} AND seq > ${WATERMARK} AND ts < ${before} AND user_id IS NOT NULL
+  ) GROUP BY user_id`;
+}
+
+/**
+ * Each user's latest plan named before `endMs` (`plan`, `plan_ts`), restricted by `conditions` on user_id: from
+ * `user_first_seen` when the latest plan it holds was named before `endMs`' day; else from that user's user_day rows
+ * before that day; plus raw events of that day and past the watermark.
+ */
+export function planSource(project: string, endMs: number, conditions: readonly string[], b: Binder): string {
+  const p = b.bind(project);
+  const de = b.ts(floorDay(endMs));
+  const extra = conditions.map((c) => ` AND ${c}`).join('');
+  const plan = `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END`;
+  return `SELECT user_id, plan, plan_ts FROM user_first_seen WHERE project = ${p} AND plan_ts < ${de}${extra}
+    UNION ALL SELECT user_id, plan, plan_ts FROM ${USER_DAY.name} WHERE project = ${p} AND day < ${de} AND plan IS NOT NULL${extra}
+      AND user_id IN (SELECT user_id FROM user_first_seen WHERE project = ${p} AND plan_ts >= ${de})
+    UNION ALL SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND ts >= ${de} AND ts < ${b.ts(endMs)}
+    UNION ALL SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND seq > ${WATERMARK} AND ts < ${de}`;
+}

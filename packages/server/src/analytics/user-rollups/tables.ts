@@ -1,0 +1,80 @@
+/**
+ * The day tables of the user rollups, as data: each row is one (project, UTC day, key). For each column, how a
+ * slice of events makes it, how rows of the same key merge, and what one raw event contributes — so the maintainer
+ * (maintain.ts) and the readers (source.ts) cannot drift apart.
+ */
+import { EVOLUTION, PAYMENT, USER } from '../vocabulary.js';
+
+/** An event carries a plan when it is a payment or user lifecycle event with `attributes.plan`. */
+export const PLAN_EVENT = `type IN ('${PAYMENT}', '${USER}') AND attributes['plan'] IS NOT NULL`;
+
+export interface DayColumn {
+  name: string;
+  /** Aggregate over the events of a slice. */
+  slice: string;
+  /** Aggregate over rows of this table (same key, several slices). */
+  merge: string;
+  /** One raw event as a row. */
+  event: string;
+}
+
+export interface DayTable {
+  name: string;
+  /** Key columns besides project and day: name and the event expression it comes from. */
+  keys: ReadonlyArray<{ name: string; event: string }>;
+  columns: readonly DayColumn[];
+  /** Which events make rows (none: all). */
+  events?: string;
+}
+
+const OK = `status = 'ok'`;
+const sum = (name: string, slice: string, event: string): DayColumn => ({ name, slice, merge: `sum(${name})`, event });
+const first = { name: 'first_ts', slice: 'min(ts)', merge: 'min(first_ts)', event: 'ts' };
+const last = { name: 'last_ts', slice: 'max(ts)', merge: 'max(last_ts)', event: 'ts' };
+const plan = { name: 'plan', slice: `arg_max(attributes['plan'], ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'arg_max(plan, plan_ts)', event: `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END` };
+const planTs = { name: 'plan_ts', slice: `max(ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'max(plan_ts)', event: `CASE WHEN ${PLAN_EVENT} THEN ts END` };
+const key = (name: string): { name: string; event: string } => ({ name, event: name });
+
+/** Per user, session, persona and type: what needs distinct sessions or a split by persona or type. */
+export const USER_SESSION_DAY: DayTable = {
+  name: 'user_session_day',
+  keys: [key('user_id'), key('session_id'), key('persona'), key('type')],
+  columns: [
+    sum('n', 'count(*)', '1'),
+    sum('n_ok', `count(*) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN 1 ELSE 0 END`),
+    sum('cost_usd', 'sum(cost_usd)', 'cost_usd'),
+    sum('value_ok', `sum(value) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN value END`),
+    first, last, plan, planTs,
+  ],
+};
+
+/** Per user: active days, counts, cost, first/last time, plan — a ninth of the rows of user_session_day. */
+export const USER_DAY: DayTable = {
+  name: 'user_day',
+  keys: [key('user_id')],
+  events: 'user_id IS NOT NULL',
+  columns: [sum('n', 'count(*)', '1'), sum('cost_usd', 'sum(cost_usd)', 'cost_usd'), first, last, plan, planTs],
+};
+
+const VALUE_TS = 'CASE WHEN value IS NOT NULL THEN ts END';
+
+/** Persona progression (`evolution` events) per persona, name and trait: read over all history. */
+export const PERSONA_EVOLUTION_DAY: DayTable = {
+  name: 'persona_evolution_day',
+  keys: [key('persona'), key('name'), { name: 'trait', event: `attributes['trait']` }],
+  events: `type = '${EVOLUTION}'`,
+  columns: [
+    sum('n', 'count(*)', '1'),
+    sum('value_sum', 'sum(value)', 'value'),
+    { name: 'value_last', slice: `arg_max(value, ${VALUE_TS})`, merge: 'arg_max(value_last, value_last_ts)', event: 'value' },
+    { name: 'value_last_ts', slice: 'max(ts) FILTER (WHERE value IS NOT NULL)', merge: 'max(value_last_ts)', event: VALUE_TS },
+    first, last,
+  ],
+};
+
+export const DAY_TABLES: readonly DayTable[] = [USER_SESSION_DAY, USER_DAY, PERSONA_EVOLUTION_DAY];
+
+/** Column names of `t` in table order. */
+export function columnNames(t: DayTable): string[] {
+  return ['project', 'day', ...t.keys.map((k) => k.name), ...t.columns.map((c) => c.name)];
+}
