@@ -31,6 +31,8 @@ export interface OutputColumn {
   type: ColumnType;
   /** Round to 7 significant digits (see `float32` in measures.ts). */
   float32?: boolean;
+  /** Round to 15 significant digits (see `doubleSum` in measures.ts). */
+  doubleSum?: boolean;
 }
 
 export interface CompiledQuery {
@@ -106,7 +108,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   measures.forEach((name, i) => {
     select.push(`${measureSql[i]} AS m${i}`);
     const def = measureDef(name);
-    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
+    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}), ...('doubleSum' in def ? { doubleSum: true } : {}) });
   });
 
   const where = whereTerms(spec, dialect, bind);
@@ -162,7 +164,7 @@ function compileFromRollups(
   const outputs: Array<{ from: string | null; column: string; as: string }> = [];
   measures.forEach((name, i) => {
     const def = measureDef(name);
-    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}) });
+    columns.push({ alias: `m${i}`, name, role: 'measure', type: def.type, ...('float32' in def ? { float32: true } : {}), ...('doubleSum' in def ? { doubleSum: true } : {}) });
     const rollup = rollupMeasure(name);
     if (rollup !== undefined && 'sketch' in rollup && !plan.phases) {
       const qs = sketchByColumn.get(rollup.sketch.column) ?? [];

@@ -30,6 +30,13 @@ interface MeasureBase {
    * answered rounded to 7, so `6017.60009765625` reads 6017.6. DOUBLE sums (cost, value) keep theirs.
    */
   float32?: true;
+  /**
+   * A sum or mean of a DOUBLE column: its last bits depend on the order the engine adds the rows in (its threads,
+   * ClickHouse's parts, which instance wrote what), so it is answered rounded to 15 significant digits, which a
+   * double always holds: 0.02 twenty times reads 0.4 from every query, not 0.4000000000000001 from one and
+   * 0.39999999999999997 from the next.
+   */
+  doubleSum?: true;
 }
 export interface AggregateMeasure extends MeasureBase {
   sql: (d: Dialect) => string;
@@ -59,7 +66,7 @@ export const MEASURES = {
     description: 'input_tokens + output_tokens',
     sql: () => `${sum0('input_tokens')} + ${sum0('output_tokens')}`,
   },
-  cost_usd: { type: 'float', description: 'sum of cost in USD', sql: () => sum0('cost_usd') },
+  cost_usd: { type: 'float', doubleSum: true, description: 'sum of cost in USD', sql: () => sum0('cost_usd') },
   avg_duration_ms: { type: 'float', float32: true, description: 'mean duration_ms', sql: () => 'avg(duration_ms)' },
   p50_duration_ms: { type: 'float', float32: true, description: 'median duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.5 } },
   p95_duration_ms: { type: 'float', float32: true, description: '95th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.95 } },
@@ -83,8 +90,8 @@ export const MEASURES = {
   ttft_samples: { type: 'int', description: 'events that carry ttft_ms', sql: () => 'count(ttft_ms)' },
   sentiment_samples: { type: 'int', description: 'events that carry a sentiment', sql: () => 'count(sentiment)' },
   avg_sentiment: { type: 'float', float32: true, description: 'mean sentiment (−1…1)', sql: () => 'avg(sentiment)' },
-  sum_value: { type: 'float', description: 'sum of value', sql: () => sum0('value') },
-  avg_value: { type: 'float', description: 'mean value', sql: () => 'avg(value)' },
+  sum_value: { type: 'float', doubleSum: true, description: 'sum of value', sql: () => sum0('value') },
+  avg_value: { type: 'float', doubleSum: true, description: 'mean value', sql: () => 'avg(value)' },
   last_seen: { type: 'timestamp', description: 'time of the latest event', sql: (d) => d.epochMs('max(ts)') },
   first_seen: { type: 'timestamp', description: 'time of the earliest event', sql: (d) => d.epochMs('min(ts)') },
   unique_sessions: { type: 'int', description: 'distinct session_id (exact)', sql: (d) => d.countDistinct('session_id') },

@@ -175,5 +175,24 @@ describe('answer precision', () => {
       await s.close();
     }
   });
+
+  it('answers DOUBLE sums to 15 significant digits, so the order rows are added in does not show', async () => {
+    // In doubles 0.1 + 0.2 is 0.30000000000000004, and 0.7 + 0.2 + 0.1 is 0.9999999999999999 but 0.1 + 0.2 + 0.7 is 1.
+    const s = await openTestStore([
+      event({ ts: NOW - 3000, cost_usd: 0.1, value: 0.2 }),
+      event({ ts: NOW - 2000, cost_usd: 0.2, value: 0.1 }),
+      event({ ts: NOW - 1000, cost_usd: 0.7, value: 0.7, model: 'other' }),
+    ]);
+    try {
+      const ask = (dimensions: string[]) => runQuery(s, {
+        project: PROJECT, measures: ['cost_usd', 'sum_value', 'avg_value'], dimensions: dimensions as never, filters: [], range: DAY,
+      });
+      expect((await ask([])).data).toEqual([{ cost_usd: 1, sum_value: 1, avg_value: 0.333333333333333 }]);
+      const byModel = (await ask(['model'])).data.find((r) => r.model !== 'other');
+      expect(byModel).toMatchObject({ cost_usd: 0.3, sum_value: 0.3, avg_value: 0.15 });
+    } finally {
+      await s.close();
+    }
+  });
 });
 });

@@ -63,7 +63,8 @@ function nameRow(row: Row, columns: readonly OutputColumn[], timestamps: Timesta
       }
       default: {
         const n = toNumber(v);
-        out[c.name] = c.float32 && n !== null && n !== 0 ? Number(n.toPrecision(7)) : n;
+        const digits = c.float32 ? 7 : c.doubleSum ? 15 : null;
+        out[c.name] = digits !== null && n !== null && n !== 0 ? Number(n.toPrecision(digits)) : n;
       }
     }
   }

@@ -11,7 +11,9 @@ import { openTestStore } from '../../query/test-support/open-store.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { emptyEvent, series, T0 } from '../contract/fixtures.js';
 import { QueryTimeoutError, StoreUnavailableError } from '../types.js';
+import { eventsInsertPrefix } from './event-store.js';
 import { ClickHouseEventStore, openClickHouseEventStore } from './index.js';
+import { INSERT_COLUMNS, toInsertRow } from './rows.js';
 import { useClickHouse } from './test-support/server.js';
 
 const ch = useClickHouse();
@@ -70,6 +72,50 @@ describe.skipIf(ch.skip)('ClickHouse event store', () => {
       await f.store.append({ events: [emptyEvent(), emptyEvent({ ts: T0 + 1 })], idempotency: [{ project: 'p1', key: 'k', createdAt: T0 + 5, status: 200, response: '{"accepted":2}' }] });
       expect(await f.store.getIdempotency('p1', 'k')).toMatchObject({ createdAt: T0 + 5, response: '{"accepted":2}' });
     } finally {
+      await f.cleanup();
+    }
+  });
+});
+
+describe.skipIf(ch.skip)('ClickHouse event store: an idempotent retry while the first attempt is still being written', () => {
+  it('waits for the events INSERT still running on the server, then answers from the record', async () => {
+    const f = await fixture();
+    const writer = createClient({ url: ch.server().url, database: f.store.database, log: { level: 127 as never } });
+    try {
+      // Another instance's append, as it stands when that instance dies (or answers 503) after sending its events
+      // INSERT: its record is stored, its INSERT is still running on the server. To keep the INSERT running, each
+      // row is its own block (and part) and a view sleeps 1 s per block: the record's row, second, lands after ~1 s.
+      await f.store.client.command({ query: 'CREATE TABLE slow_sink (n Int64) ENGINE = Null' });
+      await f.store.client.command({ query: 'CREATE MATERIALIZED VIEW slow_view TO slow_sink AS SELECT ts + sleep(1) * 0 AS n FROM events' });
+      await f.store.client.insert({
+        table: 'idempotency', format: 'JSONEachRow',
+        values: [{ project: 'p1', key: 'k', batch: 'in-flight', created_at: T0, status: 200, response: '{"accepted":1}', events: 1, min_ts: T0, max_ts: T0 }],
+      });
+      const inserting = writer.insert({
+        table: 'events', format: 'JSONEachRow', columns: [...INSERT_COLUMNS], query_id: `${eventsInsertPrefix(f.store.database)}other`,
+        values: [toInsertRow(emptyEvent({ project: 'p1' }), 'someone-else'), toInsertRow(emptyEvent({ project: 'p1' }), 'in-flight')],
+        clickhouse_settings: { max_insert_block_size: '1', min_insert_block_size_rows: '0', min_insert_block_size_bytes: '0' },
+      });
+      const running = async () => (await (await f.store.client.query({
+        query: `SELECT count() AS n FROM system.processes WHERE query_id = '${eventsInsertPrefix(f.store.database)}other'`, format: 'JSONEachRow',
+      })).json<{ n: number }>())[0]!.n;
+      while ((await running()) === 0) await new Promise((r) => setTimeout(r, 10));
+      const count = async () => Number((await (await f.store.client.query({ query: "SELECT count() AS n FROM events WHERE batch = 'in-flight'", format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+      expect(await count()).toBe(0); // the retry arrives before the record's events are stored
+      // The retry's check waits for the INSERT and finds the events: a replay, not a second copy.
+      expect(await f.store.getIdempotency('p1', 'k')).toMatchObject({ status: 200, response: '{"accepted":1}' });
+      expect(await count()).toBe(1);
+      await inserting;
+      // With nothing running and no events, the record does not count (and no wait).
+      await f.store.client.insert({
+        table: 'idempotency', format: 'JSONEachRow',
+        values: [{ project: 'p1', key: 'lost', batch: 'never', created_at: T0, status: 200, response: '{}', events: 1, min_ts: T0, max_ts: T0 }],
+      });
+      const t0 = Date.now();
+      expect(await f.store.getIdempotency('p1', 'lost')).toBeNull();
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    } finally {
+      await writer.close();
       await f.cleanup();
     }
   });

@@ -18,6 +18,16 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Rows one INSERT carries at most: ClickHouse forms a block of up to max_insert_block_size (1,048,576) rows. */
 const MAX_INSERT_ROWS = 500_000;
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** How long `getIdempotency` waits at most for events INSERTs still running on the server (see there). */
+const IN_FLIGHT_WAIT_MS = 30_000;
+
+/**
+ * The `query_id` of every events INSERT starts with this (then the database): `getIdempotency` finds the INSERTs
+ * still running on the server — from any instance, a dead one's included — in `system.processes`.
+ */
+export function eventsInsertPrefix(database: string): string {
+  return `pulse-events-${database}-`;
+}
 
 export interface ClickHouseEventStoreOptions {
   /** HTTP interface, e.g. http://127.0.0.1:8123 (PULSE_CLICKHOUSE_URL). */
@@ -78,7 +88,9 @@ type StoredEvent = AppendBatch['events'][number];
  * - Idempotency records are written in an INSERT just before the events, each naming its append (`batch`) and the
  *   time of its project's last event in it. `getIdempotency` returns a record only when that append's rows of that
  *   last month are stored — inserted last, so the whole append is — and otherwise none: a crash between the INSERTs
- *   leaves a record nobody sees, and the client's retry is stored normally, once.
+ *   leaves a record nobody sees, and the client's retry is stored normally, once. When those rows are missing but
+ *   an events INSERT is still running on the server (its writer died or gave up after sending it, and the retry came
+ *   to another instance at once), the check first waits for the running INSERTs to end and looks again.
  * - Events have no `seq`: several Pulse instances append at once and ClickHouse has no sequence. `batch` and
  *   `ingested` (server time) identify an append's rows instead.
  */
@@ -221,6 +233,7 @@ export class ClickHouseEventStore implements EventStore {
       for (const monthRows of byMonth(rows)) {
         await this.client.insert({
           table: 'events', values: monthRows, format: 'JSONEachRow', columns: [...INSERT_COLUMNS],
+          query_id: `${eventsInsertPrefix(this.database)}${randomUUID()}`,
           // Through a Distributed table: answer only when every shard has written its rows.
           ...(this.shards === null ? {} : { clickhouse_settings: { insert_distributed_sync: 1 } }),
         });
@@ -244,15 +257,41 @@ export class ClickHouseEventStore implements EventStore {
         // The batch's rows of its last month were inserted after all its others, as one part: one of them stored
         // means the whole batch is. (Retention may since have removed its older rows; that leaves this check true.)
         const maxTs = Number(c.max_ts);
-        const [stored] = await this.rows(
-          `SELECT count() AS n FROM events WHERE project = ${literal(project)} AND ts >= ${literal(monthStart(maxTs))}
-           AND ts <= ${literal(maxTs)} AND batch = ${literal(String(c.batch))}`,
-        );
-        if (Number(stored?.n) === 0) continue;
+        const stored = async () => {
+          const [found] = await this.rows(
+            `SELECT count() AS n FROM events WHERE project = ${literal(project)} AND ts >= ${literal(monthStart(maxTs))}
+             AND ts <= ${literal(maxTs)} AND batch = ${literal(String(c.batch))}`,
+          );
+          return Number(found?.n) > 0;
+        };
+        // Not stored yet — or still being stored: an instance that died (or answered 503) after sending its events
+        // INSERT leaves the server writing them. Answering "no record" now would let the retry store them a second
+        // time, so wait for the events INSERTs running now to end, then look once more.
+        if (!(await stored()) && !((await this.awaitRunningInserts()) && (await stored()))) continue;
       }
       return { project, key, createdAt: Number(c.created_at), status: Number(c.status), response: String(c.response) };
     }
     return null;
+  }
+
+  /**
+   * Waits until the events INSERTs running on the server now (any instance's, found by their query_id in
+   * system.processes) have ended; false when none was running. An INSERT is listed from when the server has read its
+   * body until its part and the rollup views are written.
+   */
+  private async awaitRunningInserts(): Promise<boolean> {
+    const prefix = eventsInsertPrefix(this.database);
+    const running = async () => (await this.rows(
+      `SELECT query_id FROM system.processes WHERE substring(query_id, 1, ${prefix.length}) = ${literal(prefix)}`,
+    )).map((r) => String(r.query_id));
+    const first = new Set(await running());
+    if (first.size === 0) return false;
+    const until = Date.now() + IN_FLIGHT_WAIT_MS;
+    while ((await running()).some((id) => first.has(id))) {
+      if (Date.now() > until) throw new StoreUnavailableError('an INSERT of the events an idempotency record names is still running');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return true;
   }
 
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
