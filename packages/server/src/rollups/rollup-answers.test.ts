@@ -50,7 +50,7 @@ beforeAll(async () => {
   await before.store.append({ events: events.slice(0, third) });
   await before.close();
   // Written by these runs only (no early write of the rows held), so the last events do stay past the watermark.
-  stores = await openEmbeddedStores({ dataDir: dir, rollups: { writeAtRows: 1_000_000, maxAccumulatedRows: 2_000_000 } });
+  stores = await openEmbeddedStores({ dataDir: dir, rollups: { writeAtRows: 1_000_000, maxAccumulatedRows: 2_000_000, compactEveryMs: 0 } });
   await stores.store.append({ events: events.slice(third, third + 3_000) });
   await stores.store.rollups!.catchUp();
   for (let i = third + 3_000; i < 2 * third; i += 1_000) await stores.store.append({ events: events.slice(i, Math.min(i + 1_000, 2 * third)) });

@@ -205,4 +205,26 @@ describe('embedded rollups', () => {
       await s.close();
     }
   });
+
+  it('merge the delta rows of ended buckets at most every 10 minutes, not on every run', async () => {
+    let now = NOW;
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => now } });
+    const deltas = async (): Promise<number> => Number((await s.store.query('SELECT count(*) AS n FROM rollup_hour WHERE NOT compacted', []))[0]!.n);
+    try {
+      // Deltas of three runs for one ended hour (two models: two keys).
+      await s.store.append({ events: events(0, 10, () => NOW - 3 * HOUR) });
+      await s.store.rollups!.catchUp(); // the first run of a process merges (nothing to merge yet)
+      await s.store.append({ events: events(10, 10, () => NOW - 3 * HOUR) });
+      now += 60_000;
+      expect((await s.store.rollups!.catchUp()).compacted).toBe(0);
+      expect(await deltas()).toBe(4);
+      now += 10 * 60_000;
+      await s.store.append({ events: events(20, 10, () => NOW - 3 * HOUR) });
+      expect((await s.store.rollups!.catchUp()).compacted).toBeGreaterThan(0);
+      expect(await deltas()).toBe(0);
+      expect(Number((await s.store.query('SELECT sum(n) AS n FROM rollup_hour', []))[0]!.n)).toBe(30);
+    } finally {
+      await s.close();
+    }
+  });
 });

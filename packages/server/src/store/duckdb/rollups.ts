@@ -28,6 +28,11 @@ export interface DuckDbRollupsOptions {
   sliceEvents?: number;
   /** Compact every bucket (open ones too) once this many delta rows wait, across the tables. */
   compactAfterRows?: number;
+  /**
+   * Merge the delta rows of ended buckets at most this often (default 10 minutes), or sooner once a tenth of
+   * `compactAfterRows` wait. 0: every run (tests).
+   */
+  compactEveryMs?: number;
   /** Rows the in-memory accumulators may hold in all before they are dropped (their events are then rolled up from the table). */
   maxAccumulatedRows?: number;
   /**
@@ -161,6 +166,14 @@ const MAX_ACCUMULATED_ROWS = 30_000;
  */
 const WRITE_SLICE_ROWS = CHUNK_ROWS / 2;
 
+/**
+ * How often the delta rows of ended buckets are merged. Each merge deletes and rewrites rows, and the next checkpoint
+ * rewrites the row groups that held them: merging every run (30 s) made the rollups' checkpoint work as large as the
+ * events' own (measured in-process: a row group's CHECKPOINT 381 ms of CPU with per-run merges, 190–221 without).
+ * Queries read unmerged delta rows correctly (they aggregate rows anyway), only a few more of them.
+ */
+const COMPACT_EVERY_MS = 10 * 60_000;
+
 /** Buckets merged per statement: bounds the memory of a compaction whatever the backlog. */
 const COMPACT_BUCKETS = 48;
 
@@ -169,6 +182,9 @@ export class DuckDbRollups implements Rollups {
   private readonly runs = new Mutex();
   private readonly sliceEvents: number;
   private readonly compactAfterRows: number;
+  private readonly compactEveryMs: number;
+  /** When ended buckets were last merged (0: not yet in this process). */
+  private compactedAt = 0;
   private readonly maxAccumulatedRows: number;
   private readonly now: () => number;
   /** Rows held in memory at which a write starts before the task's next run (bounds memory under heavy ingest). */
@@ -191,6 +207,7 @@ export class DuckDbRollups implements Rollups {
   ) {
     this.sliceEvents = options.sliceEvents ?? 500_000;
     this.compactAfterRows = options.compactAfterRows ?? 1_000_000;
+    this.compactEveryMs = options.compactEveryMs ?? COMPACT_EVERY_MS;
     this.maxAccumulatedRows = options.maxAccumulatedRows ?? MAX_ACCUMULATED_ROWS;
     this.writeAtRows = Math.min(options.writeAtRows ?? WRITE_AT_ROWS, Math.floor(this.maxAccumulatedRows / 2));
     this.now = options.now ?? Date.now;
@@ -310,8 +327,11 @@ export class DuckDbRollups implements Rollups {
         }
       }
       const days = await this.rollDays(watermark);
-      const closedOnly = (await this.uncompactedRows()) < this.compactAfterRows;
-      compacted += await this.compact(closedOnly);
+      const waiting = await this.uncompactedRows();
+      if (waiting >= this.compactAfterRows / 10 || this.now() - this.compactedAt >= this.compactEveryMs) {
+        compacted += await this.compact(waiting < this.compactAfterRows);
+        this.compactedAt = this.now();
+      }
       return { events, watermark, compacted, days };
     });
   }
