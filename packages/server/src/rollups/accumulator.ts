@@ -171,6 +171,11 @@ export class RollupAccumulator {
     return this.minuteCount + this.hourSlots.length + this.bins + this.phaseRows;
   }
 
+  /** Estimated heap bytes of the rows held. */
+  get bytes(): number {
+    return this.hourSlots.length * BYTES.hour + this.minuteCount * BYTES.minute + this.bins * BYTES.bin + this.phaseRows * BYTES.phase;
+  }
+
   /** A committed batch, as columns (rollups/columns.ts): `count` events numbered from `firstSeq`, in order. */
   addColumns(c: EventColumns, count: number, firstSeq: number): void {
     if (firstSeq !== this.to + 1) throw new Error(`rollup accumulator: batch starts at seq ${firstSeq}, expected ${this.to + 1}`);
@@ -262,9 +267,14 @@ export class RollupAccumulator {
       tables.push({ table, keyColumns, valueColumns, rows });
     };
     const partialColumns = (g: Grain): string[] => g.partials.map((c: PartialName) => c);
-    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), minuteRows(hourSlots));
+    emit(MINUTE_GRAIN.table, MINUTE_GRAIN.dimensions, partialColumns(MINUTE_GRAIN), await minuteRows(hourSlots, pause));
     await pause();
-    const hourRows = hourSlots.map((s): Slot => ({ project: s.project, ts: s.ts, key: s.key, values: partialValues(s.acc) }));
+    const hourRows: Slot[] = [];
+    for (let i = 0; i < hourSlots.length; i++) {
+      if (i > 0 && i % SLOTS_PER_STEP === 0) await pause();
+      const s = hourSlots[i]!;
+      hourRows.push({ project: s.project, ts: s.ts, key: s.key, values: partialValues(s.acc) });
+    }
     emit(FINE.table, DIMENSIONS, partialColumns(FINE), hourRows);
     await pause();
     for (const [grain, size, slots] of [[FINE, HOUR, hourSlots], [COARSE, DAY, hourSlots.filter((s) => s.ts < daysUntil)]] as const) {
@@ -277,20 +287,34 @@ export class RollupAccumulator {
       for (const t of grain.sketchTables) {
         await pause();
         const keep = t.dimensions.map((d) => DIMENSIONS.indexOf(d));
-        emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], sketchRows(slots, size, keep));
+        emit(t.table, [...t.dimensions, 'metric', 'bin'], ['n'], await sketchRows(slots, size, keep, pause));
       }
       await pause();
-      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], phaseRows(slots, size));
+      emit(grain.phasesTable!, [...DIMENSIONS, 'phase'], ['n', 'sum_ms'], await phaseRows(slots, size, pause));
     }
   }
 }
 
+/**
+ * Hourly rows a drain step handles before the event loop's turn: at ~5 µs per row (more under load), a step stays
+ * around 10 ms however many rows a drain takes.
+ */
+const SLOTS_PER_STEP = 2_000;
+
+/**
+ * Estimated heap bytes per held row, by kind (measured: a distinct hourly key with its trie path, partials and
+ * minutes ~2.3 KB; a sketch bin or a phase entry is a map entry). The owner bounds memory by their sum.
+ */
+const BYTES = { hour: 2_300, minute: 100, bin: 60, phase: 150 } as const;
+
 /** Minute rows (type, status: events, errors, ok) summed from the rows' per-minute counts. */
-function minuteRows(slots: readonly HourSlot[]): Slot[] {
+async function minuteRows(slots: readonly HourSlot[], pause: () => Promise<void>): Promise<Slot[]> {
   const out = new Map<string, Slot>();
   const typeAt = DIMENSIONS.indexOf('type');
   const statusAt = DIMENSIONS.indexOf('status');
-  for (const s of slots) {
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0 && i % SLOTS_PER_STEP === 0) await pause();
+    const s = slots[i]!;
     const type = s.key[typeAt]!;
     const status = s.key[statusAt]!;
     for (const [minute, [n, errors, ok]] of s.minutes) {
@@ -309,9 +333,11 @@ function minuteRows(slots: readonly HourSlot[]): Slot[] {
 }
 
 /** Sketch rows of `slots` in buckets of `size`, by the dimensions at `keep`: one per (key, metric, bin). */
-function sketchRows(slots: readonly HourSlot[], size: number, keep: readonly number[]): Slot[] {
+async function sketchRows(slots: readonly HourSlot[], size: number, keep: readonly number[], pause: () => Promise<void>): Promise<Slot[]> {
   const out = new Map<string, Slot>();
-  for (const s of slots) {
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0 && i % SLOTS_PER_STEP === 0) await pause();
+    const s = slots[i]!;
     const ts = Math.floor(s.ts / size) * size;
     const key = keep.map((i) => s.key[i]!);
     const prefix = `${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`;
@@ -330,9 +356,11 @@ function sketchRows(slots: readonly HourSlot[], size: number, keep: readonly num
 }
 
 /** Phase rows of `slots` in buckets of `size`, by all ten dimensions: one per (key, phase). */
-function phaseRows(slots: readonly HourSlot[], size: number): Slot[] {
+async function phaseRows(slots: readonly HourSlot[], size: number, pause: () => Promise<void>): Promise<Slot[]> {
   const out = new Map<string, Slot>();
-  for (const s of slots) {
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0 && i % SLOTS_PER_STEP === 0) await pause();
+    const s = slots[i]!;
     if (s.phases === null) continue;
     const ts = Math.floor(s.ts / size) * size;
     const prefix = `${s.project}${SEP}${ts}${SEP}${s.key.map((k) => k ?? NUL).join(SEP)}`;

@@ -149,16 +149,18 @@ function compactSql(t: Table): string {
 }
 
 /**
- * The in-memory accumulators' bounds. Draining one derives every table's rows from its held rows in synchronous steps
- * of ~5 µs per hourly row (rollups/accumulator.ts): at the former early write of 100,000 rows (and bound of 300,000)
- * a drain held the event loop for up to 300 ms — `GET /health` under the abuse load (a distinct metric name per
- * event, so a row per event) waited as long — and a distinct key held ~2.3 KB (a trie of Maps, its partials and
- * minutes), so the heap reached 300+ MB. An accumulator is full at 10,000 rows (later batches start another, so a drain
- * never takes more, even when a run holds the writes up: a drain's longest step ~25 ms); past 30,000 rows held in all
- * (~35 MB) they are dropped and the next run rolls those events up from the table in SQL, on DuckDB's threads.
+ * The in-memory accumulators' bounds. A drain derives every table's rows in steps of 2,000 hourly rows with the event
+ * loop's turn between them (rollups/accumulator.ts), so its size does not hold up requests; once 100,000 rows are held
+ * a write starts before the task's next run, and later batches go to another accumulator. Memory is bounded by an
+ * estimate of the held rows' bytes: a distinct hourly key holds ~2.3 KB (under the abuse load, a distinct metric
+ * name per event, that is a row per event), a sketch bin ~60 B. Past 64 MB held in all, or 300,000 rows, they are
+ * dropped and the next run rolls those events up from the table in SQL, on DuckDB's threads. (Early writes at 10,000
+ * rows kept the abuse load's heap small, but wrote every few seconds under ordinary heavy ingest, and the rollups'
+ * per-run work then cost more CPU per event than the rows themselves: +36–42 % in the rollups bench.)
  */
-const WRITE_AT_ROWS = 10_000;
-const MAX_ACCUMULATED_ROWS = 30_000;
+const WRITE_AT_ROWS = 100_000;
+const MAX_ACCUMULATED_ROWS = 300_000;
+const MAX_ACCUMULATED_BYTES = 64 * 1024 * 1024;
 
 /**
  * Rows appended and flushed per turn of the event loop when writing drained rows: flushing a full 2,048-row chunk of
@@ -222,7 +224,9 @@ export class DuckDbRollups implements Rollups {
     let seq = firstSeq;
     for (const { columns, count } of chunks) {
       if (count === 0) continue;
-      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.heldRows() > this.maxAccumulatedRows)) this.dropHeld();
+      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.heldRows() > this.maxAccumulatedRows || this.heldBytes() > MAX_ACCUMULATED_BYTES)) {
+        this.dropHeld();
+      }
       if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows) {
         this.full.push(this.accumulator);
         this.accumulator = null;
@@ -231,7 +235,7 @@ export class DuckDbRollups implements Rollups {
       this.accumulator.addColumns(fromPlucked(columns), count, seq);
       seq += count;
     }
-    if (this.heldRows() >= this.writeAtRows && this.early === null && this.connection !== null) {
+    if ((this.heldRows() >= this.writeAtRows || this.heldBytes() >= MAX_ACCUMULATED_BYTES / 4) && this.early === null && this.connection !== null) {
       // Failures are the next run's to retry (the events stay past the watermark, read raw meanwhile).
       this.early = this.catchUp().catch(() => undefined).finally(() => {
         this.early = null;
@@ -244,6 +248,13 @@ export class DuckDbRollups implements Rollups {
     let rows = this.accumulator?.size ?? 0;
     for (const acc of this.full) rows += acc.size;
     return rows;
+  }
+
+  /** Estimated bytes held in memory, in all accumulators. */
+  private heldBytes(): number {
+    let bytes = this.accumulator?.bytes ?? 0;
+    for (const acc of this.full) bytes += acc.bytes;
+    return bytes;
   }
 
   /** Forgets every row held: the next run rolls those events up from the table. */
