@@ -192,7 +192,8 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
   const dataDirs: Record<Setting, string> = { off: join(dir, 'data-off'), on: join(dir, 'data-on') };
   const servers: Record<Setting, PulseProcess> = {
     off: await startPulseProcess({ repoRoot, dataDir: dataDirs.off, workDir: dir, env: { PULSE_ROLLUPS: 'false' } }),
-    on: await startPulseProcess({ repoRoot, dataDir: dataDirs.on, workDir: dir, env: { PULSE_ROLLUPS: 'true' } }),
+    // The user rollups (issue 11's per-user day rows, PULSE_USER_ROLLUPS) off: this measures the rollups of issue 10.
+    on: await startPulseProcess({ repoRoot, dataDir: dataDirs.on, workDir: dir, env: { PULSE_ROLLUPS: 'true', PULSE_USER_ROLLUPS: 'false' } }),
   };
   const stored: Record<Setting, number> = { off: 0, on: 0 };
   const caughtUp: (number | null)[] = [];
@@ -251,7 +252,8 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     `${fmtBytes(d.fileBytes)} for ${fmtInt(d.events)} events (${perEvent(d.fileBytes, d.events)}/event; ${fmtBytes(d.storage.freeBlocks * d.storage.blockSize)} in free blocks)`;
 
   const markdown = [
-    `Two Pulse child processes on 127.0.0.1 — rollups off (\`PULSE_ROLLUPS=false\`) and on (the default) — loaded one at a`,
+    `Two Pulse child processes on 127.0.0.1 — rollups off (\`PULSE_ROLLUPS=false\`) and on (the default; the user rollups of the`,
+    `analytics, \`PULSE_USER_ROLLUPS\`, off in both, so this is the hourly and daily rollups' cost) — loaded one at a`,
     `time in ${rowCount} balanced alternating rows (${order.join(', ')}) by ${SENDERS} senders of ${fmtInt(spec.batchSize)}-event requests (the synthetic`,
     `dataset, stamped over the last 3 minutes): ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row, after ${preloadMs / 1000} s of untimed load`,
     `on each server. The rollup task runs inside the server every 5 s, so some of a row's rollup work comes after its`,

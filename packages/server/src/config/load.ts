@@ -188,6 +188,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     corsOrigins,
     retentionDays: field(env, 'METRICS_RETENTION_DAYS', num('METRICS_RETENTION_DAYS', 1, 36500, true), 30),
     rollups: field(env, 'PULSE_ROLLUPS', bool('PULSE_ROLLUPS'), true),
+    userRollups: field(env, 'PULSE_USER_ROLLUPS', bool('PULSE_USER_ROLLUPS'), true),
     rollupRetentionDays: field(env, 'PULSE_ROLLUP_RETENTION_DAYS', num('PULSE_ROLLUP_RETENTION_DAYS', 1, 36500, true), 400),
     dailyRetentionDays: field(env, 'PULSE_DAILY_RETENTION_DAYS', num('PULSE_DAILY_RETENTION_DAYS', 1, 36500, true), 1095),
     archive: field(env, 'PULSE_ARCHIVE', bool('PULSE_ARCHIVE'), false),

@@ -117,6 +117,8 @@ export interface PulseConfig {
   retentionDays: number;
   /** Keep rollups and read them for ranges over 24 h (`PULSE_ROLLUPS`, default true). */
   rollups: boolean;
+  /** PULSE_USER_ROLLUPS: per-user day rows for the user analytics (analytics/user-rollups/); only with `rollups`. */
+  userRollups: boolean;
   /** Days hourly (and minute) rollups are kept (`PULSE_ROLLUP_RETENTION_DAYS`, default 400; minute rows: raw retention). */
   rollupRetentionDays: number;
   /** Days daily rollups are kept (`PULSE_DAILY_RETENTION_DAYS`, default 1095, seed 004's three years). */

@@ -29,7 +29,7 @@ export interface PulseStores {
   close(): Promise<void>;
 }
 
-export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl'>
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'userRollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl'>
   & Partial<Pick<PulseConfig, 'instanceId'>>;
 
 export interface OpenStoresOptions {
@@ -56,6 +56,7 @@ function postgresOptions(config: StoresConfig, onError: OpenStoresOptions['onErr
 export async function openStores(config: StoresConfig, options: OpenStoresOptions = {}): Promise<PulseStores> {
   const embedded = {
     dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, queryTimeoutMs: config.limits.queryTimeoutMs, rollups: config.rollups,
+    userRollups: config.userRollups,
     ...(options.clock ? { clock: options.clock } : {}),
   };
   if (config.postgresUrl === null) {
