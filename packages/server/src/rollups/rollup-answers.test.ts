@@ -5,12 +5,13 @@ import { validateEvents, type StoredEvent } from '@pulse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../ingest/enrich/enrich.js';
 import { createPricing } from '../ingest/enrich/pricing.js';
-import { MEASURE_NAMES, measureDef, type MeasureName } from '../query/measures.js';
-import { executeQuery, type Execution, type NamedRow } from '../query/run.js';
+import { MEASURE_NAMES, type MeasureName } from '../query/measures.js';
+import { executeQuery, type Execution } from '../query/run.js';
 import type { QuerySpec } from '../query/types.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.js';
 import { syntheticEvents } from '../synthetic/index.js';
 import { ROLLUP_MEASURES } from './measures.js';
+import { compareWithRaw, expectSameAnswers } from './test-support/same-answers.js';
 
 /**
  * Rollup answers against raw answers, on the same stored events (the demo's synthetic world, ~10 days): every
@@ -70,40 +71,7 @@ afterAll(async () => {
 const rolled = (spec: QuerySpec): Promise<Execution> => executeQuery(stores.store, spec, 'ms');
 const raw = (spec: QuerySpec): Promise<Execution> => executeQuery(stores.store, spec, 'ms', { rollups: false });
 
-const SKETCH_MEASURES = new Set<MeasureName>(['p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'p95_ttft_ms']);
-const key = (row: NamedRow, names: readonly string[]): string => JSON.stringify(names.map((n) => row[n]));
-
-function expectSameAnswers(a: Execution, b: Execution, spec: QuerySpec): void {
-  const keys = [...(spec.interval ? ['bucket'] : []), ...spec.dimensions];
-  expect(a.rows.length).toBe(b.rows.length);
-  const byKey = new Map(b.rows.map((r) => [key(r, keys), r]));
-  for (const row of a.rows) {
-    const other = byKey.get(key(row, keys));
-    expect(other, `group ${key(row, keys)}`).toBeDefined();
-    for (const m of spec.measures) {
-      const x = row[m] ?? null;
-      const y = other![m] ?? null;
-      const where = `${m} of ${key(row, keys)}`;
-      if (x === null || y === null) {
-        expect(x, where).toBe(y);
-      } else if (SKETCH_MEASURES.has(m)) {
-        expect(Math.abs(Number(x) - Number(y)), where).toBeLessThanOrEqual(Math.abs(Number(y)) * 0.01 + 1e-9);
-      } else if (measureDef(m).type === 'float') {
-        expect(Math.abs(Number(x) - Number(y)), where).toBeLessThanOrEqual(Math.abs(Number(y)) * 1e-6 + 1e-9);
-      } else {
-        expect(x, where).toBe(y);
-      }
-    }
-  }
-}
-
-async function compare(spec: QuerySpec): Promise<Execution> {
-  const [a, b] = await Promise.all([rolled(spec), raw(spec)]);
-  expect(a.rollups, 'answered from rollups').toBe(true);
-  expect(b.rollups).toBe(false);
-  expectSameAnswers(a, b, spec);
-  return a;
-}
+const compare = (spec: QuerySpec): Promise<Execution> => compareWithRaw(stores.store, spec);
 
 const ROLLED = (Object.keys(ROLLUP_MEASURES) as MeasureName[]).filter((m) => m !== 'avg_phase_ms');
 const base = (days: number, over: Partial<QuerySpec> = {}): QuerySpec => ({

@@ -2,13 +2,14 @@ import { validateEvents, type StoredEvent } from '@pulse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../ingest/enrich/enrich.js';
 import { createPricing } from '../../ingest/enrich/pricing.js';
-import { measureDef, type MeasureName } from '../../query/measures.js';
-import { executeQuery, type Execution, type NamedRow } from '../../query/run.js';
+import { type MeasureName } from '../../query/measures.js';
+import { executeQuery, type Execution } from '../../query/run.js';
 import type { QuerySpec } from '../../query/types.js';
 import { ROLLUP_MEASURES } from '../../rollups/measures.js';
 import { syntheticEvents } from '../../synthetic/index.js';
 import { ClickHouseEventStore } from './event-store.js';
 import { useClickHouse } from './test-support/server.js';
+import { compareWithRaw, expectSameAnswers } from '../../rollups/test-support/same-answers.js';
 
 /**
  * Rollups on a real ClickHouse (rollups.ts) against raw answers on the same stored events (the demo's synthetic world,
@@ -55,40 +56,7 @@ afterAll(async () => {
 const rolled = (spec: QuerySpec): Promise<Execution> => executeQuery(store, spec, 'ms');
 const raw = (spec: QuerySpec): Promise<Execution> => executeQuery(store, spec, 'ms', { rollups: false });
 
-const SKETCH_MEASURES = new Set<MeasureName>(['p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'p95_ttft_ms']);
-const key = (row: NamedRow, names: readonly string[]): string => JSON.stringify(names.map((n) => row[n]));
-
-function expectSameAnswers(a: Execution, b: Execution, spec: QuerySpec): void {
-  const keys = [...(spec.interval ? ['bucket'] : []), ...spec.dimensions];
-  expect(a.rows.length).toBe(b.rows.length);
-  const byKey = new Map(b.rows.map((r) => [key(r, keys), r]));
-  for (const row of a.rows) {
-    const other = byKey.get(key(row, keys));
-    expect(other, `group ${key(row, keys)}`).toBeDefined();
-    for (const m of spec.measures) {
-      const x = row[m] ?? null;
-      const y = other![m] ?? null;
-      const where = `${m} of ${key(row, keys)}`;
-      if (x === null || y === null) {
-        expect(x, where).toBe(y);
-      } else if (SKETCH_MEASURES.has(m)) {
-        expect(Math.abs(Number(x) - Number(y)), where).toBeLessThanOrEqual(Math.abs(Number(y)) * 0.01 + 1e-9);
-      } else if (measureDef(m).type === 'float') {
-        expect(Math.abs(Number(x) - Number(y)), where).toBeLessThanOrEqual(Math.abs(Number(y)) * 1e-6 + 1e-9);
-      } else {
-        expect(x, where).toBe(y);
-      }
-    }
-  }
-}
-
-async function compare(spec: QuerySpec): Promise<Execution> {
-  const [a, b] = await Promise.all([rolled(spec), raw(spec)]);
-  expect(a.rollups, 'answered from rollups').toBe(true);
-  expect(b.rollups).toBe(false);
-  expectSameAnswers(a, b, spec);
-  return a;
-}
+const compare = (spec: QuerySpec): Promise<Execution> => compareWithRaw(store, spec);
 
 const ROLLED = (Object.keys(ROLLUP_MEASURES) as MeasureName[]).filter((m) => m !== 'avg_phase_ms');
 const base = (days: number, over: Partial<QuerySpec> = {}): QuerySpec => ({
