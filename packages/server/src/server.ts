@@ -42,6 +42,8 @@ import { pgCluster } from './cluster/pg-cluster.js';
 import { singleInstance } from './cluster/single.js';
 import type { Cluster } from './cluster/types.js';
 import { ReloadHooks, type ReloadHook, type ReloadOutcome } from './ops/reload.js';
+import { LocalIdempotencyClaims, type IdempotencyClaims } from './ingest/idempotency-claims.js';
+import { PgIdempotencyClaims } from './store/postgres/idempotency-claims.js';
 
 export interface StartOptions extends Partial<PulseConfig> {
   /** Environment to read (the CLI passes process.env; programmatic use defaults to none, i.e. pure defaults). */
@@ -88,6 +90,9 @@ export interface RunningPulse {
   close(): Promise<void>;
 }
 
+/** How long an idempotency claim outlives its holder's last renewal (store/postgres/idempotency-claims.ts). */
+const CLAIM_LEASE_MS = 10_000;
+
 /** Opens the stores, builds the app and listens. `npm start` → `pulse serve` → this. */
 export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse> {
   const { env, clock: clockOpt, logger: loggerOpt, notifier: notifierOpt, hostSampler, ...overrides } = opts;
@@ -110,6 +115,15 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const leadership = cluster.leadership;
   // Work on the events is the leader's only when the event store is shared; the embedded file is each instance's own.
   const sharedEvents = config.store !== 'duckdb';
+  // Idempotent retries may land on any instance when the events are shared: the attempts take turns through a claim in
+  // PostgreSQL. A waiting retry waits for a live holder's commit (bounded by the commit timeout) or a dead one's lease.
+  const idempotencyClaims: IdempotencyClaims = sharedEvents && stores.postgres !== null
+    ? new PgIdempotencyClaims({
+      db: stores.postgres.db, instance: config.instanceId, leaseMs: CLAIM_LEASE_MS, waitMs: config.limits.commitTimeoutMs + CLAIM_LEASE_MS,
+      onError: (err, what) => logger.error({ err }, what),
+      onLog: (message, fields) => logger.warn(fields, message),
+    })
+    : new LocalIdempotencyClaims();
   const startedAtMs = clock.now();
   const errors = new ErrorLog(() => clock.now());
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
@@ -196,7 +210,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await metricsHub.window('default', []);
     await exports.start();
     await leadership.start();
-    app = await createApp({ config, store, meta, userRollups: stores.userRollups, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops,
+    app = await createApp({ config, store, meta, userRollups: stores.userRollups, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops, idempotencyClaims,
       alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
   } catch (err) {
     await tasks.close();
@@ -215,6 +229,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     ...retentionTask({
       store, clock, retentionDays: config.retentionDays, logger, archiveDir,
       rollupRetentionDays: config.rollupRetentionDays, dailyRetentionDays: config.dailyRetentionDays, userRollups: stores.userRollups,
+      idempotencyClaims,
     }),
     leaderOnly: sharedEvents,
   });
@@ -262,6 +277,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       }
       await ops.host.close();
       await buffer.close();
+      await idempotencyClaims.close();
       await exports.close();
       stopLive();
       await alerting.stop();

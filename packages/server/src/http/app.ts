@@ -27,6 +27,7 @@ import { registerRateLimits, registerShutdownGuard, storeUnavailable } from '../
 import { BodyBudget } from '../ops/body-budget.js';
 import { recordRoutes } from '../ops/route-table.js';
 import type { OpsParts } from '../ops/parts.js';
+import type { IdempotencyClaims } from '../ingest/idempotency-claims.js';
 import { registerOperationsRoutes } from '../ops/register.js';
 
 export interface AppParts extends AppDeps {
@@ -45,6 +46,8 @@ export interface AppParts extends AppDeps {
   deliveries?: DeliveryStore;
   /** Health checks, system figures, operator endpoints (ops/). */
   ops: OpsParts;
+  /** Who holds an Idempotency-Key now (ingest/idempotency-claims.ts); default: this process only. */
+  idempotencyClaims?: IdempotencyClaims;
 }
 
 /** Builds the Fastify app from its parts; listening and lifecycle belong to server.ts. */

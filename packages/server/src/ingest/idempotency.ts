@@ -1,5 +1,6 @@
 import { HttpError } from '../http/errors.js';
 import type { EventStore } from '../store/types.js';
+import { LocalIdempotencyClaims, type IdempotencyClaims } from './idempotency-claims.js';
 
 export interface IngestResponse {
   status: number;
@@ -17,30 +18,55 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
   return v;
 }
 
+/** What an attempt holding the claim gets: the claim's signal, and a way to keep the claim past the answer. */
+export interface ClaimedAttempt {
+  /** Aborted when the claim may have been lost: pass it to the write, which then must not begin (IdempotencyClaim). */
+  readonly signal: AbortSignal;
+  /**
+   * Keeps the claim until the returned function is called, even after the attempt has answered: for a write that may
+   * still land after a 503 (a commit timeout while its INSERT runs), so that a retry looks only once it has settled.
+   */
+  holdUntilSettled(): () => void;
+}
+
 /**
- * Makes a retried request a no-op. The committed answer is stored in the same commit as the events
- * (so after a crash the retry finds it); concurrent duplicates in this process wait for the first.
+ * Makes a retried request a no-op. The answer is stored with the events (so after a crash the retry finds it), and
+ * attempts with the same key take turns through `claims` — in this process, or with a shared implementation on every
+ * instance (store/postgres/idempotency-claims.ts) — so a duplicate looks for the stored answer only once the attempt
+ * before it has stored it or failed, however the two arrive.
  */
 export class IdempotencyGuard {
-  private readonly inFlight = new Map<string, Promise<IngestResponse>>();
+  constructor(
+    private readonly store: Pick<EventStore, 'getIdempotency'>,
+    private readonly claims: IdempotencyClaims = new LocalIdempotencyClaims(),
+  ) {}
 
-  constructor(private readonly store: EventStore) {}
-
-  async run(project: string, key: string, work: () => Promise<IngestResponse>): Promise<IngestResponse & { replayed: boolean }> {
-    const id = `${project}\u0000${key}`;
-    const running = this.inFlight.get(id);
-    if (running) return { ...(await running), replayed: true };
-    const stored = await this.store.getIdempotency(project, key);
-    if (stored) return { status: stored.status, body: stored.response, replayed: true };
-    // Re-check: another request may have started while we read the store.
-    const again = this.inFlight.get(id);
-    if (again) return { ...(await again), replayed: true };
-    const p = work();
-    this.inFlight.set(id, p);
+  async run(project: string, key: string, work: (attempt: ClaimedAttempt) => Promise<IngestResponse>): Promise<IngestResponse & { replayed: boolean }> {
+    const claim = await this.claims.acquire(project, key);
+    let holds = 0;
+    let answered = false;
+    const release = (): void => void claim.release();
     try {
-      return { ...(await p), replayed: false };
+      const stored = await this.store.getIdempotency(project, key);
+      if (stored) return { status: stored.status, body: stored.response, replayed: true };
+      const attempt: ClaimedAttempt = {
+        signal: claim.signal,
+        holdUntilSettled: () => {
+          holds++;
+          let settled = false;
+          return () => {
+            if (settled) return;
+            settled = true;
+            if (--holds === 0 && answered) release();
+          };
+        },
+      };
+      return { ...(await work(attempt)), replayed: false };
     } finally {
-      this.inFlight.delete(id);
+      answered = true;
+      // Released before answering when nothing may still land (the next retry then finds the key free at once);
+      // otherwise when the last held write settles.
+      if (holds === 0) await claim.release();
     }
   }
 }

@@ -4,7 +4,8 @@ import type { AppDeps } from '../http/types.js';
 import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { decodeBody, parseEvents } from './body.js';
 import type { Enricher } from './enrich/enrich.js';
-import { IdempotencyGuard, parseIdempotencyKey, type IngestResponse } from './idempotency.js';
+import { IdempotencyGuard, parseIdempotencyKey, type ClaimedAttempt, type IngestResponse } from './idempotency.js';
+import type { IdempotencyClaims } from './idempotency-claims.js';
 import { prepareEventsYielding } from './pipeline.js';
 import { acceptRawBodies, ingestFailure } from './route-support.js';
 import type { WriteBuffer } from './write-buffer.js';
@@ -19,6 +20,11 @@ export interface IngestDeps extends AppDeps {
   metrics?: { self: Pick<SelfMetrics, 'invalidEvents'> };
   /** The memory budget of the bodies held at once (`PULSE_INGEST_INFLIGHT_MB`), shared by every ingest route. */
   bodies?: BodyBudget;
+  /**
+   * Who holds an `Idempotency-Key` now: shared by the instances when they share the event store (PostgreSQL,
+   * store/postgres/idempotency-claims.ts); default: this process only.
+   */
+  idempotencyClaims?: IdempotencyClaims;
 }
 
 const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
@@ -29,7 +35,7 @@ const INGEST_PATHS = ['/v1/events', '/v1/client/usage/log'] as const;
  * answered: a 2xx means every accepted event is durable.
  */
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  const guard = new IdempotencyGuard(deps.store);
+  const guard = new IdempotencyGuard(deps.store, deps.idempotencyClaims);
 
   app.register(async (scope) => {
     acceptRawBodies(scope, deps.bodies, deps.config.ingest.retryAfterSeconds);
@@ -40,7 +46,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       if (raw.length === 0) throw new HttpError(400, 'malformed_body', 'body: empty; send {"events": [...]}');
 
-      const ingestOnce = async (): Promise<IngestResponse> => {
+      const ingestOnce = async (attempt?: ClaimedAttempt): Promise<IngestResponse> => {
         const decoded = await decodeBody(raw, request.headers['content-encoding']);
         if (decoded !== raw) holdDecodedBody(request, decoded.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
         const raws = parseEvents(decoded, request.headers['content-type']);
@@ -52,7 +58,10 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         const body = JSON.stringify({ accepted: events.length, rejected });
         const idempotency = key ? [{ project, key, createdAt: now, status, response: body }] : undefined;
         if (events.length > 0 || idempotency) {
-          await deps.buffer.submit({ events, ...(idempotency ? { idempotency } : {}) });
+          await deps.buffer.submit(
+            { events, ...(idempotency ? { idempotency } : {}) },
+            attempt ? { signal: attempt.signal, onSettled: attempt.holdUntilSettled() } : {},
+          );
         }
         return { status, body };
       };

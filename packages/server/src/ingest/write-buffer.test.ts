@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@pulse/protocol';
 import type { AppendBatch, EventStore } from '../store/types.js';
 import { StoreUnavailableError } from '../store/types.js';
-import { QueueFullError, ShuttingDownError, WriteBuffer, type CommitSink } from './write-buffer.js';
+import { CommitTimeoutError, QueueFullError, ShuttingDownError, WriteBuffer, type CommitSink } from './write-buffer.js';
 
 /**
  * A scripted EventStore: these tests drive the buffer's grouping, backpressure and failure paths,
@@ -146,5 +146,59 @@ describe('WriteBuffer', () => {
     expect(store.appended.flatMap((b) => b.events)).toHaveLength(4);
     await expect(buf.submit({ events: ev(1) })).rejects.toBeInstanceOf(ShuttingDownError);
     await buf.close(); // idempotent
+  });
+
+  it('an aborted signal drops a waiting batch (nothing written) but not one whose commit has begun', async () => {
+    const store = new ScriptedStore();
+    const buf = make(store, { flushIntervalMs: 60_000 });
+    const called = new AbortController();
+    const reason = new StoreUnavailableError('the claim was lost');
+    const settled: string[] = [];
+    const dropped = buf.submit({ events: ev(2, 'dropped') }, { signal: called.signal, onSettled: () => settled.push('dropped') });
+    const kept = buf.submit({ events: ev(1, 'kept') }, { onSettled: () => settled.push('kept') });
+    called.abort(reason);
+    await expect(dropped).rejects.toBe(reason);
+    expect(settled).toEqual(['dropped']);
+    expect(buf.queuedEvents).toBe(1);
+    // Already aborted: refused at once, and settled.
+    await expect(buf.submit({ events: ev(1) }, { signal: called.signal, onSettled: () => settled.push('refused') })).rejects.toBe(reason);
+    await buf.close();
+    await kept;
+    expect(store.appended.flatMap((b) => b.events.map((e) => e.name))).toEqual(['kept0']);
+    expect(settled).toEqual(['dropped', 'refused', 'kept']);
+
+    // Once the commit runs, aborting changes nothing: the batch is written and acknowledged.
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const running = make(store, { flushIntervalMs: 0 });
+    const late = new AbortController();
+    const begun = running.submit({ events: ev(1, 'begun') }, { signal: late.signal });
+    await new Promise((r) => setTimeout(r, 5));
+    late.abort(reason);
+    release();
+    await expect(begun).resolves.toBeUndefined();
+    expect(store.appended.at(-1)!.events[0]!.name).toBe('begun0');
+  });
+
+  it('onSettled comes after the answer only for a commit that outlives its timeout; a refusal settles at once', async () => {
+    const store = new ScriptedStore();
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const buf = new WriteBuffer({
+      store: store as unknown as EventStore, flushMaxEvents: 1000, flushIntervalMs: 0, maxQueuedEvents: 10, commitTimeoutMs: 30, onError: () => undefined,
+    });
+    const order: string[] = [];
+    const slow = buf.submit({ events: ev(1, 'slow') }, { onSettled: () => order.push('settled') }).catch((e: unknown) => {
+      order.push(e instanceof CommitTimeoutError ? 'answered 503' : 'other');
+    });
+    await slow;
+    expect(order).toEqual(['answered 503']); // the INSERT still runs: the claim must be kept
+    release();
+    await buf.close();
+    expect(order).toEqual(['answered 503', 'settled']);
+    expect(store.appended.flatMap((b) => b.events.map((e) => e.name))).toEqual(['slow0']);
+    let refused = 0;
+    await expect(buf.submit({ events: ev(1) }, { onSettled: () => refused++ })).rejects.toBeInstanceOf(ShuttingDownError);
+    expect(refused).toBe(1);
   });
 });

@@ -43,8 +43,23 @@ export interface WriteBufferOptions {
   onAppend?: (events: number, seconds: number, ok: boolean) => void;
 }
 
+export interface SubmitOptions {
+  /**
+   * Aborting it drops the batch while it waits (nothing of it is written; `submit` rejects with the signal's reason
+   * when that is a StoreUnavailableError, else with one); once its commit has begun, the commit runs to its end.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called once, when the batch can no longer be written: committed, failed, dropped, or refused by `submit`. Later
+   * than the answer only for a request answered by the commit timeout while its commit was running.
+   */
+  onSettled?: () => void;
+}
+
 interface Pending {
   batch: AppendBatch;
+  /** SubmitOptions.onSettled, and the removal of the abort listener; called by `finish`. */
+  settled: (() => void) | null;
   resolve: () => void;
   reject: (err: Error) => void;
   /** Answered already (by its commit or by the timeout): later outcomes only update the counters. */
@@ -107,16 +122,34 @@ export class WriteBuffer {
   }
 
   /** Resolves once the batch is committed; rejects with StoreUnavailableError if it could not be. */
-  submit(batch: AppendBatch): Promise<void> {
-    if (this.closed) return Promise.reject(new ShuttingDownError('server is shutting down'));
+  submit(batch: AppendBatch, options: SubmitOptions = {}): Promise<void> {
+    const refuse = (err: Error): Promise<void> => {
+      options.onSettled?.();
+      return Promise.reject(err);
+    };
+    if (this.closed) return refuse(new ShuttingDownError('server is shutting down'));
+    if (options.signal?.aborted) return refuse(aborted(options.signal));
     const n = batch.events.length;
     // An empty queue always takes one batch, so a single request at the size limit is never refused.
     if (this.queuedEvents > 0 && this.queuedEvents + n > this.opts.maxQueuedEvents) {
       this.shedEvents += n;
-      return Promise.reject(new QueueFullError(`write queue full (${this.queuedEvents} events waiting)`));
+      return refuse(new QueueFullError(`write queue full (${this.queuedEvents} events waiting)`));
     }
     return new Promise<void>((resolve, reject) => {
-      const p: Pending = { batch, resolve, reject, done: false, timer: null, abort: null };
+      const p: Pending = { batch, settled: null, resolve, reject, done: false, timer: null, abort: null };
+      const { signal, onSettled } = options;
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (this.dequeue(p)) this.drop(p, aborted(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.settled = () => {
+          signal.removeEventListener('abort', onAbort);
+          onSettled?.();
+        };
+      } else if (onSettled !== undefined) {
+        p.settled = onSettled;
+      }
       const limit = this.opts.commitTimeoutMs;
       if (limit !== undefined) p.timer = setTimeout(() => this.timeout(p, limit), limit);
       this.pending.push(p);
@@ -133,15 +166,39 @@ export class WriteBuffer {
   private timeout(p: Pending, limitMs: number): void {
     p.timer = null;
     if (p.done) return;
-    const queued = this.pending.indexOf(p);
-    if (queued >= 0) {
-      this.pending.splice(queued, 1);
-      this.pendingEvents -= p.batch.events.length;
-    } else {
-      p.abort?.abort();
+    const error = new CommitTimeoutError(`events were not committed within ${limitMs} ms`);
+    if (this.dequeue(p)) {
+      this.drop(p, error);
+      return;
     }
+    p.abort?.abort();
     p.done = true;
-    p.reject(new CommitTimeoutError(`events were not committed within ${limitMs} ms`));
+    p.reject(error);
+  }
+
+  /** Takes a request out of the queue if its commit has not begun; false when it has. */
+  private dequeue(p: Pending): boolean {
+    const queued = this.pending.indexOf(p);
+    if (queued < 0) return false;
+    this.pending.splice(queued, 1);
+    this.pendingEvents -= p.batch.events.length;
+    return true;
+  }
+
+  /** Answers a request taken out of the queue: nothing of it was written. */
+  private drop(p: Pending, err: Error): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = null;
+    p.done = true;
+    this.finish(p);
+    p.reject(err);
+  }
+
+  /** The batch's fate is known: tells SubmitOptions.onSettled, once. */
+  private finish(p: Pending): void {
+    const settled = p.settled;
+    p.settled = null;
+    settled?.();
   }
 
   private answer(p: Pending, err?: Error): void {
@@ -226,6 +283,7 @@ export class WriteBuffer {
   private fail(p: Pending, err: unknown): void {
     this.inFlightEvents -= p.batch.events.length;
     this.failedEvents += p.batch.events.length;
+    this.finish(p);
     this.answer(p, asUnavailable(err));
     this.opts.onError?.(err);
   }
@@ -238,6 +296,7 @@ export class WriteBuffer {
       this.committedEvents += p.batch.events.length;
       // A request answered 503 by the timeout whose COMMIT still went through: stored, and published below.
       if (p.done) this.opts.onError?.(new Error(`a timed-out commit completed: ${p.batch.events.length} events stored after their request was answered 503`));
+      this.finish(p);
       this.answer(p);
     }
     const sink = this.opts.sink;
@@ -274,6 +333,13 @@ function merge(group: Pending[]): AppendBatch {
     if (p.batch.idempotency) for (const r of p.batch.idempotency) idempotency.push(r);
   }
   return { events, idempotency };
+}
+
+/** The rejection of a request whose signal aborted while it waited. */
+function aborted(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof StoreUnavailableError) return reason;
+  return new StoreUnavailableError(`the write was called off before it began${reason instanceof Error ? `: ${reason.message}` : ''}; nothing was written`);
 }
 
 function asUnavailable(err: unknown): Error {

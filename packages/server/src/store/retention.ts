@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from './types.js';
 import type { UserRollups } from '../analytics/user-rollups/maintain.js';
+import type { IdempotencyClaims } from '../ingest/idempotency-claims.js';
 
 const DAY_MS = 86_400_000;
 
@@ -23,6 +24,8 @@ export function retentionTask(opts: {
   dailyRetentionDays?: number;
   /** The user rollups (analytics/user-rollups/): caught up before events are deleted, expired with the daily rollups. */
   userRollups?: Pick<UserRollups, 'catchUp' | 'deleteBefore'> | null;
+  /** Claims on idempotency keys left by instances that died (ingest/idempotency-claims.ts): deleted on each run. */
+  idempotencyClaims?: Pick<IdempotencyClaims, 'deleteExpired'> | null;
   logger: Pick<Logger, 'info'>;
   archiveDir?: string | null;
   firstDelayMs?: number;
@@ -56,6 +59,8 @@ export function retentionTask(opts: {
       if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
       const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS);
       if (userRows) opts.logger.info({ deleted: userRows }, 'user rollup retention');
+      const claims = await opts.idempotencyClaims?.deleteExpired();
+      if (claims) opts.logger.info({ deleted: claims }, 'expired idempotency claims');
     },
   };
 }

@@ -139,4 +139,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       'ALTER TABLE export_jobs ADD COLUMN instance text',
     ],
   },
+  {
+    version: 6,
+    name: 'idempotency claims shared by the instances',
+    sql: [
+      // One row per Idempotency-Key an attempt holds now (store/postgres/idempotency-claims.ts): taken by INSERT … ON
+      // CONFLICT, deleted on release, renewed by its holder; a row whose lease has passed was left by a holder that died
+      // and is taken over by the next attempt (or deleted by retention). The answers themselves are in the event store.
+      // No index but the key: renewals change only lease_until (HOT updates), and the table holds only what is in flight.
+      `CREATE TABLE idempotency_claims (
+        project text NOT NULL,
+        key text NOT NULL,
+        token text NOT NULL,
+        instance text NOT NULL,
+        claimed_at timestamptz NOT NULL,
+        lease_until timestamptz NOT NULL,
+        PRIMARY KEY (project, key)
+      )`,
+    ],
+  },
 ];
