@@ -8,20 +8,14 @@
  *     exactly once, the batches A never answered, retried on B, are stored once, B leads within seconds, does not
  *     notify again what A notified, and notifies once an alert that fires after the kill (a local HTTP receiver).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../live/test-support/ws-client.js';
 import { postgresMissing, testCluster } from '../store/postgres/test-support/pg-cluster.js';
 import { useClickHouse } from '../store/clickhouse/test-support/server.js';
-import { freePort, getJson, postJson } from '../test-support/pulse.js';
+import { getJson, postJson } from '../test-support/pulse.js';
+import { clickhouseRows, pulseProcesses, sleep, until, type PulseProcess as Instance } from './test-support/pulse-processes.js';
 
-const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-const SOURCES = join(repo, 'packages/server/src/test-support/sources.tsconfig.json');
 const ch = useClickHouse();
 const pgMissing = postgresMissing();
 if (pgMissing !== null) console.warn(`skipping the two-instance end-to-end test: ${pgMissing}`);
@@ -32,65 +26,13 @@ const DATABASE = 'pulse_two';
 /** What the SDK's alertQueueFailure() sends. */
 const QUEUE_FAILURE = { type: 'error', name: 'queue_failure', service: 'worker', attributes: { alert: 'queue_failure', queue_name: 'emails' } };
 
-interface Instance { id: string; url: string; child: ChildProcess; stderr: () => string; dataDir: string }
-const instances: Instance[] = [];
+const { serve } = pulseProcesses(ADMIN);
 let receiver: Server | null = null;
-afterAll(async () => {
-  for (const p of instances) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await Promise.all(instances.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? new Promise((r) => p.child.once('exit', r)) : null)));
-  for (const p of instances) rmSync(p.dataDir, { recursive: true, force: true });
+afterAll(() => {
   receiver?.close();
 });
 
-/**
- * `pulse serve` from the sources (node --import tsx, as ingest/crash.test.ts starts it), `@pulse/protocol` included
- * (test-support/sources.tsconfig.json maps it to its sources): like vitest, no stale dist/ is run.
- */
-async function serve(id: string, env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), `pulse-${id}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve'], {
-    cwd: repo,
-    env: {
-      ...process.env, ...env, TSX_TSCONFIG_PATH: SOURCES, PULSE_INSTANCE_ID: id, PULSE_DATA_DIR: dataDir, ANALYTICS_PORT: String(port),
-      ANALYTICS_HOST: '127.0.0.1', ANALYTICS_API_KEY: ADMIN, LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += String(d)));
-  const instance: Instance = { id, url: `http://127.0.0.1:${port}`, child, stderr: () => err, dataDir };
-  instances.push(instance);
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${id} exited: ${err}`);
-    try {
-      if ((await fetch(`${instance.url}/health`)).ok) return instance;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  throw new Error(`${id} did not start: ${err}`);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | null | false> | T | null | false, timeoutMs = 5_000): Promise<{ value: T; ms: number }> {
-  const t0 = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== false) return { value, ms: Date.now() - t0 };
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** A query straight to ClickHouse's HTTP interface (what is stored, not what Pulse answers). */
-async function clickhouse(sql: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${ch.server().url}/?database=${DATABASE}`, { method: 'POST', body: `${sql} FORMAT JSONEachRow` });
-  const text = await res.text();
-  if (!res.ok) throw new Error(text);
-  return text.trim() === '' ? [] : text.trim().split('\n').map((l) => JSON.parse(l));
-}
+const clickhouse = (sql: string) => clickhouseRows(ch.server().url, DATABASE, sql);
 
 /** Stored copies of each event id of a project. */
 async function copiesById(project: string): Promise<Map<string, number>> {
