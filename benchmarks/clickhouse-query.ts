@@ -70,6 +70,7 @@ async function duckdbBytes(dataDir: string): Promise<StoreBytes> {
     events: s.tables.events?.bytes ?? 0,
     rollups: tables.filter(([name]) => ROLLUP_TABLE.test(name)).reduce((sum, [, t]) => sum + t.bytes, 0),
     total: await dirBytes(dataDir),
+    free: s.freeBlocks * s.blockSize,
     eventRows: s.tables.events?.rows ?? 0,
   };
 }

@@ -102,6 +102,7 @@ function bytesRows(d: StoreBytes, c: StoreBytes): (string | null)[][] {
     ['events table', perEvent(d.events, d.eventRows), perEvent(c.events, c.eventRows)],
     ['rollup tables', perEvent(d.rollups, d.eventRows), perEvent(c.rollups, c.eventRows)],
     ['everything on disk', `${perEvent(d.total, d.eventRows)} (${fmtBytes(d.total)}, the data directory)`, `${perEvent(c.total, c.eventRows)} (${fmtBytes(c.total)}, every table's parts)`],
+    ['of which free space', d.free === null ? null : `${perEvent(d.free, d.eventRows)} (free blocks of the file)`, c.free === null ? null : perEvent(c.free, c.eventRows)],
   ];
 }
 
@@ -120,7 +121,7 @@ function queryMarkdown(run: ClickHouseRun): string[] {
     '',
     'The same rows in both stores: the seeded generator over 30 days ending at the start of the run, validated and',
     'enriched as ingest stores them (lib/stored-dataset.ts), appended without HTTP — into the DuckDB file, and through',
-    `the ClickHouse event store (${fmtDuration(load.appendSeconds)}, ${fmtInt(load.events / load.appendSeconds)} events/s, generation included),`,
+    `the ClickHouse event store in ${fmtInt(load.appendRows)}-event appends (${fmtDuration(load.appendSeconds)}, ${fmtInt(load.events / load.appendSeconds)} events/s, generation included),`,
     `whose tables were then merged to one part per month (\`OPTIMIZE … FINAL\`, ${fmtDuration(load.mergeSeconds)}). Each store is served by its own`,
     `Pulse process; every case runs ${q.plan.warmups} warm-up(s) then ${q.plan.reps} timed runs through HTTP on one, then on the other.`,
     '',
@@ -146,7 +147,8 @@ function queryMarkdown(run: ClickHouseRun): string[] {
     table(['', 'DuckDB', `ClickHouse (${run.compression} when merged)`], bytesRows(q.duckdbBytes, q.clickhouseBytes), ['left', 'right', 'right']),
     '',
     'DuckDB: bytes of the file charged to each table (lib/duckdb-storage.ts) after a clean stop; ClickHouse: bytes of the',
-    'active parts (`system.parts`) after the merge. The idempotency and migration tables are in "everything".',
+    'active parts (`system.parts`) after the merge. The idempotency and migration tables are in "everything"; DuckDB\'s',
+    'file also keeps the blocks freed by its rollup merges and checkpoints, which later writes reuse (it does not shrink).',
   ];
 }
 
@@ -202,6 +204,7 @@ export function clickhouseResults(run: ClickHouseRun): Record<string, number | s
     out[`${engine}_bytes_per_event`] = per(b.total);
     out[`${engine}_events_table_bytes_per_event`] = per(b.events);
     out[`${engine}_rollup_bytes_per_event`] = per(b.rollups);
+    out[`${engine}_free_bytes_per_event`] = b.free === null ? null : per(b.free);
   }
   out.clickhouse_load_events_per_s = Math.round(q.clickhouseLoad.events / q.clickhouseLoad.appendSeconds);
   out.clickhouse_merge_s = round(q.clickhouseLoad.mergeSeconds);

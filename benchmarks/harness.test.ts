@@ -390,13 +390,13 @@ describe('clickhouse report', () => {
     { id: 'a_24h', label: 'a', days: 1, duckdb: summary(10, 20), clickhouse: summary(30, 40) },
     { id: 'b_30d', label: 'b', days: 30, duckdb: summary(60, 90), clickhouse: summary(100, 180) },
   ];
-  const bytes = { events: 300_000_000, rollups: 200_000_000, total: 520_000_000, eventRows: 10_000_000 };
+  const bytes = { events: 300_000_000, rollups: 200_000_000, total: 520_000_000, free: null, eventRows: 10_000_000 };
   const run: ClickHouseRun = {
     clickhouseVersion: '18.16.1', compression: 'zstd', postgresVersion: '15.18', postgresCpu: true, cores: 2, quick: false,
     ingest: { rows, senders: 4, warmupMs: 3000, durationMs: 15000, poolEvents: 400_000, jsonBytesPerEvent: 319, clickhouseStored: 650_000, clickhouseAcknowledged: 650_000 },
     query: {
-      size: 10_000_000, plan: { warmups: 2, reps: 20 }, clickhouseLoad: { events: 10_000_000, appendSeconds: 500, mergeSeconds: 60 },
-      duckdbBytes: { ...bytes, rollups: 100_000_000 }, clickhouseBytes: bytes, counts: { duckdb: 10_000_000, clickhouse: 10_000_000 },
+      size: 10_000_000, plan: { warmups: 2, reps: 20 }, clickhouseLoad: { events: 10_000_000, appendRows: 100_000, appendSeconds: 500, mergeSeconds: 60 },
+      duckdbBytes: { ...bytes, rollups: 100_000_000, free: 50_000_000 }, clickhouseBytes: bytes, counts: { duckdb: 10_000_000, clickhouse: 10_000_000 },
       cases, checks: [{ id: 'a_24h', agree: true, detail: '3 identical rows' }],
       httpFloor: { duckdb: summary(0.5, 0.9), clickhouse: summary(0.6, 1) }, rssMb: { duckdbPulse: 400, clickhousePulse: 200, clickhouseServer: 900 },
     },
@@ -424,6 +424,8 @@ describe('clickhouse report', () => {
     expect(md).toContain('| ClickHouse + PostgreSQL, 2 instances | 30,000 | 0.75× |');
     expect(md).toContain('every acknowledged event stored once');
     expect(md).toContain('| events table | 30.0 B/event | 30.0 B/event |');
+    expect(md).toContain('| of which free space | 5.0 B/event (free blocks of the file) | — |');
+    expect(r).toMatchObject({ duckdb_free_bytes_per_event: 5, clickhouse_free_bytes_per_event: null });
     expect(md).not.toContain('Quick run');
   });
 
@@ -442,7 +444,7 @@ describe('clickhouse report', () => {
       { table: 'latency_hour', rows: 10, bytes: 200, parts: 2 },
       { table: 'idempotency', rows: 5, bytes: 50, parts: 1 },
     ]);
-    expect(split).toEqual({ events: 3000, rollups: 700, total: 3750, eventRows: 100 });
+    expect(split).toEqual({ events: 3000, rollups: 700, total: 3750, free: null, eventRows: 100 });
   });
 
   it('compares two Pulse answers of a grouped count, and reads the size override', () => {

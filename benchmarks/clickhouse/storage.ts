@@ -42,6 +42,8 @@ export interface StoreBytes {
   events: number;
   rollups: number;
   total: number;
+  /** Space inside `total` that holds no data (DuckDB's free blocks, reused by later writes); null where not measured. */
+  free: number | null;
   eventRows: number;
 }
 
@@ -51,6 +53,7 @@ export function splitBytes(tables: readonly TableBytes[]): StoreBytes {
     events: events?.bytes ?? 0,
     rollups: tables.filter((t) => t.table !== 'events' && !BOOKKEEPING.has(t.table)).reduce((s, t) => s + t.bytes, 0),
     total: tables.reduce((s, t) => s + t.bytes, 0),
+    free: null,
     eventRows: events?.rows ?? 0,
   };
 }
