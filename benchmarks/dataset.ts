@@ -83,3 +83,20 @@ export async function* readDataset(path: string): AsyncGenerator<Body> {
     yield { events: Number(line.slice(0, tab)), data: Buffer.from(line.slice(tab + 1)) };
   }
 }
+
+export interface RequestPool {
+  spec: DatasetSpec;
+  bodies: Body[];
+  /** JSON bytes of all bodies. */
+  jsonBytes: number;
+}
+
+/**
+ * A pool of distinct ingest requests for timed loads, which replay it in a cycle: `count` events over the last day,
+ * in 1,000-event requests, so repeats are far apart.
+ */
+export function requestPool(count: number): RequestPool {
+  const spec = datasetSpec(count, Date.now(), 1);
+  const all = [...bodies(spec)];
+  return { spec, bodies: all, jsonBytes: all.reduce((s, b) => s + b.data.length, 0) };
+}

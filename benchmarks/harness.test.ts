@@ -4,20 +4,27 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { balancedOrder, bootstrapChange, compareSettings } from './lib/alternating.js';
-import { parseBenchArgs } from './lib/args.js';
+import { parseBenchArgs, sizeFromEnv } from './lib/args.js';
 import { chargeSegments, duckDbStorage } from './lib/duckdb-storage.js';
 import type { MachineInfo } from './lib/machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
-import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatus, readCpuSeconds, readThreadCpuSeconds } from './lib/proc.js';
+import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatPpid, parseProcStatus, readCpuSeconds, readThreadCpuSeconds, readTreeCpuSeconds } from './lib/proc.js';
 import { renderReport, renderSummary } from './lib/report.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
 import { pgReps } from './lib/timing.js';
-import { comparePairs } from './query-check.js';
+import { comparePairs, crossCheckPulse } from './query-check.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
 import { queryResults, sizeLabel, verdict } from './query-report.js';
 import type { CaseResult, SizeResult } from './query.bench.js';
 import type { BenchSection } from './types.js';
+import { clickhouseResults, engineVerdict, renderClickHouseMarkdown, serverUsPerEvent, usPerEvent, type ClickHouseRun } from './clickhouse-report.js';
+import type { IngestRow } from './clickhouse-ingest.js';
+import type { EngineCase } from './clickhouse-query.js';
+import { splitBytes } from './clickhouse/storage.js';
+import { runTimedLoad } from './lib/load.js';
+import { createAgent } from './lib/http.js';
+import { createServer } from 'node:http';
 
 describe('stats', () => {
   it('interpolates percentiles between ranks', () => {
@@ -135,6 +142,14 @@ describe('proc', () => {
   it('reads utime + stime from /proc/<pid>/stat, even with spaces and parens in the name', () => {
     const text = '4242 (node (main) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1 1';
     expect(parseProcStatCpu(text)).toBe(3);
+  });
+
+  it('reads the parent pid, and a process tree\'s CPU as at least its root\'s', () => {
+    expect(parseProcStatPpid('4242 (node (main) x) S 17 4242 4242 0 -1')).toBe(17);
+    expect(parseProcStatPpid('garbage')).toBeNull();
+    const own = readCpuSeconds(process.ppid)!;
+    expect(readTreeCpuSeconds(process.ppid)).toBeGreaterThanOrEqual(own);
+    expect(readTreeCpuSeconds(2 ** 22 + 1)).toBeNull();
   });
 
   it('reads one thread\'s CPU time, at most its process\'s', () => {
@@ -321,5 +336,126 @@ describe('report', () => {
     expect(md.indexOf('## Why targets were missed')).toBeLessThan(md.indexOf('## Ingest through HTTP'));
     expect(md).not.toMatch(/\n\n\n/);
     expect(renderSummary(targets).split('\n')).toHaveLength(2 + TARGETS.length);
+  });
+});
+
+describe('timed load over several instances', () => {
+  it('sends sender i to url i mod n, over one pass of the bodies', async () => {
+    const seen: string[][] = [[], []];
+    const servers = await Promise.all([0, 1].map((i) => new Promise<{ url: URL; close: () => void }>((resolve) => {
+      const srv = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          seen[i]!.push(body);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ accepted: 1 }));
+        });
+      });
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address() as { port: number };
+        resolve({ url: new URL(`http://127.0.0.1:${addr.port}/v1/events`), close: () => srv.close() });
+      });
+    })));
+    const agent = createAgent(4);
+    try {
+      const bodies = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => ({ data: Buffer.from(x), events: 1 }));
+      const r = await runTimedLoad({ agent, url: servers.map((s) => s.url), bodies, headers: {}, concurrency: 4, warmupMs: 0, durationMs: 150 });
+      expect(seen[0]!.length).toBeGreaterThan(0);
+      expect(seen[1]!.length).toBeGreaterThan(0);
+      expect(r.totalAccepted).toBe(seen[0]!.length + seen[1]!.length);
+      // One cursor shared by both instances' senders: every body is sent as often as the others, give or take one.
+      const counts = new Map<string, number>();
+      for (const b of [...seen[0]!, ...seen[1]!]) counts.set(b, (counts.get(b) ?? 0) + 1);
+      expect([...counts.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+      expect(Math.max(...counts.values()) - Math.min(...counts.values())).toBeLessThanOrEqual(1);
+    } finally {
+      agent.destroy();
+      for (const s of servers) s.close();
+    }
+  });
+});
+
+describe('clickhouse report', () => {
+  const summary = (p50: number, p95: number) => ({ n: 20, min: p50, mean: p50, p50, p95, p99: p95, max: p95 });
+  const load = (eventsPerSec: number, totalAccepted: number) => ({
+    events: eventsPerSec * 10, requests: eventsPerSec / 100, seconds: 10, eventsPerSec, latenciesMs: [], rejected: 0, retries: 0, totalAccepted,
+  });
+  const rows: IngestRow[] = [
+    { setup: 'duckdb_1', instances: 1, load: load(40_000, 500_000), latency: summary(80, 150), cpu: { wallSeconds: 13, servers: { pulse: 15 }, clientSeconds: 0.5 }, pulseRssMaxMb: 350, clickhouseRssMaxMb: null },
+    { setup: 'clickhouse_1', instances: 1, load: load(20_000, 250_000), latency: summary(300, 500), cpu: { wallSeconds: 13, servers: { pulse: 10, clickhouse: 12.5, postgres: null }, clientSeconds: 0.2 }, pulseRssMaxMb: 220, clickhouseRssMaxMb: 300 },
+    { setup: 'clickhouse_2', instances: 2, load: load(30_000, 400_000), latency: summary(250, 600), cpu: { wallSeconds: 13, servers: { pulse: 16, clickhouse: 20, postgres: 2 }, clientSeconds: 0.3 }, pulseRssMaxMb: 230, clickhouseRssMaxMb: 350 },
+  ];
+  const cases: EngineCase[] = [
+    { id: 'a_24h', label: 'a', days: 1, duckdb: summary(10, 20), clickhouse: summary(30, 40) },
+    { id: 'b_30d', label: 'b', days: 30, duckdb: summary(60, 90), clickhouse: summary(100, 180) },
+  ];
+  const bytes = { events: 300_000_000, rollups: 200_000_000, total: 520_000_000, free: null, eventRows: 10_000_000 };
+  const run: ClickHouseRun = {
+    clickhouseVersion: '18.16.1', compression: 'zstd', postgresVersion: '15.18', postgresCpu: true, cores: 2, quick: false,
+    ingest: { rows, senders: 4, warmupMs: 3000, durationMs: 15000, poolEvents: 400_000, jsonBytesPerEvent: 319, clickhouseStored: 650_000, clickhouseAcknowledged: 650_000 },
+    query: {
+      size: 10_000_000, plan: { warmups: 2, reps: 20 }, clickhouseLoad: { events: 10_000_000, appendRows: 100_000, appendSeconds: 500, mergeSeconds: 60 },
+      duckdbBytes: { ...bytes, rollups: 100_000_000, free: 50_000_000 }, clickhouseBytes: bytes, counts: { duckdb: 10_000_000, clickhouse: 10_000_000 },
+      cases, checks: [{ id: 'a_24h', agree: true, detail: '3 identical rows' }],
+      httpFloor: { duckdb: summary(0.5, 0.9), clickhouse: summary(0.6, 1) }, rssMb: { duckdbPulse: 400, clickhousePulse: 200, clickhouseServer: 900 },
+    },
+  };
+
+  it('charges CPU per acknowledged event, adding the processes that could be read', () => {
+    expect(usPerEvent(rows[0]!, 'pulse')).toBeCloseTo(30, 10);
+    expect(usPerEvent(rows[1]!, 'postgres')).toBeNull();
+    expect(serverUsPerEvent(rows[1]!)).toBeCloseTo(40 + 50, 10);
+    expect(serverUsPerEvent(rows[2]!)).toBeCloseTo(40 + 50 + 5, 10);
+  });
+
+  it('finds each engine\'s slowest p95 and the figures of the doc', () => {
+    expect(engineVerdict(cases, 'clickhouse')).toMatchObject({ slowest: { id: 'b_30d' }, over: 1 });
+    expect(engineVerdict(cases, 'duckdb').over).toBe(0);
+    const r = clickhouseResults(run);
+    expect(r).toMatchObject({
+      'ingest.duckdb_1.events_per_s': 40_000, 'ingest.clickhouse_2.server_cpu_us_per_event': 95, 'ingest.clickhouse_1.postgres_cpu_us_per_event': null,
+      '10M.b_30d.clickhouse_p95_ms': 180, clickhouse_max_p95_ms: 180, duckdb_max_p95_ms: 90, clickhouse_queries_over_100ms: 1,
+      duckdb_bytes_per_event: 52, clickhouse_events_table_bytes_per_event: 30, duckdb_rollup_bytes_per_event: 10, checks_failed: 0,
+      clickhouse_load_events_per_s: 20_000,
+    });
+    expect(r.p95_ratio_geomean).toBeCloseTo(Math.sqrt(2 * 2), 2);
+    const md = renderClickHouseMarkdown(run);
+    expect(md).toContain('| ClickHouse + PostgreSQL, 2 instances | 30,000 | 0.75× |');
+    expect(md).toContain('every acknowledged event stored once');
+    expect(md).toContain('| events table | 30.0 B/event | 30.0 B/event |');
+    expect(md).toContain('| of which free space | 5.0 B/event (free blocks of the file) | — |');
+    expect(r).toMatchObject({ duckdb_free_bytes_per_event: 5, clickhouse_free_bytes_per_event: null });
+    expect(md).not.toContain('Quick run');
+  });
+
+  it('says when the stores disagree or acknowledged events are missing', () => {
+    const bad = { ...run, ingest: { ...run.ingest, clickhouseStored: 649_000 }, query: { ...run.query, counts: { duckdb: 10, clickhouse: 9 } } };
+    const md = renderClickHouseMarkdown(bad);
+    expect(md).toContain('**acknowledged events are missing**');
+    expect(md).toContain('**they differ**');
+    expect(clickhouseResults(bad).checks_failed).toBe(1);
+  });
+
+  it('splits ClickHouse tables into events, rollups and the rest', () => {
+    const split = splitBytes([
+      { table: 'events', rows: 100, bytes: 3000, parts: 2 },
+      { table: 'rollup_hour', rows: 10, bytes: 500, parts: 2 },
+      { table: 'latency_hour', rows: 10, bytes: 200, parts: 2 },
+      { table: 'idempotency', rows: 5, bytes: 50, parts: 1 },
+    ]);
+    expect(split).toEqual({ events: 3000, rollups: 700, total: 3750, free: null, eventRows: 100 });
+  });
+
+  it('compares two Pulse answers of a grouped count, and reads the size override', () => {
+    const c = QUERY_CASES.find((q) => q.id === 'top_users_7d')!;
+    const body = (n: number) => JSON.stringify({ data: [{ user_id: 'u1', count: n }, { user_id: 'u2', count: 2 }] });
+    expect(crossCheckPulse(c, body(3), body(3))).toEqual({ id: 'top_users_7d', agree: true, detail: '2 identical rows' });
+    expect(crossCheckPulse(c, body(3), body(4))?.detail).toBe('row 0: u1=3 vs u1=4');
+    expect(crossCheckPulse(QUERY_CASES.find((q) => q.id === 'heatmap_7d')!, '{}', '{}')).toBeNull();
+    expect(sizeFromEnv('PULSE_BENCH_CH_EVENTS', undefined)).toBeUndefined();
+    expect(sizeFromEnv('PULSE_BENCH_CH_EVENTS', '1000000')).toBe(1_000_000);
+    expect(() => sizeFromEnv('PULSE_BENCH_CH_EVENTS', '1e3x')).toThrow(/PULSE_BENCH_CH_EVENTS must be/);
+    expect(() => sizeFromEnv('PULSE_BENCH_CH_EVENTS', '10')).toThrow(/≥ 1000/);
   });
 });

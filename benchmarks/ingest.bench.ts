@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { bodies, datasetSpec } from './dataset.js';
+import { requestPool } from './dataset.js';
+import { cpuPct, startCpuWindow } from './lib/cpu-window.js';
 import { createAgent } from './lib/http.js';
 import { runTimedLoad, type Body, type TimedLoadResult } from './lib/load.js';
 import { fmtBytes, fmtInt, fmtMs, fmtRatio, table } from './lib/markdown.js';
@@ -62,10 +63,8 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
     const poolEvents = opts.quick ? 20_000 : 400_000;
     const warmupMs = opts.quick ? 500 : 3_000;
     const durationMs = opts.quick ? 2_000 : 10_000;
-    const spec = datasetSpec(poolEvents, Date.now(), 1);
-    const json = [...bodies(spec)];
+    const { spec, bodies: json, jsonBytes } = requestPool(poolEvents);
     const gz: Body[] = json.map((b) => ({ events: b.events, data: gzipSync(b.data) }));
-    const jsonBytes = json.reduce((s, b) => s + b.data.length, 0);
     const gzBytes = gz.reduce((s, b) => s + b.data.length, 0);
     log(`${json.length} requests of ${spec.batchSize} events ready (${(jsonBytes / poolEvents).toFixed(0)} B/event JSON, ${(gzBytes / poolEvents).toFixed(0)} gzipped)`);
 
@@ -82,18 +81,14 @@ export function ingestBench(deps: IngestBenchDeps): Bench {
         const agent = createAgent(config.senders);
         const headers = { 'content-type': 'application/json', ...(config.gzip && { 'content-encoding': 'gzip' }) };
         sampler.mark();
-        const wall0 = performance.now();
-        const server0 = readCpuSeconds(pulse.pid);
-        const client0 = process.cpuUsage();
+        const cpu = startCpuWindow({ server: () => readCpuSeconds(pulse.pid) });
         const load = await runTimedLoad({
           agent, url: new URL('/v1/events', pulse.url), bodies: config.gzip ? gz : json, headers,
           concurrency: config.senders, warmupMs, durationMs,
         });
-        const wall = (performance.now() - wall0) / 1000;
-        const client = process.cpuUsage(client0);
-        const server1 = readCpuSeconds(pulse.pid);
-        const serverCpuPct = server0 === null || server1 === null ? null : ((server1 - server0) / wall) * 100;
-        const clientCpuPct = ((client.user + client.system) / 1e6 / wall) * 100;
+        const used = cpu.stop();
+        const serverCpuPct = cpuPct(used.servers.server ?? null, used);
+        const clientCpuPct = cpuPct(used.clientSeconds, used)!;
         const rss = sampler.mark();
         agent.destroy();
         stored += load.totalAccepted;

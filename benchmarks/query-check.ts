@@ -4,8 +4,8 @@ import type { QueryCase } from './query-cases.js';
 
 /**
  * A correctness guard on the comparison: for the grouped count queries, Pulse's answer and the
- * PostgreSQL equivalent's must be the same rows. A timing of a query that answers differently would
- * compare nothing.
+ * PostgreSQL equivalent's (or another Pulse's, on another event store) must be the same rows. A timing
+ * of a query that answers differently would compare nothing.
  */
 export interface CrossCheck {
   id: string;
@@ -40,4 +40,13 @@ export async function crossCheck(c: QueryCase, pulseBody: string, client: pg.Cli
   const pgPairs: Pair[] = res.rows.map((r) => [String(r[key] ?? 'null'), Number(r.events)]);
   const diff = comparePairs(pulsePairs(pulseBody, key), pgPairs);
   return { id: c.id, agree: diff === null, detail: diff ?? `${pgPairs.length} identical rows` };
+}
+
+/** The same guard between two Pulse servers (two event stores on the same rows): their grouped counts must agree. */
+export function crossCheckPulse(c: QueryCase, bodyA: string, bodyB: string): CrossCheck | null {
+  const key = CHECKED[c.pg];
+  if (key === undefined) return null;
+  const a = pulsePairs(bodyA, key);
+  const diff = comparePairs(a, pulsePairs(bodyB, key));
+  return { id: c.id, agree: diff === null, detail: diff ?? `${a.length} identical rows` };
 }

@@ -23,7 +23,7 @@ import { exportEventsCsv } from './postgres/export.js';
 import { pgStatements } from './postgres/queries.js';
 import { connect, dropBenchTable, loadPostgres, type PgLoadResult, type PostgresTarget } from './postgres/service.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
-import { LOAD_SENDERS, PG_POLICY_FULL, PG_POLICY_QUICK } from './query-settings.js';
+import { LOAD_SENDERS, PG_POLICY_FULL, PG_POLICY_QUICK, PULSE_PLAN_FULL, PULSE_PLAN_QUICK } from './query-settings.js';
 import { crossCheck, type CrossCheck } from './query-check.js';
 import { queryResults, renderQueryMarkdown, sizeLabel } from './query-report.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
@@ -119,7 +119,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   pulse = await startPulseProcess({ repoRoot: deps.repoRoot, dataDir, workDir: dir });
   sampler = new RssSampler(pulse.pid).start();
   const qAgent = createAgent(1);
-  const plan: RepeatPlan = opts.quick ? { warmups: 1, reps: 5 } : { warmups: 2, reps: 20 };
+  const plan: RepeatPlan = opts.quick ? PULSE_PLAN_QUICK : PULSE_PLAN_FULL;
   const policy: PgRepeatPolicy = opts.quick ? PG_POLICY_QUICK : PG_POLICY_FULL;
   const cases: CaseResult[] = [];
   const checks: CrossCheck[] = [];

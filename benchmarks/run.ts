@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingestBench } from './ingest.bench.js';
 import { liveBench } from './live.bench.js';
-import { parseBenchArgs, USAGE } from './lib/args.js';
+import { parseBenchArgs, sizeFromEnv, USAGE } from './lib/args.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { renderReport } from './lib/report.js';
 import { evaluateTargets, type TargetResult } from './lib/targets.js';
@@ -45,6 +45,14 @@ function entries(postgres: () => Promise<PostgresTarget>): Entry[] {
     { id: 'ingest', load: async () => ingestBench({ repoRoot, log }) },
     { id: 'otlp', load: async () => (await import('./otlp.bench.js')).otlpBench({ repoRoot, log }) },
     { id: 'query', load: async () => queryBench({ repoRoot, postgres: await postgres(), log }) },
+    {
+      id: 'clickhouse',
+      load: async () => {
+        const { clickhouseBench } = await import('./clickhouse.bench.js');
+        const events = sizeFromEnv('PULSE_BENCH_CH_EVENTS', process.env.PULSE_BENCH_CH_EVENTS);
+        return clickhouseBench({ repoRoot, postgres: await postgres(), log, ...(events !== undefined && { events }) });
+      },
+    },
     external('sdk', 'sdk.bench.ts'),
     { id: 'live', load: async () => liveBench({ repoRoot, log }) },
     // Loaded only when selected: it pulls in playwright-core and the dashboard's browser-test support.

@@ -14,14 +14,15 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --quick        small sizes; checks that every bench runs (writes .tmp/benchmarks-quick.md)
   --only <ids>   run some benches (writes .tmp/benchmarks-only.md); ids: validation, store-append,
-                 ingest, otlp, query, sdk, live, metrics, alerting,
+                 ingest, otlp, query, clickhouse, sdk, live, metrics, alerting,
                  analytics, operations, export, retention,
                  rollups, dashboard
   --update       with --only (full sizes): replace those benches' sections in docs/benchmarks.{json,md};
                  each replaced section names its own date and commit
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
 A complete full run regenerates docs/benchmarks.md and docs/benchmarks.json; --only … --update replaces sections.
-PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.`;
+PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.
+clickhouse: a private server of scripts/clickhouse.sh; PULSE_BENCH_CH_EVENTS sets its query size (default 10M).`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -50,4 +51,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     render: values.render ?? false,
     help: values.help ?? false,
   };
+}
+
+/** A dataset size from an environment variable (e.g. PULSE_BENCH_CH_EVENTS), or undefined when unset. */
+export function sizeFromEnv(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1_000) throw new Error(`${name} must be an integer ≥ 1000, not ${value}`);
+  return n;
 }

@@ -52,7 +52,8 @@ export type Sender = (agent: http.Agent, url: URL, body: Body, headers: http.Out
 
 export interface TimedLoadOptions {
   agent: http.Agent;
-  url: URL;
+  /** Several URLs (instances behind no balancer): sender i sends to url[i % length]; they share one pass over `bodies`. */
+  url: URL | readonly URL[];
   bodies: readonly Body[];
   headers: http.OutgoingHttpHeaders;
   concurrency: number;
@@ -93,11 +94,14 @@ export async function runTimedLoad(o: TimedLoadOptions): Promise<TimedLoadResult
   let totalAccepted = 0;
   const latenciesMs: number[] = [];
   const send = o.send ?? sendBody;
-  const sender = async (): Promise<void> => {
+  const urls = Array.isArray(o.url) ? (o.url as readonly URL[]) : [o.url as URL];
+  if (urls.length === 0) throw new Error('no URL to send to');
+  const sender = async (_: unknown, i: number): Promise<void> => {
+    const url = urls[i % urls.length]!;
     while (performance.now() < end) {
       const body = o.bodies[next++ % o.bodies.length]!;
       const started = performance.now();
-      const r = await send(o.agent, o.url, body, o.headers);
+      const r = await send(o.agent, url, body, o.headers);
       const done = performance.now();
       if (done >= measureFrom && done <= end) {
         events += r.accepted;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -112,6 +112,43 @@ export function readThreadCpuSeconds(pid: number, tid = pid): number | null {
   } catch {
     return null;
   }
+}
+
+/** The parent pid of a /proc/<pid>/stat text (field 4), or null. */
+export function parseProcStatPpid(text: string): number | null {
+  const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number.isInteger(ppid) ? ppid : null;
+}
+
+/**
+ * CPU seconds a process and every live descendant have used so far (a PostgreSQL postmaster and its backends), or
+ * null when the root is gone. Descendants that exited since are not counted.
+ */
+export function readTreeCpuSeconds(rootPid: number): number | null {
+  const stats = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      stats.set(Number(name), readFileSync(`/proc/${name}/stat`, 'utf8'));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const root = stats.get(rootPid);
+  if (root === undefined) return null;
+  const children = new Map<number, number[]>();
+  for (const [pid, text] of stats) {
+    const ppid = parseProcStatPpid(text);
+    if (ppid !== null) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  let total = 0;
+  const todo = [rootPid];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += parseProcStatCpu(stats.get(pid) ?? '') ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 
 /** CPU seconds another process has used so far (all threads), or null. */

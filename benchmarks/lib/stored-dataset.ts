@@ -26,31 +26,39 @@ export interface StoredDatasetSpec {
   project?: string;
 }
 
-async function build(dataDir: string, spec: StoredDatasetSpec): Promise<number> {
-  const stores = await openEmbeddedStores({ dataDir });
+/**
+ * The dataset's events as ingest stores them, in appends of CHUNK: the generator over 30 days ending at `endMs`, each
+ * event through JSON (as a request body would arrive), validated and enriched. Deterministic for a spec, so every
+ * store fed from it holds the same rows (lib/clickhouse-dataset.ts, clickhouse-storage.ts).
+ */
+export function* storedEventBatches(spec: StoredDatasetSpec): Generator<StoredEvent[]> {
   const enricher = createEnricher({ pricing: createPricing([]) });
   const project = spec.project ?? 'default';
-  let stored = 0;
   let batch: unknown[] = [];
-  const flush = async (): Promise<void> => {
-    const { records } = validateEvents(batch, spec.endMs);
-    const events: StoredEvent[] = records.map((r) => {
-      enricher.enrich(r, { storeText: false });
-      return { ...r, project };
-    });
-    await stores.store.append({ events });
-    stored += events.length;
-    batch = [];
-    // As the server's rollup task would: write what was rolled up in memory before it outgrows its bound.
-    if (stored % 500_000 < CHUNK) await stores.store.rollups?.catchUp();
-  };
-  try {
-    for (const e of syntheticEvents({ seed: spec.seed ?? 31, startMs: spec.endMs - 30 * DAY_MS, endMs: spec.endMs, count: spec.count })) {
-      // Through JSON, as a request body would arrive.
-      batch.push(JSON.parse(JSON.stringify(e)));
-      if (batch.length === CHUNK) await flush();
+  const stored = (): StoredEvent[] => validateEvents(batch, spec.endMs).records.map((r) => {
+    enricher.enrich(r, { storeText: false });
+    return { ...r, project };
+  });
+  for (const e of syntheticEvents({ seed: spec.seed ?? 31, startMs: spec.endMs - 30 * DAY_MS, endMs: spec.endMs, count: spec.count })) {
+    batch.push(JSON.parse(JSON.stringify(e)));
+    if (batch.length === CHUNK) {
+      yield stored();
+      batch = [];
     }
-    if (batch.length > 0) await flush();
+  }
+  if (batch.length > 0) yield stored();
+}
+
+async function build(dataDir: string, spec: StoredDatasetSpec): Promise<number> {
+  const stores = await openEmbeddedStores({ dataDir });
+  let stored = 0;
+  try {
+    for (const events of storedEventBatches(spec)) {
+      await stores.store.append({ events });
+      stored += events.length;
+      // As the server's rollup task would: write what was rolled up in memory before it outgrows its bound.
+      if (stored % 500_000 < CHUNK) await stores.store.rollups?.catchUp();
+    }
   } finally {
     await stores.close();
   }

@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readdirSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseProcStatPpid } from '../lib/proc.js';
 import pg from 'pg';
 import { COPY_SQL, CREATE_TABLE, INDEXES, SCHEMA, TABLE } from './schema.js';
 import type { PgStatement } from './queries.js';
@@ -140,4 +141,35 @@ export async function dropBenchTable(client: pg.Client): Promise<void> {
 export async function releasePostgres(repoRoot: string, target: PostgresTarget): Promise<void> {
   if (!target.ok || !target.startedHere) return;
   await run('bash', [join(repoRoot, 'scripts/postgres.sh'), 'stop'], { timeout: 120_000 }).catch(() => undefined);
+}
+
+/**
+ * The postmaster's pid when the server runs on this machine (the parent of this session's backend, whose name is
+ * `postgres`), else null: its process tree's CPU is what PostgreSQL spends (lib/proc.ts readTreeCpuSeconds).
+ */
+export async function postmasterPid(url: string): Promise<number | null> {
+  const client = await connect(url);
+  try {
+    const res = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backend = res.rows[0]?.pid;
+    if (backend === undefined) return null;
+    const ppid = parseProcStatPpid(readFileSync(`/proc/${backend}/stat`, 'utf8'));
+    if (ppid === null) return null;
+    return readFileSync(`/proc/${ppid}/comm`, 'utf8').trim().startsWith('postgres') ? ppid : null;
+  } catch {
+    return null; // another machine, or not Linux
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Drops a schema and everything in it (a bench's own Pulse metadata). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  const client = await connect(url);
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
