@@ -4,6 +4,7 @@ import { ConfigError } from '../config/load.js';
 import { checkCommand } from './check.js';
 import { backupCommand } from './backup.js';
 import { demoCommand } from './demo/index.js';
+import { eventsCommand } from './events.js';
 import { exportCommand } from './export.js';
 import { keysCommand } from './keys.js';
 import { metaCommand } from './meta.js';
@@ -16,6 +17,7 @@ const program = new Command('pulse')
 program.addCommand(serveCommand(), { isDefault: true });
 program.addCommand(keysCommand());
 program.addCommand(metaCommand());
+program.addCommand(eventsCommand());
 program.addCommand(demoCommand());
 program.addCommand(topCommand());
 program.addCommand(exportCommand());
