@@ -23,7 +23,7 @@ export function eventsCommand(): Command {
       let error: string | null = null;
       let conflicts: DayCopy[] = [];
       try {
-        const target = await openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl, rollups: config.rollups, queryTimeoutMs: 600_000 })
+        const target = await openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl, clickhouseShards: config.clickhouseShards, clickhouseCluster: config.clickhouseCluster, rollups: config.rollups, queryTimeoutMs: 600_000 })
           .catch((err: Error) => { throw new Error(`ClickHouse: ${err.message}`); });
         try {
           const days = await copyEmbeddedEvents(embedded.store, target.store, {

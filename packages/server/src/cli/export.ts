@@ -114,7 +114,7 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
   }
   // With PULSE_STORE=clickhouse the events are read from ClickHouse (no data file is opened).
   const stores = await (config.store === 'clickhouse'
-    ? openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl ?? '', rollups: config.rollups, queryTimeoutMs: config.limits.queryTimeoutMs })
+    ? openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl ?? '', clickhouseShards: config.clickhouseShards, clickhouseCluster: config.clickhouseCluster, rollups: config.rollups, queryTimeoutMs: config.limits.queryTimeoutMs })
     : openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups })).catch((err: Error) => fail(err.message));
   try {
     await rm(out, { force: true });

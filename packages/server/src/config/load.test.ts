@@ -48,6 +48,33 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { PULSE_CLICKHOUSE_URL: 'not a url' }, cwd: dir() }).store).toBe('duckdb');
   });
 
+  it('PULSE_CLICKHOUSE_SHARDS lists the shard servers, PULSE_CLICKHOUSE_URL\'s among them; each item checked by position', () => {
+    const env = { PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: 'http://pulse:ch-secret@ch1:8123/pulse_prod', PULSE_POSTGRES_URL: 'postgresql://pulse@db/pulse' };
+    const c = loadConfig({ env: { ...env, PULSE_CLICKHOUSE_SHARDS: ' http://ch1:8123, http://ch2:8123/ ', PULSE_CLICKHOUSE_CLUSTER: 'teams' }, cwd: dir() });
+    expect([c.clickhouseShards, c.clickhouseCluster]).toEqual([['http://ch1:8123', 'http://ch2:8123'], 'teams']);
+    expect(loadConfig({ env, cwd: dir() })).toMatchObject({ clickhouseShards: null, clickhouseCluster: 'pulse' });
+    const cases: Array<[string, RegExp]> = [
+      ['http://ch2:8123,http://ch3:8123', /must include the server of PULSE_CLICKHOUSE_URL/],
+      ['http://ch1:8123', /at least two servers/],
+      ['http://ch1:8123,ch2:8123', /^PULSE_CLICKHOUSE_SHARDS item 2 must be an http/],
+      ['http://ch1:8123,http://u:ch-secret@ch2:8123', /^PULSE_CLICKHOUSE_SHARDS item 2 must be http\(s\):\/\/host:port only/],
+      ['http://ch1:8123,http://ch2:8123/other', /^PULSE_CLICKHOUSE_SHARDS item 2 must be http\(s\):\/\/host:port only/],
+      ['http://ch1:8123,http://ch1:8123', /item 2 repeats http:\/\/ch1:8123/],
+    ];
+    for (const [shards, expected] of cases) {
+      let message = '';
+      try {
+        loadConfig({ env: { ...env, PULSE_CLICKHOUSE_SHARDS: shards }, cwd: dir() });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message, shards).toMatch(expected);
+      expect(message).not.toContain('ch-secret');
+    }
+    expect(() => loadConfig({ env: { ...env, PULSE_CLICKHOUSE_CLUSTER: 'a-b' }, cwd: dir() })).toThrow(/PULSE_CLICKHOUSE_CLUSTER must be an identifier/);
+  });
+
   it('names the bad variable', () => {
     expect(() => loadConfig({ env: { ANALYTICS_PORT: 'eighty' }, cwd: dir() })).toThrow(/ANALYTICS_PORT/);
     expect(() => loadConfig({ env: { ANALYTICS_ENABLED: 'maybe' }, cwd: dir() })).toThrow(/ANALYTICS_ENABLED/);

@@ -200,6 +200,8 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     duckdbMemoryLimit: field(env, 'PULSE_DUCKDB_MEMORY_LIMIT', z.string().trim().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'PULSE_DUCKDB_MEMORY_LIMIT must be a size such as 128MB or 1GB'), '128MB'),
     store,
     clickhouseUrl: optStr(env, 'PULSE_CLICKHOUSE_URL'),
+    clickhouseShards: env.PULSE_CLICKHOUSE_SHARDS?.trim() ? parseShardList(env.PULSE_CLICKHOUSE_SHARDS) : null,
+    clickhouseCluster: field(env, 'PULSE_CLICKHOUSE_CLUSTER', z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'PULSE_CLICKHOUSE_CLUSTER must be an identifier (^[A-Za-z_][A-Za-z0-9_]*$)'), 'pulse'),
     postgresUrl: optStr(env, 'PULSE_POSTGRES_URL'),
     postgresSchema: field(env, 'PULSE_POSTGRES_SCHEMA', z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'PULSE_POSTGRES_SCHEMA must be a lower-case identifier (^[a-z_][a-z0-9_]{0,62}$)'), 'public'),
     postgresPoolSize: field(env, 'PULSE_POSTGRES_POOL_SIZE', num('PULSE_POSTGRES_POOL_SIZE', 1, 1000, true), 10),
@@ -280,9 +282,36 @@ function assertStoreBackends(cfg: PulseConfig): void {
   } catch (err) {
     throw new ConfigError(`PULSE_CLICKHOUSE_URL ${(err as Error).message}`);
   }
+  if (cfg.clickhouseShards !== null && !cfg.clickhouseShards.includes(parseClickHouseUrl(cfg.clickhouseUrl).url)) {
+    throw new ConfigError('PULSE_CLICKHOUSE_SHARDS must include the server of PULSE_CLICKHOUSE_URL (its Distributed table is created there)');
+  }
   if (cfg.postgresUrl === null) {
     throw new ConfigError('PULSE_STORE=clickhouse needs PULSE_POSTGRES_URL: keys, projects, alerting and export jobs live in PostgreSQL, so every instance shares them');
   }
+}
+
+/**
+ * `PULSE_CLICKHOUSE_SHARDS`: comma-separated `http(s)://host[:port]` of the shard servers — no credentials (those of
+ * PULSE_CLICKHOUSE_URL are used on every shard) and no path (the database is PULSE_CLICKHOUSE_URL's). Normalised as
+ * parseClickHouseUrl does, so PULSE_CLICKHOUSE_URL's server can be found among them.
+ */
+function parseShardList(raw: string): string[] {
+  const out: string[] = [];
+  for (const [i, item] of raw.split(',').map((s) => s.trim()).entries()) {
+    let parsed;
+    try {
+      parsed = parseClickHouseUrl(item);
+    } catch (err) {
+      throw new ConfigError(`PULSE_CLICKHOUSE_SHARDS item ${i + 1} ${(err as Error).message}`);
+    }
+    if (parsed.username !== undefined || parsed.password !== undefined || new URL(item).pathname.replace(/\/+$/, '') !== '') {
+      throw new ConfigError(`PULSE_CLICKHOUSE_SHARDS item ${i + 1} must be http(s)://host:port only: credentials and database come from PULSE_CLICKHOUSE_URL`);
+    }
+    if (out.includes(parsed.url)) throw new ConfigError(`PULSE_CLICKHOUSE_SHARDS item ${i + 1} repeats ${parsed.url}`);
+    out.push(parsed.url);
+  }
+  if (out.length < 2) throw new ConfigError('PULSE_CLICKHOUSE_SHARDS must list at least two servers (unset it for one)');
+  return out;
 }
 
 /** Where OTLP ingest looks for these fields unless configured (docs/otlp.md explains each choice). */

@@ -137,6 +137,14 @@ export interface PulseConfig {
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
   /**
+   * `PULSE_CLICKHOUSE_SHARDS`: the HTTP URLs (scheme, host, port) of every shard server, `PULSE_CLICKHOUSE_URL`'s among
+   * them; events then go to a Distributed table over the shards (docs/scaling.md#sharding-a-distributed-table-over-several-servers).
+   * Null: one server.
+   */
+  clickhouseShards: string[] | null;
+  /** `PULSE_CLICKHOUSE_CLUSTER` (default `pulse`): the shards' cluster name in the servers' `remote_servers`. */
+  clickhouseCluster: string;
+  /**
    * `PULSE_POSTGRES_URL`: when set, projects, keys, alert rules and state, silences, deliveries, export jobs and report
    * runs live in this PostgreSQL database instead of the embedded file (docs/scaling.md); events stay where they are.
    */

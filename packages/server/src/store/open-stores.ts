@@ -29,7 +29,7 @@ export interface PulseStores {
   close(): Promise<void>;
 }
 
-export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'userRollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl'>
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'limits' | 'rollups' | 'userRollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl' | 'clickhouseShards' | 'clickhouseCluster'>
   & Partial<Pick<PulseConfig, 'instanceId'>>;
 
 export interface OpenStoresOptions {
@@ -67,7 +67,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
   let events: { store: EventStore; userRollups?: UserRollups | null; close(): Promise<void> };
   try {
     events = config.store === 'clickhouse'
-      ? await openClickHouseEvents({ ...embedded, clickhouseUrl: config.clickhouseUrl ?? '', queryTimeoutMs: config.limits.queryTimeoutMs })
+      ? await openClickHouseEvents({ ...embedded, clickhouseUrl: config.clickhouseUrl ?? '', clickhouseShards: config.clickhouseShards, clickhouseCluster: config.clickhouseCluster, queryTimeoutMs: config.limits.queryTimeoutMs })
       : await openEmbeddedEventStore(embedded);
   } catch (err) {
     await meta.close();

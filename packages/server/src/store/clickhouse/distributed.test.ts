@@ -8,7 +8,9 @@ import { openTestStore } from '../../query/test-support/open-store.js';
 import type { QuerySpec } from '../../query/types.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { series } from '../contract/fixtures.js';
+import { loadConfig } from '../../config/load.js';
 import { openClickHouseEventStore, type ClickHouseEventStore } from './index.js';
+import { openClickHouseEvents } from './open.js';
 import { clickhouseMissing, startClickHouse, type RunningClickHouse } from './test-support/server.js';
 
 /**
@@ -87,6 +89,36 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
       expect((await f.store.stats()).events).toBe(240);
     } finally {
       await f.cleanup();
+    }
+  });
+
+  it('is what PULSE_CLICKHOUSE_SHARDS configures: the store opened from the configuration writes through the Distributed table, keeping no rollups', async () => {
+    const database = `pulse_cfg_${randomBytes(5).toString('hex')}`;
+    const config = loadConfig({
+      env: {
+        PULSE_STORE: 'clickhouse', PULSE_CLICKHOUSE_URL: `${a.url}/${database}`, PULSE_CLICKHOUSE_SHARDS: `${b.url},${a.url}`,
+        PULSE_POSTGRES_URL: 'postgresql://pulse@127.0.0.1/pulse',
+      },
+      cwd: process.cwd(),
+    });
+    const opened = await openClickHouseEvents({ ...config, clickhouseUrl: config.clickhouseUrl!, queryTimeoutMs: 30_000 });
+    try {
+      expect(opened.store.rollups).toBeUndefined();
+      const projects = Array.from({ length: 12 }, (_, i) => `cfg-${i}`);
+      await opened.store.append({ events: projects.flatMap((project) => series(5, () => ({ project }))) });
+      const shardCounts: number[] = [];
+      for (const server of [a, b]) {
+        const client = createClient({ url: server.url, log: { level: 127 as never } });
+        const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${database}_shard.events`, format: 'JSONEachRow' })).json<{ n: string }>();
+        shardCounts.push(Number(row!.n));
+        await client.close();
+      }
+      expect(shardCounts.every((n) => n > 0 && n % 5 === 0)).toBe(true);
+      expect(shardCounts[0]! + shardCounts[1]!).toBe(60);
+      expect((await opened.store.stats()).events).toBe(60);
+    } finally {
+      await opened.close();
+      await drop(database);
     }
   });
 

@@ -8,6 +8,9 @@ export interface ClickHouseEventsConfig {
   /** `PULSE_ROLLUPS`: keep the rollup tables (materialized views, rollups.ts) and let queries read them. */
   rollups: boolean;
   queryTimeoutMs: number;
+  /** `PULSE_CLICKHOUSE_SHARDS` and `PULSE_CLICKHOUSE_CLUSTER`: events in a Distributed table over these servers (no rollups then). */
+  clickhouseShards?: readonly string[] | null;
+  clickhouseCluster?: string;
   clock?: Clock;
 }
 
@@ -21,6 +24,8 @@ export async function openClickHouseEvents(config: ClickHouseEventsConfig): Prom
     ...parseClickHouseUrl(config.clickhouseUrl),
     queryTimeoutMs: config.queryTimeoutMs,
     rollups: config.rollups,
+    ...(config.clickhouseShards ? { shards: config.clickhouseShards } : {}),
+    ...(config.clickhouseCluster ? { cluster: config.clickhouseCluster } : {}),
     ...(config.clock ? { clock: config.clock } : {}),
   });
   try {
