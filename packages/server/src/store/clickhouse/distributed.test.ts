@@ -8,7 +8,14 @@ import { openTestStore } from '../../query/test-support/open-store.js';
 import type { QuerySpec } from '../../query/types.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { series } from '../contract/fixtures.js';
+import { validateEvents } from '@pulse/protocol';
 import { loadConfig } from '../../config/load.js';
+import { createEnricher } from '../../ingest/enrich/enrich.js';
+import { createPricing } from '../../ingest/enrich/pricing.js';
+import type { MeasureName } from '../../query/measures.js';
+import { ROLLUP_MEASURES } from '../../rollups/measures.js';
+import { compareWithRaw } from '../../rollups/test-support/same-answers.js';
+import { syntheticEvents } from '../../synthetic/index.js';
 import { openClickHouseEventStore, type ClickHouseEventStore } from './index.js';
 import { openClickHouseEvents } from './open.js';
 import { clickhouseMissing, startClickHouse, type RunningClickHouse } from './test-support/server.js';
@@ -92,7 +99,7 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
     }
   });
 
-  it('is what PULSE_CLICKHOUSE_SHARDS configures: the store opened from the configuration writes through the Distributed table, keeping no rollups', async () => {
+  it('is what PULSE_CLICKHOUSE_SHARDS configures: the store opened from the configuration writes through the Distributed table, keeping rollups on the shards', async () => {
     const database = `pulse_cfg_${randomBytes(5).toString('hex')}`;
     const config = loadConfig({
       env: {
@@ -103,7 +110,7 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
     });
     const opened = await openClickHouseEvents({ ...config, clickhouseUrl: config.clickhouseUrl!, queryTimeoutMs: 30_000 });
     try {
-      expect(opened.store.rollups).toBeUndefined();
+      expect(opened.store.rollups).toBeDefined();
       const projects = Array.from({ length: 12 }, (_, i) => `cfg-${i}`);
       await opened.store.append({ events: projects.flatMap((project) => series(5, () => ({ project }))) });
       const shardCounts: number[] = [];
@@ -121,6 +128,50 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
       await drop(database);
     }
   });
+
+  it('keeps rollups on each shard by its own views and answers from them as from raw events (every kept measure, grouped)', async () => {
+    const f = await fixture();
+    try {
+      const END = Date.UTC(2026, 10, 20, 14, 37, 12, 345);
+      const enricher = createEnricher({ pricing: createPricing([]) });
+      const { records } = validateEvents(JSON.parse(JSON.stringify([...syntheticEvents({ seed: 11, startMs: END - 4 * 86_400_000, endMs: END, count: 6_000 })])), END);
+      const events = records.map((r, i) => {
+        enricher.enrich(r, { storeText: false });
+        return { ...r, project: `shard-p${i % 6}` };
+      });
+      for (let i = 0; i < events.length; i += 1_500) await f.store.append({ events: events.slice(i, i + 1_500) });
+      // Rollup rows on both shards, and every event counted once across them.
+      const [rolled] = await f.store.query('SELECT sum(n) AS n FROM rollup_day', []);
+      expect(Number(rolled!.n)).toBe(events.length);
+      const perShard: number[] = [];
+      for (const server of [a, b]) {
+        const client = createClient({ url: server.url, log: { level: 127 as never } });
+        const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${f.store.database}_shard.rollup_hour`, format: 'JSONEachRow' })).json<{ n: string }>();
+        perShard.push(Number(row!.n));
+        await client.close();
+      }
+      expect(perShard.every((n) => n > 0)).toBe(true);
+      const measures = (Object.keys(ROLLUP_MEASURES) as MeasureName[]).filter((m) => m !== 'avg_phase_ms');
+      for (const project of ['shard-p0', 'shard-p3']) {
+        const range = { startMs: END - 3 * 86_400_000 - 17 * 60_000, endMs: END - 3 * 60_000 };
+        for (const dimensions of [[], ['model', 'type'], ['persona']] as const) {
+          await compareWithRaw(f.store, { project, measures, dimensions: [...dimensions], filters: [], range, limit: 10_000 });
+        }
+      }
+      // Rollup retention deletes on every shard (ALTER does not pass through a Distributed table).
+      const cutoff = Math.floor((END - 2 * 86_400_000) / 86_400_000) * 86_400_000;
+      const [kept] = await f.store.query(`SELECT sum(n) AS n FROM rollup_day WHERE bucket >= ${cutoff}`, []);
+      expect(await f.store.rollups!.deleteBefore({ minute: cutoff, hour: cutoff, day: cutoff })).toBeGreaterThan(0);
+      for (const table of ['rollup_minute', 'rollup_hour', 'rollup_day']) {
+        const [left] = await f.store.query(`SELECT count() AS n FROM ${table} WHERE bucket < ${cutoff}`, []);
+        expect(Number(left!.n), table).toBe(0);
+      }
+      const [after] = await f.store.query('SELECT sum(n) AS n FROM rollup_day', []);
+      expect(Number(after!.n)).toBe(Number(kept!.n));
+    } finally {
+      await f.cleanup();
+    }
+  }, 120_000);
 
   it('answers the query fixture as the embedded store does', async () => {
     const f = await fixture();

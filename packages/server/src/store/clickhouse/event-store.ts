@@ -11,7 +11,7 @@ import { bindParams } from './bind.js';
 import { exportFromClickHouse } from './export.js';
 import { literal } from './literal.js';
 import { migrateClickHouse } from './migrate.js';
-import { ClickHouseRollups } from './rollups.js';
+import { ClickHouseRollups, rollupTableNames } from './rollups.js';
 import { INSERT_COLUMNS, toInsertRow, type InsertRow } from './rows.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -51,7 +51,7 @@ export interface ClickHouseEventStoreOptions {
   cluster?: string;
   /**
    * Let queries read the rollup tables (rollups.ts; default true). They are kept by materialized views whatever this
-   * says; with `shards` the store keeps none (queries read raw events).
+   * says (on each shard when sharded).
    */
   rollups?: boolean;
 }
@@ -96,7 +96,7 @@ type StoredEvent = AppendBatch['events'][number];
  */
 export class ClickHouseEventStore implements EventStore {
   readonly dialect = 'clickhouse' as const;
-  /** Rollup tables kept by materialized views (rollups.ts); absent with shards or `rollups: false`. */
+  /** Rollup tables kept by materialized views (rollups.ts; on each shard when sharded); absent with `rollups: false`. */
   readonly rollups?: ClickHouseRollups;
   readonly client: ClickHouseClient;
   private readonly clock: Clock;
@@ -126,9 +126,15 @@ export class ClickHouseEventStore implements EventStore {
     } else {
       this.shards = null;
     }
-    if (this.shards === null && options.rollups !== false) {
-      const own = { client: this.client, database: this.database };
-      this.rollups = new ClickHouseRollups({ rows: (sql) => this.rows(sql), mutate: (sql) => this.mutate(own, sql) });
+    if (options.rollups !== false) {
+      // Sharded: each shard keeps its rollup tables by its own views, read through Distributed tables (init); retention
+      // deletes on every shard, as for events.
+      this.rollups = new ClickHouseRollups({
+        rows: (sql) => this.rows(sql),
+        mutate: async (sql) => {
+          for (const target of this.eventTargets) await this.mutate(target, sql);
+        },
+      });
     }
   }
 
@@ -168,13 +174,20 @@ export class ClickHouseEventStore implements EventStore {
           } finally {
             await shardAdmin.close();
           }
-          await migrateClickHouse(shard.client, new Set(['events']));
+          await migrateClickHouse(shard.client, new Set(['events', 'rollups']));
         }
         await migrateClickHouse(this.client, new Set(['meta']));
         const local = `${this.database}_shard`;
         await this.client.command({
           query: `CREATE TABLE IF NOT EXISTS events AS ${local}.events ENGINE = Distributed(${this.cluster}, ${local}, events, cityHash64(project))`,
         });
+        // The rollup rows of a project are on its events' shard (the views run where the rows land); queries read every
+        // shard's through these and merge them as they merge rows of one table.
+        for (const table of rollupTableNames()) {
+          await this.client.command({
+            query: `CREATE TABLE IF NOT EXISTS ${table} AS ${local}.${table} ENGINE = Distributed(${this.cluster}, ${local}, ${table})`,
+          });
+        }
       }
     } catch (error) {
       throw unavailable('could not initialise the ClickHouse event store', error);

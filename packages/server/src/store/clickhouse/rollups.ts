@@ -146,6 +146,11 @@ export function rollupStatements(): string[] {
   return [...tables.values(), ...views];
 }
 
+/** Every rollup table (a Distributed table over each, on a sharded store). */
+export function rollupTableNames(): string[] {
+  return [...new Set(Object.values(tablesByGrain()).flat())];
+}
+
 /** Rollup tables per grain (the retention cutoff that applies to them). */
 function tablesByGrain(): Record<GrainName, string[]> {
   const out: Record<GrainName, string[]> = { minute: [], hour: [], day: [] };
