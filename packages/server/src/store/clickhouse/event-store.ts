@@ -155,6 +155,10 @@ export class ClickHouseEventStore implements EventStore {
         max_query_size: '16777216',
         ...(maxExecutionSeconds === undefined ? {} : { max_execution_time: maxExecutionSeconds }),
       },
+      // ClickHouse closes an idle keep-alive connection after its keep_alive_timeout (3 s by default); a request sent on
+      // one it has just closed fails with EPIPE or ECONNRESET (an ingest batch answered 503). Idle sockets are given up
+      // after 2 s, checked when a request starts too, since timers fire late on a busy event loop.
+      keep_alive: { enabled: true, idle_socket_ttl: 2_000, eagerly_destroy_stale_sockets: true },
       log: { level: 127 as never },
     });
   }
