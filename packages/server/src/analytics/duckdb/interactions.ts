@@ -22,13 +22,12 @@ export async function banterStatement(input: RolledInput): Promise<BanterCounts>
   const length = attribute(b, 'exchange_length');
   const continued = attribute(b, 'continued');
   const where = eventTerms(input, b, input.range, banter);
-  // grouping(): a bit per column left out of the row's grouping set (el, cont, topic) → 3, 5 and 6.
-  const sql = `SELECT grouping(el, cont, topic) AS g, el, cont, topic, count(*) AS n
+  const sql = `SELECT CASE WHEN grouping(el) = 0 THEN 'length' WHEN grouping(cont) = 0 THEN 'continued' ELSE 'topic' END AS part, el, cont, topic, count(*) AS n
     FROM (SELECT ${length} AS el, ${continued} AS cont, topic FROM events WHERE ${where}) AS e GROUP BY GROUPING SETS ((el), (cont), (topic))`;
   const out: BanterCounts = { lengths: [], continued: [], topics: [] };
   for (const r of await run(input, sql, b)) {
-    if (r.g === 3) out.lengths.push({ 'attributes.exchange_length': s(r.el), count: n(r.n) });
-    else if (r.g === 5) out.continued.push({ 'attributes.continued': s(r.cont), count: n(r.n) });
+    if (r.part === 'length') out.lengths.push({ 'attributes.exchange_length': s(r.el), count: n(r.n) });
+    else if (r.part === 'continued') out.continued.push({ 'attributes.continued': s(r.cont), count: n(r.n) });
     else out.topics.push({ topic: s(r.topic), count: n(r.n) });
   }
   return out;
