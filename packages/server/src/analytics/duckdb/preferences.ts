@@ -1,7 +1,7 @@
 /**
- * user_persona_analytics as two statements: the most active users with their messages per persona and each
- * persona's users, from one grouping of the user rollups' message rows; then those users' topics, busiest hours and
- * affinities from one scan of their raw events (the three reads it replaces scanned the range three times).
+ * user_persona_analytics's own statements: the most active users with their messages per persona and each persona's
+ * users, from one grouping of the user rollups' message rows; then those users' topics and busiest hours from one
+ * scan of their raw messages, and their affinities.
  */
 import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
@@ -43,20 +43,22 @@ export interface UserHabits {
 }
 
 export async function userHabitsStatement(input: RolledInput, ids: readonly string[]): Promise<UserHabits> {
-  const b = binder();
-  const where = eventTerms(input, b, input.range, [{ field: 'user_id', values: [...ids] }]);
-  const [message, interaction, affinity] = [b.bind(MESSAGE), b.bind(INTERACTION), b.bind(AFFINITY)];
-  const sql = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' WHEN grouping(h) = 0 THEN 'hour' ELSE 'affinity' END AS part,
-      type, name, user_id, topic, h, persona, count(*) AS n, arg_max(value, vt) AS lv
-    FROM (SELECT type, name, user_id, topic, CAST(hour(ts) AS INTEGER) AS h, persona, value, CASE WHEN value IS NOT NULL THEN ts END AS vt
-      FROM events WHERE ${where} AND (type = ${message} OR (type = ${interaction} AND name = ${affinity}))) AS e
-    GROUP BY GROUPING SETS ((type, user_id, topic), (type, user_id, h), (type, name, user_id, persona))
-    ORDER BY part, lv DESC, user_id ASC, persona ASC`;
-  const out: UserHabits = { topics: [], hours: [], affinity: [] };
-  for (const r of await run(input, sql, b)) {
-    if (r.part === 'topic' && r.type === MESSAGE) out.topics.push({ user_id: s(r.user_id), topic: s(r.topic), count: n(r.n) });
-    else if (r.part === 'hour' && r.type === MESSAGE) out.hours.push({ user_id: s(r.user_id), hour_of_day: nOrNull(r.h), count: n(r.n) });
-    else if (r.part === 'affinity' && r.type === INTERACTION && r.name === AFFINITY) out.affinity.push({ user_id: s(r.user_id), persona: s(r.persona), last_value: nOrNull(r.lv) });
-  }
-  return out;
+  // Two statements (they run side by side): messages grouped by (user, topic) and (user, hour), and the users'
+  // affinity events. The ids are one bound list: list_contains costs a hash probe per event where IN (…) compares
+  // every value.
+  const m = binder();
+  const messages = `${eventTerms(input, m, input.range, [{ field: 'type', values: [MESSAGE] }])} AND list_contains(${m.bind(ids)}, user_id)`;
+  const habits = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, count(*) AS n
+    FROM (SELECT user_id, topic, CAST(hour(ts) AS INTEGER) AS h FROM events WHERE ${messages}) AS e
+    GROUP BY GROUPING SETS ((user_id, topic), (user_id, h))`;
+  const a = binder();
+  const interactions = `${eventTerms(input, a, input.range, [{ field: 'type', values: [INTERACTION] }, { field: 'name', values: [AFFINITY] }])} AND list_contains(${a.bind(ids)}, user_id)`;
+  const affinity = `SELECT user_id, persona, arg_max(value, CASE WHEN value IS NOT NULL THEN ts END) AS lv FROM events WHERE ${interactions}
+    GROUP BY user_id, persona ORDER BY lv DESC, user_id ASC, persona ASC`;
+  const [counts, levels] = await Promise.all([run(input, habits, m), run(input, affinity, a)]);
+  return {
+    topics: counts.filter((r) => r.part === 'topic').map((r) => ({ user_id: s(r.user_id), topic: s(r.topic), count: n(r.n) })),
+    hours: counts.filter((r) => r.part === 'hour').map((r) => ({ user_id: s(r.user_id), hour_of_day: nOrNull(r.h), count: n(r.n) })),
+    affinity: levels.map((r) => ({ user_id: s(r.user_id), persona: s(r.persona), last_value: nOrNull(r.lv) })),
+  };
 }
