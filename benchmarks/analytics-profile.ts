@@ -6,9 +6,13 @@
  * only figures of one interleaved run.
  *
  *   node --import tsx benchmarks/analytics-profile.ts [--events 2000000] [--reps 20] [--only users,margin]
- *     [--before <checkout>]   also time that checkout's endpoint code (e.g. `git worktree add --detach .tmp/before
- *                             main`), interleaved with this one's, and check both answer the same
- *     [--statements]          time each SQL statement of each endpoint alone (where the time goes)
+ *     [--before <dir>]   also time the endpoint code of another version, interleaved with this one's (alternating
+ *                        which runs first), and list where their answers differ (`elapsed_ms` aside); <dir> holds its
+ *                        packages/server/src, e.g. `mkdir -p .tmp/before && git archive <commit> packages/server/src |
+ *                        tar -x -C .tmp/before` (inside the repository, so it resolves this checkout's node_modules)
+ *     [--statements]     time each SQL statement of each endpoint alone, slowest first (where the time goes)
+ *
+ * Needs packages/protocol built (`npx tsc -b packages/protocol`).
  *
  * The store (rollups and user rollups caught up) is built once per size under .tmp/bench-cache/analytics-<events>/
  * (lib/stored-dataset.ts), then opened in place.
