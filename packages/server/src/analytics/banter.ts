@@ -3,22 +3,23 @@
  * `banter`. An exchange's length is `attributes.exchange_length` (messages); it succeeded when
  * `attributes.continued` is `true` (a user or persona carried the conversation on).
  */
-import { days, eq, MetaBuilder, num, only, ratio, read, round, sentimentShares, topKeys, type PresetInput } from './common.js';
+import { days, eq, MetaBuilder, num, only, ratio, read, round, sentimentShares, topKeys, type RolledInput } from './common.js';
+import { banterStatement, type BanterCounts } from './duckdb/interactions.js';
+import { statementsFor } from './duckdb/sql.js';
 import { BANTER, INTERACTION } from './vocabulary.js';
 
-export async function banterAnalytics(input: PresetInput) {
+const where = [eq('type', INTERACTION), eq('name', BANTER)];
+
+export async function banterAnalytics(input: RolledInput) {
   const meta = new MetaBuilder(input.range);
-  const where = [eq('type', INTERACTION), eq('name', BANTER)];
-  const [totals, lengths, continued, topics] = await Promise.all([
+  const [totals, counts] = await Promise.all([
     read(input, { measures: ['count', 'positive_count', 'neutral_count', 'negative_count'], where }),
-    read(input, { measures: ['count'], dimensions: ['attributes.exchange_length'], where }),
-    read(input, { measures: ['count'], dimensions: ['attributes.continued'], where }),
-    read(input, { measures: ['count'], dimensions: ['topic'], where }),
+    statementsFor(input) ? banterStatement(input) : banterReads(input),
   ]);
   const t = only(totals.rows);
   let lengthSum = 0;
   let lengthN = 0;
-  for (const r of lengths.rows) {
+  for (const r of counts.lengths) {
     const n = Number(r['attributes.exchange_length']);
     if (r['attributes.exchange_length'] === null || !Number.isFinite(n) || n < 0) continue;
     lengthSum += n * num(r.count);
@@ -26,7 +27,7 @@ export async function banterAnalytics(input: PresetInput) {
   }
   let yes = 0;
   let known = 0;
-  for (const r of continued.rows) {
+  for (const r of counts.continued) {
     const v = r['attributes.continued'];
     if (v !== 'true' && v !== 'false') continue;
     known += num(r.count);
@@ -38,7 +39,7 @@ export async function banterAnalytics(input: PresetInput) {
       daily_banter_exchanges: round(num(t.count) / days(input.range), 1),
       success_rate: meta.orNull('success_rate', round(ratio(yes, known), 3), 'no banter event carries attributes.continued'),
       avg_exchange_length: meta.orNull('avg_exchange_length', round(ratio(lengthSum, lengthN), 2), 'no banter event carries attributes.exchange_length'),
-      popular_topics: topKeys(topics.rows, 'topic', 'count', 3),
+      popular_topics: topKeys(counts.topics, 'topic', 'count', 3),
       sentiment_impact: meta.orNull(
         'sentiment_impact',
         shares && { positive_exchanges: shares.positive, neutral_exchanges: shares.neutral, negative_exchanges: shares.negative },
@@ -47,4 +48,14 @@ export async function banterAnalytics(input: PresetInput) {
     },
     meta: { ...meta.build(), exchanges: num(t.count) },
   };
+}
+
+/** The same counts from three query-layer reads (any store, any filter). */
+async function banterReads(input: RolledInput): Promise<BanterCounts> {
+  const [lengths, continued, topics] = await Promise.all([
+    read(input, { measures: ['count'], dimensions: ['attributes.exchange_length'], where }),
+    read(input, { measures: ['count'], dimensions: ['attributes.continued'], where }),
+    read(input, { measures: ['count'], dimensions: ['topic'], where }),
+  ]);
+  return { lengths: lengths.rows, continued: continued.rows, topics: topics.rows };
 }

@@ -10,7 +10,6 @@ import { rfc3339 } from '../query/time.js';
 import type { DimensionName, Filter, Interval, OrderBy, Per, TimeRange } from '../query/types.js';
 
 import { rolledRead, type RolledInput } from './user-rollups/read.js';
-import { hasWholeDay } from './user-rollups/source.js';
 
 export type { PresetInput } from '../query/presets/common.js';
 export type { RolledInput } from './user-rollups/read.js';
@@ -93,34 +92,6 @@ export function read(input: PresetInput, r: Read): Promise<Execution> {
  */
 export function readRolled(input: RolledInput, r: Read): Promise<Execution> {
   return rolledRead(input, r) ?? read(input, r);
-}
-
-/**
- * `read` with the measures `rolled` answered from the user rollups and the others by the query layer (which may read
- * the hour/day rollups for them), joined on the dimensions. The query layer's read keeps `r`'s first measure, so
- * rows come in the same order; when the user rollups cannot answer, the range holds no whole day, or rows were cut at
- * the limit, it is `read`.
- */
-export async function readSplit(input: RolledInput, r: Read, rolled: readonly MeasureName[]): Promise<Execution> {
-  const others = r.measures.filter((m) => !rolled.includes(m));
-  // Without a whole day in the range both parts would read raw events: one read does it once.
-  const mine = others.length === 0 || !hasWholeDay(r.range ?? input.range) ? null : rolledRead(input, { ...r, measures: [...rolled] });
-  if (mine === null) return read(input, r);
-  const [rest, extra] = await Promise.all([read(input, { ...r, measures: others }), mine]);
-  if (rest.truncated || extra.truncated) return read(input, r);
-  // Rows in the order of the part holding the first measure (both order by their first measure, then the keys).
-  const [base, add] = rolled.includes(r.measures[0]!) ? [extra, rest] : [rest, extra];
-  const dims = [...(r.interval !== undefined ? ['bucket'] : []), ...(r.dimensions ?? [])];
-  const key = (row: NamedRow): string => JSON.stringify(dims.map((d) => row[d] ?? null));
-  const byKey = new Map(add.rows.map((row) => [key(row), row]));
-  const rows = base.rows.map((row) => {
-    const other = byKey.get(key(row));
-    const out: NamedRow = {};
-    for (const d of dims) out[d] = row[d] ?? null;
-    for (const m of r.measures) out[m] = row[m] ?? other?.[m] ?? null;
-    return out;
-  });
-  return { ...rest, rows };
 }
 
 export const eq = (field: Filter['field'], ...values: string[]): Filter => ({ field, values });

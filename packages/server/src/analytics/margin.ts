@@ -11,6 +11,8 @@
  */
 import type { NamedRow } from '../query/run.js';
 import { eq, groupRows, MetaBuilder, num, readRolled, round, type RolledInput } from './common.js';
+import { marginStatement, type MarginFigures } from './duckdb/margin.js';
+import { statementsFor } from './duckdb/sql.js';
 import { LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
 export interface MarginRow {
@@ -35,11 +37,30 @@ function row(cost: number, revenue: number, conversations: number): MarginRow {
 
 export async function marginAnalytics(input: RolledInput, limit: number) {
   const meta = new MetaBuilder(input.range);
+  const f = statementsFor(input, ['user_id']) ? await marginStatement(input, limit) : await marginReads(input, meta);
+  const byMargin = <T extends { margin_usd: number }>(a: T, b: T): number => a.margin_usd - b.margin_usd;
+  // Equal margins keep the order in which the reads first met the plan or persona.
+  const plans = [...f.plans].sort((a, b) => a.pos - b.pos);
+  const personas = [...f.personas].sort((a, b) => a.pos[0] - b.pos[0] || a.pos[1] - b.pos[1]);
+  const byUser = f.users.map((u) => ({ user_id: u.user_id, plan: u.plan, ...row(u.cost, u.revenue, u.conversations) }));
+  return {
+    margin: {
+      totals: row(f.totals.cost, f.totals.revenue, f.totals.conversations),
+      by_plan: plans.map((p) => ({ plan: p.plan, users: p.users, ...row(p.cost, p.revenue, p.conversations) })).sort(byMargin),
+      by_persona: personas.map((p) => ({ persona: p.persona, ...row(p.cost, p.revenue, p.conversations) })).sort(byMargin),
+      by_user: byUser.sort((a, b) => byMargin(a, b) || a.user_id.localeCompare(b.user_id)).slice(0, limit),
+    },
+    meta: { ...meta.build(), users: f.totals.users, limit, revenue: 'payment events with status ok, value in USD', persona_revenue: 'allocated by message share' },
+  };
+}
+
+/** The same figures from six query-layer reads (any store, any filter), combined here; every user comes back. */
+async function marginReads(input: RolledInput, meta: MetaBuilder): Promise<MarginFigures> {
   const llm = [eq('type', LLM)];
   const paid = [eq('type', PAYMENT), eq('status', 'ok')];
   const messages = [eq('type', MESSAGE)];
-  // Six reads. Sessions belong to one user, so per-user and per-persona conversation counts add up
-  // from (user, persona) groups; the groups without a user still count in the totals.
+  // Sessions belong to one user, so per-user and per-persona conversation counts add up from (user, persona)
+  // groups; the groups without a user still count in the totals.
   const [totals, cost, revenueUser, convUser, userPersona, plans] = await Promise.all([
     // Ungrouped, so the totals stay exact when a grouped read is cut at GROUP_LIMIT.
     readRolled(input, { measures: ['cost_usd', 'unique_sessions'], dimensions: ['type'], where: [eq('type', LLM, MESSAGE)] }),
@@ -68,13 +89,14 @@ export async function marginAnalytics(input: RolledInput, limit: number) {
     const cur = planOf.get(r.user_id);
     if (!cur || num(r.last_seen) > cur.at) planOf.set(r.user_id, { plan: r['attributes.plan'], at: num(r.last_seen) });
   }
-  const users = new Set([...costOf.keys(), ...revenue.keys(), ...conv.keys()]);
-  const byUser = [...users].map((u) => ({ user_id: u, plan: planOf.get(u)?.plan ?? 'unknown', ...row(costOf.get(u) ?? 0, revenue.get(u) ?? 0, conv.get(u) ?? 0) }));
+  const users = [...new Set([...costOf.keys(), ...revenue.keys(), ...conv.keys()])].map((u) => ({
+    user_id: u, plan: planOf.get(u)?.plan ?? 'unknown', cost: costOf.get(u) ?? 0, revenue: revenue.get(u) ?? 0, conversations: conv.get(u) ?? 0,
+  }));
 
-  const planAcc = new Map<string, { users: number; cost: number; revenue: number; conv: number }>();
-  for (const u of byUser) {
-    const a = planAcc.get(u.plan) ?? { users: 0, cost: 0, revenue: 0, conv: 0 };
-    a.users += 1; a.cost += costOf.get(u.user_id) ?? 0; a.revenue += revenue.get(u.user_id) ?? 0; a.conv += conv.get(u.user_id) ?? 0;
+  const planAcc = new Map<string, { users: number; cost: number; revenue: number; conversations: number }>();
+  for (const u of users) {
+    const a = planAcc.get(u.plan) ?? { users: 0, cost: 0, revenue: 0, conversations: 0 };
+    a.users += 1; a.cost += u.cost; a.revenue += u.revenue; a.conversations += u.conversations;
     planAcc.set(u.plan, a);
   }
 
@@ -90,15 +112,12 @@ export async function marginAnalytics(input: RolledInput, limit: number) {
   const personaCost = sumBy(cost.rows, 'persona', 'cost_usd');
   const personaConv = sumBy(userPersona.rows, 'persona', 'unique_sessions');
   const personas = new Set([...personaCost.keys(), ...personaRevenue.keys(), ...personaConv.keys()]);
-
-  const byMargin = <T extends { margin_usd: number }>(a: T, b: T): number => a.margin_usd - b.margin_usd;
   return {
-    margin: {
-      totals: row(num(typeRow(LLM).cost_usd), total(revenueUser.rows, 'sum_value'), num(typeRow(MESSAGE).unique_sessions)),
-      by_plan: [...planAcc].map(([plan, a]) => ({ plan, users: a.users, ...row(a.cost, a.revenue, a.conv) })).sort(byMargin),
-      by_persona: [...personas].map((p) => ({ persona: p, ...row(personaCost.get(p) ?? 0, personaRevenue.get(p) ?? 0, personaConv.get(p) ?? 0) })).sort(byMargin),
-      by_user: byUser.sort((a, b) => byMargin(a, b) || a.user_id.localeCompare(b.user_id)).slice(0, limit),
-    },
-    meta: { ...meta.build(), users: byUser.length, limit, revenue: 'payment events with status ok, value in USD', persona_revenue: 'allocated by message share' },
+    totals: { cost: num(typeRow(LLM).cost_usd), revenue: total(revenueUser.rows, 'sum_value'), conversations: num(typeRow(MESSAGE).unique_sessions), users: users.length },
+    users,
+    plans: [...planAcc].map(([plan, a], i) => ({ plan, ...a, pos: i })),
+    personas: [...personas].map((p, i) => ({
+      persona: p, cost: personaCost.get(p) ?? 0, revenue: personaRevenue.get(p) ?? 0, conversations: personaConv.get(p) ?? 0, pos: [0, i] as [number, number],
+    })),
   };
 }

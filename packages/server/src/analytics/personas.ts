@@ -5,28 +5,30 @@
  */
 import type { NamedRow } from '../query/run.js';
 import {
-  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, readSplit, round, sentimentShares, topKeys, type RolledInput,
+  days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, round, sentimentShares, topKeys, type RolledInput,
 } from './common.js';
+import { personaInteractionsStatement, personaUsersStatement, type PersonaInteractions, type PersonaUsers } from './duckdb/personas.js';
+import { statementsFor } from './duckdb/sql.js';
 import { mergePairs, PAIR_MEASURES } from './relationships.js';
 import { rolledEvolution } from './user-rollups/read.js';
 import { BANTER, EVOLUTION, INTERACTION, LEVEL, MESSAGE, MILESTONE, TRAIT, XP } from './vocabulary.js';
 
+/** Per persona from the query layer (the hour/day rollups answer these); unique users come with the engagement figures. */
 const PERSONA_MEASURES = [
-  'count', 'unique_users', 'avg_duration_ms', 'text_samples', 'avg_text_length', 'questions', 'emojis', 'mentions',
+  'count', 'avg_duration_ms', 'text_samples', 'avg_text_length', 'questions', 'emojis', 'mentions',
   'positive_count', 'neutral_count', 'negative_count',
 ] as const;
+const messages = [eq('type', MESSAGE)];
 
 export async function personaAnalytics(input: RolledInput) {
   const meta = new MetaBuilder(input.range);
-  const messages = [eq('type', MESSAGE)];
   const sinceEver = { startMs: 0, endMs: input.range.endMs };
-  // Five reads: interactions once (pairs for growth, and banter counts by direction), evolution once
-  // (per name, traits as their own rows).
-  const [stats, userSessions, topics, interactions, evolution] = await Promise.all([
-    readSplit(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }, ['unique_users']),
-    readRolled(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
+  const statements = statementsFor(input);
+  const [stats, engaged, topics, interactions, evolution] = await Promise.all([
+    read(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }),
+    statements ? personaUsersStatement(input) : personaUsersReads(input),
     read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
-    read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target', 'name'], where: [eq('type', INTERACTION)] }),
+    statements ? personaInteractionsStatement(input) : personaInteractionsReads(input),
     rolledEvolution(input, input.range.endMs) ?? read(input, {
       measures: ['count', 'sum_value', 'last_value', 'first_seen'],
       dimensions: ['persona', 'name', 'attributes.trait'],
@@ -35,21 +37,10 @@ export async function personaAnalytics(input: RolledInput) {
       order: [{ name: 'first_seen', direction: 'asc' }],
     }),
   ]);
-  meta.note('engagement.repeat_users', userSessions);
-  meta.note('engagement.relationship_growth', interactions);
+  if (engaged.truncated) meta.truncated.push('engagement.repeat_users');
+  if (interactions.truncated) meta.truncated.push('engagement.relationship_growth');
   const span = days(input.range);
-  const repeatBy = new Map<string, number>();
-  for (const [persona, rows] of groupRows(userSessions.rows, 'persona')) {
-    repeatBy.set(persona, rows.filter((r) => typeof r.user_id === 'string' && num(r.unique_sessions) > 1).length);
-  }
   const topicsBy = groupRows(topics.rows, 'persona');
-  const banterBy = new Map<string, number>();
-  let banterAll = 0;
-  for (const r of interactions.rows) {
-    if (r.name !== BANTER) continue;
-    banterAll += num(r.count);
-    for (const side of new Set([r.persona, r.target])) if (typeof side === 'string') banterBy.set(side, (banterBy.get(side) ?? 0) + num(r.count));
-  }
   const evoBy = new Map<string, Map<unknown, NamedRow>>();
   const traitsBy = new Map<string, string[]>();
   for (const r of evolution.rows) {
@@ -65,11 +56,7 @@ export async function personaAnalytics(input: RolledInput) {
     // A trait attribute on a non-trait event splits its name into rows: fold them back together.
     byName.set(r.name, prev ? { ...prev, count: num(prev.count) + num(r.count), sum_value: num(prev.sum_value) + num(r.sum_value) } : r);
   }
-  const growthBy = new Map<string, number[]>();
-  for (const p of mergePairs(interactions.rows).values()) {
-    if (p.first === null || p.last === null) continue;
-    for (const side of [p.a, p.b]) (growthBy.get(side) ?? growthBy.set(side, []).get(side)!).push((p.last - p.first) / 100);
-  }
+  const { banterAll } = interactions;
 
   const out: Record<string, unknown> = {};
   for (const row of stats.rows) {
@@ -78,8 +65,8 @@ export async function personaAnalytics(input: RolledInput) {
     const at = (field: string): string => `${persona}.${field}`;
     const hasText = num(row.text_samples) > 0;
     const evo = evoBy.get(persona) ?? new Map<unknown, NamedRow>();
-    const growth = growthBy.get(persona);
-    const banter = banterBy.get(persona) ?? 0;
+    const growth = interactions.growth.get(persona);
+    const banter = interactions.banter.get(persona) ?? 0;
     const noText = 'no message of this persona in the range carries text facts';
     out[persona] = {
       basic_stats: {
@@ -89,11 +76,11 @@ export async function personaAnalytics(input: RolledInput) {
         avg_response_time: meta.orNull(at('basic_stats.avg_response_time'), seconds(row.avg_duration_ms), 'no message carries duration_ms'),
       },
       engagement: {
-        user_interactions: num(row.unique_users),
-        repeat_users: repeatBy.get(persona) ?? 0,
+        user_interactions: engaged.users.get(persona) ?? 0,
+        repeat_users: engaged.repeat.get(persona) ?? 0,
         relationship_growth: meta.orNull(
           at('engagement.relationship_growth'),
-          growth && growth.length > 0 ? round(growth.reduce((a, b) => a + b, 0) / growth.length, 3) : null,
+          growth === undefined ? null : round(growth, 3),
           'no interaction event with an affinity value involves this persona in the range',
         ),
         banter_participation: meta.orNull(at('engagement.banter_participation'), round(ratio(banter, banterAll), 3), 'no banter interaction in the range'),
@@ -125,4 +112,38 @@ function evolutionOf(evo: Map<unknown, NamedRow>, traits: readonly string[], non
     milestones_completed: milestones ? num(milestones.count) : 0,
     unlocked_traits: [...traits],
   };
+}
+
+/** Users and repeat users per persona from query-layer reads (any store, any filter). */
+async function personaUsersReads(input: RolledInput): Promise<PersonaUsers> {
+  const [unique, userSessions] = await Promise.all([
+    readRolled(input, { measures: ['unique_users'], dimensions: ['persona'], where: messages }),
+    readRolled(input, { measures: ['unique_sessions'], dimensions: ['persona', 'user_id'], where: messages }),
+  ]);
+  const users = new Map<string, number>();
+  for (const r of unique.rows) if (typeof r.persona === 'string') users.set(r.persona, num(r.unique_users));
+  const repeat = new Map<string, number>();
+  for (const [persona, rows] of groupRows(userSessions.rows, 'persona')) {
+    repeat.set(persona, rows.filter((r) => typeof r.user_id === 'string' && num(r.unique_sessions) > 1).length);
+  }
+  return { users, repeat, truncated: userSessions.truncated };
+}
+
+/** Banter participation and relationship growth from one query-layer read of interactions (pairs merged here). */
+async function personaInteractionsReads(input: RolledInput): Promise<PersonaInteractions> {
+  const interactions = await read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target', 'name'], where: [eq('type', INTERACTION)] });
+  const banter = new Map<string, number>();
+  let banterAll = 0;
+  for (const r of interactions.rows) {
+    if (r.name !== BANTER) continue;
+    banterAll += num(r.count);
+    for (const side of new Set([r.persona, r.target])) if (typeof side === 'string') banter.set(side, (banter.get(side) ?? 0) + num(r.count));
+  }
+  const changes = new Map<string, number[]>();
+  for (const p of mergePairs(interactions.rows).values()) {
+    if (p.first === null || p.last === null) continue;
+    for (const side of [p.a, p.b]) (changes.get(side) ?? changes.set(side, []).get(side)!).push((p.last - p.first) / 100);
+  }
+  const growth = new Map([...changes].map(([side, list]) => [side, list.reduce((a, b) => a + b, 0) / list.length] as const));
+  return { banter, banterAll, growth, truncated: interactions.truncated };
 }

@@ -3,8 +3,9 @@
  * an unordered pair (persona, target) of `interaction` events named `banter`; its affinity is the
  * latest `value` sent for the pair in either direction, its stage the latest `attributes.stage`.
  */
-import type { Filter } from '../query/types.js';
-import { eq, MetaBuilder, num, numOrNull, read, round, type PresetInput } from './common.js';
+import { eq, MetaBuilder, num, numOrNull, read, round, type RolledInput } from './common.js';
+import { pairStatement } from './duckdb/interactions.js';
+import { statementsFor } from './duckdb/sql.js';
 import { BANTER, INTERACTION } from './vocabulary.js';
 
 export interface Pair {
@@ -51,11 +52,14 @@ export function mergePairs(rows: readonly PairRow[]): Map<string, Pair & { lastA
 
 export const PAIR_MEASURES = ['count', 'last_seen', 'first_seen', 'last_value', 'first_value'] as const;
 
-export async function relationshipPairs(input: PresetInput, where: Filter[] = [eq('type', INTERACTION), eq('name', BANTER)]) {
-  const [values, stages] = await Promise.all([
-    read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target'], where }),
-    read(input, { measures: ['last_seen'], dimensions: ['persona', 'target', 'attributes.stage'], where }),
-  ]);
+export async function relationshipPairs(input: RolledInput) {
+  const where = [eq('type', INTERACTION), eq('name', BANTER)];
+  const [values, stages] = statementsFor(input)
+    ? await pairStatement(input).then((p) => [{ rows: p.values, truncated: false }, { rows: p.stages }] as const)
+    : await Promise.all([
+      read(input, { measures: [...PAIR_MEASURES], dimensions: ['persona', 'target'], where }),
+      read(input, { measures: ['last_seen'], dimensions: ['persona', 'target', 'attributes.stage'], where }),
+    ]);
   const pairs = mergePairs(values.rows);
   for (const r of stages.rows) {
     if (typeof r.persona !== 'string' || typeof r.target !== 'string' || typeof r['attributes.stage'] !== 'string') continue;
@@ -66,7 +70,7 @@ export async function relationshipPairs(input: PresetInput, where: Filter[] = [e
   return { pairs: [...pairs.values()].map(({ a, b, interactions, last, first, stage }) => ({ a, b, interactions, last, first, stage })), truncated: values.truncated };
 }
 
-export async function personaRelationships(input: PresetInput) {
+export async function personaRelationships(input: RolledInput) {
   const meta = new MetaBuilder(input.range);
   const { pairs, truncated } = await relationshipPairs(input);
   if (truncated) meta.truncated.push('relationship_matrix');

@@ -5,6 +5,8 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
+import { activeUsersStatement, type ActiveUsers } from './duckdb/users.js';
+import { statementsFor } from './duckdb/sql.js';
 import { rolledCohorts, rolledSessions, rolledUsersSeenBefore } from './user-rollups/read.js';
 import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
@@ -27,43 +29,36 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
   // New in the range = users seen by its end − users seen before its start (exact, no per-user rows).
   const seenBefore = (ms: number): Promise<number> =>
     rolledUsersSeenBefore(input, ms) ?? read(input, { measures: ['unique_users'], range: { startMs: 0, endMs: ms } }).then((e) => num(only(e.rows).unique_users));
-  // Active users over the range, and over the last 7 and 30 days of it: one read for each distinct range.
-  const activeIn = new Map<number, ReturnType<typeof readRolled>>();
-  const activeSince = (fromMs: number): ReturnType<typeof readRolled> => {
-    if (!activeIn.has(fromMs)) activeIn.set(fromMs, readRolled(input, { measures: ['unique_users'], range: { startMs: fromMs, endMs } }));
-    return activeIn.get(fromMs)!;
-  };
-  const [daily, active, wau, mau, everByEnd, everBeforeStart, activity, spans, top] = await Promise.all([
-    readRolled(input, { measures: ['unique_users'], interval: 'day' }),
-    activeSince(startMs),
-    activeSince(endMs - 7 * DAY_MS),
-    activeSince(endMs - 30 * DAY_MS),
+  // Active users over the last 7 and 30 days of the range: one read for each range other than the range's own.
+  const [range, spans, wau, mau, everByEnd, everBeforeStart, activity] = await Promise.all([
+    statementsFor(input, ['user_id']) ? activeUsersStatement(input, opts.limit) : activeUsersReads(input, opts.limit),
+    rolledSessions(input, 'length') ?? read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
+    endMs - 7 * DAY_MS === startMs ? null : activeSince(input, endMs - 7 * DAY_MS),
+    endMs - 30 * DAY_MS === startMs ? null : activeSince(input, endMs - 30 * DAY_MS),
     seenBefore(endMs),
     startMs > 0 ? seenBefore(startMs) : Promise.resolve(0),
     // Cohorts in the store: users by first week ever (all history) × each week active.
     rolledCohorts(input, cohortStart, endMs) ??
       read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
-    rolledSessions(input, 'length') ?? read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
-    // One extra row: the group of events without a user_id may take a place, and is dropped.
-    readRolled(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: opts.limit + 1 }),
   ]);
+  const { daily, top } = range;
   meta.note('cohorts', activity);
 
-  const activeUsers = num(only(active.rows).unique_users);
+  const activeUsers = range.active;
   const newUsers = everByEnd - everBeforeStart;
 
   return {
     users: {
       active: {
-        daily: daily.rows.map((r) => ({ date: rfc3339(num(r.bucket)).slice(0, 10), users: num(r.unique_users) })),
-        dau_avg: daily.rows.length > 0 ? round(daily.rows.reduce((s, r) => s + num(r.unique_users), 0) / daily.rows.length, 1) : 0,
-        wau: num(only(wau.rows).unique_users),
-        mau: num(only(mau.rows).unique_users),
+        daily: daily.map((r) => ({ date: rfc3339(num(r.bucket)).slice(0, 10), users: num(r.unique_users) })),
+        dau_avg: daily.length > 0 ? round(daily.reduce((s, r) => s + num(r.unique_users), 0) / daily.length, 1) : 0,
+        wau: wau ?? activeUsers,
+        mau: mau ?? activeUsers,
       },
       new_vs_returning: { active: activeUsers, new: newUsers, returning: activeUsers - newUsers },
       cohorts: cohortTable(activity.rows, cohortStart, opts.weeks, endMs),
       session_length_distribution: SESSION_LENGTH_BINS.map(([bucket]) => ({ bucket, sessions: num(spans.rows.find((r) => r.session_length === bucket)?.sessions) })),
-      top_users: top.rows.filter((r) => typeof r.user_id === 'string').slice(0, opts.limit).map((r) => ({
+      top_users: top.filter((r) => typeof r.user_id === 'string').slice(0, opts.limit).map((r) => ({
         user_id: r.user_id as string,
         events: num(r.count),
         sessions: num(r.unique_sessions),
@@ -106,4 +101,20 @@ function cohortTable(
     out.push({ cohort: rfc3339(start).slice(0, 10), size, retention });
   }
   return { weeks, rows: out };
+}
+
+/** Users active in [fromMs, the range's end). */
+function activeSince(input: RolledInput, fromMs: number): Promise<number> {
+  return readRolled(input, { measures: ['unique_users'], range: { startMs: fromMs, endMs: input.range.endMs } }).then((e) => num(only(e.rows).unique_users));
+}
+
+/** Daily and range-wide active users and the top users from query-layer reads (any store, any filter). */
+async function activeUsersReads(input: RolledInput, limit: number): Promise<ActiveUsers> {
+  const [daily, active, top] = await Promise.all([
+    readRolled(input, { measures: ['unique_users'], interval: 'day' }),
+    activeSince(input, input.range.startMs),
+    // One extra row: the group of events without a user_id may take a place, and is dropped.
+    readRolled(input, { measures: ['count', 'unique_sessions', 'cost_usd', 'last_seen'], dimensions: ['user_id'], limit: limit + 1 }),
+  ]);
+  return { daily: daily.rows, active, top: top.rows };
 }

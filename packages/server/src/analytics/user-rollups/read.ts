@@ -43,14 +43,14 @@ const OK_MEASURE_SQL: Record<string, string> = {
 };
 const TIMESTAMP_MEASURES = new Set(['first_seen', 'last_seen']);
 
-interface Conditions {
+export interface Conditions {
   sql: string[];
   okOnly: boolean;
   fields: Set<string>;
 }
 
 /** Filters as SQL over the key columns, or null when one is on another field (or status other than ok). */
-function conditions(filters: readonly Filter[], bind: (v: string) => string): Conditions | null {
+export function conditions(filters: readonly Filter[], bind: (v: string) => string): Conditions | null {
   const sql: string[] = [];
   const fields = new Set<string>();
   let okOnly = false;

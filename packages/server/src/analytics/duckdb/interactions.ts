@@ -1,0 +1,68 @@
+/**
+ * Reads of `interaction` events named `banter` as single statements: each map lookup (`attributes[…]`) decodes the
+ * attribute maps of every event in the range, so the banter view's three grouped reads and the relationships' two
+ * cost a scan each; here one scan groups by all the keys they need.
+ */
+import type { NamedRow } from '../../query/run.js';
+import type { RolledInput } from '../user-rollups/read.js';
+import { BANTER, INTERACTION } from '../vocabulary.js';
+import { attribute, binder, byPart, eventTerms, n, run, s } from './sql.js';
+
+const banter = [{ field: 'type' as const, values: [INTERACTION] }, { field: 'name' as const, values: [BANTER] }];
+
+export interface BanterCounts {
+  /** Exchanges by `attributes.exchange_length`, by `attributes.continued` and by topic (the values as read: strings or null). */
+  lengths: NamedRow[];
+  continued: NamedRow[];
+  topics: NamedRow[];
+}
+
+export async function banterStatement(input: RolledInput): Promise<BanterCounts> {
+  const b = binder();
+  const length = attribute(b, 'exchange_length');
+  const continued = attribute(b, 'continued');
+  const where = eventTerms(input, b, input.range, banter);
+  const sql = `SELECT CASE WHEN grouping(el) = 0 THEN 'length' WHEN grouping(cont) = 0 THEN 'continued' ELSE 'topic' END AS part, el, cont, topic, count(*) AS n
+    FROM (SELECT ${length} AS el, ${continued} AS cont, topic FROM events WHERE ${where}) AS e GROUP BY GROUPING SETS ((el), (cont), (topic))`;
+  const out: BanterCounts = { lengths: [], continued: [], topics: [] };
+  for (const r of await run(input, sql, b)) {
+    if (r.part === 'length') out.lengths.push({ 'attributes.exchange_length': s(r.el), count: n(r.n) });
+    else if (r.part === 'continued') out.continued.push({ 'attributes.continued': s(r.cont), count: n(r.n) });
+    else out.topics.push({ topic: s(r.topic), count: n(r.n) });
+  }
+  return out;
+}
+
+export interface PairRows {
+  /** Per direction (persona, target): count, last_seen, first_seen, last_value, first_value — in the order of the query layer's read (count desc, persona, target). */
+  values: NamedRow[];
+  /** Per direction and `attributes.stage`: last_seen, in that read's order (last_seen desc, persona, target, stage). */
+  stages: NamedRow[];
+}
+
+/** The rows relationships.ts reads for banter pairs, from one scan grouped by persona, target and stage. */
+export async function pairStatement(input: RolledInput): Promise<PairRows> {
+  const b = binder();
+  const stage = attribute(b, 'stage');
+  const where = eventTerms(input, b, input.range, banter);
+  const valued = 'CASE WHEN value IS NOT NULL THEN ts END';
+  const sql = `WITH g AS MATERIALIZED (
+      SELECT persona, target, ${stage} AS stage, count(*) AS n, max(ts) AS ls, min(ts) AS fs,
+        arg_max(value, ${valued}) AS lv, max(${valued}) AS lvt, arg_min(value, ${valued}) AS fv, min(${valued}) AS fvt
+      FROM events WHERE ${where} GROUP BY persona, target, stage)
+    SELECT 'value' AS part, persona, target, NULL AS stage, sum(n) AS count, epoch_ms(max(ls)) AS last_seen, epoch_ms(min(fs)) AS first_seen,
+      arg_max(lv, lvt) AS last_value, arg_min(fv, fvt) AS first_value,
+      row_number() OVER (ORDER BY sum(n) DESC, persona ASC, target ASC) AS ord
+    FROM g GROUP BY persona, target
+    UNION ALL SELECT 'stage' AS part, persona, target, stage, NULL, epoch_ms(ls), NULL, NULL, NULL,
+      row_number() OVER (ORDER BY ls DESC, persona ASC, target ASC, stage ASC) AS ord FROM g`;
+  const parts = byPart(await run(input, sql, b));
+  const value = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+  return {
+    values: (parts.get('value') ?? []).map((r) => ({
+      persona: s(r.persona), target: s(r.target), count: n(r.count), last_seen: value(r.last_seen), first_seen: value(r.first_seen),
+      last_value: value(r.last_value), first_value: value(r.first_value),
+    })),
+    stages: (parts.get('stage') ?? []).map((r) => ({ persona: s(r.persona), target: s(r.target), 'attributes.stage': s(r.stage), last_seen: value(r.last_seen) })),
+  };
+}

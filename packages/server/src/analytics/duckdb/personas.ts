@@ -1,0 +1,77 @@
+/**
+ * persona_analytics' engagement figures as statements: users and repeat users per persona from the user rollups'
+ * (persona, user) groups, and banter participation and relationship growth per side from `interaction` events —
+ * the pairs merged in SQL as relationships.ts's mergePairs merges rows, so only per-persona figures come back.
+ */
+import type { RolledInput } from '../user-rollups/read.js';
+import { USER_SESSION_DAY } from '../user-rollups/tables.js';
+import { BANTER, INTERACTION, MESSAGE } from '../vocabulary.js';
+import { binder, eventTerms, n, nOrNull, run, s, userRows } from './sql.js';
+
+export interface PersonaUsers {
+  /** Distinct users per persona, and those of them with more than one session. */
+  users: Map<string, number>;
+  repeat: Map<string, number>;
+  truncated: boolean;
+}
+
+export async function personaUsersStatement(input: RolledInput): Promise<PersonaUsers> {
+  const b = binder();
+  const rows = userRows(input, b, USER_SESSION_DAY, input.range, [{ field: 'type', values: [MESSAGE] }]);
+  const sql = `SELECT persona, count(user_id) AS users, count(*) FILTER (WHERE user_id IS NOT NULL AND k > 1) AS repeat_users
+    FROM (SELECT persona, user_id, count(DISTINCT session_id) AS k FROM (${rows}) AS u GROUP BY persona, user_id) AS pu
+    WHERE persona IS NOT NULL GROUP BY persona`;
+  const users = new Map<string, number>();
+  const repeat = new Map<string, number>();
+  for (const r of await run(input, sql, b)) {
+    users.set(String(r.persona), n(r.users));
+    repeat.set(String(r.persona), n(r.repeat_users));
+  }
+  return { users, repeat, truncated: false };
+}
+
+export interface PersonaInteractions {
+  /** Banter exchanges each side took part in, and all of them. */
+  banter: Map<string, number>;
+  banterAll: number;
+  /** Mean affinity change (÷ 100) over the pairs of each side that have a first and a latest value. */
+  growth: Map<string, number>;
+  truncated: boolean;
+}
+
+/**
+ * Per direction (persona, target, name): count, first/last time and value; per unordered pair, the latest value of
+ * the direction and name seen last (ties: the direction read first by count, persona, target, name, as mergePairs
+ * reads rows) and the earliest of the one seen first; per side, the mean growth of its pairs and its banter count.
+ */
+export async function personaInteractionsStatement(input: RolledInput): Promise<PersonaInteractions> {
+  const b = binder();
+  const where = eventTerms(input, b, input.range, [{ field: 'type', values: [INTERACTION] }]);
+  const banter = b.bind(BANTER);
+  const valued = 'CASE WHEN value IS NOT NULL THEN ts END';
+  const order = 'n DESC, persona ASC, target ASC, name ASC';
+  const sql = `WITH dir AS MATERIALIZED (
+      SELECT persona, target, name, count(*) AS n, max(ts) AS ls, min(ts) AS fs, arg_max(value, ${valued}) AS lv, arg_min(value, ${valued}) AS fv
+      FROM events WHERE ${where} GROUP BY persona, target, name),
+    pairs AS (
+      SELECT least(persona, target) AS a, greatest(persona, target) AS b,
+        first(lv ORDER BY ls DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,
+        first(fv ORDER BY fs ASC, ${order}) FILTER (WHERE fv IS NOT NULL) AS first_v
+      FROM dir WHERE persona IS NOT NULL AND target IS NOT NULL AND persona <> target GROUP BY 1, 2),
+    sides AS (
+      SELECT persona AS side, n FROM dir WHERE name = ${banter} AND persona IS NOT NULL
+      UNION ALL SELECT target AS side, n FROM dir WHERE name = ${banter} AND target IS NOT NULL AND target IS DISTINCT FROM persona)
+    SELECT 'growth' AS part, side, avg((last_v - first_v) / 100) AS value
+      FROM (SELECT a AS side, last_v, first_v FROM pairs UNION ALL SELECT b AS side, last_v, first_v FROM pairs) AS g
+      WHERE last_v IS NOT NULL AND first_v IS NOT NULL GROUP BY side
+    UNION ALL SELECT 'banter' AS part, side, sum(n) AS value FROM sides GROUP BY side
+    UNION ALL SELECT 'all' AS part, NULL AS side, coalesce(sum(n), 0) AS value FROM dir WHERE name = ${banter}`;
+  const out: PersonaInteractions = { banter: new Map(), banterAll: 0, growth: new Map(), truncated: false };
+  for (const r of await run(input, sql, b)) {
+    const side = s(r.side);
+    if (r.part === 'all') out.banterAll = n(r.value);
+    else if (side !== null && r.part === 'banter') out.banter.set(side, n(r.value));
+    else if (side !== null && nOrNull(r.value) !== null) out.growth.set(side, n(r.value));
+  }
+  return out;
+}
