@@ -72,7 +72,9 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
   // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
   const keepUsers = options.rollups === false ? false : options.userRollups ?? true;
-  const userRollups = keepUsers === false ? null : new UserRollups(db, keepUsers === true ? {} : keepUsers);
+  const userRollups = keepUsers === false ? null : new UserRollups(db, () => store.committedSeq(), keepUsers === true ? {} : keepUsers);
+  // Fed with every committed batch, as the hourly rollups are (the event store reads the columns for both).
+  if (userRollups !== null) store.onCommit((chunks, firstSeq) => userRollups.accumulate(chunks, firstSeq));
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
@@ -89,7 +91,9 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     userRollups,
     close() {
       closing ??= (async () => {
-        await Promise.all([store.close(), userRollups?.close()]);
+        // The user rollups first: they write what they hold, which the event store's closing checkpoint then takes.
+        await userRollups?.close();
+        await store.close();
         await db.release();
       })();
       return closing;
