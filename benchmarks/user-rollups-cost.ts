@@ -1,27 +1,31 @@
 /**
  * The user rollups' upkeep cost, in-process (issue 11, item 7): a plain script, not a section of `npm run bench`.
  *
- *   npm run build && node --import tsx benchmarks/user-rollups-cost.ts [--events 300000] [--every 50000] [--repeats 3]
+ *   npm run build && node --import tsx benchmarks/user-rollups-cost.ts [options]
+ *     --events 600000    events appended per run
+ *     --every 300000     events between two maintenance steps (the task's cadence: its interval × the ingest rate)
+ *     --window 3         minutes the events' timestamps span, ending now (3: the rollups bench's pool, whose keys
+ *                        repeat; 720 with --pool 600000: half a day of distinct sessions, the day's rows growing)
+ *     --pool 200000      distinct events, replayed (as the bench's senders do) up to --events
+ *     --repeats 3        rounds of every version × setting, in balanced order
+ *     --settings rollups,users   off (no rollups), rollups (hourly/daily only), users (both)
+ *     --dist label=dir   a server build to measure (repeatable; default: current=packages/server/dist) — e.g. a copy
+ *                        of packages/server/dist of an earlier commit kept under .tmp/, to compare two versions
  *
- * Each run opens a fresh DuckDB file, appends the rollups bench's synthetic events (stamped over the last 3 minutes,
- * as live ingest would: every event lands on today) in 2,000-event commits, and every `--every` events runs the
- * maintenance as the server's tasks would — the hourly/daily rollups' catch-up, then the user rollups' — with the
- * process's CPU (process.cpuUsage: every thread, DuckDB's included) measured around each step alone, after the
- * event store's queued checkpoint has finished. Three settings, interleaved in balanced order over `--repeats`
- * rounds: `off` (no rollups), `rollups` (hourly/daily only) and `users` (both); per setting the medians, in CPU ms
- * per 100k events, of:
- *  - each maintenance step (the hourly/daily rollups', the user rollups');
- *  - each feed: the rollups' in-memory accumulation of every committed batch (inside the appends);
- *  - the event store's checkpoints, which also write the row groups the rollups changed;
- *  - the whole run (appends, checkpoints, every maintenance step) — the most complete figure, and the noisiest.
- * `--dist <dir>` loads the server from another build (e.g. a copy of `packages/server/dist` of an earlier commit
- * kept under `.tmp/`), to compare two versions with the same script.
+ * Each run is a child process of its own: it opens a fresh DuckDB file, appends the synthetic events in 2,000-event
+ * commits and, every --every events, runs the maintenance as the server's tasks would — the hourly/daily rollups'
+ * catch-up, then the user rollups' — after the event store's queued checkpoint has finished, measuring the process's
+ * CPU (process.cpuUsage: every thread, DuckDB's included) around each step. Per version and setting, the medians in
+ * CPU ms per 100k events of: each maintenance step; the hourly rollups' in-memory feed of every committed batch; the
+ * event store's checkpoints (which also write the row groups the rollups changed); and the whole run. The user
+ * rollups' cost is their step plus the checkpoints' CPU above the `rollups` setting's.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validateEvents, type StoredEvent } from '../packages/protocol/dist/index.js';
 import type * as StoreModule from '../packages/server/dist/store/duckdb/index.js';
 import { createEnricher } from '../packages/server/dist/ingest/enrich/enrich.js';
@@ -29,45 +33,51 @@ import { createPricing } from '../packages/server/dist/ingest/enrich/pricing.js'
 import { syntheticEvents } from '../packages/server/dist/synthetic/index.js';
 import { median } from './lib/stats.js';
 
-const repoRoot = new URL('..', import.meta.url).pathname;
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '300000' },
-    every: { type: 'string', default: '50000' },
-    repeats: { type: 'string', default: '3' },
-    settings: { type: 'string', default: 'off,rollups,users' },
-    dist: { type: 'string' },
+    events: { type: 'string', default: '600000' },
+    every: { type: 'string', default: '300000' },
+    window: { type: 'string', default: '3' },
     pool: { type: 'string', default: '200000' },
+    repeats: { type: 'string', default: '3' },
+    settings: { type: 'string', default: 'rollups,users' },
+    dist: { type: 'string', multiple: true },
+    // A single run (child mode): its setting and build; prints its figures as JSON.
+    child: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events);
 const EVERY = Number(args.every);
-const REPEATS = Number(args.repeats);
 const COMMIT = 2_000;
 const DAY = 86_400_000;
 
 type Setting = 'off' | 'rollups' | 'users';
-const SETTINGS = args.settings!.split(',') as Setting[];
 const log = (m: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} [user-rollups-cost] ${m}\n`);
 
-const dist = resolve(args.dist ?? join(repoRoot, 'packages/server/dist'));
-const { openEmbeddedEventStore } = (await import(pathToFileURL(join(dist, 'store/duckdb/index.js')).href)) as typeof StoreModule;
+interface Figures {
+  /** CPU ms over the whole run, and in each part. */
+  totalMs: number;
+  rollupsMs: number;
+  usersMs: number;
+  /** The hourly rollups' in-memory feed of every committed batch (inside the appends). */
+  feedMs: number;
+  /** The event store's checkpoints. */
+  checkpointMs: number;
+}
 
-/** The rollups bench's pool (seed 13, over the last 3 minutes), validated and enriched once, in commits. */
+/** `--pool` events over the last `--window` minutes (seed 13, as the rollups bench), validated and enriched, replayed into commits. */
 function commits(): StoredEvent[][] {
   const end = Math.floor(Date.now() / 60_000) * 60_000;
-  const start = end - (3 / 1440) * DAY;
   const enricher = createEnricher({ pricing: createPricing([]) });
   const pool: StoredEvent[] = [];
-  for (const e of syntheticEvents({ seed: 13, startMs: start, endMs: end, count: Math.min(EVENTS, Number(args.pool)) })) {
-    const { records } = validateEvents([JSON.parse(JSON.stringify(e))], end + 60_000);
-    for (const r of records) {
+  for (const e of syntheticEvents({ seed: 13, startMs: end - (Number(args.window) / 1440) * DAY, endMs: end, count: Math.min(EVENTS, Number(args.pool)) })) {
+    for (const r of validateEvents([JSON.parse(JSON.stringify(e))], end + 60_000).records) {
       enricher.enrich(r, { storeText: false });
       pool.push({ ...r, project: 'default' });
     }
   }
   const out: StoredEvent[][] = [];
-  // The pool replayed (as the bench's senders cycle through it) until EVENTS.
   for (let i = 0; i < EVENTS; i += COMMIT) {
     const batch: StoredEvent[] = [];
     for (let j = i; j < Math.min(EVENTS, i + COMMIT); j++) batch.push(pool[j % pool.length]!);
@@ -81,72 +91,54 @@ const cpuMs = (since: NodeJS.CpuUsage): number => {
   return (d.user + d.system) / 1000;
 };
 
-interface Run {
-  setting: Setting;
-  totalMs: number;
-  rollupsMs: number;
-  usersMs: number;
-  /** Feeding the in-memory accumulators as batches commit (inside the appends). */
-  rollupsFeedMs: number;
-  usersFeedMs: number;
-  /** The event store's checkpoints (they also write the rollup tables' changed row groups). */
-  checkpointMs: number;
-  wallMs: number;
-}
-
-/** Wraps `obj[method]` (sync or async) to add the process CPU it takes to `into.ms`. */
-function meter(obj: Record<string, unknown>, method: string, into: { ms: number }, when: (args: unknown[]) => boolean = () => true): void {
-  const orig = obj[method] as ((...args: unknown[]) => unknown) | undefined;
+/** Wraps `obj[method]` (sync or async) to add the process CPU it takes to `into.ms`, when `when` says so. */
+function meter(obj: object, method: string, into: { ms: number }, when: (args: unknown[]) => boolean = () => true): void {
+  const o = obj as Record<string, (...a: unknown[]) => unknown>;
+  const orig = o[method];
   if (typeof orig !== 'function') return;
-  obj[method] = (...args: unknown[]): unknown => {
-    if (!when(args)) return orig.apply(obj, args);
+  o[method] = (...a: unknown[]): unknown => {
+    if (!when(a)) return orig.apply(obj, a);
     const t = process.cpuUsage();
-    const out = orig.apply(obj, args);
+    const out = orig.apply(obj, a);
     if (out instanceof Promise) return out.finally(() => void (into.ms += cpuMs(t)));
     into.ms += cpuMs(t);
     return out;
   };
 }
 
-async function run(setting: Setting, batches: readonly StoredEvent[][]): Promise<Run> {
+async function runOne(setting: Setting, dist: string): Promise<Figures> {
+  const { openEmbeddedEventStore } = (await import(pathToFileURL(join(dist, 'store/duckdb/index.js')).href)) as typeof StoreModule;
+  const batches = commits();
   const dir = mkdtempSync(join(repoRoot, '.tmp', 'user-rollups-cost-'));
   try {
     const opened = await openEmbeddedEventStore({ dataDir: dir, rollups: setting !== 'off', userRollups: setting === 'users' });
     const { store, db, userRollups } = opened;
-    let rollupsMs = 0;
-    let usersMs = 0;
-    const rollupsFeed = { ms: 0 };
-    const usersFeed = { ms: 0 };
+    const rollups = { ms: 0 };
+    const users = { ms: 0 };
+    const feed = { ms: 0 };
     const checkpoint = { ms: 0 };
-    if (store.rollups) meter(store.rollups as unknown as Record<string, unknown>, 'accumulate', rollupsFeed);
-    if (userRollups) meter(userRollups as unknown as Record<string, unknown>, 'accumulate', usersFeed);
-    meter(db.writer as unknown as Record<string, unknown>, 'run', checkpoint, (args) => args[0] === 'CHECKPOINT');
+    if (store.rollups) meter(store.rollups, 'accumulate', feed);
+    meter(db.writer, 'run', checkpoint, (a) => a[0] === 'CHECKPOINT');
     const maintain = async (): Promise<void> => {
       // The checkpoint an append queued runs first: a step's CPU is its own.
       await db.writeLock.run(async () => undefined);
       let t = process.cpuUsage();
       await store.rollups?.catchUp();
-      rollupsMs += cpuMs(t);
+      rollups.ms += cpuMs(t);
       t = process.cpuUsage();
       await userRollups?.catchUp();
-      usersMs += cpuMs(t);
+      users.ms += cpuMs(t);
     };
-    const t0 = process.cpuUsage();
-    const w0 = performance.now();
-    let appended = 0;
-    let next = EVERY;
     try {
+      const t0 = process.cpuUsage();
+      let appended = 0;
       for (const events of batches) {
         await store.append({ events });
         appended += events.length;
-        if (appended >= next) {
-          await maintain();
-          next += EVERY;
-        }
+        if (appended % EVERY < events.length) await maintain();
       }
       await maintain();
-      const totalMs = cpuMs(t0);
-      return { setting, totalMs, rollupsMs, usersMs, rollupsFeedMs: rollupsFeed.ms, usersFeedMs: usersFeed.ms, checkpointMs: checkpoint.ms, wallMs: performance.now() - w0 };
+      return { totalMs: cpuMs(t0), rollupsMs: rollups.ms, usersMs: users.ms, feedMs: feed.ms, checkpointMs: checkpoint.ms };
     } finally {
       await opened.close();
     }
@@ -155,41 +147,42 @@ async function run(setting: Setting, batches: readonly StoredEvent[][]): Promise
   }
 }
 
-/** Settings in balanced order over the rounds (A B C, C B A, …) so a drift weighs on each alike. */
-function order(): Setting[] {
-  const out: Setting[] = [];
-  for (let r = 0; r < REPEATS; r++) out.push(...(r % 2 === 0 ? SETTINGS : [...SETTINGS].reverse()));
-  return out;
+if (args.child !== undefined) {
+  const [setting, dist] = args.child.split('@') as [Setting, string];
+  process.stdout.write(`${JSON.stringify(await runOne(setting, dist))}\n`);
+} else {
+  const settings = args.settings!.split(',') as Setting[];
+  const versions = (args.dist ?? ['current=packages/server/dist']).map((d) => {
+    const [label, dir] = d.includes('=') ? d.split('=') as [string, string] : [d, d];
+    return { label, dir: resolve(repoRoot, dir) };
+  });
+  const pairs = versions.flatMap((v) => settings.map((s) => ({ version: v, setting: s })));
+  // Balanced order (A B C …, … C B A): a drift on the machine weighs on each alike.
+  const order = Array.from({ length: Number(args.repeats) }, (_, r) => (r % 2 === 0 ? pairs : [...pairs].reverse())).flat();
+  log(`${EVENTS} events (window ${args.window} min, pool ${args.pool}), maintenance every ${EVERY}; ${order.length} runs; load ${loadavg()[0]!.toFixed(2)}`);
+  const passOn = ['events', 'every', 'window', 'pool'].flatMap((k) => [`--${k}`, String(args[k as 'events'])]);
+  const runs: Array<{ label: string; setting: Setting; f: Figures }> = [];
+  const per100k = (ms: number): string => ((ms / EVENTS) * 100_000).toFixed(0);
+  for (const { version, setting } of order) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...passOn, '--child', `${setting}@${version.dir}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const f = JSON.parse(out.trim().split('\n').pop()!) as Figures;
+    runs.push({ label: version.label, setting, f });
+    log(`${version.label} ${setting}: whole ${per100k(f.totalMs)}, rollups ${per100k(f.rollupsMs)} (+ feed ${per100k(f.feedMs)}), user rollups ${per100k(f.usersMs)}, checkpoints ${per100k(f.checkpointMs)} ms/100k (load ${loadavg()[0]!.toFixed(2)})`);
+  }
+  const med = (label: string, s: Setting, pick: (f: Figures) => number): number => median(runs.filter((r) => r.label === label && r.setting === s).map((r) => pick(r.f)));
+  const lines = ['| build | setting | whole run | rollups step | rollups feed | user rollups step | checkpoints | runs |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const { version, setting } of pairs) {
+    const cells = [(f: Figures) => f.totalMs, (f: Figures) => f.rollupsMs, (f: Figures) => f.feedMs, (f: Figures) => f.usersMs, (f: Figures) => f.checkpointMs].map((p) => per100k(med(version.label, setting, p)));
+    lines.push(`| ${version.label} | ${setting} | ${cells.join(' | ')} | ${runs.filter((r) => r.label === version.label && r.setting === setting).length} |`);
+  }
+  lines.push('', 'CPU ms per 100k events (process.cpuUsage: every thread), medians of the runs.');
+  if (settings.includes('users') && settings.includes('rollups')) {
+    for (const { label } of versions) {
+      const step = med(label, 'users', (f) => f.usersMs);
+      const checkpoints = med(label, 'users', (f) => f.checkpointMs) - med(label, 'rollups', (f) => f.checkpointMs);
+      const whole = med(label, 'users', (f) => f.totalMs) - med(label, 'rollups', (f) => f.totalMs);
+      lines.push(`${label}: user rollups step ${per100k(step)}, checkpoints ${checkpoints >= 0 ? '+' : ''}${per100k(checkpoints)}, whole run ${whole >= 0 ? '+' : ''}${per100k(whole)} ms per 100k events against \`rollups\`.`);
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
-
-const per100k = (ms: number): number => (ms / EVENTS) * 100_000;
-const batches = commits();
-log(`${EVENTS} events in ${batches.length} commits, maintenance every ${EVERY}; ${REPEATS} rounds of ${SETTINGS.join(', ')}; server from ${dist}; load ${loadavg()[0]!.toFixed(2)}`);
-const runs: Run[] = [];
-const f = (ms: number): string => per100k(ms).toFixed(0);
-for (const setting of order()) {
-  const r = await run(setting, batches);
-  runs.push(r);
-  log(`${setting}: whole ${f(r.totalMs)} ms/100k; steps ${f(r.rollupsMs)} + ${f(r.usersMs)} (user rollups); feeds ${f(r.rollupsFeedMs)} + ${f(r.usersFeedMs)}; checkpoints ${f(r.checkpointMs)} (wall ${(r.wallMs / 1000).toFixed(1)} s, load ${loadavg()[0]!.toFixed(2)})`);
-}
-const med = (s: Setting, pick: (r: Run) => number): number => median(runs.filter((r) => r.setting === s).map(pick));
-const lines = [
-  '| setting | whole run | rollups step | rollups feed | user rollups step | user rollups feed | checkpoints | runs |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-];
-for (const s of SETTINGS) {
-  const cells = [(r: Run) => r.totalMs, (r: Run) => r.rollupsMs, (r: Run) => r.rollupsFeedMs, (r: Run) => r.usersMs, (r: Run) => r.usersFeedMs, (r: Run) => r.checkpointMs].map((pick) => f(med(s, pick)));
-  lines.push(`| ${s} | ${cells.join(' | ')} | ${runs.filter((r) => r.setting === s).length} |`);
-}
-lines.push('', 'CPU ms per 100k events (process.cpuUsage: every thread), medians of the runs.');
-if (SETTINGS.includes('users')) {
-  const users = med('users', (r) => r.usersMs + r.usersFeedMs);
-  const extraCheckpoints = SETTINGS.includes('rollups') ? med('users', (r) => r.checkpointMs) - med('rollups', (r) => r.checkpointMs) : null;
-  lines.push(`User rollups: step and feed ${f(users)} ms per 100k events${extraCheckpoints === null ? '' : `, checkpoints ${extraCheckpoints >= 0 ? '+' : ''}${f(extraCheckpoints)} against \`rollups\``}.`);
-}
-if (SETTINGS.includes('off')) {
-  const off = med('off', (r) => r.totalMs);
-  const pct = (s: Setting): string => `${((med(s, (r) => r.totalMs) / off - 1) * 100).toFixed(1)} %`;
-  lines.push(`Whole run against \`off\`: ${SETTINGS.filter((s) => s !== 'off').map((s) => `${s} ${pct(s)}`).join(', ')}.`);
-}
-process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,8 +10,6 @@ export const PLAN_EVENT = `type IN ('${PAYMENT}', '${USER}') AND attributes['pla
 
 export interface DayColumn {
   name: string;
-  /** The column's type (how the maintainer writes rows it aggregated in memory). */
-  type: 'bigint' | 'double' | 'timestamp' | 'varchar';
   /** Aggregate over the events of a slice. */
   slice: string;
   /** Aggregate over rows of this table (same key, several slices). */
@@ -30,14 +28,11 @@ export interface DayTable {
 }
 
 const OK = `status = 'ok'`;
-const sum = (name: string, type: 'bigint' | 'double', slice: string, event: string): DayColumn => ({ name, type, slice, merge: `sum(${name})`, event });
-const first: DayColumn = { name: 'first_ts', type: 'timestamp', slice: 'min(ts)', merge: 'min(first_ts)', event: 'ts' };
-const last: DayColumn = { name: 'last_ts', type: 'timestamp', slice: 'max(ts)', merge: 'max(last_ts)', event: 'ts' };
-const plan: DayColumn = {
-  name: 'plan', type: 'varchar', slice: `arg_max(attributes['plan'], ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'arg_max(plan, plan_ts)',
-  event: `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END`,
-};
-const planTs: DayColumn = { name: 'plan_ts', type: 'timestamp', slice: `max(ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'max(plan_ts)', event: `CASE WHEN ${PLAN_EVENT} THEN ts END` };
+const sum = (name: string, slice: string, event: string): DayColumn => ({ name, slice, merge: `sum(${name})`, event });
+const first = { name: 'first_ts', slice: 'min(ts)', merge: 'min(first_ts)', event: 'ts' };
+const last = { name: 'last_ts', slice: 'max(ts)', merge: 'max(last_ts)', event: 'ts' };
+const plan = { name: 'plan', slice: `arg_max(attributes['plan'], ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'arg_max(plan, plan_ts)', event: `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END` };
+const planTs = { name: 'plan_ts', slice: `max(ts) FILTER (WHERE ${PLAN_EVENT})`, merge: 'max(plan_ts)', event: `CASE WHEN ${PLAN_EVENT} THEN ts END` };
 const key = (name: string): { name: string; event: string } => ({ name, event: name });
 
 /** Per user, session, persona and type: what needs distinct sessions or a split by persona or type. */
@@ -45,10 +40,10 @@ export const USER_SESSION_DAY: DayTable = {
   name: 'user_session_day',
   keys: [key('user_id'), key('session_id'), key('persona'), key('type')],
   columns: [
-    sum('n', 'bigint', 'count(*)', '1'),
-    sum('n_ok', 'bigint', `count(*) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN 1 ELSE 0 END`),
-    sum('cost_usd', 'double', 'sum(cost_usd)', 'cost_usd'),
-    sum('value_ok', 'double', `sum(value) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN value END`),
+    sum('n', 'count(*)', '1'),
+    sum('n_ok', `count(*) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN 1 ELSE 0 END`),
+    sum('cost_usd', 'sum(cost_usd)', 'cost_usd'),
+    sum('value_ok', `sum(value) FILTER (WHERE ${OK})`, `CASE WHEN ${OK} THEN value END`),
     first, last, plan, planTs,
   ],
 };
@@ -58,7 +53,7 @@ export const USER_DAY: DayTable = {
   name: 'user_day',
   keys: [key('user_id')],
   events: 'user_id IS NOT NULL',
-  columns: [sum('n', 'bigint', 'count(*)', '1'), sum('cost_usd', 'double', 'sum(cost_usd)', 'cost_usd'), first, last, plan, planTs],
+  columns: [sum('n', 'count(*)', '1'), sum('cost_usd', 'sum(cost_usd)', 'cost_usd'), first, last, plan, planTs],
 };
 
 const VALUE_TS = 'CASE WHEN value IS NOT NULL THEN ts END';
@@ -69,10 +64,10 @@ export const PERSONA_EVOLUTION_DAY: DayTable = {
   keys: [key('persona'), key('name'), { name: 'trait', event: `attributes['trait']` }],
   events: `type = '${EVOLUTION}'`,
   columns: [
-    sum('n', 'bigint', 'count(*)', '1'),
-    sum('value_sum', 'double', 'sum(value)', 'value'),
-    { name: 'value_last', type: 'double', slice: `arg_max(value, ${VALUE_TS})`, merge: 'arg_max(value_last, value_last_ts)', event: 'value' },
-    { name: 'value_last_ts', type: 'timestamp', slice: 'max(ts) FILTER (WHERE value IS NOT NULL)', merge: 'max(value_last_ts)', event: VALUE_TS },
+    sum('n', 'count(*)', '1'),
+    sum('value_sum', 'sum(value)', 'value'),
+    { name: 'value_last', slice: `arg_max(value, ${VALUE_TS})`, merge: 'arg_max(value_last, value_last_ts)', event: 'value' },
+    { name: 'value_last_ts', slice: 'max(ts) FILTER (WHERE value IS NOT NULL)', merge: 'max(value_last_ts)', event: VALUE_TS },
     first, last,
   ],
 };

@@ -19,7 +19,6 @@ import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type Pluck
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
 import { DuckDbRollups, type DuckDbRollupsOptions } from './rollups.js';
-import type { CommittedChunks } from './held-accumulators.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -78,21 +77,10 @@ export class DuckDbEventStore implements EventStore {
   }
 
   readonly rollups?: DuckDbRollups;
-  /** Told of every committed batch after the rollups (the user rollups: analytics/user-rollups/). */
-  private readonly commitListeners: Array<(chunks: CommittedChunks, firstSeq: number) => void> = [];
 
   /** The last seq committed. */
   committedSeq(): number {
     return this.seq;
-  }
-
-  /**
-   * Calls `listener` with every batch committed from now on — its columns as read and its first seq, in commit order —
-   * as the rollups are fed. Only while the rollups are kept (the columns are read for them); throws otherwise.
-   */
-  onCommit(listener: (chunks: CommittedChunks, firstSeq: number) => void): void {
-    if (this.rollups === undefined) throw new Error('committed batches are passed on only while the rollups are kept');
-    this.commitListeners.push(listener);
   }
 
   private readonly queryTimeoutMs: number | null;
@@ -204,7 +192,6 @@ export class DuckDbEventStore implements EventStore {
     this.seq = seq;
     this.unchecked += rows;
     this.rollups?.accumulate(columns, first);
-    for (const listener of this.commitListeners) listener(columns, first);
     if (this.unchecked >= ROW_GROUP_ROWS) {
       this.unchecked %= ROW_GROUP_ROWS;
       // Queued behind this append, so its caller is answered first.

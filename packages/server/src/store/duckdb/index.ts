@@ -73,8 +73,6 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
   const keepUsers = options.rollups === false ? false : options.userRollups ?? true;
   const userRollups = keepUsers === false ? null : new UserRollups(db, () => store.committedSeq(), keepUsers === true ? {} : keepUsers);
-  // Fed with every committed batch, as the hourly rollups are (the event store reads the columns for both).
-  if (userRollups !== null) store.onCommit((chunks, firstSeq) => userRollups.accumulate(chunks, firstSeq));
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
@@ -91,9 +89,7 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     userRollups,
     close() {
       closing ??= (async () => {
-        // The user rollups first: they write what they hold, which the event store's closing checkpoint then takes.
-        await userRollups?.close();
-        await store.close();
+        await Promise.all([store.close(), userRollups?.close()]);
         await db.release();
       })();
       return closing;

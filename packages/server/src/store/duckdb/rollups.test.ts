@@ -71,8 +71,8 @@ describe('embedded rollups', () => {
     const s = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
     try {
       // Distinct hours make distinct rows: 40 rows per batch against a bound of 50 held rows.
-      const store = s.store as unknown as { rollups: { held: { bounds: { maxRows: number } } } };
-      store.rollups.held.bounds.maxRows = 50;
+      const store = s.store as unknown as { rollups: { maxAccumulatedRows: number } };
+      store.rollups.maxAccumulatedRows = 50;
       for (let b = 0; b < 5; b++) await s.store.append({ events: events(b * 40, 40, (i) => NOW - (i + 1) * HOUR) });
       const run = await s.store.rollups!.catchUp();
       expect(run.watermark).toBe(200);
@@ -106,20 +106,20 @@ describe('embedded rollups', () => {
   it('start another accumulator when one is full while a run holds the writes up, and write them all in order', async () => {
     const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => NOW }, rollups: { writeAtRows: 30, maxAccumulatedRows: 1_000 } });
     // White-box: the runs' lock, to hold a run up, and the full accumulators waiting.
-    const rollups = s.store.rollups as unknown as { runs: { run<T>(f: () => Promise<T>): Promise<T> }; held: { full: { size: number }[] } };
+    const rollups = s.store.rollups as unknown as { runs: { run<T>(f: () => Promise<T>): Promise<T> }; full: { size: number }[] };
     try {
       let release!: () => void;
       const held = rollups.runs.run(() => new Promise<void>((r) => (release = r)));
       // Three batches of 40 distinct hours (~80 rows each): each fills an accumulator of its own.
       for (let b = 0; b < 3; b++) await s.store.append({ events: events(b * 40, 40, (i) => NOW - (i + 1) * HOUR) });
-      expect(rollups.held.full.map((a) => a.size >= 30)).toEqual([true, true]);
+      expect(rollups.full.map((a) => a.size >= 30)).toEqual([true, true]);
       expect((await s.store.query('SELECT count(*) AS n FROM rollup_hour', []))[0]!.n).toBe(0);
       release();
       await held;
       const deadline = Date.now() + 10_000;
       while ((await s.store.rollups!.status()).watermark < 120 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(await s.store.rollups!.status()).toMatchObject({ watermark: 120, behind: 0 });
-      expect(rollups.held.full).toEqual([]);
+      expect(rollups.full).toEqual([]);
       expect(await rolledCount(s)).toBe(120);
       const [minutes] = await s.store.query('SELECT count(*) AS rows, sum(n) AS n FROM rollup_minute', []);
       expect(minutes).toEqual({ rows: 120, n: 120 });

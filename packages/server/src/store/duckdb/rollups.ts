@@ -2,15 +2,15 @@ import { DuckDBDataChunk, type DuckDBConnection, type DuckDBType } from '@duckdb
 import duckdb from '@duckdb/node-bindings';
 import { RollupAccumulator, type Drained, type TableRows } from '../../rollups/accumulator.js';
 import { fromPlucked } from '../../rollups/columns.js';
-import { CHUNK_ROWS } from './event-columns.js';
+import { CHUNK_ROWS, type PluckedColumns } from './event-columns.js';
 import { writeBoolean, writeFloat64, writeInt32, writeInt64, writeVarchar } from './vector-writer.js';
 import { duckdbDialect } from '../../query/dialects/duckdb.js';
 import {
   GRAIN_MS, GRAINS, mergeSql, partialDef, SKETCH_LN_GAMMA, SKETCHED_COLUMNS, STATE_TABLE, ZERO_BIN, type Grain,
 } from '../../rollups/definition.js';
 import type { RollupCutoffs, RollupRun, RollupStatus, Rollups } from '../types.js';
-import { HeldAccumulators, type CommittedChunks } from './held-accumulators.js';
 import { Mutex } from './mutex.js';
+import { rollUpInSlices } from './slices.js';
 import type { DuckDbHandle } from './open.js';
 
 /**
@@ -188,9 +188,15 @@ export class DuckDbRollups implements Rollups {
   private readonly compactEveryMs: number;
   /** When ended buckets were last merged (0: not yet in this process). */
   private compactedAt = 0;
+  private readonly maxAccumulatedRows: number;
   private readonly now: () => number;
-  /** Committed batches not yet written, rolled up in memory. */
-  private readonly held: HeldAccumulators<RollupAccumulator>;
+  /** Rows held in memory at which a write starts before the task's next run (bounds memory under heavy ingest). */
+  private readonly writeAtRows: number;
+  private early: Promise<unknown> | null = null;
+  /** Committed batches since the last drain, rolled up in memory (null until the first batch, or after a drop). */
+  private accumulator: RollupAccumulator | null = null;
+  /** Full accumulators waiting for a run to write them, oldest first: consecutive seq ranges, before `accumulator`'s. */
+  private full: RollupAccumulator[] = [];
   /** STATE_TABLE's day_until as of the last run: days before it are in the daily tables. */
   private days: number | null = null;
   /** The watermark as last committed by this process (or read at init). */
@@ -205,15 +211,9 @@ export class DuckDbRollups implements Rollups {
     this.sliceEvents = options.sliceEvents ?? 500_000;
     this.compactAfterRows = options.compactAfterRows ?? 1_000_000;
     this.compactEveryMs = options.compactEveryMs ?? COMPACT_EVERY_MS;
+    this.maxAccumulatedRows = options.maxAccumulatedRows ?? MAX_ACCUMULATED_ROWS;
+    this.writeAtRows = Math.min(options.writeAtRows ?? WRITE_AT_ROWS, Math.floor(this.maxAccumulatedRows / 2));
     this.now = options.now ?? Date.now;
-    const maxRows = options.maxAccumulatedRows ?? MAX_ACCUMULATED_ROWS;
-    this.held = new HeldAccumulators({
-      create: (fromSeq) => new RollupAccumulator(fromSeq),
-      add: (acc, columns, count, firstSeq) => acc.addColumns(fromPlucked(columns), count, firstSeq),
-      // Rows held in memory at which a write starts before the task's next run bound memory under heavy ingest.
-      bounds: { maxRows, maxBytes: MAX_ACCUMULATED_BYTES, writeAtRows: Math.min(options.writeAtRows ?? WRITE_AT_ROWS, Math.floor(maxRows / 2)) },
-      writeEarly: () => (this.connection === null ? null : this.catchUp()),
-    });
   }
 
   /**
@@ -221,8 +221,52 @@ export class DuckDbRollups implements Rollups {
    * memory; the next run writes it. If the accumulator grows past its bound (runs falling behind), it is dropped and
    * the next run rolls those events up from the table instead: nothing is lost either way.
    */
-  accumulate(chunks: CommittedChunks, firstSeq: number): void {
-    this.held.add(chunks, firstSeq);
+  accumulate(chunks: ReadonlyArray<{ columns: PluckedColumns; count: number }>, firstSeq: number): void {
+    let seq = firstSeq;
+    for (const { columns, count } of chunks) {
+      if (count === 0) continue;
+      if (this.accumulator !== null && (this.accumulator.toSeq + 1 !== seq || this.heldRows() > this.maxAccumulatedRows || this.heldBytes() > MAX_ACCUMULATED_BYTES)) {
+        this.dropHeld();
+      }
+      if (this.accumulator !== null && this.accumulator.size >= this.writeAtRows) {
+        this.full.push(this.accumulator);
+        this.accumulator = null;
+      }
+      this.accumulator ??= new RollupAccumulator(seq);
+      this.accumulator.addColumns(fromPlucked(columns), count, seq);
+      seq += count;
+    }
+    if ((this.heldRows() >= this.writeAtRows || this.heldBytes() >= MAX_ACCUMULATED_BYTES / 4) && this.early === null && this.connection !== null) {
+      // Failures are the next run's to retry (the events stay past the watermark, read raw meanwhile).
+      this.early = this.catchUp().catch(() => undefined).finally(() => {
+        this.early = null;
+      });
+    }
+  }
+
+  /** Rows held in memory, in all accumulators. */
+  private heldRows(): number {
+    let rows = this.accumulator?.size ?? 0;
+    for (const acc of this.full) rows += acc.size;
+    return rows;
+  }
+
+  /** Estimated bytes held in memory, in all accumulators. */
+  private heldBytes(): number {
+    let bytes = this.accumulator?.bytes ?? 0;
+    for (const acc of this.full) bytes += acc.bytes;
+    return bytes;
+  }
+
+  /** Forgets every row held: the next run rolls those events up from the table. */
+  private dropHeld(): void {
+    this.accumulator = null;
+    this.full = [];
+  }
+
+  /** The accumulator holding the earliest events (the next to write), if any. */
+  private oldest(): RollupAccumulator | null {
+    return this.full[0] ?? this.accumulator;
   }
 
   async init(): Promise<void> {
@@ -253,26 +297,51 @@ export class DuckDbRollups implements Rollups {
 
   catchUp(): Promise<RollupRun> {
     return this.runs.run(async () => {
+      let events = 0;
+      let watermark = await this.readWatermark();
       let compacted = 0;
-      const { events, watermark } = await this.held.catchUp({
-        watermark: await this.readWatermark(),
-        committed: this.committedSeq,
+      // From the table: what the accumulator does not hold (a backlog from before this process, or a dropped range).
+      const start = watermark;
+      watermark = await rollUpInSlices({
+        watermark,
+        until: (reached) => {
+          const acc = this.oldest();
+          return acc !== null && acc.fromSeq > reached ? acc.fromSeq - 1 : this.committedSeq();
+        },
         sliceEvents: this.sliceEvents,
-        // From the table: what the accumulators do not hold (a backlog from before this process, or a dropped range).
-        fromTable: async (from, to) => {
+        slice: async (from, to) => {
           await this.rollSlice(from, to, this.days);
           this.mark = to;
           // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
           if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
         },
-        // From memory: the batches committed since — the full accumulators in order, then the one being filled.
-        fromMemory: async (acc) => {
-          const drained = await acc.drain(nextTick, this.days);
-          await this.write(drained);
-          this.mark = drained.toSeq;
-          return drained.toSeq;
-        },
       });
+      events += watermark - start;
+      // From memory: the batches committed since — the full accumulators in order, then the one being filled.
+      for (;;) {
+        const acc = this.oldest();
+        if (acc !== null && acc.fromSeq === watermark + 1 && acc.toSeq >= acc.fromSeq) {
+          const current = acc === this.accumulator;
+          if (!current) this.full.shift();
+          const drained = await acc.drain(nextTick, this.days);
+          try {
+            await this.write(drained);
+          } catch (error) {
+            // Those events stay past the watermark, read raw; the next run rolls them up from the table.
+            this.dropHeld();
+            throw error;
+          }
+          events += drained.toSeq - drained.fromSeq + 1;
+          watermark = drained.toSeq;
+          this.mark = watermark;
+          // Batches committed while the one being filled was written wait for the next run.
+          if (current) break;
+        } else {
+          // Already covered from the table (started during a catch-up): start afresh after the watermark.
+          if (acc !== null && acc.fromSeq <= watermark) this.dropHeld();
+          break;
+        }
+      }
       const days = await this.rollDays(watermark);
       const waiting = await this.uncompactedRows();
       if (waiting >= this.compactAfterRows / 10 || this.now() - this.compactedAt >= this.compactEveryMs) {
