@@ -9,8 +9,9 @@
  *     --pool 200000      distinct events, replayed (as the bench's senders do) up to --events
  *     --repeats 3        rounds of every version × setting, in balanced order
  *     --settings rollups,users   off (no rollups), rollups (hourly/daily only), users (both)
- *     --dist label=dir   a server build to measure (repeatable; default: current=packages/server/dist) — e.g. a copy
- *                        of packages/server/dist of an earlier commit kept under .tmp/, to compare two versions
+ *     --dist label=dir[#every]   a server build to measure (repeatable; default: current=packages/server/dist) —
+ *                        e.g. a copy of packages/server/dist of an earlier commit kept under .tmp/, to compare two
+ *                        versions; `#every` gives that build a cadence of its own (their tasks' policies differ)
  *
  * Each run is a child process of its own: it opens a fresh DuckDB file, appends the synthetic events in 2,000-event
  * commits and, every --every events, runs the maintenance as the server's tasks would — the hourly/daily rollups'
@@ -153,27 +154,28 @@ if (args.child !== undefined) {
 } else {
   const settings = args.settings!.split(',') as Setting[];
   const versions = (args.dist ?? ['current=packages/server/dist']).map((d) => {
-    const [label, dir] = d.includes('=') ? d.split('=') as [string, string] : [d, d];
-    return { label, dir: resolve(repoRoot, dir) };
+    const [spec, every] = d.split('#') as [string, string | undefined];
+    const [label, dir] = spec.includes('=') ? spec.split('=') as [string, string] : [spec, spec];
+    return { label, dir: resolve(repoRoot, dir), every: Number(every ?? EVERY) };
   });
   const pairs = versions.flatMap((v) => settings.map((s) => ({ version: v, setting: s })));
   // Balanced order (A B C …, … C B A): a drift on the machine weighs on each alike.
   const order = Array.from({ length: Number(args.repeats) }, (_, r) => (r % 2 === 0 ? pairs : [...pairs].reverse())).flat();
-  log(`${EVENTS} events (window ${args.window} min, pool ${args.pool}), maintenance every ${EVERY}; ${order.length} runs; load ${loadavg()[0]!.toFixed(2)}`);
-  const passOn = ['events', 'every', 'window', 'pool'].flatMap((k) => [`--${k}`, String(args[k as 'events'])]);
+  log(`${EVENTS} events (window ${args.window} min, pool ${args.pool}), maintenance every ${versions.map((v) => `${v.every} (${v.label})`).join(', ')}; ${order.length} runs; load ${loadavg()[0]!.toFixed(2)}`);
+  const passOn = ['events', 'window', 'pool'].flatMap((k) => [`--${k}`, String(args[k as 'events'])]);
   const runs: Array<{ label: string; setting: Setting; f: Figures }> = [];
   const per100k = (ms: number): string => ((ms / EVENTS) * 100_000).toFixed(0);
   for (const { version, setting } of order) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...passOn, '--child', `${setting}@${version.dir}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...passOn, '--every', String(version.every), '--child', `${setting}@${version.dir}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
     const f = JSON.parse(out.trim().split('\n').pop()!) as Figures;
     runs.push({ label: version.label, setting, f });
     log(`${version.label} ${setting}: whole ${per100k(f.totalMs)}, rollups ${per100k(f.rollupsMs)} (+ feed ${per100k(f.feedMs)}), user rollups ${per100k(f.usersMs)}, checkpoints ${per100k(f.checkpointMs)} ms/100k (load ${loadavg()[0]!.toFixed(2)})`);
   }
   const med = (label: string, s: Setting, pick: (f: Figures) => number): number => median(runs.filter((r) => r.label === label && r.setting === s).map((r) => pick(r.f)));
-  const lines = ['| build | setting | whole run | rollups step | rollups feed | user rollups step | checkpoints | runs |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| build | every | setting | whole run | rollups step | rollups feed | user rollups step | checkpoints | runs |', '|---|---:|---|---:|---:|---:|---:|---:|---:|'];
   for (const { version, setting } of pairs) {
     const cells = [(f: Figures) => f.totalMs, (f: Figures) => f.rollupsMs, (f: Figures) => f.feedMs, (f: Figures) => f.usersMs, (f: Figures) => f.checkpointMs].map((p) => per100k(med(version.label, setting, p)));
-    lines.push(`| ${version.label} | ${setting} | ${cells.join(' | ')} | ${runs.filter((r) => r.label === version.label && r.setting === setting).length} |`);
+    lines.push(`| ${version.label} | ${version.every} | ${setting} | ${cells.join(' | ')} | ${runs.filter((r) => r.label === version.label && r.setting === setting).length} |`);
   }
   lines.push('', 'CPU ms per 100k events (process.cpuUsage: every thread), medians of the runs.');
   if (settings.includes('users') && settings.includes('rollups')) {
