@@ -1,11 +1,12 @@
 /**
  * The cost of the rollups (issue 10: "the rollups' cost on ingest (target ≤ 10 %) and on disk"):
- *  1. On ingest — two Pulse child processes, PULSE_ROLLUPS=false and true (the default), loaded in balanced
- *     alternating rows (off, on, on, off, …) by the ingest bench's senders. The rollup task runs in the server on a
- *     5 s timer, so part of a row's rollup work falls after its load: each row ends only once the "on" server's
- *     rollups have caught up with every event it stored (both servers settle for at least as long), and the
- *     server's CPU per event over the whole row, settle included, is the judged figure.
- *  2. On disk — after both servers stopped cleanly: the bytes of the rollup tables against the events table
+ *  1. On ingest — three Pulse child processes: PULSE_ROLLUPS=false; PULSE_ROLLUPS=true with PULSE_USER_ROLLUPS=false
+ *     (the judged setting: the hourly and daily rollups); and both on (the default: issue 11's user rollups on top),
+ *     loaded in balanced rows (off, on, users, users, on, off, …) by the ingest bench's senders. The rollup tasks run
+ *     in the server on timers, so part of a row's rollup work falls after its load: each row ends only once its
+ *     server's rollups (and user rollups) have caught up with every event it stored (every server settles for at
+ *     least as long), and the server's CPU per event over the whole row, settle included, is the figure.
+ *  2. On disk — after the servers stopped cleanly: the bytes of the rollup tables against the events table
  *     (pragma_storage_info, lib/duckdb-storage.ts), and the store files with and without rollups per stored event.
  *  3. The same on a store of events spread over 30 days (many more buckets per event than the few minutes of part
  *     1), built without rollups: its file size, then the rollups caught up in this process (time and CPU), and the
@@ -23,7 +24,6 @@ import { createAgent, getOk } from './lib/http.js';
 import { fmtBytes, fmtInt, fmtMs, table } from './lib/markdown.js';
 import { dirBytes } from './lib/proc.js';
 import { startPulseProcess, type PulseProcess } from './lib/pulse-process.js';
-import { balancedOrder } from './lib/alternating.js';
 import { loadServer, runSettingRows, type SettingRow } from './lib/setting-rows.js';
 import { median } from './lib/stats.js';
 import { RUN_END_MS, storedDataset } from './lib/stored-dataset.js';
@@ -41,7 +41,16 @@ const repoRoot = new URL('..', import.meta.url).pathname;
 const log = (m: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} [rollups] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type Setting = 'off' | 'on';
+/** `off`: no rollups; `on`: the hourly/daily rollups (the judged setting); `users`: those and the user rollups. */
+type Setting = 'off' | 'on' | 'users';
+/** The user rollups' share of CPU per event (the `users` rows against the `on` ones), goal of issue 11. */
+export const USER_ROLLUP_COST_GOAL_PCT = 5;
+
+/** Rows in balanced order over the three settings (off on users, users on off, …). */
+function rowOrder(rows: number): Setting[] {
+  const cycle: Setting[] = ['off', 'on', 'users', 'users', 'on', 'off'];
+  return Array.from({ length: rows }, (_, i) => cycle[i % cycle.length]!);
+}
 
 /** The rollup tables, from the definition the store keeps them by. */
 const ROLLUP_TABLES: readonly string[] = [
@@ -59,15 +68,17 @@ interface TaskInfo {
   detail?: { watermark?: number; events_rolled_up?: number; compacted?: number } | null;
 }
 
-async function rollupTask(server: PulseProcess): Promise<TaskInfo | null> {
+async function backgroundTask(server: PulseProcess, name: string): Promise<TaskInfo | null> {
   const agent = createAgent(1);
   try {
     const res = await getOk(agent, new URL('/api/background-tasks', server.url));
-    return (JSON.parse(res.body) as { tasks: TaskInfo[] }).tasks.find((t) => t.name === 'rollups') ?? null;
+    return (JSON.parse(res.body) as { tasks: TaskInfo[] }).tasks.find((t) => t.name === name) ?? null;
   } finally {
     agent.destroy();
   }
 }
+
+const rollupTask = (server: PulseProcess): Promise<TaskInfo | null> => backgroundTask(server, 'rollups');
 
 interface Settled {
   /** From the call (the end of a load) until the rollups' watermark reached `stored`; null when not waited for. */
@@ -76,17 +87,20 @@ interface Settled {
 }
 
 /**
- * Polls the server's background tasks (both servers alike, so the polling costs both the same) for at least
- * `minMs`, and — when `stored` is given — until the rollups' watermark has reached it.
+ * Polls the server's background tasks (every server alike, so the polling costs each the same) for at least
+ * `minMs`, and — when `stored` is given — until the rollups' watermark (and with `users`, the user rollups' too) has
+ * reached it.
  */
-async function settle(server: PulseProcess, stored: number | null, minMs: number): Promise<Settled> {
+async function settle(server: PulseProcess, stored: number | null, minMs: number, users = false): Promise<Settled> {
   const t0 = performance.now();
   let caughtUpMs: number | null = null;
   let task: TaskInfo | null = null;
   for (;;) {
     task = await rollupTask(server);
+    const userTask = users ? await backgroundTask(server, 'user-rollups') : null;
     const elapsed = performance.now() - t0;
-    if (stored !== null && caughtUpMs === null && Number(task?.detail?.watermark ?? 0) >= stored) caughtUpMs = elapsed;
+    const reached = (t: TaskInfo | null): boolean => Number(t?.detail?.watermark ?? 0) >= (stored ?? 0);
+    if (stored !== null && caughtUpMs === null && reached(task) && (!users || reached(userTask))) caughtUpMs = elapsed;
     if ((stored === null || caughtUpMs !== null) && elapsed >= minMs) return { caughtUpMs, task };
     if (elapsed > CATCH_UP_TIMEOUT_MS) {
       throw new Error(`the rollups did not catch up with ${stored} stored events in ${CATCH_UP_TIMEOUT_MS / 1000} s (task: ${JSON.stringify(task)})`);
@@ -176,7 +190,7 @@ function diskTable(d: DiskFigures): string {
 
 const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
   const poolEvents = opts.quick ? 20_000 : 200_000;
-  const rowCount = opts.quick ? 4 : 10;
+  const rowCount = opts.quick ? 6 : 12;
   const warmupMs = opts.quick ? 500 : 1_000;
   const durationMs = opts.quick ? 1_500 : 7_000;
   const preloadMs = opts.quick ? 1_500 : 5_000;
@@ -184,18 +198,20 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
   // Stamped over the last 3 minutes, as the live and metrics benches: the rollups' minute rows are current ones.
   const spec = datasetSpec(poolEvents, Date.now(), 3 / 1440, 13);
   const pool = [...bodies(spec)];
-  const order: Setting[] = balancedOrder(rowCount);
+  const order: Setting[] = rowOrder(rowCount);
   log(`${pool.length} requests of ${spec.batchSize} events; ${rowCount} rows (${order.join(', ')})`);
 
   const dir = opts.tmpDir;
   mkdirSync(dir, { recursive: true });
-  const dataDirs: Record<Setting, string> = { off: join(dir, 'data-off'), on: join(dir, 'data-on') };
+  const dataDirs: Record<Setting, string> = { off: join(dir, 'data-off'), on: join(dir, 'data-on'), users: join(dir, 'data-users') };
   const servers: Record<Setting, PulseProcess> = {
     off: await startPulseProcess({ repoRoot, dataDir: dataDirs.off, workDir: dir, env: { PULSE_ROLLUPS: 'false' } }),
     // The user rollups (issue 11's per-user day rows, PULSE_USER_ROLLUPS) off: this measures the rollups of issue 10.
     on: await startPulseProcess({ repoRoot, dataDir: dataDirs.on, workDir: dir, env: { PULSE_ROLLUPS: 'true', PULSE_USER_ROLLUPS: 'false' } }),
+    // Both, as by default: the user rollups' cost is what this server spends beyond the "on" one.
+    users: await startPulseProcess({ repoRoot, dataDir: dataDirs.users, workDir: dir, env: { PULSE_ROLLUPS: 'true', PULSE_USER_ROLLUPS: 'true' } }),
   };
-  const stored: Record<Setting, number> = { off: 0, on: 0 };
+  const stored: Record<Setting, number> = { off: 0, on: 0, users: 0 };
   const caughtUp: (number | null)[] = [];
   let rows: SettingRow<Setting>[] = [];
   let finalTask: TaskInfo | null = null;
@@ -205,14 +221,15 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
   try {
     if (await rollupTask(servers.off) !== null) throw new Error('PULSE_ROLLUPS=false still schedules the rollups task');
     // Both servers take the pool once before any row (JIT, store growth), and the rollups catch up with it.
-    for (const s of ['off', 'on'] as const) stored[s] += (await loadServer(servers[s], pool, SENDERS, 0, preloadMs)).totalAccepted;
+    for (const s of ['off', 'on', 'users'] as const) stored[s] += (await loadServer(servers[s], pool, SENDERS, 0, preloadMs)).totalAccepted;
     await settle(servers.on, stored.on, 0);
+    await settle(servers.users, stored.users, 0, true);
     load1.push(loadavg()[0]!);
     rows = await runSettingRows({
       servers, order, bodies: pool, senders: SENDERS, warmupMs, durationMs,
       settle: async (setting, server, load) => {
         stored[setting] += load.totalAccepted;
-        const s = await settle(server, setting === 'on' ? stored.on : null, MIN_SETTLE_MS);
+        const s = await settle(server, setting === 'off' ? null : stored[setting], MIN_SETTLE_MS, setting === 'users');
         caughtUp.push(s.caughtUpMs);
         if (setting === 'on') finalTask = s.task;
       },
@@ -221,7 +238,7 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     load1.push(loadavg()[0]!);
   } finally {
     // SIGTERM: each server commits and closes its store (checkpointed) before the files are measured.
-    exits = [await servers.off.stop(), await servers.on.stop()];
+    exits = [await servers.off.stop(), await servers.on.stop(), await servers.users.stop()];
   }
   const unclean = exits.filter((e) => e.code !== 0);
   if (unclean.length > 0) throw new Error(`a server did not stop cleanly: ${JSON.stringify(exits)}`);
@@ -237,12 +254,19 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
 
   const of = (s: Setting, pick: (r: SettingRow<Setting>) => number | null): number =>
     median(rows.filter((r) => r.setting === s).map(pick).filter((v): v is number => v !== null));
-  const eps = { off: of('off', (r) => r.eventsPerSec), on: of('on', (r) => r.eventsPerSec) };
-  const cpu = { off: of('off', (r) => r.cpuSecPer100k), on: of('on', (r) => r.cpuSecPer100k) };
-  const p99 = { off: of('off', (r) => r.ackP99Ms), on: of('on', (r) => r.ackP99Ms) };
+  const eps = { off: of('off', (r) => r.eventsPerSec), on: of('on', (r) => r.eventsPerSec), users: of('users', (r) => r.eventsPerSec) };
+  const cpu = { off: of('off', (r) => r.cpuSecPer100k), on: of('on', (r) => r.cpuSecPer100k), users: of('users', (r) => r.cpuSecPer100k) };
+  const p99 = { off: of('off', (r) => r.ackP99Ms), on: of('on', (r) => r.ackP99Ms), users: of('users', (r) => r.ackP99Ms) };
   const cpuCostPct = (cpu.on / cpu.off - 1) * 100;
+  /** The user rollups' share: the `users` rows against the `on` ones; and both rollups against none. */
+  const userCostPct = (cpu.users / cpu.on - 1) * 100;
+  const allCostPct = (cpu.users / cpu.off - 1) * 100;
+  const signed = (pct: number): string => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
   const rateCostPct = (1 - eps.on / eps.off) * 100;
-  const onCatchUps = caughtUp.filter((v): v is number => v !== null);
+  const catchUps = (setting: Setting): number[] => caughtUp.filter((v, i): v is number => v !== null && rows[i]?.setting === setting);
+  const onCatchUps = catchUps('on');
+  const userCatchUps = catchUps('users');
+  const userMet = userCostPct <= USER_ROLLUP_COST_GOAL_PCT;
   const lastCatchUpMs = onCatchUps[onCatchUps.length - 1] ?? null;
   const met = cpuCostPct <= ROLLUP_COST_TARGET_PCT;
   const task = finalTask as TaskInfo | null;
@@ -252,34 +276,38 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     `${fmtBytes(d.fileBytes)} for ${fmtInt(d.events)} events (${perEvent(d.fileBytes, d.events)}/event; ${fmtBytes(d.storage.freeBlocks * d.storage.blockSize)} in free blocks)`;
 
   const markdown = [
-    `Two Pulse child processes on 127.0.0.1 — rollups off (\`PULSE_ROLLUPS=false\`) and on (the default; the user rollups of the`,
-    `analytics, \`PULSE_USER_ROLLUPS\`, off in both, so this is the hourly and daily rollups' cost) — loaded one at a`,
-    `time in ${rowCount} balanced alternating rows (${order.join(', ')}) by ${SENDERS} senders of ${fmtInt(spec.batchSize)}-event requests (the synthetic`,
+    `Three Pulse child processes on 127.0.0.1 — rollups off (\`PULSE_ROLLUPS=false\`), on (the hourly and daily rollups, with the`,
+    `user rollups of the analytics off: \`PULSE_USER_ROLLUPS=false\` — the judged setting), and "users" (both, as by default) —`,
+    `loaded one at a time in ${rowCount} balanced rows (${order.join(', ')}) by ${SENDERS} senders of ${fmtInt(spec.batchSize)}-event requests (the synthetic`,
     `dataset, stamped over the last 3 minutes): ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row, after ${preloadMs / 1000} s of untimed load`,
-    `on each server. The rollup task runs inside the server every 5 s, so some of a row's rollup work comes after its`,
-    `load: every row ends only when the "on" server's rollups have caught up with all it stored (its watermark, from`,
-    `GET /api/background-tasks, reaching the count of acknowledged events), and after at least ${MIN_SETTLE_MS / 1000} s for both`,
-    `servers alike. Server CPU (/proc, all threads) covers the whole row, settle included. The machine's 1-minute load`,
+    `on each server. The rollup tasks run inside the server (every 30 s; the hourly rollups sooner once 100k rows are held),`,
+    `so some of a row's rollup work comes after its load: every row ends only when its server's rollups (and user rollups)`,
+    `have caught up with all it stored (their watermarks, from GET /api/background-tasks, reaching the count of acknowledged`,
+    `events), and after at least ${MIN_SETTLE_MS / 1000} s for every server alike. Server CPU (/proc, all threads) covers the whole row,`,
+    `settle included. The machine's 1-minute load`,
     `average was ${load1.map((l) => l.toFixed(1)).join(' before and ') || '—'} after the rows (${cpus().length} cores).`,
     '',
     table(
-      ['row', 'rollups', 'events/s', 'ack p99 ms', 'server CPU s per 100k events', 'rolled up after the load'],
+      ['row', 'setting', 'events/s', 'ack p99 ms', 'server CPU s per 100k events', 'rolled up after the load'],
       rows.map((r, i) => [String(i + 1), r.setting, fmtInt(r.eventsPerSec), fmtMs(r.ackP99Ms), r.cpuSecPer100k?.toFixed(3) ?? null,
         caughtUp[i] == null ? '' : `${(caughtUp[i]! / 1000).toFixed(1)} s`]),
       ['right', 'left', 'right', 'right', 'right', 'right'],
     ),
     '',
     table(
-      ['median of the rows', 'rollups off', 'rollups on', 'change'],
+      ['median of the rows', 'rollups off', 'rollups on', 'change', 'with user rollups', 'change against on'],
       [
-        ['server CPU s per 100k events (judged)', cpu.off.toFixed(3), cpu.on.toFixed(3), `${cpuCostPct >= 0 ? '+' : ''}${cpuCostPct.toFixed(1)} %`],
-        ['events/s', fmtInt(eps.off), fmtInt(eps.on), `${rateCostPct >= 0 ? '−' : '+'}${Math.abs(rateCostPct).toFixed(1)} %`],
-        ['ack p99 ms', fmtMs(p99.off), fmtMs(p99.on), ''],
+        ['server CPU s per 100k events (judged)', cpu.off.toFixed(3), cpu.on.toFixed(3), signed(cpuCostPct), cpu.users.toFixed(3), signed(userCostPct)],
+        ['events/s', fmtInt(eps.off), fmtInt(eps.on), `${rateCostPct >= 0 ? '−' : '+'}${Math.abs(rateCostPct).toFixed(1)} %`, fmtInt(eps.users), ''],
+        ['ack p99 ms', fmtMs(p99.off), fmtMs(p99.on), '', fmtMs(p99.users), ''],
       ],
-      ['left', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
     `Cost of the rollups on ingest: **${cpuCostPct >= 0 ? '+' : ''}${cpuCostPct.toFixed(1)} % server CPU per event** — target ≤ ${ROLLUP_COST_TARGET_PCT} %: **${met ? 'met' : 'missed'}**.`,
+    `The user rollups on top (the "users" rows against the "on" ones): **${signed(userCostPct)}** — goal ≤ ${USER_ROLLUP_COST_GOAL_PCT} %: **${userMet ? 'met' : 'missed'}**;`,
+    `both against none: ${signed(allCostPct)}. The "users" server's user rollups reached every stored event within`,
+    `${userCatchUps.length > 0 ? `${(Math.min(...userCatchUps) / 1000).toFixed(1)}–${(Math.max(...userCatchUps) / 1000).toFixed(1)} s` : '—'} of each row's load (their task writes once 100k events wait, looking every 30 s).`,
     `CPU per event is the judged figure: the rollup task runs on a timer, much of it after a row's load is over, where`,
     `it lowers no events/s figure but still spends CPU; on a CPU-bound 2-core box, CPU per event is what ingest capacity`,
     `is divided by. The events/s change is shown but not judged (it misses that work and carries the load generator's noise).`,
@@ -288,14 +316,14 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
     `${lastCatchUpMs !== null ? `${(lastCatchUpMs / 1000).toFixed(1)} s after the last load` : ''}; the task's last run took ${fmtMs(task?.lastDurationMs)} ms, and over the bench it ran`,
     `${fmtInt(task?.runs)} times (${fmtInt(task?.failures)} failed, ${fmtInt(task?.overruns)} longer than its interval), rolling up ${fmtInt(task?.detail?.events_rolled_up)} events.`,
     '',
-    `On disk, after a clean stop (SIGTERM) of both servers — the "on" store holds ${fmtInt(diskOn.events)} events, bytes per table from`,
+    `On disk, after a clean stop (SIGTERM) of the servers — the "on" store holds ${fmtInt(diskOn.events)} events, bytes per table from`,
     `\`pragma_storage_info\` (each segment charged its share of its block, a block's unused tail to its last segment;`,
     `lib/duckdb-storage.ts — so a table smaller than a block shows the ${fmtBytes(diskOn.storage.blockSize)} block it occupies):`,
     '',
     diskTable(diskOn),
     '',
     `The rollup tables take ${pctOf(diskOn.rollupBytes, diskOn.eventsBytes)} of the events table's bytes here. The store files (file and WAL;`,
-    `the rows were time-bounded, so the two servers stored different counts): ${storeLine(diskOn)} with rollups, ${storeLine(diskOff)}`,
+    `the rows were time-bounded, so the servers stored different counts): ${storeLine(diskOn)} with rollups, ${storeLine(diskOff)}`,
     `without. These events span a few minutes, so they fill few buckets; rollup rows grow with buckets × dimension`,
     `values, not with events. The same store, built without rollups, of ${fmtInt(spread.disk.events)} events over 30 days`,
     `(lib/stored-dataset.ts): ${fmtBytes(spread.withoutBytes)}; its rollups caught up in one run in this process took ${fmtMs(spread.catchUpMs)} ms`,
@@ -318,6 +346,10 @@ const bench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
       cpu_cost_pct_signed: Number(cpuCostPct.toFixed(1)),
       cpu_s_per_100k_off: Number(cpu.off.toFixed(3)),
       cpu_s_per_100k_on: Number(cpu.on.toFixed(3)),
+      cpu_s_per_100k_users: Number(cpu.users.toFixed(3)),
+      user_rollup_cost_pct_signed: Number(userCostPct.toFixed(1)),
+      all_rollups_cost_pct_signed: Number(allCostPct.toFixed(1)),
+      events_per_s_users: Math.round(eps.users),
       events_per_s_off: Math.round(eps.off),
       events_per_s_on: Math.round(eps.on),
       rate_cost_pct_signed: Number(rateCostPct.toFixed(1)),

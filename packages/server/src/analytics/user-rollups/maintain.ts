@@ -1,13 +1,22 @@
 /**
  * The user rollups (docs/retention.md "User rollups"): the day tables of tables.ts and `user_first_seen` (each
- * user's first event and latest plan), kept from the events past their own watermark (`user_rollup_state`) by SQL,
- * a slice at a time. Queries read them up to the watermark and raw events after it (source.ts), so answers stay
- * exact and live while they lag.
+ * user's first event and latest plan), kept up to their own watermark (`user_rollup_state`). Queries read them up to
+ * the watermark and raw events after it (source.ts), so answers stay exact and live while they lag.
+ *
+ * Each run aggregates the events past the watermark by SQL, a slice at a time, and *appends* the slice's rows as
+ * delta rows (`compacted = false`): it neither rewrites the rows already there — which would make the next
+ * checkpoint rewrite their row groups — nor reads them. Readers merge rows by key anyway (read.ts), so a day's delta
+ * rows are merged into one row per key only once they are twice as many as its merged rows (and at least
+ * `compactMinRows`): a merge rewrites at most one and a half times the delta rows that led to it, and a day holds at
+ * most about three times its merged rows. `user_first_seen` (one row per user, upserted) is rewritten only for users
+ * whose first time or plan changes. (Aggregating committed batches in memory as they commit, as the hourly rollups do,
+ * cost more CPU per event than DuckDB's aggregation of the slice: benchmarks/user-rollups-cost.ts.)
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
-import { columnNames, DAY_TABLES, USER_DAY, type DayTable } from './tables.js';
+import { rollUpInSlices } from '../../store/duckdb/slices.js';
+import { columnNames, DAY_TABLES, PERSONA_EVOLUTION_DAY, USER_DAY, USER_SESSION_DAY, type DayTable } from './tables.js';
 
 /** One catch-up's outcome (`/api/background-tasks` shows the last). */
 export interface UserRollupRun {
@@ -15,6 +24,8 @@ export interface UserRollupRun {
   watermark: number;
   /** Slices this run wrote. */
   slices: number;
+  /** Delta rows merged away by this run's compactions. */
+  compacted: number;
 }
 
 export interface UserRollupStatus {
@@ -23,11 +34,15 @@ export interface UserRollupStatus {
   behind: number;
   /** Rows per table. */
   rows: Record<string, number>;
+  /** Delta rows (not merged yet) per day table. */
+  deltaRows: Record<string, number>;
 }
 
 export interface UserRollupsOptions {
   /** Events per slice (one transaction each); default 1,000,000. */
   sliceEvents?: number;
+  /** A day's delta rows of a table are merged once there are this many, and twice its merged rows; default 50,000. */
+  compactMinRows?: number;
 }
 
 const DAY = `date_trunc('day', ts)`;
@@ -41,31 +56,71 @@ function sliceSql(t: DayTable): string {
     `FROM events WHERE ${where.join(' AND ')} GROUP BY ${groups.join(', ')}`;
 }
 
-/** The days a slice touched, rewritten as one row per key from their current rows and the slice's. */
-function mergedSql(t: DayTable): string {
-  const cols = columnNames(t).join(', ');
+/** `t`'s rows of `from` (a table with `t`'s columns, or a finer one: user_day from user_session_day), merged per key. */
+function mergeSql(t: DayTable, from: string, where: string): string {
   const keys = ['project', 'day', ...t.keys.map((k) => k.name)].join(', ');
-  return `SELECT ${keys}, ${t.columns.map((c) => `${c.merge} AS ${c.name}`).join(', ')} FROM (` +
-    `SELECT ${cols} FROM ${t.name} u WHERE EXISTS (SELECT 1 FROM ud_days d WHERE d.project = u.project AND d.day = u.day) ` +
-    `UNION ALL SELECT ${cols} FROM delta_${t.name}) GROUP BY ${keys}`;
+  return `SELECT ${keys}, ${t.columns.map((c) => `${c.merge} AS ${c.name}`).join(', ')} FROM ${from} WHERE ${where} GROUP BY ${keys}`;
 }
+
+/** Sorted by day and key, so a day range and a type scan few row groups. */
+const sortKeys = (t: DayTable): string => ['project', 'day', ...[...t.keys].reverse().map((k) => k.name)].join(', ');
 
 const NEWER_PLAN = 'excluded.plan_ts IS NOT NULL AND (user_first_seen.plan_ts IS NULL OR excluded.plan_ts > user_first_seen.plan_ts)';
 
+/**
+ * Upserts each user's first event and latest plan among `from`'s rows (user_session_day's columns), rewriting a row
+ * only when its first time moves earlier or a later plan is named.
+ */
+const upsertFirstSeen = (from: string): string => `INSERT INTO user_first_seen
+   SELECT project, user_id, min(first_ts), arg_max(plan, plan_ts), max(plan_ts) FROM ${from} WHERE user_id IS NOT NULL GROUP BY project, user_id
+   ON CONFLICT (project, user_id) DO UPDATE SET first_ts = least(user_first_seen.first_ts, excluded.first_ts),
+     plan = CASE WHEN ${NEWER_PLAN} THEN excluded.plan ELSE user_first_seen.plan END,
+     plan_ts = CASE WHEN ${NEWER_PLAN} THEN excluded.plan_ts ELSE user_first_seen.plan_ts END
+   WHERE excluded.first_ts < user_first_seen.first_ts OR (${NEWER_PLAN})`;
+
+/**
+ * Per day (epoch ms), user_session_day's merged rows, its delta rows and the writes that added them: the other tables'
+ * rows of a day follow its (fewer per key: user_day's are per user, persona_evolution_day's per persona), so a day is
+ * merged in all three at once.
+ */
+type DayCounts = Map<number, { merged: number; delta: number; writes: number }>;
+
 export class UserRollups {
   private connection: DuckDBConnection | null = null;
-  /** Catch-ups and deletes, one at a time (they rewrite the same rows). */
+  /** Catch-ups and deletes, one at a time (they write the same rows). */
   private readonly runs = new Mutex();
   private readonly sliceEvents: number;
+  private readonly compactMinRows: number;
+  private counts: DayCounts = new Map();
+  /** The watermark as this process last read or moved it. */
+  private mark = 0;
 
-  constructor(private readonly db: DuckDbHandle, options: UserRollupsOptions = {}) {
+  constructor(
+    private readonly db: DuckDbHandle,
+    /** The last event seq the event store has committed. */
+    private readonly committedSeq: () => number,
+    options: UserRollupsOptions = {},
+  ) {
     this.sliceEvents = Math.max(1, options.sliceEvents ?? 1_000_000);
+    this.compactMinRows = Math.max(1, options.compactMinRows ?? 50_000);
   }
 
   async init(): Promise<void> {
     if (this.connection !== null) return;
     this.db.retain();
     this.connection = await this.db.connect();
+    this.counts = await this.readCounts();
+    this.mark = await this.watermark();
+  }
+
+  /** The watermark: the last event seq rolled up. */
+  rolledUpTo(): number {
+    return this.mark;
+  }
+
+  /** Committed events past the watermark. */
+  pending(): number {
+    return Math.max(0, this.committedSeq() - this.mark);
   }
 
   async close(): Promise<void> {
@@ -81,18 +136,21 @@ export class UserRollups {
   /** Rolls up every event committed past the watermark, a slice per transaction; returns what it did. */
   catchUp(): Promise<UserRollupRun> {
     return this.runs.run(async () => {
-      let watermark = await this.watermark();
-      const committed = await this.committedSeq(watermark);
-      let events = 0;
+      const start = await this.watermark();
       let slices = 0;
-      while (watermark < committed) {
-        const to = Math.min(committed, watermark + this.sliceEvents);
-        await this.rollSlice(watermark, to);
-        events += to - watermark;
-        watermark = to;
-        slices++;
-      }
-      return { events, watermark, slices };
+      let compacted = 0;
+      const watermark = await rollUpInSlices({
+        watermark: start,
+        until: this.committedSeq,
+        sliceEvents: this.sliceEvents,
+        slice: async (from, to) => {
+          const days = await this.rollSlice(from, to);
+          this.mark = to;
+          compacted += await this.compactDue(days);
+          slices++;
+        },
+      });
+      return { events: watermark - start, watermark, slices, compacted };
     });
   }
 
@@ -120,6 +178,8 @@ export class UserRollups {
       } catch (error) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw error;
+      } finally {
+        this.counts = await this.readCounts();
       }
     });
   }
@@ -130,10 +190,13 @@ export class UserRollups {
       const watermark = await this.watermark();
       const names = [...DAY_TABLES.map((t) => t.name), 'user_first_seen'];
       const [row] = (await c.runAndReadAll(`SELECT ${names.map((n) => `(SELECT count(*) FROM ${n})`).join(', ')}`)).getRows();
+      const [deltas] = (await c.runAndReadAll(`SELECT ${DAY_TABLES.map((t) => `(SELECT count(*) FROM ${t.name} WHERE NOT compacted)`).join(', ')}`)).getRows();
+      const deltaRows = Object.fromEntries(DAY_TABLES.map((t, i) => [t.name, Number(deltas?.[i] ?? 0)]));
       return {
         watermark,
-        behind: Math.max(0, (await this.committedSeq(watermark)) - watermark),
+        behind: Math.max(0, this.committedSeq() - watermark),
         rows: Object.fromEntries(names.map((n, i) => [n, Number(row?.[i] ?? 0)])),
+        deltaRows,
       };
     });
   }
@@ -148,39 +211,42 @@ export class UserRollups {
     return Number(rows[0]?.[0] ?? 0);
   }
 
-  /** The last committed seq (zone maps on `seq` keep the scan to what follows the watermark). */
-  private async committedSeq(watermark: number): Promise<number> {
-    const rows = (await this.open().runAndReadAll('SELECT max(seq) FROM events WHERE seq > $1::BIGINT', [watermark])).getRows();
-    const max = rows[0]?.[0];
-    return max === null || max === undefined ? watermark : Number(max);
+  /** user_session_day's merged and delta rows per day, as stored (only this class writes these tables). */
+  private async readCounts(): Promise<DayCounts> {
+    const counts: DayCounts = new Map();
+    const sql = `SELECT epoch_ms(day), count(*) FILTER (WHERE compacted IS NOT false), count(*) FILTER (WHERE compacted = false) FROM ${USER_SESSION_DAY.name} GROUP BY day`;
+    for (const [day, merged, delta] of (await this.open().runAndReadAll(sql)).getRows()) {
+      // Delta rows from an earlier process: from at least one write, maybe more.
+      counts.set(Number(day), { merged: Number(merged), delta: Number(delta), writes: Number(delta) > 0 ? 2 : 0 });
+    }
+    return counts;
   }
 
   /**
-   * Aggregates events (from, to] and the current rows of the days they touch into temporary tables, then replaces
-   * those days' rows, raises first-seen times and moves the watermark in one transaction: a query sees all or none.
-   * Only this connection writes these tables, so none of it waits for ingest's write lock.
+   * Aggregates events (from, to] into temporary tables (user_session_day's rows and persona_evolution_day's), then
+   * appends them — and user_day's, merged from user_session_day's — as delta rows, upserts the first-seen times that
+   * move and moves the watermark, in one transaction: a query sees all or none. Returns the days
+   * written.
    */
-  private async rollSlice(from: number, to: number): Promise<void> {
+  private async rollSlice(from: number, to: number): Promise<number[]> {
     const c = this.open();
-    const temps = ['ud_days', ...DAY_TABLES.flatMap((t) => [`delta_${t.name}`, `merged_${t.name}`])];
+    const sessions = `delta_${USER_SESSION_DAY.name}`;
+    const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
+    const insert = (t: DayTable, select: string): string => {
+      const cols = columnNames(t).join(', ');
+      return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
+    };
     try {
-      for (const t of DAY_TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${sliceSql(t)}`, [from, to]);
-      // Days of user_session_day's delta hold every day of the others' (it takes every event).
-      await c.run(`CREATE OR REPLACE TEMP TABLE ud_days AS SELECT DISTINCT project, day FROM delta_${DAY_TABLES[0]!.name}`);
-      // Sorted by day and key, so a day range and a type scan few row groups.
-      for (const t of DAY_TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE merged_${t.name} AS ${mergedSql(t)} ORDER BY ${['project', 'day', ...[...t.keys].reverse().map((k) => k.name)].join(', ')}`);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${sessions} AS ${sliceSql(USER_SESSION_DAY)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
+      const sql = `SELECT epoch_ms(day), count(*) FROM ${sessions} GROUP BY day`;
+      const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
       try {
-        for (const t of DAY_TABLES) {
-          await c.run(`DELETE FROM ${t.name} u WHERE EXISTS (SELECT 1 FROM ud_days d WHERE d.project = u.project AND d.day = u.day)`);
-          await c.run(`INSERT INTO ${t.name} (${columnNames(t).join(', ')}) SELECT ${columnNames(t).join(', ')} FROM merged_${t.name}`);
-        }
-        await c.run(
-          `INSERT INTO user_first_seen SELECT project, user_id, min(first_ts), arg_max(plan, plan_ts), max(plan_ts) FROM delta_${USER_DAY.name} GROUP BY project, user_id
-           ON CONFLICT (project, user_id) DO UPDATE SET first_ts = least(user_first_seen.first_ts, excluded.first_ts),
-             plan = CASE WHEN ${NEWER_PLAN} THEN excluded.plan ELSE user_first_seen.plan END,
-             plan_ts = CASE WHEN ${NEWER_PLAN} THEN excluded.plan_ts ELSE user_first_seen.plan_ts END`,
-        );
+        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessions}`));
+        await c.run(insert(USER_DAY, mergeSql(USER_DAY, sessions, USER_DAY.events!)));
+        await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
+        await c.run(upsertFirstSeen(sessions));
         const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
         await c.run('COMMIT');
@@ -188,8 +254,62 @@ export class UserRollups {
         await c.run('ROLLBACK').catch(() => undefined);
         throw error;
       }
+      for (const [day, rows] of perDay) {
+        const counts = this.counts.get(day);
+        if (counts === undefined) this.counts.set(day, { merged: 0, delta: rows, writes: 1 });
+        else {
+          counts.delta += rows;
+          counts.writes++;
+        }
+      }
+      return [...perDay.keys()];
     } finally {
-      for (const t of temps) await c.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+      for (const temp of [sessions, evolution]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Merges the rows of each day just written whose user_session_day delta rows have come from more than one write (a
+   * single write's are one per key already) and number at least `compactMinRows` and twice its merged rows. Returns
+   * the rows merged away.
+   */
+  private async compactDue(days: readonly number[]): Promise<number> {
+    let merged = 0;
+    for (const day of days) {
+      const c = this.counts.get(day);
+      if (c === undefined || c.writes < 2 || c.delta < Math.max(this.compactMinRows, 2 * c.merged)) continue;
+      merged += await this.compactDay(day);
+    }
+    return merged;
+  }
+
+  /** Rewrites every day table's rows of `day` as one row per key, in one transaction; returns the rows merged away. */
+  private async compactDay(day: number): Promise<number> {
+    const c = this.open();
+    const temp = (t: DayTable): string => `compact_${t.name}`;
+    const where = `day = epoch_ms(${Math.trunc(day)}::BIGINT)`;
+    try {
+      for (const t of DAY_TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE ${temp(t)} AS ${mergeSql(t, t.name, where)} ORDER BY ${sortKeys(t)}`);
+      let merged = 0;
+      let sessionRows = 0;
+      await c.run('BEGIN TRANSACTION');
+      try {
+        for (const t of DAY_TABLES) {
+          const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where}`)).rowsChanged;
+          const cols = columnNames(t).join(', ');
+          const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
+          merged += before - after;
+          if (t === USER_SESSION_DAY) sessionRows = after;
+        }
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      this.counts.set(day, { merged: sessionRows, delta: 0, writes: 0 });
+      return merged;
+    } finally {
+      for (const t of DAY_TABLES) await c.run(`DROP TABLE IF EXISTS ${temp(t)}`).catch(() => undefined);
     }
   }
 }

@@ -17,8 +17,9 @@ import type { RolledInput } from '../common.js';
 /**
  * The user rollups answer exactly what raw events do: every endpoint that reads them, on the demo world, compared
  * with the same endpoint reading raw events only (`userRollups: false`) — with part of the events past the
- * watermark, late events (old timestamps, committed after their days were rolled up: some merged by a later slice,
- * some still past the watermark), ranges that start and end mid-day, and filters.
+ * watermark, late events (old timestamps, committed after their days were rolled up: some merged by a later write,
+ * some still past the watermark), ranges that start and end mid-day, and filters — with delta rows beside merged
+ * ones.
  */
 const DAY = 86_400_000;
 const END = Date.parse('2026-03-31T13:37:00Z');
@@ -48,12 +49,18 @@ async function append(events: StoredEvent[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  stores = await openEmbeddedStores({ dataDir: ':memory:', userRollups: { sliceEvents: 7_000 } });
+  // Small slices and merges, so a few thousand events make several of each.
+  stores = await openEmbeddedStores({ dataDir: ':memory:', userRollups: { sliceEvents: 7_000, compactMinRows: 200 } });
   const world = [...syntheticEvents({ seed: 11, startMs: END - 30 * DAY, endMs: END, count: 60_000 })] as unknown as Record<string, unknown>[];
+  const half = Math.floor(world.length * 0.35);
   const cut = Math.floor(world.length * 0.7);
-  await append(stored(world.slice(0, cut)));
+  await append(stored(world.slice(0, half)));
   await stores.userRollups!.catchUp();
-  // Late events merged into days already rolled up.
+  await append(stored(world.slice(half, cut)));
+  const run = await stores.userRollups!.catchUp();
+  expect(run.slices).toBeGreaterThan(2);
+  expect(run.compacted).toBeGreaterThan(0);
+  // Late events added to days already rolled up, some of them earlier than users' first events.
   await append(stored(late(world.slice(cut, cut + 400), 9, 'late1')));
   await stores.userRollups!.catchUp();
   // The rest, and more late events, past the watermark.
@@ -123,6 +130,9 @@ describe('user rollups', () => {
     expect(status.watermark).toBeGreaterThan(40_000);
     expect(status.behind).toBeGreaterThan(18_000);
     expect(status.rows.user_first_seen).toBeGreaterThan(100);
+    // Merged rows and delta rows, both read.
+    expect(status.deltaRows.user_session_day).toBeGreaterThan(0);
+    expect(status.deltaRows.user_session_day).toBeLessThan(status.rows.user_session_day!);
   });
 
   it('answer as raw events do, with events past the watermark and late events', async () => {

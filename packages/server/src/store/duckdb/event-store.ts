@@ -78,6 +78,11 @@ export class DuckDbEventStore implements EventStore {
 
   readonly rollups?: DuckDbRollups;
 
+  /** The last seq committed. */
+  committedSeq(): number {
+    return this.seq;
+  }
+
   private readonly queryTimeoutMs: number | null;
   private readonly deleteSliceRows: number;
   private queries = 0;

@@ -10,6 +10,7 @@ import {
 } from '../../rollups/definition.js';
 import type { RollupCutoffs, RollupRun, RollupStatus, Rollups } from '../types.js';
 import { Mutex } from './mutex.js';
+import { rollUpInSlices } from './slices.js';
 import type { DuckDbHandle } from './open.js';
 
 /**
@@ -300,18 +301,22 @@ export class DuckDbRollups implements Rollups {
       let watermark = await this.readWatermark();
       let compacted = 0;
       // From the table: what the accumulator does not hold (a backlog from before this process, or a dropped range).
-      for (;;) {
-        const acc = this.oldest();
-        const limit = acc !== null && acc.fromSeq > watermark ? acc.fromSeq - 1 : this.committedSeq();
-        const target = Math.min(limit, watermark + this.sliceEvents);
-        if (target <= watermark) break;
-        await this.rollSlice(watermark, target, this.days);
-        this.mark = target;
-        events += target - watermark;
-        watermark = target;
-        // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
-        if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
-      }
+      const start = watermark;
+      watermark = await rollUpInSlices({
+        watermark,
+        until: (reached) => {
+          const acc = this.oldest();
+          return acc !== null && acc.fromSeq > reached ? acc.fromSeq - 1 : this.committedSeq();
+        },
+        sliceEvents: this.sliceEvents,
+        slice: async (from, to) => {
+          await this.rollSlice(from, to, this.days);
+          this.mark = to;
+          // Per slice, so a long catch-up never leaves more than one slice's deltas to merge at once.
+          if (await this.uncompactedRows() >= this.compactAfterRows) compacted += await this.compact(false);
+        },
+      });
+      events += watermark - start;
       // From memory: the batches committed since — the full accumulators in order, then the one being filled.
       for (;;) {
         const acc = this.oldest();

@@ -174,4 +174,12 @@ export const MIGRATIONS: readonly Migration[] = [
       'DROP TABLE latency_hour',
     ],
   },
+  {
+    // User rollups kept as the hourly rollups are (analytics/user-rollups/maintain.ts): rows are appended as delta
+    // rows (`compacted = false`) and a day's rows are merged into one per key once enough have accumulated. The rows
+    // written before were merged already.
+    version: 8,
+    name: 'user rollups: delta rows',
+    sql: ['user_session_day', 'user_day', 'persona_evolution_day'].map((t) => `ALTER TABLE ${t} ADD COLUMN compacted BOOLEAN DEFAULT true`),
+  },
 ];

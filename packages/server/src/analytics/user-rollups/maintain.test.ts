@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateEvents, type StoredEvent } from '@pulse/protocol';
+import { createEnricher } from '../../ingest/enrich/enrich.js';
+import { createPricing } from '../../ingest/enrich/pricing.js';
+import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
+import { syntheticEvents } from '../../synthetic/index.js';
+import { DAY_TABLES, type DayTable } from './tables.js';
+
+/**
+ * How the user rollups are kept: each run appends delta rows — it never rewrites the rows already there until a day's
+ * delta rows have piled up — and many runs, merges among them, make the same rows as one.
+ */
+const DAY = 86_400_000;
+const END = Date.parse('2026-03-31T13:37:00Z');
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function dir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'pulse-user-rollups-'));
+  dirs.push(d);
+  return d;
+}
+
+function stored(raw: unknown[]): StoredEvent[] {
+  const enricher = createEnricher({ pricing: createPricing([]) });
+  return validateEvents(raw, END).records.map((r) => {
+    enricher.enrich(r, { storeText: false });
+    return { ...r, project: r.type === 'http' ? 'p2' : 'p1' };
+  });
+}
+
+/**
+ * The demo world over 12 days, then copies of its last events moved back 5 days (earlier than some users' first
+ * events), a tenth of them plan changes, with equal timestamps among them.
+ */
+function world(): StoredEvent[] {
+  const events = [...syntheticEvents({ seed: 5, startMs: END - 12 * DAY, endMs: END, count: 24_000 })] as unknown as Record<string, unknown>[];
+  const late = events.slice(-3_000).map((e, i) => ({
+    ...e, id: undefined, ts: (e.ts as number) - 5 * DAY - (i % 400) * 1_000,
+    ...(i % 10 === 0 ? { type: i % 20 === 0 ? 'payment' : 'user', status: 'ok', value: 5, attributes: { plan: `p${i % 3}` } } : {}),
+  }));
+  return stored([...events, ...late]);
+}
+
+async function append(s: EmbeddedStores, events: readonly StoredEvent[], everyBatches: number): Promise<void> {
+  for (let i = 0, b = 1; i < events.length; i += 1_000, b++) {
+    await s.store.append({ events: events.slice(i, i + 1_000) });
+    if (b % everyBatches === 0) await s.userRollups!.catchUp();
+  }
+}
+
+/** A day table's rows merged per key (what every read makes of them), in key order. */
+async function merged(s: EmbeddedStores, t: DayTable): Promise<unknown[]> {
+  const keys = ['project', 'epoch_ms(day)', ...t.keys.map((k) => k.name)];
+  const doubles = new Set(['cost_usd', 'value_ok', 'value_sum', 'value_last']);
+  const values = t.columns.map((c) => (c.name.endsWith('_ts') ? `epoch_ms(${c.merge})` : doubles.has(c.name) ? `round(${c.merge}, 9)` : c.merge));
+  return s.store.query(`SELECT ${keys.join(', ')}, ${values.join(', ')} FROM ${t.name} GROUP BY ALL ORDER BY ALL`, []);
+}
+
+const firstSeen = (s: EmbeddedStores): Promise<unknown[]> =>
+  s.store.query('SELECT project, user_id, epoch_ms(first_ts) AS f, plan, epoch_ms(plan_ts) AS p FROM user_first_seen ORDER BY ALL', []);
+
+describe('user rollups upkeep', () => {
+  it('make the same rows run after run, merged now and then, as in one go', async () => {
+    const events = world();
+    // A catch-up every 4,000 events, small merges; and one catch-up of everything, in one slice.
+    const a = await openEmbeddedStores({ dataDir: await dir(), userRollups: { compactMinRows: 300 } });
+    const b = await openEmbeddedStores({ dataDir: await dir(), userRollups: { sliceEvents: 1_000_000 } });
+    try {
+      await append(a, events, 4);
+      await append(b, events, Infinity);
+      const runA = await a.userRollups!.catchUp();
+      const runB = await b.userRollups!.catchUp();
+      expect(runA.watermark).toBe(events.length);
+      expect(runB).toMatchObject({ events: events.length, watermark: events.length, slices: 1, compacted: 0 });
+      const statusA = await a.userRollups!.status();
+      // Some of a's days were merged, some rows are still deltas; b's are all deltas of one write, one per key.
+      expect(statusA.deltaRows.user_session_day).toBeGreaterThan(0);
+      expect(statusA.deltaRows.user_session_day).toBeLessThan(statusA.rows.user_session_day!);
+      for (const t of DAY_TABLES) {
+        const rows = await merged(b, t);
+        expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : 1_000);
+        expect(rows.length, t.name).toBe((await b.userRollups!.status()).rows[t.name]);
+        expect(await merged(a, t), t.name).toEqual(rows);
+      }
+      const users = await firstSeen(b);
+      expect(users.length).toBeGreaterThan(1_000);
+      expect(users.filter((u) => (u as { plan: string | null }).plan !== null).length).toBeGreaterThan(100);
+      expect(await firstSeen(a)).toEqual(users);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 120_000);
+
+  it('append a write as delta rows and leave the merged rows alone until the deltas pile up', async () => {
+    const s = await openEmbeddedStores({ dataDir: await dir(), userRollups: { compactMinRows: 1_000 } });
+    const count = async (where: string): Promise<number> => Number((await s.store.query(`SELECT count(*) AS n FROM user_session_day WHERE ${where}`, []))[0]!.n);
+    try {
+      const day = END - 3 * DAY;
+      const ev = (i: number, ts: number): Record<string, unknown> => ({ ts, type: 'message', user_id: `u${i}`, session_id: `s${i}`, persona: 'kai' });
+      // 2,000 keys in one day, merged once a second write has added as many delta rows.
+      await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + i))) });
+      await s.userRollups!.catchUp();
+      await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + 5_000 + i))) });
+      // user_session_day's and user_day's 4,000 rows each merged into 2,000.
+      expect((await s.userRollups!.catchUp()).compacted).toBe(4_000);
+      expect(await count('compacted')).toBe(2_000);
+      // A few events on that day: appended as delta rows; the merged rows stay as they are.
+      const rowIds = async (): Promise<string> => JSON.stringify(await s.store.query('SELECT rowid FROM user_session_day WHERE compacted ORDER BY rowid', []));
+      const before = await rowIds();
+      await s.store.append({ events: stored(Array.from({ length: 10 }, (_, i) => ev(i, day + 9_000 + i))) });
+      expect(await s.userRollups!.catchUp()).toMatchObject({ events: 10, compacted: 0 });
+      expect(await count('NOT compacted')).toBe(10);
+      expect(await rowIds()).toBe(before);
+      // Reads merge them: u3 has three events that day, in one row per key once merged or not.
+      const [u3] = await s.store.query(`SELECT sum(n) AS n, epoch_ms(min(first_ts)) AS f, epoch_ms(max(last_ts)) AS l FROM user_session_day WHERE user_id = 'u3'`, []);
+      expect(u3).toEqual({ n: 3, f: day + 3, l: day + 9_003 });
+    } finally {
+      await s.close();
+    }
+  });
+});
