@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateEvents, type StoredEvent } from '@pulse/protocol';
-import { createEnricher } from '../../ingest/enrich/enrich.js';
-import { createPricing } from '../../ingest/enrich/pricing.js';
+import type { StoredEvent } from '@pulse/protocol';
 import type { Filter, TimeRange } from '../../query/types.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import { syntheticEvents } from '../../synthetic/index.js';
@@ -14,6 +12,7 @@ import { userPersonaAnalytics } from '../preferences.js';
 import { personaRelationships } from '../relationships.js';
 import { userDetail } from '../user-detail.js';
 import { userAnalytics } from '../users.js';
+import { storedEvents } from '../../test-support/stored-events.js';
 
 /**
  * The endpoints' own DuckDB statements (this folder) answer as their query-layer reads do: each endpoint on the demo
@@ -27,14 +26,7 @@ const END = Date.parse('2026-05-20T09:41:00Z');
 const P = 'p1';
 let stores: EmbeddedStores;
 
-function stored(raw: unknown[]): StoredEvent[] {
-  const enricher = createEnricher({ pricing: createPricing([]) });
-  const { records } = validateEvents(raw, END);
-  return records.map((r) => {
-    enricher.enrich(r, { storeText: false });
-    return { ...r, project: P };
-  });
-}
+const stored = (raw: unknown[]): StoredEvent[] => storedEvents(raw, END, P);
 
 beforeAll(async () => {
   stores = await openEmbeddedStores({ dataDir: ':memory:', userRollups: { sliceEvents: 6_000 } });

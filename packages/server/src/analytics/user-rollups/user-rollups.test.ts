@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateEvents, type StoredEvent } from '@pulse/protocol';
-import { createEnricher } from '../../ingest/enrich/enrich.js';
-import { createPricing } from '../../ingest/enrich/pricing.js';
+import type { StoredEvent } from '@pulse/protocol';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import { retentionTask } from '../../store/retention.js';
 import { syntheticEvents } from '../../synthetic/index.js';
@@ -13,6 +11,7 @@ import { personaAnalytics } from '../personas.js';
 import { userDetail } from '../user-detail.js';
 import { userAnalytics } from '../users.js';
 import type { RolledInput } from '../common.js';
+import { storedEvents } from '../../test-support/stored-events.js';
 
 /**
  * The user rollups answer exactly what raw events do: every endpoint that reads them, on the demo world, compared
@@ -26,14 +25,7 @@ const END = Date.parse('2026-03-31T13:37:00Z');
 const P = 'p1';
 let stores: EmbeddedStores;
 
-function stored(raw: unknown[]): StoredEvent[] {
-  const enricher = createEnricher({ pricing: createPricing([]) });
-  const { records } = validateEvents(raw, END);
-  return records.map((r) => {
-    enricher.enrich(r, { storeText: false });
-    return { ...r, project: P };
-  });
-}
+const stored = (raw: unknown[]): StoredEvent[] => storedEvents(raw, END, P);
 
 /** Late copies of `events`: moved `days` back, some re-attributed to users never seen before. */
 function late(events: readonly Record<string, unknown>[], days: number, tag: string): Record<string, unknown>[] {

@@ -8,14 +8,12 @@ import { openTestStore } from '../../query/test-support/open-store.js';
 import type { QuerySpec } from '../../query/types.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { series } from '../contract/fixtures.js';
-import { validateEvents } from '@pulse/protocol';
 import { loadConfig } from '../../config/load.js';
-import { createEnricher } from '../../ingest/enrich/enrich.js';
-import { createPricing } from '../../ingest/enrich/pricing.js';
 import type { MeasureName } from '../../query/measures.js';
 import { ROLLUP_MEASURES } from '../../rollups/measures.js';
 import { compareWithRaw } from '../../rollups/test-support/same-answers.js';
 import { syntheticEvents } from '../../synthetic/index.js';
+import { storedEvents } from '../../test-support/stored-events.js';
 import { openClickHouseEventStore, type ClickHouseEventStore } from './index.js';
 import { openClickHouseEvents } from './open.js';
 import { clickhouseMissing, startClickHouse, type RunningClickHouse } from './test-support/server.js';
@@ -133,12 +131,8 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
     const f = await fixture();
     try {
       const END = Date.UTC(2026, 10, 20, 14, 37, 12, 345);
-      const enricher = createEnricher({ pricing: createPricing([]) });
-      const { records } = validateEvents(JSON.parse(JSON.stringify([...syntheticEvents({ seed: 11, startMs: END - 4 * 86_400_000, endMs: END, count: 6_000 })])), END);
-      const events = records.map((r, i) => {
-        enricher.enrich(r, { storeText: false });
-        return { ...r, project: `shard-p${i % 6}` };
-      });
+      const events = storedEvents(JSON.parse(JSON.stringify([...syntheticEvents({ seed: 11, startMs: END - 4 * 86_400_000, endMs: END, count: 6_000 })])), END, 'p')
+        .map((e, i) => ({ ...e, project: `shard-p${i % 6}` }));
       for (let i = 0; i < events.length; i += 1_500) await f.store.append({ events: events.slice(i, i + 1_500) });
       // Rollup rows on both shards, and every event counted once across them.
       const [rolled] = await f.store.query('SELECT sum(n) AS n FROM rollup_day', []);
