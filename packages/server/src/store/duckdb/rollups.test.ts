@@ -180,6 +180,32 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('roll only the days that have hourly rows, moving past empty days to today in one run', async () => {
+    const DAY = 24 * HOUR;
+    const today = Math.floor(NOW / DAY) * DAY;
+    const long = today - 400 * DAY;
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => today + 10 * HOUR } });
+    try {
+      // 30 events 400 days ago, 20 events three days ago, 5 today; 397 empty days between.
+      await s.store.append({ events: events(0, 30, (i) => long + i * 60_000) });
+      await s.store.append({ events: events(30, 20, (i) => today - 3 * DAY + (i - 30) * 60_000) });
+      await s.store.append({ events: events(50, 5, (i) => today + (i - 50) * 60_000) });
+      const run = await s.store.rollups!.catchUp();
+      expect(run.days).toBe(2);
+      expect(s.store.rollups!.daysUntil()).toBe(today);
+      const days = await s.store.query('SELECT epoch_ms(ts) AS t, sum(n) AS n FROM rollup_day GROUP BY 1 ORDER BY 1', []);
+      expect(days.map((r) => [Number(r.t), Number(r.n)])).toEqual([[long, 30], [today - 3 * DAY, 20]]);
+      const spec: QuerySpec = { project: 'p', measures: ['count'], dimensions: [], filters: [], range: { startMs: long - DAY, endMs: today + DAY }, limit: 10 };
+      const answer = await executeQuery(s.store, spec);
+      expect(answer.rollups).toBe(true);
+      expect(answer.rows[0]!.count).toBe(55);
+      // Nothing more to roll until today ends.
+      expect((await s.store.rollups!.catchUp()).days).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('export daily summaries from the rollups, so days whose raw events have expired are still in them', async () => {
     const DAY = 24 * HOUR;
     const today = Math.floor(NOW / DAY) * DAY;
