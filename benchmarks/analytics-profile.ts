@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const only = args.only?.split(',') ?? Object.keys(variants[0]![1]);
     log(`${events.toLocaleString('en-US')} events ending ${new Date(endMs).toISOString()}; ${reps} reps, variants ${variants.map(([v]) => v).join(', ')}`);
     const lines: string[] = [];
-    for (const days of [1, 7]) {
+    for (const days of [1, 7, 30]) {
       const range = { startMs: endMs - days * DAY_MS, endMs };
       const input: Input = { store: stores.store, project: 'default', range, filters: [], userRollups: stores.userRollups !== null };
       const usersOf = (await variants[variants.length - 1]![1].users!(input, '')) as { users: { top_users: Array<{ user_id: string }> } };

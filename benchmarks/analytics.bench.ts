@@ -36,7 +36,7 @@ export const ANALYTICS_ENDPOINTS: ReadonlyArray<readonly [id: string, path: stri
   ['user', '/api/analytics/users/{top}'],
   ['margin', '/api/analytics/margin'],
 ];
-const RANGES = [['24h', 1], ['7d', 7]] as const;
+const RANGES = [['24h', 1], ['7d', 7], ['30d', 30]] as const;
 
 /** Background tasks whose watermark the timing waits for: what queries read past it is read raw. */
 const ROLLUP_TASKS = ['rollups', 'user-rollups'];

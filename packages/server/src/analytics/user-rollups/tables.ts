@@ -1,5 +1,5 @@
 /**
- * The day tables of the user rollups, as data: each row is one (project, UTC day, key). For each column, how a
+ * The tables of the user rollups, as data: each row is one (project, UTC day or hour, key). For each column, how a
  * slice of events makes it, how rows of the same key merge, and what one raw event contributes — so the maintainer
  * (maintain.ts) and the readers (source.ts) cannot drift apart.
  */
@@ -20,6 +20,8 @@ export interface DayColumn {
 
 export interface DayTable {
   name: string;
+  /** The time column and its grain: `day` (UTC days; the default) or `hour`. */
+  time?: 'day' | 'hour';
   /** Key columns besides project and day: name and the event expression it comes from. */
   keys: ReadonlyArray<{ name: string; event: string }>;
   columns: readonly DayColumn[];
@@ -74,7 +76,26 @@ export const PERSONA_EVOLUTION_DAY: DayTable = {
 
 export const DAY_TABLES: readonly DayTable[] = [USER_SESSION_DAY, USER_DAY, PERSONA_EVOLUTION_DAY];
 
+/**
+ * The hourly twins of user_session_day and user_day (migration 9): the same rows per UTC hour, read only at a range's
+ * edges — the hours of its partial first and last days — so a range reads raw events only for less than an hour at
+ * each end. (persona_evolution_day has none: it is read over all history up to a range's end, and its events are few.)
+ */
+export const USER_SESSION_HOUR: DayTable = { ...USER_SESSION_DAY, name: 'user_session_hour', time: 'hour' };
+export const USER_HOUR: DayTable = { ...USER_DAY, name: 'user_hour', time: 'hour' };
+export const HOUR_TABLES: readonly DayTable[] = [USER_SESSION_HOUR, USER_HOUR];
+
+/** The hourly twin of a day table, if it has one. */
+export function hourTwin(t: DayTable): DayTable | undefined {
+  if (t.name === USER_SESSION_DAY.name) return USER_SESSION_HOUR;
+  if (t.name === USER_DAY.name) return USER_HOUR;
+  return undefined;
+}
+
+/** `t`'s time column: `day` or `hour`. */
+export const timeColumn = (t: DayTable): 'day' | 'hour' => t.time ?? 'day';
+
 /** Column names of `t` in table order. */
 export function columnNames(t: DayTable): string[] {
-  return ['project', 'day', ...t.keys.map((k) => k.name), ...t.columns.map((c) => c.name)];
+  return ['project', timeColumn(t), ...t.keys.map((k) => k.name), ...t.columns.map((c) => c.name)];
 }

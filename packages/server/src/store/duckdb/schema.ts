@@ -181,5 +181,23 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'user rollups: delta rows',
     sql: ['user_session_day', 'user_day', 'persona_evolution_day'].map((t) => `ALTER TABLE ${t} ADD COLUMN compacted BOOLEAN DEFAULT true`),
+  },  {
+    // Hourly twins of user_session_day and user_day (analytics/user-rollups/tables.ts), read at a range's edges — the
+    // hours of its partial first and last days — instead of raw events. A store migrated from version 8 fills them
+    // from its events up to the user rollups' watermark (the maintainer writes the hours past it), merged and sorted as
+    // a compaction leaves them; hours whose events retention deleted stay empty, as raw reads of them were.
+    version: 9,
+    name: 'user rollups: hours',
+    sql: [
+      `CREATE TABLE user_session_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR, session_id VARCHAR, persona VARCHAR, type VARCHAR NOT NULL, n BIGINT NOT NULL, n_ok BIGINT NOT NULL, cost_usd DOUBLE, value_ok DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE user_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, n BIGINT NOT NULL, cost_usd DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `INSERT INTO user_session_hour SELECT project, date_trunc('hour', ts) AS hour, user_id, session_id, persona, type, count(*), count(*) FILTER (WHERE status = 'ok'),
+         sum(cost_usd), sum(value) FILTER (WHERE status = 'ok'), min(ts), max(ts), arg_max(attributes['plan'], ts) FILTER (WHERE type IN ('payment', 'user') AND attributes['plan'] IS NOT NULL),
+         max(ts) FILTER (WHERE type IN ('payment', 'user') AND attributes['plan'] IS NOT NULL), true
+       FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1)
+       GROUP BY project, date_trunc('hour', ts), user_id, session_id, persona, type ORDER BY project, hour, type, persona, session_id, user_id`,
+      `INSERT INTO user_hour SELECT project, hour, user_id, sum(n), sum(cost_usd), min(first_ts), max(last_ts), arg_max(plan, plan_ts), max(plan_ts), true
+       FROM user_session_hour WHERE user_id IS NOT NULL GROUP BY project, hour, user_id ORDER BY project, hour, user_id`,
+    ],
   },
 ];
