@@ -5,8 +5,8 @@
  */
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
-import { BANTER, INTERACTION, MESSAGE } from '../vocabulary.js';
-import { binder, eventTerms, n, nOrNull, run, s, userRows } from './sql.js';
+import { BANTER, MESSAGE } from '../vocabulary.js';
+import { binder, interactionRows, n, nOrNull, run, s, userRows } from './sql.js';
 
 export interface PersonaUsers {
   /** Distinct users per persona, and those of them with more than one session. */
@@ -46,13 +46,13 @@ export interface PersonaInteractions {
  */
 export async function personaInteractionsStatement(input: RolledInput): Promise<PersonaInteractions> {
   const b = binder();
-  const where = eventTerms(input, b, input.range, [{ field: 'type', values: [INTERACTION] }]);
+  const rows = interactionRows(input, b);
   const banter = b.bind(BANTER);
-  const valued = 'CASE WHEN value IS NOT NULL THEN ts END';
   const order = 'n DESC, persona ASC, target ASC, name ASC';
   const sql = `WITH dir AS MATERIALIZED (
-      SELECT persona, target, name, count(*) AS n, max(ts) AS ls, min(ts) AS fs, arg_max(value, ${valued}) AS lv, arg_min(value, ${valued}) AS fv
-      FROM events WHERE ${where} GROUP BY persona, target, name),
+      SELECT persona, target, name, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs, arg_max(value_last, value_last_ts) AS lv,
+        arg_min(value_first, value_first_ts) AS fv
+      FROM (${rows}) AS i GROUP BY persona, target, name),
     pairs AS (
       SELECT least(persona, target) AS a, greatest(persona, target) AS b,
         first(lv ORDER BY ls DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,

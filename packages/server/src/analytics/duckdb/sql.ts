@@ -15,8 +15,9 @@ import { compileSelection } from '../../query/compiler.js';
 import type { Filter, TimeRange } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import { conditions, type RolledInput } from '../user-rollups/read.js';
-import { daySource, type Binder } from '../user-rollups/source.js';
-import type { DayTable } from '../user-rollups/tables.js';
+import { daySource, eventColumns, type Binder } from '../user-rollups/source.js';
+import { INTERACTION_DAY, type DayTable } from '../user-rollups/tables.js';
+import { INTERACTION } from '../vocabulary.js';
 
 export type { Binder } from '../user-rollups/source.js';
 export { binder } from '../user-rollups/source.js';
@@ -48,6 +49,21 @@ export function eventTerms(input: RolledInput, b: Binder, range: TimeRange, wher
     `project = ${b.bind(input.project)}`, `ts >= ${b.ts(range.startMs)}`, `ts < ${b.ts(range.endMs)}`,
     ...filters.map((f) => `${fieldSql(f.field, duckdbDialect, (v) => b.bind(v))} IN (${f.values.map((v) => b.bind(v)).join(', ')})`),
   ].join(' AND ');
+}
+
+/**
+ * `interaction` events of the range within the caller's filters and `where` (on name) as rows of interaction_day
+ * (persona, target, name, topic, stage, exchange_length, continued; n, first_ts, last_ts, value_first(_ts),
+ * value_last(_ts)): from the user rollups when the caller's filters are on persona only (the one filter field they
+ * share), else raw events, one row per event.
+ */
+export function interactionRows(input: RolledInput, b: Binder, where: readonly Filter[] = []): string {
+  const filters = [...input.filters, ...where];
+  if (input.userRollups === true && input.filters.every((f) => f.field === 'persona') && where.every((f) => f.field === 'name')) {
+    const cond = filters.map((f) => `${f.field} IN (${f.values.map((v) => b.bind(v)).join(', ')})`);
+    return daySource(INTERACTION_DAY, input.project, input.range, cond, b);
+  }
+  return `SELECT ${eventColumns(INTERACTION_DAY)} FROM events WHERE ${eventTerms(input, b, input.range, [{ field: 'type', values: [INTERACTION] }, ...where])}`;
 }
 
 /** A bound attribute lookup (`attributes[$n]`). */

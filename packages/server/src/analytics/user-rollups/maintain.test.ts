@@ -7,7 +7,7 @@ import { createEnricher } from '../../ingest/enrich/enrich.js';
 import { createPricing } from '../../ingest/enrich/pricing.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import { syntheticEvents } from '../../synthetic/index.js';
-import { DAY_TABLES, HOUR_TABLES, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable } from './tables.js';
+import { DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable } from './tables.js';
 
 /**
  * How the user rollups are kept: each run appends delta rows — it never rewrites the rows already there until a day's
@@ -87,7 +87,7 @@ describe('user rollups upkeep', () => {
       expect(statusA.deltaRows.user_session_day).toBeLessThan(statusA.rows.user_session_day!);
       for (const t of [...DAY_TABLES, ...HOUR_TABLES]) {
         const rows = await merged(b, t);
-        expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : 1_000);
+        expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : t.name.startsWith('interaction_') ? 100 : 1_000);
         expect(rows.length, t.name).toBe((await b.userRollups!.status()).rows[t.name]);
         expect(await merged(a, t), t.name).toEqual(rows);
       }
@@ -135,8 +135,9 @@ describe('user rollups upkeep', () => {
       await s.close();
     }
   });
-  it('fill the hour tables from the events up to the watermark when a store gains them (migration 9)', async () => {
+  it('fill the hour and interaction tables from the events up to the watermark when a store gains them (migration 9)', async () => {
     const dataDir = await dir();
+    const added = [...HOUR_TABLES, INTERACTION_DAY];
     const events = world();
     let s = await openEmbeddedStores({ dataDir, userRollups: { compactMinRows: 300 } });
     const expected = new Map<string, unknown[]>();
@@ -145,26 +146,26 @@ describe('user rollups upkeep', () => {
       await s.userRollups!.catchUp();
       // Past the watermark: left to the maintainer.
       await s.store.append({ events: events.slice(20_000) });
-      for (const t of HOUR_TABLES) expected.set(t.name, await merged(s, t));
+      for (const t of added) expected.set(t.name, await merged(s, t));
       expect(expected.get('user_session_hour')!.length).toBeGreaterThan(1_000);
-      // As a store of version 8 was: no hour tables.
-      await s.store.query('DROP TABLE user_session_hour', []);
-      await s.store.query('DROP TABLE user_hour', []);
+      expect(expected.get('interaction_hour')!.length).toBeGreaterThan(100);
+      // As a store of version 8 was: none of these tables.
+      for (const t of added) await s.store.query(`DROP TABLE ${t.name}`, []);
       await s.store.query('DELETE FROM schema_migrations WHERE version = 9', []);
     } finally {
       await s.close();
     }
     s = await openEmbeddedStores({ dataDir });
     try {
-      for (const t of HOUR_TABLES) expect(await merged(s, t), t.name).toEqual(expected.get(t.name));
-      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0 });
+      for (const t of added) expect(await merged(s, t), t.name).toEqual(expected.get(t.name));
+      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, interaction_hour: 0, interaction_day: 0 });
       // The maintainer adds the events past the watermark: the same rows as a store that had the tables all along.
       await s.userRollups!.catchUp();
       const fresh = await openEmbeddedStores({ dataDir: await dir() });
       try {
         await append(fresh, events, Infinity);
         await fresh.userRollups!.catchUp();
-        for (const t of HOUR_TABLES) expect(await merged(s, t), t.name).toEqual(await merged(fresh, t));
+        for (const t of added) expect(await merged(s, t), t.name).toEqual(await merged(fresh, t));
       } finally {
         await fresh.close();
       }

@@ -17,7 +17,7 @@ import type { DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
 import {
-  columnNames, DAY_TABLES, HOUR_TABLES, PERSONA_EVOLUTION_DAY, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
+  columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
 } from './tables.js';
 
 /** One catch-up's outcome (`/api/background-tasks` shows the last). */
@@ -238,8 +238,8 @@ export class UserRollups {
 
   /**
    * Aggregates events (from, to] into temporary tables (user_session_hour's rows, user_session_day's merged from them,
-   * and persona_evolution_day's), then appends them — and user_hour's and user_day's, merged from the session rows —
-   * as delta rows, upserts the first-seen times that move and moves the watermark, in one transaction: a query sees
+   * persona_evolution_day's and interaction_hour's), then appends them — and user_hour's and user_day's, merged from
+   * the session rows, and interaction_day's from interaction_hour's — as delta rows, upserts the first-seen times that move and moves the watermark, in one transaction: a query sees
    * all or none. Returns the days written.
    */
   private async rollSlice(from: number, to: number): Promise<number[]> {
@@ -247,6 +247,7 @@ export class UserRollups {
     const sessionHours = `delta_${USER_SESSION_HOUR.name}`;
     const sessions = `delta_${USER_SESSION_DAY.name}`;
     const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
+    const interactionHours = `delta_${INTERACTION_HOUR.name}`;
     const insert = (t: DayTable, select: string): string => {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
@@ -255,6 +256,7 @@ export class UserRollups {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionHours} AS ${sliceSql(USER_SESSION_HOUR)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessions} AS ${mergeSql(USER_SESSION_DAY, sessionHours, 'true', 'hour')}`);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${interactionHours} AS ${sliceSql(INTERACTION_HOUR)}`, [from, to]);
       const sql = `SELECT epoch_ms(day), count(*) FROM ${sessions} GROUP BY day`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
@@ -264,6 +266,8 @@ export class UserRollups {
         await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessions}`));
         await c.run(insert(USER_DAY, mergeSql(USER_DAY, sessions, USER_DAY.events!)));
         await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
+        await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
+        await c.run(insert(INTERACTION_DAY, mergeSql(INTERACTION_DAY, interactionHours, 'true', 'hour')));
         await c.run(upsertFirstSeen(sessions));
         const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
@@ -282,7 +286,7 @@ export class UserRollups {
       }
       return [...perDay.keys()];
     } finally {
-      for (const temp of [sessionHours, sessions, evolution]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      for (const temp of [sessionHours, sessions, evolution, interactionHours]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 

@@ -40,7 +40,7 @@ const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs) < floorDay(range.endMs);
 
 /** Raw events as rows of `t`. */
-function eventColumns(t: DayTable): string {
+export function eventColumns(t: DayTable): string {
   return [`date_trunc('day', ts) AS day`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
 }
 

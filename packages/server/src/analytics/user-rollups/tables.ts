@@ -3,7 +3,7 @@
  * slice of events makes it, how rows of the same key merge, and what one raw event contributes — so the maintainer
  * (maintain.ts) and the readers (source.ts) cannot drift apart.
  */
-import { EVOLUTION, PAYMENT, USER } from '../vocabulary.js';
+import { EVOLUTION, INTERACTION, PAYMENT, USER } from '../vocabulary.js';
 
 /** An event carries a plan when it is a payment or user lifecycle event with `attributes.plan`. */
 export const PLAN_EVENT = `type IN ('${PAYMENT}', '${USER}') AND attributes['plan'] IS NOT NULL`;
@@ -74,22 +74,43 @@ export const PERSONA_EVOLUTION_DAY: DayTable = {
   ],
 };
 
-export const DAY_TABLES: readonly DayTable[] = [USER_SESSION_DAY, USER_DAY, PERSONA_EVOLUTION_DAY];
+/**
+ * `interaction` events (banter, affinity, relationships) per persona, target, name, topic and the attributes the
+ * persona, relationship and banter views group by (`stage`, `exchange_length`, `continued`): counts, first/last time,
+ * first/latest value. Read instead of the events, whose attribute maps each scan would decode.
+ */
+export const INTERACTION_DAY: DayTable = {
+  name: 'interaction_day',
+  keys: [
+    key('persona'), key('target'), key('name'), key('topic'),
+    { name: 'stage', event: `attributes['stage']` }, { name: 'exchange_length', event: `attributes['exchange_length']` }, { name: 'continued', event: `attributes['continued']` },
+  ],
+  events: `type = '${INTERACTION}'`,
+  columns: [
+    sum('n', 'count(*)', '1'),
+    first, last,
+    { name: 'value_first', slice: `arg_min(value, ${VALUE_TS})`, merge: 'arg_min(value_first, value_first_ts)', event: 'value' },
+    { name: 'value_first_ts', slice: 'min(ts) FILTER (WHERE value IS NOT NULL)', merge: 'min(value_first_ts)', event: VALUE_TS },
+    { name: 'value_last', slice: `arg_max(value, ${VALUE_TS})`, merge: 'arg_max(value_last, value_last_ts)', event: 'value' },
+    { name: 'value_last_ts', slice: 'max(ts) FILTER (WHERE value IS NOT NULL)', merge: 'max(value_last_ts)', event: VALUE_TS },
+  ],
+};
+
+export const DAY_TABLES: readonly DayTable[] = [USER_SESSION_DAY, USER_DAY, PERSONA_EVOLUTION_DAY, INTERACTION_DAY];
 
 /**
- * The hourly twins of user_session_day and user_day (migration 9): the same rows per UTC hour, read only at a range's
+ * The hourly twins of user_session_day, user_day and interaction_day (migration 9): the same rows per UTC hour, read only at a range's
  * edges — the hours of its partial first and last days — so a range reads raw events only for less than an hour at
  * each end. (persona_evolution_day has none: it is read over all history up to a range's end, and its events are few.)
  */
 export const USER_SESSION_HOUR: DayTable = { ...USER_SESSION_DAY, name: 'user_session_hour', time: 'hour' };
 export const USER_HOUR: DayTable = { ...USER_DAY, name: 'user_hour', time: 'hour' };
-export const HOUR_TABLES: readonly DayTable[] = [USER_SESSION_HOUR, USER_HOUR];
+export const INTERACTION_HOUR: DayTable = { ...INTERACTION_DAY, name: 'interaction_hour', time: 'hour' };
+export const HOUR_TABLES: readonly DayTable[] = [USER_SESSION_HOUR, USER_HOUR, INTERACTION_HOUR];
 
 /** The hourly twin of a day table, if it has one. */
 export function hourTwin(t: DayTable): DayTable | undefined {
-  if (t.name === USER_SESSION_DAY.name) return USER_SESSION_HOUR;
-  if (t.name === USER_DAY.name) return USER_HOUR;
-  return undefined;
+  return HOUR_TABLES.find((h) => h.name === t.name.replace(/_day$/, '_hour'));
 }
 
 /** `t`'s time column: `day` or `hour`. */

@@ -183,11 +183,13 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: ['user_session_day', 'user_day', 'persona_evolution_day'].map((t) => `ALTER TABLE ${t} ADD COLUMN compacted BOOLEAN DEFAULT true`),
   },  {
     // Hourly twins of user_session_day and user_day (analytics/user-rollups/tables.ts), read at a range's edges — the
-    // hours of its partial first and last days — instead of raw events. A store migrated from version 8 fills them
+    // hours of its partial first and last days — instead of raw events; and interaction_day with its hourly twin,
+    // `interaction` events per persona, target, name, topic, stage, exchange length and continued (read instead of the
+    // events by the persona, relationship and banter views). A store migrated from version 8 fills them
     // from its events up to the user rollups' watermark (the maintainer writes the hours past it), merged and sorted as
     // a compaction leaves them; hours whose events retention deleted stay empty, as raw reads of them were.
     version: 9,
-    name: 'user rollups: hours',
+    name: 'user rollups: hours, interactions',
     sql: [
       `CREATE TABLE user_session_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR, session_id VARCHAR, persona VARCHAR, type VARCHAR NOT NULL, n BIGINT NOT NULL, n_ok BIGINT NOT NULL, cost_usd DOUBLE, value_ok DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
       `CREATE TABLE user_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, n BIGINT NOT NULL, cost_usd DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
@@ -198,6 +200,16 @@ export const MIGRATIONS: readonly Migration[] = [
        GROUP BY project, date_trunc('hour', ts), user_id, session_id, persona, type ORDER BY project, hour, type, persona, session_id, user_id`,
       `INSERT INTO user_hour SELECT project, hour, user_id, sum(n), sum(cost_usd), min(first_ts), max(last_ts), arg_max(plan, plan_ts), max(plan_ts), true
        FROM user_session_hour WHERE user_id IS NOT NULL GROUP BY project, hour, user_id ORDER BY project, hour, user_id`,
+      `CREATE TABLE interaction_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, persona VARCHAR, target VARCHAR, name VARCHAR, topic VARCHAR, stage VARCHAR, exchange_length VARCHAR, continued VARCHAR, n BIGINT NOT NULL, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, value_first DOUBLE, value_first_ts TIMESTAMP, value_last DOUBLE, value_last_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE interaction_day (project VARCHAR NOT NULL, day TIMESTAMP NOT NULL, persona VARCHAR, target VARCHAR, name VARCHAR, topic VARCHAR, stage VARCHAR, exchange_length VARCHAR, continued VARCHAR, n BIGINT NOT NULL, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, value_first DOUBLE, value_first_ts TIMESTAMP, value_last DOUBLE, value_last_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `INSERT INTO interaction_hour SELECT project, date_trunc('hour', ts) AS hour, persona, target, name, topic, attributes['stage'] AS stage,
+         attributes['exchange_length'] AS exchange_length, attributes['continued'] AS continued, count(*), min(ts), max(ts),
+         arg_min(value, CASE WHEN value IS NOT NULL THEN ts END), min(ts) FILTER (WHERE value IS NOT NULL), arg_max(value, CASE WHEN value IS NOT NULL THEN ts END), max(ts) FILTER (WHERE value IS NOT NULL), true
+       FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1) AND type = 'interaction'
+       GROUP BY ALL ORDER BY project, hour, continued, exchange_length, stage, topic, name, target, persona`,
+      `INSERT INTO interaction_day SELECT project, date_trunc('day', hour) AS day, persona, target, name, topic, stage, exchange_length, continued, sum(n),
+         min(first_ts), max(last_ts), arg_min(value_first, value_first_ts), min(value_first_ts), arg_max(value_last, value_last_ts), max(value_last_ts), true
+       FROM interaction_hour GROUP BY ALL ORDER BY project, day, continued, exchange_length, stage, topic, name, target, persona`,
     ],
   },
 ];
