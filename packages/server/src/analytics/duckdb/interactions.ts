@@ -1,13 +1,14 @@
 /**
  * Reads of `interaction` events named `banter` as single statements over interaction_day's rows (sql.ts
- * interactionRows: the user rollups' interaction_day and interaction_hour, raw events at the edges — or raw events
- * only, when filtered on other fields than persona): the banter view's three grouped reads and the relationships' two
+ * tableRows: the user rollups' interaction_day and interaction_hour, raw events at the edges — or raw events only,
+ * when filtered on other fields than its keys): the banter view's three grouped reads and the relationships' two
  * in one statement each. (Raw, each map lookup — `attributes[…]` — decodes the attribute maps of every event.)
  */
 import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { BANTER } from '../vocabulary.js';
-import { binder, byPart, interactionRows, n, run, s } from './sql.js';
+import { INTERACTION_DAY } from '../user-rollups/tables.js';
+import { binder, byPart, n, run, s, tableRows } from './sql.js';
 
 const banter = [{ field: 'name' as const, values: [BANTER] }];
 
@@ -20,7 +21,7 @@ export interface BanterCounts {
 
 export async function banterStatement(input: RolledInput): Promise<BanterCounts> {
   const b = binder();
-  const rows = interactionRows(input, b, banter);
+  const rows = tableRows(input, b, INTERACTION_DAY, banter);
   const sql = `SELECT CASE WHEN grouping(el) = 0 THEN 'length' WHEN grouping(cont) = 0 THEN 'continued' ELSE 'topic' END AS part, el, cont, topic, sum(n) AS n
     FROM (SELECT exchange_length AS el, continued AS cont, topic, n FROM (${rows}) AS i) AS e GROUP BY GROUPING SETS ((el), (cont), (topic))`;
   const out: BanterCounts = { lengths: [], continued: [], topics: [] };
@@ -42,7 +43,7 @@ export interface PairRows {
 /** The rows relationships.ts reads for banter pairs, from one scan grouped by persona, target and stage. */
 export async function pairStatement(input: RolledInput): Promise<PairRows> {
   const b = binder();
-  const rows = interactionRows(input, b, banter);
+  const rows = tableRows(input, b, INTERACTION_DAY, banter);
   const sql = `WITH g AS MATERIALIZED (
       SELECT persona, target, stage, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs,
         arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lvt, arg_min(value_first, value_first_ts) AS fv, min(value_first_ts) AS fvt

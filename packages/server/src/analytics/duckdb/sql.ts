@@ -16,8 +16,7 @@ import type { Filter, TimeRange } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import { conditions, type RolledInput } from '../user-rollups/read.js';
 import { daySource, eventColumns, type Binder } from '../user-rollups/source.js';
-import { INTERACTION_DAY, type DayTable } from '../user-rollups/tables.js';
-import { INTERACTION } from '../vocabulary.js';
+import type { DayTable } from '../user-rollups/tables.js';
 
 export type { Binder } from '../user-rollups/source.js';
 export { binder } from '../user-rollups/source.js';
@@ -52,18 +51,18 @@ export function eventTerms(input: RolledInput, b: Binder, range: TimeRange, wher
 }
 
 /**
- * `interaction` events of the range within the caller's filters and `where` (on name) as rows of interaction_day
- * (persona, target, name, topic, stage, exchange_length, continued; n, first_ts, last_ts, value_first(_ts),
- * value_last(_ts)): from the user rollups when the caller's filters are on persona only (the one filter field they
- * share), else raw events, one row per event.
+ * Events of the range within the caller's filters, `where` and `extra` (SQL on key columns) as rows of `t`, a user
+ * rollup table: from the user rollups when every filter is on one of `t`'s keys, else raw events mapped to its
+ * columns, one row per event (sql.ts's callers group them either way).
  */
-export function interactionRows(input: RolledInput, b: Binder, where: readonly Filter[] = []): string {
+export function tableRows(input: RolledInput, b: Binder, t: DayTable, where: readonly Filter[] = [], extra: readonly string[] = []): string {
   const filters = [...input.filters, ...where];
-  if (input.userRollups === true && input.filters.every((f) => f.field === 'persona') && where.every((f) => f.field === 'name')) {
+  if (input.userRollups === true && filters.every((f) => t.keys.some((k) => k.name === f.field && k.event === f.field))) {
     const cond = filters.map((f) => `${f.field} IN (${f.values.map((v) => b.bind(v)).join(', ')})`);
-    return daySource(INTERACTION_DAY, input.project, input.range, cond, b);
+    return daySource(t, input.project, input.range, [...cond, ...extra], b);
   }
-  return `SELECT ${eventColumns(INTERACTION_DAY)} FROM events WHERE ${eventTerms(input, b, input.range, [{ field: 'type', values: [INTERACTION] }, ...where])}`;
+  const terms = [eventTerms(input, b, input.range, where), ...(t.events ? [t.events] : []), ...extra];
+  return `SELECT ${eventColumns(t)} FROM events WHERE ${terms.join(' AND ')}`;
 }
 
 /** A bound attribute lookup (`attributes[$n]`). */

@@ -116,10 +116,11 @@ describe('user rollups upkeep', () => {
       await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + i))) });
       await s.userRollups!.catchUp();
       await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + 5_000 + i))) });
-      // user_session_day's, user_day's, and their hour twins' 4,000 rows (all in one hour) each merged into 2,000.
-      expect((await s.userRollups!.catchUp()).compacted).toBe(8_000);
-      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0 });
-      expect((await s.userRollups!.status()).rows).toMatchObject({ user_session_hour: 2_000, user_hour: 2_000 });
+      // user_session_day's, user_day's, their hour twins' and user_topic_hour's 4,000 rows (all in one hour) each merged
+      // into 2,000.
+      expect((await s.userRollups!.catchUp()).compacted).toBe(10_000);
+      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, user_topic_hour: 0 });
+      expect((await s.userRollups!.status()).rows).toMatchObject({ user_session_hour: 2_000, user_hour: 2_000, user_topic_hour: 2_000 });
       expect(await count('compacted')).toBe(2_000);
       // A few events on that day: appended as delta rows; the merged rows stay as they are.
       const rowIds = async (): Promise<string> => JSON.stringify(await s.store.query('SELECT rowid FROM user_session_day WHERE compacted ORDER BY rowid', []));
@@ -158,7 +159,7 @@ describe('user rollups upkeep', () => {
     s = await openEmbeddedStores({ dataDir });
     try {
       for (const t of added) expect(await merged(s, t), t.name).toEqual(expected.get(t.name));
-      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, interaction_hour: 0, interaction_day: 0 });
+      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, interaction_hour: 0, interaction_day: 0, user_topic_hour: 0 });
       // The maintainer adds the events past the watermark: the same rows as a store that had the tables all along.
       await s.userRollups!.catchUp();
       const fresh = await openEmbeddedStores({ dataDir: await dir() });

@@ -17,7 +17,7 @@ import type { DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
 import {
-  columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
+  columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_TOPIC_HOUR, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
 } from './tables.js';
 
 /** One catch-up's outcome (`/api/background-tasks` shows the last). */
@@ -238,7 +238,7 @@ export class UserRollups {
 
   /**
    * Aggregates events (from, to] into temporary tables (user_session_hour's rows, user_session_day's merged from them,
-   * persona_evolution_day's and interaction_hour's), then appends them — and user_hour's and user_day's, merged from
+   * persona_evolution_day's, interaction_hour's and user_topic_hour's), then appends them — and user_hour's and user_day's, merged from
    * the session rows, and interaction_day's from interaction_hour's — as delta rows, upserts the first-seen times that move and moves the watermark, in one transaction: a query sees
    * all or none. Returns the days written.
    */
@@ -248,6 +248,7 @@ export class UserRollups {
     const sessions = `delta_${USER_SESSION_DAY.name}`;
     const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
     const interactionHours = `delta_${INTERACTION_HOUR.name}`;
+    const topics = `delta_${USER_TOPIC_HOUR.name}`;
     const insert = (t: DayTable, select: string): string => {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
@@ -257,6 +258,7 @@ export class UserRollups {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessions} AS ${mergeSql(USER_SESSION_DAY, sessionHours, 'true', 'hour')}`);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${interactionHours} AS ${sliceSql(INTERACTION_HOUR)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${topics} AS ${sliceSql(USER_TOPIC_HOUR)}`, [from, to]);
       const sql = `SELECT epoch_ms(day), count(*) FROM ${sessions} GROUP BY day`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
@@ -268,6 +270,7 @@ export class UserRollups {
         await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
         await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
         await c.run(insert(INTERACTION_DAY, mergeSql(INTERACTION_DAY, interactionHours, 'true', 'hour')));
+        await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
         await c.run(upsertFirstSeen(sessions));
         const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
@@ -286,7 +289,7 @@ export class UserRollups {
       }
       return [...perDay.keys()];
     } finally {
-      for (const temp of [sessionHours, sessions, evolution, interactionHours]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      for (const temp of [sessionHours, sessions, evolution, interactionHours, topics]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import type { QueryParam } from '../../store/types.js';
 import type { TimeRange } from '../../query/types.js';
-import { columnNames, hourTwin, PLAN_EVENT, USER_DAY, type DayTable } from './tables.js';
+import { columnNames, hourTwin, PLAN_EVENT, timeColumn, USER_DAY, type DayTable } from './tables.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -41,7 +41,7 @@ export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs)
 
 /** Raw events as rows of `t`. */
 export function eventColumns(t: DayTable): string {
-  return [`date_trunc('day', ts) AS day`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
+  return [`date_trunc('${timeColumn(t)}', ts) AS ${timeColumn(t)}`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
 }
 
 /**
@@ -54,20 +54,23 @@ export function daySource(t: DayTable, project: string, range: TimeRange, condit
   const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
   const raw = (where: string): string => `SELECT ${eventColumns(t)} FROM events WHERE project = ${p} AND ${where}${extra}`;
   const { startMs, endMs } = range;
-  const hours = hourTwin(t);
-  // Rolled up: [rs, re) — whole days [ds, de) from `t`, whole hours around them from its twin; the rest raw.
+  // An hour table (`time: 'hour'`) gives rows per hour (`hour`); a day table per day (`day`), with its hourly twin's.
+  const hourly = timeColumn(t) === 'hour';
+  const hours = hourly ? t : hourTwin(t);
+  // Rolled up: [rs, re) — whole days [ds, de) from a day table, whole hours around them from the hour table; the rest raw.
   const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
   const re = hours ? floorHour(endMs) : floorDay(endMs);
   if (rs >= re) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
-  let ds = ceilDay(startMs);
-  let de = floorDay(endMs);
+  let ds = hourly ? rs : ceilDay(startMs);
+  let de = hourly ? rs : floorDay(endMs);
   if (ds >= de) ds = de = rs;
   const cols = columnNames(t).slice(2).join(', ');
   const parts: string[] = [];
   if (ds < de) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
   if (hours) {
+    const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
     const hourRows = (from: number, to: number): string =>
-      `SELECT date_trunc('day', hour) AS day, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
+      `SELECT ${time}, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
     if (rs < ds) parts.push(hourRows(rs, ds));
     if (de < re) parts.push(hourRows(de, re));
   }

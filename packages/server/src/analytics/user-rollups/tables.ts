@@ -3,7 +3,7 @@
  * slice of events makes it, how rows of the same key merge, and what one raw event contributes — so the maintainer
  * (maintain.ts) and the readers (source.ts) cannot drift apart.
  */
-import { EVOLUTION, INTERACTION, PAYMENT, USER } from '../vocabulary.js';
+import { AFFINITY, EVOLUTION, INTERACTION, MESSAGE, PAYMENT, USER } from '../vocabulary.js';
 
 /** An event carries a plan when it is a payment or user lifecycle event with `attributes.plan`. */
 export const PLAN_EVENT = `type IN ('${PAYMENT}', '${USER}') AND attributes['plan'] IS NOT NULL`;
@@ -106,7 +106,24 @@ export const DAY_TABLES: readonly DayTable[] = [USER_SESSION_DAY, USER_DAY, PERS
 export const USER_SESSION_HOUR: DayTable = { ...USER_SESSION_DAY, name: 'user_session_hour', time: 'hour' };
 export const USER_HOUR: DayTable = { ...USER_DAY, name: 'user_hour', time: 'hour' };
 export const INTERACTION_HOUR: DayTable = { ...INTERACTION_DAY, name: 'interaction_hour', time: 'hour' };
-export const HOUR_TABLES: readonly DayTable[] = [USER_SESSION_HOUR, USER_HOUR, INTERACTION_HOUR];
+/**
+ * Messages and `affinity` interactions per UTC hour, user, persona, type, name and topic: counts and the latest value
+ * — users' topics, busiest hours of the day and affinities (preferences, the user drill-down), and personas' topics.
+ * Hourly only (no day table): the hour of the day is one of its answers.
+ */
+export const USER_TOPIC_HOUR: DayTable = {
+  name: 'user_topic_hour',
+  time: 'hour',
+  keys: [key('user_id'), key('persona'), key('type'), key('name'), key('topic')],
+  events: `(type = '${MESSAGE}' OR (type = '${INTERACTION}' AND name = '${AFFINITY}'))`,
+  columns: [
+    sum('n', 'count(*)', '1'),
+    { name: 'value_last', slice: `arg_max(value, ${VALUE_TS})`, merge: 'arg_max(value_last, value_last_ts)', event: 'value' },
+    { name: 'value_last_ts', slice: 'max(ts) FILTER (WHERE value IS NOT NULL)', merge: 'max(value_last_ts)', event: VALUE_TS },
+  ],
+};
+
+export const HOUR_TABLES: readonly DayTable[] = [USER_SESSION_HOUR, USER_HOUR, INTERACTION_HOUR, USER_TOPIC_HOUR];
 
 /** The hourly twin of a day table, if it has one. */
 export function hourTwin(t: DayTable): DayTable | undefined {

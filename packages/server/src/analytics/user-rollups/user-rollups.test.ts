@@ -105,6 +105,7 @@ const RANGES: Array<[string, TimeRange]> = [
 
 const ROLLUP_TABLES = [
   'user_session_day', 'user_session_hour', 'user_day', 'user_hour', 'user_first_seen', 'persona_evolution_day', 'interaction_day', 'interaction_hour',
+  'user_topic_hour',
 ];
 
 async function compareAll(filters: Filter[] = []): Promise<number> {
@@ -218,7 +219,7 @@ describe('retention with user rollups', () => {
       expect(firsts.map((r) => r.user_id)).toEqual(['b', 'd']);
       expect(await s.store.query('SELECT DISTINCT user_id FROM user_day ORDER BY user_id', [])).toEqual([{ user_id: 'b' }, { user_id: 'd' }]);
       // Hour rows of hours before the hourly rollups' retention (20 d) went: d's 25-day-old hour, not its day.
-      for (const t of ['user_hour', 'user_session_hour']) {
+      for (const t of ['user_hour', 'user_session_hour', 'user_topic_hour']) {
         expect(await s.store.query(`SELECT DISTINCT user_id FROM ${t} ORDER BY user_id`, []), t).toEqual([{ user_id: 'b' }]);
       }
       // c is rolled up by the next catch-up, and expired by the next retention run.
