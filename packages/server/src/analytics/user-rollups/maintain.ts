@@ -237,15 +237,16 @@ export class UserRollups {
   }
 
   /**
-   * Aggregates events (from, to] into temporary tables (user_session_hour's rows, user_session_day's merged from them,
-   * persona_evolution_day's, interaction_hour's and user_topic_hour's), then appends them — and user_hour's and user_day's, merged from
-   * the session rows, and interaction_day's from interaction_hour's — as delta rows, upserts the first-seen times that move and moves the watermark, in one transaction: a query sees
-   * all or none. Returns the days written.
+   * Aggregates events (from, to] into temporary tables — user_session_hour's rows, user_hour's merged from them,
+   * persona_evolution_day's, interaction_hour's and user_topic_hour's — then appends them as delta rows, and the day
+   * tables' as the same rows with their hour truncated to the day (not merged: readers merge rows by key anyway, a
+   * write's events mostly fall in one or two hours, and compactions merge a day's rows), upserts the first-seen times
+   * that move and moves the watermark, in one transaction: a query sees all or none. Returns the days written.
    */
   private async rollSlice(from: number, to: number): Promise<number[]> {
     const c = this.open();
     const sessionHours = `delta_${USER_SESSION_HOUR.name}`;
-    const sessions = `delta_${USER_SESSION_DAY.name}`;
+    const userHours = `delta_${USER_HOUR.name}`;
     const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
     const interactionHours = `delta_${INTERACTION_HOUR.name}`;
     const topics = `delta_${USER_TOPIC_HOUR.name}`;
@@ -253,25 +254,27 @@ export class UserRollups {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
     };
+    /** A day table's rows as its hourly twin's rows `from` are, by day. */
+    const byDay = (t: DayTable, from: string): string => `SELECT project, date_trunc('day', hour) AS day, ${columnNames(t).slice(2).join(', ')} FROM ${from}`;
     try {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionHours} AS ${sliceSql(USER_SESSION_HOUR)}`, [from, to]);
-      await c.run(`CREATE OR REPLACE TEMP TABLE ${sessions} AS ${mergeSql(USER_SESSION_DAY, sessionHours, 'true', 'hour')}`);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${userHours} AS ${mergeSql(USER_HOUR, sessionHours, USER_HOUR.events!)}`);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${interactionHours} AS ${sliceSql(INTERACTION_HOUR)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${topics} AS ${sliceSql(USER_TOPIC_HOUR)}`, [from, to]);
-      const sql = `SELECT epoch_ms(day), count(*) FROM ${sessions} GROUP BY day`;
+      const sql = `SELECT epoch_ms(date_trunc('day', hour)) AS d, count(*) FROM ${sessionHours} GROUP BY d`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
       try {
         await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
-        await c.run(insert(USER_HOUR, mergeSql(USER_HOUR, sessionHours, USER_HOUR.events!)));
-        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessions}`));
-        await c.run(insert(USER_DAY, mergeSql(USER_DAY, sessions, USER_DAY.events!)));
+        await c.run(insert(USER_SESSION_DAY, byDay(USER_SESSION_DAY, sessionHours)));
+        await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
+        await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
         await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
         await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
-        await c.run(insert(INTERACTION_DAY, mergeSql(INTERACTION_DAY, interactionHours, 'true', 'hour')));
+        await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
         await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
-        await c.run(upsertFirstSeen(sessions));
+        await c.run(upsertFirstSeen(userHours));
         const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
         await c.run('COMMIT');
@@ -289,13 +292,13 @@ export class UserRollups {
       }
       return [...perDay.keys()];
     } finally {
-      for (const temp of [sessionHours, sessions, evolution, interactionHours, topics]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      for (const temp of [sessionHours, userHours, evolution, interactionHours, topics]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 
   /**
    * Merges the rows of each day just written whose user_session_day delta rows have come from more than one write (a
-   * single write's are one per key already) and number at least `compactMinRows` and twice its merged rows. Returns
+   * single write's are one per key and hour already) and number at least `compactMinRows` and twice its merged rows. Returns
    * the rows merged away.
    */
   private async compactDue(days: readonly number[]): Promise<number> {
