@@ -1,6 +1,6 @@
 /**
  * In-process timing of the analytics endpoints (issue 11), for finding and checking read-side wins without HTTP:
- * each endpoint's function over the last 24 h and 7 d of a stored demo world (the synthetic generator, as the
+ * each endpoint's function over the last 24 h, 7 d and 30 d of a stored demo world (the synthetic generator, as the
  * analytics bench's data), wall time and the process's CPU time (Node plus DuckDB's threads) per call, medians of
  * interleaved runs. Not a bench of record (`npm run bench -- --only analytics` is); the machine is shared, so compare
  * only figures of one interleaved run.

@@ -4,7 +4,8 @@
  * instead of several query-layer reads whose grouped rows come back to be combined here: at 10M events most of an
  * endpoint's time went to aggregating the same rows again for each read, and to moving up to 10,000 grouped rows per
  * read into JavaScript (benchmarks/analytics-profile.ts). Each statement reads the same rows the reads did —
- * user-rollup day rows for whole days, raw events for the rest (user-rollups/source.ts) — so answers stay the same,
+ * user-rollup day rows for whole days, hour rows for the whole hours around them, raw events for the rest
+ * (user-rollups/source.ts) — so answers stay the same,
  * except that nothing is cut at GROUP_LIMIT any more (the reads' second step kept the first 10,000 groups only).
  *
  * Every value is bound; the SQL text holds only constants of these files and generated aliases.
