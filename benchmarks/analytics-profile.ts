@@ -1,6 +1,6 @@
 /**
  * In-process timing of the analytics endpoints (issue 11), for finding and checking read-side wins without HTTP:
- * each endpoint's function over the last 24 h and 7 d of a stored demo world (the synthetic generator, as the
+ * each endpoint's function over the last 24 h, 7 d and 30 d of a stored demo world (the synthetic generator, as the
  * analytics bench's data), wall time and the process's CPU time (Node plus DuckDB's threads) per call, medians of
  * interleaved runs. Not a bench of record (`npm run bench -- --only analytics` is); the machine is shared, so compare
  * only figures of one interleaved run.
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const only = args.only?.split(',') ?? Object.keys(variants[0]![1]);
     log(`${events.toLocaleString('en-US')} events ending ${new Date(endMs).toISOString()}; ${reps} reps, variants ${variants.map(([v]) => v).join(', ')}`);
     const lines: string[] = [];
-    for (const days of [1, 7]) {
+    for (const days of [1, 7, 30]) {
       const range = { startMs: endMs - days * DAY_MS, endMs };
       const input: Input = { store: stores.store, project: 'default', range, filters: [], userRollups: stores.userRollups !== null };
       const usersOf = (await variants[variants.length - 1]![1].users!(input, '')) as { users: { top_users: Array<{ user_id: string }> } };

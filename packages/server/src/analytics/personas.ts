@@ -7,7 +7,7 @@ import type { NamedRow } from '../query/run.js';
 import {
   days, eq, groupRows, MetaBuilder, num, numOrNull, ratio, read, readRolled, round, sentimentShares, topKeys, type RolledInput,
 } from './common.js';
-import { personaInteractionsStatement, personaUsersStatement, type PersonaInteractions, type PersonaUsers } from './duckdb/personas.js';
+import { personaInteractionsStatement, personaTopicsStatement, personaUsersStatement, type PersonaInteractions, type PersonaUsers } from './duckdb/personas.js';
 import { statementsFor } from './duckdb/sql.js';
 import { mergePairs, PAIR_MEASURES } from './relationships.js';
 import { rolledEvolution } from './user-rollups/read.js';
@@ -27,7 +27,7 @@ export async function personaAnalytics(input: RolledInput) {
   const [stats, engaged, topics, interactions, evolution] = await Promise.all([
     read(input, { measures: [...PERSONA_MEASURES], dimensions: ['persona'], where: messages }),
     statements ? personaUsersStatement(input) : personaUsersReads(input),
-    read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
+    statements ? personaTopicsStatement(input) : read(input, { measures: ['count'], dimensions: ['persona', 'topic'], where: messages }),
     statements ? personaInteractionsStatement(input) : personaInteractionsReads(input),
     rolledEvolution(input, input.range.endMs) ?? read(input, {
       measures: ['count', 'sum_value', 'last_value', 'first_seen'],

@@ -22,7 +22,7 @@ export function retentionTask(opts: {
   rollupRetentionDays?: number;
   /** Daily rollups' retention (PULSE_DAILY_RETENTION_DAYS); the user rollups' too. */
   dailyRetentionDays?: number;
-  /** The user rollups (analytics/user-rollups/): caught up before events are deleted, expired with the daily rollups. */
+  /** The user rollups (analytics/user-rollups/): caught up before events are deleted; day tables expired with the daily rollups, hour tables with the hourly. */
   userRollups?: Pick<UserRollups, 'catchUp' | 'deleteBefore'> | null;
   /** Claims on idempotency keys left by instances that died (ingest/idempotency-claims.ts): deleted on each run. */
   idempotencyClaims?: Pick<IdempotencyClaims, 'deleteExpired'> | null;
@@ -57,7 +57,7 @@ export function retentionTask(opts: {
         day: now - (opts.dailyRetentionDays ?? 1095) * DAY_MS,
       });
       if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
-      const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS);
+      const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS, now - (opts.rollupRetentionDays ?? 400) * DAY_MS);
       if (userRows) opts.logger.info({ deleted: userRows }, 'user rollup retention');
       const claims = await opts.idempotencyClaims?.deleteExpired();
       if (claims) opts.logger.info({ deleted: claims }, 'expired idempotency claims');

@@ -1,14 +1,16 @@
 /**
- * Reads of `interaction` events named `banter` as single statements: each map lookup (`attributes[…]`) decodes the
- * attribute maps of every event in the range, so the banter view's three grouped reads and the relationships' two
- * cost a scan each; here one scan groups by all the keys they need.
+ * Reads of `interaction` events named `banter` as single statements over interaction_day's rows (sql.ts
+ * tableRows: the user rollups' interaction_day and interaction_hour, raw events at the edges — or raw events only,
+ * when filtered on other fields than its keys): the banter view's three grouped reads and the relationships' two
+ * in one statement each. (Raw, each map lookup — `attributes[…]` — decodes the attribute maps of every event.)
  */
 import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
-import { BANTER, INTERACTION } from '../vocabulary.js';
-import { attribute, binder, byPart, eventTerms, n, run, s } from './sql.js';
+import { BANTER } from '../vocabulary.js';
+import { INTERACTION_DAY } from '../user-rollups/tables.js';
+import { binder, byPart, n, run, s, tableRows } from './sql.js';
 
-const banter = [{ field: 'type' as const, values: [INTERACTION] }, { field: 'name' as const, values: [BANTER] }];
+const banter = [{ field: 'name' as const, values: [BANTER] }];
 
 export interface BanterCounts {
   /** Exchanges by `attributes.exchange_length`, by `attributes.continued` and by topic (the values as read: strings or null). */
@@ -19,11 +21,9 @@ export interface BanterCounts {
 
 export async function banterStatement(input: RolledInput): Promise<BanterCounts> {
   const b = binder();
-  const length = attribute(b, 'exchange_length');
-  const continued = attribute(b, 'continued');
-  const where = eventTerms(input, b, input.range, banter);
-  const sql = `SELECT CASE WHEN grouping(el) = 0 THEN 'length' WHEN grouping(cont) = 0 THEN 'continued' ELSE 'topic' END AS part, el, cont, topic, count(*) AS n
-    FROM (SELECT ${length} AS el, ${continued} AS cont, topic FROM events WHERE ${where}) AS e GROUP BY GROUPING SETS ((el), (cont), (topic))`;
+  const rows = tableRows(input, b, INTERACTION_DAY, banter);
+  const sql = `SELECT CASE WHEN grouping(el) = 0 THEN 'length' WHEN grouping(cont) = 0 THEN 'continued' ELSE 'topic' END AS part, el, cont, topic, sum(n) AS n
+    FROM (SELECT exchange_length AS el, continued AS cont, topic, n FROM (${rows}) AS i) AS e GROUP BY GROUPING SETS ((el), (cont), (topic))`;
   const out: BanterCounts = { lengths: [], continued: [], topics: [] };
   for (const r of await run(input, sql, b)) {
     if (r.part === 'length') out.lengths.push({ 'attributes.exchange_length': s(r.el), count: n(r.n) });
@@ -43,13 +43,11 @@ export interface PairRows {
 /** The rows relationships.ts reads for banter pairs, from one scan grouped by persona, target and stage. */
 export async function pairStatement(input: RolledInput): Promise<PairRows> {
   const b = binder();
-  const stage = attribute(b, 'stage');
-  const where = eventTerms(input, b, input.range, banter);
-  const valued = 'CASE WHEN value IS NOT NULL THEN ts END';
+  const rows = tableRows(input, b, INTERACTION_DAY, banter);
   const sql = `WITH g AS MATERIALIZED (
-      SELECT persona, target, ${stage} AS stage, count(*) AS n, max(ts) AS ls, min(ts) AS fs,
-        arg_max(value, ${valued}) AS lv, max(${valued}) AS lvt, arg_min(value, ${valued}) AS fv, min(${valued}) AS fvt
-      FROM events WHERE ${where} GROUP BY persona, target, stage)
+      SELECT persona, target, stage, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs,
+        arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lvt, arg_min(value_first, value_first_ts) AS fv, min(value_first_ts) AS fvt
+      FROM (${rows}) AS i GROUP BY persona, target, stage)
     SELECT 'value' AS part, persona, target, NULL AS stage, sum(n) AS count, epoch_ms(max(ls)) AS last_seen, epoch_ms(min(fs)) AS first_seen,
       arg_max(lv, lvt) AS last_value, arg_min(fv, fvt) AS first_value,
       row_number() OVER (ORDER BY sum(n) DESC, persona ASC, target ASC) AS ord

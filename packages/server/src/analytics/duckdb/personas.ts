@@ -4,9 +4,11 @@
  * the pairs merged in SQL as relationships.ts's mergePairs merges rows, so only per-persona figures come back.
  */
 import type { RolledInput } from '../user-rollups/read.js';
-import { USER_SESSION_DAY } from '../user-rollups/tables.js';
-import { BANTER, INTERACTION, MESSAGE } from '../vocabulary.js';
-import { binder, eventTerms, n, nOrNull, run, s, userRows } from './sql.js';
+import type { NamedRow } from '../../query/run.js';
+import { GROUP_LIMIT } from '../common.js';
+import { INTERACTION_DAY, USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
+import { BANTER, MESSAGE } from '../vocabulary.js';
+import { binder, n, nOrNull, run, s, tableRows, userRows } from './sql.js';
 
 export interface PersonaUsers {
   /** Distinct users per persona, and those of them with more than one session. */
@@ -46,13 +48,13 @@ export interface PersonaInteractions {
  */
 export async function personaInteractionsStatement(input: RolledInput): Promise<PersonaInteractions> {
   const b = binder();
-  const where = eventTerms(input, b, input.range, [{ field: 'type', values: [INTERACTION] }]);
+  const rows = tableRows(input, b, INTERACTION_DAY);
   const banter = b.bind(BANTER);
-  const valued = 'CASE WHEN value IS NOT NULL THEN ts END';
   const order = 'n DESC, persona ASC, target ASC, name ASC';
   const sql = `WITH dir AS MATERIALIZED (
-      SELECT persona, target, name, count(*) AS n, max(ts) AS ls, min(ts) AS fs, arg_max(value, ${valued}) AS lv, arg_min(value, ${valued}) AS fv
-      FROM events WHERE ${where} GROUP BY persona, target, name),
+      SELECT persona, target, name, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs, arg_max(value_last, value_last_ts) AS lv,
+        arg_min(value_first, value_first_ts) AS fv
+      FROM (${rows}) AS i GROUP BY persona, target, name),
     pairs AS (
       SELECT least(persona, target) AS a, greatest(persona, target) AS b,
         first(lv ORDER BY ls DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,
@@ -74,4 +76,16 @@ export async function personaInteractionsStatement(input: RolledInput): Promise<
     else if (side !== null && nOrNull(r.value) !== null) out.growth.set(side, n(r.value));
   }
   return out;
+}
+
+/**
+ * Messages per persona and topic (`persona`, `topic`, `count`), as the query layer's read by those two dimensions
+ * gives them — the same order and limit — from user_topic_hour.
+ */
+export async function personaTopicsStatement(input: RolledInput): Promise<{ rows: NamedRow[]; truncated: boolean }> {
+  const b = binder();
+  const rows = tableRows(input, b, USER_TOPIC_HOUR, [{ field: 'type', values: [MESSAGE] }]);
+  const sql = `SELECT persona AS d0, topic AS d1, sum(n) AS m0 FROM (${rows}) AS u GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT ${b.bind(GROUP_LIMIT + 1)}`;
+  const out = (await run(input, sql, b)).map((r) => ({ persona: s(r.d0), topic: s(r.d1), count: n(r.m0) }));
+  return { rows: out.slice(0, GROUP_LIMIT), truncated: out.length > GROUP_LIMIT };
 }

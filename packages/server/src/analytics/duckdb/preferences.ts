@@ -1,13 +1,13 @@
 /**
  * user_persona_analytics's own statements: the most active users with their messages per persona and each persona's
- * users, from one grouping of the user rollups' message rows; then those users' topics and busiest hours from one
- * scan of their raw messages, and their affinities.
+ * users, from one grouping of the user rollups' message rows; then those users' topics and busiest hours, and their
+ * affinities, from user_topic_hour.
  */
 import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
-import { USER_SESSION_DAY } from '../user-rollups/tables.js';
+import { USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { AFFINITY, INTERACTION, MESSAGE } from '../vocabulary.js';
-import { binder, byPart, eventTerms, n, nOrNull, run, s, userRows } from './sql.js';
+import { binder, byPart, n, nOrNull, run, s, tableRows, userRows } from './sql.js';
 
 export interface TopUsers {
   /** The first `limit + 1` groups by messages (`user_id`, `count`; the group without a user may be one). */
@@ -43,17 +43,17 @@ export interface UserHabits {
 }
 
 export async function userHabitsStatement(input: RolledInput, ids: readonly string[]): Promise<UserHabits> {
-  // Two statements (they run side by side): messages grouped by (user, topic) and (user, hour), and the users'
-  // affinity events. The ids are one bound list: list_contains costs a hash probe per event where IN (…) compares
-  // every value.
+  // Two statements (they run side by side) over user_topic_hour's rows (hourly, so the hour of the day is the row's):
+  // messages grouped by (user, topic) and (user, hour), and the users' affinity rows. The ids are one bound list:
+  // list_contains costs a hash probe per row where IN (…) compares every value.
   const m = binder();
-  const messages = `${eventTerms(input, m, input.range, [{ field: 'type', values: [MESSAGE] }])} AND list_contains(${m.bind(ids)}, user_id)`;
-  const habits = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, count(*) AS n
-    FROM (SELECT user_id, topic, CAST(hour(ts) AS INTEGER) AS h FROM events WHERE ${messages}) AS e
+  const messages = tableRows(input, m, USER_TOPIC_HOUR, [{ field: 'type', values: [MESSAGE] }], [`list_contains(${m.bind(ids)}, user_id)`]);
+  const habits = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, sum(n) AS n
+    FROM (SELECT user_id, topic, CAST(hour(hour) AS INTEGER) AS h, n FROM (${messages}) AS u) AS e
     GROUP BY GROUPING SETS ((user_id, topic), (user_id, h))`;
   const a = binder();
-  const interactions = `${eventTerms(input, a, input.range, [{ field: 'type', values: [INTERACTION] }, { field: 'name', values: [AFFINITY] }])} AND list_contains(${a.bind(ids)}, user_id)`;
-  const affinity = `SELECT user_id, persona, arg_max(value, CASE WHEN value IS NOT NULL THEN ts END) AS lv FROM events WHERE ${interactions}
+  const interactions = tableRows(input, a, USER_TOPIC_HOUR, [{ field: 'type', values: [INTERACTION] }, { field: 'name', values: [AFFINITY] }], [`list_contains(${a.bind(ids)}, user_id)`]);
+  const affinity = `SELECT user_id, persona, arg_max(value_last, value_last_ts) AS lv FROM (${interactions}) AS u
     GROUP BY user_id, persona ORDER BY lv DESC, user_id ASC, persona ASC`;
   const [counts, levels] = await Promise.all([run(input, habits, m), run(input, affinity, a)]);
   return {

@@ -4,7 +4,8 @@
  * instead of several query-layer reads whose grouped rows come back to be combined here: at 10M events most of an
  * endpoint's time went to aggregating the same rows again for each read, and to moving up to 10,000 grouped rows per
  * read into JavaScript (benchmarks/analytics-profile.ts). Each statement reads the same rows the reads did —
- * user-rollup day rows for whole days, raw events for the rest (user-rollups/source.ts) — so answers stay the same,
+ * user-rollup day rows for whole days, hour rows for the whole hours around them, raw events for the rest
+ * (user-rollups/source.ts) — so answers stay the same,
  * except that nothing is cut at GROUP_LIMIT any more (the reads' second step kept the first 10,000 groups only).
  *
  * Every value is bound; the SQL text holds only constants of these files and generated aliases.
@@ -15,7 +16,7 @@ import { compileSelection } from '../../query/compiler.js';
 import type { Filter, TimeRange } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import { conditions, type RolledInput } from '../user-rollups/read.js';
-import { daySource, type Binder } from '../user-rollups/source.js';
+import { daySource, eventColumns, type Binder } from '../user-rollups/source.js';
 import type { DayTable } from '../user-rollups/tables.js';
 
 export type { Binder } from '../user-rollups/source.js';
@@ -48,6 +49,21 @@ export function eventTerms(input: RolledInput, b: Binder, range: TimeRange, wher
     `project = ${b.bind(input.project)}`, `ts >= ${b.ts(range.startMs)}`, `ts < ${b.ts(range.endMs)}`,
     ...filters.map((f) => `${fieldSql(f.field, duckdbDialect, (v) => b.bind(v))} IN (${f.values.map((v) => b.bind(v)).join(', ')})`),
   ].join(' AND ');
+}
+
+/**
+ * Events of the range within the caller's filters, `where` and `extra` (SQL on key columns) as rows of `t`, a user
+ * rollup table: from the user rollups when every filter is on one of `t`'s keys, else raw events mapped to its
+ * columns, one row per event (sql.ts's callers group them either way).
+ */
+export function tableRows(input: RolledInput, b: Binder, t: DayTable, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  const filters = [...input.filters, ...where];
+  if (input.userRollups === true && filters.every((f) => t.keys.some((k) => k.name === f.field && k.event === f.field))) {
+    const cond = filters.map((f) => `${f.field} IN (${f.values.map((v) => b.bind(v)).join(', ')})`);
+    return daySource(t, input.project, input.range, [...cond, ...extra], b);
+  }
+  const terms = [eventTerms(input, b, input.range, where), ...(t.events ? [t.events] : []), ...extra];
+  return `SELECT ${eventColumns(t)} FROM events WHERE ${terms.join(' AND ')}`;
 }
 
 /** A bound attribute lookup (`attributes[$n]`). */

@@ -1,13 +1,13 @@
 /**
  * One user's drill-down in two statements over the range: the user's user-rollup rows grouped once by type,
- * persona, session and day — totals, messages per persona, daily events, LLM cost and revenue — and the user's raw
- * message topics and affinities in one scan (seven reads before). Lifetime figures and the plan read all history.
+ * persona, session and day — totals, messages per persona, daily events, LLM cost and revenue — and the user's
+ * message topics and affinities from user_topic_hour (seven reads before). Lifetime figures and the plan read all history.
  */
 import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
-import { USER_SESSION_DAY } from '../user-rollups/tables.js';
+import { USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT } from '../vocabulary.js';
-import { binder, byPart, eventTerms, n, nOrNull, run, s, userRows } from './sql.js';
+import { binder, byPart, n, nOrNull, run, s, tableRows, userRows } from './sql.js';
 
 export interface UserRange {
   events: number;
@@ -38,12 +38,13 @@ export async function userRangeStatements(input: RolledInput, userId: string): P
     UNION ALL BY NAME SELECT 'daily' AS part, epoch_ms(day) AS bucket, sum(n) AS count, row_number() OVER (ORDER BY day) AS ord FROM d GROUP BY day
     UNION ALL BY NAME SELECT 'llm' AS part, coalesce(sum(cost_usd), 0) AS cost_usd, sum(n) AS count FROM d WHERE type = ${llm}
     UNION ALL BY NAME SELECT 'revenue' AS part, coalesce(sum(value_ok), 0) AS revenue FROM d WHERE type = ${payment} AND n_ok > 0`;
+  // Topics and affinities from user_topic_hour (which holds only messages and affinity interactions).
   const r = binder();
-  const where = eventTerms(input, r, input.range, me);
+  const topicRows = tableRows(input, r, USER_TOPIC_HOUR, me);
   const [m, interaction, affinity] = [r.bind(MESSAGE), r.bind(INTERACTION), r.bind(AFFINITY)];
-  const raw = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'affinity' END AS part, type, name, topic, persona, count(*) AS n,
-      arg_max(value, CASE WHEN value IS NOT NULL THEN ts END) AS lv
-    FROM events WHERE ${where} AND (type = ${m} OR (type = ${interaction} AND name = ${affinity}))
+  const raw = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'affinity' END AS part, type, name, topic, persona, sum(n) AS n,
+      arg_max(value_last, value_last_ts) AS lv
+    FROM (${topicRows}) AS u WHERE type = ${m} OR (type = ${interaction} AND name = ${affinity})
     GROUP BY GROUPING SETS ((type, topic), (type, name, persona))`;
   const [parts, facts] = await Promise.all([run(input, sql, b).then(byPart), run(input, raw, r)]);
   const one = (part: string): NamedRow => (parts.get(part)?.[0] ?? {}) as NamedRow;

@@ -7,7 +7,7 @@ import { createEnricher } from '../../ingest/enrich/enrich.js';
 import { createPricing } from '../../ingest/enrich/pricing.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import { syntheticEvents } from '../../synthetic/index.js';
-import { DAY_TABLES, type DayTable } from './tables.js';
+import { DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, timeColumn, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable } from './tables.js';
 
 /**
  * How the user rollups are kept: each run appends delta rows — it never rewrites the rows already there until a day's
@@ -54,9 +54,12 @@ async function append(s: EmbeddedStores, events: readonly StoredEvent[], everyBa
   }
 }
 
-/** A day table's rows merged per key (what every read makes of them), in key order. */
-async function merged(s: EmbeddedStores, t: DayTable): Promise<unknown[]> {
-  const keys = ['project', 'epoch_ms(day)', ...t.keys.map((k) => k.name)];
+/**
+ * A table's rows merged per key (what every read makes of them), in key order; with `byDay`, an hour table's merged
+ * per day (what a day table holds).
+ */
+async function merged(s: EmbeddedStores, t: DayTable, byDay = false): Promise<unknown[]> {
+  const keys = ['project', byDay ? `epoch_ms(date_trunc('day', ${timeColumn(t)})) AS day` : `epoch_ms(${timeColumn(t)}) AS ${timeColumn(t)}`, ...t.keys.map((k) => k.name)];
   const doubles = new Set(['cost_usd', 'value_ok', 'value_sum', 'value_last']);
   const values = t.columns.map((c) => (c.name.endsWith('_ts') ? `epoch_ms(${c.merge})` : doubles.has(c.name) ? `round(${c.merge}, 9)` : c.merge));
   return s.store.query(`SELECT ${keys.join(', ')}, ${values.join(', ')} FROM ${t.name} GROUP BY ALL ORDER BY ALL`, []);
@@ -79,19 +82,28 @@ describe('user rollups upkeep', () => {
       expect(runA.watermark).toBe(events.length);
       expect(runB).toMatchObject({ events: events.length, watermark: events.length, slices: 1, compacted: 0 });
       const statusA = await a.userRollups!.status();
-      // Some of a's days were merged, some rows are still deltas; b's are all deltas of one write, one per key.
+      // Some of a's days were merged, some rows are still deltas; b's are all deltas of one write, one per key (and
+      // hour, in the day tables that have an hourly twin: their rows are the twin's, by day).
       expect(statusA.deltaRows.user_session_day).toBeGreaterThan(0);
       expect(statusA.deltaRows.user_session_day).toBeLessThan(statusA.rows.user_session_day!);
-      for (const t of DAY_TABLES) {
+      for (const t of [...DAY_TABLES, ...HOUR_TABLES]) {
         const rows = await merged(b, t);
-        expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : 1_000);
-        expect(rows.length, t.name).toBe((await b.userRollups!.status()).rows[t.name]);
+        expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : t.name.startsWith('interaction_') ? 100 : 1_000);
+        const stored = (await b.userRollups!.status()).rows[t.name];
+        const twin = t.name.endsWith('_day') ? HOUR_TABLES.find((h) => h.name === t.name.replace(/_day$/, '_hour')) : undefined;
+        expect(stored, t.name).toBe(twin ? (await b.userRollups!.status()).rows[twin.name] : rows.length);
+        if (twin) expect(stored, t.name).toBeGreaterThan(rows.length);
         expect(await merged(a, t), t.name).toEqual(rows);
       }
       const users = await firstSeen(b);
       expect(users.length).toBeGreaterThan(1_000);
       expect(users.filter((u) => (u as { plan: string | null }).plan !== null).length).toBeGreaterThan(100);
       expect(await firstSeen(a)).toEqual(users);
+      // The hour tables hold the day tables' rows, split by hour: more rows, the same per day.
+      for (const [hours, days] of [[USER_SESSION_HOUR, USER_SESSION_DAY], [USER_HOUR, USER_DAY]] as const) {
+        expect((await b.userRollups!.status()).rows[hours.name], hours.name).toBeGreaterThan((await merged(b, days)).length);
+        expect(await merged(b, hours, true), hours.name).toEqual(await merged(b, days));
+      }
     } finally {
       await a.close();
       await b.close();
@@ -108,8 +120,11 @@ describe('user rollups upkeep', () => {
       await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + i))) });
       await s.userRollups!.catchUp();
       await s.store.append({ events: stored(Array.from({ length: 2_000 }, (_, i) => ev(i, day + 5_000 + i))) });
-      // user_session_day's and user_day's 4,000 rows each merged into 2,000.
-      expect((await s.userRollups!.catchUp()).compacted).toBe(4_000);
+      // user_session_day's, user_day's, their hour twins' and user_topic_hour's 4,000 rows (all in one hour) each merged
+      // into 2,000.
+      expect((await s.userRollups!.catchUp()).compacted).toBe(10_000);
+      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, user_topic_hour: 0 });
+      expect((await s.userRollups!.status()).rows).toMatchObject({ user_session_hour: 2_000, user_hour: 2_000, user_topic_hour: 2_000 });
       expect(await count('compacted')).toBe(2_000);
       // A few events on that day: appended as delta rows; the merged rows stay as they are.
       const rowIds = async (): Promise<string> => JSON.stringify(await s.store.query('SELECT rowid FROM user_session_day WHERE compacted ORDER BY rowid', []));
@@ -125,4 +140,42 @@ describe('user rollups upkeep', () => {
       await s.close();
     }
   });
+  it('fill the hour and interaction tables from the events up to the watermark when a store gains them (migration 9)', async () => {
+    const dataDir = await dir();
+    const added = [...HOUR_TABLES, INTERACTION_DAY];
+    const events = world();
+    let s = await openEmbeddedStores({ dataDir, userRollups: { compactMinRows: 300 } });
+    const expected = new Map<string, unknown[]>();
+    try {
+      await append(s, events.slice(0, 20_000), 4);
+      await s.userRollups!.catchUp();
+      // Past the watermark: left to the maintainer.
+      await s.store.append({ events: events.slice(20_000) });
+      for (const t of added) expected.set(t.name, await merged(s, t));
+      expect(expected.get('user_session_hour')!.length).toBeGreaterThan(1_000);
+      expect(expected.get('interaction_hour')!.length).toBeGreaterThan(100);
+      // As a store of version 8 was: none of these tables.
+      for (const t of added) await s.store.query(`DROP TABLE ${t.name}`, []);
+      await s.store.query('DELETE FROM schema_migrations WHERE version = 9', []);
+    } finally {
+      await s.close();
+    }
+    s = await openEmbeddedStores({ dataDir });
+    try {
+      for (const t of added) expect(await merged(s, t), t.name).toEqual(expected.get(t.name));
+      expect((await s.userRollups!.status()).deltaRows).toMatchObject({ user_session_hour: 0, user_hour: 0, interaction_hour: 0, interaction_day: 0, user_topic_hour: 0 });
+      // The maintainer adds the events past the watermark: the same rows as a store that had the tables all along.
+      await s.userRollups!.catchUp();
+      const fresh = await openEmbeddedStores({ dataDir: await dir() });
+      try {
+        await append(fresh, events, Infinity);
+        await fresh.userRollups!.catchUp();
+        for (const t of added) expect(await merged(s, t), t.name).toEqual(await merged(fresh, t));
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });

@@ -16,7 +16,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
-import { columnNames, DAY_TABLES, PERSONA_EVOLUTION_DAY, USER_DAY, USER_SESSION_DAY, type DayTable } from './tables.js';
+import {
+  columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_TOPIC_HOUR, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
+} from './tables.js';
 
 /** One catch-up's outcome (`/api/background-tasks` shows the last). */
 export interface UserRollupRun {
@@ -45,25 +47,33 @@ export interface UserRollupsOptions {
   compactMinRows?: number;
 }
 
-const DAY = `date_trunc('day', ts)`;
-
-/** The rows a slice of events (seq in ($1, $2]) adds to `t`, one per key. */
-function sliceSql(t: DayTable): string {
+/**
+ * The rows events of `where` add to `t`, one per key: a slice's (seq in ($1, $2]) by the maintainer, or all events
+ * up to the watermark by migration 9 (schema.ts).
+ */
+export function sliceSql(t: DayTable, where = ['seq > $1::BIGINT', 'seq <= $2::BIGINT']): string {
+  const time = `date_trunc('${timeColumn(t)}', ts)`;
   const keys = t.keys.map((k) => `${k.event} AS ${k.name}`);
-  const groups = ['project', DAY, ...t.keys.map((k) => k.event)];
-  const where = ['seq > $1::BIGINT', 'seq <= $2::BIGINT', ...(t.events ? [t.events] : [])];
-  return `SELECT project, ${DAY} AS day, ${keys.join(', ')}, ${t.columns.map((c) => `${c.slice} AS ${c.name}`).join(', ')} ` +
-    `FROM events WHERE ${where.join(' AND ')} GROUP BY ${groups.join(', ')}`;
+  const groups = ['project', time, ...t.keys.map((k) => k.event)];
+  const all = [...where, ...(t.events ? [t.events] : [])];
+  return `SELECT project, ${time} AS ${timeColumn(t)}, ${keys.join(', ')}, ${t.columns.map((c) => `${c.slice} AS ${c.name}`).join(', ')} ` +
+    `FROM events WHERE ${all.join(' AND ')} GROUP BY ${groups.join(', ')}`;
 }
 
-/** `t`'s rows of `from` (a table with `t`'s columns, or a finer one: user_day from user_session_day), merged per key. */
-function mergeSql(t: DayTable, from: string, where: string): string {
-  const keys = ['project', 'day', ...t.keys.map((k) => k.name)].join(', ');
-  return `SELECT ${keys}, ${t.columns.map((c) => `${c.merge} AS ${c.name}`).join(', ')} FROM ${from} WHERE ${where} GROUP BY ${keys}`;
+/**
+ * `t`'s rows of `from` (a table with `t`'s columns, or a finer one: user_day from user_session_day, or a day table
+ * from its hourly twin, `fromTime` = 'hour'), merged per key.
+ */
+function mergeSql(t: DayTable, from: string, where: string, fromTime: 'day' | 'hour' = timeColumn(t)): string {
+  const time = timeColumn(t);
+  const timeSql = fromTime === time ? time : `date_trunc('${time}', ${fromTime}) AS ${time}`;
+  const keys = t.keys.map((k) => k.name);
+  const groups = [fromTime === time ? time : `date_trunc('${time}', ${fromTime})`, ...keys];
+  return `SELECT project, ${[timeSql, ...keys].join(', ')}, ${t.columns.map((c) => `${c.merge} AS ${c.name}`).join(', ')} FROM ${from} WHERE ${where} GROUP BY project, ${groups.join(', ')}`;
 }
 
-/** Sorted by day and key, so a day range and a type scan few row groups. */
-const sortKeys = (t: DayTable): string => ['project', 'day', ...[...t.keys].reverse().map((k) => k.name)].join(', ');
+/** Sorted by time and key, so a time range and a type scan few row groups. */
+const sortKeys = (t: DayTable): string => ['project', timeColumn(t), ...[...t.keys].reverse().map((k) => k.name)].join(', ');
 
 const NEWER_PLAN = 'excluded.plan_ts IS NOT NULL AND (user_first_seen.plan_ts IS NULL OR excluded.plan_ts > user_first_seen.plan_ts)';
 
@@ -155,10 +165,12 @@ export class UserRollups {
   }
 
   /**
-   * Retention: deletes `user_day` rows of days before `beforeMs`' day, and the first-seen rows of users who have
-   * none left; a user whose first day went keeps their earliest remaining time. Returns the rows deleted.
+   * Retention: deletes the day tables' rows of days before `beforeMs`' day, the hour tables' of hours before
+   * `hoursBeforeMs`' hour (the hourly rollups' retention; default: as the days), and the first-seen rows of users who
+   * have no `user_day` row left; a user whose first day went keeps their earliest remaining time. Returns the rows
+   * deleted.
    */
-  deleteBefore(beforeMs: number): Promise<number> {
+  deleteBefore(beforeMs: number, hoursBeforeMs: number = beforeMs): Promise<number> {
     return this.runs.run(async () => {
       const c = this.open();
       const cutoff = `date_trunc('day', epoch_ms($1::BIGINT))`;
@@ -166,6 +178,7 @@ export class UserRollups {
       try {
         let deleted = 0;
         for (const t of DAY_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE day < ${cutoff}`, [beforeMs])).rowsChanged;
+        for (const t of HOUR_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($1::BIGINT))`, [hoursBeforeMs])).rowsChanged;
         const mine = `FROM ${USER_DAY.name} d WHERE d.project = f.project AND d.user_id = f.user_id`;
         deleted += (await c.run(`DELETE FROM user_first_seen f WHERE first_ts < ${cutoff} AND NOT EXISTS (SELECT 1 ${mine})`, [beforeMs])).rowsChanged;
         await c.run(
@@ -188,10 +201,11 @@ export class UserRollups {
     return this.runs.run(async () => {
       const c = this.open();
       const watermark = await this.watermark();
-      const names = [...DAY_TABLES.map((t) => t.name), 'user_first_seen'];
+      const tables = [...DAY_TABLES, ...HOUR_TABLES];
+      const names = [...tables.map((t) => t.name), 'user_first_seen'];
       const [row] = (await c.runAndReadAll(`SELECT ${names.map((n) => `(SELECT count(*) FROM ${n})`).join(', ')}`)).getRows();
-      const [deltas] = (await c.runAndReadAll(`SELECT ${DAY_TABLES.map((t) => `(SELECT count(*) FROM ${t.name} WHERE NOT compacted)`).join(', ')}`)).getRows();
-      const deltaRows = Object.fromEntries(DAY_TABLES.map((t, i) => [t.name, Number(deltas?.[i] ?? 0)]));
+      const [deltas] = (await c.runAndReadAll(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t.name} WHERE NOT compacted)`).join(', ')}`)).getRows();
+      const deltaRows = Object.fromEntries(tables.map((t, i) => [t.name, Number(deltas?.[i] ?? 0)]));
       return {
         watermark,
         behind: Math.max(0, this.committedSeq() - watermark),
@@ -223,30 +237,44 @@ export class UserRollups {
   }
 
   /**
-   * Aggregates events (from, to] into temporary tables (user_session_day's rows and persona_evolution_day's), then
-   * appends them — and user_day's, merged from user_session_day's — as delta rows, upserts the first-seen times that
-   * move and moves the watermark, in one transaction: a query sees all or none. Returns the days
-   * written.
+   * Aggregates events (from, to] into temporary tables — user_session_hour's rows, user_hour's merged from them,
+   * persona_evolution_day's, interaction_hour's and user_topic_hour's — then appends them as delta rows, and the day
+   * tables' as the same rows with their hour truncated to the day (not merged: readers merge rows by key anyway, a
+   * write's events mostly fall in one or two hours, and compactions merge a day's rows), upserts the first-seen times
+   * that move and moves the watermark, in one transaction: a query sees all or none. Returns the days written.
    */
   private async rollSlice(from: number, to: number): Promise<number[]> {
     const c = this.open();
-    const sessions = `delta_${USER_SESSION_DAY.name}`;
+    const sessionHours = `delta_${USER_SESSION_HOUR.name}`;
+    const userHours = `delta_${USER_HOUR.name}`;
     const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
+    const interactionHours = `delta_${INTERACTION_HOUR.name}`;
+    const topics = `delta_${USER_TOPIC_HOUR.name}`;
     const insert = (t: DayTable, select: string): string => {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
     };
+    /** A day table's rows as its hourly twin's rows `from` are, by day. */
+    const byDay = (t: DayTable, from: string): string => `SELECT project, date_trunc('day', hour) AS day, ${columnNames(t).slice(2).join(', ')} FROM ${from}`;
     try {
-      await c.run(`CREATE OR REPLACE TEMP TABLE ${sessions} AS ${sliceSql(USER_SESSION_DAY)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionHours} AS ${sliceSql(USER_SESSION_HOUR)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${userHours} AS ${mergeSql(USER_HOUR, sessionHours, USER_HOUR.events!)}`);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
-      const sql = `SELECT epoch_ms(day), count(*) FROM ${sessions} GROUP BY day`;
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${interactionHours} AS ${sliceSql(INTERACTION_HOUR)}`, [from, to]);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${topics} AS ${sliceSql(USER_TOPIC_HOUR)}`, [from, to]);
+      const sql = `SELECT epoch_ms(date_trunc('day', hour)) AS d, count(*) FROM ${sessionHours} GROUP BY d`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
       try {
-        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessions}`));
-        await c.run(insert(USER_DAY, mergeSql(USER_DAY, sessions, USER_DAY.events!)));
+        await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
+        await c.run(insert(USER_SESSION_DAY, byDay(USER_SESSION_DAY, sessionHours)));
+        await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
+        await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
         await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
-        await c.run(upsertFirstSeen(sessions));
+        await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
+        await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
+        await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
+        await c.run(upsertFirstSeen(userHours));
         const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
         await c.run('COMMIT');
@@ -264,13 +292,13 @@ export class UserRollups {
       }
       return [...perDay.keys()];
     } finally {
-      for (const temp of [sessions, evolution]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      for (const temp of [sessionHours, userHours, evolution, interactionHours, topics]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 
   /**
    * Merges the rows of each day just written whose user_session_day delta rows have come from more than one write (a
-   * single write's are one per key already) and number at least `compactMinRows` and twice its merged rows. Returns
+   * single write's are one per key and hour already) and number at least `compactMinRows` and twice its merged rows. Returns
    * the rows merged away.
    */
   private async compactDue(days: readonly number[]): Promise<number> {
@@ -283,19 +311,24 @@ export class UserRollups {
     return merged;
   }
 
-  /** Rewrites every day table's rows of `day` as one row per key, in one transaction; returns the rows merged away. */
+  /**
+   * Rewrites every table's rows of `day` (its day rows, and its hours' rows) as one row per key, in one transaction;
+   * returns the rows merged away.
+   */
   private async compactDay(day: number): Promise<number> {
     const c = this.open();
     const temp = (t: DayTable): string => `compact_${t.name}`;
-    const where = `day = epoch_ms(${Math.trunc(day)}::BIGINT)`;
+    const start = `epoch_ms(${Math.trunc(day)}::BIGINT)`;
+    const where = (t: DayTable): string => (timeColumn(t) === 'day' ? `day = ${start}` : `hour >= ${start} AND hour < ${start} + INTERVAL 1 DAY`);
+    const tables = [...DAY_TABLES, ...HOUR_TABLES];
     try {
-      for (const t of DAY_TABLES) await c.run(`CREATE OR REPLACE TEMP TABLE ${temp(t)} AS ${mergeSql(t, t.name, where)} ORDER BY ${sortKeys(t)}`);
+      for (const t of tables) await c.run(`CREATE OR REPLACE TEMP TABLE ${temp(t)} AS ${mergeSql(t, t.name, where(t))} ORDER BY ${sortKeys(t)}`);
       let merged = 0;
       let sessionRows = 0;
       await c.run('BEGIN TRANSACTION');
       try {
-        for (const t of DAY_TABLES) {
-          const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where}`)).rowsChanged;
+        for (const t of tables) {
+          const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where(t)}`)).rowsChanged;
           const cols = columnNames(t).join(', ');
           const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
           merged += before - after;
@@ -309,7 +342,7 @@ export class UserRollups {
       this.counts.set(day, { merged: sessionRows, delta: 0, writes: 0 });
       return merged;
     } finally {
-      for (const t of DAY_TABLES) await c.run(`DROP TABLE IF EXISTS ${temp(t)}`).catch(() => undefined);
+      for (const t of tables) await c.run(`DROP TABLE IF EXISTS ${temp(t)}`).catch(() => undefined);
     }
   }
 }

@@ -1,15 +1,16 @@
 /**
- * The rows of a day table (tables.ts) for a time range, exact and live: whole UTC days from the table, and
- * everything else — the range's partial first and last days, and events past the watermark — from raw events
- * mapped to the same columns (one row per event). The watermark is read inside the statement, so one statement sees
+ * The rows of a day table (tables.ts) for a time range, exact and live: whole UTC days from the table, whole hours of
+ * the range's partial first and last days from its hourly twin (when it has one), and everything else — under an hour
+ * at each end, and events past the watermark — from raw events mapped to the same columns (one row per event). The watermark is read inside the statement, so one statement sees
  * the table and the events past it from one snapshot; DuckDB pushes `seq > watermark` into the scan as a dynamic
  * filter (zone maps on `seq`).
  */
 import type { QueryParam } from '../../store/types.js';
 import type { TimeRange } from '../../query/types.js';
-import { columnNames, PLAN_EVENT, USER_DAY, type DayTable } from './tables.js';
+import { columnNames, hourTwin, PLAN_EVENT, timeColumn, USER_DAY, type DayTable } from './tables.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface Binder {
   params: QueryParam[];
@@ -32,13 +33,15 @@ export const WATERMARK = '(SELECT watermark FROM user_rollup_state WHERE id = 1)
 
 export const floorDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 const ceilDay = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
+const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
 /** Whether [startMs, endMs) holds a whole UTC day: without one, a day table adds nothing to raw events. */
 export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs) < floorDay(range.endMs);
 
 /** Raw events as rows of `t`. */
-function eventColumns(t: DayTable): string {
-  return [`date_trunc('day', ts) AS day`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
+export function eventColumns(t: DayTable): string {
+  return [`date_trunc('${timeColumn(t)}', ts) AS ${timeColumn(t)}`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
 }
 
 /**
@@ -51,14 +54,29 @@ export function daySource(t: DayTable, project: string, range: TimeRange, condit
   const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
   const raw = (where: string): string => `SELECT ${eventColumns(t)} FROM events WHERE project = ${p} AND ${where}${extra}`;
   const { startMs, endMs } = range;
-  const ds = ceilDay(startMs);
-  const de = floorDay(endMs);
-  if (ds >= de) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
-  const cols = columnNames(t).slice(1).join(', ');
-  const parts = [`SELECT ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`];
-  if (startMs < ds) parts.push(raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(ds)}`));
-  if (de < endMs) parts.push(raw(`ts >= ${b.ts(de)} AND ts < ${b.ts(endMs)}`));
-  parts.push(raw(`seq > ${WATERMARK} AND ts >= ${b.ts(ds)} AND ts < ${b.ts(de)}`));
+  // An hour table (`time: 'hour'`) gives rows per hour (`hour`); a day table per day (`day`), with its hourly twin's.
+  const hourly = timeColumn(t) === 'hour';
+  const hours = hourly ? t : hourTwin(t);
+  // Rolled up: [rs, re) — whole days [ds, de) from a day table, whole hours around them from the hour table; the rest raw.
+  const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
+  const re = hours ? floorHour(endMs) : floorDay(endMs);
+  if (rs >= re) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
+  let ds = hourly ? rs : ceilDay(startMs);
+  let de = hourly ? rs : floorDay(endMs);
+  if (ds >= de) ds = de = rs;
+  const cols = columnNames(t).slice(2).join(', ');
+  const parts: string[] = [];
+  if (ds < de) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
+  if (hours) {
+    const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
+    const hourRows = (from: number, to: number): string =>
+      `SELECT ${time}, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
+    if (rs < ds) parts.push(hourRows(rs, ds));
+    if (de < re) parts.push(hourRows(de, re));
+  }
+  if (startMs < rs) parts.push(raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(rs)}`));
+  if (re < endMs) parts.push(raw(`ts >= ${b.ts(re)} AND ts < ${b.ts(endMs)}`));
+  parts.push(raw(`seq > ${WATERMARK} AND ts >= ${b.ts(rs)} AND ts < ${b.ts(re)}`));
   return parts.join(' UNION ALL ');
 }
 

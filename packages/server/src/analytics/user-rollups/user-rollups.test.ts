@@ -8,6 +8,8 @@ import { conversationAnalytics } from '../conversations.js';
 import { userPersonaAnalytics } from '../preferences.js';
 import { marginAnalytics } from '../margin.js';
 import { personaAnalytics } from '../personas.js';
+import { personaRelationships } from '../relationships.js';
+import { banterAnalytics } from '../banter.js';
 import { userDetail } from '../user-detail.js';
 import { userAnalytics } from '../users.js';
 import type { RolledInput } from '../common.js';
@@ -17,10 +19,11 @@ import { storedEvents } from '../../test-support/stored-events.js';
  * The user rollups answer exactly what raw events do: every endpoint that reads them, on the demo world, compared
  * with the same endpoint reading raw events only (`userRollups: false`) — with part of the events past the
  * watermark, late events (old timestamps, committed after their days were rolled up: some merged by a later write,
- * some still past the watermark), ranges that start and end mid-day, and filters — with delta rows beside merged
- * ones.
+ * some still past the watermark), ranges that start and end mid-day and mid-hour (day rows, hour rows at the edges,
+ * raw events under an hour at each end), and filters — with delta rows beside merged ones.
  */
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const END = Date.parse('2026-03-31T13:37:00Z');
 const P = 'p1';
 let stores: EmbeddedStores;
@@ -90,8 +93,19 @@ const RANGES: Array<[string, TimeRange]> = [
   ['24h', { startMs: END - DAY, endMs: END }],
   ['7d', { startMs: END - 7 * DAY, endMs: END }],
   ['30d', { startMs: END - 30 * DAY, endMs: END }],
-  ['mid-history', { startMs: END - 10 * DAY - 5 * 3_600_000, endMs: END - 3 * DAY + 2 * 3_600_000 }],
+  ['mid-history', { startMs: END - 10 * DAY - 5 * HOUR, endMs: END - 3 * DAY + 2 * HOUR }],
+  // No whole day: hours only, raw minutes at both ends.
+  ['hours of one day', { startMs: END - 2 * DAY - 7 * HOUR - 13 * 60_000, endMs: END - 2 * DAY - 29 * 60_000 }],
+  // Whole hours across a midnight: hour rows only.
+  ['whole hours', { startMs: Math.floor(END / HOUR) * HOUR - 6 * DAY - 17 * HOUR, endMs: Math.floor(END / HOUR) * HOUR - 6 * DAY + 3 * HOUR }],
+  // Not a whole hour: raw only.
+  ['minutes', { startMs: END - 4 * DAY - 50 * 60_000, endMs: END - 4 * DAY + 7 * 60_000 }],
   ['since the epoch', { startMs: 0, endMs: END }],
+];
+
+const ROLLUP_TABLES = [
+  'user_session_day', 'user_session_hour', 'user_day', 'user_hour', 'user_first_seen', 'persona_evolution_day', 'interaction_day', 'interaction_hour',
+  'user_topic_hour',
 ];
 
 async function compareAll(filters: Filter[] = []): Promise<number> {
@@ -104,6 +118,8 @@ async function compareAll(filters: Filter[] = []): Promise<number> {
       (i) => personaAnalytics(i),
       (i) => conversationAnalytics(i),
       (i) => userPersonaAnalytics(i, 20),
+      (i) => personaRelationships(i),
+      (i) => banterAnalytics(i),
     ];
     const top = (await userAnalytics(input(false), { limit: 3, weeks: 1 })).users.top_users.map((u) => u.user_id);
     for (const id of [...top, 'late1-0', 'late2-3', 'nobody']) cases.push((i) => userDetail(i, id));
@@ -134,17 +150,20 @@ describe('user rollups', () => {
     const tables = new Map<boolean, Set<string>>([[false, new Set()], [true, new Set()]]);
     let rolled = false;
     store.query = (sql, params) => {
-      for (const t of ['user_session_day', 'user_day', 'user_first_seen', 'persona_evolution_day']) if (sql.includes(`FROM ${t} `)) tables.get(rolled)!.add(t);
+      for (const t of ROLLUP_TABLES) if (sql.includes(`FROM ${t} `)) tables.get(rolled)!.add(t);
       return query(sql, params);
     };
     try {
       for (rolled of [false, true]) {
         const input: RolledInput = { store, project: P, range: RANGES[1]![1], filters: [], userRollups: rolled };
-        await Promise.all([userAnalytics(input, { limit: 5, weeks: 4 }), marginAnalytics(input, 5), personaAnalytics(input), userDetail(input, 'late1-0')]);
+        await Promise.all([
+          userAnalytics(input, { limit: 5, weeks: 4 }), marginAnalytics(input, 5), personaAnalytics(input), userDetail(input, 'late1-0'),
+          personaRelationships(input), banterAnalytics(input),
+        ]);
       }
       expect([...tables.get(false)!]).toEqual([]);
-      expect([...tables.get(true)!].sort()).toEqual(['persona_evolution_day', 'user_day', 'user_first_seen', 'user_session_day']);
-      expect(await compareAll()).toBe(RANGES.length * 11);
+      expect([...tables.get(true)!].sort()).toEqual([...ROLLUP_TABLES].sort());
+      expect(await compareAll()).toBe(RANGES.length * 13);
     } finally {
       store.query = query;
     }
@@ -154,6 +173,8 @@ describe('user rollups', () => {
     const persona = (await personaAnalytics({ store: stores.store, project: P, range: RANGES[2]![1], filters: [] })).persona_analytics;
     const first = Object.keys(persona)[0]!;
     await compareAll([{ field: 'persona', values: [first] }, { field: 'type', values: ['message', 'llm', 'payment', 'user'] }]);
+    // On persona only: interaction rows from the rollups too.
+    await compareAll([{ field: 'persona', values: [first] }]);
     await compareAll([{ field: 'model', values: ['gpt-4o-mini'] }]);
   }, 120_000);
 
@@ -170,14 +191,14 @@ describe('retention with user rollups', () => {
     const s = await openEmbeddedStores({ dataDir: ':memory:' });
     try {
       const old = (n: number, user: string): Record<string, unknown> => ({ ts: END - 40 * DAY + n * 60_000, type: 'message', user_id: user, session_id: `s-${user}`, persona: 'scav' });
-      await s.store.append({ events: stored([old(0, 'a'), old(1, 'a'), { ...old(2, 'b'), ts: END - DAY }]) });
+      await s.store.append({ events: stored([old(0, 'a'), old(1, 'a'), { ...old(2, 'b'), ts: END - DAY }, { ...old(4, 'd'), ts: END - 25 * DAY }]) });
       await s.userRollups!.catchUp();
       // Retention catches the user rollups up first; a late old event committed right after that catch-up is past
       // their watermark when the delete runs.
       const userRollups = s.userRollups!;
       let caughtUp = 0;
       const task = retentionTask({
-        store: s.store, clock: { now: () => END }, retentionDays: 30, dailyRetentionDays: 35, logger: { info: () => undefined },
+        store: s.store, clock: { now: () => END }, retentionDays: 30, dailyRetentionDays: 35, rollupRetentionDays: 20, logger: { info: () => undefined },
         userRollups: {
           catchUp: async () => {
             const run = await userRollups.catchUp();
@@ -185,18 +206,22 @@ describe('retention with user rollups', () => {
             await s.store.append({ events: stored([old(3, 'c')]) });
             return run;
           },
-          deleteBefore: (ms) => userRollups.deleteBefore(ms),
+          deleteBefore: (ms, hours) => userRollups.deleteBefore(ms, hours),
         },
       });
       await task.run();
-      // a's two old events went; c's (past the watermark when the delete ran) stayed, as did b's recent one.
+      // a's two old events went; c's (past the watermark when the delete ran) stayed, as did b's and d's recent ones.
       const left = await s.store.query('SELECT user_id, seq FROM events ORDER BY seq', []);
-      expect(left.map((r) => r.user_id)).toEqual(['b', 'c']);
-      expect(Number(left[1]!.seq)).toBeGreaterThan(caughtUp);
+      expect(left.map((r) => r.user_id)).toEqual(['b', 'd', 'c']);
+      expect(Number(left[2]!.seq)).toBeGreaterThan(caughtUp);
       // Rows of days before the daily retention (35 d) went with their users' first-seen rows.
       const firsts = await s.store.query('SELECT user_id FROM user_first_seen ORDER BY user_id', []);
-      expect(firsts.map((r) => r.user_id)).toEqual(['b']);
-      expect(await s.store.query('SELECT DISTINCT user_id FROM user_day ORDER BY user_id', [])).toEqual([{ user_id: 'b' }]);
+      expect(firsts.map((r) => r.user_id)).toEqual(['b', 'd']);
+      expect(await s.store.query('SELECT DISTINCT user_id FROM user_day ORDER BY user_id', [])).toEqual([{ user_id: 'b' }, { user_id: 'd' }]);
+      // Hour rows of hours before the hourly rollups' retention (20 d) went: d's 25-day-old hour, not its day.
+      for (const t of ['user_hour', 'user_session_hour', 'user_topic_hour']) {
+        expect(await s.store.query(`SELECT DISTINCT user_id FROM ${t} ORDER BY user_id`, []), t).toEqual([{ user_id: 'b' }]);
+      }
       // c is rolled up by the next catch-up, and expired by the next retention run.
       await userRollups.catchUp();
       expect((await s.store.query(`SELECT count(*) AS n FROM user_day WHERE user_id = 'c'`, []))[0]!.n).toBe(1);

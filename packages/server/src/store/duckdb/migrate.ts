@@ -24,6 +24,7 @@ export async function migrate(
     await connection.run('BEGIN TRANSACTION');
     try {
       for (const sql of migration.sql) await connection.run(sql);
+      await migration.then?.(connection);
       await connection.run('INSERT INTO schema_migrations VALUES ($1, $2, epoch_ms($3::BIGINT))', [
         migration.version,
         migration.name,

@@ -7,11 +7,39 @@
  * only. `ts` is TIMESTAMP (UTC). Rows arrive roughly in time order, so DuckDB's per-row-group min/max
  * on `ts` prunes time-range scans.
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
+
 export interface Migration {
   version: number;
   name: string;
   sql: readonly string[];
+  /** Run after `sql`, in the same transaction: statements that depend on what the file holds (e.g. one per day). */
+  then?: (connection: DuckDBConnection) => Promise<void>;
 }
+
+/** Migration 9's rows of one UTC day ($1, epoch ms): the hour tables from the events up to the watermark, interaction_day from interaction_hour. */
+const FILL_HOURS_AND_INTERACTIONS: readonly string[] = [
+  `INSERT INTO user_session_hour SELECT project, date_trunc('hour', ts) AS hour, user_id, session_id, persona, type, count(*), count(*) FILTER (WHERE status = 'ok'),
+         sum(cost_usd), sum(value) FILTER (WHERE status = 'ok'), min(ts), max(ts), arg_max(attributes['plan'], ts) FILTER (WHERE type IN ('payment', 'user') AND attributes['plan'] IS NOT NULL),
+         max(ts) FILTER (WHERE type IN ('payment', 'user') AND attributes['plan'] IS NOT NULL), true
+       FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1) AND ts >= epoch_ms($1::BIGINT) AND ts < epoch_ms($1::BIGINT) + INTERVAL 1 DAY
+       GROUP BY project, date_trunc('hour', ts), user_id, session_id, persona, type ORDER BY project, hour, type, persona, session_id, user_id`,
+  `INSERT INTO user_hour SELECT project, hour, user_id, sum(n), sum(cost_usd), min(first_ts), max(last_ts), arg_max(plan, plan_ts), max(plan_ts), true
+       FROM user_session_hour WHERE user_id IS NOT NULL AND hour >= epoch_ms($1::BIGINT) AND hour < epoch_ms($1::BIGINT) + INTERVAL 1 DAY GROUP BY project, hour, user_id ORDER BY project, hour, user_id`,
+  `INSERT INTO interaction_hour SELECT project, date_trunc('hour', ts) AS hour, persona, target, name, topic, attributes['stage'] AS stage,
+         attributes['exchange_length'] AS exchange_length, attributes['continued'] AS continued, count(*), min(ts), max(ts),
+         arg_min(value, CASE WHEN value IS NOT NULL THEN ts END), min(ts) FILTER (WHERE value IS NOT NULL), arg_max(value, CASE WHEN value IS NOT NULL THEN ts END), max(ts) FILTER (WHERE value IS NOT NULL), true
+       FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1) AND ts >= epoch_ms($1::BIGINT) AND ts < epoch_ms($1::BIGINT) + INTERVAL 1 DAY AND type = 'interaction'
+       GROUP BY ALL ORDER BY project, hour, continued, exchange_length, stage, topic, name, target, persona`,
+  `INSERT INTO interaction_day SELECT project, date_trunc('day', hour) AS day, persona, target, name, topic, stage, exchange_length, continued, sum(n),
+         min(first_ts), max(last_ts), arg_min(value_first, value_first_ts), min(value_first_ts), arg_max(value_last, value_last_ts), max(value_last_ts), true
+       FROM interaction_hour WHERE hour >= epoch_ms($1::BIGINT) AND hour < epoch_ms($1::BIGINT) + INTERVAL 1 DAY GROUP BY ALL ORDER BY project, day, continued, exchange_length, stage, topic, name, target, persona`,
+  `INSERT INTO user_topic_hour SELECT project, date_trunc('hour', ts) AS hour, user_id, persona, type, name, topic, count(*), arg_max(value, CASE WHEN value IS NOT NULL THEN ts END),
+         max(ts) FILTER (WHERE value IS NOT NULL), true
+       FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1) AND ts >= epoch_ms($1::BIGINT) AND ts < epoch_ms($1::BIGINT) + INTERVAL 1 DAY
+         AND (type = 'message' OR (type = 'interaction' AND name = 'affinity'))
+       GROUP BY ALL ORDER BY project, hour, topic, name, type, persona, user_id`,
+];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -181,5 +209,27 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'user rollups: delta rows',
     sql: ['user_session_day', 'user_day', 'persona_evolution_day'].map((t) => `ALTER TABLE ${t} ADD COLUMN compacted BOOLEAN DEFAULT true`),
+  },  {
+    // Hourly twins of user_session_day and user_day (analytics/user-rollups/tables.ts), read at a range's edges — the
+    // hours of its partial first and last days — instead of raw events; and interaction_day with its hourly twin,
+    // `interaction` events per persona, target, name, topic, stage, exchange length and continued (read instead of the
+    // events by the persona, relationship and banter views); and user_topic_hour, messages and affinity interactions per
+    // hour, user, persona, type, name and topic. A store migrated from version 8 fills them
+    // from its events up to the user rollups' watermark (the maintainer writes the hours past it), merged and sorted as
+    // a compaction leaves them; hours whose events retention deleted stay empty, as raw reads of them were.
+    version: 9,
+    name: 'user rollups: hours, interactions',
+    sql: [
+      `CREATE TABLE user_session_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR, session_id VARCHAR, persona VARCHAR, type VARCHAR NOT NULL, n BIGINT NOT NULL, n_ok BIGINT NOT NULL, cost_usd DOUBLE, value_ok DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE user_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, n BIGINT NOT NULL, cost_usd DOUBLE, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, plan VARCHAR, plan_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE interaction_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, persona VARCHAR, target VARCHAR, name VARCHAR, topic VARCHAR, stage VARCHAR, exchange_length VARCHAR, continued VARCHAR, n BIGINT NOT NULL, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, value_first DOUBLE, value_first_ts TIMESTAMP, value_last DOUBLE, value_last_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE interaction_day (project VARCHAR NOT NULL, day TIMESTAMP NOT NULL, persona VARCHAR, target VARCHAR, name VARCHAR, topic VARCHAR, stage VARCHAR, exchange_length VARCHAR, continued VARCHAR, n BIGINT NOT NULL, first_ts TIMESTAMP NOT NULL, last_ts TIMESTAMP NOT NULL, value_first DOUBLE, value_first_ts TIMESTAMP, value_last DOUBLE, value_last_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+      `CREATE TABLE user_topic_hour (project VARCHAR NOT NULL, hour TIMESTAMP NOT NULL, user_id VARCHAR, persona VARCHAR, type VARCHAR NOT NULL, name VARCHAR, topic VARCHAR, n BIGINT NOT NULL, value_last DOUBLE, value_last_ts TIMESTAMP, compacted BOOLEAN DEFAULT true)`,
+    ],
+    then: async (c) => {
+      // A day at a time, so a large file fills within the memory limit (128 MB by default), each day's rows sorted.
+      const days = (await c.runAndReadAll(`SELECT DISTINCT epoch_ms(date_trunc('day', ts)) FROM events WHERE seq <= (SELECT watermark FROM user_rollup_state WHERE id = 1)`)).getRows();
+      for (const day of days.map((r) => Number(r[0])).sort((x, y) => x - y)) for (const sql of FILL_HOURS_AND_INTERACTIONS) await c.run(sql, [day]);
+    },
   },
 ];
