@@ -47,15 +47,12 @@ export interface UserRollupsOptions {
   compactMinRows?: number;
 }
 
-/**
- * The rows events of `where` add to `t`, one per key: a slice's (seq in ($1, $2]) by the maintainer, or all events
- * up to the watermark by migration 9 (schema.ts).
- */
-export function sliceSql(t: DayTable, where = ['seq > $1::BIGINT', 'seq <= $2::BIGINT']): string {
+/** The rows a slice of events (seq in ($1, $2]) adds to `t`, one per key. */
+function sliceSql(t: DayTable): string {
   const time = `date_trunc('${timeColumn(t)}', ts)`;
   const keys = t.keys.map((k) => `${k.event} AS ${k.name}`);
   const groups = ['project', time, ...t.keys.map((k) => k.event)];
-  const all = [...where, ...(t.events ? [t.events] : [])];
+  const all = ['seq > $1::BIGINT', 'seq <= $2::BIGINT', ...(t.events ? [t.events] : [])];
   return `SELECT project, ${time} AS ${timeColumn(t)}, ${keys.join(', ')}, ${t.columns.map((c) => `${c.slice} AS ${c.name}`).join(', ')} ` +
     `FROM events WHERE ${all.join(' AND ')} GROUP BY ${groups.join(', ')}`;
 }
