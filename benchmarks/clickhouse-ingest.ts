@@ -10,6 +10,7 @@ import type { RequestPool } from './dataset.js';
 import { clickhousePulseEnv, DUCKDB_PULSE_ENV, type ClickHouseService } from './clickhouse/service.js';
 import { clickhouseQuery, mergesSettled } from './clickhouse/storage.js';
 import { startCpuWindow, type CpuReader, type CpuUsage } from './lib/cpu-window.js';
+import { OWN_HEALTH_EVENTS } from './lib/own-events.js';
 import { createAgent } from './lib/http.js';
 import { runTimedLoad, type TimedLoadResult } from './lib/load.js';
 import { readCpuSeconds, readTreeCpuSeconds, RssSampler } from './lib/proc.js';
@@ -130,7 +131,7 @@ export async function ingestPhase(deps: IngestPhaseDeps): Promise<IngestPhase> {
   } finally {
     await Promise.all(started.map((p) => p.stop()));
   }
-  const [count] = await clickhouseQuery<{ n: string }>(deps.ch.url, 'SELECT count() AS n FROM events', DATABASE);
+  const [count] = await clickhouseQuery<{ n: string }>(deps.ch.url, `SELECT count() AS n FROM events WHERE NOT (${OWN_HEALTH_EVENTS})`, DATABASE);
   await clickhouseQuery(deps.ch.url, `DROP DATABASE IF EXISTS ${DATABASE}`);
   await dropSchema(deps.postgresUrl, SCHEMA);
   return {

@@ -90,7 +90,7 @@ function ingestMarkdown(run: ClickHouseRun): string[] {
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
     '',
-    `ClickHouse holds ${fmtInt(i.clickhouseStored)} events after its two rows, which acknowledged ${fmtInt(i.clickhouseAcknowledged)}` +
+    `ClickHouse holds ${fmtInt(i.clickhouseStored)} events (besides Pulse's own store-check health events) after its two rows, which acknowledged ${fmtInt(i.clickhouseAcknowledged)}` +
       (i.clickhouseStored === i.clickhouseAcknowledged
         ? ': every acknowledged event stored once.'
         : lost ? ': **acknowledged events are missing**.' : ' (retries of 503s whose writes had landed are stored twice).'),
