@@ -82,17 +82,17 @@ describe('user rollups upkeep', () => {
       expect(runA.watermark).toBe(events.length);
       expect(runB).toMatchObject({ events: events.length, watermark: events.length, slices: 1, compacted: 0 });
       const statusA = await a.userRollups!.status();
-      // Some of a's days were merged, some rows are still deltas; b's are all deltas of one write, one per key (and
-      // hour, in the day tables that have an hourly twin: their rows are the twin's, by day).
-      expect(statusA.deltaRows.user_session_day).toBeGreaterThan(0);
-      expect(statusA.deltaRows.user_session_day).toBeLessThan(statusA.rows.user_session_day!);
+      const statusB = await b.userRollups!.status();
+      // a's days have all ended (the clock is past END): merged once their deltas came from several writes, and left
+      // with deltas under a tenth of their merged rows. b's rows come from one write: one per key (and day, in the day
+      // tables, fewer than their hourly twins').
+      expect(statusA.rows.user_session_day).toBeLessThanOrEqual(1.1 * (await merged(a, USER_SESSION_DAY)).length);
       for (const t of [...DAY_TABLES, ...HOUR_TABLES]) {
         const rows = await merged(b, t);
         expect(rows.length, t.name).toBeGreaterThan(t.name === 'persona_evolution_day' ? 10 : t.name.startsWith('interaction_') ? 100 : 1_000);
-        const stored = (await b.userRollups!.status()).rows[t.name];
+        expect(statusB.rows[t.name], t.name).toBe(rows.length);
         const twin = t.name.endsWith('_day') ? HOUR_TABLES.find((h) => h.name === t.name.replace(/_day$/, '_hour')) : undefined;
-        expect(stored, t.name).toBe(twin ? (await b.userRollups!.status()).rows[twin.name] : rows.length);
-        if (twin) expect(stored, t.name).toBeGreaterThan(rows.length);
+        if (twin) expect(statusB.rows[twin.name], t.name).toBeGreaterThan(rows.length);
         expect(await merged(a, t), t.name).toEqual(rows);
       }
       const users = await firstSeen(b);
@@ -140,6 +140,36 @@ describe('user rollups upkeep', () => {
       await s.close();
     }
   });
+  it("merge a day's delta rows while it lasts once they pile up, and once it has ended as soon as they are a tenth of its rows", async () => {
+    const day = END - 3 * DAY - (END % DAY);
+    let now = day + 12 * 3_600_000;
+    const s = await openEmbeddedStores({ dataDir: await dir(), userRollups: { compactMinRows: 1_000, now: () => now } });
+    const deltas = async (): Promise<number> => (await s.userRollups!.status()).deltaRows.user_session_day!;
+    const write = async (n: number, at: number): Promise<number> => {
+      await s.store.append({ events: stored(Array.from({ length: n }, (_, i) => ({ ts: at + i, type: 'message', user_id: `u${i}`, session_id: `s${i}`, persona: 'kai' }))) });
+      return (await s.userRollups!.catchUp()).compacted;
+    };
+    try {
+      // Two writes of the same 2,000 keys today: 4,000 delta rows, twice none merged → merged into 2,000 (in
+      // user_session_day, user_day, their hourly twins and user_topic_hour).
+      expect(await write(2_000, day)).toBe(0);
+      expect(await write(2_000, day + 10_000)).toBe(10_000);
+      // 150 more today: under twice the merged rows, left as deltas.
+      expect(await write(150, day + 20_000)).toBe(0);
+      expect(await deltas()).toBe(150);
+      // The day ends: 150 is under a tenth of 2,000 — still left.
+      now = day + DAY + 1;
+      expect((await s.userRollups!.catchUp()).compacted).toBe(0);
+      expect(await deltas()).toBe(150);
+      // 100 late events make 250 delta rows, over a tenth: merged away by the run that wrote them.
+      expect(await write(100, day + 30_000)).toBe(5 * 250);
+      expect(await deltas()).toBe(0);
+      expect((await s.userRollups!.status()).rows.user_session_day).toBe(2_000);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('fill the hour and interaction tables from the events up to the watermark when a store gains them (migration 9)', async () => {
     const dataDir = await dir();
     const added = [...HOUR_TABLES, INTERACTION_DAY];

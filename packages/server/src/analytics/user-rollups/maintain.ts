@@ -8,7 +8,8 @@
  * checkpoint rewrite their row groups — nor reads them. Readers merge rows by key anyway (read.ts), so a day's delta
  * rows are merged into one row per key only once they are twice as many as its merged rows (and at least
  * `compactMinRows`): a merge rewrites at most one and a half times the delta rows that led to it, and a day holds at
- * most about three times its merged rows. `user_first_seen` (one row per user, upserted) is rewritten only for users
+ * most about three times its merged rows while it lasts. Once it has ended, its delta rows are merged as soon as they
+ * are a tenth of its merged rows (compactDue). `user_first_seen` (one row per user, upserted) is rewritten only for users
  * whose first time or plan changes. (Aggregating committed batches in memory as they commit, as the hourly rollups do,
  * cost more CPU per event than DuckDB's aggregation of the slice: benchmarks/user-rollups-cost.ts.)
  */
@@ -45,7 +46,16 @@ export interface UserRollupsOptions {
   sliceEvents?: number;
   /** A day's delta rows of a table are merged once there are this many, and twice its merged rows; default 50,000. */
   compactMinRows?: number;
+  /** The time (epoch ms) that tells which days have ended; default Date.now. */
+  now?: () => number;
 }
+
+/**
+ * An ended day's delta rows are merged once they are this share of its merged rows (or, on a day never merged, once
+ * they come from two writes or more): a range over ended days then reads at most 1.1 rows per key.
+ */
+const ENDED_DAY_DELTA_SHARE = 0.1;
+const DAY_MS = 86_400_000;
 
 /** The rows a slice of events (seq in ($1, $2]) adds to `t`, one per key. */
 function sliceSql(t: DayTable): string {
@@ -98,6 +108,7 @@ export class UserRollups {
   private readonly runs = new Mutex();
   private readonly sliceEvents: number;
   private readonly compactMinRows: number;
+  private readonly now: () => number;
   private counts: DayCounts = new Map();
   /** The watermark as this process last read or moved it. */
   private mark = 0;
@@ -110,6 +121,7 @@ export class UserRollups {
   ) {
     this.sliceEvents = Math.max(1, options.sliceEvents ?? 1_000_000);
     this.compactMinRows = Math.max(1, options.compactMinRows ?? 50_000);
+    this.now = options.now ?? Date.now;
   }
 
   async init(): Promise<void> {
@@ -157,6 +169,8 @@ export class UserRollups {
           slices++;
         },
       });
+      // Days that ended since their last write (or were left with deltas by an earlier version): merged once.
+      compacted += await this.compactDue([...this.counts.keys()]);
       return { events: watermark - start, watermark, slices, compacted };
     });
   }
@@ -236,9 +250,10 @@ export class UserRollups {
   /**
    * Aggregates events (from, to] into temporary tables — user_session_hour's rows, user_hour's merged from them,
    * persona_evolution_day's, interaction_hour's and user_topic_hour's — then appends them as delta rows, and the day
-   * tables' as the same rows with their hour truncated to the day (not merged: readers merge rows by key anyway, a
-   * write's events mostly fall in one or two hours, and compactions merge a day's rows), upserts the first-seen times
-   * that move and moves the watermark, in one transaction: a query sees all or none. Returns the days written.
+   * tables' as the same rows merged per day (one row per key and day: the hour rows of a slice spread over many hours
+   * — a catch-up's slice over days — and day rows by the hour made a day table almost as large as its hourly twin),
+   * upserts the first-seen times that move and moves the watermark, in one transaction: a query sees all or none.
+   * Returns the days written.
    */
   private async rollSlice(from: number, to: number): Promise<number[]> {
     const c = this.open();
@@ -247,24 +262,28 @@ export class UserRollups {
     const evolution = `delta_${PERSONA_EVOLUTION_DAY.name}`;
     const interactionHours = `delta_${INTERACTION_HOUR.name}`;
     const topics = `delta_${USER_TOPIC_HOUR.name}`;
+    const temps = [sessionHours, userHours, evolution, interactionHours, topics];
     const insert = (t: DayTable, select: string): string => {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
     };
     /** A day table's rows as its hourly twin's rows `from` are, by day. */
-    const byDay = (t: DayTable, from: string): string => `SELECT project, date_trunc('day', hour) AS day, ${columnNames(t).slice(2).join(', ')} FROM ${from}`;
+    const byDay = (t: DayTable, from: string): string => mergeSql(t, from, 'true', 'hour');
     try {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionHours} AS ${sliceSql(USER_SESSION_HOUR)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${userHours} AS ${mergeSql(USER_HOUR, sessionHours, USER_HOUR.events!)}`);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${evolution} AS ${sliceSql(PERSONA_EVOLUTION_DAY)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${interactionHours} AS ${sliceSql(INTERACTION_HOUR)}`, [from, to]);
       await c.run(`CREATE OR REPLACE TEMP TABLE ${topics} AS ${sliceSql(USER_TOPIC_HOUR)}`, [from, to]);
-      const sql = `SELECT epoch_ms(date_trunc('day', hour)) AS d, count(*) FROM ${sessionHours} GROUP BY d`;
+      const sessionDays = `delta_${USER_SESSION_DAY.name}`;
+      temps.push(sessionDays);
+      await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionDays} AS ${byDay(USER_SESSION_DAY, sessionHours)}`);
+      const sql = `SELECT epoch_ms(day) AS d, count(*) FROM ${sessionDays} GROUP BY d`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
       await c.run('BEGIN TRANSACTION');
       try {
         await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
-        await c.run(insert(USER_SESSION_DAY, byDay(USER_SESSION_DAY, sessionHours)));
+        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessionDays}`));
         await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
         await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
         await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
@@ -289,21 +308,28 @@ export class UserRollups {
       }
       return [...perDay.keys()];
     } finally {
-      for (const temp of [sessionHours, userHours, evolution, interactionHours, topics]) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
+      for (const temp of temps) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
   }
 
   /**
-   * Merges the rows of each day just written whose user_session_day delta rows have come from more than one write (a
-   * single write's are one per key and hour already) and number at least `compactMinRows` and twice its merged rows. Returns
-   * the rows merged away.
+   * Merges the rows of those of `days` that are due, and returns the rows merged away. A day whose user_session_day
+   * delta rows come from one write only is never due (they are one per key already). Otherwise a day is due while it
+   * lasts once its delta rows number at least `compactMinRows` and twice its merged rows — a merge then rewrites at
+   * most one and a half times the delta rows that led to it — and, once it has ended, once they are a tenth of its
+   * merged rows (any number, if it was never merged): late events seldom reach an ended day, and ranges over ended
+   * days — most of any range over a week or a month — then read about one row per key.
    */
   private async compactDue(days: readonly number[]): Promise<number> {
     let merged = 0;
+    const today = Math.floor(this.now() / DAY_MS) * DAY_MS;
     for (const day of days) {
       const c = this.counts.get(day);
-      if (c === undefined || c.writes < 2 || c.delta < Math.max(this.compactMinRows, 2 * c.merged)) continue;
-      merged += await this.compactDay(day);
+      if (c === undefined || c.writes < 2 || c.delta === 0) continue;
+      const due = day < today
+        ? c.merged === 0 || c.delta >= ENDED_DAY_DELTA_SHARE * c.merged
+        : c.delta >= Math.max(this.compactMinRows, 2 * c.merged);
+      if (due) merged += await this.compactDay(day);
     }
     return merged;
   }

@@ -72,7 +72,9 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
   // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
   const keepUsers = options.rollups === false ? false : options.userRollups ?? true;
-  const userRollups = keepUsers === false ? null : new UserRollups(db, () => store.committedSeq(), keepUsers === true ? {} : keepUsers);
+  const clock = options.clock;
+  const userRollups = keepUsers === false ? null
+    : new UserRollups(db, () => store.committedSeq(), { ...(clock === undefined ? {} : { now: () => clock.now() }), ...(keepUsers === true ? {} : keepUsers) });
   try {
     await db.writeLock.run(() => migrate(db.writer));
     await store.init();
