@@ -20,8 +20,10 @@ export interface PersonaUsers {
 export async function personaUsersStatement(input: RolledInput): Promise<PersonaUsers> {
   const b = binder();
   const rows = userRows(input, b, USER_SESSION_DAY, input.range, [{ field: 'type', values: [MESSAGE] }]);
-  const sql = `SELECT persona, count(user_id) AS users, count(*) FILTER (WHERE user_id IS NOT NULL AND k > 1) AS repeat_users
-    FROM (SELECT persona, user_id, count(DISTINCT session_id) AS k FROM (${rows}) AS u GROUP BY persona, user_id) AS pu
+  // More than one distinct session ⟺ the least and the greatest session ids differ (both skip NULLs, as count(DISTINCT)
+  // does): one row per (persona, user) to group, not one per (persona, user, session) — ~23k against ~310k at 30 days.
+  const sql = `SELECT persona, count(user_id) AS users, count(*) FILTER (WHERE user_id IS NOT NULL AND s0 < s1) AS repeat_users
+    FROM (SELECT persona, user_id, min(session_id) AS s0, max(session_id) AS s1 FROM (${rows}) AS u GROUP BY persona, user_id) AS pu
     WHERE persona IS NOT NULL GROUP BY persona`;
   const users = new Map<string, number>();
   const repeat = new Map<string, number>();

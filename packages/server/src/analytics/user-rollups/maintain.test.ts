@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,6 +165,21 @@ describe('user rollups upkeep', () => {
       expect(await write(100, day + 30_000)).toBe(5 * 250);
       expect(await deltas()).toBe(0);
       expect((await s.userRollups!.status()).rows.user_session_day).toBe(2_000);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('leave a checkpoint behind a run that wrote once the write-ahead log is large', async () => {
+    const dataDir = await dir();
+    const s = await openEmbeddedStores({ dataDir, userRollups: { checkpointWalBytes: 64 * 1024 } });
+    const wal = async (): Promise<number> => (await stat(join(dataDir, 'pulse.duckdb.wal')).catch(() => ({ size: 0 }))).size;
+    try {
+      await s.store.append({ events: world().slice(0, 5_000) });
+      const before = await wal();
+      expect(before).toBeGreaterThan(64 * 1024);
+      expect((await s.userRollups!.catchUp()).events).toBe(5_000);
+      expect(await wal()).toBeLessThan(64 * 1024);
     } finally {
       await s.close();
     }
