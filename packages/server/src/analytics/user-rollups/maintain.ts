@@ -281,7 +281,7 @@ export class UserRollups {
       const cols = columnNames(t).join(', ');
       return `INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, false FROM (${select})`;
     };
-    /** A day table's rows as its hourly twin's rows `from` are, by day. */
+    /** A day table's rows: its hourly twin's rows `from`, merged per day and key. */
     const byDay = (t: DayTable, from: string): string => mergeSql(t, from, 'true', 'hour');
     try {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionHours} AS ${sliceSql(USER_SESSION_HOUR)}`, [from, to]);
