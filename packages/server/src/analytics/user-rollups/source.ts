@@ -103,7 +103,7 @@ export function firstSeenSource(project: string, beforeMs: number, b: Binder): s
 export function planSource(project: string, endMs: number, conditions: readonly string[], b: Binder): string {
   const p = b.bind(project);
   const de = b.ts(floorDay(endMs));
-  const he = b.ts(Math.max(floorDay(endMs), floorHour(endMs)));
+  const he = b.ts(floorHour(endMs));
   const extra = conditions.map((c) => ` AND ${c}`).join('');
   const plan = `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END`;
   return `SELECT user_id, plan, plan_ts FROM user_first_seen WHERE project = ${p} AND plan_ts < ${de}${extra}
