@@ -18,6 +18,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { MEMORY, type DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
+import { floorDay } from './source.js';
 import {
   columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_TOPIC_HOUR, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
 } from './tables.js';
@@ -58,7 +59,6 @@ export interface UserRollupsOptions {
  * they come from two writes or more): a range over ended days then reads at most 1.1 rows per key.
  */
 const ENDED_DAY_DELTA_SHARE = 0.1;
-const DAY_MS = 86_400_000;
 /**
  * A run that wrote leaves a checkpoint behind it once the write-ahead log holds this much. The event store checkpoints
  * once per filled row group, but that fails while a user-rollup write is open, and nothing retries it once ingest
@@ -336,7 +336,7 @@ export class UserRollups {
    */
   private async compactDue(days: readonly number[], ended: boolean): Promise<number> {
     let merged = 0;
-    const today = Math.floor(this.now() / DAY_MS) * DAY_MS;
+    const today = floorDay(this.now());
     for (const day of days) {
       const c = this.counts.get(day);
       if (c === undefined || c.writes < 2 || c.delta === 0) continue;
