@@ -16,7 +16,9 @@ import { conditions } from '../user-rollups/read.js';
 import { planSource } from '../user-rollups/source.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { LLM, MESSAGE, PAYMENT } from '../vocabulary.js';
-import { binder, byPart, n, run, s, userRows } from './sql.js';
+import type { TimeRange } from '../../query/types.js';
+import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
+import { binder, byPart, createTable, edgeRows, n, run, s, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
 
 export interface MarginFigures {
   totals: { cost: number; revenue: number; conversations: number; users: number };
@@ -27,27 +29,104 @@ export interface MarginFigures {
 }
 
 const type = (t: string) => [{ field: 'type' as const, values: [t] }];
+const PAID = ['n_ok > 0'];
 
-export async function marginStatement(input: RolledInput, limit: number): Promise<MarginFigures> {
-  const b = binder();
+/**
+ * The grouped figures the statement combines, as SQL over its CTEs: LLM cost per (user, persona) (`c`), revenue per
+ * user (`r`), messages and distinct sessions per (user, persona) (`n`, `k`) and per user (`k`), and distinct sessions
+ * in all — from all the range's rows (live), or from the whole-day cache's tables plus the rest of the range.
+ */
+interface Cores {
+  ctes: string[];
+  cost: string;
+  rev: string;
+  up: string;
+  conv: string;
+  sessions: string;
+}
+
+function liveCores(input: RolledInput, b: Binder): Cores {
   const llm = userRows(input, b, USER_SESSION_DAY, input.range, type(LLM));
-  const paid = userRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), [`n_ok > 0`]);
+  const paid = userRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
   const messages = userRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
+  return {
+    ctes: [`msg AS MATERIALIZED (SELECT user_id, persona, session_id, n FROM (${messages}) AS u)`],
+    cost: `SELECT user_id, persona, sum(cost_usd) AS c FROM (${llm}) AS u GROUP BY user_id, persona`,
+    rev: `SELECT user_id, sum(value_ok) AS r FROM (${paid}) AS u GROUP BY user_id`,
+    up: 'SELECT user_id, persona, sum(n) AS n, count(DISTINCT session_id) AS k FROM msg GROUP BY user_id, persona',
+    conv: 'SELECT user_id, count(DISTINCT session_id) AS k FROM msg GROUP BY user_id',
+    sessions: '(SELECT count(DISTINCT session_id) FROM msg)',
+  };
+}
+
+const CACHED = ['msg', 'cost', 'rev', 'up', 'conv', 'sessions'];
+
+/** The whole days' figures: `msg` one row per (user, persona, session) with its messages, the rest grouped from it. */
+function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
+  return [
+    createTable(t.msg!, (b) => `SELECT user_id, persona, session_id, hash(session_id) AS h, sum(n) AS n FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(MESSAGE))}) AS u
+      GROUP BY user_id, persona, session_id`),
+    createTable(t.cost!, (b) => `SELECT user_id, persona, sum(cost_usd) AS c FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(LLM))}) AS u GROUP BY user_id, persona`),
+    createTable(t.rev!, (b) => `SELECT user_id, sum(value_ok) AS r FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(PAYMENT), PAID)}) AS u GROUP BY user_id`),
+    createTable(t.up!, () => `SELECT user_id, persona, sum(n) AS n, count(session_id) AS k FROM ${t.msg} GROUP BY user_id, persona`),
+    createTable(t.conv!, () => `SELECT user_id, count(DISTINCT session_id) AS k FROM ${t.msg} GROUP BY user_id`),
+    createTable(t.sessions!, () => `SELECT count(DISTINCT session_id) AS k FROM ${t.msg}`),
+  ];
+}
+
+/**
+ * The cached whole days' figures merged with the rest of the range's rows. Sums add up; a distinct session count adds
+ * the sessions of the rest that the whole days lack — per (user, persona), per user, in all — found by looking each
+ * (user, persona, session) of the rest up in the whole days' `msg` by session (the whole days' rows of the rest's
+ * sessions first: a hash of the rest's few thousand sessions, rather than of the whole days' ~300k at 30 days).
+ */
+function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
+  const llm = edgeRows(input, b, USER_SESSION_DAY, input.range, type(LLM));
+  const paid = edgeRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
+  const messages = edgeRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
+  return {
+    ctes: [
+      `e AS MATERIALIZED (SELECT user_id, persona, session_id, sum(n) AS n FROM (${messages}) AS u GROUP BY user_id, persona, session_id)`,
+      `m AS MATERIALIZED (
+        SELECT e.user_id, e.persona, e.session_id, e.n,
+          coalesce(bool_or(s.user_id IS NOT DISTINCT FROM e.user_id AND s.persona IS NOT DISTINCT FROM e.persona), false) AS in_up,
+          coalesce(bool_or(s.user_id IS NOT DISTINCT FROM e.user_id), false) AS in_u, count(s.session_id) > 0 AS in_s
+        FROM e LEFT JOIN (SELECT session_id, user_id, persona FROM ${t.msg} WHERE h IN (SELECT hash(session_id) FROM e)) AS s ON s.session_id = e.session_id
+        GROUP BY e.user_id, e.persona, e.session_id, e.n)`,
+    ],
+    cost: `SELECT user_id, persona, sum(c) AS c FROM (SELECT user_id, persona, c FROM ${t.cost}
+      UNION ALL SELECT user_id, persona, cost_usd AS c FROM (${llm}) AS u) AS x GROUP BY user_id, persona`,
+    rev: `SELECT user_id, sum(r) AS r FROM (SELECT user_id, r FROM ${t.rev} UNION ALL SELECT user_id, value_ok AS r FROM (${paid}) AS u) AS x GROUP BY user_id`,
+    up: `SELECT user_id, persona, sum(n) AS n, sum(k) AS k FROM (SELECT user_id, persona, n, k FROM ${t.up}
+      UNION ALL SELECT user_id, persona, sum(n), count(session_id) FILTER (WHERE NOT in_up) FROM m GROUP BY user_id, persona) AS x GROUP BY user_id, persona`,
+    conv: `SELECT user_id, sum(k) AS k FROM (SELECT user_id, k FROM ${t.conv}
+      UNION ALL SELECT user_id, count(DISTINCT session_id) FILTER (WHERE NOT in_u) FROM m GROUP BY user_id) AS x GROUP BY user_id`,
+    sessions: `((SELECT k FROM ${t.sessions}) + (SELECT count(DISTINCT session_id) FILTER (WHERE NOT in_s) FROM m))`,
+  };
+}
+
+export function marginStatement(input: RolledInput, limit: number): Promise<MarginFigures> {
+  return withWholeDays(input, 'margin', USER_SESSION_DAY, CACHED, (days, names) => buildCached(input, days, names),
+    (names) => {
+      const b = binder();
+      return marginFrom(input, limit, b, cachedCores(input, b, names));
+    },
+    () => {
+      const b = binder();
+      return marginFrom(input, limit, b, liveCores(input, b));
+    });
+}
+
+async function marginFrom(input: RolledInput, limit: number, b: Binder, cores: Cores): Promise<MarginFigures> {
   const cond = conditions(input.filters, (v) => b.bind(v));
   const plans = planSource(input.project, input.range.endMs, cond?.sql ?? [], b);
-  const sql = `WITH cost AS MATERIALIZED (
-      SELECT user_id, persona, coalesce(sum(cost_usd), 0) AS c, row_number() OVER (ORDER BY coalesce(sum(cost_usd), 0) DESC, user_id ASC, persona ASC) AS ord
-      FROM (${llm}) AS u GROUP BY user_id, persona),
+  const sql = `WITH ${cores.ctes.map((c) => `${c},`).join('\n    ')}
+    cost AS MATERIALIZED (
+      SELECT user_id, persona, coalesce(c, 0) AS c, row_number() OVER (ORDER BY coalesce(c, 0) DESC, user_id ASC, persona ASC) AS ord FROM (${cores.cost}) AS g),
     rev AS MATERIALIZED (
-      SELECT user_id, coalesce(sum(value_ok), 0) AS r, row_number() OVER (ORDER BY coalesce(sum(value_ok), 0) DESC, user_id ASC) AS ord
-      FROM (${paid}) AS u GROUP BY user_id),
-    msg AS MATERIALIZED (SELECT user_id, persona, session_id, n FROM (${messages}) AS u),
-    up AS MATERIALIZED (
-      SELECT user_id, persona, sum(n) AS n, count(DISTINCT session_id) AS k, row_number() OVER (ORDER BY sum(n) DESC, user_id ASC, persona ASC) AS ord
-      FROM msg GROUP BY user_id, persona),
-    conv AS MATERIALIZED (
-      SELECT user_id, count(DISTINCT session_id) AS k, row_number() OVER (ORDER BY count(DISTINCT session_id) DESC, user_id ASC) AS ord
-      FROM msg GROUP BY user_id),
+      SELECT user_id, coalesce(r, 0) AS r, row_number() OVER (ORDER BY coalesce(r, 0) DESC, user_id ASC) AS ord FROM (${cores.rev}) AS g),
+    up AS MATERIALIZED (SELECT user_id, persona, n, k, row_number() OVER (ORDER BY n DESC, user_id ASC, persona ASC) AS ord FROM (${cores.up}) AS g),
+    conv AS MATERIALIZED (SELECT user_id, k, row_number() OVER (ORDER BY k DESC, user_id ASC) AS ord FROM (${cores.conv}) AS g),
     plan AS MATERIALIZED (
       SELECT user_id, first(plan ORDER BY seen DESC, plan ASC) AS plan
       FROM (SELECT user_id, plan, epoch_ms(max(plan_ts)) AS seen FROM (${plans}) AS p WHERE user_id IS NOT NULL AND plan IS NOT NULL GROUP BY user_id, plan) AS q
@@ -70,7 +149,7 @@ export async function marginStatement(input: RolledInput, limit: number): Promis
       FULL JOIN shares USING (persona)
       FULL JOIN (SELECT persona, sum(k) AS conv, min(ord) AS pos FROM up WHERE persona IS NOT NULL GROUP BY persona) AS k USING (persona))
     SELECT 'totals' AS part, (SELECT coalesce(sum(c), 0) FROM cost) AS cost, (SELECT coalesce(sum(r), 0) FROM rev) AS revenue,
-      (SELECT count(DISTINCT session_id) FROM msg) AS conv, (SELECT count(*) FROM users) AS users
+      ${cores.sessions} AS conv, (SELECT count(*) FROM users) AS users
     UNION ALL BY NAME SELECT 'user' AS part, user_id, plan, cost, revenue, conv FROM users
       WHERE revenue - cost <= (SELECT max(m) FROM (SELECT revenue - cost AS m FROM users ORDER BY m LIMIT ${b.bind(limit)})) + 0.000001
     UNION ALL BY NAME SELECT 'plan' AS part, plan, count(*) AS users, sum(cost) AS cost, sum(revenue) AS revenue, sum(conv) AS conv, min(pos) AS pos

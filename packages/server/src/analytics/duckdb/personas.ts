@@ -8,7 +8,8 @@ import type { NamedRow } from '../../query/run.js';
 import { GROUP_LIMIT } from '../common.js';
 import { INTERACTION_DAY, USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { BANTER, MESSAGE } from '../vocabulary.js';
-import { binder, n, nOrNull, run, s, tableRows, userRows } from './sql.js';
+import type { Row } from '../../store/types.js';
+import { binder, createTable, edgeRows, n, nOrNull, run, s, tableRows, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
 
 export interface PersonaUsers {
   /** Distinct users per persona, and those of them with more than one session. */
@@ -18,16 +19,29 @@ export interface PersonaUsers {
 }
 
 export async function personaUsersStatement(input: RolledInput): Promise<PersonaUsers> {
-  const b = binder();
-  const rows = userRows(input, b, USER_SESSION_DAY, input.range, [{ field: 'type', values: [MESSAGE] }]);
+  const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   // More than one distinct session ⟺ the least and the greatest session ids differ (both skip NULLs, as count(DISTINCT)
   // does): one row per (persona, user) to group, not one per (persona, user, session) — ~23k against ~310k at 30 days.
-  const sql = `SELECT persona, count(user_id) AS users, count(*) FILTER (WHERE user_id IS NOT NULL AND s0 < s1) AS repeat_users
-    FROM (SELECT persona, user_id, min(session_id) AS s0, max(session_id) AS s1 FROM (${rows}) AS u GROUP BY persona, user_id) AS pu
-    WHERE persona IS NOT NULL GROUP BY persona`;
+  // Both merge by min and max, so the whole days' (persona, user) rows can come from the whole-day cache.
+  const count = (b: Binder, pairs: string): Promise<Row[]> => run(input, `SELECT persona, count(user_id) AS users,
+      count(*) FILTER (WHERE user_id IS NOT NULL AND s0 < s1) AS repeat_users
+    FROM (${pairs}) AS pu WHERE persona IS NOT NULL GROUP BY persona`, b);
+  const pairs = (rows: string): string => `SELECT persona, user_id, min(session_id) AS s0, max(session_id) AS s1 FROM (${rows}) AS u GROUP BY persona, user_id`;
+  const rows = await withWholeDays(input, 'persona-users', USER_SESSION_DAY, ['pairs'],
+    (days, t) => [createTable(t.pairs!, (b) => pairs(wholeDayRows(input, b, USER_SESSION_DAY, days, messages)))],
+    (t) => {
+      const b = binder();
+      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
+      return count(b, `SELECT persona, user_id, min(s0) AS s0, max(s1) AS s1 FROM (SELECT persona, user_id, s0, s1 FROM ${t.pairs}
+        UNION ALL SELECT persona, user_id, session_id AS s0, session_id AS s1 FROM (${edges}) AS u) AS x GROUP BY persona, user_id`);
+    },
+    () => {
+      const b = binder();
+      return count(b, pairs(userRows(input, b, USER_SESSION_DAY, input.range, messages)));
+    });
   const users = new Map<string, number>();
   const repeat = new Map<string, number>();
-  for (const r of await run(input, sql, b)) {
+  for (const r of rows) {
     users.set(String(r.persona), n(r.users));
     repeat.set(String(r.persona), n(r.repeat_users));
   }

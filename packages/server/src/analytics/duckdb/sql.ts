@@ -16,8 +16,9 @@ import { compileSelection } from '../../query/compiler.js';
 import type { Filter, TimeRange } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import { conditions, type RolledInput } from '../user-rollups/read.js';
-import { daySource, eventColumns, type Binder } from '../user-rollups/source.js';
+import { binder, daySource, eventColumns, wholeDaySource, wholeDaysOf, type Binder } from '../user-rollups/source.js';
 import type { DayTable } from '../user-rollups/tables.js';
+import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
 
 export type { Binder } from '../user-rollups/source.js';
 export { binder } from '../user-rollups/source.js';
@@ -35,9 +36,50 @@ export function statementsFor(input: RolledInput, fields?: readonly string[]): b
 
 /** Rows of a user-rollup day table over `range` (whole days from the table, the rest raw) within the caller's filters and `where`. */
 export function userRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  return daySource(table, input.project, range, [...keyConditions(input, b, where), ...extra], b);
+}
+
+/**
+ * Like userRows, in two halves for the whole-day cache: the table's own rows of the whole days `days` (wholeDaysOf),
+ * and the rest — partial days, and events past the watermark.
+ */
+export function wholeDayRows(input: RolledInput, b: Binder, table: DayTable, days: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  return wholeDaySource(table, input.project, days, [...keyConditions(input, b, where), ...extra], b);
+}
+
+export function edgeRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  return daySource(table, input.project, range, [...keyConditions(input, b, where), ...extra], b, true);
+}
+
+function keyConditions(input: RolledInput, b: Binder, where: readonly Filter[]): string[] {
   const cond = conditions([...input.filters, ...where], (v) => b.bind(v));
   if (cond === null || cond.okOnly) throw new Error('statementsFor() is false for these filters');
-  return daySource(table, input.project, range, [...cond.sql, ...extra], b);
+  return cond.sql;
+}
+
+/**
+ * `cached`'s answer from the whole-day cache's tables `parts` for `kind` (built by `build`) when `input` has the
+ * cache and its range whole days of `table`, else — or when the cache cannot be trusted for this request — `live`'s.
+ */
+export async function withWholeDays<T>(
+  input: RolledInput, kind: string, table: DayTable, parts: readonly string[],
+  build: (days: TimeRange, names: Readonly<Record<string, string>>) => CacheStatement[],
+  cached: (names: Readonly<Record<string, string>>) => Promise<T>,
+  live: () => Promise<T>,
+): Promise<T> {
+  const days = input.wholeDays === undefined ? null : wholeDaysOf(table, input.range);
+  if (input.wholeDays !== undefined && days !== null) {
+    const key = JSON.stringify([kind, input.project, input.filters, days.startMs, days.endMs]);
+    const answer = await input.wholeDays.with(input.store, key, parts, (names) => build(days, names), cached);
+    if (answer !== null) return answer;
+  }
+  return live();
+}
+
+/** A statement for the whole-day cache: `CREATE TABLE name AS select`, its values bound by `fill`. */
+export function createTable(name: string, fill: (b: Binder) => string): CacheStatement {
+  const b = binder();
+  return { sql: `CREATE TABLE ${name} AS ${fill(b)}`, params: b.params };
 }
 
 /** `WHERE` terms selecting raw events of the project in `range` within the caller's filters and `where` (any field). */

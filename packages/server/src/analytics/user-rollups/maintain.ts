@@ -19,6 +19,7 @@ import { MEMORY, type DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
 import { floorDay } from './source.js';
+import { WholeDayCache } from './whole-day-cache.js';
 import {
   columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_TOPIC_HOUR, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
 } from './tables.js';
@@ -123,6 +124,10 @@ export class UserRollups {
   private counts: DayCounts = new Map();
   /** The watermark as this process last read or moved it. */
   private mark = 0;
+  /** Moved around each write to days before today and each delete: odd while one is open (whole-day-cache.ts). */
+  private pastVersion = 0;
+  /** Partial answers over whole days, valid until past days change. */
+  readonly wholeDays = new WholeDayCache(() => this.pastVersion);
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -147,6 +152,21 @@ export class UserRollups {
   /** The watermark: the last event seq rolled up. */
   rolledUpTo(): number {
     return this.mark;
+  }
+
+  /** The version of past days' rows: odd while a write to them is open, moved on by each (whole-day-cache.ts). */
+  pastDaysVersion(): number {
+    return this.pastVersion;
+  }
+
+  /** Runs `write`, a change to rows of days before today, with the version of past days odd meanwhile. */
+  private async changingPastDays<T>(write: () => Promise<T>): Promise<T> {
+    this.pastVersion++;
+    try {
+      return await write();
+    } finally {
+      this.pastVersion++;
+    }
   }
 
   /** Committed events past the watermark. */
@@ -199,26 +219,28 @@ export class UserRollups {
     return this.runs.run(async () => {
       const c = this.open();
       const cutoff = `date_trunc('day', epoch_ms($1::BIGINT))`;
-      await c.run('BEGIN TRANSACTION');
-      try {
-        let deleted = 0;
-        for (const t of DAY_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE day < ${cutoff}`, [beforeMs])).rowsChanged;
-        for (const t of HOUR_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($1::BIGINT))`, [hoursBeforeMs])).rowsChanged;
-        const mine = `FROM ${USER_DAY.name} d WHERE d.project = f.project AND d.user_id = f.user_id`;
-        deleted += (await c.run(`DELETE FROM user_first_seen f WHERE first_ts < ${cutoff} AND NOT EXISTS (SELECT 1 ${mine})`, [beforeMs])).rowsChanged;
-        await c.run(
-          `UPDATE user_first_seen f SET first_ts = (SELECT min(d.first_ts) ${mine}), plan = (SELECT arg_max(d.plan, d.plan_ts) ${mine}),
-             plan_ts = (SELECT max(d.plan_ts) ${mine}) WHERE first_ts < ${cutoff}`,
-          [beforeMs],
-        );
-        await c.run('COMMIT');
-        return deleted;
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        this.counts = await this.readCounts();
-      }
+      return this.changingPastDays(async () => {
+        await c.run('BEGIN TRANSACTION');
+        try {
+          let deleted = 0;
+          for (const t of DAY_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE day < ${cutoff}`, [beforeMs])).rowsChanged;
+          for (const t of HOUR_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($1::BIGINT))`, [hoursBeforeMs])).rowsChanged;
+          const mine = `FROM ${USER_DAY.name} d WHERE d.project = f.project AND d.user_id = f.user_id`;
+          deleted += (await c.run(`DELETE FROM user_first_seen f WHERE first_ts < ${cutoff} AND NOT EXISTS (SELECT 1 ${mine})`, [beforeMs])).rowsChanged;
+          await c.run(
+            `UPDATE user_first_seen f SET first_ts = (SELECT min(d.first_ts) ${mine}), plan = (SELECT arg_max(d.plan, d.plan_ts) ${mine}),
+               plan_ts = (SELECT max(d.plan_ts) ${mine}) WHERE first_ts < ${cutoff}`,
+            [beforeMs],
+          );
+          await c.run('COMMIT');
+          return deleted;
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          this.counts = await this.readCounts();
+        }
+      });
     });
   }
 
@@ -294,24 +316,28 @@ export class UserRollups {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionDays} AS ${byDay(USER_SESSION_DAY, sessionHours)}`);
       const sql = `SELECT epoch_ms(day) AS d, count(*) FROM ${sessionDays} GROUP BY d`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
-      await c.run('BEGIN TRANSACTION');
-      try {
-        await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
-        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessionDays}`));
-        await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
-        await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
-        await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
-        await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
-        await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
-        await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
-        await c.run(upsertFirstSeen(userHours));
-        const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
-        if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      const today = floorDay(this.now());
+      const write = async (): Promise<void> => {
+        await c.run('BEGIN TRANSACTION');
+        try {
+          await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
+          await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessionDays}`));
+          await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
+          await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
+          await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
+          await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
+          await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
+          await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
+          await c.run(upsertFirstSeen(userHours));
+          const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
+          if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
+          await c.run('COMMIT');
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      };
+      await ([...perDay.keys()].some((day) => day < today) ? this.changingPastDays(write) : write());
       for (const [day, rows] of perDay) {
         const counts = this.counts.get(day);
         if (counts === undefined) this.counts.set(day, { merged: 0, delta: rows, writes: 1 });

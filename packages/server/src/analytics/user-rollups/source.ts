@@ -45,28 +45,56 @@ export function eventColumns(t: DayTable): string {
 }
 
 /**
- * A subquery of `t`'s rows covering [startMs, endMs) of `project`, restricted by `conditions` (SQL over key columns
- * that the table and the events share: user_id, session_id, persona, type, name).
+ * Where a range's rows of `t` come from: [rs, re) is rolled up — whole days [ds, de) from a day table, whole hours
+ * around them from its hourly twin (or from `t` itself, an hour table) — and the rest is raw; null when nothing of the
+ * range is rolled up (under a whole hour, or a day without an hourly twin).
  */
-export function daySource(t: DayTable, project: string, range: TimeRange, conditions: readonly string[], b: Binder): string {
+function bounds(t: DayTable, range: TimeRange): { rs: number; re: number; ds: number; de: number } | null {
+  const { startMs, endMs } = range;
+  const hourly = timeColumn(t) === 'hour';
+  const hours = hourly || hourTwin(t) !== undefined;
+  const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
+  const re = hours ? floorHour(endMs) : floorDay(endMs);
+  if (rs >= re) return null;
+  let ds = hourly ? rs : ceilDay(startMs);
+  let de = hourly ? rs : floorDay(endMs);
+  if (ds >= de) ds = de = rs;
+  return { rs, re, ds, de };
+}
+
+/** The whole UTC days of `range` that `t`, a day table, answers from its own rows; null when there are none. */
+export function wholeDaysOf(t: DayTable, range: TimeRange): TimeRange | null {
+  const r = bounds(t, range);
+  return r === null || r.ds >= r.de ? null : { startMs: r.ds, endMs: r.de };
+}
+
+/** `t`'s own rows of the whole days `days` (wholeDaysOf), restricted by `conditions` (as daySource). */
+export function wholeDaySource(t: DayTable, project: string, days: TimeRange, conditions: readonly string[], b: Binder): string {
+  const extra = conditions.map((c) => ` AND ${c}`).join('');
+  const cols = columnNames(t).slice(2).join(', ');
+  return `SELECT day, ${cols} FROM ${t.name} WHERE project = ${b.bind(project)} AND day >= ${b.ts(days.startMs)} AND day < ${b.ts(days.endMs)}${extra}`;
+}
+
+/**
+ * A subquery of `t`'s rows covering [startMs, endMs) of `project`, restricted by `conditions` (SQL over key columns
+ * that the table and the events share: user_id, session_id, persona, type, name). With `edgesOnly`, all but the rows
+ * of the whole days wholeDaysOf() names — the rest of the range, and every event past the watermark.
+ */
+export function daySource(t: DayTable, project: string, range: TimeRange, conditions: readonly string[], b: Binder, edgesOnly = false): string {
   const p = b.bind(project);
   const extra = [...(t.events ? [t.events] : []), ...conditions].map((c) => ` AND ${c}`).join('');
   const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
   const raw = (where: string): string => `SELECT ${eventColumns(t)} FROM events WHERE project = ${p} AND ${where}${extra}`;
   const { startMs, endMs } = range;
+  const r = bounds(t, range);
+  if (r === null) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
+  const { rs, re, ds, de } = r;
   // An hour table (`time: 'hour'`) gives rows per hour (`hour`); a day table per day (`day`), with its hourly twin's.
   const hourly = timeColumn(t) === 'hour';
   const hours = hourly ? t : hourTwin(t);
-  // Rolled up: [rs, re) — whole days [ds, de) from a day table, whole hours around them from the hour table; the rest raw.
-  const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
-  const re = hours ? floorHour(endMs) : floorDay(endMs);
-  if (rs >= re) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
-  let ds = hourly ? rs : ceilDay(startMs);
-  let de = hourly ? rs : floorDay(endMs);
-  if (ds >= de) ds = de = rs;
   const cols = columnNames(t).slice(2).join(', ');
   const parts: string[] = [];
-  if (ds < de) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
+  if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
   if (hours) {
     const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
     const hourRows = (from: number, to: number): string =>

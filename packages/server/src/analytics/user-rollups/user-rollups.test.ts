@@ -20,7 +20,8 @@ import { storedEvents } from '../../test-support/stored-events.js';
  * with the same endpoint reading raw events only (`userRollups: false`) — with part of the events past the
  * watermark, late events (old timestamps, committed after their days were rolled up: some merged by a later write,
  * some still past the watermark), ranges that start and end mid-day and mid-hour (day rows, hour rows at the edges,
- * raw events under an hour at each end), and filters — with delta rows beside merged ones.
+ * raw events under an hour at each end), and filters — with delta rows beside merged ones; and the same with the
+ * whole-day cache, whose tables the catch-ups between comparisons (late events among them) make stale.
  */
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -111,7 +112,9 @@ const ROLLUP_TABLES = [
 async function compareAll(filters: Filter[] = []): Promise<number> {
   let compared = 0;
   for (const [, range] of RANGES) {
-    const input = (rolled: boolean): RolledInput => ({ store: stores.store, project: P, range, filters, userRollups: rolled });
+    const input = (rolled: boolean, cached = false): RolledInput => ({
+      store: stores.store, project: P, range, filters, userRollups: rolled, ...(cached ? { wholeDays: stores.userRollups!.wholeDays } : {}),
+    });
     const cases: Array<(i: RolledInput) => Promise<unknown>> = [
       (i) => userAnalytics(i, { limit: 50, weeks: 6 }),
       (i) => marginAnalytics(i, 100),
@@ -124,8 +127,10 @@ async function compareAll(filters: Filter[] = []): Promise<number> {
     const top = (await userAnalytics(input(false), { limit: 3, weeks: 1 })).users.top_users.map((u) => u.user_id);
     for (const id of [...top, 'late1-0', 'late2-3', 'nobody']) cases.push((i) => userDetail(i, id));
     for (const run of cases) {
-      const [raw, rolled] = [strip(await run(input(false))), strip(await run(input(true)))];
+      const [raw, rolled, cached] = [strip(await run(input(false))), strip(await run(input(true))), strip(await run(input(true, true)))];
       expectSame(rolled, raw);
+      // With the whole-day cache (whole-day-cache.ts): built by the first comparison of a range, read by the later.
+      expectSame(cached, raw);
       compared++;
     }
   }
@@ -164,6 +169,13 @@ describe('user rollups', () => {
       expect([...tables.get(false)!]).toEqual([]);
       expect([...tables.get(true)!].sort()).toEqual([...ROLLUP_TABLES].sort());
       expect(await compareAll()).toBe(RANGES.length * 13);
+      // Built once per range with whole days; read again by a second request.
+      const cache = stores.userRollups!.wholeDays;
+      const builds = cache.stats().builds;
+      expect(builds).toBeGreaterThan(0);
+      const again: RolledInput = { store, project: P, range: RANGES[2]![1], filters: [], userRollups: true, wholeDays: cache };
+      await marginAnalytics(again, 100);
+      expect(cache.stats()).toMatchObject({ builds, hits: 1 });
     } finally {
       store.query = query;
     }

@@ -1,0 +1,151 @@
+/**
+ * Partial answers over the whole UTC days of a range, kept in memory between requests (docs/retention.md, "Whole-day
+ * cache"). A view over 30 days spends almost all its time grouping the user-rollup rows of the 29 or so whole days in
+ * it — ~300k (user, persona, session) rows at 10M events — and those rows change only when events with past days'
+ * timestamps are rolled up (late events) or retention deletes old days. So a statement keeps what it grouped over the
+ * whole days in tables of an in-memory database attached to the store (`pulse_whole_days`), and each request groups
+ * only the rest — the partial days at both ends, and events past the user rollups' watermark — and merges the two.
+ * Answers are the same as without it: the statements' tests compare them with raw events' answers.
+ *
+ * Staleness is tracked by a version the user rollups move around every write that touches a day before today, and
+ * every retention delete (UserRollups.pastDaysVersion): odd while such a write is open, even otherwise. Tables are
+ * built, and read, only while the version stays the same even number from before to after — else the caller reads
+ * without them (its statement over all the range's rows), so a late event that lands meanwhile is never missed nor
+ * counted twice. Each build is a new set of table names; an entry replaced or evicted is dropped once no request
+ * reads it.
+ */
+import type { EventStore, QueryParam } from '../../store/types.js';
+
+export const CACHE_DATABASE = 'pulse_whole_days';
+/** Entries kept (least recently used go first): a few views × the 7- and 30-day ranges, per project and filters. */
+const DEFAULT_ENTRIES = 24;
+
+export interface CacheStatement {
+  sql: string;
+  params: QueryParam[];
+}
+
+interface Entry {
+  version: number;
+  /** Table name per part, `pulse_whole_days.w<n>_<part>`. */
+  names: Record<string, string>;
+  ready: Promise<void>;
+  readers: number;
+  retired: boolean;
+}
+
+export interface WholeDayCacheStats {
+  entries: number;
+  builds: number;
+  hits: number;
+  /** Requests answered without the cache because a write to past days was open or landed meanwhile. */
+  bypassed: number;
+}
+
+export class WholeDayCache {
+  private readonly entries = new Map<string, Entry>();
+  private attached: Promise<void> | null = null;
+  private next = 0;
+  private readonly counts = { builds: 0, hits: 0, bypassed: 0 };
+
+  constructor(
+    /** UserRollups.pastDaysVersion. */
+    private readonly version: () => number,
+    private readonly maxEntries = DEFAULT_ENTRIES,
+  ) {}
+
+  stats(): WholeDayCacheStats {
+    return { entries: this.entries.size, ...this.counts };
+  }
+
+  /**
+   * `use`'s answer with the tables of `key` — one per name of `parts`, built by the statements `build` gives for
+   * their full names when missing or stale — or null when they cannot be trusted for this request (then the caller
+   * answers without them).
+   */
+  async with<T>(
+    store: EventStore, key: string, parts: readonly string[], build: (names: Readonly<Record<string, string>>) => CacheStatement[],
+    use: (names: Readonly<Record<string, string>>) => Promise<T>,
+  ): Promise<T | null> {
+    const v = this.version();
+    if (v % 2 !== 0) return this.bypass();
+    let entry = this.entries.get(key);
+    if (entry !== undefined && entry.version !== v) {
+      this.retire(key, entry, store);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      entry = this.create(store, key, parts, build, v);
+      this.counts.builds++;
+    } else {
+      this.counts.hits++;
+      // Map order is recency order.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    entry.readers++;
+    try {
+      try {
+        await entry.ready;
+      } catch {
+        return this.bypass();
+      }
+      if (this.version() !== v) return this.bypass();
+      const answer = await use(entry.names);
+      // A write to past days during the statement: its snapshot may hold rows the tables lack, or miss rows that
+      // left the raw edges for the tables.
+      if (this.version() !== v) return this.bypass();
+      return answer;
+    } finally {
+      entry.readers--;
+      if (entry.retired) await this.dropIfIdle(store, entry);
+    }
+  }
+
+  private bypass(): null {
+    this.counts.bypassed++;
+    return null;
+  }
+
+  private create(store: EventStore, key: string, parts: readonly string[], build: (names: Readonly<Record<string, string>>) => CacheStatement[], v: number): Entry {
+    const id = ++this.next;
+    const names = Object.fromEntries(parts.map((p) => [p, `${CACHE_DATABASE}.w${id}_${p}`]));
+    const entry: Entry = { version: v, names, readers: 0, retired: false, ready: Promise.resolve() };
+    entry.ready = (async () => {
+      await this.attach(store);
+      for (const s of build(names)) await store.query(s.sql, s.params);
+      // Built across a write to past days: not to be trusted (the next request builds again).
+      if (this.version() !== v) throw new Error('past days changed while the whole-day tables were built');
+    })().catch((error: unknown) => {
+      this.retire(key, entry, store);
+      throw error;
+    });
+    this.entries.set(key, entry);
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries) break;
+      if (e !== entry) this.retire(k, e, store);
+    }
+    return entry;
+  }
+
+  private attach(store: EventStore): Promise<void> {
+    this.attached ??= store.query(`ATTACH IF NOT EXISTS ':memory:' AS ${CACHE_DATABASE}`, []).then(() => undefined, (error: unknown) => {
+      this.attached = null;
+      throw error;
+    });
+    return this.attached;
+  }
+
+  private retire(key: string, entry: Entry, store: EventStore): void {
+    if (this.entries.get(key) === entry) this.entries.delete(key);
+    entry.retired = true;
+    void this.dropIfIdle(store, entry);
+  }
+
+  private async dropIfIdle(store: EventStore, entry: Entry): Promise<void> {
+    if (entry.readers > 0) return;
+    await entry.ready.catch(() => undefined);
+    if (entry.readers > 0) return;
+    for (const name of Object.values(entry.names)) await store.query(`DROP TABLE IF EXISTS ${name}`, []).catch(() => undefined);
+  }
+}
