@@ -7,7 +7,8 @@ import type { TimeRange } from '../../query/types.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { MESSAGE } from '../vocabulary.js';
-import { binder, n, nOrNull, run, userRows } from './sql.js';
+import { wholeDaysOf } from '../user-rollups/source.js';
+import { binder, createTable, edgeRows, n, nOrNull, run, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
 
 export interface SessionFigures {
   /** Distinct sessions, and the messages that carry one. */
@@ -23,7 +24,48 @@ export interface SessionFigures {
   truncatedReads: number;
 }
 
-export async function sessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
+export function sessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
+  const messages = [{ field: 'type' as const, values: [MESSAGE] }];
+  const previousDays = wholeDaysOf(USER_SESSION_DAY, previous);
+  return withWholeDays(input, `conversations ${JSON.stringify(previousDays)}`, USER_SESSION_DAY, ['spans', 'totals', 'users', 'previous'],
+    (days, t) => [
+      // Per session: its first and last message and messages; per user: least and greatest session.
+      createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n
+        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, messages, ['session_id IS NOT NULL'])}) AS u GROUP BY session_id`),
+      createTable(t.totals!, () => `SELECT count(*) AS sessions, coalesce(sum(epoch_ms(l) - epoch_ms(f)), 0) AS span, coalesce(sum(n), 0) AS n FROM ${t.spans}`),
+      createTable(t.users!, (b) => `SELECT user_id, min(session_id) AS s0, max(session_id) AS s1
+        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, messages, ['user_id IS NOT NULL'])}) AS u GROUP BY user_id`),
+      createTable(t.previous!, (b) => previousDays === null ? 'SELECT NULL::VARCHAR AS user_id WHERE false'
+        : `SELECT DISTINCT user_id FROM (${wholeDayRows(input, b, USER_SESSION_DAY, previousDays, messages, ['user_id IS NOT NULL'])}) AS u`),
+    ],
+    (t) => {
+      const b = binder();
+      const current = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
+      const before = previousDays === null ? userRows(input, b, USER_SESSION_DAY, previous, messages) : edgeRows(input, b, USER_SESSION_DAY, previous, messages);
+      const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
+      // Sessions of the rest that the whole days hold too: counted once, their span from both.
+      const sql = `WITH u AS MATERIALIZED (SELECT user_id, session_id, n, first_ts, last_ts FROM (${current}) AS c),
+        e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n FROM u WHERE session_id IS NOT NULL GROUP BY session_id),
+        hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),
+        m AS MATERIALIZED (
+          SELECT count(*) FILTER (WHERE hit.f IS NULL) AS new_sessions, coalesce(sum(e.n), 0) AS n,
+            coalesce(sum(${span('least(e.f, hit.f)', 'greatest(e.l, hit.l)')}), 0) - coalesce(sum(${span('hit.f', 'hit.l')}), 0) AS span
+          FROM e LEFT JOIN hit USING (session_id)),
+        sess AS MATERIALIZED (SELECT t.sessions + m.new_sessions AS sessions, t.span + m.span AS span, t.n + m.n AS n FROM ${t.totals} AS t, m),
+        users AS MATERIALIZED (
+          SELECT user_id, min(s0) < max(s1) AS repeat FROM (SELECT user_id, s0, s1 FROM ${t.users}
+            UNION ALL SELECT user_id, session_id AS s0, session_id AS s1 FROM u WHERE user_id IS NOT NULL) AS x GROUP BY user_id),
+        prev AS MATERIALIZED (SELECT user_id FROM ${t.previous} UNION SELECT user_id FROM (${before}) AS p WHERE user_id IS NOT NULL)
+        SELECT (SELECT sessions FROM sess) AS sessions, (SELECT span / NULLIF(sessions, 0) FROM sess) AS avg_session_ms,
+          (SELECT n FROM sess) AS session_events,
+          (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM users WHERE repeat) AS repeat_users,
+          (SELECT count(*) FROM prev) AS previous_users, (SELECT count(*) FROM prev JOIN users USING (user_id)) AS retained_users`;
+      return figures(input, sql, b);
+    },
+    () => liveSessionStatement(input, previous));
+}
+
+async function liveSessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
   const b = binder();
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   const current = userRows(input, b, USER_SESSION_DAY, input.range, messages);
@@ -40,6 +82,10 @@ export async function sessionStatement(input: RolledInput, previous: TimeRange):
       (SELECT sum(n) FROM sess) AS session_events,
       (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM users WHERE repeat) AS repeat_users,
       (SELECT count(*) FROM prev) AS previous_users, (SELECT count(*) FROM prev JOIN users USING (user_id)) AS retained_users`;
+  return figures(input, sql, b);
+}
+
+async function figures(input: RolledInput, sql: string, b: Binder): Promise<SessionFigures> {
   const [r = {}] = await run(input, sql, b);
   return {
     sessions: n(r.sessions), sessionEvents: n(r.session_events), avgSessionMs: nOrNull(r.avg_session_ms),

@@ -4,10 +4,14 @@
  * users and each user's events, cost and last event; distinct sessions — the one figure that needs the per-session
  * rows — are counted for the top users only (three reads before, one of them over every user's sessions).
  */
-import type { NamedRow } from '../../query/run.js';
+import type { Execution, NamedRow } from '../../query/run.js';
+import { SESSION_LENGTH_BINS } from '../../query/dimensions.js';
+import { rolledSessions } from '../user-rollups/read.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_DAY, USER_SESSION_DAY } from '../user-rollups/tables.js';
-import { binder, byPart, n, run, s, userRows } from './sql.js';
+import type { TimeRange } from '../../query/types.js';
+import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
+import { binder, byPart, createTable, edgeRows, n, run, s, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
 
 export interface ActiveUsers {
   /** Active users per UTC day, in day order (`bucket`, `unique_users`). */
@@ -17,20 +21,91 @@ export interface ActiveUsers {
   top: NamedRow[];
 }
 
-/** For filters on user_id only (user_day has no other key). */
-export async function activeUsersStatement(input: RolledInput, limit: number): Promise<ActiveUsers> {
-  const b = binder();
+/** The statement's parts as SQL over its CTEs: per-day active users, all active users, per-user figures, sessions of the top users. */
+interface Cores {
+  ctes: string[];
+  /** `day`, `users`. */
+  daily: string;
+  /** `users`. */
+  active: string;
+  /** `user_id`, `n`, `cost_usd`, `l` (one row per user). */
+  perUser: string;
+  /** `user_id`, `k`: distinct sessions of the users of `top`. */
+  sessions: string;
+}
+
+function liveCores(input: RolledInput, b: Binder): Cores {
   const days = userRows(input, b, USER_DAY, input.range);
   const sessions = userRows(input, b, USER_SESSION_DAY, input.range);
-  const sql = `WITH du AS MATERIALIZED (
-      SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id),
+  return {
+    ctes: [`du AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id)`],
+    daily: 'SELECT day, count(*) AS users FROM du GROUP BY day',
+    active: 'SELECT count(DISTINCT user_id) AS users FROM du',
+    perUser: 'SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM du GROUP BY user_id',
+    sessions: `SELECT user_id, count(DISTINCT session_id) AS k FROM (${sessions}) AS u WHERE user_id IN (SELECT user_id FROM top) GROUP BY user_id`,
+  };
+}
+
+const CACHED = ['du', 'daily', 'users', 'us', 'uk'];
+
+/** The whole days' (day, user) rows, users per day, figures per user, (user, session) pairs and sessions per user. */
+function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
+  return [
+    createTable(t.du!, (b) => `SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${wholeDayRows(input, b, USER_DAY, days)}) AS u
+      GROUP BY day, user_id ORDER BY day`),
+    createTable(t.daily!, () => `SELECT day, count(*) AS users FROM ${t.du} GROUP BY day`),
+    createTable(t.users!, () => `SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM ${t.du} GROUP BY user_id`),
+    createTable(t.us!, (b) => `SELECT DISTINCT user_id, session_id FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days)}) AS u
+      WHERE session_id IS NOT NULL ORDER BY user_id`),
+    createTable(t.uk!, () => `SELECT user_id, count(*) AS k FROM ${t.us} GROUP BY user_id`),
+  ];
+}
+
+/**
+ * The whole days' figures merged with the rest's (day, user) rows: a day of the rest that is also a whole day (events
+ * past the watermark) counts its users again from both; users and sessions the whole days lack are added.
+ */
+function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
+  const days = edgeRows(input, b, USER_DAY, input.range);
+  const sessions = edgeRows(input, b, USER_SESSION_DAY, input.range);
+  return {
+    ctes: [`e AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id)`],
+    daily: `SELECT day, users FROM ${t.daily} WHERE day NOT IN (SELECT day FROM e)
+      UNION ALL SELECT day, count(DISTINCT user_id) AS users FROM (
+        SELECT day, user_id FROM ${t.du} WHERE day IN (SELECT day FROM e) UNION ALL SELECT day, user_id FROM e) AS x GROUP BY day`,
+    active: `SELECT count(*) AS users FROM (SELECT user_id FROM ${t.users} UNION SELECT user_id FROM e) AS x`,
+    perUser: `SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM (
+      SELECT user_id, n, cost_usd, l FROM ${t.users} UNION ALL SELECT user_id, n, cost_usd, l FROM e) AS x GROUP BY user_id`,
+    sessions: `SELECT user_id, sum(k) AS k FROM (
+        SELECT user_id, k FROM ${t.uk} WHERE user_id IN (SELECT user_id FROM top)
+        UNION ALL SELECT user_id, count(*) AS k FROM (
+          SELECT DISTINCT user_id, session_id FROM (${sessions}) AS u WHERE user_id IN (SELECT user_id FROM top) AND session_id IS NOT NULL
+          EXCEPT SELECT user_id, session_id FROM ${t.us} WHERE user_id IN (SELECT user_id FROM top)) AS n GROUP BY user_id) AS x
+      GROUP BY user_id`,
+  };
+}
+
+/** For filters on user_id only (user_day has no other key). */
+export function activeUsersStatement(input: RolledInput, limit: number): Promise<ActiveUsers> {
+  return withWholeDays(input, 'users-active', USER_DAY, CACHED, (days, names) => buildCached(input, days, names),
+    (names) => {
+      const b = binder();
+      return activeFrom(input, limit, b, cachedCores(input, b, names));
+    },
+    () => {
+      const b = binder();
+      return activeFrom(input, limit, b, liveCores(input, b));
+    });
+}
+
+async function activeFrom(input: RolledInput, limit: number, b: Binder, cores: Cores): Promise<ActiveUsers> {
+  const sql = `WITH ${cores.ctes.map((c) => `${c},`).join('\n    ')}
     top AS MATERIALIZED (
-      SELECT user_id, sum(n) AS n, coalesce(sum(cost_usd), 0) AS cost_usd, epoch_ms(max(l)) AS last_seen,
-        row_number() OVER (ORDER BY sum(n) DESC, user_id ASC) AS ord
-      FROM du GROUP BY user_id QUALIFY ord <= ${b.bind(limit)}),
-    sess AS (SELECT user_id, count(DISTINCT session_id) AS k FROM (${sessions}) AS u WHERE user_id IN (SELECT user_id FROM top) GROUP BY user_id)
-    SELECT 'daily' AS part, epoch_ms(day) AS bucket, count(*) AS users, row_number() OVER (ORDER BY day) AS ord FROM du GROUP BY day
-    UNION ALL BY NAME SELECT 'active' AS part, count(DISTINCT user_id) AS users FROM du
+      SELECT user_id, n, coalesce(cost_usd, 0) AS cost_usd, epoch_ms(l) AS last_seen, row_number() OVER (ORDER BY n DESC, user_id ASC) AS ord
+      FROM (${cores.perUser}) AS g QUALIFY ord <= ${b.bind(limit)}),
+    sess AS (${cores.sessions})
+    SELECT 'daily' AS part, epoch_ms(day) AS bucket, users, row_number() OVER (ORDER BY day) AS ord FROM (${cores.daily}) AS d
+    UNION ALL BY NAME SELECT 'active' AS part, users FROM (${cores.active}) AS a
     UNION ALL BY NAME SELECT 'top' AS part, user_id, n AS events, coalesce(k, 0) AS sessions, cost_usd, last_seen, ord FROM top LEFT JOIN sess USING (user_id)`;
   const parts = byPart(await run(input, sql, b));
   return {
@@ -40,4 +115,38 @@ export async function activeUsersStatement(input: RolledInput, limit: number): P
       user_id: s(r.user_id), count: n(r.events), unique_sessions: n(r.sessions), cost_usd: n(r.cost_usd), last_seen: typeof r.last_seen === 'number' ? r.last_seen : null,
     })),
   };
+}
+
+/** A session's span (`s_span`, ms) as its session-length bin, as read.ts's rolledSessions and the query layer bin it. */
+const bin = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ')} ELSE '60m+' END`;
+
+/**
+ * Sessions of the range by length (`session_length`, `sessions`), as rolledSessions(input, 'length') gives them — its
+ * whole days from the whole-day cache: each session's first and last time there, and the sessions per bin. A session
+ * of the rest that the whole days hold too moves from the bin of its whole-day span to the bin of its merged one.
+ */
+export function sessionLengthsStatement(input: RolledInput): Promise<Execution> {
+  const withSession = ['session_id IS NOT NULL'];
+  return withWholeDays(input, 'session-lengths', USER_SESSION_DAY, ['spans', 'bins'],
+    (days, t) => [
+      createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l
+        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, [], withSession)}) AS u GROUP BY session_id`),
+      createTable(t.bins!, () => `SELECT ${bin} AS session_length, count(*) AS sessions FROM (SELECT epoch_ms(l) - epoch_ms(f) AS s_span FROM ${t.spans}) AS s GROUP BY 1`),
+    ],
+    async (t) => {
+      const b = binder();
+      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
+      const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
+      const sql = `WITH e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l FROM (${edges}) AS u GROUP BY session_id),
+        hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),
+        m AS (SELECT e.session_id, least(e.f, hit.f) AS f, greatest(e.l, hit.l) AS l, hit.f AS old_f, hit.l AS old_l FROM e LEFT JOIN hit USING (session_id))
+        SELECT session_length, sum(sessions) AS sessions FROM (
+          SELECT session_length, sessions FROM ${t.bins}
+          UNION ALL SELECT ${bin} AS session_length, -1 AS sessions FROM (SELECT ${span('old_f', 'old_l')} AS s_span FROM m WHERE old_f IS NOT NULL) AS o
+          UNION ALL SELECT ${bin} AS session_length, 1 AS sessions FROM (SELECT ${span('f', 'l')} AS s_span FROM m) AS n) AS x
+        GROUP BY session_length HAVING sum(sessions) > 0`;
+      const rows = await run(input, sql, b);
+      return { rows: rows.map((r): NamedRow => ({ session_length: String(r.session_length), sessions: n(r.sessions) })), truncated: false, columns: [], rollups: true, exactPercentiles: true };
+    },
+    () => rolledSessions(input, 'length')!);
 }
