@@ -7,7 +7,8 @@ import type { NamedRow } from '../../query/run.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { AFFINITY, INTERACTION, MESSAGE } from '../vocabulary.js';
-import { binder, byPart, n, nOrNull, run, s, tableRows, userRows } from './sql.js';
+import type { Row } from '../../store/types.js';
+import { binder, byPart, createTable, edgeRows, n, nOrNull, run, s, tableRows, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
 
 export interface TopUsers {
   /** The first `limit + 1` groups by messages (`user_id`, `count`; the group without a user may be one). */
@@ -19,20 +20,37 @@ export interface TopUsers {
 }
 
 export async function topUsersStatement(input: RolledInput, limit: number): Promise<TopUsers> {
-  const b = binder();
-  const rows = userRows(input, b, USER_SESSION_DAY, input.range, [{ field: 'type', values: [MESSAGE] }]);
-  const sql = `WITH up AS MATERIALIZED (SELECT user_id, persona, sum(n) AS n FROM (${rows}) AS u GROUP BY user_id, persona),
-    top AS MATERIALIZED (
-      SELECT user_id, sum(n) AS n, row_number() OVER (ORDER BY sum(n) DESC, user_id ASC) AS ord FROM up GROUP BY user_id QUALIFY ord <= ${b.bind(limit + 1)})
-    SELECT 'top' AS part, user_id, n AS count, ord FROM top
-    UNION ALL BY NAME SELECT 'mine' AS part, user_id, persona, n AS count FROM up WHERE user_id IN (SELECT user_id FROM top)
-    UNION ALL BY NAME SELECT 'persona' AS part, persona, count(user_id) AS unique_users FROM up GROUP BY persona`;
-  const parts = byPart(await run(input, sql, b));
+  const messages = [{ field: 'type' as const, values: [MESSAGE] }];
+  const grouped = (rows: string): string => `SELECT user_id, persona, sum(n) AS n FROM (${rows}) AS u GROUP BY user_id, persona`;
+  // Messages per (user, persona) add up: the whole days' from the whole-day cache, the rest's added.
+  const rows = await withWholeDays(input, 'preferences-top', USER_SESSION_DAY, ['up'],
+    (days, t) => [createTable(t.up!, (b) => grouped(wholeDayRows(input, b, USER_SESSION_DAY, days, messages)))],
+    (t) => {
+      const b = binder();
+      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
+      return topFrom(input, limit, b, `SELECT user_id, persona, sum(n) AS n FROM (SELECT user_id, persona, n FROM ${t.up}
+        UNION ALL SELECT user_id, persona, n FROM (${edges}) AS u) AS x GROUP BY user_id, persona`);
+    },
+    () => {
+      const b = binder();
+      return topFrom(input, limit, b, grouped(userRows(input, b, USER_SESSION_DAY, input.range, messages)));
+    });
+  const parts = byPart(rows);
   return {
     top: (parts.get('top') ?? []).map((r) => ({ user_id: s(r.user_id), count: n(r.count) })),
     byPersona: (parts.get('mine') ?? []).map((r) => ({ user_id: s(r.user_id), persona: s(r.persona), count: n(r.count) })),
     personas: (parts.get('persona') ?? []).map((r) => ({ persona: s(r.persona), unique_users: n(r.unique_users) })),
   };
+}
+
+function topFrom(input: RolledInput, limit: number, b: Binder, up: string): Promise<Row[]> {
+  const sql = `WITH up AS MATERIALIZED (${up}),
+    top AS MATERIALIZED (
+      SELECT user_id, sum(n) AS n, row_number() OVER (ORDER BY sum(n) DESC, user_id ASC) AS ord FROM up GROUP BY user_id QUALIFY ord <= ${b.bind(limit + 1)})
+    SELECT 'top' AS part, user_id, n AS count, ord FROM top
+    UNION ALL BY NAME SELECT 'mine' AS part, user_id, persona, n AS count FROM up WHERE user_id IN (SELECT user_id FROM top)
+    UNION ALL BY NAME SELECT 'persona' AS part, persona, count(user_id) AS unique_users FROM up GROUP BY persona`;
+  return run(input, sql, b);
 }
 
 export interface UserHabits {
@@ -45,20 +63,45 @@ export interface UserHabits {
 export async function userHabitsStatement(input: RolledInput, ids: readonly string[]): Promise<UserHabits> {
   // Two statements (they run side by side) over user_topic_hour's rows (hourly, so the hour of the day is the row's):
   // messages grouped by (user, topic) and (user, hour), and the users' affinity rows. The ids are one bound list:
-  // list_contains costs a hash probe per row where IN (…) compares every value.
-  const m = binder();
-  const messages = tableRows(input, m, USER_TOPIC_HOUR, [{ field: 'type', values: [MESSAGE] }], [`list_contains(${m.bind(ids)}, user_id)`]);
-  const habits = `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, sum(n) AS n
-    FROM (SELECT user_id, topic, CAST(hour(hour) AS INTEGER) AS h, n FROM (${messages}) AS u) AS e
-    GROUP BY GROUPING SETS ((user_id, topic), (user_id, h))`;
-  const a = binder();
-  const interactions = tableRows(input, a, USER_TOPIC_HOUR, [{ field: 'type', values: [INTERACTION] }, { field: 'name', values: [AFFINITY] }], [`list_contains(${a.bind(ids)}, user_id)`]);
-  const affinity = `SELECT user_id, persona, arg_max(value_last, value_last_ts) AS lv FROM (${interactions}) AS u
+  // list_contains costs a hash probe per row where IN (…) compares every value. Both add up (counts; the latest
+  // affinity by its time), so the whole days' are every user's from the whole-day cache, and the rest's are added.
+  const messages = [{ field: 'type' as const, values: [MESSAGE] }];
+  const affinities = [{ field: 'type' as const, values: [INTERACTION] }, { field: 'name' as const, values: [AFFINITY] }];
+  const habits = (rows: string, by: string): string => `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, sum(n) AS n
+    FROM (${rows}) AS e GROUP BY GROUPING SETS ((user_id, topic), (user_id, h))${by}`;
+  const hourOf = (rows: string): string => `SELECT user_id, topic, CAST(hour(hour) AS INTEGER) AS h, n FROM (${rows}) AS u`;
+  const levels = (rows: string): string => `SELECT user_id, persona, arg_max(lv, lts) AS lv FROM (${rows}) AS u
     GROUP BY user_id, persona ORDER BY lv DESC, user_id ASC, persona ASC`;
-  const [counts, levels] = await Promise.all([run(input, habits, m), run(input, affinity, a)]);
+  const latest = (rows: string): string => `SELECT user_id, persona, value_last AS lv, value_last_ts AS lts FROM (${rows}) AS u`;
+  const [counts, affinity] = await withWholeDays(input, 'preferences-habits', USER_TOPIC_HOUR, ['habits', 'levels'],
+    (days, t) => [
+      createTable(t.habits!, (b) => habits(hourOf(wholeDayRows(input, b, USER_TOPIC_HOUR, days, messages)), '')),
+      createTable(t.levels!, (b) => `SELECT user_id, persona, arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lts
+        FROM (${wholeDayRows(input, b, USER_TOPIC_HOUR, days, affinities)}) AS u GROUP BY user_id, persona`),
+    ],
+    (t) => {
+      const m = binder();
+      const mine = m.bind(ids);
+      const rest = edgeRows(input, m, USER_TOPIC_HOUR, input.range, messages, [`list_contains(${mine}, user_id)`]);
+      const counted = `SELECT part, user_id, topic, h, sum(n) AS n FROM (
+          SELECT part, user_id, topic, h, n FROM ${t.habits} WHERE list_contains(${mine}, user_id)
+          UNION ALL ${habits(hourOf(rest), '')}) AS x GROUP BY part, user_id, topic, h`;
+      const a = binder();
+      const theirs = a.bind(ids);
+      const restLevels = edgeRows(input, a, USER_TOPIC_HOUR, input.range, affinities, [`list_contains(${theirs}, user_id)`]);
+      const merged = levels(`SELECT user_id, persona, lv, lts FROM ${t.levels} WHERE list_contains(${theirs}, user_id) UNION ALL ${latest(restLevels)}`);
+      return Promise.all([run(input, counted, m), run(input, merged, a)]);
+    },
+    () => {
+      const m = binder();
+      const rows = tableRows(input, m, USER_TOPIC_HOUR, messages, [`list_contains(${m.bind(ids)}, user_id)`]);
+      const a = binder();
+      const interactions = tableRows(input, a, USER_TOPIC_HOUR, affinities, [`list_contains(${a.bind(ids)}, user_id)`]);
+      return Promise.all([run(input, habits(hourOf(rows), ''), m), run(input, levels(latest(interactions)), a)]);
+    });
   return {
     topics: counts.filter((r) => r.part === 'topic').map((r) => ({ user_id: s(r.user_id), topic: s(r.topic), count: n(r.n) })),
     hours: counts.filter((r) => r.part === 'hour').map((r) => ({ user_id: s(r.user_id), hour_of_day: nOrNull(r.h), count: n(r.n) })),
-    affinity: levels.map((r) => ({ user_id: s(r.user_id), persona: s(r.persona), last_value: nOrNull(r.lv) })),
+    affinity: affinity.map((r) => ({ user_id: s(r.user_id), persona: s(r.persona), last_value: nOrNull(r.lv) })),
   };
 }

@@ -36,7 +36,9 @@ export function statementsFor(input: RolledInput, fields?: readonly string[]): b
 
 /** Rows of a user-rollup day table over `range` (whole days from the table, the rest raw) within the caller's filters and `where`. */
 export function userRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
-  return daySource(table, input.project, range, [...keyConditions(input, b, where), ...extra], b);
+  const cond = conditions([...input.filters, ...where], (v) => b.bind(v));
+  if (cond === null || cond.okOnly) throw new Error('statementsFor() is false for these filters');
+  return daySource(table, input.project, range, [...cond.sql, ...extra], b);
 }
 
 /**
@@ -44,17 +46,21 @@ export function userRows(input: RolledInput, b: Binder, table: DayTable, range: 
  * and the rest — partial days, and events past the watermark.
  */
 export function wholeDayRows(input: RolledInput, b: Binder, table: DayTable, days: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
-  return wholeDaySource(table, input.project, days, [...keyConditions(input, b, where), ...extra], b);
+  return wholeDaySource(table, input.project, days, [...tableConditions(input, b, table, where), ...extra], b);
 }
 
 export function edgeRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
-  return daySource(table, input.project, range, [...keyConditions(input, b, where), ...extra], b, true);
+  return daySource(table, input.project, range, [...tableConditions(input, b, table, where), ...extra], b, true);
 }
 
-function keyConditions(input: RolledInput, b: Binder, where: readonly Filter[]): string[] {
-  const cond = conditions([...input.filters, ...where], (v) => b.bind(v));
-  if (cond === null || cond.okOnly) throw new Error('statementsFor() is false for these filters');
-  return cond.sql;
+/** Whether every filter of `filters` is on one of `t`'s keys (a column the table and the events share). */
+const onKeys = (t: DayTable, filters: readonly Filter[]): boolean => filters.every((f) => t.keys.some((k) => k.name === f.field && k.event === f.field));
+
+/** The caller's filters and `where` as SQL over `t`'s key columns. */
+function tableConditions(input: RolledInput, b: Binder, t: DayTable, where: readonly Filter[]): string[] {
+  const filters = [...input.filters, ...where];
+  if (!onKeys(t, filters)) throw new Error(`a filter is not on a key of ${t.name}`);
+  return filters.map((f) => `${f.field} IN (${f.values.map((v) => b.bind(v)).join(', ')})`);
 }
 
 /**
@@ -67,7 +73,7 @@ export async function withWholeDays<T>(
   cached: (names: Readonly<Record<string, string>>) => Promise<T>,
   live: () => Promise<T>,
 ): Promise<T> {
-  const days = input.wholeDays === undefined ? null : wholeDaysOf(table, input.range);
+  const days = input.wholeDays === undefined || !onKeys(table, input.filters) ? null : wholeDaysOf(table, input.range);
   if (input.wholeDays !== undefined && days !== null) {
     const key = JSON.stringify([kind, input.project, input.filters, days.startMs, days.endMs]);
     const answer = await input.wholeDays.with(input.store, key, parts, (names) => build(days, names), cached);
@@ -100,7 +106,7 @@ export function eventTerms(input: RolledInput, b: Binder, range: TimeRange, wher
  */
 export function tableRows(input: RolledInput, b: Binder, t: DayTable, where: readonly Filter[] = [], extra: readonly string[] = []): string {
   const filters = [...input.filters, ...where];
-  if (input.userRollups === true && filters.every((f) => t.keys.some((k) => k.name === f.field && k.event === f.field))) {
+  if (input.userRollups === true && onKeys(t, filters)) {
     const cond = filters.map((f) => `${f.field} IN (${f.values.map((v) => b.bind(v)).join(', ')})`);
     return daySource(t, input.project, input.range, [...cond, ...extra], b);
   }

@@ -51,13 +51,13 @@ export function eventColumns(t: DayTable): string {
  */
 function bounds(t: DayTable, range: TimeRange): { rs: number; re: number; ds: number; de: number } | null {
   const { startMs, endMs } = range;
-  const hourly = timeColumn(t) === 'hour';
-  const hours = hourly || hourTwin(t) !== undefined;
+  const hours = timeColumn(t) === 'hour' || hourTwin(t) !== undefined;
   const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
   const re = hours ? floorHour(endMs) : floorDay(endMs);
   if (rs >= re) return null;
-  let ds = hourly ? rs : ceilDay(startMs);
-  let de = hourly ? rs : floorDay(endMs);
+  // An hour table's whole days are its own hour rows of them (the whole-day cache's part).
+  let ds = ceilDay(startMs);
+  let de = floorDay(endMs);
   if (ds >= de) ds = de = rs;
   return { rs, re, ds, de };
 }
@@ -71,8 +71,9 @@ export function wholeDaysOf(t: DayTable, range: TimeRange): TimeRange | null {
 /** `t`'s own rows of the whole days `days` (wholeDaysOf), restricted by `conditions` (as daySource). */
 export function wholeDaySource(t: DayTable, project: string, days: TimeRange, conditions: readonly string[], b: Binder): string {
   const extra = conditions.map((c) => ` AND ${c}`).join('');
+  const time = timeColumn(t);
   const cols = columnNames(t).slice(2).join(', ');
-  return `SELECT day, ${cols} FROM ${t.name} WHERE project = ${b.bind(project)} AND day >= ${b.ts(days.startMs)} AND day < ${b.ts(days.endMs)}${extra}`;
+  return `SELECT ${time}, ${cols} FROM ${t.name} WHERE project = ${b.bind(project)} AND ${time} >= ${b.ts(days.startMs)} AND ${time} < ${b.ts(days.endMs)}${extra}`;
 }
 
 /**
@@ -94,14 +95,17 @@ export function daySource(t: DayTable, project: string, range: TimeRange, condit
   const hours = hourly ? t : hourTwin(t);
   const cols = columnNames(t).slice(2).join(', ');
   const parts: string[] = [];
-  if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
   if (hours) {
     const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
     const hourRows = (from: number, to: number): string =>
       `SELECT ${time}, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
-    if (rs < ds) parts.push(hourRows(rs, ds));
-    if (de < re) parts.push(hourRows(de, re));
-  }
+    if (hourly && !edgesOnly) parts.push(hourRows(rs, re));
+    else {
+      if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
+      if (rs < ds) parts.push(hourRows(rs, ds));
+      if (de < re) parts.push(hourRows(de, re));
+    }
+  } else if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
   if (startMs < rs) parts.push(raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(rs)}`));
   if (re < endMs) parts.push(raw(`ts >= ${b.ts(re)} AND ts < ${b.ts(endMs)}`));
   parts.push(raw(`seq > ${WATERMARK} AND ts >= ${b.ts(rs)} AND ts < ${b.ts(re)}`));

@@ -175,7 +175,7 @@ describe('user rollups', () => {
       expect(builds).toBeGreaterThan(0);
       const again: RolledInput = { store, project: P, range: RANGES[2]![1], filters: [], userRollups: true, wholeDays: cache };
       await marginAnalytics(again, 100);
-      expect(cache.stats()).toMatchObject({ builds, hits: 1 });
+      expect(cache.stats()).toMatchObject({ builds, hits: 1, failed: 0 });
     } finally {
       store.query = query;
     }
@@ -195,6 +195,8 @@ describe('user rollups', () => {
     expect((await stores.userRollups!.status()).behind).toBe(0);
     expect((await stores.userRollups!.catchUp()).events).toBe(0);
     await compareAll();
+    // No whole-day table failed to build, for any endpoint, range or filter.
+    expect(stores.userRollups!.wholeDays.stats().failed).toBe(0);
   }, 120_000);
 });
 

@@ -38,15 +38,17 @@ export interface WholeDayCacheStats {
   entries: number;
   builds: number;
   hits: number;
-  /** Requests answered without the cache because a write to past days was open or landed meanwhile. */
+  /** Requests answered without the cache: a write to past days was open or landed meanwhile, or a build failed. */
   bypassed: number;
+  /** Builds that failed (other than for a write to past days meanwhile). */
+  failed: number;
 }
 
 export class WholeDayCache {
   private readonly entries = new Map<string, Entry>();
   private attached: Promise<void> | null = null;
   private next = 0;
-  private readonly counts = { builds: 0, hits: 0, bypassed: 0 };
+  private readonly counts = { builds: 0, hits: 0, bypassed: 0, failed: 0 };
 
   constructor(
     /** UserRollups.pastDaysVersion. */
@@ -113,7 +115,14 @@ export class WholeDayCache {
     const entry: Entry = { version: v, names, readers: 0, retired: false, ready: Promise.resolve() };
     entry.ready = (async () => {
       await this.attach(store);
-      for (const s of build(names)) await store.query(s.sql, s.params);
+      try {
+        for (const s of build(names)) await store.query(s.sql, s.params);
+      } catch (error) {
+        this.counts.failed++;
+        throw error;
+      }
+      // Compresses the new tables (about half the memory); when another statement holds the database, a later one does.
+      await store.query(`CHECKPOINT ${CACHE_DATABASE}`, []).catch(() => undefined);
       // Built across a write to past days: not to be trusted (the next request builds again).
       if (this.version() !== v) throw new Error('past days changed while the whole-day tables were built');
     })().catch((error: unknown) => {
@@ -129,7 +138,7 @@ export class WholeDayCache {
   }
 
   private attach(store: EventStore): Promise<void> {
-    this.attached ??= store.query(`ATTACH IF NOT EXISTS ':memory:' AS ${CACHE_DATABASE}`, []).then(() => undefined, (error: unknown) => {
+    this.attached ??= store.query(`ATTACH IF NOT EXISTS ':memory:' AS ${CACHE_DATABASE} (COMPRESS)`, []).then(() => undefined, (error: unknown) => {
       this.attached = null;
       throw error;
     });
