@@ -11,7 +11,7 @@
  *                        packages/server/src, e.g. `mkdir -p .tmp/before && git archive <commit> packages/server/src |
  *                        tar -x -C .tmp/before` (inside the repository, so it resolves this checkout's node_modules)
  *     [--statements]     time each SQL statement of each endpoint alone, slowest first (where the time goes)
- *     [--no-cache]       without the whole-day cache (analytics/user-rollups/whole-day-cache.ts), as before it
+ *     [--no-cache]       without the whole-day cache (analytics/user-rollups/whole-hour-cache.ts), as before it
  *
  * Needs packages/protocol built (`npx tsc -b packages/protocol`).
  *
@@ -52,7 +52,7 @@ interface Input {
   range: { startMs: number; endMs: number };
   filters: [];
   userRollups: boolean;
-  wholeDays?: unknown;
+  wholeHours?: unknown;
 }
 type Endpoint = (input: Input, top: string) => Promise<unknown>;
 
@@ -139,8 +139,8 @@ async function main(): Promise<void> {
     for (const days of [1, 7, 30]) {
       const range = { startMs: endMs - days * DAY_MS, endMs };
       // With the server's whole-day cache (built by the first call of each endpoint and range; --no-cache: without).
-      const wholeDays = args['no-cache'] ? undefined : stores.userRollups?.wholeDays;
-      const input: Input = { store: stores.store, project: 'default', range, filters: [], userRollups: stores.userRollups !== null, ...(wholeDays ? { wholeDays } : {}) };
+      const wholeHours = args['no-cache'] ? undefined : stores.userRollups?.wholeHours;
+      const input: Input = { store: stores.store, project: 'default', range, filters: [], userRollups: stores.userRollups !== null, ...(wholeHours ? { wholeHours } : {}) };
       const usersOf = (await variants[variants.length - 1]![1].users!(input, '')) as { users: { top_users: Array<{ user_id: string }> } };
       const top = usersOf.users.top_users[0]?.user_id ?? 'nobody';
       for (const id of only) {

@@ -26,7 +26,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AppDeps): vo
     const parsed = parseReadParams(request.query, deps.clock.now(), controls);
     const preset: RolledInput = {
       store: deps.store, project: projectOf(request), range: parsed.range, filters: parsed.filters, userRollups: deps.userRollups != null,
-      wholeDays: deps.userRollups?.wholeDays,
+      wholeHours: deps.userRollups?.wholeHours,
     };
     return { preset, controls: parsed.controls };
   };

@@ -7,8 +7,8 @@ import type { TimeRange } from '../../query/types.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { MESSAGE } from '../vocabulary.js';
-import { wholeDaysOf } from '../user-rollups/source.js';
-import { binder, createTable, edgeRows, n, nOrNull, run, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
+import { rolledSpan } from '../user-rollups/source.js';
+import { binder, createTable, rawRows, n, nOrNull, run, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface SessionFigures {
   /** Distinct sessions, and the messages that carry one. */
@@ -26,22 +26,22 @@ export interface SessionFigures {
 
 export function sessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
-  const previousDays = wholeDaysOf(USER_SESSION_DAY, previous);
-  return withWholeDays(input, `conversations ${JSON.stringify(previousDays)}`, USER_SESSION_DAY, ['spans', 'totals', 'users', 'previous'],
+  const previousDays = rolledSpan(USER_SESSION_DAY, previous);
+  return withWholeHours(input, `conversations ${JSON.stringify(previousDays)}`, USER_SESSION_DAY, ['spans', 'totals', 'users', 'previous'],
     (days, t) => [
       // Per session: its first and last message and messages; per user: least and greatest session.
       createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n
-        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, messages, ['session_id IS NOT NULL'])}) AS u GROUP BY session_id`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, messages, ['session_id IS NOT NULL'])}) AS u GROUP BY session_id`),
       createTable(t.totals!, () => `SELECT count(*) AS sessions, coalesce(sum(epoch_ms(l) - epoch_ms(f)), 0) AS span, coalesce(sum(n), 0) AS n FROM ${t.spans}`),
       createTable(t.users!, (b) => `SELECT user_id, min(session_id) AS s0, max(session_id) AS s1
-        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, messages, ['user_id IS NOT NULL'])}) AS u GROUP BY user_id`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, messages, ['user_id IS NOT NULL'])}) AS u GROUP BY user_id`),
       createTable(t.previous!, (b) => previousDays === null ? 'SELECT NULL::VARCHAR AS user_id WHERE false'
-        : `SELECT DISTINCT user_id FROM (${wholeDayRows(input, b, USER_SESSION_DAY, previousDays, messages, ['user_id IS NOT NULL'])}) AS u`),
+        : `SELECT DISTINCT user_id FROM (${rolledRows(input, b, USER_SESSION_DAY, previousDays, messages, ['user_id IS NOT NULL'])}) AS u`),
     ],
     (t) => {
       const b = binder();
-      const current = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
-      const before = previousDays === null ? userRows(input, b, USER_SESSION_DAY, previous, messages) : edgeRows(input, b, USER_SESSION_DAY, previous, messages);
+      const current = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
+      const before = previousDays === null ? userRows(input, b, USER_SESSION_DAY, previous, messages) : rawRows(input, b, USER_SESSION_DAY, previous, messages);
       const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
       // Sessions of the rest that the whole days hold too: counted once, their span from both.
       const sql = `WITH u AS MATERIALIZED (SELECT user_id, session_id, n, first_ts, last_ts FROM (${current}) AS c),

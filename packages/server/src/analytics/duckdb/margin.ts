@@ -17,8 +17,8 @@ import { planSource } from '../user-rollups/source.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { LLM, MESSAGE, PAYMENT } from '../vocabulary.js';
 import type { TimeRange } from '../../query/types.js';
-import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
-import { binder, byPart, createTable, edgeRows, n, run, s, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
+import type { CacheStatement } from '../user-rollups/whole-hour-cache.js';
+import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface MarginFigures {
   totals: { cost: number; revenue: number; conversations: number; users: number };
@@ -64,10 +64,10 @@ const CACHED = ['msg', 'cost', 'rev', 'up', 'conv', 'sessions'];
 /** The whole days' figures: `msg` one row per (user, persona, session) with its messages, the rest grouped from it. */
 function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
   return [
-    createTable(t.msg!, (b) => `SELECT user_id, persona, session_id, hash(session_id) AS h, sum(n) AS n FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(MESSAGE))}) AS u
+    createTable(t.msg!, (b) => `SELECT user_id, persona, session_id, hash(session_id) AS h, sum(n) AS n FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(MESSAGE))}) AS u
       GROUP BY user_id, persona, session_id`),
-    createTable(t.cost!, (b) => `SELECT user_id, persona, sum(cost_usd) AS c FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(LLM))}) AS u GROUP BY user_id, persona`),
-    createTable(t.rev!, (b) => `SELECT user_id, sum(value_ok) AS r FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, type(PAYMENT), PAID)}) AS u GROUP BY user_id`),
+    createTable(t.cost!, (b) => `SELECT user_id, persona, sum(cost_usd) AS c FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(LLM))}) AS u GROUP BY user_id, persona`),
+    createTable(t.rev!, (b) => `SELECT user_id, sum(value_ok) AS r FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(PAYMENT), PAID)}) AS u GROUP BY user_id`),
     createTable(t.up!, () => `SELECT user_id, persona, sum(n) AS n, count(session_id) AS k FROM ${t.msg} GROUP BY user_id, persona`),
     createTable(t.conv!, () => `SELECT user_id, count(DISTINCT session_id) AS k FROM ${t.msg} GROUP BY user_id`),
     createTable(t.sessions!, () => `SELECT count(DISTINCT session_id) AS k FROM ${t.msg}`),
@@ -81,9 +81,9 @@ function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<str
  * sessions first: a hash of the rest's few thousand sessions, rather than of the whole days' ~300k at 30 days).
  */
 function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
-  const llm = edgeRows(input, b, USER_SESSION_DAY, input.range, type(LLM));
-  const paid = edgeRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
-  const messages = edgeRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
+  const llm = rawRows(input, b, USER_SESSION_DAY, input.range, type(LLM));
+  const paid = rawRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
+  const messages = rawRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
   return {
     ctes: [
       `e AS MATERIALIZED (SELECT user_id, persona, session_id, sum(n) AS n FROM (${messages}) AS u GROUP BY user_id, persona, session_id)`,
@@ -106,7 +106,7 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
 }
 
 export function marginStatement(input: RolledInput, limit: number): Promise<MarginFigures> {
-  return withWholeDays(input, 'margin', USER_SESSION_DAY, CACHED, (days, names) => buildCached(input, days, names),
+  return withWholeHours(input, 'margin', USER_SESSION_DAY, CACHED, (days, names) => buildCached(input, days, names),
     (names) => {
       const b = binder();
       return marginFrom(input, limit, b, cachedCores(input, b, names));

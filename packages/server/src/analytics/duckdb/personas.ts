@@ -9,7 +9,7 @@ import { GROUP_LIMIT } from '../common.js';
 import { INTERACTION_DAY, USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { BANTER, MESSAGE } from '../vocabulary.js';
 import type { Row } from '../../store/types.js';
-import { binder, createTable, edgeRows, n, nOrNull, run, s, tableRows, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
+import { binder, createTable, rawRows, n, nOrNull, run, s, tableRows, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface PersonaUsers {
   /** Distinct users per persona, and those of them with more than one session. */
@@ -27,11 +27,11 @@ export async function personaUsersStatement(input: RolledInput): Promise<Persona
       count(*) FILTER (WHERE user_id IS NOT NULL AND s0 < s1) AS repeat_users
     FROM (${pairs}) AS pu WHERE persona IS NOT NULL GROUP BY persona`, b);
   const pairs = (rows: string): string => `SELECT persona, user_id, min(session_id) AS s0, max(session_id) AS s1 FROM (${rows}) AS u GROUP BY persona, user_id`;
-  const rows = await withWholeDays(input, 'persona-users', USER_SESSION_DAY, ['pairs'],
-    (days, t) => [createTable(t.pairs!, (b) => pairs(wholeDayRows(input, b, USER_SESSION_DAY, days, messages)))],
+  const rows = await withWholeHours(input, 'persona-users', USER_SESSION_DAY, ['pairs'],
+    (days, t) => [createTable(t.pairs!, (b) => pairs(rolledRows(input, b, USER_SESSION_DAY, days, messages)))],
     (t) => {
       const b = binder();
-      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
+      const edges = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
       return count(b, `SELECT persona, user_id, min(s0) AS s0, max(s1) AS s1 FROM (SELECT persona, user_id, s0, s1 FROM ${t.pairs}
         UNION ALL SELECT persona, user_id, session_id AS s0, session_id AS s1 FROM (${edges}) AS u) AS x GROUP BY persona, user_id`);
     },

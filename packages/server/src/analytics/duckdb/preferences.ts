@@ -8,7 +8,7 @@ import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY, USER_TOPIC_HOUR } from '../user-rollups/tables.js';
 import { AFFINITY, INTERACTION, MESSAGE } from '../vocabulary.js';
 import type { Row } from '../../store/types.js';
-import { binder, byPart, createTable, edgeRows, n, nOrNull, run, s, tableRows, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
+import { binder, byPart, createTable, rawRows, n, nOrNull, run, s, tableRows, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface TopUsers {
   /** The first `limit + 1` groups by messages (`user_id`, `count`; the group without a user may be one). */
@@ -23,11 +23,11 @@ export async function topUsersStatement(input: RolledInput, limit: number): Prom
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   const grouped = (rows: string): string => `SELECT user_id, persona, sum(n) AS n FROM (${rows}) AS u GROUP BY user_id, persona`;
   // Messages per (user, persona) add up: the whole days' from the whole-day cache, the rest's added.
-  const rows = await withWholeDays(input, 'preferences-top', USER_SESSION_DAY, ['up'],
-    (days, t) => [createTable(t.up!, (b) => grouped(wholeDayRows(input, b, USER_SESSION_DAY, days, messages)))],
+  const rows = await withWholeHours(input, 'preferences-top', USER_SESSION_DAY, ['up'],
+    (days, t) => [createTable(t.up!, (b) => grouped(rolledRows(input, b, USER_SESSION_DAY, days, messages)))],
     (t) => {
       const b = binder();
-      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, messages);
+      const edges = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
       return topFrom(input, limit, b, `SELECT user_id, persona, sum(n) AS n FROM (SELECT user_id, persona, n FROM ${t.up}
         UNION ALL SELECT user_id, persona, n FROM (${edges}) AS u) AS x GROUP BY user_id, persona`);
     },
@@ -73,22 +73,22 @@ export async function userHabitsStatement(input: RolledInput, ids: readonly stri
   const levels = (rows: string): string => `SELECT user_id, persona, arg_max(lv, lts) AS lv FROM (${rows}) AS u
     GROUP BY user_id, persona ORDER BY lv DESC, user_id ASC, persona ASC`;
   const latest = (rows: string): string => `SELECT user_id, persona, value_last AS lv, value_last_ts AS lts FROM (${rows}) AS u`;
-  const [counts, affinity] = await withWholeDays(input, 'preferences-habits', USER_TOPIC_HOUR, ['habits', 'levels'],
+  const [counts, affinity] = await withWholeHours(input, 'preferences-habits', USER_TOPIC_HOUR, ['habits', 'levels'],
     (days, t) => [
-      createTable(t.habits!, (b) => habits(hourOf(wholeDayRows(input, b, USER_TOPIC_HOUR, days, messages)), '')),
+      createTable(t.habits!, (b) => habits(hourOf(rolledRows(input, b, USER_TOPIC_HOUR, days, messages)), '')),
       createTable(t.levels!, (b) => `SELECT user_id, persona, arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lts
-        FROM (${wholeDayRows(input, b, USER_TOPIC_HOUR, days, affinities)}) AS u GROUP BY user_id, persona`),
+        FROM (${rolledRows(input, b, USER_TOPIC_HOUR, days, affinities)}) AS u GROUP BY user_id, persona`),
     ],
     (t) => {
       const m = binder();
       const mine = m.bind(ids);
-      const rest = edgeRows(input, m, USER_TOPIC_HOUR, input.range, messages, [`list_contains(${mine}, user_id)`]);
+      const rest = rawRows(input, m, USER_TOPIC_HOUR, input.range, messages, [`list_contains(${mine}, user_id)`]);
       const counted = `SELECT part, user_id, topic, h, sum(n) AS n FROM (
           SELECT part, user_id, topic, h, n FROM ${t.habits} WHERE list_contains(${mine}, user_id)
           UNION ALL ${habits(hourOf(rest), '')}) AS x GROUP BY part, user_id, topic, h`;
       const a = binder();
       const theirs = a.bind(ids);
-      const restLevels = edgeRows(input, a, USER_TOPIC_HOUR, input.range, affinities, [`list_contains(${theirs}, user_id)`]);
+      const restLevels = rawRows(input, a, USER_TOPIC_HOUR, input.range, affinities, [`list_contains(${theirs}, user_id)`]);
       const merged = levels(`SELECT user_id, persona, lv, lts FROM ${t.levels} WHERE list_contains(${theirs}, user_id) UNION ALL ${latest(restLevels)}`);
       return Promise.all([run(input, counted, m), run(input, merged, a)]);
     },

@@ -16,9 +16,9 @@ import { compileSelection } from '../../query/compiler.js';
 import type { Filter, TimeRange } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
 import { conditions, type RolledInput } from '../user-rollups/read.js';
-import { binder, daySource, eventColumns, wholeDaySource, wholeDaysOf, type Binder } from '../user-rollups/source.js';
+import { binder, daySource, eventColumns, rolledSource, rolledSpan, type Binder } from '../user-rollups/source.js';
 import type { DayTable } from '../user-rollups/tables.js';
-import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
+import type { CacheStatement } from '../user-rollups/whole-hour-cache.js';
 
 export type { Binder } from '../user-rollups/source.js';
 export { binder } from '../user-rollups/source.js';
@@ -42,14 +42,14 @@ export function userRows(input: RolledInput, b: Binder, table: DayTable, range: 
 }
 
 /**
- * Like userRows, in two halves for the whole-day cache: the table's own rows of the whole days `days` (wholeDaysOf),
+ * Like userRows, in two halves for the whole-day cache: the table's own rows of the whole days `days` (rolledSpan),
  * and the rest — partial days, and events past the watermark.
  */
-export function wholeDayRows(input: RolledInput, b: Binder, table: DayTable, days: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
-  return wholeDaySource(table, input.project, days, [...tableConditions(input, b, table, where), ...extra], b);
+export function rolledRows(input: RolledInput, b: Binder, table: DayTable, days: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  return rolledSource(table, input.project, days, [...tableConditions(input, b, table, where), ...extra], b);
 }
 
-export function edgeRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+export function rawRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
   return daySource(table, input.project, range, [...tableConditions(input, b, table, where), ...extra], b, true);
 }
 
@@ -67,16 +67,16 @@ function tableConditions(input: RolledInput, b: Binder, t: DayTable, where: read
  * `cached`'s answer from the whole-day cache's tables `parts` for `kind` (built by `build`) when `input` has the
  * cache and its range whole days of `table`, else — or when the cache cannot be trusted for this request — `live`'s.
  */
-export async function withWholeDays<T>(
+export async function withWholeHours<T>(
   input: RolledInput, kind: string, table: DayTable, parts: readonly string[],
   build: (days: TimeRange, names: Readonly<Record<string, string>>) => CacheStatement[],
   cached: (names: Readonly<Record<string, string>>) => Promise<T>,
   live: () => Promise<T>,
 ): Promise<T> {
-  const days = input.wholeDays === undefined || !onKeys(table, input.filters) ? null : wholeDaysOf(table, input.range);
-  if (input.wholeDays !== undefined && days !== null) {
+  const days = input.wholeHours === undefined || !onKeys(table, input.filters) ? null : rolledSpan(table, input.range);
+  if (input.wholeHours !== undefined && days !== null) {
     const key = JSON.stringify([kind, input.project, input.filters, days.startMs, days.endMs]);
-    const answer = await input.wholeDays.with(input.store, key, parts, (names) => build(days, names), cached);
+    const answer = await input.wholeHours.with(input.store, key, parts, (names) => build(days, names), cached);
     if (answer !== null) return answer;
   }
   return live();

@@ -10,8 +10,8 @@ import { rolledSessions } from '../user-rollups/read.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_DAY, USER_SESSION_DAY } from '../user-rollups/tables.js';
 import type { TimeRange } from '../../query/types.js';
-import type { CacheStatement } from '../user-rollups/whole-day-cache.js';
-import { binder, byPart, createTable, edgeRows, n, run, s, userRows, wholeDayRows, withWholeDays, type Binder } from './sql.js';
+import type { CacheStatement } from '../user-rollups/whole-hour-cache.js';
+import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface ActiveUsers {
   /** Active users per UTC day, in day order (`bucket`, `unique_users`). */
@@ -51,11 +51,11 @@ const CACHED = ['du', 'daily', 'users', 'us', 'uk'];
 /** The whole days' (day, user) rows, users per day, figures per user, (user, session) pairs and sessions per user. */
 function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
   return [
-    createTable(t.du!, (b) => `SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${wholeDayRows(input, b, USER_DAY, days)}) AS u
+    createTable(t.du!, (b) => `SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${rolledRows(input, b, USER_DAY, days)}) AS u
       GROUP BY day, user_id ORDER BY day`),
     createTable(t.daily!, () => `SELECT day, count(*) AS users FROM ${t.du} GROUP BY day`),
     createTable(t.users!, () => `SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM ${t.du} GROUP BY user_id`),
-    createTable(t.us!, (b) => `SELECT DISTINCT user_id, session_id FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days)}) AS u
+    createTable(t.us!, (b) => `SELECT DISTINCT user_id, session_id FROM (${rolledRows(input, b, USER_SESSION_DAY, days)}) AS u
       WHERE session_id IS NOT NULL ORDER BY user_id`),
     createTable(t.uk!, () => `SELECT user_id, count(*) AS k FROM ${t.us} GROUP BY user_id`),
   ];
@@ -66,8 +66,8 @@ function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<str
  * past the watermark) counts its users again from both; users and sessions the whole days lack are added.
  */
 function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
-  const days = edgeRows(input, b, USER_DAY, input.range);
-  const sessions = edgeRows(input, b, USER_SESSION_DAY, input.range);
+  const days = rawRows(input, b, USER_DAY, input.range);
+  const sessions = rawRows(input, b, USER_SESSION_DAY, input.range);
   return {
     ctes: [`e AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id)`],
     daily: `SELECT day, users FROM ${t.daily} WHERE day NOT IN (SELECT day FROM e)
@@ -87,7 +87,7 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
 
 /** For filters on user_id only (user_day has no other key). */
 export function activeUsersStatement(input: RolledInput, limit: number): Promise<ActiveUsers> {
-  return withWholeDays(input, 'users-active', USER_DAY, CACHED, (days, names) => buildCached(input, days, names),
+  return withWholeHours(input, 'users-active', USER_DAY, CACHED, (days, names) => buildCached(input, days, names),
     (names) => {
       const b = binder();
       return activeFrom(input, limit, b, cachedCores(input, b, names));
@@ -127,15 +127,15 @@ const bin = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).ma
  */
 export function sessionLengthsStatement(input: RolledInput): Promise<Execution> {
   const withSession = ['session_id IS NOT NULL'];
-  return withWholeDays(input, 'session-lengths', USER_SESSION_DAY, ['spans', 'bins'],
+  return withWholeHours(input, 'session-lengths', USER_SESSION_DAY, ['spans', 'bins'],
     (days, t) => [
       createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l
-        FROM (${wholeDayRows(input, b, USER_SESSION_DAY, days, [], withSession)}) AS u GROUP BY session_id`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, [], withSession)}) AS u GROUP BY session_id`),
       createTable(t.bins!, () => `SELECT ${bin} AS session_length, count(*) AS sessions FROM (SELECT epoch_ms(l) - epoch_ms(f) AS s_span FROM ${t.spans}) AS s GROUP BY 1`),
     ],
     async (t) => {
       const b = binder();
-      const edges = edgeRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
+      const edges = rawRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
       const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
       const sql = `WITH e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l FROM (${edges}) AS u GROUP BY session_id),
         hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),

@@ -18,8 +18,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { MEMORY, type DuckDbHandle } from '../../store/duckdb/open.js';
 import { Mutex } from '../../store/duckdb/mutex.js';
 import { rollUpInSlices } from '../../store/duckdb/slices.js';
-import { floorDay } from './source.js';
-import { WholeDayCache } from './whole-day-cache.js';
+import { floorDay, floorHour } from './source.js';
+import { WholeHourCache } from './whole-hour-cache.js';
 import {
   columnNames, DAY_TABLES, HOUR_TABLES, INTERACTION_DAY, INTERACTION_HOUR, PERSONA_EVOLUTION_DAY, timeColumn, USER_TOPIC_HOUR, USER_DAY, USER_HOUR, USER_SESSION_DAY, USER_SESSION_HOUR, type DayTable,
 } from './tables.js';
@@ -124,10 +124,10 @@ export class UserRollups {
   private counts: DayCounts = new Map();
   /** The watermark as this process last read or moved it. */
   private mark = 0;
-  /** Moved around each write to days before today and each delete: odd while one is open (whole-day-cache.ts). */
+  /** Moved around each write to hours before this one and each delete: odd while one is open (whole-hour-cache.ts). */
   private pastVersion = 0;
-  /** Partial answers over whole days, valid until past days change. */
-  readonly wholeDays = new WholeDayCache(() => this.pastVersion);
+  /** Partial answers over ranges' whole hours, valid until past hours change. */
+  readonly wholeHours = new WholeHourCache(() => this.pastVersion);
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -154,13 +154,13 @@ export class UserRollups {
     return this.mark;
   }
 
-  /** The version of past days' rows: odd while a write to them is open, moved on by each (whole-day-cache.ts). */
-  pastDaysVersion(): number {
+  /** The version of past hours' rows: odd while a write to them is open, moved on by each (whole-hour-cache.ts). */
+  pastHoursVersion(): number {
     return this.pastVersion;
   }
 
-  /** Runs `write`, a change to rows of days before today, with the version of past days odd meanwhile. */
-  private async changingPastDays<T>(write: () => Promise<T>): Promise<T> {
+  /** Runs `write`, a change to rows of hours before this one, with the version of past hours odd meanwhile. */
+  private async changingPastHours<T>(write: () => Promise<T>): Promise<T> {
     this.pastVersion++;
     try {
       return await write();
@@ -219,7 +219,7 @@ export class UserRollups {
     return this.runs.run(async () => {
       const c = this.open();
       const cutoff = `date_trunc('day', epoch_ms($1::BIGINT))`;
-      return this.changingPastDays(async () => {
+      return this.changingPastHours(async () => {
         await c.run('BEGIN TRANSACTION');
         try {
           let deleted = 0;
@@ -316,7 +316,9 @@ export class UserRollups {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${sessionDays} AS ${byDay(USER_SESSION_DAY, sessionHours)}`);
       const sql = `SELECT epoch_ms(day) AS d, count(*) FROM ${sessionDays} GROUP BY d`;
       const perDay = new Map((await c.runAndReadAll(sql)).getRows().map(([day, n]) => [Number(day), Number(n)]));
-      const today = floorDay(this.now());
+      // A write to an hour before this one changes rows the whole-hour cache may hold.
+      const [[first]] = (await c.runAndReadAll(`SELECT epoch_ms(min(hour)) FROM ${sessionHours}`)).getRows() as [[unknown]];
+      const past = first !== null && Number(first) < floorHour(this.now());
       const write = async (): Promise<void> => {
         await c.run('BEGIN TRANSACTION');
         try {
@@ -337,7 +339,7 @@ export class UserRollups {
           throw error;
         }
       };
-      await ([...perDay.keys()].some((day) => day < today) ? this.changingPastDays(write) : write());
+      await (past ? this.changingPastHours(write) : write());
       for (const [day, rows] of perDay) {
         const counts = this.counts.get(day);
         if (counts === undefined) this.counts.set(day, { merged: 0, delta: rows, writes: 1 });

@@ -16,7 +16,7 @@ import type { Read } from '../common.js';
 import type { PresetInput } from '../../query/presets/common.js';
 import { binder, daySource, firstSeenSource, planSource, type Binder } from './source.js';
 import { PERSONA_EVOLUTION_DAY, USER_DAY, USER_SESSION_DAY } from './tables.js';
-import type { WholeDayCache } from './whole-day-cache.js';
+import type { WholeHourCache } from './whole-hour-cache.js';
 
 const GROUP_LIMIT = 10_000;
 const KEY_FIELDS = new Set(['user_id', 'session_id', 'persona', 'type']);
@@ -24,8 +24,8 @@ const KEY_FIELDS = new Set(['user_id', 'session_id', 'persona', 'type']);
 /** A preset's input, with the user rollups when the store keeps them. */
 export interface RolledInput extends PresetInput {
   userRollups?: boolean;
-  /** Partial answers over whole days (whole-day-cache.ts), for the statements that use them. */
-  wholeDays?: WholeDayCache;
+  /** Partial answers over whole days (whole-hour-cache.ts), for the statements that use them. */
+  wholeHours?: WholeHourCache;
 }
 
 const MEASURE_SQL: Record<string, string> = {

@@ -33,7 +33,7 @@ export const WATERMARK = '(SELECT watermark FROM user_rollup_state WHERE id = 1)
 
 export const floorDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 const ceilDay = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
-const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
 /** Whether [startMs, endMs) holds a whole UTC day: without one, a day table adds nothing to raw events. */
@@ -45,67 +45,60 @@ export function eventColumns(t: DayTable): string {
 }
 
 /**
- * Where a range's rows of `t` come from: [rs, re) is rolled up — whole days [ds, de) from a day table, whole hours
- * around them from its hourly twin (or from `t` itself, an hour table) — and the rest is raw; null when nothing of the
- * range is rolled up (under a whole hour, or a day without an hourly twin).
+ * The part of `range` that `t`'s rows answer: its whole hours (whole days, for a day table without an hourly twin);
+ * null when it has none. The rest is read raw.
  */
-function bounds(t: DayTable, range: TimeRange): { rs: number; re: number; ds: number; de: number } | null {
-  const { startMs, endMs } = range;
+export function rolledSpan(t: DayTable, range: TimeRange): TimeRange | null {
   const hours = timeColumn(t) === 'hour' || hourTwin(t) !== undefined;
-  const rs = hours ? ceilHour(startMs) : ceilDay(startMs);
-  const re = hours ? floorHour(endMs) : floorDay(endMs);
-  if (rs >= re) return null;
-  // An hour table's whole days are its own hour rows of them (the whole-day cache's part).
-  let ds = ceilDay(startMs);
-  let de = floorDay(endMs);
-  if (ds >= de) ds = de = rs;
-  return { rs, re, ds, de };
+  const rs = hours ? ceilHour(range.startMs) : ceilDay(range.startMs);
+  const re = hours ? floorHour(range.endMs) : floorDay(range.endMs);
+  return rs < re ? { startMs: rs, endMs: re } : null;
 }
 
-/** The whole UTC days of `range` that `t`, a day table, answers from its own rows; null when there are none. */
-export function wholeDaysOf(t: DayTable, range: TimeRange): TimeRange | null {
-  const r = bounds(t, range);
-  return r === null || r.ds >= r.de ? null : { startMs: r.ds, endMs: r.de };
-}
-
-/** `t`'s own rows of the whole days `days` (wholeDaysOf), restricted by `conditions` (as daySource). */
-export function wholeDaySource(t: DayTable, project: string, days: TimeRange, conditions: readonly string[], b: Binder): string {
-  const extra = conditions.map((c) => ` AND ${c}`).join('');
-  const time = timeColumn(t);
+/**
+ * `t`'s own rows of `span` (rolledSpan), restricted by `conditions` (as daySource): whole days from a day table, the
+ * whole hours around them from its hourly twin (an hour table: its hour rows) — up to the watermark.
+ */
+export function rolledSource(t: DayTable, project: string, span: TimeRange, conditions: readonly string[], b: Binder): string {
+  const p = b.bind(project);
+  const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
   const cols = columnNames(t).slice(2).join(', ');
-  return `SELECT ${time}, ${cols} FROM ${t.name} WHERE project = ${b.bind(project)} AND ${time} >= ${b.ts(days.startMs)} AND ${time} < ${b.ts(days.endMs)}${extra}`;
+  const { startMs: rs, endMs: re } = span;
+  const hourly = timeColumn(t) === 'hour';
+  const hours = hourly ? t : hourTwin(t);
+  const dayRows = (from: number, to: number): string =>
+    `SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(from)} AND day < ${b.ts(to)}${tableExtra}`;
+  if (hours === undefined) return dayRows(rs, re);
+  // An hour table (`time: 'hour'`) gives rows per hour (`hour`); a day table per day (`day`), with its hourly twin's.
+  const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
+  const hourRows = (from: number, to: number): string =>
+    `SELECT ${time}, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
+  if (hourly) return hourRows(rs, re);
+  let ds = ceilDay(rs);
+  let de = floorDay(re);
+  if (ds >= de) ds = de = rs;
+  const parts: string[] = [];
+  if (ds < de) parts.push(dayRows(ds, de));
+  if (rs < ds) parts.push(hourRows(rs, ds));
+  if (de < re) parts.push(hourRows(de, re));
+  return parts.join(' UNION ALL ');
 }
 
 /**
  * A subquery of `t`'s rows covering [startMs, endMs) of `project`, restricted by `conditions` (SQL over key columns
- * that the table and the events share: user_id, session_id, persona, type, name). With `edgesOnly`, all but the rows
- * of the whole days wholeDaysOf() names — the rest of the range, and every event past the watermark.
+ * that the table and the events share: user_id, session_id, persona, type, name): rolledSource's rows of its
+ * rolledSpan, and raw events for the rest — under an hour at each end, and every event past the watermark. With
+ * `rawOnly`, the raw events only (the whole-hour cache holds the rest).
  */
-export function daySource(t: DayTable, project: string, range: TimeRange, conditions: readonly string[], b: Binder, edgesOnly = false): string {
+export function daySource(t: DayTable, project: string, range: TimeRange, conditions: readonly string[], b: Binder, rawOnly = false): string {
   const p = b.bind(project);
   const extra = [...(t.events ? [t.events] : []), ...conditions].map((c) => ` AND ${c}`).join('');
-  const tableExtra = conditions.map((c) => ` AND ${c}`).join('');
   const raw = (where: string): string => `SELECT ${eventColumns(t)} FROM events WHERE project = ${p} AND ${where}${extra}`;
   const { startMs, endMs } = range;
-  const r = bounds(t, range);
-  if (r === null) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
-  const { rs, re, ds, de } = r;
-  // An hour table (`time: 'hour'`) gives rows per hour (`hour`); a day table per day (`day`), with its hourly twin's.
-  const hourly = timeColumn(t) === 'hour';
-  const hours = hourly ? t : hourTwin(t);
-  const cols = columnNames(t).slice(2).join(', ');
-  const parts: string[] = [];
-  if (hours) {
-    const time = hourly ? 'hour' : `date_trunc('day', hour) AS day`;
-    const hourRows = (from: number, to: number): string =>
-      `SELECT ${time}, ${cols} FROM ${hours.name} WHERE project = ${p} AND hour >= ${b.ts(from)} AND hour < ${b.ts(to)}${tableExtra}`;
-    if (hourly && !edgesOnly) parts.push(hourRows(rs, re));
-    else {
-      if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
-      if (rs < ds) parts.push(hourRows(rs, ds));
-      if (de < re) parts.push(hourRows(de, re));
-    }
-  } else if (ds < de && !edgesOnly) parts.push(`SELECT day, ${cols} FROM ${t.name} WHERE project = ${p} AND day >= ${b.ts(ds)} AND day < ${b.ts(de)}${tableExtra}`);
+  const span = rolledSpan(t, range);
+  if (span === null) return raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(endMs)}`);
+  const { startMs: rs, endMs: re } = span;
+  const parts: string[] = rawOnly ? [] : [rolledSource(t, project, span, conditions, b)];
   if (startMs < rs) parts.push(raw(`ts >= ${b.ts(startMs)} AND ts < ${b.ts(rs)}`));
   if (re < endMs) parts.push(raw(`ts >= ${b.ts(re)} AND ts < ${b.ts(endMs)}`));
   parts.push(raw(`seq > ${WATERMARK} AND ts >= ${b.ts(rs)} AND ts < ${b.ts(re)}`));

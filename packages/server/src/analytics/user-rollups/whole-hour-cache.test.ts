@@ -4,10 +4,10 @@ import { storedEvents } from '../../test-support/stored-events.js';
 import { marginAnalytics } from '../margin.js';
 import { personaAnalytics } from '../personas.js';
 import type { RolledInput } from './read.js';
-import { CACHE_DATABASE, WholeDayCache } from './whole-day-cache.js';
+import { CACHE_DATABASE, WholeHourCache } from './whole-hour-cache.js';
 
 /**
- * The whole-day cache: built once per key and version, read until a write to past days (late events) or a retention
+ * The whole-hour cache: built once per key and version, read until a write to past hours (late events) or a retention
  * delete moves the version on, never read while one is open or lands during a request; and the answers the
  * statements give with it are those of raw events, before and after late events.
  */
@@ -38,11 +38,11 @@ async function add(s: EmbeddedStores, events: Record<string, unknown>[]): Promis
 const cacheTables = async (s: EmbeddedStores): Promise<string[]> =>
   (await s.store.query(`SELECT table_name FROM duckdb_tables() WHERE database_name = '${CACHE_DATABASE}' ORDER BY 1`, [])).map((r) => String(r.table_name));
 
-describe('whole-day cache', () => {
-  it('builds once per key, is read until past days change, and rebuilds then', async () => {
+describe('whole-hour cache', () => {
+  it('builds once per key, is read until past hours change, and rebuilds then', async () => {
     const s = await open();
     let version = 0;
-    const cache = new WholeDayCache(() => version, 2);
+    const cache = new WholeHourCache(() => version, 2);
     let builds = 0;
     const build = (t: Readonly<Record<string, string>>) => {
       builds++;
@@ -52,7 +52,7 @@ describe('whole-day cache', () => {
     expect(await read('a')).toBe(1);
     expect(await read('a')).toBe(1);
     expect(builds).toBe(1);
-    // A write to past days: odd while open — not read, not built — then even again: built anew.
+    // A write to past hours: odd while open — not read, not built — then even again: built anew.
     version = 1;
     expect(await read('a')).toBeNull();
     expect(builds).toBe(1);
@@ -77,7 +77,7 @@ describe('whole-day cache', () => {
     expect(cache.stats().entries).toBeLessThanOrEqual(2);
   });
 
-  it('answers as raw events do, after late events too; events of today do not invalidate it', async () => {
+  it('answers as raw events do, after late events too; events of this hour do not invalidate it', async () => {
     const s = await open();
     const rollups = s.userRollups!;
     const today = Math.floor(END / DAY) * DAY;
@@ -91,7 +91,7 @@ describe('whole-day cache', () => {
     ]);
     const range = { startMs: END - 7 * DAY, endMs: END };
     const input = (cached: boolean): RolledInput => ({
-      store: s.store, project: P, range, filters: [], userRollups: true, ...(cached ? { wholeDays: rollups.wholeDays } : {}),
+      store: s.store, project: P, range, filters: [], userRollups: true, ...(cached ? { wholeHours: rollups.wholeHours } : {}),
     });
     const raw: RolledInput = { store: s.store, project: P, range, filters: [], userRollups: false };
     const same = async (): Promise<unknown> => {
@@ -104,29 +104,30 @@ describe('whole-day cache', () => {
     const first = (await same()) as { margin: { totals: { conversations: number } } };
     // s1, s2, s3, s4: the session across midnight and two personas counts once.
     expect(first.margin.totals.conversations).toBe(4);
-    const built = rollups.wholeDays.stats().builds;
+    const built = rollups.wholeHours.stats().builds;
     expect(built).toBe(2);
 
-    // Events of today, rolled up: past days unchanged, so the tables are read again — with today's rows added.
-    const v = rollups.pastDaysVersion();
-    await add(s, [message(today + HOUR, 'u1', 's1', 'scav'), message(today + HOUR, 'u4', 's5', 'scav')]);
-    expect(rollups.pastDaysVersion()).toBe(v);
+    // Events of this hour, rolled up: past hours unchanged, so the tables are read again — with these rows added.
+    const v = rollups.pastHoursVersion();
+    await add(s, [message(END - 60_000, 'u1', 's1', 'scav'), message(END - 60_000, 'u4', 's5', 'scav')]);
+    expect(rollups.pastHoursVersion()).toBe(v);
     const later = (await same()) as typeof first;
     // s1 again (in the whole days already), and s5.
     expect(later.margin.totals.conversations).toBe(5);
-    expect(rollups.wholeDays.stats().builds).toBe(built);
+    expect(rollups.wholeHours.stats().builds).toBe(built);
 
-    // A late event of a past day: past the watermark it is read raw; once rolled up the tables are built again.
+    // An event of an earlier hour (a late one): past the watermark it is read raw; once rolled up the tables are built
+    // again.
     await s.store.append({ events: storedEvents([message(today - 3 * DAY + HOUR, 'u5', 's6', 'toad')], END, P) });
     expect(((await same()) as typeof first).margin.totals.conversations).toBe(6);
     await rollups.catchUp();
-    expect(rollups.pastDaysVersion()).toBeGreaterThan(v);
+    expect(rollups.pastHoursVersion()).toBeGreaterThan(v);
     expect(((await same()) as typeof first).margin.totals.conversations).toBe(6);
-    expect(rollups.wholeDays.stats().builds).toBe(built + 2);
+    expect(rollups.wholeHours.stats().builds).toBe(built + 2);
 
     // Retention moves the version on too.
-    const before = rollups.pastDaysVersion();
+    const before = rollups.pastHoursVersion();
     await rollups.deleteBefore(today - 30 * DAY);
-    expect(rollups.pastDaysVersion()).toBe(before + 2);
+    expect(rollups.pastHoursVersion()).toBe(before + 2);
   });
 });

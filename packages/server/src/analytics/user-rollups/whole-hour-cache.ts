@@ -1,24 +1,26 @@
 /**
- * Partial answers over the whole UTC days of a range, kept in memory between requests (docs/retention.md, "Whole-day
- * cache"). A view over 30 days spends almost all its time grouping the user-rollup rows of the 29 or so whole days in
- * it — ~300k (user, persona, session) rows at 10M events — and those rows change only when events with past days'
- * timestamps are rolled up (late events) or retention deletes old days. So a statement keeps what it grouped over the
- * whole days in tables of an in-memory database attached to the store (`pulse_whole_days`), and each request groups
- * only the rest — the partial days at both ends, and events past the user rollups' watermark — and merges the two.
- * Answers are the same as without it: the statements' tests compare them with raw events' answers.
+ * Partial answers over the whole hours of a range, kept in memory between requests (docs/retention.md, "Whole-hour
+ * cache"). A view over 30 days spends almost all its time grouping the user-rollup rows of its whole hours — ~300k
+ * (user, persona, session) rows at 10M events — and those rows change only when events of an hour before the current
+ * one are rolled up (late events, and the last seconds of an hour that has just ended) or retention deletes old rows.
+ * So a statement keeps what it grouped over the whole hours in tables of an in-memory database attached to the store
+ * (`pulse_whole_hours`), and each request groups only the rest — raw events of under an hour at each end, and events
+ * past the user rollups' watermark — and merges the two. A range that ends now has new whole hours once an hour: its
+ * first request in each hour builds the tables again. Answers are the same as without the cache: the statements' tests
+ * compare them with raw events' answers.
  *
- * Staleness is tracked by a version the user rollups move around every write that touches a day before today, and
- * every retention delete (UserRollups.pastDaysVersion): odd while such a write is open, even otherwise. Tables are
- * built, and read, only while the version stays the same even number from before to after — else the caller reads
- * without them (its statement over all the range's rows), so a late event that lands meanwhile is never missed nor
- * counted twice. Each build is a new set of table names; an entry replaced or evicted is dropped once no request
- * reads it.
+ * Staleness is tracked by a version the user rollups move around every write that touches an hour before the current
+ * one, and every retention delete (UserRollups.pastHoursVersion): odd while such a write is open, even otherwise.
+ * Tables are built, and read, only while the version stays the same even number from before to after — else the
+ * caller reads without them (its statement over all the range's rows), so a late event that lands meanwhile is never
+ * missed nor counted twice. Each build is a new set of table names; an entry replaced or evicted is dropped once no
+ * request reads it.
  */
 import type { EventStore, QueryParam } from '../../store/types.js';
 
-export const CACHE_DATABASE = 'pulse_whole_days';
-/** Entries kept (least recently used go first): a few views × the 7- and 30-day ranges, per project and filters. */
-const DEFAULT_ENTRIES = 24;
+export const CACHE_DATABASE = 'pulse_whole_hours';
+/** Entries kept (least recently used go first): seven statements × three ranges of one project, and some more. */
+const DEFAULT_ENTRIES = 32;
 
 export interface CacheStatement {
   sql: string;
@@ -27,36 +29,36 @@ export interface CacheStatement {
 
 interface Entry {
   version: number;
-  /** Table name per part, `pulse_whole_days.w<n>_<part>`. */
+  /** Table name per part, `pulse_whole_hours.w<n>_<part>`. */
   names: Record<string, string>;
   ready: Promise<void>;
   readers: number;
   retired: boolean;
 }
 
-export interface WholeDayCacheStats {
+export interface WholeHourCacheStats {
   entries: number;
   builds: number;
   hits: number;
-  /** Requests answered without the cache: a write to past days was open or landed meanwhile, or a build failed. */
+  /** Requests answered without the cache: a write to past hours was open or landed meanwhile, or a build failed. */
   bypassed: number;
-  /** Builds that failed (other than for a write to past days meanwhile). */
+  /** Builds that failed (other than for a write to past hours meanwhile). */
   failed: number;
 }
 
-export class WholeDayCache {
+export class WholeHourCache {
   private readonly entries = new Map<string, Entry>();
   private attached: Promise<void> | null = null;
   private next = 0;
   private readonly counts = { builds: 0, hits: 0, bypassed: 0, failed: 0 };
 
   constructor(
-    /** UserRollups.pastDaysVersion. */
+    /** UserRollups.pastHoursVersion. */
     private readonly version: () => number,
     private readonly maxEntries = DEFAULT_ENTRIES,
   ) {}
 
-  stats(): WholeDayCacheStats {
+  stats(): WholeHourCacheStats {
     return { entries: this.entries.size, ...this.counts };
   }
 
@@ -94,7 +96,7 @@ export class WholeDayCache {
       }
       if (this.version() !== v) return this.bypass();
       const answer = await use(entry.names);
-      // A write to past days during the statement: its snapshot may hold rows the tables lack, or miss rows that
+      // A write to past hours during the statement: its snapshot may hold rows the tables lack, or miss rows that
       // left the raw edges for the tables.
       if (this.version() !== v) return this.bypass();
       return answer;
@@ -123,8 +125,8 @@ export class WholeDayCache {
       }
       // Compresses the new tables (about half the memory); when another statement holds the database, a later one does.
       await store.query(`CHECKPOINT ${CACHE_DATABASE}`, []).catch(() => undefined);
-      // Built across a write to past days: not to be trusted (the next request builds again).
-      if (this.version() !== v) throw new Error('past days changed while the whole-day tables were built');
+      // Built across a write to past hours: not to be trusted (the next request builds again).
+      if (this.version() !== v) throw new Error('past hours changed while the whole-hour tables were built');
     })().catch((error: unknown) => {
       this.retire(key, entry, store);
       throw error;
