@@ -73,6 +73,8 @@ interface Row {
   id: string;
   range: string;
   summary: Summary;
+  /** The first request of the endpoint and range (before the warm-ups). */
+  first: number;
 }
 
 const analyticsBench: Bench = async (opts: BenchOptions): Promise<BenchSection> => {
@@ -105,8 +107,11 @@ const analyticsBench: Bench = async (opts: BenchOptions): Promise<BenchSection> 
         const top = users.users.top_users[0]?.user_id ?? 'nobody';
         for (const [id, path] of ANALYTICS_ENDPOINTS) {
           const url = new URL(`${path.replace('{top}', encodeURIComponent(top))}?${range}`, pulse.url);
+          // The first request of an endpoint and range builds its whole-hour cache tables (as each range that ends
+          // now does again once an hour); the timed ones read them.
+          const first = (await timePulse(agent, url, { warmups: 0, reps: 1 })).ms[0]!;
           const summary = summarize((await timePulse(agent, url, plan)).ms);
-          rows.push({ id, range: label, summary });
+          rows.push({ id, range: label, summary, first });
           log(`${id} ${label}: p50 ${summary.p50.toFixed(1)} ms p95 ${summary.p95.toFixed(1)} ms`);
         }
       }
@@ -124,7 +129,10 @@ const analyticsBench: Bench = async (opts: BenchOptions): Promise<BenchSection> 
     max_p95_ms: worst ? Math.round(worst.summary.p95 * 10) / 10 : null,
     max_p95_endpoint: worst ? `${worst.id} ${worst.range}` : null,
   };
-  for (const r of rows) results[`${r.id}_${r.range}_p95_ms`] = Math.round(r.summary.p95 * 10) / 10;
+  for (const r of rows) {
+    results[`${r.id}_${r.range}_p95_ms`] = Math.round(r.summary.p95 * 10) / 10;
+    results[`${r.id}_${r.range}_first_ms`] = Math.round(r.first * 10) / 10;
+  }
   const met = rows.filter((r) => r.summary.p95 <= ANALYTICS_P95_TARGET_MS).length;
   const markdown = [
     `${fmtInt(size)} events over 30 days (the demo world), ${opts.quick ? '**quick mode: not the 10M target dataset**' : 'the 10M target dataset'}; ` +
@@ -133,9 +141,9 @@ const analyticsBench: Bench = async (opts: BenchOptions): Promise<BenchSection> 
       `Target: p95 ≤ ${ANALYTICS_P95_TARGET_MS} ms — met by ${met} of ${rows.length}.`,
     '',
     table(
-      ['endpoint', 'range', 'p50', 'p95', 'max', 'target'],
-      rows.map((r) => [r.id, r.range, fmtMs(r.summary.p50), fmtMs(r.summary.p95), fmtMs(r.summary.max), r.summary.p95 <= ANALYTICS_P95_TARGET_MS ? 'met' : 'missed']),
-      ['left', 'left', 'right', 'right', 'right', 'left'],
+      ['endpoint', 'range', 'p50', 'p95', 'max', 'first request', 'target'],
+      rows.map((r) => [r.id, r.range, fmtMs(r.summary.p50), fmtMs(r.summary.p95), fmtMs(r.summary.max), fmtMs(r.first), r.summary.p95 <= ANALYTICS_P95_TARGET_MS ? 'met' : 'missed']),
+      ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
     ),
   ].join('\n');
   return { id: 'analytics', title: 'Conversation, persona and user analytics', markdown, results };

@@ -26,24 +26,23 @@ export interface SessionFigures {
 
 export function sessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
-  const previousDays = rolledSpan(USER_SESSION_DAY, previous);
-  return withWholeHours(input, `conversations ${JSON.stringify(previousDays)}`, USER_SESSION_DAY, ['spans', 'totals', 'users', 'previous'],
-    (days, t) => [
+  const previousSpan = rolledSpan(USER_SESSION_DAY, previous);
+  return withWholeHours(input, `conversations ${JSON.stringify(previousSpan)}`, USER_SESSION_DAY, ['spans', 'totals', 'users', 'previous'],
+    (span, t) => [
       // Per session: its first and last message and messages; per user: least and greatest session.
       createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n
-        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, messages, ['session_id IS NOT NULL'])}) AS u GROUP BY session_id`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, span, messages, ['session_id IS NOT NULL'])}) AS u GROUP BY session_id`),
       createTable(t.totals!, () => `SELECT count(*) AS sessions, coalesce(sum(epoch_ms(l) - epoch_ms(f)), 0) AS span, coalesce(sum(n), 0) AS n FROM ${t.spans}`),
       createTable(t.users!, (b) => `SELECT user_id, min(session_id) AS s0, max(session_id) AS s1
-        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, messages, ['user_id IS NOT NULL'])}) AS u GROUP BY user_id`),
-      createTable(t.previous!, (b) => previousDays === null ? 'SELECT NULL::VARCHAR AS user_id WHERE false'
-        : `SELECT DISTINCT user_id FROM (${rolledRows(input, b, USER_SESSION_DAY, previousDays, messages, ['user_id IS NOT NULL'])}) AS u`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, span, messages, ['user_id IS NOT NULL'])}) AS u GROUP BY user_id`),
+      createTable(t.previous!, (b) => previousSpan === null ? 'SELECT NULL::VARCHAR AS user_id WHERE false'
+        : `SELECT DISTINCT user_id FROM (${rolledRows(input, b, USER_SESSION_DAY, previousSpan, messages, ['user_id IS NOT NULL'])}) AS u`),
     ],
-    (t) => {
-      const b = binder();
+    (t, b) => {
       const current = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
-      const before = previousDays === null ? userRows(input, b, USER_SESSION_DAY, previous, messages) : rawRows(input, b, USER_SESSION_DAY, previous, messages);
+      const before = previousSpan === null ? userRows(input, b, USER_SESSION_DAY, previous, messages) : rawRows(input, b, USER_SESSION_DAY, previous, messages);
       const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
-      // Sessions of the rest that the whole days hold too: counted once, their span from both.
+      // Sessions of the rest that the whole hours hold too: counted once, their span from both.
       const sql = `WITH u AS MATERIALIZED (SELECT user_id, session_id, n, first_ts, last_ts FROM (${current}) AS c),
         e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n FROM u WHERE session_id IS NOT NULL GROUP BY session_id),
         hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),

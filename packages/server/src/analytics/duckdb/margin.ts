@@ -8,6 +8,9 @@
  * per (user, persona) and overall read them directly — 1.6× faster at 30 days of 10M events (~320k rows, almost one
  * per session already), the same answers.
  *
+ * With the whole-hour cache (user-rollups/whole-hour-cache.ts), the grouped figures of the range's whole hours come
+ * from its tables and only the rest of the range is grouped per request.
+ *
  * Plans and personas carry the position at which margin.ts's reads would first have met them (`pos`), so equal
  * margins keep the order they had.
  */
@@ -34,7 +37,7 @@ const PAID = ['n_ok > 0'];
 /**
  * The grouped figures the statement combines, as SQL over its CTEs: LLM cost per (user, persona) (`c`), revenue per
  * user (`r`), messages and distinct sessions per (user, persona) (`n`, `k`) and per user (`k`), and distinct sessions
- * in all — from all the range's rows (live), or from the whole-day cache's tables plus the rest of the range.
+ * in all — from all the range's rows (live), or from the whole-hour cache's tables plus the rest of the range.
  */
 interface Cores {
   ctes: string[];
@@ -61,13 +64,13 @@ function liveCores(input: RolledInput, b: Binder): Cores {
 
 const CACHED = ['msg', 'cost', 'rev', 'up', 'conv', 'sessions'];
 
-/** The whole days' figures: `msg` one row per (user, persona, session) with its messages, the rest grouped from it. */
-function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
+/** The whole hours' figures: `msg` one row per (user, persona, session) with its messages, the rest grouped from it. */
+function buildCached(input: RolledInput, span: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
   return [
-    createTable(t.msg!, (b) => `SELECT user_id, persona, session_id, hash(session_id) AS h, sum(n) AS n FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(MESSAGE))}) AS u
+    createTable(t.msg!, (b) => `SELECT user_id, persona, session_id, hash(session_id) AS h, sum(n) AS n FROM (${rolledRows(input, b, USER_SESSION_DAY, span, type(MESSAGE))}) AS u
       GROUP BY user_id, persona, session_id`),
-    createTable(t.cost!, (b) => `SELECT user_id, persona, sum(cost_usd) AS c FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(LLM))}) AS u GROUP BY user_id, persona`),
-    createTable(t.rev!, (b) => `SELECT user_id, sum(value_ok) AS r FROM (${rolledRows(input, b, USER_SESSION_DAY, days, type(PAYMENT), PAID)}) AS u GROUP BY user_id`),
+    createTable(t.cost!, (b) => `SELECT user_id, persona, sum(cost_usd) AS c FROM (${rolledRows(input, b, USER_SESSION_DAY, span, type(LLM))}) AS u GROUP BY user_id, persona`),
+    createTable(t.rev!, (b) => `SELECT user_id, sum(value_ok) AS r FROM (${rolledRows(input, b, USER_SESSION_DAY, span, type(PAYMENT), PAID)}) AS u GROUP BY user_id`),
     createTable(t.up!, () => `SELECT user_id, persona, sum(n) AS n, count(session_id) AS k FROM ${t.msg} GROUP BY user_id, persona`),
     createTable(t.conv!, () => `SELECT user_id, count(DISTINCT session_id) AS k FROM ${t.msg} GROUP BY user_id`),
     createTable(t.sessions!, () => `SELECT count(DISTINCT session_id) AS k FROM ${t.msg}`),
@@ -75,10 +78,10 @@ function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<str
 }
 
 /**
- * The cached whole days' figures merged with the rest of the range's rows. Sums add up; a distinct session count adds
- * the sessions of the rest that the whole days lack — per (user, persona), per user, in all — found by looking each
- * (user, persona, session) of the rest up in the whole days' `msg` by session (the whole days' rows of the rest's
- * sessions first: a hash of the rest's few thousand sessions, rather than of the whole days' ~300k at 30 days).
+ * The cached whole hours' figures merged with the rest of the range's rows. Sums add up; a distinct session count adds
+ * the sessions of the rest that the whole hours lack — per (user, persona), per user, in all — found by looking each
+ * (user, persona, session) of the rest up in the whole hours' `msg` by session (the whole hours' rows of the rest's
+ * sessions first: a hash of the rest's few thousand sessions, rather than of the whole hours' ~300k at 30 days).
  */
 function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
   const llm = rawRows(input, b, USER_SESSION_DAY, input.range, type(LLM));
@@ -106,15 +109,9 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
 }
 
 export function marginStatement(input: RolledInput, limit: number): Promise<MarginFigures> {
-  return withWholeHours(input, 'margin', USER_SESSION_DAY, CACHED, (days, names) => buildCached(input, days, names),
-    (names) => {
-      const b = binder();
-      return marginFrom(input, limit, b, cachedCores(input, b, names));
-    },
-    () => {
-      const b = binder();
-      return marginFrom(input, limit, b, liveCores(input, b));
-    });
+  return withWholeHours(input, 'margin', USER_SESSION_DAY, CACHED, (span, names) => buildCached(input, span, names),
+    (names, b) => marginFrom(input, limit, b, cachedCores(input, b, names)),
+    (b) => marginFrom(input, limit, b, liveCores(input, b)));
 }
 
 async function marginFrom(input: RolledInput, limit: number, b: Binder, cores: Cores): Promise<MarginFigures> {

@@ -22,21 +22,19 @@ export async function personaUsersStatement(input: RolledInput): Promise<Persona
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   // More than one distinct session ⟺ the least and the greatest session ids differ (both skip NULLs, as count(DISTINCT)
   // does): one row per (persona, user) to group, not one per (persona, user, session) — ~23k against ~310k at 30 days.
-  // Both merge by min and max, so the whole days' (persona, user) rows can come from the whole-day cache.
+  // Both merge by min and max, so the whole hours' (persona, user) rows can come from the whole-hour cache.
   const count = (b: Binder, pairs: string): Promise<Row[]> => run(input, `SELECT persona, count(user_id) AS users,
       count(*) FILTER (WHERE user_id IS NOT NULL AND s0 < s1) AS repeat_users
     FROM (${pairs}) AS pu WHERE persona IS NOT NULL GROUP BY persona`, b);
   const pairs = (rows: string): string => `SELECT persona, user_id, min(session_id) AS s0, max(session_id) AS s1 FROM (${rows}) AS u GROUP BY persona, user_id`;
   const rows = await withWholeHours(input, 'persona-users', USER_SESSION_DAY, ['pairs'],
-    (days, t) => [createTable(t.pairs!, (b) => pairs(rolledRows(input, b, USER_SESSION_DAY, days, messages)))],
-    (t) => {
-      const b = binder();
+    (span, t) => [createTable(t.pairs!, (b) => pairs(rolledRows(input, b, USER_SESSION_DAY, span, messages)))],
+    (t, b) => {
       const edges = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
       return count(b, `SELECT persona, user_id, min(s0) AS s0, max(s1) AS s1 FROM (SELECT persona, user_id, s0, s1 FROM ${t.pairs}
         UNION ALL SELECT persona, user_id, session_id AS s0, session_id AS s1 FROM (${edges}) AS u) AS x GROUP BY persona, user_id`);
     },
-    () => {
-      const b = binder();
+    (b) => {
       return count(b, pairs(userRows(input, b, USER_SESSION_DAY, input.range, messages)));
     });
   const users = new Map<string, number>();

@@ -22,17 +22,15 @@ export interface TopUsers {
 export async function topUsersStatement(input: RolledInput, limit: number): Promise<TopUsers> {
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   const grouped = (rows: string): string => `SELECT user_id, persona, sum(n) AS n FROM (${rows}) AS u GROUP BY user_id, persona`;
-  // Messages per (user, persona) add up: the whole days' from the whole-day cache, the rest's added.
+  // Messages per (user, persona) add up: the whole hours' from the whole-hour cache, the rest's added.
   const rows = await withWholeHours(input, 'preferences-top', USER_SESSION_DAY, ['up'],
-    (days, t) => [createTable(t.up!, (b) => grouped(rolledRows(input, b, USER_SESSION_DAY, days, messages)))],
-    (t) => {
-      const b = binder();
+    (span, t) => [createTable(t.up!, (b) => grouped(rolledRows(input, b, USER_SESSION_DAY, span, messages)))],
+    (t, b) => {
       const edges = rawRows(input, b, USER_SESSION_DAY, input.range, messages);
       return topFrom(input, limit, b, `SELECT user_id, persona, sum(n) AS n FROM (SELECT user_id, persona, n FROM ${t.up}
         UNION ALL SELECT user_id, persona, n FROM (${edges}) AS u) AS x GROUP BY user_id, persona`);
     },
-    () => {
-      const b = binder();
+    (b) => {
       return topFrom(input, limit, b, grouped(userRows(input, b, USER_SESSION_DAY, input.range, messages)));
     });
   const parts = byPart(rows);
@@ -64,7 +62,7 @@ export async function userHabitsStatement(input: RolledInput, ids: readonly stri
   // Two statements (they run side by side) over user_topic_hour's rows (hourly, so the hour of the day is the row's):
   // messages grouped by (user, topic) and (user, hour), and the users' affinity rows. The ids are one bound list:
   // list_contains costs a hash probe per row where IN (…) compares every value. Both add up (counts; the latest
-  // affinity by its time), so the whole days' are every user's from the whole-day cache, and the rest's are added.
+  // affinity by its time), so the whole hours' are every user's from the whole-hour cache, and the rest's are added.
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   const affinities = [{ field: 'type' as const, values: [INTERACTION] }, { field: 'name' as const, values: [AFFINITY] }];
   const habits = (rows: string, by: string): string => `SELECT CASE WHEN grouping(topic) = 0 THEN 'topic' ELSE 'hour' END AS part, user_id, topic, h, sum(n) AS n
@@ -74,10 +72,10 @@ export async function userHabitsStatement(input: RolledInput, ids: readonly stri
     GROUP BY user_id, persona ORDER BY lv DESC, user_id ASC, persona ASC`;
   const latest = (rows: string): string => `SELECT user_id, persona, value_last AS lv, value_last_ts AS lts FROM (${rows}) AS u`;
   const [counts, affinity] = await withWholeHours(input, 'preferences-habits', USER_TOPIC_HOUR, ['habits', 'levels'],
-    (days, t) => [
-      createTable(t.habits!, (b) => habits(hourOf(rolledRows(input, b, USER_TOPIC_HOUR, days, messages)), '')),
+    (span, t) => [
+      createTable(t.habits!, (b) => habits(hourOf(rolledRows(input, b, USER_TOPIC_HOUR, span, messages)), '')),
       createTable(t.levels!, (b) => `SELECT user_id, persona, arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lts
-        FROM (${rolledRows(input, b, USER_TOPIC_HOUR, days, affinities)}) AS u GROUP BY user_id, persona`),
+        FROM (${rolledRows(input, b, USER_TOPIC_HOUR, span, affinities)}) AS u GROUP BY user_id, persona`),
     ],
     (t) => {
       const m = binder();

@@ -34,7 +34,7 @@ export function statementsFor(input: RolledInput, fields?: readonly string[]): b
   return cond !== null && !cond.okOnly && (fields === undefined || [...cond.fields].every((f) => fields.includes(f)));
 }
 
-/** Rows of a user-rollup day table over `range` (whole days from the table, the rest raw) within the caller's filters and `where`. */
+/** Rows of a user-rollup day table over `range` (daySource: whole hours from the tables, the rest raw) within the caller's filters and `where`. */
 export function userRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
   const cond = conditions([...input.filters, ...where], (v) => b.bind(v));
   if (cond === null || cond.okOnly) throw new Error('statementsFor() is false for these filters');
@@ -42,11 +42,11 @@ export function userRows(input: RolledInput, b: Binder, table: DayTable, range: 
 }
 
 /**
- * Like userRows, in two halves for the whole-day cache: the table's own rows of the whole days `days` (rolledSpan),
- * and the rest — partial days, and events past the watermark.
+ * Like userRows, in two halves for the whole-hour cache: the table's own rows of a range's whole hours (`span`,
+ * rolledSpan), and raw events for the rest — under an hour at each end, and events past the watermark.
  */
-export function rolledRows(input: RolledInput, b: Binder, table: DayTable, days: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
-  return rolledSource(table, input.project, days, [...tableConditions(input, b, table, where), ...extra], b);
+export function rolledRows(input: RolledInput, b: Binder, table: DayTable, span: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
+  return rolledSource(table, input.project, span, [...tableConditions(input, b, table, where), ...extra], b);
 }
 
 export function rawRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
@@ -64,25 +64,26 @@ function tableConditions(input: RolledInput, b: Binder, t: DayTable, where: read
 }
 
 /**
- * `cached`'s answer from the whole-day cache's tables `parts` for `kind` (built by `build`) when `input` has the
- * cache and its range whole days of `table`, else — or when the cache cannot be trusted for this request — `live`'s.
+ * `cached`'s answer from the whole-hour cache's tables `parts` for `kind` (built by `build`) when `input` has the
+ * cache and its range whole hours of `table`, else — or when the cache cannot be trusted for this request — `live`'s.
+ * Each gets a new binder for its statement's values.
  */
 export async function withWholeHours<T>(
   input: RolledInput, kind: string, table: DayTable, parts: readonly string[],
-  build: (days: TimeRange, names: Readonly<Record<string, string>>) => CacheStatement[],
-  cached: (names: Readonly<Record<string, string>>) => Promise<T>,
-  live: () => Promise<T>,
+  build: (span: TimeRange, names: Readonly<Record<string, string>>) => CacheStatement[],
+  cached: (names: Readonly<Record<string, string>>, b: Binder) => Promise<T>,
+  live: (b: Binder) => Promise<T>,
 ): Promise<T> {
-  const days = input.wholeHours === undefined || !onKeys(table, input.filters) ? null : rolledSpan(table, input.range);
-  if (input.wholeHours !== undefined && days !== null) {
-    const key = JSON.stringify([kind, input.project, input.filters, days.startMs, days.endMs]);
-    const answer = await input.wholeHours.with(input.store, key, parts, (names) => build(days, names), cached);
+  const span = input.wholeHours === undefined || !onKeys(table, input.filters) ? null : rolledSpan(table, input.range);
+  if (input.wholeHours !== undefined && span !== null) {
+    const key = JSON.stringify([kind, input.project, input.filters, span.startMs, span.endMs]);
+    const answer = await input.wholeHours.with(input.store, key, parts, (names) => build(span, names), (names) => cached(names, binder()));
     if (answer !== null) return answer;
   }
-  return live();
+  return live(binder());
 }
 
-/** A statement for the whole-day cache: `CREATE TABLE name AS select`, its values bound by `fill`. */
+/** A statement for the whole-hour cache: `CREATE TABLE name AS select`, its values bound by `fill`. */
 export function createTable(name: string, fill: (b: Binder) => string): CacheStatement {
   const b = binder();
   return { sql: `CREATE TABLE ${name} AS ${fill(b)}`, params: b.params };

@@ -35,10 +35,10 @@ interface Cores {
 }
 
 function liveCores(input: RolledInput, b: Binder): Cores {
-  const days = userRows(input, b, USER_DAY, input.range);
+  const dayRows = userRows(input, b, USER_DAY, input.range);
   const sessions = userRows(input, b, USER_SESSION_DAY, input.range);
   return {
-    ctes: [`du AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id)`],
+    ctes: [`du AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${dayRows}) AS u GROUP BY day, user_id)`],
     daily: 'SELECT day, count(*) AS users FROM du GROUP BY day',
     active: 'SELECT count(DISTINCT user_id) AS users FROM du',
     perUser: 'SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM du GROUP BY user_id',
@@ -48,28 +48,28 @@ function liveCores(input: RolledInput, b: Binder): Cores {
 
 const CACHED = ['du', 'daily', 'users', 'us', 'uk'];
 
-/** The whole days' (day, user) rows, users per day, figures per user, (user, session) pairs and sessions per user. */
-function buildCached(input: RolledInput, days: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
+/** The whole hours' (day, user) rows, users per day, figures per user, (user, session) pairs and sessions per user. */
+function buildCached(input: RolledInput, span: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
   return [
-    createTable(t.du!, (b) => `SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${rolledRows(input, b, USER_DAY, days)}) AS u
+    createTable(t.du!, (b) => `SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${rolledRows(input, b, USER_DAY, span)}) AS u
       GROUP BY day, user_id ORDER BY day`),
     createTable(t.daily!, () => `SELECT day, count(*) AS users FROM ${t.du} GROUP BY day`),
     createTable(t.users!, () => `SELECT user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(l) AS l FROM ${t.du} GROUP BY user_id`),
-    createTable(t.us!, (b) => `SELECT DISTINCT user_id, session_id FROM (${rolledRows(input, b, USER_SESSION_DAY, days)}) AS u
+    createTable(t.us!, (b) => `SELECT DISTINCT user_id, session_id FROM (${rolledRows(input, b, USER_SESSION_DAY, span)}) AS u
       WHERE session_id IS NOT NULL ORDER BY user_id`),
     createTable(t.uk!, () => `SELECT user_id, count(*) AS k FROM ${t.us} GROUP BY user_id`),
   ];
 }
 
 /**
- * The whole days' figures merged with the rest's (day, user) rows: a day of the rest that is also a whole day (events
- * past the watermark) counts its users again from both; users and sessions the whole days lack are added.
+ * The whole hours' figures merged with the rest's (day, user) rows: a day that both hold (the partial first and last
+ * days, and events past the watermark) counts its users again from both; users and sessions the whole hours lack are added.
  */
 function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, string>>): Cores {
-  const days = rawRows(input, b, USER_DAY, input.range);
+  const dayRows = rawRows(input, b, USER_DAY, input.range);
   const sessions = rawRows(input, b, USER_SESSION_DAY, input.range);
   return {
-    ctes: [`e AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${days}) AS u GROUP BY day, user_id)`],
+    ctes: [`e AS MATERIALIZED (SELECT day, user_id, sum(n) AS n, sum(cost_usd) AS cost_usd, max(last_ts) AS l FROM (${dayRows}) AS u GROUP BY day, user_id)`],
     daily: `SELECT day, users FROM ${t.daily} WHERE day NOT IN (SELECT day FROM e)
       UNION ALL SELECT day, count(DISTINCT user_id) AS users FROM (
         SELECT day, user_id FROM ${t.du} WHERE day IN (SELECT day FROM e) UNION ALL SELECT day, user_id FROM e) AS x GROUP BY day`,
@@ -87,15 +87,9 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
 
 /** For filters on user_id only (user_day has no other key). */
 export function activeUsersStatement(input: RolledInput, limit: number): Promise<ActiveUsers> {
-  return withWholeHours(input, 'users-active', USER_DAY, CACHED, (days, names) => buildCached(input, days, names),
-    (names) => {
-      const b = binder();
-      return activeFrom(input, limit, b, cachedCores(input, b, names));
-    },
-    () => {
-      const b = binder();
-      return activeFrom(input, limit, b, liveCores(input, b));
-    });
+  return withWholeHours(input, 'users-active', USER_DAY, CACHED, (span, names) => buildCached(input, span, names),
+    (names, b) => activeFrom(input, limit, b, cachedCores(input, b, names)),
+    (b) => activeFrom(input, limit, b, liveCores(input, b)));
 }
 
 async function activeFrom(input: RolledInput, limit: number, b: Binder, cores: Cores): Promise<ActiveUsers> {
@@ -122,19 +116,18 @@ const bin = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).ma
 
 /**
  * Sessions of the range by length (`session_length`, `sessions`), as rolledSessions(input, 'length') gives them — its
- * whole days from the whole-day cache: each session's first and last time there, and the sessions per bin. A session
- * of the rest that the whole days hold too moves from the bin of its whole-day span to the bin of its merged one.
+ * whole hours from the whole-hour cache: each session's first and last time there, and the sessions per bin. A session
+ * of the rest that the whole hours hold too moves from the bin of its whole-hour span to the bin of its merged one.
  */
 export function sessionLengthsStatement(input: RolledInput): Promise<Execution> {
   const withSession = ['session_id IS NOT NULL'];
   return withWholeHours(input, 'session-lengths', USER_SESSION_DAY, ['spans', 'bins'],
-    (days, t) => [
+    (span, t) => [
       createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l
-        FROM (${rolledRows(input, b, USER_SESSION_DAY, days, [], withSession)}) AS u GROUP BY session_id`),
+        FROM (${rolledRows(input, b, USER_SESSION_DAY, span, [], withSession)}) AS u GROUP BY session_id`),
       createTable(t.bins!, () => `SELECT ${bin} AS session_length, count(*) AS sessions FROM (SELECT epoch_ms(l) - epoch_ms(f) AS s_span FROM ${t.spans}) AS s GROUP BY 1`),
     ],
-    async (t) => {
-      const b = binder();
+    async (t, b) => {
       const edges = rawRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
       const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
       const sql = `WITH e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l FROM (${edges}) AS u GROUP BY session_id),
