@@ -41,6 +41,8 @@ const PAID = ['n_ok > 0'];
  */
 interface Cores {
   ctes: string[];
+  /** Plans named (`user_id`, `plan`, `plan_ts`), planSource's rows. */
+  plans: string;
   cost: string;
   rev: string;
   up: string;
@@ -53,6 +55,7 @@ function liveCores(input: RolledInput, b: Binder): Cores {
   const paid = userRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
   const messages = userRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
   return {
+    plans: planSource(input.project, input.range.endMs, planConditions(input, b), b),
     ctes: [`msg AS MATERIALIZED (SELECT user_id, persona, session_id, n FROM (${messages}) AS u)`],
     cost: `SELECT user_id, persona, sum(cost_usd) AS c FROM (${llm}) AS u GROUP BY user_id, persona`,
     rev: `SELECT user_id, sum(value_ok) AS r FROM (${paid}) AS u GROUP BY user_id`,
@@ -62,7 +65,9 @@ function liveCores(input: RolledInput, b: Binder): Cores {
   };
 }
 
-const CACHED = ['msg', 'cost', 'rev', 'up', 'conv', 'sessions'];
+const CACHED = ['msg', 'cost', 'rev', 'up', 'conv', 'sessions', 'plans'];
+
+const planConditions = (input: RolledInput, b: Binder): string[] => conditions(input.filters, (v) => b.bind(v))?.sql ?? [];
 
 /** The whole hours' figures: `msg` one row per (user, persona, session) with its messages, the rest grouped from it. */
 function buildCached(input: RolledInput, span: TimeRange, t: Readonly<Record<string, string>>): CacheStatement[] {
@@ -74,6 +79,9 @@ function buildCached(input: RolledInput, span: TimeRange, t: Readonly<Record<str
     createTable(t.up!, () => `SELECT user_id, persona, sum(n) AS n, count(session_id) AS k FROM ${t.msg} GROUP BY user_id, persona`),
     createTable(t.conv!, () => `SELECT user_id, count(DISTINCT session_id) AS k FROM ${t.msg} GROUP BY user_id`),
     createTable(t.sessions!, () => `SELECT count(DISTINCT session_id) AS k FROM ${t.msg}`),
+    // Plans named up to the span's end, one row per (user, plan) with its latest time, as the statement groups them.
+    createTable(t.plans!, (b) => `SELECT user_id, plan, max(plan_ts) AS plan_ts
+      FROM (${planSource(input.project, input.range.endMs, planConditions(input, b), b, 'rolled')}) AS p GROUP BY user_id, plan`),
   ];
 }
 
@@ -88,6 +96,7 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
   const paid = rawRows(input, b, USER_SESSION_DAY, input.range, type(PAYMENT), PAID);
   const messages = rawRows(input, b, USER_SESSION_DAY, input.range, type(MESSAGE));
   return {
+    plans: `SELECT user_id, plan, plan_ts FROM ${t.plans} UNION ALL ${planSource(input.project, input.range.endMs, planConditions(input, b), b, 'raw')}`,
     ctes: [
       `e AS MATERIALIZED (SELECT user_id, persona, session_id, sum(n) AS n FROM (${messages}) AS u GROUP BY user_id, persona, session_id)`,
       `m AS MATERIALIZED (
@@ -115,8 +124,6 @@ export function marginStatement(input: RolledInput, limit: number): Promise<Marg
 }
 
 async function marginFrom(input: RolledInput, limit: number, b: Binder, cores: Cores): Promise<MarginFigures> {
-  const cond = conditions(input.filters, (v) => b.bind(v));
-  const plans = planSource(input.project, input.range.endMs, cond?.sql ?? [], b);
   const sql = `WITH ${cores.ctes.map((c) => `${c},`).join('\n    ')}
     cost AS MATERIALIZED (
       SELECT user_id, persona, coalesce(c, 0) AS c, row_number() OVER (ORDER BY coalesce(c, 0) DESC, user_id ASC, persona ASC) AS ord FROM (${cores.cost}) AS g),
@@ -126,7 +133,7 @@ async function marginFrom(input: RolledInput, limit: number, b: Binder, cores: C
     conv AS MATERIALIZED (SELECT user_id, k, row_number() OVER (ORDER BY k DESC, user_id ASC) AS ord FROM (${cores.conv}) AS g),
     plan AS MATERIALIZED (
       SELECT user_id, first(plan ORDER BY seen DESC, plan ASC) AS plan
-      FROM (SELECT user_id, plan, epoch_ms(max(plan_ts)) AS seen FROM (${plans}) AS p WHERE user_id IS NOT NULL AND plan IS NOT NULL GROUP BY user_id, plan) AS q
+      FROM (SELECT user_id, plan, epoch_ms(max(plan_ts)) AS seen FROM (${cores.plans}) AS p WHERE user_id IS NOT NULL AND plan IS NOT NULL GROUP BY user_id, plan) AS q
       GROUP BY user_id),
     users AS MATERIALIZED (
       SELECT user_id, coalesce(c.cost, 0) AS cost, coalesce(r.r, 0) AS revenue, coalesce(v.k, 0) AS conv, coalesce(p.plan, 'unknown') AS plan,

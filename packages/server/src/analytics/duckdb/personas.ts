@@ -61,14 +61,32 @@ export interface PersonaInteractions {
  * reads rows) and the earliest of the one seen first; per side, the mean growth of its pairs and its banter count.
  */
 export async function personaInteractionsStatement(input: RolledInput): Promise<PersonaInteractions> {
-  const b = binder();
-  const rows = tableRows(input, b, INTERACTION_DAY);
+  // Per direction: counts add up, first and last times and values merge by min and max — so the whole hours' come
+  // from the whole-hour cache when the filters allow it.
+  const directions = (rows: string): string => `SELECT persona, target, name, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs,
+      arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lts, arg_min(value_first, value_first_ts) AS fv, min(value_first_ts) AS fts
+    FROM (${rows}) AS i GROUP BY persona, target, name`;
+  const rows = await withWholeHours(input, 'persona-interactions', INTERACTION_DAY, ['dir'],
+    (span, t) => [createTable(t.dir!, (b) => directions(rolledRows(input, b, INTERACTION_DAY, span)))],
+    (t, b) => interactionsFrom(input, b, `SELECT persona, target, name, sum(n) AS n, max(ls) AS ls, min(fs) AS fs, arg_max(lv, lts) AS lv, arg_min(fv, fts) AS fv
+      FROM (SELECT persona, target, name, n, ls, fs, lv, lts, fv, fts FROM ${t.dir}
+        UNION ALL ${directions(rawRows(input, b, INTERACTION_DAY, input.range))}) AS x GROUP BY persona, target, name`),
+    (b) => interactionsFrom(input, b, directions(tableRows(input, b, INTERACTION_DAY))));
+  const out: PersonaInteractions = { banter: new Map(), banterAll: 0, growth: new Map(), truncated: false };
+  for (const r of rows) {
+    const side = s(r.side);
+    if (r.part === 'all') out.banterAll = n(r.value);
+    else if (side !== null && r.part === 'banter') out.banter.set(side, n(r.value));
+    else if (side !== null && nOrNull(r.value) !== null) out.growth.set(side, n(r.value));
+  }
+  return out;
+}
+
+/** The growth and banter figures from the directions' rows `dir` (persona, target, name, n, ls, fs, lv, fv). */
+function interactionsFrom(input: RolledInput, b: Binder, dir: string): Promise<Row[]> {
   const banter = b.bind(BANTER);
   const order = 'n DESC, persona ASC, target ASC, name ASC';
-  const sql = `WITH dir AS MATERIALIZED (
-      SELECT persona, target, name, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs, arg_max(value_last, value_last_ts) AS lv,
-        arg_min(value_first, value_first_ts) AS fv
-      FROM (${rows}) AS i GROUP BY persona, target, name),
+  const sql = `WITH dir AS MATERIALIZED (${dir}),
     pairs AS (
       SELECT least(persona, target) AS a, greatest(persona, target) AS b,
         first(lv ORDER BY ls DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,
@@ -82,14 +100,7 @@ export async function personaInteractionsStatement(input: RolledInput): Promise<
       WHERE last_v IS NOT NULL AND first_v IS NOT NULL GROUP BY side
     UNION ALL SELECT 'banter' AS part, side, sum(n) AS value FROM sides GROUP BY side
     UNION ALL SELECT 'all' AS part, NULL AS side, coalesce(sum(n), 0) AS value FROM dir WHERE name = ${banter}`;
-  const out: PersonaInteractions = { banter: new Map(), banterAll: 0, growth: new Map(), truncated: false };
-  for (const r of await run(input, sql, b)) {
-    const side = s(r.side);
-    if (r.part === 'all') out.banterAll = n(r.value);
-    else if (side !== null && r.part === 'banter') out.banter.set(side, n(r.value));
-    else if (side !== null && nOrNull(r.value) !== null) out.growth.set(side, n(r.value));
-  }
-  return out;
+  return run(input, sql, b);
 }
 
 /**
@@ -97,9 +108,13 @@ export async function personaInteractionsStatement(input: RolledInput): Promise<
  * gives them — the same order and limit — from user_topic_hour.
  */
 export async function personaTopicsStatement(input: RolledInput): Promise<{ rows: NamedRow[]; truncated: boolean }> {
-  const b = binder();
-  const rows = tableRows(input, b, USER_TOPIC_HOUR, [{ field: 'type', values: [MESSAGE] }]);
-  const sql = `SELECT persona AS d0, topic AS d1, sum(n) AS m0 FROM (${rows}) AS u GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT ${b.bind(GROUP_LIMIT + 1)}`;
-  const out = (await run(input, sql, b)).map((r) => ({ persona: s(r.d0), topic: s(r.d1), count: n(r.m0) }));
+  const messages = [{ field: 'type' as const, values: [MESSAGE] }];
+  const top = (b: Binder, rows: string): Promise<Row[]> =>
+    run(input, `SELECT persona AS d0, topic AS d1, sum(n) AS m0 FROM (${rows}) AS u GROUP BY d0, d1 ORDER BY m0 DESC, d0 ASC, d1 ASC LIMIT ${b.bind(GROUP_LIMIT + 1)}`, b);
+  const rows = await withWholeHours(input, 'persona-topics', USER_TOPIC_HOUR, ['topics'],
+    (span, t) => [createTable(t.topics!, (b) => `SELECT persona, topic, sum(n) AS n FROM (${rolledRows(input, b, USER_TOPIC_HOUR, span, messages)}) AS u GROUP BY persona, topic`)],
+    (t, b) => top(b, `SELECT persona, topic, n FROM ${t.topics} UNION ALL SELECT persona, topic, n FROM (${rawRows(input, b, USER_TOPIC_HOUR, input.range, messages)}) AS r`),
+    (b) => top(b, tableRows(input, b, USER_TOPIC_HOUR, messages)));
+  const out = rows.map((r) => ({ persona: s(r.d0), topic: s(r.d1), count: n(r.m0) }));
   return { rows: out.slice(0, GROUP_LIMIT), truncated: out.length > GROUP_LIMIT };
 }

@@ -53,6 +53,8 @@ export interface UserRollupsOptions {
   now?: () => number;
   /** A run that wrote checkpoints once the write-ahead log holds this many bytes; default 32 MiB. */
   checkpointWalBytes?: number;
+  /** How long the whole-hour cache answers a key without it after its tables went stale unread (default: a minute). */
+  cacheCooldownMs?: number;
 }
 
 /**
@@ -127,7 +129,7 @@ export class UserRollups {
   /** Moved around each write to hours before this one and each delete: odd while one is open (whole-hour-cache.ts). */
   private pastVersion = 0;
   /** Partial answers over ranges' whole hours, valid until past hours change. */
-  readonly wholeHours = new WholeHourCache(() => this.pastVersion);
+  readonly wholeHours: WholeHourCache;
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -139,6 +141,7 @@ export class UserRollups {
     this.compactMinRows = Math.max(1, options.compactMinRows ?? 50_000);
     this.now = options.now ?? Date.now;
     this.checkpointWalBytes = options.checkpointWalBytes ?? CHECKPOINT_WAL_BYTES;
+    this.wholeHours = new WholeHourCache(() => this.pastVersion, undefined, Date.now, options.cacheCooldownMs);
   }
 
   async init(): Promise<void> {

@@ -123,18 +123,25 @@ export function firstSeenSource(project: string, beforeMs: number, b: Binder): s
  * `user_first_seen` when the latest plan it holds was named before `endMs`' day; else from that user's user_day rows
  * before that day; plus that day's whole hours from user_hour, raw events of its last partial hour, and raw events
  * past the watermark. (The day's events were read raw before: at 10M events, a day's ~330k events and their
- * attribute maps took ~17 ms to scan.)
+ * attribute maps took ~17 ms to scan.) `part`: the rolled-up rows only (up to `endMs`' hour; for the whole-hour cache:
+ * what they give for a user's latest plan changes only with writes to earlier hours), or the raw events only.
  */
-export function planSource(project: string, endMs: number, conditions: readonly string[], b: Binder): string {
+export function planSource(project: string, endMs: number, conditions: readonly string[], b: Binder, part: 'all' | 'rolled' | 'raw' = 'all'): string {
   const p = b.bind(project);
-  const de = b.ts(floorDay(endMs));
   const he = b.ts(floorHour(endMs));
   const extra = conditions.map((c) => ` AND ${c}`).join('');
   const plan = `CASE WHEN ${PLAN_EVENT} THEN attributes['plan'] END`;
-  return `SELECT user_id, plan, plan_ts FROM user_first_seen WHERE project = ${p} AND plan_ts < ${de}${extra}
-    UNION ALL SELECT user_id, plan, plan_ts FROM ${USER_DAY.name} WHERE project = ${p} AND day < ${de} AND plan IS NOT NULL${extra}
-      AND user_id IN (SELECT user_id FROM user_first_seen WHERE project = ${p} AND plan_ts >= ${de})
-    UNION ALL SELECT user_id, plan, plan_ts FROM ${USER_HOUR.name} WHERE project = ${p} AND hour >= ${de} AND hour < ${he} AND plan IS NOT NULL${extra}
-    UNION ALL SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND ts >= ${he} AND ts < ${b.ts(endMs)}
-    UNION ALL SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND seq > ${WATERMARK} AND ts < ${he}`;
+  const parts: string[] = [];
+  if (part !== 'raw') {
+    const de = b.ts(floorDay(endMs));
+    parts.push(`SELECT user_id, plan, plan_ts FROM user_first_seen WHERE project = ${p} AND plan_ts < ${de}${extra}`,
+      `SELECT user_id, plan, plan_ts FROM ${USER_DAY.name} WHERE project = ${p} AND day < ${de} AND plan IS NOT NULL${extra}
+      AND user_id IN (SELECT user_id FROM user_first_seen WHERE project = ${p} AND plan_ts >= ${de})`,
+      `SELECT user_id, plan, plan_ts FROM ${USER_HOUR.name} WHERE project = ${p} AND hour >= ${de} AND hour < ${he} AND plan IS NOT NULL${extra}`);
+  }
+  if (part !== 'rolled') {
+    parts.push(`SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND ts >= ${he} AND ts < ${b.ts(endMs)}`,
+      `SELECT user_id, ${plan} AS plan, ts AS plan_ts FROM events WHERE project = ${p} AND ${PLAN_EVENT}${extra} AND seq > ${WATERMARK} AND ts < ${he}`);
+  }
+  return parts.join('\n    UNION ALL ');
 }

@@ -46,7 +46,8 @@ async function append(events: StoredEvent[]): Promise<void> {
 
 beforeAll(async () => {
   // Small slices and merges, so a few thousand events make several of each.
-  stores = await openEmbeddedStores({ dataDir: ':memory:', userRollups: { sliceEvents: 7_000, compactMinRows: 200 } });
+  // No cool-down of the whole-hour cache: each comparison builds its tables again after the catch-ups between them.
+  stores = await openEmbeddedStores({ dataDir: ':memory:', userRollups: { sliceEvents: 7_000, compactMinRows: 200, cacheCooldownMs: 0 } });
   const world = [...syntheticEvents({ seed: 11, startMs: END - 30 * DAY, endMs: END, count: 60_000 })] as unknown as Record<string, unknown>[];
   const half = Math.floor(world.length * 0.35);
   const cut = Math.floor(world.length * 0.7);

@@ -19,6 +19,11 @@
 import type { EventStore, QueryParam } from '../../store/types.js';
 
 export const CACHE_DATABASE = 'pulse_whole_hours';
+/**
+ * After tables went stale before a second request read them (past hours changing all the time: a backfill, a client
+ * whose clock runs behind), their key is answered without the cache this long rather than rebuilt at every request.
+ */
+const COOLDOWN_MS = 60_000;
 /** Entries kept (least recently used go first): seven statements × three ranges of one project, and some more. */
 const DEFAULT_ENTRIES = 32;
 
@@ -33,6 +38,8 @@ interface Entry {
   names: Record<string, string>;
   ready: Promise<void>;
   readers: number;
+  /** Requests that read the tables, the one that built them included. */
+  uses: number;
   retired: boolean;
 }
 
@@ -48,6 +55,8 @@ export interface WholeHourCacheStats {
 
 export class WholeHourCache {
   private readonly entries = new Map<string, Entry>();
+  /** Keys answered without the cache until then (COOLDOWN_MS). */
+  private readonly cooling = new Map<string, number>();
   private attached: Promise<void> | null = null;
   private next = 0;
   private readonly counts = { builds: 0, hits: 0, bypassed: 0, failed: 0 };
@@ -56,6 +65,8 @@ export class WholeHourCache {
     /** UserRollups.pastHoursVersion. */
     private readonly version: () => number,
     private readonly maxEntries = DEFAULT_ENTRIES,
+    private readonly now: () => number = Date.now,
+    private readonly cooldownMs = COOLDOWN_MS,
   ) {}
 
   stats(): WholeHourCacheStats {
@@ -75,10 +86,14 @@ export class WholeHourCache {
     if (v % 2 !== 0) return this.bypass();
     let entry = this.entries.get(key);
     if (entry !== undefined && entry.version !== v) {
+      if (entry.uses <= 1) this.coolDown(key);
       this.retire(key, entry, store);
       entry = undefined;
     }
     if (entry === undefined) {
+      const until = this.cooling.get(key);
+      if (until !== undefined && this.now() < until) return this.bypass();
+      this.cooling.delete(key);
       entry = this.create(store, key, parts, build, v);
       this.counts.builds++;
     } else {
@@ -95,6 +110,7 @@ export class WholeHourCache {
         return this.bypass();
       }
       if (this.version() !== v) return this.bypass();
+      entry.uses++;
       const answer = await use(entry.names);
       // A write to past hours during the statement: its snapshot may hold rows the tables lack, or miss rows that
       // left the raw edges for the tables.
@@ -106,6 +122,12 @@ export class WholeHourCache {
     }
   }
 
+  private coolDown(key: string): void {
+    const now = this.now();
+    if (this.cooling.size >= 256) for (const [k, until] of this.cooling) if (until <= now) this.cooling.delete(k);
+    this.cooling.set(key, now + this.cooldownMs);
+  }
+
   private bypass(): null {
     this.counts.bypassed++;
     return null;
@@ -114,7 +136,7 @@ export class WholeHourCache {
   private create(store: EventStore, key: string, parts: readonly string[], build: (names: Readonly<Record<string, string>>) => CacheStatement[], v: number): Entry {
     const id = ++this.next;
     const names = Object.fromEntries(parts.map((p) => [p, `${CACHE_DATABASE}.w${id}_${p}`]));
-    const entry: Entry = { version: v, names, readers: 0, retired: false, ready: Promise.resolve() };
+    const entry: Entry = { version: v, names, readers: 0, uses: 0, retired: false, ready: Promise.resolve() };
     entry.ready = (async () => {
       await this.attach(store);
       try {
