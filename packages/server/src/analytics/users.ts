@@ -5,7 +5,7 @@
  */
 import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
-import { activeUsersStatement, sessionLengthsStatement, type ActiveUsers } from './duckdb/users.js';
+import { activeSinceStatement, activeUsersStatement, cohortsStatement, sessionLengthsStatement, type ActiveUsers } from './duckdb/users.js';
 import { statementsFor } from './duckdb/sql.js';
 import { rolledCohorts, rolledSessions, rolledUsersSeenBefore } from './user-rollups/read.js';
 import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
@@ -39,7 +39,7 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
     seenBefore(endMs),
     startMs > 0 ? seenBefore(startMs) : Promise.resolve(0),
     // Cohorts in the store: users by first week ever (all history) × each week active.
-    rolledCohorts(input, cohortStart, endMs) ??
+    (input.userRollups === true && input.filters.length === 0 ? cohortsStatement(input, cohortStart) : null) ?? rolledCohorts(input, cohortStart, endMs) ??
       read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
   ]);
   const { daily, top } = range;
@@ -106,6 +106,7 @@ function cohortTable(
 
 /** Users active in [fromMs, the range's end). */
 function activeSince(input: RolledInput, fromMs: number): Promise<number> {
+  if (statementsFor(input, ['user_id'])) return activeSinceStatement(input, fromMs);
   return readRolled(input, { measures: ['unique_users'], range: { startMs: fromMs, endMs: input.range.endMs } }).then((e) => num(only(e.rows).unique_users));
 }
 

@@ -7,6 +7,8 @@
 import type { Execution, NamedRow } from '../../query/run.js';
 import { SESSION_LENGTH_BINS } from '../../query/dimensions.js';
 import { rolledSessions } from '../user-rollups/read.js';
+import { firstSeenSource } from '../user-rollups/source.js';
+import type { Row } from '../../store/types.js';
 import type { RolledInput } from '../user-rollups/read.js';
 import { USER_DAY, USER_SESSION_DAY } from '../user-rollups/tables.js';
 import type { TimeRange } from '../../query/types.js';
@@ -142,4 +144,40 @@ export function sessionLengthsStatement(input: RolledInput): Promise<Execution> 
       return { rows: rows.map((r): NamedRow => ({ session_length: String(r.session_length), sessions: n(r.sessions) })), truncated: false, columns: [], rollups: true, exactPercentiles: true };
     },
     () => rolledSessions(input, 'length')!);
+}
+
+/** Users active in [fromMs, the range's end): distinct users of user_day, the span's from the whole-hour cache. */
+export async function activeSinceStatement(input: RolledInput, fromMs: number): Promise<number> {
+  const range = { startMs: fromMs, endMs: input.range.endMs };
+  const since: RolledInput = { ...input, range };
+  const rows = await withWholeHours(since, 'active-since', USER_DAY, ['users'],
+    (span, t) => [createTable(t.users!, (b) => `SELECT DISTINCT user_id FROM (${rolledRows(since, b, USER_DAY, span)}) AS u`)],
+    (t, b) => run(since, `SELECT count(*) AS users FROM (
+      SELECT user_id FROM ${t.users} UNION SELECT user_id FROM (${rawRows(since, b, USER_DAY, range)}) AS r) AS x`, b),
+    (b) => run(since, `SELECT count(DISTINCT user_id) AS users FROM (${userRows(since, b, USER_DAY, range)}) AS u`, b));
+  return n(rows[0]?.users);
+}
+
+/**
+ * Cohort activity as read.ts's rolledCohorts gives it (unfiltered reads only): users by the week of their first event
+ * ever × each week from `cohortStart` they were active in — the (user, week) pairs of the span from the whole-hour cache.
+ */
+export async function cohortsStatement(input: RolledInput, cohortStart: number): Promise<Execution> {
+  const range = { startMs: cohortStart, endMs: input.range.endMs };
+  const since: RolledInput = { ...input, range };
+  const weeks = (rows: string): string => `SELECT DISTINCT user_id, date_trunc('week', day) AS week FROM (${rows}) AS u`;
+  const cohorts = (b: Binder, activity: string): Promise<Row[]> => {
+    const first = firstSeenSource(input.project, range.endMs, b);
+    return run(since, `WITH f AS (${first}), a AS (${activity})
+      SELECT epoch_ms(date_trunc('week', f.first_ts)) AS cohort, epoch_ms(a.week) AS bucket, count(*) AS cohort_users
+      FROM a JOIN f USING (user_id) WHERE f.first_ts >= ${b.ts(cohortStart)} GROUP BY 1, 2 ORDER BY 2, 1`, b);
+  };
+  const rows = await withWholeHours(since, 'cohorts', USER_DAY, ['weeks'],
+    (span, t) => [createTable(t.weeks!, (b) => weeks(rolledRows(since, b, USER_DAY, span)))],
+    (t, b) => cohorts(b, `SELECT user_id, week FROM ${t.weeks} UNION ${weeks(rawRows(since, b, USER_DAY, range))}`),
+    (b) => cohorts(b, weeks(userRows(since, b, USER_DAY, range))));
+  return {
+    rows: rows.map((r) => ({ cohort: Number(r.cohort), bucket: Number(r.bucket), cohort_users: Number(r.cohort_users) })),
+    truncated: false, columns: [], rollups: true, exactPercentiles: true,
+  };
 }
