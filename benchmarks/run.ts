@@ -81,6 +81,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (args.render) return render();
+  if (args.record) return record();
   let pgTarget: PostgresTarget | null = null;
   const postgres = async (): Promise<PostgresTarget> =>
     (pgTarget ??= await resolvePostgres(repoRoot, process.env.PULSE_BENCH_POSTGRES_URL));
@@ -200,6 +201,24 @@ function update(fresh: SavedRun): number {
   for (const t of targets) log(`target ${t.spec.label}: ${t.verdict}${t.context ? ` (${t.context})` : ''}`);
   log(`updated ${fresh.sections.map((s) => s.id).join(', ')} in ${DOC_MD} and ${DOC_JSON}`);
   return 0;
+}
+
+/**
+ * `--record`: the sections of the last `--only` run (.tmp/benchmarks-only.json, written by a run without `--update`)
+ * recorded as `--update` would have recorded them, stamped with that run's date and commit.
+ */
+function record(): number {
+  const path = join(repoRoot, '.tmp', 'benchmarks-only.json');
+  if (!existsSync(path)) {
+    process.stderr.write(`${path} does not exist: run \`npm run bench -- --only <ids>\` first\n`);
+    return 1;
+  }
+  const run = JSON.parse(readFileSync(path, 'utf8')) as SavedRun;
+  if (run.quick) {
+    process.stderr.write(`${path} holds a --quick run: not recorded\n`);
+    return 1;
+  }
+  return update(run);
 }
 
 /** `--render`: the doc again from the saved figures, with the current analysis prose. */

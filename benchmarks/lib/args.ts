@@ -8,6 +8,8 @@ export interface BenchArgs {
   render: boolean;
   /** With `--only`, at full size: replace those sections in docs/benchmarks.{json,md}, each stamped with its own date. */
   update: boolean;
+  /** A `--only` run saved in .tmp/benchmarks-only.json: record its sections as `--update` would have, measuring nothing. */
+  record: boolean;
   help: boolean;
 }
 
@@ -20,6 +22,7 @@ export const USAGE = `usage: npm run bench [-- --quick] [-- --only id,id…]
   --update       with --only (full sizes): replace those benches' sections in docs/benchmarks.{json,md};
                  each replaced section names its own date and commit
   --render       rewrite docs/benchmarks.md from docs/benchmarks.json (after editing benchmarks/analysis.md)
+  --record       record the last --only run at full size (.tmp/benchmarks-only.json) as --update would have
 A complete full run regenerates docs/benchmarks.md and docs/benchmarks.json; --only … --update replaces sections.
 PostgreSQL: PULSE_BENCH_POSTGRES_URL, else scripts/postgres.sh start.
 clickhouse: a private server of scripts/clickhouse.sh; PULSE_BENCH_CH_EVENTS sets its query size (default 10M).`;
@@ -32,6 +35,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       only: { type: 'string', multiple: true },
       render: { type: 'boolean', default: false },
       update: { type: 'boolean', default: false },
+      record: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -49,6 +53,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     quick: values.quick ?? false,
     only: only && only.length > 0 ? only : null,
     render: values.render ?? false,
+    record: values.record ?? false,
     help: values.help ?? false,
   };
 }
