@@ -105,7 +105,7 @@ export function renderReport(r: ReportInput): string {
   if (r.analysis) parts.push(r.analysis.trim(), '');
   for (const s of r.sections) {
     parts.push(`## ${s.title}`, '');
-    if (s.measured) parts.push(`_Measured ${s.measured.date} at ${s.measured.commit ?? 'an unknown commit'}${s.measured.dirty ? ' (with uncommitted changes)' : ''} by \`npm run bench -- --only ${s.id} --update\`, on the machine above._`, '');
+    if (s.measured) parts.push(`_Measured ${s.measured.date} at ${s.measured.commit ?? 'an unknown commit'}${s.measured.dirty ? ' (with uncommitted changes)' : ''} by \`npm run bench -- --only ${s.id}\` (recorded with \`--update\` or \`--record\`), on the machine above._`, '');
     parts.push(s.markdown.trim(), '');
   }
   return `${parts.filter((p, i, a) => !(p === '' && a[i - 1] === '')).join('\n').trim()}\n`;
