@@ -215,11 +215,12 @@ describe('duckdb storage', () => {
 
 describe('args', () => {
   it('parses --quick and comma or repeated --only', () => {
-    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, render: false, update: false, help: false });
+    expect(parseBenchArgs([])).toEqual({ quick: false, only: null, render: false, update: false, record: false, help: false });
     expect(parseBenchArgs(['--quick', '--only', 'ingest,query', '--only', 'sdk'])).toEqual({
-      quick: true, only: ['ingest', 'query', 'sdk'], render: false, update: false, help: false,
+      quick: true, only: ['ingest', 'query', 'sdk'], render: false, update: false, record: false, help: false,
     });
     expect(parseBenchArgs(['--render']).render).toBe(true);
+    expect(parseBenchArgs(['--record']).record).toBe(true);
     expect(parseBenchArgs(['--only', 'metrics', '--update']).update).toBe(true);
     expect(() => parseBenchArgs(['--update'])).toThrow(/--update needs --only/);
     expect(() => parseBenchArgs(['--quick', '--only', 'metrics', '--update'])).toThrow(/full sizes/);
@@ -321,7 +322,7 @@ describe('report', () => {
     ];
     const md = renderReport({ machine, sections, targets: evaluateTargets(sections), quick: false, analysis: null, wallSeconds: 60 });
     expect(md).toContain('| Prometheus metrics | 2024-06-02T10:00:00.000Z | def456 |');
-    expect(md).toContain('_Measured 2024-06-02T10:00:00.000Z at def456 by `npm run bench -- --only metrics --update`');
+    expect(md).toContain('_Measured 2024-06-02T10:00:00.000Z at def456 by `npm run bench -- --only metrics` (recorded with `--update` or `--record`)');
     expect(md.match(/_Measured /g)).toHaveLength(1);
   });
 
