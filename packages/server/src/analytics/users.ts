@@ -7,7 +7,7 @@ import { rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
 import { activeSinceStatement, activeUsersStatement, cohortsStatement, sessionLengthsStatement, type ActiveUsers } from './duckdb/users.js';
 import { statementsFor } from './duckdb/sql.js';
-import { rolledCohorts, rolledSessions, rolledUsersSeenBefore } from './user-rollups/read.js';
+import { rolledUsersSeenBefore } from './user-rollups/read.js';
 import { SESSION_LENGTH_BINS } from '../query/dimensions.js';
 
 /** Monday 00:00 UTC of the week holding `ms` (ISO weeks, as the query layer's `week` interval). */
@@ -32,14 +32,13 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
   // Active users over the last 7 and 30 days of the range: one read for each range other than the range's own.
   const [range, spans, wau, mau, everByEnd, everBeforeStart, activity] = await Promise.all([
     statementsFor(input, ['user_id']) ? activeUsersStatement(input, opts.limit) : activeUsersReads(input, opts.limit),
-    (statementsFor(input) ? sessionLengthsStatement(input) : null) ?? rolledSessions(input, 'length') ??
-      read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
+    statementsFor(input) ? sessionLengthsStatement(input) : read(input, { per: 'session', measures: ['sessions'], dimensions: ['session_length'] }),
     endMs - 7 * DAY_MS === startMs ? null : activeSince(input, endMs - 7 * DAY_MS),
     endMs - 30 * DAY_MS === startMs ? null : activeSince(input, endMs - 30 * DAY_MS),
     seenBefore(endMs),
     startMs > 0 ? seenBefore(startMs) : Promise.resolve(0),
     // Cohorts in the store: users by first week ever (all history) × each week active.
-    (input.userRollups === true && input.filters.length === 0 ? cohortsStatement(input, cohortStart) : null) ?? rolledCohorts(input, cohortStart, endMs) ??
+    input.userRollups === true && input.filters.length === 0 ? cohortsStatement(input, cohortStart) :
       read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
   ]);
   const { daily, top } = range;

@@ -25,7 +25,8 @@ export const SESSION_LENGTH_BINS: ReadonlyArray<readonly [label: string, maxMinu
   ['<1m', 1], ['1-5m', 5], ['5-15m', 15], ['15-30m', 30], ['30-60m', 60], ['60m+', Infinity],
 ];
 // Labels and bounds are constants of this table, never caller input.
-const sessionLengthSql = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ')} ELSE '60m+' END`;
+/** A session's span in ms (`s_span`) as its SESSION_LENGTH_BINS label. */
+export const SESSION_LENGTH_SQL = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ')} ELSE '60m+' END`;
 
 const ATTRIBUTE_PREFIX = 'attributes.';
 const STRING_DIMENSION_SET: ReadonlySet<string> = new Set(STRING_DIMENSIONS);
@@ -39,7 +40,7 @@ const DERIVED: Record<DerivedDimension, DimensionDef> = {
   duration_bucket: { type: 'int', sql: (d) => d.logBucket('duration_ms', LN_GAMMA) },
   ttft_bucket: { type: 'int', sql: (d) => d.logBucket('ttft_ms', LN_GAMMA) },
   topic: { type: 'string', sql: () => 'topic' },
-  session_length: { type: 'string', sql: () => sessionLengthSql, per: 'session' },
+  session_length: { type: 'string', sql: () => SESSION_LENGTH_SQL, per: 'session' },
   cohort: { type: 'timestamp', sql: () => 'cohort', per: 'cohort' },
 };
 

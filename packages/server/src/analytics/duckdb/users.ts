@@ -5,7 +5,7 @@
  * rows — are counted for the top users only (three reads before, one of them over every user's sessions).
  */
 import type { Execution, NamedRow } from '../../query/run.js';
-import { SESSION_LENGTH_BINS } from '../../query/dimensions.js';
+import { SESSION_LENGTH_SQL } from '../../query/dimensions.js';
 import { rolledSessions } from '../user-rollups/read.js';
 import { firstSeenSource } from '../user-rollups/source.js';
 import type { Row } from '../../store/types.js';
@@ -113,8 +113,8 @@ async function activeFrom(input: RolledInput, limit: number, b: Binder, cores: C
   };
 }
 
-/** A session's span (`s_span`, ms) as its session-length bin, as read.ts's rolledSessions and the query layer bin it. */
-const bin = `CASE ${SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ')} ELSE '60m+' END`;
+/** A session's span (`s_span`, ms) as its session-length bin, as rolledSessions and the query layer bin it. */
+const bin = SESSION_LENGTH_SQL;
 
 /**
  * Sessions of the range by length (`session_length`, `sessions`), as rolledSessions(input, 'length') gives them — its
@@ -159,8 +159,9 @@ export async function activeSinceStatement(input: RolledInput, fromMs: number): 
 }
 
 /**
- * Cohort activity as read.ts's rolledCohorts gives it (unfiltered reads only): users by the week of their first event
- * ever × each week from `cohortStart` they were active in — the (user, week) pairs of the span from the whole-hour cache.
+ * Cohort activity as the query layer's `per: 'cohort'` read over [0, end) by week gives it, for the cohorts from
+ * `cohortStart` on (unfiltered reads only): users by the week of their first event ever (`cohort`) × each week from
+ * `cohortStart` they were active in (`bucket`) — the (user, week) pairs of the span from the whole-hour cache.
  */
 export async function cohortsStatement(input: RolledInput, cohortStart: number): Promise<Execution> {
   const range = { startMs: cohortStart, endMs: input.range.endMs };

@@ -8,7 +8,7 @@
  * user_id, session_id, persona, type and `attributes.plan` (with last_seen: when the user's plan was last named);
  * intervals day and week.
  */
-import { SESSION_LENGTH_BINS } from '../../query/dimensions.js';
+import { SESSION_LENGTH_SQL } from '../../query/dimensions.js';
 import type { Execution, NamedRow } from '../../query/run.js';
 import type { Filter } from '../../query/types.js';
 import type { Row } from '../../store/types.js';
@@ -24,7 +24,7 @@ const KEY_FIELDS = new Set(['user_id', 'session_id', 'persona', 'type']);
 /** A preset's input, with the user rollups when the store keeps them. */
 export interface RolledInput extends PresetInput {
   userRollups?: boolean;
-  /** Partial answers over whole days (whole-hour-cache.ts), for the statements that use them. */
+  /** Partial answers over ranges' whole hours (whole-hour-cache.ts), for the statements that use them. */
   wholeHours?: WholeHourCache;
 }
 
@@ -195,26 +195,6 @@ export function rolledUsersSeenBefore(input: RolledInput, beforeMs: number): Pro
 }
 
 /**
- * Cohort activity as the query layer's `per: 'cohort'` read over [0, endMs) by week gives it, for the cohorts from
- * `cohortStart` on: users by the week of their first event ever (`cohort`) × each week from `cohortStart` they were
- * active in (`bucket`). Unfiltered reads only (null otherwise).
- */
-export function rolledCohorts(input: RolledInput, cohortStart: number, endMs: number): Promise<Execution> | null {
-  if (input.userRollups !== true || input.filters.length > 0) return null;
-  const b = binder();
-  const first = firstSeenSource(input.project, endMs, b);
-  const start = b.ts(cohortStart);
-  const activity = daySource(USER_DAY, input.project, { startMs: cohortStart, endMs }, [], b);
-  const sql = `WITH f AS (${first}), a AS (SELECT DISTINCT user_id, date_trunc('week', day) AS week FROM (${activity}) AS u)
-    SELECT epoch_ms(date_trunc('week', f.first_ts)) AS cohort, epoch_ms(a.week) AS bucket, count(*) AS cohort_users
-    FROM a JOIN f USING (user_id) WHERE f.first_ts >= ${start} GROUP BY 1, 2 ORDER BY 2, 1`;
-  return input.store.query(sql, b.params).then((raw) => ({
-    rows: raw.map((r) => ({ cohort: Number(r.cohort), bucket: Number(r.bucket), cohort_users: Number(r.cohort_users) })),
-    truncated: false, columns: [], rollups: true, exactPercentiles: true,
-  }));
-}
-
-/**
  * Sessions of the range (first to last event in the range, as `per: 'session'` reads them): by `session_length` with
  * the `sessions` measure, or in all with `sessions` and `avg_session_ms`; null when a filter is not on a key.
  */
@@ -225,9 +205,8 @@ export function rolledSessions(input: RolledInput, by: 'length' | 'all', where: 
   if (cond === null || cond.okOnly) return null;
   const source = daySource(USER_SESSION_DAY, input.project, input.range, [...cond.sql, 'session_id IS NOT NULL'], b);
   const spans = `SELECT session_id, epoch_ms(max(last_ts)) - epoch_ms(min(first_ts)) AS s_span FROM (${source}) AS u GROUP BY session_id`;
-  const bins = SESSION_LENGTH_BINS.filter(([, m]) => Number.isFinite(m)).map(([label, m]) => `WHEN s_span < ${m * 60_000} THEN '${label}'`).join(' ');
   const sql = by === 'length'
-    ? `SELECT CASE ${bins} ELSE '60m+' END AS session_length, count(*) AS sessions FROM (${spans}) GROUP BY 1`
+    ? `SELECT ${SESSION_LENGTH_SQL} AS session_length, count(*) AS sessions FROM (${spans}) GROUP BY 1`
     : `SELECT count(*) AS sessions, avg(s_span) AS avg_session_ms FROM (${spans})`;
   return input.store.query(sql, b.params).then((raw) => ({
     rows: raw.map((r): NamedRow => by === 'length'
