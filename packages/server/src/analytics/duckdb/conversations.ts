@@ -8,7 +8,7 @@ import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { MESSAGE } from '../vocabulary.js';
 import { rolledSpan } from '../user-rollups/source.js';
-import { binder, createTable, rawRows, n, nOrNull, run, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
+import { createTable, rawRows, n, nOrNull, run, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
 
 export interface SessionFigures {
   /** Distinct sessions, and the messages that carry one. */
@@ -61,11 +61,10 @@ export function sessionStatement(input: RolledInput, previous: TimeRange): Promi
           (SELECT count(*) FROM prev) AS previous_users, (SELECT count(*) FROM prev JOIN users USING (user_id)) AS retained_users`;
       return figures(input, sql, b);
     },
-    () => liveSessionStatement(input, previous));
+    (b) => liveSessionStatement(input, previous, b));
 }
 
-async function liveSessionStatement(input: RolledInput, previous: TimeRange): Promise<SessionFigures> {
-  const b = binder();
+function liveSessionStatement(input: RolledInput, previous: TimeRange, b: Binder): Promise<SessionFigures> {
   const messages = [{ field: 'type' as const, values: [MESSAGE] }];
   const current = userRows(input, b, USER_SESSION_DAY, input.range, messages);
   const before = userRows(input, b, USER_SESSION_DAY, previous, messages);

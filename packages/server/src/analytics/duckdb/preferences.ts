@@ -30,9 +30,7 @@ export async function topUsersStatement(input: RolledInput, limit: number): Prom
       return topFrom(input, limit, b, `SELECT user_id, persona, sum(n) AS n FROM (SELECT user_id, persona, n FROM ${t.up}
         UNION ALL SELECT user_id, persona, n FROM (${edges}) AS u) AS x GROUP BY user_id, persona`);
     },
-    (b) => {
-      return topFrom(input, limit, b, grouped(userRows(input, b, USER_SESSION_DAY, input.range, messages)));
-    });
+    (b) => topFrom(input, limit, b, grouped(userRows(input, b, USER_SESSION_DAY, input.range, messages))));
   const parts = byPart(rows);
   return {
     top: (parts.get('top') ?? []).map((r) => ({ user_id: s(r.user_id), count: n(r.count) })),
