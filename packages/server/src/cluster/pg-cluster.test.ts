@@ -256,6 +256,8 @@ describe.skipIf(missing !== null)('changes and the live feed between instances (
     expect(seven.text).toBe('x'.repeat(1_000));
     expect(seven).toMatchObject({ attributes: { queue_name: 'emails' }, duration_ms: 507, model: 'gpt-4o', persona: null, status: 'ok' });
     expect(live[1]!.find((e) => e.id === 'ev-3')).toEqual({ ...batch[3], text_length: null, questions: null, emojis: null, mentions: null, topic: null });
+    // The feed counts a batch as sent once its NOTIFY has returned, which can be after the other instance got it.
+    await until('one’s feed to count what it sent', () => one.cluster.liveFeed!.stats().sent === 300, 2_000);
     const stats = one.cluster.liveFeed!.stats();
     expect(stats).toMatchObject({ sent: 300, received: 1, dropped: 0, trimmed: 1 });
     expect(stats.messages).toBeGreaterThan(1); // 300 events do not fit one 8000-byte notification
