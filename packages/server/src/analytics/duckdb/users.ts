@@ -113,9 +113,6 @@ async function activeFrom(input: RolledInput, limit: number, b: Binder, cores: C
   };
 }
 
-/** A session's span (`s_span`, ms) as its session-length bin, as rolledSessions and the query layer bin it. */
-const bin = SESSION_LENGTH_SQL;
-
 /**
  * Sessions of the range by length (`session_length`, `sessions`), as rolledSessions(input, 'length') gives them — its
  * whole hours from the whole-hour cache: each session's first and last time there, and the sessions per bin. A session
@@ -127,7 +124,7 @@ export function sessionLengthsStatement(input: RolledInput): Promise<Execution> 
     (span, t) => [
       createTable(t.spans!, (b) => `SELECT session_id, hash(session_id) AS h, min(first_ts) AS f, max(last_ts) AS l
         FROM (${rolledRows(input, b, USER_SESSION_DAY, span, [], withSession)}) AS u GROUP BY session_id`),
-      createTable(t.bins!, () => `SELECT ${bin} AS session_length, count(*) AS sessions FROM (SELECT epoch_ms(l) - epoch_ms(f) AS s_span FROM ${t.spans}) AS s GROUP BY 1`),
+      createTable(t.bins!, () => `SELECT ${SESSION_LENGTH_SQL} AS session_length, count(*) AS sessions FROM (SELECT epoch_ms(l) - epoch_ms(f) AS s_span FROM ${t.spans}) AS s GROUP BY 1`),
     ],
     async (t, b) => {
       const edges = rawRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
@@ -137,8 +134,8 @@ export function sessionLengthsStatement(input: RolledInput): Promise<Execution> 
         m AS (SELECT e.session_id, least(e.f, hit.f) AS f, greatest(e.l, hit.l) AS l, hit.f AS old_f, hit.l AS old_l FROM e LEFT JOIN hit USING (session_id))
         SELECT session_length, sum(sessions) AS sessions FROM (
           SELECT session_length, sessions FROM ${t.bins}
-          UNION ALL SELECT ${bin} AS session_length, -1 AS sessions FROM (SELECT ${span('old_f', 'old_l')} AS s_span FROM m WHERE old_f IS NOT NULL) AS o
-          UNION ALL SELECT ${bin} AS session_length, 1 AS sessions FROM (SELECT ${span('f', 'l')} AS s_span FROM m) AS n) AS x
+          UNION ALL SELECT ${SESSION_LENGTH_SQL} AS session_length, -1 AS sessions FROM (SELECT ${span('old_f', 'old_l')} AS s_span FROM m WHERE old_f IS NOT NULL) AS o
+          UNION ALL SELECT ${SESSION_LENGTH_SQL} AS session_length, 1 AS sessions FROM (SELECT ${span('f', 'l')} AS s_span FROM m) AS n) AS x
         GROUP BY session_length HAVING sum(sessions) > 0`;
       const rows = await run(input, sql, b);
       return { rows: rows.map((r): NamedRow => ({ session_length: String(r.session_length), sessions: n(r.sessions) })), truncated: false, columns: [], rollups: true, exactPercentiles: true };

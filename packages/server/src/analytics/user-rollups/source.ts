@@ -36,9 +36,6 @@ const ceilDay = (ms: number): number => Math.ceil(ms / DAY_MS) * DAY_MS;
 export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
 
-/** Whether [startMs, endMs) holds a whole UTC day: without one, a day table adds nothing to raw events. */
-export const hasWholeDay = (range: TimeRange): boolean => ceilDay(range.startMs) < floorDay(range.endMs);
-
 /** Raw events as rows of `t`. */
 export function eventColumns(t: DayTable): string {
   return [`date_trunc('${timeColumn(t)}', ts) AS ${timeColumn(t)}`, ...t.keys.map((k) => `${k.event} AS ${k.name}`), ...t.columns.map((c) => `${c.event} AS ${c.name}`)].join(', ');
