@@ -108,6 +108,7 @@ export interface SystemReport {
     connections: number | null;
     queries_per_second: number | null;
     last_checkpoint: string | null;
+    checkpoints_failed?: number | null;
     last_backup: string | null;
   }>;
 }

@@ -65,6 +65,7 @@ export async function systemReport(input: SystemReportInput) {
         connections: stats.connections ?? null,
         queries_per_second: input.queryRate,
         last_checkpoint: iso(stats.lastCheckpointAt),
+        checkpoints_failed: stats.checkpointsFailed ?? null,
         last_backup: iso(input.lastBackup?.at),
         last_backup_file: input.lastBackup?.file ?? null,
       },

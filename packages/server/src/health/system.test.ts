@@ -37,7 +37,7 @@ describe('GET /api/system', () => {
     expect(network.connections).toBeGreaterThanOrEqual(1); // this request's own connection
     expect(proc.pid).toBe(process.pid);
     const db = r.json.database_health.duckdb;
-    expect(db).toMatchObject({ status: 'healthy', rows: 25, connections: 4, last_backup: null });
+    expect(db).toMatchObject({ status: 'healthy', rows: 25, connections: 4, last_backup: null, checkpoints_failed: 0 });
     expect(db.file_size_mb).toBeGreaterThan(0);
     expect(db.wal_size_mb).toBeGreaterThanOrEqual(0);
     expect(db.queries_per_second).toBeGreaterThan(0);

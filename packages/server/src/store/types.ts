@@ -35,6 +35,8 @@ export interface StoreStats {
   walBytes?: number | null;
   /** Epoch ms of the last checkpoint this process made (null: none since start). */
   lastCheckpointAt?: number | null;
+  /** Checkpoints the engine refused since start (DuckDB: another write transaction was open); retried later. */
+  checkpointsFailed?: number;
   /** Queries run since start (for queries per second). */
   queries?: number;
   /** Open connections to the engine. */

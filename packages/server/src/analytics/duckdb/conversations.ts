@@ -8,7 +8,7 @@ import type { RolledInput } from '../user-rollups/read.js';
 import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { MESSAGE } from '../vocabulary.js';
 import { rolledSpan } from '../user-rollups/source.js';
-import { createTable, rawRows, n, nOrNull, run, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
+import { createTable, rawRows, n, nOrNull, run, userRows, rolledRows, withWholeHours, type Binder, sessionHits } from './sql.js';
 
 export interface SessionFigures {
   /** Distinct sessions, and the messages that carry one. */
@@ -45,7 +45,7 @@ export function sessionStatement(input: RolledInput, previous: TimeRange): Promi
       // Sessions of the rest that the whole hours hold too: counted once, their span from both.
       const sql = `WITH u AS MATERIALIZED (SELECT user_id, session_id, n, first_ts, last_ts FROM (${current}) AS c),
         e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l, sum(n) AS n FROM u WHERE session_id IS NOT NULL GROUP BY session_id),
-        hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),
+        hit AS MATERIALIZED (${sessionHits(t.spans!, 'session_id, f, l')}),
         m AS MATERIALIZED (
           SELECT count(*) FILTER (WHERE hit.f IS NULL) AS new_sessions, coalesce(sum(e.n), 0) AS n,
             coalesce(sum(${span('least(e.f, hit.f)', 'greatest(e.l, hit.l)')}), 0) - coalesce(sum(${span('hit.f', 'hit.l')}), 0) AS span

@@ -21,7 +21,7 @@ import { USER_SESSION_DAY } from '../user-rollups/tables.js';
 import { LLM, MESSAGE, PAYMENT } from '../vocabulary.js';
 import type { TimeRange } from '../../query/types.js';
 import type { CacheStatement } from '../user-rollups/whole-hour-cache.js';
-import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
+import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder, sessionHits } from './sql.js';
 
 export interface MarginFigures {
   totals: { cost: number; revenue: number; conversations: number; users: number };
@@ -103,7 +103,7 @@ function cachedCores(input: RolledInput, b: Binder, t: Readonly<Record<string, s
         SELECT e.user_id, e.persona, e.session_id, e.n,
           coalesce(bool_or(s.user_id IS NOT DISTINCT FROM e.user_id AND s.persona IS NOT DISTINCT FROM e.persona), false) AS in_up,
           coalesce(bool_or(s.user_id IS NOT DISTINCT FROM e.user_id), false) AS in_u, count(s.session_id) > 0 AS in_s
-        FROM e LEFT JOIN (SELECT session_id, user_id, persona FROM ${t.msg} WHERE h IN (SELECT hash(session_id) FROM e)) AS s ON s.session_id = e.session_id
+        FROM e LEFT JOIN (${sessionHits(t.msg!, 'session_id, user_id, persona')}) AS s ON s.session_id = e.session_id
         GROUP BY e.user_id, e.persona, e.session_id, e.n)`,
     ],
     cost: `SELECT user_id, persona, sum(c) AS c FROM (SELECT user_id, persona, c FROM ${t.cost}

@@ -49,6 +49,16 @@ export function rolledRows(input: RolledInput, b: Binder, table: DayTable, span:
   return rolledSource(table, input.project, span, [...tableConditions(input, b, table, where), ...extra], b);
 }
 
+/**
+ * `columns` of a whole-hour table's session rows (a `session_id` and its `h = hash(session_id)`) whose session is
+ * among the `edges` CTE's: a semi-join of the table's rows (~300k at 30 days of 10M events) on the edges' few hundred.
+ * The hashes come as an unnested list because DuckDB estimates the edges at millions of rows (raw events over a time
+ * filter) and would otherwise hash the table's side: 44 ms instead of 2 ms of the margin statement's CPU at 30 days.
+ */
+export function sessionHits(table: string, columns: string, edges = 'e'): string {
+  return `SELECT ${columns} FROM ${table} WHERE h IN (SELECT unnest(x) FROM (SELECT list(hash(session_id)) AS x FROM ${edges}) AS l)`;
+}
+
 export function rawRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {
   return daySource(table, input.project, range, [...tableConditions(input, b, table, where), ...extra], b, true);
 }

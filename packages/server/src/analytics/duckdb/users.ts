@@ -13,7 +13,7 @@ import type { RolledInput } from '../user-rollups/read.js';
 import { USER_DAY, USER_SESSION_DAY } from '../user-rollups/tables.js';
 import type { TimeRange } from '../../query/types.js';
 import type { CacheStatement } from '../user-rollups/whole-hour-cache.js';
-import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder } from './sql.js';
+import { binder, byPart, createTable, rawRows, n, run, s, userRows, rolledRows, withWholeHours, type Binder, sessionHits } from './sql.js';
 
 export interface ActiveUsers {
   /** Active users per UTC day, in day order (`bucket`, `unique_users`). */
@@ -130,7 +130,7 @@ export function sessionLengthsStatement(input: RolledInput): Promise<Execution> 
       const edges = rawRows(input, b, USER_SESSION_DAY, input.range, [], withSession);
       const span = (f: string, l: string) => `epoch_ms(${l}) - epoch_ms(${f})`;
       const sql = `WITH e AS MATERIALIZED (SELECT session_id, min(first_ts) AS f, max(last_ts) AS l FROM (${edges}) AS u GROUP BY session_id),
-        hit AS MATERIALIZED (SELECT session_id, f, l FROM ${t.spans} WHERE h IN (SELECT hash(session_id) FROM e)),
+        hit AS MATERIALIZED (${sessionHits(t.spans!, 'session_id, f, l')}),
         m AS (SELECT e.session_id, least(e.f, hit.f) AS f, greatest(e.l, hit.l) AS l, hit.f AS old_f, hit.l AS old_l FROM e LEFT JOIN hit USING (session_id))
         SELECT session_length, sum(sessions) AS sessions FROM (
           SELECT session_length, sessions FROM ${t.bins}

@@ -31,7 +31,7 @@ describe('user rollup task', () => {
     // 110 waiting: written at once.
     await stores.store.append({ events: events(60) });
     await task.run();
-    expect(detail()).toMatchObject({ watermark: 110, behind: 0, last_run_events: 110, events_rolled_up: 110 });
+    expect(detail()).toMatchObject({ watermark: 110, behind: 0, last_run_events: 110, events_rolled_up: 110, whole_hour_cache: { entries: 0, builds: 0, hits: 0 } });
     // 10 waiting: written once two minutes have passed since that write.
     await stores.store.append({ events: events(10) });
     now = 60_000 + 119_000;

@@ -16,7 +16,7 @@ export const USER_ROLLUP_MIN_EVENTS = 100_000;
 export const USER_ROLLUP_MAX_WAIT_MS = 120_000;
 
 export interface UserRollupTaskOptions {
-  userRollups: Pick<UserRollups, 'catchUp' | 'pending' | 'rolledUpTo'>;
+  userRollups: Pick<UserRollups, 'catchUp' | 'pending' | 'rolledUpTo' | 'wholeHours'>;
   logger: Pick<Logger, 'info'>;
   everyMs?: number;
   minEvents?: number;
@@ -55,7 +55,7 @@ export function userRollupTask(opts: UserRollupTaskOptions): TaskSpec {
     },
     detail: () => ({
       watermark: opts.userRollups.rolledUpTo(), behind: opts.userRollups.pending(), last_run_events: last?.events ?? null, slices: last?.slices ?? null,
-      compacted: last?.compacted ?? null, events_rolled_up: total, runs_waiting: skipped,
+      compacted: last?.compacted ?? null, events_rolled_up: total, runs_waiting: skipped, whole_hour_cache: opts.userRollups.wholeHours.stats(),
     }),
   };
 }

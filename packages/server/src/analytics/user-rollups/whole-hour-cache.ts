@@ -141,6 +141,7 @@ export class WholeHourCache {
       await this.attach(store);
       try {
         for (const s of build(names)) await store.query(s.sql, s.params);
+        await narrowSums(store, id);
       } catch (error) {
         this.counts.failed++;
         throw error;
@@ -180,5 +181,20 @@ export class WholeHourCache {
     await entry.ready.catch(() => undefined);
     if (entry.readers > 0) return;
     for (const name of Object.values(entry.names)) await store.query(`DROP TABLE IF EXISTS ${name}`, []).catch(() => undefined);
+  }
+}
+
+/**
+ * Sums of integers are 128-bit (`HUGEINT`) in DuckDB, and a compressed in-memory table scans a bit-packed `HUGEINT`
+ * column ~30× slower than a `BIGINT` one (87 ms against 1 ms over the margin's 310k session rows at 30 days of 10M
+ * events). The cached sums are counts of events, far below 2^63: stored as `BIGINT`.
+ */
+async function narrowSums(store: EventStore, id: number): Promise<void> {
+  const wide = await store.query(
+    `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? AND data_type = 'HUGEINT' AND starts_with(table_name, ?)`,
+    [CACHE_DATABASE, `w${id}_`],
+  );
+  for (const { table_name, column_name } of wide) {
+    await store.query(`ALTER TABLE ${CACHE_DATABASE}.${String(table_name)} ALTER COLUMN "${String(column_name)}" TYPE BIGINT`, []);
   }
 }

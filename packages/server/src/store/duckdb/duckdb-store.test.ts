@@ -116,8 +116,8 @@ describe('embedded DuckDB stores', () => {
     cleanups.push(() => rm(d, { recursive: true, force: true }));
     return d;
   }
-  async function open(dataDir: string): Promise<EmbeddedStores> {
-    const stores = await openEmbeddedStores({ dataDir });
+  async function open(dataDir: string, options: Partial<Parameters<typeof openEmbeddedStores>[0]> = {}): Promise<EmbeddedStores> {
+    const stores = await openEmbeddedStores({ dataDir, ...options });
     cleanups.push(() => stores.close());
     return stores;
   }
@@ -283,7 +283,7 @@ describe('embedded DuckDB stores', () => {
 
   it('checkpoints once a row group fills, so the WAL stays small', async () => {
     const d = await dir();
-    const { store } = await open(d);
+    const { store } = await open(d, { idleCheckpoint: false });
     const wal = async (): Promise<number> => stat(join(d, 'pulse.duckdb.wal')).then((s) => s.size, () => 0);
     const batch = 1000;
     let appended = 0;
@@ -298,6 +298,32 @@ describe('embedded DuckDB stores', () => {
     await store.append({ events: series(1, () => ({})) });
     expect(await wal()).toBeLessThan(before / 10);
     expect((await store.stats()).events).toBe(appended + batch + 1);
+  });
+
+  it('checkpoints a store whose log stopped growing once the log is large, and leaves a small log alone', async () => {
+    const d = await dir();
+    const { store } = await open(d, { idleCheckpoint: { intervalMs: 40, walBytes: 200_000 } });
+    const wal = async (): Promise<number> => stat(join(d, 'pulse.duckdb.wal')).then((s) => s.size, () => 0);
+    const until = async (done: () => Promise<boolean>): Promise<boolean> => {
+      for (const end = Date.now() + 3_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await done()) return true;
+      return false;
+    };
+    // A small log: still there after many checks.
+    await store.append({ events: series(1, () => ({})) });
+    const small = await wal();
+    expect(small).toBeGreaterThan(0);
+    expect(small).toBeLessThan(200_000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await wal()).toBe(small);
+    expect((await store.stats()).lastCheckpointAt ?? null).toBeNull();
+    // A large one: checkpointed once quiet, every event still there.
+    for (let i = 0; i < 4; i++) await store.append({ events: series(1000, (j) => ({ value: i * 1000 + j })) });
+    expect(await wal()).toBeGreaterThan(200_000);
+    expect(await until(async () => (await wal()) < 200_000)).toBe(true);
+    expect((await store.stats()).lastCheckpointAt).not.toBeNull();
+    expect((await store.stats()).events).toBe(4001);
+    const [sum] = await store.query('SELECT sum(value) AS v FROM events', []);
+    expect(Number(sum?.v)).toBe((3999 * 4000) / 2);
   });
 
   it('deletes expired events in slices, committing appends between them, and keeps events committed after it began', async () => {

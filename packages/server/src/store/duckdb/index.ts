@@ -4,7 +4,7 @@ import type { EventStore, MetaStore } from '../types.js';
 import { DuckDbExportJobStore } from './export-jobs.js';
 import { DuckDbReportRunStore } from './report-runs.js';
 import type { ReportRunStore } from '../../reports/runner.js';
-import { DuckDbEventStore } from './event-store.js';
+import { DuckDbEventStore, type DuckDbEventStoreOptions } from './event-store.js';
 import { DuckDbMetaStore } from './meta-store.js';
 import { migrate } from './migrate.js';
 import { DuckDbAlertStore } from '../../alerts/store/duckdb-alert-store.js';
@@ -31,6 +31,8 @@ export interface EmbeddedStoresOptions {
   rollups?: boolean | DuckDbRollupsOptions;
   /** See DuckDbEventStoreOptions (tests use small slices). */
   deleteSliceRows?: number;
+  /** See DuckDbEventStoreOptions (tests use a short interval and a small log). */
+  idleCheckpoint?: DuckDbEventStoreOptions['idleCheckpoint'];
   /** Keep the user rollups (analytics/user-rollups/; default true, never without `rollups`). Options for tests (small slices). */
   userRollups?: boolean | UserRollupsOptions;
 }
@@ -68,6 +70,7 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     ...(options.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: options.queryTimeoutMs }),
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
     ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
+    ...(options.idleCheckpoint === undefined ? {} : { idleCheckpoint: options.idleCheckpoint }),
   });
   // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
