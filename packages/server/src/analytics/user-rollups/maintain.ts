@@ -222,6 +222,14 @@ export class UserRollups {
     return this.runs.run(async () => {
       const c = this.open();
       const cutoff = `date_trunc('day', epoch_ms($1::BIGINT))`;
+      // Nothing expired (the usual hourly run, with years of daily retention): no write, so the whole-hour cache's
+      // tables stay valid.
+      const expired = [
+        ...DAY_TABLES.map((t) => `SELECT 1 FROM ${t.name} WHERE day < ${cutoff}`),
+        ...HOUR_TABLES.map((t) => `SELECT 1 FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($2::BIGINT))`),
+        `SELECT 1 FROM user_first_seen WHERE first_ts < ${cutoff}`,
+      ];
+      if ((await c.runAndReadAll(`SELECT 1 FROM (${expired.join(' UNION ALL ')}) AS x LIMIT 1`, [beforeMs, hoursBeforeMs])).getRows().length === 0) return 0;
       return this.changingPastHours(async () => {
         await c.run('BEGIN TRANSACTION');
         try {

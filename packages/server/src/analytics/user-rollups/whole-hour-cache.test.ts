@@ -136,9 +136,14 @@ describe('whole-hour cache', () => {
     expect(((await same()) as typeof first).margin.totals.conversations).toBe(6);
     expect(rollups.wholeHours.stats().builds).toBe(2 * built);
 
-    // Retention moves the version on too.
+    // Retention with nothing expired writes nothing and leaves the version (and the tables) as they were; deleting
+    // rows moves it on.
     const before = rollups.pastHoursVersion();
-    await rollups.deleteBefore(today - 30 * DAY);
+    expect(await rollups.deleteBefore(today - 30 * DAY)).toBe(0);
+    expect(rollups.pastHoursVersion()).toBe(before);
+    await same();
+    expect(rollups.wholeHours.stats().builds).toBe(2 * built);
+    expect(await rollups.deleteBefore(today - 2 * DAY)).toBeGreaterThan(0);
     expect(rollups.pastHoursVersion()).toBe(before + 2);
   });
 });
