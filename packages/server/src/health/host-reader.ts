@@ -1,5 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 
 /** What systeminformation reports for one sample (the rest of HostDetail comes from node:os and statfs). */
 export interface HostReading {
@@ -12,21 +12,22 @@ export interface HostReading {
 }
 
 /**
- * The worker's code (CommonJS, evaluated): systeminformation is loaded from the path resolved here, so it runs the
- * same from the TypeScript sources (tests) and from dist. One message in, one reading (or error) out.
+ * The helper's code (CommonJS, evaluated): systeminformation is loaded from the path passed in its environment, so it
+ * runs the same from the TypeScript sources (tests) and from dist. One message in, one reading (or error) out; it
+ * exits when the server does (its IPC channel closes).
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const si = require(workerData.systeminformation);
-parentPort.on('message', async () => {
+const HELPER_SOURCE = `
+const si = require(process.env.PULSE_SYSTEMINFORMATION);
+process.on('disconnect', () => process.exit(0));
+process.on('message', async () => {
   try {
     const [load, mem, net] = await Promise.all([si.currentLoad(), si.mem(), si.networkStats('*')]);
-    parentPort.postMessage({ ok: true, reading: {
+    process.send({ ok: true, reading: {
       cpuPercent: load.currentLoad, memoryTotalBytes: mem.total, memoryAvailableBytes: mem.available,
       network: net.map((n) => ({ iface: n.iface, rxBytes: n.rx_bytes || 0, txBytes: n.tx_bytes || 0 })),
     } });
   } catch (error) {
-    parentPort.postMessage({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    process.send({ ok: false, error: error instanceof Error ? error.message : String(error) });
   }
 });
 `;
@@ -34,52 +35,69 @@ parentPort.on('message', async () => {
 type Reply = { ok: true; reading: HostReading } | { ok: false; error: string };
 
 /**
- * Reads the host through systeminformation in a worker thread. On Linux systeminformation spawns shells, several
- * with `execSync` (`cat /proc/stat`, the network interfaces' details): under the abuse bench each sample blocked
- * the event loop for 140–280 ms (CPU profile of the server), and `GET /health` with it. In a worker only that
- * thread waits. One reading at a time; the worker is started on the first read, never keeps the process alive,
+ * Reads the host through systeminformation in a small helper process. On Linux systeminformation spawns shells,
+ * several with `execSync` (`cat /proc/stat`, the network interfaces' details). On the event loop each sample blocked
+ * it for 140–280 ms under the abuse bench (CPU profile of the server). In a worker thread the loop went on, but each
+ * spawn forked the whole server — hundreds of MB of DuckDB's pool and caches to map copy-on-write — and every 10 s
+ * the sample took 145 ms and the analytics requests around it 100–280 ms instead of ~60 (a 10M-event store; none
+ * slower than 100 ms over 40 s with the sample left out). The helper is started once, on the first read, and its
+ * spawns fork only itself (~40 MB). One reading at a time; the helper never keeps the server alive, exits with it,
  * and is started afresh after it failed.
  */
 export class HostReader {
-  private worker: Worker | null = null;
+  private helper: ChildProcess | null = null;
   private waiting: { resolve: (r: HostReading) => void; reject: (e: Error) => void } | null = null;
   private closed = false;
 
   read(): Promise<HostReading> {
     if (this.closed) return Promise.reject(new Error('the host reader is closed'));
     if (this.waiting !== null) return Promise.reject(new Error('a host reading is already in progress'));
-    const worker = this.start();
+    const helper = this.start();
     return new Promise<HostReading>((resolve, reject) => {
       this.waiting = { resolve, reject };
-      worker.postMessage(null);
+      helper.send('read', (error) => {
+        if (error) this.settle(error);
+      });
     });
+  }
+
+  /** The helper's process id, once started (tests). */
+  get pid(): number | null {
+    return this.helper?.pid ?? null;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
+    const helper = this.helper;
+    this.helper = null;
     this.settle(new Error('the host reader is closed'));
-    if (worker !== null) await worker.terminate();
+    if (helper === null || helper.exitCode !== null || helper.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => helper.once('exit', () => resolve()));
+    helper.kill();
+    await exited;
   }
 
-  private start(): Worker {
-    if (this.worker !== null) return this.worker;
+  private start(): ChildProcess {
+    if (this.helper !== null) return this.helper;
     const systeminformation = createRequire(import.meta.url).resolve('systeminformation');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { systeminformation } });
-    worker.unref();
-    worker.on('message', (reply: Reply) => {
+    const helper = spawn(process.execPath, ['-e', HELPER_SOURCE], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      env: { ...process.env, PULSE_SYSTEMINFORMATION: systeminformation },
+    });
+    helper.unref();
+    helper.channel?.unref();
+    helper.on('message', (reply: Reply) => {
       if (reply.ok) this.settle(null, reply.reading);
       else this.settle(new Error(`systeminformation: ${reply.error}`));
     });
     const lost = (error: Error): void => {
-      if (this.worker === worker) this.worker = null;
+      if (this.helper === helper) this.helper = null;
       this.settle(error);
     };
-    worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the host reader's worker exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+    helper.on('error', lost);
+    helper.on('exit', (code, signal) => lost(new Error(`the host reader's helper exited (${signal ?? `code ${code}`})`)));
+    this.helper = helper;
+    return helper;
   }
 
   private settle(error: Error | null, reading?: HostReading): void {

@@ -18,7 +18,7 @@ export interface HostDetail extends HostSample {
 
 /**
  * The host's resources through systeminformation (CPU use over the interval since the previous sample, memory,
- * network counters; read in a worker thread, see host-reader.ts) and statfs for the file system of the data
+ * network counters; read in a helper process, see host-reader.ts) and statfs for the file system of the data
  * directory. Sampling CPU needs two readings, so the system-sample task calls `refresh()` periodically and
  * `sample()` answers the latest reading at once.
  */
@@ -48,7 +48,7 @@ export class SystemHostSampler implements HostSampler {
     return this.refreshing;
   }
 
-  /** Stops the worker thread (server shutdown). */
+  /** Stops the helper process (server shutdown). */
   close(): Promise<void> {
     return this.reader.close();
   }
