@@ -82,7 +82,8 @@ export class HostReader {
     const systeminformation = createRequire(import.meta.url).resolve('systeminformation');
     const helper = spawn(process.execPath, ['-e', HELPER_SOURCE], {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { ...process.env, PULSE_SYSTEMINFORMATION: systeminformation },
+      // Only what its shells need: the server's environment holds keys and database URLs.
+      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', PULSE_SYSTEMINFORMATION: systeminformation },
     });
     helper.unref();
     helper.channel?.unref();
