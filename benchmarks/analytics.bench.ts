@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IDLE_CHECKPOINT } from '../packages/server/dist/store/duckdb/event-store.js';
 import { datasetSpec, DAY_MS, readDataset, writeDataset } from './dataset.js';
 import { createAgent, getOk } from './lib/http.js';
 import { sendAll } from './lib/load.js';
@@ -41,8 +42,8 @@ const RANGES = [['24h', 1], ['7d', 7], ['30d', 30]] as const;
 /** Background tasks whose watermark the timing waits for: what queries read past it is read raw. */
 const ROLLUP_TASKS = ['rollups', 'user-rollups'];
 const CATCH_UP_TIMEOUT_MS = 300_000;
-/** The write-ahead log size from which a quiet store checkpoints (IdleCheckpointOptions.walBytes). */
-const IDLE_WAL_MB = 16;
+/** The write-ahead log size from which a quiet store checkpoints. */
+const IDLE_WAL_MB = IDLE_CHECKPOINT.walBytes / 1024 / 1024;
 
 /**
  * Waits until every rollup task's watermark has reached `stored` (GET /api/background-tasks; the bench's server runs

@@ -51,13 +51,14 @@ export function rolledRows(input: RolledInput, b: Binder, table: DayTable, span:
 
 /**
  * `columns` of a whole-hour table's session rows (a `session_id` and its `h = hash(session_id)`) whose session is
- * among the `edges` CTE's: a semi-join of the table's rows (~300k at 30 days of 10M events) on the edges' few hundred.
- * The hashes come as an unnested list because DuckDB estimates the edges at millions of rows (raw events over a time
+ * among those of the statement's `e` CTE (the rest of the range): a semi-join of the table's rows (~300k at 30 days
+ * of 10M events) on the rest's few hundred.
+ * The hashes come as an unnested list because DuckDB estimates the rest at millions of rows (raw events over a time
  * filter) and would otherwise hash the table's side: 25–44 ms instead of ~2 ms of the margin statement's join CPU at
  * 30 days (DuckDB's profile, three runs).
  */
-export function sessionHits(table: string, columns: string, edges = 'e'): string {
-  return `SELECT ${columns} FROM ${table} WHERE h IN (SELECT unnest(x) FROM (SELECT list(hash(session_id)) AS x FROM ${edges}) AS l)`;
+export function sessionHits(table: string, columns: string): string {
+  return `SELECT ${columns} FROM ${table} WHERE h IN (SELECT unnest(x) FROM (SELECT list(hash(session_id)) AS x FROM e) AS l)`;
 }
 
 export function rawRows(input: RolledInput, b: Binder, table: DayTable, range: TimeRange, where: readonly Filter[] = [], extra: readonly string[] = []): string {

@@ -56,7 +56,7 @@ export interface IdleCheckpointOptions {
   walBytes: number;
 }
 
-const IDLE_CHECKPOINT: IdleCheckpointOptions = { intervalMs: 2_000, walBytes: 16 * 1024 * 1024 };
+export const IDLE_CHECKPOINT: IdleCheckpointOptions = { intervalMs: 2_000, walBytes: 16 * 1024 * 1024 };
 
 /**
  * Durability: COMMIT returns only after DuckDB has written the transaction to `pulse.duckdb.wal`
