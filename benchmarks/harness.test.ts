@@ -25,6 +25,7 @@ import { splitBytes } from './clickhouse/storage.js';
 import { runTimedLoad } from './lib/load.js';
 import { createAgent } from './lib/http.js';
 import { createServer } from 'node:http';
+import { startNodeFlags } from './lib/pulse-process.js';
 
 describe('stats', () => {
   it('interpolates percentiles between ranks', () => {
@@ -174,6 +175,25 @@ describe('proc', () => {
     mkdirSync(join(dir, 'exports'));
     writeFileSync(join(dir, 'exports', 'a.csv'), Buffer.alloc(24));
     expect(await dirBytes(dir)).toBe(1024);
+  });
+});
+
+describe('pulse process', () => {
+  it('runs the server with the Node flags of `npm start`, read from the package.json it names', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'pulse-bench-flags-'));
+    try {
+      const write = (start: string) => writeFileSync(join(repo, 'package.json'), JSON.stringify({ scripts: { start } }));
+      write('npm run build && MALLOC_ARENA_MAX=2 node --heap-growing-percent=50 --max-semi-space-size=32 packages/server/dist/cli/main.js serve');
+      expect(startNodeFlags(repo)).toEqual(['--heap-growing-percent=50', '--max-semi-space-size=32']);
+      write('node packages/server/dist/cli/main.js serve');
+      expect(startNodeFlags(repo)).toEqual([]);
+      write('tsx packages/server/src/cli/main.ts serve');
+      expect(() => startNodeFlags(repo)).toThrow(/does not run packages\/server\/dist\/cli\/main\.js/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+    // This repository's own start script.
+    expect(startNodeFlags(join(import.meta.dirname, '..'))).toContain('--heap-growing-percent=50');
   });
 });
 

@@ -40,6 +40,17 @@ export function serverEntry(repoRoot: string): string {
   return join(repoRoot, 'packages/server/dist/cli/main.js');
 }
 
+/**
+ * The Node flags `npm start` runs the server with (the root package.json's `start` script), so the bench measures
+ * the server as users run it — not a copy of them that could drift.
+ */
+export function startNodeFlags(repoRoot: string): string[] {
+  const start = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
+  const match = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+packages\/server\/dist\/cli\/main\.js\b/.exec(start);
+  if (!match) throw new Error(`package.json's start script does not run packages/server/dist/cli/main.js with node: ${start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 const tail = (path: string): string => {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
@@ -93,7 +104,7 @@ export async function startPulseProcess(opts: StartPulseOptions): Promise<PulseP
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     ...opts.env,
   });
-  const child = spawn(process.execPath, [entry, 'serve'], { cwd: opts.workDir, env, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(process.execPath, [...startNodeFlags(opts.repoRoot), entry, 'serve'], { cwd: opts.workDir, env, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   const url = new URL(`http://127.0.0.1:${port}`);
   await waitHealthy(url, child, opts.startTimeoutMs ?? 60_000, logPath);
