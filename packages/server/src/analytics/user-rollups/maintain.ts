@@ -230,7 +230,7 @@ export class UserRollups {
         `SELECT 1 FROM user_first_seen WHERE first_ts < ${cutoff}`,
       ];
       if ((await c.runAndReadAll(`SELECT 1 FROM (${expired.join(' UNION ALL ')}) AS x LIMIT 1`, [beforeMs, hoursBeforeMs])).getRows().length === 0) return 0;
-      return this.changingPastHours(async () => {
+      return this.changingPastHours(() => this.db.checkpointGate.shared(async () => {
         await c.run('BEGIN TRANSACTION');
         try {
           let deleted = 0;
@@ -251,7 +251,7 @@ export class UserRollups {
         } finally {
           this.counts = await this.readCounts();
         }
-      });
+      }));
     });
   }
 
@@ -330,7 +330,8 @@ export class UserRollups {
       // A write to an hour before this one changes rows the whole-hour cache may hold.
       const [[first]] = (await c.runAndReadAll(`SELECT epoch_ms(min(hour)) FROM ${sessionHours}`)).getRows() as [[unknown]];
       const past = first !== null && Number(first) < floorHour(this.now());
-      const write = async (): Promise<void> => {
+      // In turn with the event store's checkpoints (checkpoint-gate.ts): DuckDB refuses one while this is open.
+      const write = (): Promise<void> => this.db.checkpointGate.shared(async () => {
         await c.run('BEGIN TRANSACTION');
         try {
           await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
@@ -349,7 +350,7 @@ export class UserRollups {
           await c.run('ROLLBACK').catch(() => undefined);
           throw error;
         }
-      };
+      });
       await (past ? this.changingPastHours(write) : write());
       for (const [day, rows] of perDay) {
         const counts = this.counts.get(day);
@@ -386,13 +387,13 @@ export class UserRollups {
     return merged;
   }
 
-  /** CHECKPOINT, under the event store's write lock (no commit open then), when the write-ahead log is large. */
+  /** CHECKPOINT, in turn (checkpoint gate, then the event store's write lock), when the write-ahead log is large. */
   private async checkpointIfLarge(): Promise<void> {
     if (this.db.path === MEMORY) return;
     const wal = await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
     if (wal < this.checkpointWalBytes) return;
     // A failure (another write open) leaves the log to the next checkpoint, as the event store's own do.
-    await this.db.writeLock.run(() => this.db.writer.run('CHECKPOINT')).catch(() => undefined);
+    await this.db.checkpointGate.exclusive(() => this.db.writeLock.run(() => this.db.writer.run('CHECKPOINT'))).catch(() => undefined);
   }
 
   /**
@@ -409,20 +410,22 @@ export class UserRollups {
       for (const t of tables) await c.run(`CREATE OR REPLACE TEMP TABLE ${temp(t)} AS ${mergeSql(t, t.name, where(t))} ORDER BY ${sortKeys(t)}`);
       let merged = 0;
       let sessionRows = 0;
-      await c.run('BEGIN TRANSACTION');
-      try {
-        for (const t of tables) {
-          const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where(t)}`)).rowsChanged;
-          const cols = columnNames(t).join(', ');
-          const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
-          merged += before - after;
-          if (t === USER_SESSION_DAY) sessionRows = after;
+      await this.db.checkpointGate.shared(async () => {
+        await c.run('BEGIN TRANSACTION');
+        try {
+          for (const t of tables) {
+            const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where(t)}`)).rowsChanged;
+            const cols = columnNames(t).join(', ');
+            const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
+            merged += before - after;
+            if (t === USER_SESSION_DAY) sessionRows = after;
+          }
+          await c.run('COMMIT');
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw error;
         }
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
       this.counts.set(day, { merged: sessionRows, delta: 0, writes: 0 });
       return merged;
     } finally {

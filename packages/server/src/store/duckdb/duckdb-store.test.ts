@@ -10,7 +10,7 @@ import { emptyEvent, fullEvent, series, T0 } from '../contract/fixtures.js';
 import { metaStoreContract } from '../contract/meta-store.contract.js';
 import { StoreUnavailableError, type IdempotencyRecord } from '../types.js';
 import { ROW_GROUP_ROWS } from './event-store.js';
-import { openEmbeddedStores, type EmbeddedStores } from './index.js';
+import { openEmbeddedEventStore, openEmbeddedStores, type EmbeddedStores } from './index.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -298,6 +298,58 @@ describe('embedded DuckDB stores', () => {
     await store.append({ events: series(1, () => ({})) });
     expect(await wal()).toBeLessThan(before / 10);
     expect((await store.stats()).events).toBe(appended + batch + 1);
+  });
+
+  it('runs a row-group checkpoint once a side connection\'s write transaction ends, where DuckDB alone refuses it', async () => {
+    const d = await dir();
+    const opened = await openEmbeddedEventStore({ dataDir: d, rollups: false, idleCheckpoint: false });
+    cleanups.push(() => opened.close());
+    const { store, db } = opened;
+    await db.writeLock.run(() => db.writer.run('CREATE TABLE side_rows AS SELECT 0 AS n'));
+    const side = await db.connect();
+    cleanups.push(async () => side.closeSync());
+    const wal = async (): Promise<number> => stat(join(d, 'pulse.duckdb.wal')).then((s) => s.size, () => 0);
+    const stats = async () => (await store.stats()) as { checkpointsFailed?: number; lastCheckpointAt?: number | null };
+    /** Appends a whole row group while `open` holds a write transaction on the side connection. */
+    const fillRowGroup = async (): Promise<void> => {
+      for (let appended = 0; appended < ROW_GROUP_ROWS; appended += 4096) {
+        await store.append({ events: series(Math.min(4096, ROW_GROUP_ROWS - appended), () => ({})) });
+      }
+    };
+    // As the rollups' transactions do: rows appended, and a state row updated (an update or delete open elsewhere is
+    // what makes DuckDB refuse a checkpoint; appends alone do not).
+    const openSide = async (): Promise<void> => {
+      await side.run('BEGIN TRANSACTION');
+      await side.run('UPDATE side_rows SET n = n + 1');
+    };
+
+    // Without the gate (the premise): DuckDB refuses the checkpoint while the side transaction is open.
+    await openSide();
+    await fillRowGroup();
+    await store.append({ events: series(1, () => ({})) }); // queued behind the checkpoint
+    expect((await stats()).checkpointsFailed).toBe(1);
+    await side.run('COMMIT');
+
+    // Through the gate, as the rollups write: the checkpoint waits for the transaction, then succeeds.
+    const before = await wal();
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const transaction = db.checkpointGate.shared(async () => {
+      await openSide();
+      await released;
+      await side.run('COMMIT');
+    });
+    await fillRowGroup();
+    await store.append({ events: series(1, () => ({})) });
+    expect(db.checkpointGate.stats().exclusiveWaiting).toBe(1);
+    expect((await stats()).checkpointsFailed).toBe(1);
+    release();
+    await transaction;
+    for (const end = Date.now() + 10_000; Date.now() < end && (await wal()) >= before; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await wal()).toBeLessThan(before / 10);
+    expect((await stats()).checkpointsFailed).toBe(1);
+    expect((await store.stats()).events).toBe(2 * ROW_GROUP_ROWS + 2);
+    expect(await store.query('SELECT n FROM side_rows', [])).toEqual([{ n: 2 }]);
   });
 
   it('checkpoints a store whose log stopped growing once the log is large, and leaves a small log alone', async () => {

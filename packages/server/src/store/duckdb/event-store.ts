@@ -157,7 +157,7 @@ export class DuckDbEventStore implements EventStore {
     const quiet = wal === this.idleWal;
     this.idleWal = wal;
     if (!quiet || wal < (this.idle?.walBytes ?? Infinity) || this.state !== 'open') return;
-    await this.db.writeLock.run(() => this.checkpoint(false));
+    await this.checkpointInTurn(false);
     this.idleWal = -1;
   }
 
@@ -244,7 +244,7 @@ export class DuckDbEventStore implements EventStore {
     if (this.unchecked >= ROW_GROUP_ROWS) {
       this.unchecked %= ROW_GROUP_ROWS;
       // Queued behind this append, so its caller is answered first.
-      void this.db.writeLock.run(() => this.checkpoint());
+      void this.checkpointInTurn();
     }
   }
 
@@ -252,9 +252,16 @@ export class DuckDbEventStore implements EventStore {
    * Checkpoints once per filled row group, so each is compressed once, whole: DuckDB's automatic
    * checkpoint every 16 MB of WAL recompresses the growing last row group several times, which made
    * the file larger and cost more CPU per event when this was chosen. Commits wait while it runs (the
-   * store bench's slowest appends show how long). A failed checkpoint loses nothing: the WAL still
-   * holds the rows and the next one retries.
+   * store bench's slowest appends show how long). It runs in turn with the side connections' write transactions
+   * (checkpointInTurn), which DuckDB would otherwise refuse it for; one that fails all the same loses nothing: the
+   * WAL still holds the rows and the next one retries.
    */
+  private checkpointInTurn(rowGroupFilled = true): Promise<void> {
+    // The gate first (no side connection's write transaction open, which would make DuckDB refuse it), then the
+    // write lock (no commit of this store's open).
+    return this.db.checkpointGate.exclusive(() => this.db.writeLock.run(() => this.checkpoint(rowGroupFilled)));
+  }
+
   private async checkpoint(rowGroupFilled = true): Promise<void> {
     if (this.state !== 'open') return;
     await this.db.writer.run('CHECKPOINT').then(() => {
@@ -335,7 +342,7 @@ export class DuckDbEventStore implements EventStore {
     }
     // Space of deleted rows is reclaimed when the table is checkpointed: once, after the last slice.
     // (It fails while another connection's write — a rollup run — is open; the next checkpoint then does it.)
-    if (deleted > 0) await this.db.writeLock.run(() => this.checkpoint());
+    if (deleted > 0) await this.checkpointInTurn();
     return deleted;
   }
 

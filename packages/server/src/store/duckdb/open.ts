@@ -6,6 +6,7 @@ import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Mutex } from './mutex.js';
+import { CheckpointGate } from './checkpoint-gate.js';
 import { PreparedConnection } from './prepared-connection.js';
 
 export const DB_FILE_NAME = 'pulse.duckdb';
@@ -28,6 +29,11 @@ export interface DuckDbHandle {
   /** The single writer: every append, delete and migration goes through it, under `writeLock`. */
   readonly writer: DuckDBConnection;
   readonly writeLock: Mutex;
+  /**
+   * Side connections' write transactions (shared) and checkpoints (exclusive) take turns here, so DuckDB never
+   * refuses a checkpoint for a transaction open elsewhere (checkpoint-gate.ts). Taken before `writeLock`.
+   */
+  readonly checkpointGate: CheckpointGate;
   /** Connections open to the instance (the writer and the readers). */
   readonly connections: number;
   /** Runs `task` on the least busy read connection. */
@@ -96,6 +102,7 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
       readers.push({ connection: new PreparedConnection(await instance.connect()), pending: 0 });
     }
     const writeLock = new Mutex();
+    const checkpointGate = new CheckpointGate();
     let refs = 1;
     let closing: Promise<void> | null = null;
 
@@ -117,6 +124,7 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
       connections: readers.length + 1,
       writer,
       writeLock,
+      checkpointGate,
       async read(task) {
         const reader = readers.reduce((a, b) => (b.pending < a.pending ? b : a));
         reader.pending++;

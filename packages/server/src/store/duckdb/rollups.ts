@@ -360,19 +360,14 @@ export class DuckDbRollups implements Rollups {
   deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
     return this.runs.run(async () => {
       const c = this.open();
-      let deleted = 0;
-      await c.run('BEGIN TRANSACTION');
-      try {
+      return this.transaction(c, async () => {
+        let deleted = 0;
         for (const t of TABLES) {
           const result = await c.run(`DELETE FROM ${t.name} WHERE ts < epoch_ms($1::BIGINT)`, [cutoffs[t.grain.name]]);
           deleted += result.rowsChanged;
         }
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-      return deleted;
+        return deleted;
+      });
     });
   }
 
@@ -434,8 +429,7 @@ export class DuckDbRollups implements Rollups {
     if (this.days === null || (steps.at(-1)?.end ?? this.days) < today) steps.push({ day: today, end: today });
     let rolled = 0;
     for (const { day, end } of steps) {
-      await c.run('BEGIN TRANSACTION');
-      try {
+      await this.transaction(c, async () => {
         for (const t of end > day ? TABLES : []) {
           if (t.grain.name !== 'day') continue;
           const roll = rollDaySql(t);
@@ -443,11 +437,7 @@ export class DuckDbRollups implements Rollups {
         }
         const moved = await c.run(`UPDATE ${STATE_TABLE} SET day_until = $1::BIGINT WHERE id = 1 AND day_until IS NOT DISTINCT FROM $2::BIGINT`, [end, this.days]);
         if (moved.rowsChanged !== 1) throw new Error('the rollups\' day_until moved under this run');
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
       this.days = end;
       if (end > day) rolled++;
       await nextTick();
@@ -483,16 +473,11 @@ export class DuckDbRollups implements Rollups {
           await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t, ' AND ts < epoch_ms($3::BIGINT)')}`, [from, to, daysUntil]);
         } else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
       }
-      await c.run('BEGIN TRANSACTION');
-      try {
+      await this.transaction(c, async () => {
         for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
         const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
     } finally {
       for (const { temp } of temps) await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
@@ -520,8 +505,7 @@ export class DuckDbRollups implements Rollups {
   /** Appends drained rows and moves the watermark to their last seq, in one transaction. */
   private async write(drained: Drained): Promise<void> {
     const c = this.open();
-    await c.run('BEGIN TRANSACTION');
-    try {
+    await this.transaction(c, async () => {
       for (const t of drained.tables) {
         if (t.rows.length === 0) continue;
         // The appender's calls are synchronous and block the event loop for as long as DuckDB makes them wait — behind
@@ -551,11 +535,25 @@ export class DuckDbRollups implements Rollups {
       }
       const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [drained.fromSeq - 1, drained.toSeq]);
       if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark is not at ${drained.fromSeq - 1}`);
-      await c.run('COMMIT');
-    } catch (error) {
-      await c.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
+  }
+
+  /**
+   * `work` in one transaction on this connection, in turn with the event store's checkpoints (the store's
+   * checkpoint gate): DuckDB refuses a checkpoint while a write transaction is open on another connection.
+   */
+  private transaction<T>(c: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    return this.db.checkpointGate.shared(async () => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const result = await work();
+        await c.run('COMMIT');
+        return result;
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Merges the rows of `t` with buckets in [first, last] in one transaction. */
@@ -563,16 +561,11 @@ export class DuckDbRollups implements Rollups {
     const temp = `compact_${t.name}`;
     try {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${compactSql(t)}`, [first, last]);
-      await c.run('BEGIN TRANSACTION');
-      try {
+      return await this.transaction(c, async () => {
         const deleted = await c.run(`DELETE FROM ${t.name} WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP`, [first, last]);
         const inserted = await c.run(`INSERT INTO ${t.name} SELECT * FROM ${temp}`);
-        await c.run('COMMIT');
         return deleted.rowsChanged - inserted.rowsChanged;
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
     } finally {
       await c.run(`DROP TABLE IF EXISTS ${temp}`).catch(() => undefined);
     }
