@@ -392,7 +392,7 @@ export class UserRollups {
     if (this.db.path === MEMORY) return;
     const wal = await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
     if (wal < this.checkpointWalBytes) return;
-    // A failure (another write open) leaves the log to the next checkpoint, as the event store's own do.
+    // A failure leaves the log to the next checkpoint, as the event store's own do.
     await this.db.checkpointGate.exclusive(() => this.db.writeLock.run(() => this.db.writer.run('CHECKPOINT'))).catch(() => undefined);
   }
 

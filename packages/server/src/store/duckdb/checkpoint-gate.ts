@@ -40,7 +40,7 @@ export class CheckpointGate {
     }
   }
 
-  /** Side transactions open now, and checkpoints waiting (for the operator's view and tests). */
+  /** Side transactions open now, and checkpoints waiting (tests). */
   stats(): { shared: number; exclusiveWaiting: number; exclusiveHeld: boolean } {
     return { shared: this.active, exclusiveWaiting: this.waitingExclusive.length, exclusiveHeld: this.exclusiveHeld };
   }
