@@ -230,28 +230,25 @@ export class UserRollups {
         `SELECT 1 FROM user_first_seen WHERE first_ts < ${cutoff}`,
       ];
       if ((await c.runAndReadAll(`SELECT 1 FROM (${expired.join(' UNION ALL ')}) AS x LIMIT 1`, [beforeMs, hoursBeforeMs])).getRows().length === 0) return 0;
-      return this.changingPastHours(() => this.db.checkpointGate.shared(async () => {
-        await c.run('BEGIN TRANSACTION');
+      return this.changingPastHours(async () => {
         try {
-          let deleted = 0;
-          for (const t of DAY_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE day < ${cutoff}`, [beforeMs])).rowsChanged;
-          for (const t of HOUR_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($1::BIGINT))`, [hoursBeforeMs])).rowsChanged;
-          const mine = `FROM ${USER_DAY.name} d WHERE d.project = f.project AND d.user_id = f.user_id`;
-          deleted += (await c.run(`DELETE FROM user_first_seen f WHERE first_ts < ${cutoff} AND NOT EXISTS (SELECT 1 ${mine})`, [beforeMs])).rowsChanged;
-          await c.run(
-            `UPDATE user_first_seen f SET first_ts = (SELECT min(d.first_ts) ${mine}), plan = (SELECT arg_max(d.plan, d.plan_ts) ${mine}),
-               plan_ts = (SELECT max(d.plan_ts) ${mine}) WHERE first_ts < ${cutoff}`,
-            [beforeMs],
-          );
-          await c.run('COMMIT');
-          return deleted;
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => undefined);
-          throw error;
+          return await this.db.sideTransaction(c, async () => {
+            let deleted = 0;
+            for (const t of DAY_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE day < ${cutoff}`, [beforeMs])).rowsChanged;
+            for (const t of HOUR_TABLES) deleted += (await c.run(`DELETE FROM ${t.name} WHERE hour < date_trunc('hour', epoch_ms($1::BIGINT))`, [hoursBeforeMs])).rowsChanged;
+            const mine = `FROM ${USER_DAY.name} d WHERE d.project = f.project AND d.user_id = f.user_id`;
+            deleted += (await c.run(`DELETE FROM user_first_seen f WHERE first_ts < ${cutoff} AND NOT EXISTS (SELECT 1 ${mine})`, [beforeMs])).rowsChanged;
+            await c.run(
+              `UPDATE user_first_seen f SET first_ts = (SELECT min(d.first_ts) ${mine}), plan = (SELECT arg_max(d.plan, d.plan_ts) ${mine}),
+                 plan_ts = (SELECT max(d.plan_ts) ${mine}) WHERE first_ts < ${cutoff}`,
+              [beforeMs],
+            );
+            return deleted;
+          });
         } finally {
           this.counts = await this.readCounts();
         }
-      }));
+      });
     });
   }
 
@@ -331,25 +328,18 @@ export class UserRollups {
       const [[first]] = (await c.runAndReadAll(`SELECT epoch_ms(min(hour)) FROM ${sessionHours}`)).getRows() as [[unknown]];
       const past = first !== null && Number(first) < floorHour(this.now());
       // In turn with the event store's checkpoints (checkpoint-gate.ts): DuckDB refuses one while this is open.
-      const write = (): Promise<void> => this.db.checkpointGate.shared(async () => {
-        await c.run('BEGIN TRANSACTION');
-        try {
-          await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
-          await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessionDays}`));
-          await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
-          await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
-          await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
-          await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
-          await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
-          await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
-          await c.run(upsertFirstSeen(userHours));
-          const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
-          if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
-          await c.run('COMMIT');
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
+      const write = (): Promise<void> => this.db.sideTransaction(c, async () => {
+        await c.run(insert(USER_SESSION_HOUR, `SELECT * FROM ${sessionHours}`));
+        await c.run(insert(USER_SESSION_DAY, `SELECT * FROM ${sessionDays}`));
+        await c.run(insert(USER_HOUR, `SELECT * FROM ${userHours}`));
+        await c.run(insert(USER_DAY, byDay(USER_DAY, userHours)));
+        await c.run(insert(PERSONA_EVOLUTION_DAY, `SELECT * FROM ${evolution}`));
+        await c.run(insert(INTERACTION_HOUR, `SELECT * FROM ${interactionHours}`));
+        await c.run(insert(INTERACTION_DAY, byDay(INTERACTION_DAY, interactionHours)));
+        await c.run(insert(USER_TOPIC_HOUR, `SELECT * FROM ${topics}`));
+        await c.run(upsertFirstSeen(userHours));
+        const moved = await c.run('UPDATE user_rollup_state SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT', [from, to]);
+        if (moved.rowsChanged !== 1) throw new Error(`the user rollup watermark moved from ${from} under this run`);
       });
       await (past ? this.changingPastHours(write) : write());
       for (const [day, rows] of perDay) {
@@ -393,7 +383,7 @@ export class UserRollups {
     const wal = await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
     if (wal < this.checkpointWalBytes) return;
     // A failure leaves the log to the next checkpoint, as the event store's own do.
-    await this.db.checkpointGate.exclusive(() => this.db.writeLock.run(() => this.db.writer.run('CHECKPOINT'))).catch(() => undefined);
+    await this.db.checkpointTurn(() => this.db.writer.run('CHECKPOINT')).catch(() => undefined);
   }
 
   /**
@@ -410,20 +400,13 @@ export class UserRollups {
       for (const t of tables) await c.run(`CREATE OR REPLACE TEMP TABLE ${temp(t)} AS ${mergeSql(t, t.name, where(t))} ORDER BY ${sortKeys(t)}`);
       let merged = 0;
       let sessionRows = 0;
-      await this.db.checkpointGate.shared(async () => {
-        await c.run('BEGIN TRANSACTION');
-        try {
-          for (const t of tables) {
-            const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where(t)}`)).rowsChanged;
-            const cols = columnNames(t).join(', ');
-            const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
-            merged += before - after;
-            if (t === USER_SESSION_DAY) sessionRows = after;
-          }
-          await c.run('COMMIT');
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => undefined);
-          throw error;
+      await this.db.sideTransaction(c, async () => {
+        for (const t of tables) {
+          const before = (await c.run(`DELETE FROM ${t.name} WHERE ${where(t)}`)).rowsChanged;
+          const cols = columnNames(t).join(', ');
+          const after = (await c.run(`INSERT INTO ${t.name} (${cols}, compacted) SELECT ${cols}, true FROM ${temp(t)}`)).rowsChanged;
+          merged += before - after;
+          if (t === USER_SESSION_DAY) sessionRows = after;
         }
       });
       this.counts.set(day, { merged: sessionRows, delta: 0, writes: 0 });

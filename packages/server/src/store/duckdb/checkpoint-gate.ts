@@ -10,9 +10,10 @@
  * A side transaction runs under `shared` (any number at once); a checkpoint under `exclusive`, which waits for the
  * side transactions open and holds back those that ask after it, so it runs as soon as they end and never starves.
  *
- * Lock order: the gate before the store's write lock. A checkpoint takes the write lock inside `exclusive`; a side
- * transaction may take the write lock inside `shared` (the rollups' appender calls), but must never ask for `shared`
- * while holding the write lock — a checkpoint waiting for that lock would then wait for itself.
+ * Used through the DuckDB handle (open.ts): `sideTransaction` for the side connections' transactions, `checkpointTurn`
+ * for every CHECKPOINT. Lock order: the gate before the store's write lock. A checkpoint takes the write lock inside
+ * `exclusive`; a side transaction may take the write lock inside `shared` (the rollups' appender calls), but must never
+ * ask for `shared` while holding the write lock — a checkpoint waiting for that lock would then wait for itself.
  */
 export class CheckpointGate {
   private active = 0;

@@ -257,9 +257,8 @@ export class DuckDbEventStore implements EventStore {
    * WAL still holds the rows and the next one retries.
    */
   private checkpointInTurn(rowGroupFilled = true): Promise<void> {
-    // The gate first (no side connection's write transaction open, which would make DuckDB refuse it), then the
-    // write lock (no commit of this store's open).
-    return this.db.checkpointGate.exclusive(() => this.db.writeLock.run(() => this.checkpoint(rowGroupFilled)));
+    // No side connection's write transaction open (DuckDB would refuse it), then no commit of this store's open.
+    return this.db.checkpointTurn(() => this.checkpoint(rowGroupFilled));
   }
 
   private async checkpoint(rowGroupFilled = true): Promise<void> {

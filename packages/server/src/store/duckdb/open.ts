@@ -34,6 +34,13 @@ export interface DuckDbHandle {
    * refuses a checkpoint for a transaction open elsewhere (checkpoint-gate.ts). Taken before `writeLock`.
    */
   readonly checkpointGate: CheckpointGate;
+  /**
+   * `work` in one write transaction on a side connection (the rollups', the user rollups'), under the gate's shared
+   * side: BEGIN, then COMMIT, or ROLLBACK if it throws.
+   */
+  sideTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T>;
+  /** `task` (a CHECKPOINT on the writer) in its turn: the gate's exclusive side, then `writeLock`. */
+  checkpointTurn<T>(task: () => Promise<T>): Promise<T>;
   /** Connections open to the instance (the writer and the readers). */
   readonly connections: number;
   /** Runs `task` on the least busy read connection. */
@@ -125,6 +132,19 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
       writer,
       writeLock,
       checkpointGate,
+      sideTransaction: (connection, work) =>
+        checkpointGate.shared(async () => {
+          await connection.run('BEGIN TRANSACTION');
+          try {
+            const result = await work();
+            await connection.run('COMMIT');
+            return result;
+          } catch (error) {
+            await connection.run('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        }),
+      checkpointTurn: (task) => checkpointGate.exclusive(() => writeLock.run(task)),
       async read(task) {
         const reader = readers.reduce((a, b) => (b.pending < a.pending ? b : a));
         reader.pending++;

@@ -360,7 +360,7 @@ export class DuckDbRollups implements Rollups {
   deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
     return this.runs.run(async () => {
       const c = this.open();
-      return this.transaction(c, async () => {
+      return this.db.sideTransaction(c, async () => {
         let deleted = 0;
         for (const t of TABLES) {
           const result = await c.run(`DELETE FROM ${t.name} WHERE ts < epoch_ms($1::BIGINT)`, [cutoffs[t.grain.name]]);
@@ -429,7 +429,7 @@ export class DuckDbRollups implements Rollups {
     if (this.days === null || (steps.at(-1)?.end ?? this.days) < today) steps.push({ day: today, end: today });
     let rolled = 0;
     for (const { day, end } of steps) {
-      await this.transaction(c, async () => {
+      await this.db.sideTransaction(c, async () => {
         for (const t of end > day ? TABLES : []) {
           if (t.grain.name !== 'day') continue;
           const roll = rollDaySql(t);
@@ -473,7 +473,7 @@ export class DuckDbRollups implements Rollups {
           await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t, ' AND ts < epoch_ms($3::BIGINT)')}`, [from, to, daysUntil]);
         } else await c.run(`CREATE OR REPLACE TEMP TABLE delta_${t.name} AS ${fromEventsSql(t)}`, [from, to]);
       }
-      await this.transaction(c, async () => {
+      await this.db.sideTransaction(c, async () => {
         for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
         const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
@@ -505,7 +505,7 @@ export class DuckDbRollups implements Rollups {
   /** Appends drained rows and moves the watermark to their last seq, in one transaction. */
   private async write(drained: Drained): Promise<void> {
     const c = this.open();
-    await this.transaction(c, async () => {
+    await this.db.sideTransaction(c, async () => {
       for (const t of drained.tables) {
         if (t.rows.length === 0) continue;
         // The appender's calls are synchronous and block the event loop for as long as DuckDB makes them wait — behind
@@ -538,30 +538,12 @@ export class DuckDbRollups implements Rollups {
     });
   }
 
-  /**
-   * `work` in one transaction on this connection, in turn with the event store's checkpoints (the store's
-   * checkpoint gate): DuckDB refuses a checkpoint while a write transaction is open on another connection.
-   */
-  private transaction<T>(c: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    return this.db.checkpointGate.shared(async () => {
-      await c.run('BEGIN TRANSACTION');
-      try {
-        const result = await work();
-        await c.run('COMMIT');
-        return result;
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
   /** Merges the rows of `t` with buckets in [first, last] in one transaction. */
   private async compactBuckets(c: DuckDBConnection, t: Table, first: string, last: string): Promise<number> {
     const temp = `compact_${t.name}`;
     try {
       await c.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS ${compactSql(t)}`, [first, last]);
-      return await this.transaction(c, async () => {
+      return await this.db.sideTransaction(c, async () => {
         const deleted = await c.run(`DELETE FROM ${t.name} WHERE ts >= $1::TIMESTAMP AND ts <= $2::TIMESTAMP`, [first, last]);
         const inserted = await c.run(`INSERT INTO ${t.name} SELECT * FROM ${temp}`);
         return deleted.rowsChanged - inserted.rowsChanged;
