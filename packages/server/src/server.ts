@@ -1,3 +1,5 @@
+import type { DuckDbHandle } from './store/duckdb/open.js';
+import type { StoreRestarts } from './ops/parts.js';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,8 @@ export interface StartOptions extends Partial<PulseConfig> {
   notifier?: Notifier;
   /** The host's CPU/memory/disk for `resource` alert rules (the operations feature's sampler). */
   hostSampler?: HostSampler;
+  /** Earlier restarts of the server in this process (supervise.ts passes them on), shown by `/api/system`. */
+  restarts?: StoreRestarts;
 }
 
 export interface RunningPulse {
@@ -86,6 +90,14 @@ export interface RunningPulse {
   reload(): Promise<ReloadOutcome>;
   /** Registers `fn` to run with the new configuration on every reload (e.g. the alert engine's rules). */
   onReload(name: string, fn: ReloadHook): () => void;
+  /** The embedded DuckDB file's handle (null when nothing is kept in DuckDB: ClickHouse events, PostgreSQL metadata). */
+  duckdb: DuckDbHandle | null;
+  /**
+   * `listener` is called once if DuckDB invalidates the embedded file (a fatal error such as a checkpoint running out
+   * of memory). The store then fails every read and write until the file is opened again: supervise.ts restarts the
+   * server. Never called with ClickHouse events and PostgreSQL metadata (nothing is kept in DuckDB then).
+   */
+  onStoreFatal(listener: (error: Error) => void): () => void;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -95,7 +107,7 @@ const CLAIM_LEASE_MS = 10_000;
 
 /** Opens the stores, builds the app and listens. `npm start` → `pulse serve` → this. */
 export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse> {
-  const { env, clock: clockOpt, logger: loggerOpt, notifier: notifierOpt, hostSampler, ...overrides } = opts;
+  const { env, clock: clockOpt, logger: loggerOpt, notifier: notifierOpt, hostSampler, restarts, ...overrides } = opts;
   const config = loadConfig({ env: env ?? { LOG_LEVEL: 'warn' }, overrides });
   assertSafeBinding(config);
   const clock = clockOpt ?? systemClock;
@@ -104,6 +116,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   // Events in the embedded file or ClickHouse; the meta parts there too, or in PostgreSQL (store/open-stores.ts).
   const stores = await openStores(config, { onError: (err, what) => logger.error({ err }, what) });
   const { store, meta } = stores;
+  stores.duckdb?.onFatal((err) => logger.error({ err }, 'DuckDB invalidated the database: every read and write fails until the file is opened again'));
   // Several instances share PostgreSQL: one is elected to run the work that must run once (cluster/).
   const cluster: Cluster = stores.postgres !== null
     ? pgCluster({
@@ -165,6 +178,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
     profiler: new CpuProfiler(() => clock.now()), reload: new ReloadHooks(),
     host: new SystemHostSampler({ dataDir: config.dataDir === ':memory:' ? process.cwd() : config.dataDir, now: () => clock.now() }),
+    restarts: restarts ?? { count: 0, last: null },
   };
   const stopLive = (): void => {
     metrics?.close();
@@ -304,5 +318,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   return {
     url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, cluster, exports, metrics,
     alerts: alerting.engine, notifier, delivery, ops, close, reload, onReload: (name, fn) => ops.reload.add(name, fn),
+    duckdb: stores.duckdb,
+    onStoreFatal: (listener) => stores.duckdb?.onFatal(listener) ?? (() => undefined),
   };
 }

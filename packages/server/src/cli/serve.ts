@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../logger.js';
 import { startPulse } from '../server.js';
+import { supervise } from '../supervise.js';
 
 /** `pulse serve` — what `npm start` runs. Reads env (+ .env, + PULSE_CONFIG) once. */
 export function serveCommand(): Command {
@@ -24,16 +25,22 @@ export function serveCommand(): Command {
         onSignals(() => app.close());
         return;
       }
-      const pulse = await startPulse({ env, logger });
+      // Restarted in this process if DuckDB invalidates the database (supervise.ts): the log replays every acknowledged event.
+      const server = await supervise({ logger, start: (extra) => startPulse({ env, logger, ...extra }) });
+      const pulse = server.current();
       logger.info({ url: pulse.url, dataDir: pulse.config.dataDir }, `Pulse listening on ${pulse.url}`);
       // seed 001: `kill -USR2 <pid>` reloads health checks (and alert rules) from the configuration file.
       process.on('SIGUSR2', () => {
         logger.info('SIGUSR2: reloading the configuration');
-        void pulse.reload();
+        void server.current().reload();
+      });
+      server.failed.catch((err: unknown) => {
+        logger.fatal({ err }, 'exiting: the server could not be started again');
+        process.exit(1);
       });
       onSignals(async () => {
         logger.info('shutting down: committing accepted events');
-        await pulse.close();
+        await server.close();
         logger.info('stopped');
       });
     });

@@ -1,3 +1,4 @@
+import type { StoreRestarts } from '../ops/parts.js';
 import type { EventStore } from '../store/types.js';
 import type { HostDetail } from './host-sampler.js';
 import type { ServiceHealth } from './registry.js';
@@ -29,6 +30,7 @@ export interface SystemReportInput {
   connections: number;
   queryRate: number | null;
   lastBackup: { at: number; file: string } | null;
+  restarts: StoreRestarts;
   dataDir: string;
   now: number;
 }
@@ -68,6 +70,10 @@ export async function systemReport(input: SystemReportInput) {
         checkpoints_failed: stats.checkpointsFailed ?? null,
         last_backup: iso(input.lastBackup?.at),
         last_backup_file: input.lastBackup?.file ?? null,
+        // Times this process reopened the file after DuckDB invalidated it (supervise.ts; docs/operations.md).
+        restarts: input.restarts.count,
+        last_restart: iso(input.restarts.last?.at),
+        last_restart_reason: input.restarts.last?.reason ?? null,
       },
     },
   };

@@ -30,6 +30,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps & { ops
       connections,
       queryRate: deps.ops.queryRate.perSecond,
       lastBackup: deps.ops.lastBackup,
+      restarts: deps.ops.restarts,
       // Where the events are: the data directory, or ClickHouse's URL without its credentials.
       dataDir: deps.config.store === 'clickhouse' && deps.config.clickhouseUrl !== null
         ? String(redactConfig(deps.config).clickhouseUrl).replace('[redacted]', '***') : deps.config.dataDir,

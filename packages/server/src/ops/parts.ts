@@ -12,6 +12,12 @@ export interface BackupRecord {
   bytes: number;
 }
 
+/** Restarts of the server after DuckDB invalidated its database (supervise.ts), for `/api/system`. */
+export interface StoreRestarts {
+  count: number;
+  last: { at: number; reason: string } | null;
+}
+
 /** What the operations feature adds to the app (AppParts.ops, RunningPulse.ops). */
 export interface OpsParts {
   health: HealthRegistry;
@@ -24,4 +30,6 @@ export interface OpsParts {
   /** Run on SIGUSR2 with the re-read configuration (health checks; the alert engine adds its rules). */
   reload: ReloadHooks;
   startedAtMs: number;
+  /** This process's earlier restarts of the server (none unless it runs under supervise.ts). */
+  restarts: StoreRestarts;
 }

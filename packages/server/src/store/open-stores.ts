@@ -6,7 +6,7 @@ import type { PulseConfig } from '../config/types.js';
 import type { ExportJobStore } from '../export/types.js';
 import type { ReportRunStore } from '../reports/runner.js';
 import { openClickHouseEvents } from './clickhouse/open.js';
-import { openEmbeddedEventStore, openEmbeddedStores } from './duckdb/index.js';
+import { openEmbeddedEventStore, openEmbeddedStores, type DuckDbHandle } from './duckdb/index.js';
 import { openPostgresMetaStores, type PostgresMetaStores } from './postgres/index.js';
 import type { EventStore, MetaStore } from './types.js';
 import type { UserRollups } from '../analytics/user-rollups/maintain.js';
@@ -25,6 +25,11 @@ export interface PulseStores {
   postgres: PostgresMetaStores | null;
   /** Per-user day rows for the user analytics (embedded event store only; null elsewhere or when not kept). */
   userRollups: UserRollups | null;
+  /**
+   * The embedded DuckDB file's handle when events or meta live there (null with ClickHouse): the server watches it for
+   * DuckDB invalidating the database (supervise.ts).
+   */
+  duckdb: DuckDbHandle | null;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,10 +66,11 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
   };
   if (config.postgresUrl === null) {
     if (config.store === 'clickhouse') throw new ConfigError('PULSE_STORE=clickhouse needs PULSE_POSTGRES_URL for the metadata');
-    return { ...(await openEmbeddedStores(embedded)), metaBackend: 'duckdb', postgres: null };
+    const stores = await openEmbeddedStores(embedded);
+    return { ...stores, duckdb: stores.db, metaBackend: 'duckdb', postgres: null };
   }
   const meta: PostgresMetaStores = await openPostgresMetaStores(postgresOptions(config, options.onError, true));
-  let events: { store: EventStore; userRollups?: UserRollups | null; close(): Promise<void> };
+  let events: { store: EventStore; userRollups?: UserRollups | null; db?: DuckDbHandle; close(): Promise<void> };
   try {
     events = config.store === 'clickhouse'
       ? await openClickHouseEvents({ ...embedded, clickhouseUrl: config.clickhouseUrl ?? '', clickhouseShards: config.clickhouseShards, clickhouseCluster: config.clickhouseCluster, queryTimeoutMs: config.limits.queryTimeoutMs })
@@ -77,6 +83,7 @@ export async function openStores(config: StoresConfig, options: OpenStoresOption
   return {
     store: events.store, meta: meta.meta, exportJobs: meta.exportJobs, reportRuns: meta.reportRuns, alerts: meta.alerts,
     deliveries: meta.deliveries, metaBackend: 'postgres', postgres: meta, userRollups: events.userRollups ?? null,
+    duckdb: events.db ?? null,
     close() {
       closing ??= (async () => {
         await Promise.all([events.close(), meta.close()]);

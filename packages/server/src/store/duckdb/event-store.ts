@@ -233,6 +233,7 @@ export class DuckDbEventStore implements EventStore {
       if (signal?.aborted) throw new Error('commit timed out; rolled back');
       await this.db.writer.run('COMMIT');
     } catch (error) {
+      this.db.noteError(error);
       await this.recover();
       const reason = error instanceof Error ? error.message : String(error);
       throw new StoreUnavailableError(`could not commit ${rows} events: ${reason}`, { cause: error });
@@ -267,8 +268,10 @@ export class DuckDbEventStore implements EventStore {
       this.lastCheckpointAt = this.clock.now();
       // An idle checkpoint leaves the row group being filled as it was: the next one still comes when it is full.
       if (rowGroupFilled) this.unchecked = 0;
-    }, () => {
+    }, (error: unknown) => {
       this.checkpointsFailed++;
+      // One that ran out of memory halfway invalidates the database (open.ts): the server restarts it (supervise.ts).
+      this.db.noteError(error);
     });
   }
 
@@ -397,12 +400,16 @@ export class DuckDbEventStore implements EventStore {
     // catch-up from the table).
     await this.rollups?.catchUp().catch(() => undefined);
     await this.rollups?.close();
-    await this.db.writeLock.run(async () => {
-      this.state = 'closed';
-      this.closeAppenders();
-      if (this.db.path !== MEMORY) await this.db.writer.run('CHECKPOINT');
-    });
-    await this.db.release();
+    try {
+      await this.db.writeLock.run(async () => {
+        this.state = 'closed';
+        this.closeAppenders();
+        // An invalidated database cannot checkpoint (open.ts); opening it again replays its log.
+        if (this.db.path !== MEMORY && this.db.fatal() === null) await this.db.writer.run('CHECKPOINT');
+      });
+    } finally {
+      await this.db.release();
+    }
   }
 
   private async openAppenders(): Promise<void> {

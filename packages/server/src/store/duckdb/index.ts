@@ -25,6 +25,8 @@ export interface EmbeddedStoresOptions {
   dataDir: string;
   memoryLimit?: string;
   threads?: number;
+  /** How often DuckDB is probed for having invalidated the database (OpenDuckDbOptions; tests use a short one). */
+  probeIntervalMs?: number;
   clock?: Clock;
   queryTimeoutMs?: number;
   /** PULSE_ROLLUPS (default true); options (tests use small bounds) keep them on. */
@@ -48,6 +50,8 @@ export interface EmbeddedStores {
   deliveries: DeliveryStore;
   /** Per-user day rows and first-seen times for the user analytics (analytics/user-rollups/); null when not kept. */
   userRollups: UserRollups | null;
+  /** The DuckDB instance behind them all (its `onFatal` tells when DuckDB has invalidated it). */
+  db: DuckDbHandle;
   /** Closes both stores and the file (checkpointed). Idempotent. */
   close(): Promise<void>;
 }
@@ -60,6 +64,12 @@ export interface EmbeddedEventStore {
   userRollups: UserRollups | null;
   /** Closes the store and the file (checkpointed) once its other users have released it. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Waits for every promise; rejects with the first failure once all have settled. */
+async function settleAll(work: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** Opens `<dataDir>/pulse.duckdb` (refusing when another process holds it), migrates it, and opens the event store. */
@@ -93,10 +103,8 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     db,
     userRollups,
     close() {
-      closing ??= (async () => {
-        await Promise.all([store.close(), userRollups?.close()]);
-        await db.release();
-      })();
+      // Every part is closed even when one fails (an invalidated database fails them all), so the file is released.
+      closing ??= settleAll([store.close(), userRollups?.close()]).finally(() => db.release());
       return closing;
     },
   };
@@ -132,11 +140,9 @@ export async function openEmbeddedStores(options: EmbeddedStoresOptions): Promis
     alerts,
     deliveries,
     userRollups,
+    db,
     close() {
-      closing ??= (async () => {
-        await Promise.all([meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]);
-        await events.close();
-      })();
+      closing ??= settleAll([meta.close(), exportJobs.close(), reportRuns.close(), alerts.close(), deliveries.close()]).finally(() => events.close());
       return closing;
     },
   };

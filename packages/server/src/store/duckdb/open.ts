@@ -20,6 +20,21 @@ export interface OpenDuckDbOptions {
   threads?: number;
   /** Read connections (default 3). */
   readers?: number;
+  /**
+   * How often a probe asks DuckDB whether it still answers (`SELECT 1` on a connection of its own), so an invalidated
+   * database is noticed even where an error was swallowed (default 2,000 ms; 0 turns the probe off).
+   */
+  probeIntervalMs?: number;
+}
+
+/**
+ * DuckDB's fatal errors (a checkpoint or a commit that failed halfway, e.g. out of memory) invalidate the database:
+ * every later statement on every connection fails with "database has been invalidated" until the file is closed and
+ * opened again, which replays the write-ahead log (every committed transaction is there).
+ */
+export function isDuckDbFatal(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^FATAL Error|database has been invalidated/i.test(message);
 }
 
 export interface DuckDbHandle {
@@ -46,6 +61,15 @@ export interface DuckDbHandle {
   /** Runs `task` on the least busy read connection. */
   read<T>(task: (connection: PreparedConnection) => Promise<T>): Promise<T>;
   connect(): Promise<DuckDBConnection>;
+  /**
+   * The fatal error that invalidated the database (isDuckDbFatal), or null while it works. Once set, it stays: only
+   * closing the file and opening it again (the server's restart, supervise.ts) brings the data back.
+   */
+  fatal(): Error | null;
+  /** `listener` is called once, when the database is found invalidated (at once if it already is). Returns the unsubscribe. */
+  onFatal(listener: (error: Error) => void): () => void;
+  /** Users report the errors DuckDB gave them: a fatal one marks the database invalidated at once. */
+  noteError(error: unknown): void;
   /** Each user takes a reference; the last `release` checkpoints and closes the file. */
   retain(): void;
   release(): Promise<void>;
@@ -112,12 +136,52 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
     const checkpointGate = new CheckpointGate();
     let refs = 1;
     let closing: Promise<void> | null = null;
+    let fatal: Error | null = null;
+    const fatalListeners = new Set<(error: Error) => void>();
+    const noteError = (error: unknown): void => {
+      if (fatal !== null || !isDuckDbFatal(error)) return;
+      fatal = error instanceof Error ? error : new Error(String(error));
+      for (const listener of [...fatalListeners]) {
+        try {
+          listener(fatal);
+        } catch {
+          // A listener's failure is its own; the others still hear.
+        }
+      }
+    };
+    const noting = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        noteError(error);
+        throw error;
+      }
+    };
+    const probeMs = options.probeIntervalMs ?? 2_000;
+    let probing = false;
+    const probe = probeMs <= 0 ? null : setInterval(() => {
+      if (probing || fatal !== null || closing !== null) return;
+      probing = true;
+      void (async () => {
+        const connection = await instance.connect();
+        try {
+          await connection.run('SELECT 1');
+        } finally {
+          connection.closeSync();
+        }
+      })().catch(noteError).finally(() => {
+        probing = false;
+      });
+    }, probeMs);
+    probe?.unref();
 
     const close = async (): Promise<void> => {
-      await writeLock.idle();
-      await Promise.all(readers.map((r) => r.connection.close()));
+      if (probe !== null) clearInterval(probe);
       try {
-        if (!memory) await writer.run('CHECKPOINT');
+        await writeLock.idle();
+        await Promise.allSettled(readers.map((r) => r.connection.close()));
+        // An invalidated database cannot checkpoint; its log is replayed when the file is opened again.
+        if (!memory && fatal === null) await writer.run('CHECKPOINT');
       } finally {
         writer.closeSync();
         instance.closeSync();
@@ -133,7 +197,7 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
       writeLock,
       checkpointGate,
       sideTransaction: (connection, work) =>
-        checkpointGate.shared(async () => {
+        noting(() => checkpointGate.shared(async () => {
           await connection.run('BEGIN TRANSACTION');
           try {
             const result = await work();
@@ -143,17 +207,27 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
             await connection.run('ROLLBACK').catch(() => undefined);
             throw error;
           }
-        }),
-      checkpointTurn: (task) => checkpointGate.exclusive(() => writeLock.run(task)),
+        })),
+      checkpointTurn: (task) => noting(() => checkpointGate.exclusive(() => writeLock.run(task))),
       async read(task) {
         const reader = readers.reduce((a, b) => (b.pending < a.pending ? b : a));
         reader.pending++;
         try {
-          return await task(reader.connection);
+          return await noting(() => task(reader.connection));
         } finally {
           reader.pending--;
         }
       },
+      fatal: () => fatal,
+      onFatal(listener) {
+        if (fatal !== null) {
+          listener(fatal);
+          return () => undefined;
+        }
+        fatalListeners.add(listener);
+        return () => fatalListeners.delete(listener);
+      },
+      noteError,
       connect: () => instance.connect(),
       retain() {
         if (refs === 0) throw new Error(`${path} is closed`);
