@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertSafeBinding, ConfigError, loadConfig, parseList, redactConfig } from './load.js';
+import { assertSafeBinding, ConfigError, loadConfig, parseList, redactConfig, sizeBytes } from './load.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'pulse-config-'));
 
@@ -12,6 +12,18 @@ describe('loadConfig', () => {
     const c = loadConfig({ env: {}, cwd });
     expect(c).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8000, apiKey: null, retentionDays: 30, store: 'duckdb', logLevel: 'info', websocketCompression: false, duckdbMemoryLimit: '128MB' });
     expect(c.dataDir).toBe(join(cwd, 'data'));
+  });
+
+  it('gives DuckDB\'s pool 64 MB more while loading unless told otherwise, never less than its limit', () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).duckdbLoadMemoryLimit).toBe('192MB');
+    expect(loadConfig({ env: { PULSE_DUCKDB_MEMORY_LIMIT: '1GB' }, cwd: dir() }).duckdbLoadMemoryLimit).toBe('1064MB');
+    expect(loadConfig({ env: { PULSE_DUCKDB_MEMORY_LIMIT: '512MiB' }, cwd: dir() }).duckdbLoadMemoryLimit).toBe('601MB');
+    expect(loadConfig({ env: { PULSE_DUCKDB_LOAD_MEMORY_LIMIT: '128MB' }, cwd: dir() }).duckdbLoadMemoryLimit).toBe('128MB');
+    expect(() => loadConfig({ env: { PULSE_DUCKDB_LOAD_MEMORY_LIMIT: '100MB' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_LOAD_MEMORY_LIMIT must be at least PULSE_DUCKDB_MEMORY_LIMIT/);
+    expect(() => loadConfig({ env: { PULSE_DUCKDB_LOAD_MEMORY_LIMIT: 'lots' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_LOAD_MEMORY_LIMIT must be a size/);
+    expect(sizeBytes('1.5 GB')).toBe(1.5e9);
+    expect(sizeBytes('2KiB')).toBe(2048);
+    expect(() => sizeBytes('12 parsecs')).toThrow(ConfigError);
   });
 
   it('reads the seeds\' variable names, JSON-array CORS origins and .env (real env wins)', () => {

@@ -134,6 +134,12 @@ export interface PulseConfig {
   dashboardDir: string | null;
   /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, default `128MB`); bounds the server's RSS. */
   duckdbMemoryLimit: string;
+  /**
+   * The pool's limit while events are loaded (`PULSE_DUCKDB_LOAD_MEMORY_LIMIT`, default the limit above + 64 MB): the rows
+   * of the row group being filled wait uncompressed in the pool until their checkpoint. Back to `duckdbMemoryLimit` once
+   * the store is quiet (store/duckdb/event-store.ts).
+   */
+  duckdbLoadMemoryLimit: string;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
   /**

@@ -45,9 +45,11 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorDeps)
       },
       memory: {
         process: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external), array_buffers_mb: mb(mem.arrayBuffers) },
-        // DuckDB's buffer manager by component (DuckDB's own accounting); bounded by PULSE_DUCKDB_MEMORY_LIMIT.
+        // DuckDB's buffer manager by component (DuckDB's own accounting) and its limit now (`limit`, as DuckDB writes
+        // it): PULSE_DUCKDB_MEMORY_LIMIT, or PULSE_DUCKDB_LOAD_MEMORY_LIMIT while events are loaded.
         duckdb: duckdb,
         duckdb_limit: deps.config.duckdbMemoryLimit,
+        duckdb_load_limit: deps.config.duckdbLoadMemoryLimit,
       },
       websockets: { metrics: deps.metricsHub.stats(), events: deps.tailHub.stats() },
       background_tasks: deps.tasks.list(),
@@ -86,10 +88,11 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorDeps)
 
 const now = (deps: AppDeps): string => new Date(deps.clock.now()).toISOString();
 
-async function duckdbMemory(deps: AppDeps): Promise<{ total_mb: number; by_component: Record<string, number> } | null> {
+async function duckdbMemory(deps: AppDeps): Promise<{ total_mb: number; by_component: Record<string, number>; limit: string } | null> {
   if (deps.store.dialect !== 'duckdb') return null;
-  // A fixed statement with no value in it: DuckDB's own table function, not an event query.
+  // Fixed statements with no value in them: DuckDB's own table function and setting, not event queries.
   const rows = await deps.store.query('SELECT tag, memory_usage_bytes AS bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY memory_usage_bytes DESC', []);
+  const [limit] = await deps.store.query(`SELECT value AS limit_now FROM duckdb_settings() WHERE name = 'memory_limit'`, []);
   const byComponent = Object.fromEntries(rows.map((r) => [String(r.tag).toLowerCase(), mb(Number(r.bytes))]));
-  return { total_mb: mb(rows.reduce((a, r) => a + Number(r.bytes), 0)), by_component: byComponent };
+  return { total_mb: mb(rows.reduce((a, r) => a + Number(r.bytes), 0)), by_component: byComponent, limit: String(limit?.limit_now ?? '') };
 }

@@ -41,7 +41,15 @@ export interface DuckDbEventStoreOptions {
   deleteSliceRows?: number;
   /** When to checkpoint a quiet store (below); `false` never does (the row-group checkpoints still run). */
   idleCheckpoint?: false | Partial<IdleCheckpointOptions>;
+  /**
+   * DuckDB's pool limit while events are loaded (`load`, PULSE_DUCKDB_LOAD_MEMORY_LIMIT) and otherwise (`base`,
+   * PULSE_DUCKDB_MEMORY_LIMIT); file-backed stores with the idle check only. See `raisePool`.
+   */
+  memoryLimits?: { base: string; load: string };
 }
+
+/** Rows committed since the last row-group checkpoint from which the store counts as loading (a quarter row group). */
+export const LOADING_ROWS = 30_720;
 
 /**
  * A file-backed store whose write-ahead log stayed the same size over `intervalMs` (nothing committed: the load
@@ -54,9 +62,15 @@ export interface DuckDbEventStoreOptions {
 export interface IdleCheckpointOptions {
   intervalMs: number;
   walBytes: number;
+  /**
+   * How long the log must stay unchanged before a pool raised for a load (`memoryLimits`) is lowered again: longer than
+   * the rollup tasks' interval (30 s), so their catch-up after a load — whose writes change the log — runs with the
+   * room too. After 1M-event loads at 128 MB, that catch-up is what ran out of memory, 7–10 s after the last event.
+   */
+  poolQuietMs: number;
 }
 
-export const IDLE_CHECKPOINT: IdleCheckpointOptions = { intervalMs: 2_000, walBytes: 16 * 1024 * 1024 };
+export const IDLE_CHECKPOINT: IdleCheckpointOptions = { intervalMs: 2_000, walBytes: 16 * 1024 * 1024, poolQuietMs: 45_000 };
 
 /**
  * Durability: COMMIT returns only after DuckDB has written the transaction to `pulse.duckdb.wal`
@@ -90,6 +104,7 @@ export class DuckDbEventStore implements EventStore {
     this.queryTimeoutMs = options.queryTimeoutMs ?? null;
     this.deleteSliceRows = Math.max(1, options.deleteSliceRows ?? ROW_GROUP_ROWS);
     this.idle = options.idleCheckpoint === false || db.path === MEMORY ? null : { ...IDLE_CHECKPOINT, ...options.idleCheckpoint };
+    this.memoryLimits = this.idle === null ? null : options.memoryLimits ?? null;
     const rollups = options.rollups ?? true;
     if (rollups !== false) this.rollups = new DuckDbRollups(db, () => this.seq, { now: () => this.clock.now(), ...(rollups === true ? {} : rollups) });
   }
@@ -108,9 +123,14 @@ export class DuckDbEventStore implements EventStore {
   /** Checkpoints DuckDB refused (another connection's write transaction open); the WAL keeps their rows. */
   private checkpointsFailed = 0;
   private readonly idle: IdleCheckpointOptions | null;
+  private readonly memoryLimits: { base: string; load: string } | null;
+  /** The pool is at `memoryLimits.load`. */
+  private poolRaised = false;
   private idleTimer: NodeJS.Timeout | null = null;
   /** The log's size at the last idle check. */
   private idleWal = -1;
+  /** When the log was first seen unchanged (performance.now()), or null while it changes. */
+  private quietSince: number | null = null;
   private idleChecking = false;
 
   async init(): Promise<void> {
@@ -156,9 +176,54 @@ export class DuckDbEventStore implements EventStore {
     const wal = await stat(`${this.db.path}.wal`).then((st) => st.size, () => 0);
     const quiet = wal === this.idleWal;
     this.idleWal = wal;
-    if (!quiet || wal < (this.idle?.walBytes ?? Infinity) || this.state !== 'open') return;
-    await this.checkpointInTurn(false);
-    this.idleWal = -1;
+    if (!quiet) {
+      this.quietSince = null;
+      return;
+    }
+    this.quietSince ??= performance.now();
+    if (this.state !== 'open' || this.idle === null) return;
+    if (wal >= this.idle.walBytes) {
+      await this.checkpointInTurn(false);
+      this.idleWal = -1;
+      return;
+    }
+    if (this.poolRaised && performance.now() - this.quietSince >= this.idle.poolQuietMs) await this.lowerPool();
+  }
+
+  /**
+   * During a load, DuckDB's pool holds the rows of the row group being filled uncompressed until its checkpoint:
+   * ~80–120 MB for 122,880 events, most of the default 128 MB, and the rollups' statements then ran out of memory in 4
+   * of 6 loads of 1M events over HTTP (2026-12-02; none of 5 with 192 MB). Once a quarter row group has been committed
+   * since the last row-group checkpoint, the pool gets `memoryLimits.load`; it goes back to `base` once the log has
+   * been unchanged for `poolQuietMs` (the idle check), so the room costs memory only while events come in and the
+   * rollups catch up after them. Under the write lock (commit).
+   * The limits are the operator's configuration, validated as sizes (config/load.ts), not client input.
+   */
+  private async raisePool(): Promise<void> {
+    if (this.memoryLimits === null || this.poolRaised || this.unchecked < LOADING_ROWS) return;
+    this.poolRaised = true;
+    await this.db.writer.run(`SET memory_limit = '${this.memoryLimits.load}'`).catch((error: unknown) => {
+      this.poolRaised = false;
+      this.db.noteError(error);
+    });
+  }
+
+  /** Back to the base limit; DuckDB refuses while the pool holds more than it (the next idle check tries again). */
+  private async lowerPool(): Promise<void> {
+    const limits = this.memoryLimits;
+    if (limits === null) return;
+    await this.db.writeLock.run(async () => {
+      if (!this.poolRaised || this.state !== 'open') return;
+      await this.db.writer.run(`SET memory_limit = '${limits.base}'`).then(() => {
+        this.poolRaised = false;
+      }, (error: unknown) => this.db.noteError(error));
+    });
+  }
+
+  /** DuckDB's pool limit now: `load` while events are loaded, else `base` (null without `memoryLimits`). For tests and operators. */
+  poolLimit(): string | null {
+    if (this.memoryLimits === null) return null;
+    return this.poolRaised ? this.memoryLimits.load : this.memoryLimits.base;
   }
 
   async append(batch: AppendBatch, options: AppendOptions = {}): Promise<void> {
@@ -242,6 +307,7 @@ export class DuckDbEventStore implements EventStore {
     this.seq = seq;
     this.unchecked += rows;
     this.rollups?.accumulate(columns, first);
+    await this.raisePool();
     if (this.unchecked >= ROW_GROUP_ROWS) {
       this.unchecked %= ROW_GROUP_ROWS;
       // Queued behind this append, so its caller is answered first.

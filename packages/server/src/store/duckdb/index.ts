@@ -24,6 +24,8 @@ export interface EmbeddedStoresOptions {
   /** PULSE_DATA_DIR; the file is `<dataDir>/pulse.duckdb`. ':memory:' for a throwaway store. */
   dataDir: string;
   memoryLimit?: string;
+  /** The pool's limit while events are loaded (DuckDbEventStoreOptions.memoryLimits); needs `memoryLimit`. */
+  loadMemoryLimit?: string;
   threads?: number;
   /** How often DuckDB is probed for having invalidated the database (OpenDuckDbOptions; tests use a short one). */
   probeIntervalMs?: number;
@@ -81,6 +83,8 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
     ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
     ...(options.idleCheckpoint === undefined ? {} : { idleCheckpoint: options.idleCheckpoint }),
+    ...(options.memoryLimit === undefined || options.loadMemoryLimit === undefined || options.loadMemoryLimit === options.memoryLimit
+      ? {} : { memoryLimits: { base: options.memoryLimit, load: options.loadMemoryLimit } }),
   });
   // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.
