@@ -278,27 +278,34 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      await ops.profiler.stop();
-      await tasks.close();
-      // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
-      // It closes only the connections idle when it starts; a keep-alive connection whose request was in
-      // flight then would hold the close for the whole keep-alive timeout, so idle ones are swept until done.
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       try {
-        await app.close();
+        await closeParts();
       } finally {
-        clearInterval(sweep);
+        // Whatever failed before, the file is released: a restart (supervise.ts) opens it again in this process.
+        await stores.close();
       }
-      await ops.host.close();
-      await buffer.close();
-      await idempotencyClaims.close();
-      await exports.close();
-      stopLive();
-      await alerting.stop();
-      await notifier.close();
-      await cluster.close();
-      await stores.close();
     })());
+  const closeParts = async (): Promise<void> => {
+    await ops.profiler.stop();
+    await tasks.close();
+    // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
+    // It closes only the connections idle when it starts; a keep-alive connection whose request was in
+    // flight then would hold the close for the whole keep-alive timeout, so idle ones are swept until done.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    try {
+      await app.close();
+    } finally {
+      clearInterval(sweep);
+    }
+    await ops.host.close();
+    await buffer.close();
+    await idempotencyClaims.close();
+    await exports.close();
+    stopLive();
+    await alerting.stop();
+    await notifier.close();
+    await cluster.close();
+  };
   externalUrl = `http://${host}:${port}`;
   const reload = async (): Promise<ReloadOutcome> => {
     let next: PulseConfig;

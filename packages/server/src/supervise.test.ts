@@ -68,10 +68,38 @@ describe('supervise: the server after DuckDB invalidated its database', () => {
       expect(system.json.database_health.duckdb.last_restart_reason).toMatch(/checkpoint|invalidated/i);
       expect(lines.join('')).toMatch(/restarting the server: DuckDB invalidated the database/);
       expect(lines.join('')).toMatch(/the server is running again/);
+
+      // The restarted server is watched too.
+      const again = server.nextStart();
+      await invalidateDuckDb(next.duckdb!);
+      const third = await Promise.race([again, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no second restart within 15 s')), 15_000))]);
+      expect(third.url).toBe(first.url);
+      expect(server.restarts.count).toBe(2);
+      expect(await count(third.url)).toBe(acked + (during?.status === 200 ? 1 : 0) + 1);
     } finally {
       await server.close();
     }
   }, 60_000);
+
+  it('stops at once when closed during the wait before a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pulse-supervise-'));
+    dirs.push(dataDir);
+    const { logger, lines } = capture();
+    let starts = 0;
+    const server = await supervise({
+      logger, minDelayMs: 20_000,
+      start: (extra) => {
+        starts++;
+        return startPulse({ port: 0, dataDir, logger, ...extra });
+      },
+    });
+    await invalidateDuckDb(server.current().duckdb!);
+    await expect.poll(() => lines.join('').includes('restarting the server'), { timeout: 10_000 }).toBe(true);
+    const began = performance.now();
+    await server.close();
+    expect(performance.now() - began).toBeLessThan(5_000);
+    expect(starts).toBe(1);
+  }, 30_000);
 
   it('gives up after its attempts when the server cannot be started again', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pulse-supervise-'));

@@ -33,7 +33,6 @@ export interface Supervised {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function supervise(options: SuperviseOptions): Promise<Supervised> {
   const { logger } = options;
@@ -43,9 +42,21 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
   const attempts = Math.max(1, options.startAttempts ?? 5);
   const restarts: StoreRestarts = { count: 0, last: null };
   let current = await options.start({ restarts });
-  const port = Number(new URL(current.url).port);
+  // The port it got (the URL leaves out a scheme's default port, and port 0 asks for any).
+  const address = current.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : Number(new URL(current.url).port);
   let stopping = false;
   let restarting: Promise<void> | null = null;
+  // The wait before a start, cut short by close() so a signal during a back-off does not wait it out.
+  let wake: (() => void) | null = null;
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   let delayMs = minDelayMs;
   let waiters: Array<(pulse: RunningPulse) => void> = [];
   let fail: (error: Error) => void = () => undefined;
@@ -64,7 +75,8 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
       'restarting the server: DuckDB invalidated the database; opening it again replays the write-ahead log, which holds every acknowledged event');
     await current.close().catch((err: unknown) => logger.warn({ err }, 'closing the invalidated server'));
     for (let attempt = 1; !stopping; attempt++) {
-      await sleep(delayMs);
+      await pause(delayMs);
+      wake = null;
       if (stopping) return;
       try {
         current = await options.start({ restarts, port });
@@ -80,7 +92,6 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
     }
     if (stopping) return;
     logger.info({ url: current.url, restarts: restarts.count }, 'the server is running again');
-    watch(current);
     const ready = waiters;
     waiters = [];
     for (const resolve of ready) resolve(current);
@@ -91,6 +102,9 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
       if (stopping || restarting !== null || pulse !== current) return;
       restarting = restart(error).finally(() => {
         restarting = null;
+        // Watched only now: a new server whose database is already invalidated is restarted in turn (its listener
+        // is called at once), rather than heard while this restart was still marked in progress and ignored.
+        if (!stopping && current !== pulse) watch(current);
       });
     });
   };
@@ -105,6 +119,7 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
     close: () =>
       (closing ??= (async () => {
         stopping = true;
+        wake?.();
         await restarting;
         await current.close();
       })()),

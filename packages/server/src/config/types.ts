@@ -132,7 +132,10 @@ export interface PulseConfig {
   dataDir: string;
   /** The built dashboard to serve (`PULSE_DASHBOARD_DIR`); null: packages/dashboard/dist beside the server. */
   dashboardDir: string | null;
-  /** DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, default `128MB`); bounds the server's RSS. */
+  /**
+   * DuckDB's buffer-manager limit (`PULSE_DUCKDB_MEMORY_LIMIT`, default `128MB`) when no events come in; bounds the
+   * server's RSS (`duckdbLoadMemoryLimit` does while events are loaded, steady ingest included).
+   */
   duckdbMemoryLimit: string;
   /**
    * The pool's limit while events are loaded (`PULSE_DUCKDB_LOAD_MEMORY_LIMIT`, default the limit above + 64 MB): the rows

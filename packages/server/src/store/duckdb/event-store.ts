@@ -208,11 +208,14 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** Back to the base limit; DuckDB refuses while the pool holds more than it (the next idle check tries again). */
+  /**
+   * Back to the base limit; DuckDB refuses while the pool holds more than it (the next idle check tries again). In the
+   * checkpoints' turn, so no side connection's statement (the rollups') is running when the pool shrinks.
+   */
   private async lowerPool(): Promise<void> {
     const limits = this.memoryLimits;
     if (limits === null) return;
-    await this.db.writeLock.run(async () => {
+    await this.db.checkpointTurn(async () => {
       if (!this.poolRaised || this.state !== 'open') return;
       await this.db.writer.run(`SET memory_limit = '${limits.base}'`).then(() => {
         this.poolRaised = false;

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { series, T0 } from '../contract/fixtures.js';
 import { openEmbeddedStores } from './index.js';
@@ -34,8 +36,15 @@ describe('a database DuckDB has invalidated', () => {
     stores.db.onFatal((error) => late.push(error));
     expect(late).toHaveLength(1);
 
-    // Closing releases the file even though every part's last statement fails.
+    // Closing releases the file even though every part's last statement fails (close may report those failures).
     await stores.close().catch(() => undefined);
+    // Another process can lock it: the old native instance is closed, not merely forgotten by this process (POSIX
+    // locks never conflict within one process, so a reopen here alone would not show it).
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(join(dataDir, 'pulse.duckdb'))}); i.closeSync(); console.log('locked');`],
+    { cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('locked');
     const again = await openEmbeddedStores({ dataDir });
     try {
       const [row] = await again.store.query('SELECT count(*) AS n, count(DISTINCT name) AS names FROM events', []);

@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import { sizeBytes } from '../../config/load.js';
 import type { ExportJobStore } from '../../export/types.js';
 import type { EventStore, MetaStore } from '../types.js';
 import { DuckDbExportJobStore } from './export-jobs.js';
@@ -68,6 +69,15 @@ export interface EmbeddedEventStore {
   close(): Promise<void>;
 }
 
+/**
+ * Whether loads get a larger pool: both limits given, and the load limit larger. Both are checked as sizes here too
+ * (they go into `SET memory_limit`), since a caller of startPulse may pass them without the configuration's parsing.
+ */
+function raisesPool(options: EmbeddedStoresOptions): boolean {
+  if (options.memoryLimit === undefined || options.loadMemoryLimit === undefined) return false;
+  return sizeBytes(options.loadMemoryLimit) > sizeBytes(options.memoryLimit);
+}
+
 /** Waits for every promise; rejects with the first failure once all have settled. */
 async function settleAll(work: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
   const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -83,8 +93,7 @@ export async function openEmbeddedEventStore(options: EmbeddedStoresOptions): Pr
     ...(options.rollups === undefined ? {} : { rollups: options.rollups }),
     ...(options.deleteSliceRows === undefined ? {} : { deleteSliceRows: options.deleteSliceRows }),
     ...(options.idleCheckpoint === undefined ? {} : { idleCheckpoint: options.idleCheckpoint }),
-    ...(options.memoryLimit === undefined || options.loadMemoryLimit === undefined || options.loadMemoryLimit === options.memoryLimit
-      ? {} : { memoryLimits: { base: options.memoryLimit, load: options.loadMemoryLimit } }),
+    ...(raisesPool(options) ? { memoryLimits: { base: options.memoryLimit!, load: options.loadMemoryLimit! } } : {}),
   });
   // Only beside the rollups: the event store never numbers new events at or below their watermark (even after
   // retention emptied the table), which the user rollups' watermark never passes when retention deletes.

@@ -158,11 +158,10 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
       }
     };
     const probeMs = options.probeIntervalMs ?? 2_000;
-    let probing = false;
+    let probing: Promise<void> | null = null;
     const probe = probeMs <= 0 ? null : setInterval(() => {
-      if (probing || fatal !== null || closing !== null) return;
-      probing = true;
-      void (async () => {
+      if (probing !== null || fatal !== null || closing !== null) return;
+      probing = (async () => {
         const connection = await instance.connect();
         try {
           await connection.run('SELECT 1');
@@ -170,13 +169,15 @@ export async function openDuckDb(options: OpenDuckDbOptions): Promise<DuckDbHand
           connection.closeSync();
         }
       })().catch(noteError).finally(() => {
-        probing = false;
+        probing = null;
       });
     }, probeMs);
     probe?.unref();
 
     const close = async (): Promise<void> => {
       if (probe !== null) clearInterval(probe);
+      // A probe under way holds a connection of its own: it is closed before the instance.
+      await probing;
       try {
         await writeLock.idle();
         await Promise.allSettled(readers.map((r) => r.connection.close()));

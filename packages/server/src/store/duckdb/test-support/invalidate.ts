@@ -14,7 +14,7 @@ export async function invalidateDuckDb(db: DuckDbHandle): Promise<Error> {
     const [row] = (await connection.runAndReadAll('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).getRows();
     const usedMb = Math.ceil(Number(row?.[0] ?? 0) / 1e6);
     await connection.run(`SET memory_limit = '${usedMb + 8}MB'`);
-    await connection.run('CREATE TABLE fault_ballast (n BIGINT, s VARCHAR)');
+    await connection.run('CREATE OR REPLACE TABLE fault_ballast (n BIGINT, s VARCHAR)');
     for (let i = 0; i < 10_000; i++) {
       try {
         await connection.run(`INSERT INTO fault_ballast SELECT range, repeat('x', 30) FROM range(2000)`);
