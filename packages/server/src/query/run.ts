@@ -24,7 +24,7 @@ export type TimestampFormat = 'ms' | 'rfc3339';
 export interface ExecuteOptions {
   /** Read rollups when the store keeps them and the query allows it (default true); false forces raw events. */
   rollups?: boolean;
-  /** Ranges up to this long read raw events (default 24 h; tests pass 0 to exercise rollups on short ranges). */
+  /** Ranges up to this long read raw events (default RAW_RANGE_MS, 6 h; tests pass 0 to exercise rollups on short ranges). */
   rawRangeMs?: number;
 }
 

@@ -223,7 +223,10 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
-  /** DuckDB's pool limit now: `load` while events are loaded, else `base` (null without `memoryLimits`). For tests and operators. */
+  /**
+   * DuckDB's pool limit now: `load` while events are loaded, else `base` (null without `memoryLimits`). For tests;
+   * `/api/debug/analytics` reads DuckDB's own setting.
+   */
   poolLimit(): string | null {
     if (this.memoryLimits === null) return null;
     return this.poolRaised ? this.memoryLimits.load : this.memoryLimits.base;
