@@ -138,6 +138,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     })
     : new LocalIdempotencyClaims();
   const startedAtMs = clock.now();
+  const storeRestarts: StoreRestarts = restarts ?? { count: 0, last: null };
   const errors = new ErrorLog(() => clock.now());
   const fanout = new FanOut({ onError: (subscriber, err) => logger.error({ err, subscriber }, 'fan-out subscriber failed') });
   // Created before the buffer (which reports each append to it); its sources are read only at scrape time.
@@ -172,13 +173,13 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   const tasks = new BackgroundTasks({ clock, logger, leadership });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
   const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
-  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, cluster, clock, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
+  metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, cluster, clock, restarts: storeRestarts, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
   const ops: OpsParts = {
     health, startedAtMs, lastBackup: null, queryRate: new QueryRate(), errors,
     profiler: new CpuProfiler(() => clock.now()), reload: new ReloadHooks(),
     host: new SystemHostSampler({ dataDir: config.dataDir === ':memory:' ? process.cwd() : config.dataDir, now: () => clock.now() }),
-    restarts: restarts ?? { count: 0, last: null },
+    restarts: storeRestarts,
   };
   const stopLive = (): void => {
     metrics?.close();

@@ -66,6 +66,8 @@ describe('supervise: the server after DuckDB invalidated its database', () => {
       expect(system.json.database_health.duckdb.restarts).toBe(1);
       expect(system.json.database_health.duckdb.last_restart).not.toBeNull();
       expect(system.json.database_health.duckdb.last_restart_reason).toMatch(/checkpoint|invalidated/i);
+      const scrape = await fetch(`${next.url}/metrics`);
+      expect(await scrape.text()).toMatch(/^pulse_store_restarts_total 1$/m);
       expect(lines.join('')).toMatch(/restarting the server: DuckDB invalidated the database/);
       expect(lines.join('')).toMatch(/the server is running again/);
 

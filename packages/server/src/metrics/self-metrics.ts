@@ -13,6 +13,8 @@ export interface SelfMetricSources {
   tasks?: { list(): TaskInfo[] };
   /** The instances sharing PostgreSQL (cluster/): whether this one leads, and the live feed between them. */
   cluster?: { leadership: { isLeader(): boolean }; liveFeed: { stats(): LiveFeedStats } | null };
+  /** Restarts of the server in this process after DuckDB invalidated its database (supervise.ts). */
+  restarts?: { count: number };
 }
 
 /** Ingest routes and what each answer means for the client (the label values of `outcome`). */
@@ -143,6 +145,17 @@ export function createSelfMetrics(registry: Registry, src: SelfMetricSources): S
     perTask('pulse_background_task_failures_total', 'Runs of each background task that threw', (t) => t.failures);
     perTask('pulse_background_task_overruns_total', 'Runs that took longer than their task\'s interval', (t) => t.overruns);
     perTask('pulse_background_task_skipped_total', 'Runs of a leader-only task due while this instance did not lead', (t) => t.skipped);
+  }
+  const restarts = src.restarts;
+  if (restarts) {
+    // Counted across the restarts themselves: the registry is new after each, the count is the supervisor's.
+    new Counter({
+      name: 'pulse_store_restarts_total', help: 'Restarts of the server in this process after DuckDB invalidated the database', registers,
+      collect() {
+        this.reset();
+        this.inc(restarts.count);
+      },
+    });
   }
   const cluster = src.cluster;
   if (cluster) {
