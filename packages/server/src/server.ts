@@ -90,14 +90,13 @@ export interface RunningPulse {
   reload(): Promise<ReloadOutcome>;
   /** Registers `fn` to run with the new configuration on every reload (e.g. the alert engine's rules). */
   onReload(name: string, fn: ReloadHook): () => void;
-  /** The embedded DuckDB file's handle (null when nothing is kept in DuckDB: ClickHouse events, PostgreSQL metadata). */
-  duckdb: DuckDbHandle | null;
   /**
-   * `listener` is called once if DuckDB invalidates the embedded file (a fatal error such as a checkpoint running out
-   * of memory). The store then fails every read and write until the file is opened again: supervise.ts restarts the
-   * server. Never called with ClickHouse events and PostgreSQL metadata (nothing is kept in DuckDB then).
+   * The embedded DuckDB file's handle (null when nothing is kept in DuckDB: ClickHouse events, PostgreSQL metadata).
+   * Its `onFatal` tells when DuckDB has invalidated the file (a fatal error such as a checkpoint running out of
+   * memory): the store then fails every read and write until the file is opened again, and supervise.ts restarts the
+   * server.
    */
-  onStoreFatal(listener: (error: Error) => void): () => void;
+  duckdb: DuckDbHandle | null;
   /** Stops accepting, commits what was accepted, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -327,6 +326,5 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     url: `http://${host}:${port}`, config, app, store, meta, buffer, fanout, metricsHub, tailHub, tasks, cluster, exports, metrics,
     alerts: alerting.engine, notifier, delivery, ops, close, reload, onReload: (name, fn) => ops.reload.add(name, fn),
     duckdb: stores.duckdb,
-    onStoreFatal: (listener) => stores.duckdb?.onFatal(listener) ?? (() => undefined),
   };
 }

@@ -98,7 +98,7 @@ export async function supervise(options: SuperviseOptions): Promise<Supervised> 
   };
 
   const watch = (pulse: RunningPulse): void => {
-    pulse.onStoreFatal((error) => {
+    pulse.duckdb?.onFatal((error) => {
       if (stopping || restarting !== null || pulse !== current) return;
       restarting = restart(error).finally(() => {
         restarting = null;

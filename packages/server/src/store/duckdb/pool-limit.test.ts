@@ -56,7 +56,7 @@ describe('DuckDB pool limit during loads', () => {
     }
   });
 
-  it('is left alone without a load limit, and in memory', async () => {
+  it('is left alone in an in-memory store (no idle check to lower it again)', async () => {
     const plain = await openEmbeddedStores({ dataDir: ':memory:', memoryLimit: '100MB', loadMemoryLimit: '150MB', rollups: false });
     try {
       await plain.store.append({ events: series(LOADING_ROWS + 10, (i) => ({ name: `m${i}` })) });
