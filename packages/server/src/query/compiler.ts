@@ -1,7 +1,8 @@
 import type { QueryParam } from '../store/types.js';
 import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, isStringDimension, type Bind, type DimensionDef } from './dimensions.js';
-import { phaseSource, partialSource, rollupMeasureSql, sketchQuantiles, sketchSource } from '../rollups/compile.js';
+import { phaseSource, partialSource, rollupMeasureSql, sketchBins, sketchQuantiles, sketchSource } from '../rollups/compile.js';
+import { PART_COLUMN, type QuantilesAfter } from '../rollups/quantiles.js';
 import { rollupMeasure } from '../rollups/measures.js';
 import { planRollups, type RollupPlan } from '../rollups/plan.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
@@ -43,6 +44,11 @@ export interface CompiledQuery {
   rollups: boolean;
   /** Percentiles, if any, are exact (raw rows) rather than sketch estimates. */
   exactPercentiles: boolean;
+  /**
+   * Set when the caller must finish the sketches' quantiles (`quantilesAfter`): the rows are then groups and bins,
+   * and rollups/quantiles.ts `finishQuantiles` turns them into the answer's rows.
+   */
+  quantilesAfter?: QuantilesAfter;
 }
 
 export interface CompileOptions {
@@ -61,6 +67,12 @@ export interface CompileOptions {
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
   unlimited?: boolean;
+  /**
+   * Let the caller compute the sketches' quantiles (rollups/quantiles.ts) where that is cheaper than SQL: DuckDB
+   * only (the statement uses its SEMI JOIN), no interval (a series has a group per bucket, bins for each), and an
+   * order by no percentile (the groups are cut to the limit before their bins are read).
+   */
+  quantilesAfter?: boolean;
 }
 
 export function compileQuery(spec: QuerySpec, dialect: Dialect, options: CompileOptions = {}): CompiledQuery {
@@ -121,10 +133,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   else if (per === 'cohort') sql += `FROM (${cohortSource(dialect, spec.interval!, where)}) AS c`;
   else sql += dialect.source(where.join(' AND '), unnestPhases);
   if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
-  if (options.unlimited !== true) {
-    const limit = spec.limit ?? DEFAULT_LIMIT;
-    sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
-  }
+  if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
   return { sql, params, columns, rollups: false, exactPercentiles: true };
 }
 
@@ -180,6 +189,35 @@ function compileFromRollups(
   const groupBy = keys.length > 0 ? ` GROUP BY ${keys.map((k) => k.alias).join(', ')}` : '';
   const select = [...keys.map((k) => `${k.sql} AS ${k.alias}`), ...partialMeasures];
   let sql = `SELECT ${select.length > 0 ? select.join(', ') : 'count(*) AS g'} FROM (${source}) AS r${groupBy}`;
+  const order = orderBy(spec, columns);
+  const sketchAliases = new Set(outputs.filter((o) => o.from !== null).map((o) => o.as));
+  const after = options.quantilesAfter === true && dialect.name === 'duckdb' && sketchByColumn.size > 0 &&
+    spec.interval === undefined && (keys.length === 0 || !order.some((term) => sketchAliases.has(term.split(' ')[0]!)));
+  if (after) {
+    // Groups first, ordered and cut to the limit; then the bins of those groups only (rollups/quantiles.ts).
+    if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
+    if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
+    const aliases = keys.map((k) => k.alias);
+    const groupColumns = [...aliases, ...(select.length > 0 ? outputs.filter((o) => o.from === null).map((o) => o.column) : ['g'])];
+    const branches = [`SELECT 0 AS ${PART_COLUMN}, ${groupColumns.join(', ')}, NULL AS bin, NULL AS n FROM a`];
+    const sides: QuantilesAfter['sides'][number][] = [];
+    [...sketchByColumn].forEach(([column, qs], i) => {
+      const b = `b${i}`;
+      const binned = sketchBins(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys);
+      const cells = groupColumns.map((c) => (aliases.includes(c) ? `${b}.${c}` : 'NULL'));
+      // A semi join, not EXISTS: measured ~1 ms less per statement on DuckDB 1.5.
+      const match = aliases.length > 0
+        ? ` SEMI JOIN a ON ${aliases.map((k) => dialect.nullSafeEquals(`a.${k}`, `${b}.${k}`)).join(' AND ')}`
+        : '';
+      branches.push(`SELECT ${i + 1}, ${cells.join(', ')}, ${b}.bin, ${b}.n FROM (${binned}) AS ${b}${match}`);
+      sides.push({ qs: qs.map((q, k) => ({ q, as: outputs.find((o) => o.from === `s_${column}` && o.column === `q${k}`)!.as })) });
+    });
+    return {
+      sql: `WITH a AS MATERIALIZED (${sql}) ${branches.join(' UNION ALL ')}`,
+      params, columns, rollups: true, exactPercentiles: false,
+      quantilesAfter: { keys: aliases, sides, order: order.map((term) => ({ alias: term.split(' ')[0]!, desc: term.endsWith(' DESC') })) },
+    };
+  }
   if (sketchByColumn.size > 0) {
     const sides = [...sketchByColumn].map(([column, qs]) => ({
       alias: `s_${column}`, columns: qs.map((_, k) => `q${k}`),
@@ -197,14 +235,16 @@ function compileFromRollups(
       sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
     }
   }
-  const order = orderBy(spec, columns);
   if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
-  if (options.unlimited !== true) {
-    const limit = spec.limit ?? DEFAULT_LIMIT;
-    sql += ` LIMIT ${bind(options.extraRow === true ? limit + 1 : limit, 'int')}`;
-  }
+  if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
   return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0 };
 }
+
+/** The LIMIT of a query's SQL: its limit, plus one with `extraRow`. */
+const limitOf = (spec: QuerySpec, options: CompileOptions): number => {
+  const limit = spec.limit ?? DEFAULT_LIMIT;
+  return options.extraRow === true ? limit + 1 : limit;
+};
 
 /** The rows a query reads: its project, `[start, end)` and filters — every value bound. */
 export type RowSelection = Pick<QuerySpec, 'project' | 'range' | 'filters'>;

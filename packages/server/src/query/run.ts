@@ -1,4 +1,5 @@
 import type { EventStore, Row } from '../store/types.js';
+import { finishQuantiles } from '../rollups/quantiles.js';
 import { compileQuery, type OutputColumn } from './compiler.js';
 import { dialectFor } from './dialects/index.js';
 import { rfc3339 } from './time.js';
@@ -26,6 +27,8 @@ export interface ExecuteOptions {
   rollups?: boolean;
   /** Ranges up to this long read raw events (default RAW_RANGE_MS, 6 h; tests pass 0 to exercise rollups on short ranges). */
   rawRangeMs?: number;
+  /** Finish sketch quantiles in JavaScript where the compiler allows it (default true; tests compare both ways). */
+  quantilesAfter?: boolean;
 }
 
 /**
@@ -37,11 +40,13 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
   const compiled = compileQuery(spec, dialectFor(store.dialect), {
     extraRow: true,
     rollups,
+    quantilesAfter: options.quantilesAfter ?? true,
     daysUntilMs: store.rollups?.daysUntil() ?? null,
     caughtUp: store.rollups?.caughtUp() ?? false,
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
-  const raw = await store.query(compiled.sql, compiled.params);
+  const read = await store.query(compiled.sql, compiled.params);
+  const raw = compiled.quantilesAfter === undefined ? read : finishQuantiles(read, compiled.quantilesAfter);
   const limit = spec.limit ?? DEFAULT_LIMIT;
   const truncated = raw.length > limit;
   const rows = (truncated ? raw.slice(0, limit) : raw).map((r) => nameRow(r, compiled.columns, timestamps));

@@ -113,6 +113,12 @@ export function rollupMeasureSql(name: MeasureName, d: Dialect, phases: boolean)
   return def.sql(d);
 }
 
+/** One sketched column's bins merged per group: the group keys (as `keys`' aliases), `bin` and `n`. */
+export function sketchBins(source: string, keys: ReadonlyArray<{ sql: string; alias: string }>): string {
+  return `SELECT ${[...keys.map((k) => `${k.sql} AS ${k.alias}`), 'bin', 'sum(n) AS n'].join(', ')} ` +
+    `FROM (${source}) AS k GROUP BY ${[...keys.map((k) => k.alias), 'bin'].join(', ')}`;
+}
+
 /**
  * Quantiles `qs` of one sketched column per group: merge the group's bins, run a cumulative count over them, and
  * take the bins holding the order statistics either side of rank q·(n−1); the answer interpolates between their
@@ -126,8 +132,7 @@ export function sketchQuantiles(
   d: Dialect,
 ): string {
   const aliases = keys.map((k) => k.alias);
-  const binned = `SELECT ${[...keys.map((k) => `${k.sql} AS ${k.alias}`), 'bin', 'sum(n) AS n'].join(', ')} ` +
-    `FROM (${source}) AS k GROUP BY ${[...aliases, 'bin'].join(', ')}`;
+  const binned = sketchBins(source, keys);
   const value = (bin: string): string => d.sketchValue(bin, SKETCH_GAMMA, ZERO_BIN);
   if (d.binQuantiles !== undefined) return d.binQuantiles(binned, aliases, qs, value);
   const partition = aliases.length > 0 ? `PARTITION BY ${aliases.join(', ')} ` : '';

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../ingest/enrich/enrich.js';
 import { createPricing } from '../ingest/enrich/pricing.js';
 import { MEASURE_NAMES, type MeasureName } from '../query/measures.js';
+import { compileQuery } from '../query/compiler.js';
+import { dialectFor } from '../query/dialects/index.js';
 import { executeQuery, type Execution } from '../query/run.js';
 import type { QuerySpec } from '../query/types.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.js';
@@ -172,6 +174,50 @@ describe('rollups answer as raw events do', () => {
     const [again] = await stores.store.query(perKey, []);
     expect(again).toMatchObject({ deltas: 0 });
     expect(Number(after.rows.find((r) => r.model === 'gpt-4o')!.count)).toBe(Number(before.rows.find((r) => r.model === 'gpt-4o')!.count) + 1);
+  });
+
+  it('quantiles finished in JavaScript equal the SQL ones, for every shape that takes that path', async () => {
+    const sqlWay = (spec: QuerySpec): Promise<Execution> => executeQuery(stores.store, spec, 'ms', { quantilesAfter: false });
+    const latency: MeasureName[] = ['count', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'error_rate'];
+    const byCount = [{ name: 'count', direction: 'desc' as const }];
+    const shapes: QuerySpec[] = [
+      // The performance preset's three: overall, by model (NULL for events without one), by route.
+      base(8, { measures: [...latency, 'errors'] }),
+      base(8, { dimensions: ['model'], measures: latency, order: byCount, limit: 100 }),
+      base(8, { dimensions: ['name'], measures: latency, filters: [{ field: 'type', values: ['http'] }], order: byCount, limit: 100 }),
+      // Two sketched columns, two keys, a filter; only percentiles (no partial measure besides the grouping).
+      base(9, { dimensions: ['model', 'provider'], measures: ['count', 'p95_duration_ms', 'p95_ttft_ms'], filters: [{ field: 'type', values: ['llm'] }] }),
+      base(8, { measures: ['p99_duration_ms'] }),
+      // Cut by the limit before the bins are read, ascending, ties broken by the dimension.
+      base(8, { dimensions: ['name'], measures: ['count', 'p50_duration_ms'], order: [{ name: 'count', direction: 'asc' }], limit: 4 }),
+      // Groups with events but no duration at all: their percentiles are null both ways.
+      base(8, { dimensions: ['type'], measures: ['count', 'p95_duration_ms'] }),
+    ];
+    for (const spec of shapes) {
+      const compiled = compileQuery(spec, dialectFor('duckdb'), { rollups: true, quantilesAfter: true, extraRow: true });
+      expect(compiled.quantilesAfter, JSON.stringify(spec.dimensions)).toBeDefined();
+      const [js, sql] = await Promise.all([rolled(spec), sqlWay(spec)]);
+      expect(js.rows.length).toBeGreaterThan(0);
+      expect(js.rows, JSON.stringify({ d: spec.dimensions, m: spec.measures })).toEqual(sql.rows);
+      expect(js.truncated).toBe(sql.truncated);
+    }
+    const cut = await rolled(shapes[5]!);
+    expect(cut.truncated).toBe(true);
+    expect(cut.rows).toHaveLength(4);
+    const types = await rolled(shapes[6]!);
+    expect(types.rows.some((r) => r.p95_duration_ms === null)).toBe(true);
+    expect(types.rows.some((r) => r.p95_duration_ms !== null)).toBe(true);
+  });
+
+  it('series and orders by a percentile keep the SQL quantiles', () => {
+    for (const spec of [
+      base(8, { interval: 'day', measures: ['count', 'p95_duration_ms'] }),
+      base(8, { dimensions: ['model'], measures: ['count', 'p95_duration_ms'], order: [{ name: 'p95_duration_ms', direction: 'desc' }] }),
+    ]) {
+      const compiled = compileQuery(spec, dialectFor('duckdb'), { rollups: true, quantilesAfter: true });
+      expect(compiled.rollups).toBe(true);
+      expect(compiled.quantilesAfter).toBeUndefined();
+    }
   });
 
   it('every measure the rollups keep is tested above', () => {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { SKETCH_GAMMA, ZERO_BIN } from './definition.js';
+import { compareRows, finishQuantiles, quantiles } from './quantiles.js';
+
+const value = (bin: number): number => (bin === ZERO_BIN ? 0 : (2 * SKETCH_GAMMA ** bin) / (SKETCH_GAMMA + 1));
+
+describe('quantiles from merged sketch bins', () => {
+  it('picks the bins either side of rank q·(n−1) and interpolates between their values', () => {
+    // 10 values: bins 100 ×4, 200 ×5, 300 ×1 → sorted positions 0–3 in 100, 4–8 in 200, 9 in 300.
+    const bins = [{ bin: 300, n: 1 }, { bin: 100, n: 4 }, { bin: 200, n: 5 }];
+    const [p50, p95, p0] = quantiles(bins, [0.5, 0.95, 0]);
+    // rank 4.5: positions 4 and 5 are both in bin 200.
+    expect(p50).toBe(value(200));
+    // rank 8.55: position 8 in bin 200, position 9 in bin 300, 0.55 of the way.
+    expect(p95).toBeCloseTo(value(200) + 0.55 * (value(300) - value(200)), 12);
+    expect(p0).toBe(value(100));
+  });
+
+  it('computes the rank exactly where doubles would not (0.29 · 101 = 29.29, 0.29 · 100 = 29)', () => {
+    // total 101: rank 0.29 · 100 = 29 exactly, so no interpolation; in doubles it is 28.999…, which would take
+    // position 28 and interpolate towards 29.
+    const bins = [{ bin: 10, n: 29 }, { bin: 20, n: 72 }];
+    expect(quantiles(bins, [0.29])).toEqual([value(20)]);
+    expect(0.29 * 100).toBeLessThan(29);
+  });
+
+  it('values the zero bin at 0 and refuses quantiles it cannot rank exactly', () => {
+    expect(quantiles([{ bin: ZERO_BIN, n: 3 }, { bin: 5, n: 1 }], [0.5])).toEqual([0]);
+    expect(() => quantiles([{ bin: 1, n: 1 }], [0.12345])).toThrow(/three decimals/);
+  });
+
+  it('turns group and bin rows into answer rows in the query order, null where a group has no bins', () => {
+    const rows = [
+      { part: 0, d0: 'b', m0: 2, bin: null, n: null },
+      { part: 0, d0: null, m0: 5, bin: null, n: null },
+      { part: 0, d0: 'a', m0: 5, bin: null, n: null },
+      { part: 1, d0: 'a', m0: null, bin: 7, n: 5 },
+      { part: 1, d0: 'b', m0: null, bin: 9, n: 2 },
+    ];
+    const out = finishQuantiles(rows, {
+      keys: ['d0'],
+      sides: [{ qs: [{ q: 0.5, as: 'm1' }] }],
+      order: [{ alias: 'm0', desc: true }, { alias: 'd0', desc: false }],
+    });
+    expect(out).toEqual([
+      { d0: 'a', m0: 5, m1: value(7) },
+      { d0: null, m0: 5, m1: null },
+      { d0: 'b', m0: 2, m1: value(9) },
+    ]);
+  });
+
+  it('orders as DuckDB does: nulls last both ways, strings by code point', () => {
+    const order = (desc: boolean) => [{ alias: 'k', desc }];
+    const sorted = (values: Array<string | null>, desc: boolean) =>
+      values.map((k) => ({ k })).sort((a, b) => compareRows(a, b, order(desc))).map((r) => r.k);
+    // U+1F600 is above U+FFFD by code point; UTF-16 units (0xD83D…) would put it first.
+    expect(sorted(['\u{1F600}', null, '\uFFFD', 'a'], false)).toEqual(['a', '\uFFFD', '\u{1F600}', null]);
+    expect(sorted(['a', null, 'ab', 'b'], true)).toEqual(['b', 'ab', 'a', null]);
+  });
+});
