@@ -2,7 +2,7 @@ import type { QueryParam } from '../store/types.js';
 import type { Dialect } from './dialect.js';
 import { dimensionDef, fieldSql, isFilterField, isStringDimension, type Bind, type DimensionDef } from './dimensions.js';
 import { phaseSource, partialSource, rollupMeasureSql, sketchBins, sketchQuantiles, sketchSource } from '../rollups/compile.js';
-import { PART_COLUMN, type QuantilesAfter } from '../rollups/quantiles.js';
+import { BINS_COLUMN, PART_COLUMN, type QuantilesAfter } from '../rollups/quantiles.js';
 import { rollupMeasure } from '../rollups/measures.js';
 import { planRollups, type RollupPlan } from '../rollups/plan.js';
 import { isMeasureName, measureDef, type MeasureName, type MeasureType } from './measures.js';
@@ -68,9 +68,10 @@ export interface CompileOptions {
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
   unlimited?: boolean;
   /**
-   * Let the caller compute the sketches' quantiles (rollups/quantiles.ts) where that is cheaper than SQL: DuckDB
-   * only (the statement uses its SEMI JOIN), no interval (a series has a group per bucket, bins for each), and an
-   * order by no percentile (the groups are cut to the limit before their bins are read).
+   * Let the caller finish the sketches' quantiles (rollups/quantiles.ts) for queries without an interval, where that
+   * measured 20–35 % faster than DuckDB's window and filtered aggregates. Series keep the SQL: an hourly p95 over 30
+   * days took 327 ms that way against 226 ms in SQL (a daily one by model 71 against 137 ms — not yet told apart).
+   * DuckDB only (the statement uses its SEMI JOIN and list casts).
    */
   quantilesAfter?: boolean;
 }
@@ -191,31 +192,37 @@ function compileFromRollups(
   let sql = `SELECT ${select.length > 0 ? select.join(', ') : 'count(*) AS g'} FROM (${source}) AS r${groupBy}`;
   const order = orderBy(spec, columns);
   const sketchAliases = new Set(outputs.filter((o) => o.from !== null).map((o) => o.as));
-  const after = options.quantilesAfter === true && dialect.name === 'duckdb' && sketchByColumn.size > 0 &&
-    spec.interval === undefined && (keys.length === 0 || !order.some((term) => sketchAliases.has(term.split(' ')[0]!)));
-  if (after) {
-    // Groups first, ordered and cut to the limit; then the bins of those groups only (rollups/quantiles.ts).
-    if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
-    if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
+  if (options.quantilesAfter === true && dialect.name === 'duckdb' && sketchByColumn.size > 0 && spec.interval === undefined) {
+    // Groups first — ordered and cut to the limit unless a percentile orders them — then each group's merged bins
+    // as one list per sketched column (rollups/quantiles.ts finishes the quantiles, the order and the cut).
+    const cutInSql = keys.length > 0 && !order.some((term) => sketchAliases.has(term.split(' ')[0]!));
+    if (cutInSql) {
+      sql += ` ORDER BY ${order.join(', ')}`;
+      if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
+    }
     const aliases = keys.map((k) => k.alias);
     const groupColumns = [...aliases, ...(select.length > 0 ? outputs.filter((o) => o.from === null).map((o) => o.column) : ['g'])];
-    const branches = [`SELECT 0 AS ${PART_COLUMN}, ${groupColumns.join(', ')}, NULL AS bin, NULL AS n FROM a`];
+    const branches = [`SELECT 0 AS ${PART_COLUMN}, ${groupColumns.join(', ')}, NULL AS ${BINS_COLUMN} FROM a`];
     const sides: QuantilesAfter['sides'][number][] = [];
     [...sketchByColumn].forEach(([column, qs], i) => {
       const b = `b${i}`;
       const binned = sketchBins(sketchSource(input, column as 'duration_ms' | 'ttft_ms'), keys);
       const cells = groupColumns.map((c) => (aliases.includes(c) ? `${b}.${c}` : 'NULL'));
-      // A semi join, not EXISTS: measured ~1 ms less per statement on DuckDB 1.5.
-      const match = aliases.length > 0
-        ? ` SEMI JOIN a ON ${aliases.map((k) => dialect.nullSafeEquals(`a.${k}`, `${b}.${k}`)).join(' AND ')}`
-        : '';
-      branches.push(`SELECT ${i + 1}, ${cells.join(', ')}, ${b}.bin, ${b}.n FROM (${binned}) AS ${b}${match}`);
+      // Only the groups kept (a semi join: measured ~1 ms less than EXISTS); the bins as text, `[[bin, n], …]`:
+      // DuckDB's cast and JSON.parse beat converting their rows or list values one by one (rollups/quantiles.ts).
+      const match = cutInSql ? ` SEMI JOIN a ON ${aliases.map((k) => dialect.nullSafeEquals(`a.${k}`, `${b}.${k}`)).join(' AND ')}` : '';
+      const groupBy = aliases.length > 0 ? ` GROUP BY ${aliases.map((k) => `${b}.${k}`).join(', ')}` : '';
+      branches.push(`SELECT ${i + 1}, ${cells.join(', ')}, CAST(list([${b}.bin, ${b}.n]) AS VARCHAR) FROM (${binned}) AS ${b}${match}${groupBy}`);
       sides.push({ qs: qs.map((q, k) => ({ q, as: outputs.find((o) => o.from === `s_${column}` && o.column === `q${k}`)!.as })) });
     });
     return {
       sql: `WITH a AS MATERIALIZED (${sql}) ${branches.join(' UNION ALL ')}`,
       params, columns, rollups: true, exactPercentiles: false,
-      quantilesAfter: { keys: aliases, sides, order: order.map((term) => ({ alias: term.split(' ')[0]!, desc: term.endsWith(' DESC') })) },
+      quantilesAfter: {
+        keys: aliases, sides,
+        order: keys.length > 0 ? order.map((term) => ({ alias: term.split(' ')[0]!, desc: term.endsWith(' DESC') })) : [],
+        limit: cutInSql || options.unlimited === true ? null : limitOf(spec, options),
+      },
     };
   }
   if (sketchByColumn.size > 0) {

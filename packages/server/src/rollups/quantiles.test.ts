@@ -31,22 +31,34 @@ describe('quantiles from merged sketch bins', () => {
 
   it('turns group and bin rows into answer rows in the query order, null where a group has no bins', () => {
     const rows = [
-      { part: 0, d0: 'b', m0: 2, bin: null, n: null },
-      { part: 0, d0: null, m0: 5, bin: null, n: null },
-      { part: 0, d0: 'a', m0: 5, bin: null, n: null },
-      { part: 1, d0: 'a', m0: null, bin: 7, n: 5 },
-      { part: 1, d0: 'b', m0: null, bin: 9, n: 2 },
+      { part: 0, d0: 'b', m0: 2, bins: null },
+      { part: 0, d0: null, m0: 5, bins: null },
+      { part: 0, d0: 'a', m0: 5, bins: null },
+      { part: 1, d0: 'a', m0: null, bins: '[[7, 5]]' },
+      { part: 1, d0: 'b', m0: null, bins: '[[9, 1], [-32768, 1]]' },
     ];
-    const out = finishQuantiles(rows, {
+    const plan = {
       keys: ['d0'],
       sides: [{ qs: [{ q: 0.5, as: 'm1' }] }],
       order: [{ alias: 'm0', desc: true }, { alias: 'd0', desc: false }],
-    });
-    expect(out).toEqual([
+      limit: null,
+    };
+    expect(finishQuantiles(rows, plan)).toEqual([
       { d0: 'a', m0: 5, m1: value(7) },
       { d0: null, m0: 5, m1: null },
-      { d0: 'b', m0: 2, m1: value(9) },
+      // Two values, 0 and value(9): the median interpolates half way.
+      { d0: 'b', m0: 2, m1: 0 + 0.5 * (value(9) - 0) },
     ]);
+    // Ordered by the quantile and cut after it.
+    expect(finishQuantiles(rows, { ...plan, order: [{ alias: 'm1', desc: true }, { alias: 'd0', desc: false }], limit: 2 }).map((r) => r.d0))
+      .toEqual(['a', 'b']);
+  });
+
+  it('gives an ungrouped query over no sketch rows null quantiles', () => {
+    const out = finishQuantiles([{ part: 0, m0: 0, bins: null }, { part: 1, m0: null, bins: null }], {
+      keys: [], sides: [{ qs: [{ q: 0.95, as: 'm1' }] }], order: [], limit: null,
+    });
+    expect(out).toEqual([{ m0: 0, m1: null }]);
   });
 
   it('orders as DuckDB does: nulls last both ways, strings by code point', () => {

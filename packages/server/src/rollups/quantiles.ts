@@ -6,22 +6,28 @@ import { SKETCH_GAMMA, ZERO_BIN } from './definition.js';
  * filtered aggregates over a few thousand bin rows cost more than the bins themselves (profiled at 10M events: the
  * performance preset's latency-by-route statement spent ~4 ms in the window and 4–11 ms in the filtered `min`s for
  * 1,531 bin rows into 11 groups). So the statement returns, in one UNION ALL, the groups' partial aggregates
- * (`part` 0, at most limit + 1 of them, ordered and cut in SQL) and the merged bins of those groups (`part` i for
- * the i-th sketched column), and this computes each quantile exactly as `sketchQuantiles` (compile.ts) does:
- * the bins holding the order statistics either side of rank q·(n−1), interpolated between their representative
- * values.
+ * (`part` 0; ordered and cut to the limit in SQL unless a percentile orders them) and, per sketched column (`part`
+ * i), each group's merged bins as the text of a list of `[bin, n]` pairs. This computes each quantile exactly as
+ * `sketchQuantiles` (compile.ts) does: the bins holding the order statistics either side of rank q·(n−1),
+ * interpolated between their representative values. Measured on 10–1,000 groups of 140 bins (DuckDB in memory, p50
+ * of 15): 5.3 against 11.5 ms for 10 groups, 6.9 against 20.0 ms for 100, 80 against 189 ms for 1,000; bins as rows
+ * instead took 27.5 ms for 100 groups and 492 ms for 1,000 (converting each row).
  */
 export interface QuantilesAfter {
-  /** Group key aliases (`d0`, …; never `bucket`: series keep the SQL path, their bins are many). */
+  /** Group key aliases (`bucket`, `d0`, …). */
   keys: readonly string[];
   /** Per sketched column (part 1, 2, …): the quantiles asked, and the output alias of each. */
   sides: ReadonlyArray<{ qs: ReadonlyArray<{ q: number; as: string }> }>;
-  /** The order of the answer (the SQL's ORDER BY): aliases of part-0 columns. */
+  /** The order of the answer (the SQL's ORDER BY terms). */
   order: ReadonlyArray<{ alias: string; desc: boolean }>;
+  /** Rows to keep after ordering, when SQL could not cut them (a percentile orders the groups); null: all. */
+  limit: number | null;
 }
 
 /** The column telling the statement's two kinds of rows apart. */
 export const PART_COLUMN = 'part';
+/** The column of a sketch row holding its group's bins, `[[bin, n], …]` as text. */
+export const BINS_COLUMN = 'bins';
 
 /** Quantiles per group from the statement's rows: part-0 rows, in the query's order, with their quantile columns. */
 export function finishQuantiles(rows: readonly Row[], plan: QuantilesAfter): Row[] {
@@ -35,25 +41,27 @@ export function finishQuantiles(rows: readonly Row[], plan: QuantilesAfter): Row
     }
     const side = bins[part - 1];
     if (side === undefined) throw new Error(`sketch rows of an unknown part ${part}`);
-    const key = groupKey(row, plan.keys);
-    let list = side.get(key);
-    if (list === undefined) side.set(key, (list = []));
-    list.push({ bin: Number(row.bin), n: Number(row.n) });
+    const text = row[BINS_COLUMN];
+    // An ungrouped query over no sketch rows still gets its one aggregate row, with no list.
+    if (text === null || text === undefined) continue;
+    const pairs = JSON.parse(String(text)) as Array<[number, number]>;
+    side.set(groupKey(row, plan.keys), pairs.map(([bin, n]) => ({ bin, n })));
   }
   const out = groups.map((g) => {
     const row: Row = {};
-    for (const [k, v] of Object.entries(g)) if (k !== PART_COLUMN && k !== 'bin' && k !== 'n') row[k] = v;
+    for (const [k, v] of Object.entries(g)) if (k !== PART_COLUMN && k !== BINS_COLUMN) row[k] = v;
     const key = groupKey(g, plan.keys);
     plan.sides.forEach((side, i) => {
       const list = bins[i]!.get(key);
-      const values = list === undefined ? null : quantiles(list, side.qs.map((s) => s.q));
+      const values = list === undefined || list.length === 0 ? null : quantiles(list, side.qs.map((s) => s.q));
       side.qs.forEach((s, j) => {
         row[s.as] = values === null ? null : values[j]!;
       });
     });
     return row;
   });
-  return out.sort((a, b) => compareRows(a, b, plan.order));
+  out.sort((a, b) => compareRows(a, b, plan.order));
+  return plan.limit === null ? out : out.slice(0, plan.limit);
 }
 
 const groupKey = (row: Row, keys: readonly string[]): string => JSON.stringify(keys.map((k) => row[k] ?? null));

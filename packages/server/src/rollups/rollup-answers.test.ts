@@ -176,7 +176,7 @@ describe('rollups answer as raw events do', () => {
     expect(Number(after.rows.find((r) => r.model === 'gpt-4o')!.count)).toBe(Number(before.rows.find((r) => r.model === 'gpt-4o')!.count) + 1);
   });
 
-  it('quantiles finished in JavaScript equal the SQL ones, for every shape that takes that path', async () => {
+  it('quantiles finished in JavaScript equal the SQL ones: groups, cuts and percentile orders', async () => {
     const sqlWay = (spec: QuerySpec): Promise<Execution> => executeQuery(stores.store, spec, 'ms', { quantilesAfter: false });
     const latency: MeasureName[] = ['count', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'error_rate'];
     const byCount = [{ name: 'count', direction: 'desc' as const }];
@@ -192,6 +192,9 @@ describe('rollups answer as raw events do', () => {
       base(8, { dimensions: ['name'], measures: ['count', 'p50_duration_ms'], order: [{ name: 'count', direction: 'asc' }], limit: 4 }),
       // Groups with events but no duration at all: their percentiles are null both ways.
       base(8, { dimensions: ['type'], measures: ['count', 'p95_duration_ms'] }),
+      // Ordered by a percentile: every group's bins are read, the order and the cut happen after the quantiles.
+      base(8, { dimensions: ['model'], measures: ['p95_duration_ms', 'count'], filters: [{ field: 'type', values: ['llm'] }], limit: 2 }),
+      base(8, { dimensions: ['name'], measures: ['count', 'p99_duration_ms'], order: [{ name: 'p99_duration_ms', direction: 'asc' }] }),
     ];
     for (const spec of shapes) {
       const compiled = compileQuery(spec, dialectFor('duckdb'), { rollups: true, quantilesAfter: true, extraRow: true });
@@ -201,23 +204,21 @@ describe('rollups answer as raw events do', () => {
       expect(js.rows, JSON.stringify({ d: spec.dimensions, m: spec.measures })).toEqual(sql.rows);
       expect(js.truncated).toBe(sql.truncated);
     }
-    const cut = await rolled(shapes[5]!);
-    expect(cut.truncated).toBe(true);
-    expect(cut.rows).toHaveLength(4);
+    for (const i of [5, 7]) {
+      const cut = await rolled(shapes[i]!);
+      expect(cut.truncated).toBe(true);
+      expect(cut.rows).toHaveLength(shapes[i]!.limit!);
+    }
     const types = await rolled(shapes[6]!);
     expect(types.rows.some((r) => r.p95_duration_ms === null)).toBe(true);
     expect(types.rows.some((r) => r.p95_duration_ms !== null)).toBe(true);
   });
 
-  it('series and orders by a percentile keep the SQL quantiles', () => {
-    for (const spec of [
-      base(8, { interval: 'day', measures: ['count', 'p95_duration_ms'] }),
-      base(8, { dimensions: ['model'], measures: ['count', 'p95_duration_ms'], order: [{ name: 'p95_duration_ms', direction: 'desc' }] }),
-    ]) {
-      const compiled = compileQuery(spec, dialectFor('duckdb'), { rollups: true, quantilesAfter: true });
-      expect(compiled.rollups).toBe(true);
-      expect(compiled.quantilesAfter).toBeUndefined();
-    }
+  it('series keep the SQL quantiles', () => {
+    const spec = base(8, { interval: 'day', dimensions: ['model'], measures: ['count', 'p95_duration_ms'] });
+    const compiled = compileQuery(spec, dialectFor('duckdb'), { rollups: true, quantilesAfter: true });
+    expect(compiled.rollups).toBe(true);
+    expect(compiled.quantilesAfter).toBeUndefined();
   });
 
   it('every measure the rollups keep is tested above', () => {
