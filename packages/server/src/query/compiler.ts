@@ -133,7 +133,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
   if (per === 'session') sql += `FROM (${sessionSource(dialect, inner, where)}) AS s`;
   else if (per === 'cohort') sql += `FROM (${cohortSource(dialect, spec.interval!, where)}) AS c`;
   else sql += dialect.source(where.join(' AND '), unnestPhases);
-  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${order.join(', ')}`;
+  if (groupBy.length > 0) sql += ` GROUP BY ${groupBy.join(', ')} ORDER BY ${orderSql(order)}`;
   if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
   return { sql, params, columns, rollups: false, exactPercentiles: true };
 }
@@ -195,9 +195,9 @@ function compileFromRollups(
   if (options.quantilesAfter === true && dialect.name === 'duckdb' && sketchByColumn.size > 0 && spec.interval === undefined) {
     // Groups first — ordered and cut to the limit unless a percentile orders them — then each group's merged bins
     // as one list per sketched column (rollups/quantiles.ts finishes the quantiles, the order and the cut).
-    const cutInSql = keys.length > 0 && !order.some((term) => sketchAliases.has(term.split(' ')[0]!));
+    const cutInSql = keys.length > 0 && !order.some((term) => sketchAliases.has(term.alias));
     if (cutInSql) {
-      sql += ` ORDER BY ${order.join(', ')}`;
+      sql += ` ORDER BY ${orderSql(order)}`;
       if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
     }
     const aliases = keys.map((k) => k.alias);
@@ -220,7 +220,7 @@ function compileFromRollups(
       params, columns, rollups: true, exactPercentiles: false,
       quantilesAfter: {
         keys: aliases, sides,
-        order: keys.length > 0 ? order.map((term) => ({ alias: term.split(' ')[0]!, desc: term.endsWith(' DESC') })) : [],
+        order: keys.length > 0 ? order : [],
         limit: cutInSql || options.unlimited === true ? null : limitOf(spec, options),
       },
     };
@@ -242,7 +242,7 @@ function compileFromRollups(
       sql = `SELECT ${[...keys.map((k) => `a.${k.alias}`), ...outer].join(', ')} FROM (${sql}) AS a ${joins.join(' ')}`;
     }
   }
-  if (keys.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
+  if (keys.length > 0) sql += ` ORDER BY ${orderSql(order)}`;
   if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
   return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0 };
 }
@@ -396,14 +396,22 @@ function measureExpressions(measures: readonly MeasureName[], dialect: Dialect):
  * rows come back in a stable order. Default: by bucket for a time series, else by the first measure,
  * largest first.
  */
-function orderBy(spec: QuerySpec, columns: readonly OutputColumn[]): string[] {
+/** An ORDER BY term: a column alias and its direction. */
+interface OrderTerm {
+  alias: string;
+  desc: boolean;
+}
+
+const orderSql = (terms: readonly OrderTerm[]): string => terms.map((t) => `${t.alias} ${t.desc ? 'DESC' : 'ASC'}`).join(', ');
+
+function orderBy(spec: QuerySpec, columns: readonly OutputColumn[]): OrderTerm[] {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const requested: OrderBy[] = spec.order ? [...spec.order] : [];
   if (requested.length === 0 && spec.interval === undefined) {
     const first = columns.find((c) => c.role === 'measure');
     if (first) requested.push({ name: first.name, direction: 'desc' });
   }
-  const terms: string[] = [];
+  const terms: OrderTerm[] = [];
   const used = new Set<string>();
   for (const o of requested) {
     const column = byName.get(o.name);
@@ -411,10 +419,10 @@ function orderBy(spec: QuerySpec, columns: readonly OutputColumn[]): string[] {
     if (o.direction !== 'asc' && o.direction !== 'desc') throw new InvalidQueryError('order', 'direction must be asc or desc');
     if (used.has(column.alias)) continue;
     used.add(column.alias);
-    terms.push(`${column.alias} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`);
+    terms.push({ alias: column.alias, desc: o.direction === 'desc' });
   }
   for (const c of columns) {
-    if (c.role !== 'measure' && !used.has(c.alias)) terms.push(`${c.alias} ASC`);
+    if (c.role !== 'measure' && !used.has(c.alias)) terms.push({ alias: c.alias, desc: false });
   }
   return terms;
 }
