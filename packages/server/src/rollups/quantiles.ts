@@ -14,7 +14,7 @@ import { SKETCH_GAMMA, ZERO_BIN } from './definition.js';
  * instead took 27.5 ms for 100 groups and 492 ms for 1,000 (converting each row).
  */
 export interface QuantilesAfter {
-  /** Group key aliases (`bucket`, `d0`, …). */
+  /** Group key aliases (`d0`, …; series, which would add `bucket`, keep the SQL quantiles). */
   keys: readonly string[];
   /** Per sketched column (part 1, 2, …): the quantiles asked, and the output alias of each. */
   sides: ReadonlyArray<{ qs: ReadonlyArray<{ q: number; as: string }> }>;
