@@ -49,6 +49,12 @@ export interface CompiledQuery {
    * and rollups/quantiles.ts `finishQuantiles` turns them into the answer's rows.
    */
   quantilesAfter?: QuantilesAfter;
+  /**
+   * The SQL reads the rollups' last bucket whole, past the range's end (rollups/plan.ts `openEnd`): the answer holds
+   * only if the rolled-up events were still all before the end when it ran — the caller checks Rollups.latestRolled
+   * after the read, and compiles again without `latestRolledMs` if not.
+   */
+  openEnd?: boolean;
 }
 
 export interface CompileOptions {
@@ -63,6 +69,8 @@ export interface CompileOptions {
   daysUntilMs?: number | null;
   /** With `rollups`: every committed event is rolled up (Rollups.caughtUp), so no raw tail is read. */
   caughtUp?: boolean;
+  /** With `rollups`: the latest `ts` among the project's rolled-up events (Rollups.latestRolled; see `openEnd`). */
+  latestRolledMs?: number | null;
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -84,6 +92,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
     daysUntilMs: options.daysUntilMs ?? null,
     caughtUp: options.caughtUp === true,
+    latestRolledMs: options.latestRolledMs ?? null,
   }) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 
@@ -217,7 +226,7 @@ function compileFromRollups(
     });
     return {
       sql: `WITH a AS MATERIALIZED (${sql}) ${branches.join(' UNION ALL ')}`,
-      params, columns, rollups: true, exactPercentiles: false,
+      params, columns, rollups: true, exactPercentiles: false, openEnd: plan.openEnd,
       quantilesAfter: {
         keys: aliases, sides,
         order: keys.length > 0 ? order : [],
@@ -244,7 +253,7 @@ function compileFromRollups(
   }
   if (keys.length > 0) sql += ` ORDER BY ${orderSql(order)}`;
   if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
-  return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0 };
+  return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0, openEnd: plan.openEnd };
 }
 
 /** The LIMIT of a query's SQL: its limit, plus one with `extraRow`. */

@@ -1,6 +1,6 @@
 import type { EventStore, Row } from '../store/types.js';
 import { finishQuantiles } from '../rollups/quantiles.js';
-import { compileQuery, type OutputColumn } from './compiler.js';
+import { compileQuery, type CompiledQuery, type OutputColumn } from './compiler.js';
 import { dialectFor } from './dialects/index.js';
 import { rfc3339 } from './time.js';
 import { DEFAULT_LIMIT, type Filter, type QuerySpec } from './types.js';
@@ -37,15 +37,26 @@ export interface ExecuteOptions {
  */
 export async function executeQuery(store: EventStore, spec: QuerySpec, timestamps: TimestampFormat = 'ms', options: ExecuteOptions = {}): Promise<Execution> {
   const rollups = options.rollups !== false && store.rollups !== undefined;
-  const compiled = compileQuery(spec, dialectFor(store.dialect), {
+  const latest = (): number | null => store.rollups?.latestRolled(spec.project) ?? null;
+  const compile = (latestRolledMs: number | null): CompiledQuery => compileQuery(spec, dialectFor(store.dialect), {
     extraRow: true,
     rollups,
     quantilesAfter: options.quantilesAfter ?? true,
     daysUntilMs: store.rollups?.daysUntil() ?? null,
     caughtUp: store.rollups?.caughtUp() ?? false,
+    latestRolledMs,
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
-  const read = await store.query(compiled.sql, compiled.params);
+  let compiled = compile(latest());
+  let read = await store.query(compiled.sql, compiled.params);
+  if (compiled.openEnd === true) {
+    // The last bucket was read whole: right only if nothing at or after the end was rolled up before the read.
+    const after = latest();
+    if (after === null || after >= spec.range.endMs) {
+      compiled = compile(null);
+      read = await store.query(compiled.sql, compiled.params);
+    }
+  }
   const raw = compiled.quantilesAfter === undefined ? read : finishQuantiles(read, compiled.quantilesAfter);
   const limit = spec.limit ?? DEFAULT_LIMIT;
   const truncated = raw.length > limit;

@@ -47,7 +47,9 @@ function union(input: RollupSourceInput, rollupPart: (grain: Grain, range: TimeR
   }
   const first = middle[0];
   const last = middle[middle.length - 1];
-  if (first !== undefined && last !== undefined && input.plan.tail) parts.push(rawPart({ startMs: first.startMs, endMs: last.endMs }, true));
+  if (first !== undefined && last !== undefined && input.plan.tail) {
+    parts.push(rawPart({ startMs: first.startMs, endMs: Math.min(last.endMs, input.plan.range.endMs) }, true));
+  }
   return parts.join(' UNION ALL ');
 }
 

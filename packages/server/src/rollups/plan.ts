@@ -28,6 +28,13 @@ export interface RollupPlan {
    * the query was planned was already rolled up: nothing acknowledged before the query began can be past it then.
    */
   tail: boolean;
+  /** The query's range: the raw tail never reads past its end, even where the last segment's buckets do. */
+  range: TimeRange;
+  /**
+   * The last segment reads its final bucket whole, past the range's end (`PlanOptions.latestRolledMs`): the answer
+   * holds only if no event at or after the end was rolled up before the statement ran (query/run.ts checks again).
+   */
+  openEnd: boolean;
 }
 
 export interface PlanOptions {
@@ -37,6 +44,13 @@ export interface PlanOptions {
   daysUntilMs?: number | null;
   /** Every committed event is rolled up (Rollups.caughtUp): the query needs no raw tail. */
   caughtUp?: boolean;
+  /**
+   * The latest `ts` among the project's rolled-up events (Rollups.latestRolled; null or absent: unknown). When it is
+   * before the range's end, every rolled-up event of the finest grain's last bucket is inside the range, so that
+   * bucket is read whole from rollup rows instead of its part before the end from raw events — a range up to now,
+   * the dashboard's every view, then reads no raw events at its end.
+   */
+  latestRolledMs?: number | null;
 }
 
 const ROLLUP_DIMENSION_SET: ReadonlySet<string> = new Set(ROLLUP_DIMENSIONS);
@@ -103,7 +117,26 @@ export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupP
       (!phases || g.phasesTable !== null),
   );
   if (grains.length === 0) return null;
-  return { grains, segments: segmentsFor(spec.range, grains, daysUntilMs), partials: [...partials], sketches: [...sketches], phases, tail: options.caughtUp !== true };
+  const { range } = spec;
+  const latest = options.latestRolledMs ?? null;
+  const finest = GRAIN_MS[grains[grains.length - 1]!.name];
+  const read = latest !== null && latest < range.endMs ? { startMs: range.startMs, endMs: Math.ceil(range.endMs / finest) * finest } : range;
+  // Raw events never past the range's end (the daily tables may stop before the last day: raw then covers the rest).
+  const segments = segmentsFor(read, grains, daysUntilMs).flatMap((s): Segment[] => {
+    if (s.source !== 'raw' || s.range.endMs <= range.endMs) return [s];
+    return s.range.startMs < range.endMs ? [{ source: 'raw', range: { startMs: s.range.startMs, endMs: range.endMs } }] : [];
+  });
+  const last = segments[segments.length - 1];
+  return {
+    grains,
+    segments,
+    partials: [...partials],
+    sketches: [...sketches],
+    phases,
+    tail: options.caughtUp !== true,
+    range,
+    openEnd: last !== undefined && last.source === 'rollup' && last.range.endMs > range.endMs,
+  };
 }
 
 /**

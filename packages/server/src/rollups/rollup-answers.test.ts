@@ -221,6 +221,49 @@ describe('rollups answer as raw events do', () => {
     expect(compiled.quantilesAfter).toBeUndefined();
   });
 
+  // Last: these roll up events at and after the ranges' end, so later queries no longer read the last hour whole.
+  it('reads the last hour whole while every rolled-up event is before the end, and from raw events once one is not', async () => {
+    // Up to 14:57:12, past every stored event (they end at END, 14:37:12), in the same hour.
+    const endMs = END + 20 * 60_000;
+    const spec = base(8, { dimensions: ['model'], measures: ['count', 'errors', 'cost_usd', 'p95_duration_ms'] });
+    spec.range = { startMs: spec.range.startMs, endMs };
+    const options = { rollups: true, extraRow: true, quantilesAfter: true } as const;
+    const latestBefore = stores.store.rollups!.latestRolled(PROJECT);
+    expect(latestBefore).not.toBeNull();
+    expect(latestBefore!).toBeLessThan(endMs);
+    expect(compileQuery(spec, dialectFor('duckdb'), { ...options, latestRolledMs: latestBefore }).openEnd).toBe(true);
+    expect(stores.store.rollups!.latestRolled('other')!).toBeLessThan(latestBefore!);
+    expect(stores.store.rollups!.latestRolled('nobody')).toBeNull();
+    await compare(spec);
+
+    // Rolled up while the query reads: an event after the end (same hour) and every event past the watermark, some
+    // of them after the end too. The answer must not count them: the query sees the latest event move and reads again.
+    const after = stored([{ type: 'llm', ts: new Date(endMs + 60_000).toISOString(), model: 'gpt-4o', duration_ms: 5, cost_usd: 1 }], END);
+    let reads = 0;
+    const racing = new Proxy(stores.store, {
+      get(target, property) {
+        if (property === 'query') {
+          return async (sql: string, params: never[]) => {
+            if (reads++ === 0) {
+              await target.append({ events: after });
+              await target.rollups!.catchUp();
+            }
+            return target.query(sql, params);
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const answer = await executeQuery(racing, spec, 'ms');
+    expectSameAnswers(answer, await raw(spec), spec);
+    expect(reads).toBe(2);
+    expect(stores.store.rollups!.latestRolled(PROJECT)!).toBeGreaterThanOrEqual(endMs + 60_000);
+    // From now on the plan reads the part of the last hour before the end raw.
+    expect(compileQuery(spec, dialectFor('duckdb'), { ...options, latestRolledMs: stores.store.rollups!.latestRolled(PROJECT) }).openEnd).toBe(false);
+    await compare(spec);
+  });
+
   it('every measure the rollups keep is tested above', () => {
     const kept = Object.keys(ROLLUP_MEASURES);
     expect(kept.every((m) => MEASURE_NAMES.includes(m as MeasureName))).toBe(true);

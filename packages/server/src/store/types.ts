@@ -118,6 +118,12 @@ export interface Rollups {
    * every event acknowledged before it is in the rollup rows.
    */
   caughtUp(): boolean;
+  /**
+   * The latest event `ts` (epoch ms) among the project's rolled-up events, as of this call; null when unknown. It
+   * only grows, and grows before the rows that raise it are visible, so when it is still before a range's end after
+   * a query ran, no rollup row that query read held an event at or after that end (rollups/plan.ts `openEnd`).
+   */
+  latestRolled(project: string): number | null;
   /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
   deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
   status(): Promise<RollupStatus>;

@@ -1,4 +1,4 @@
-import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBResultReader } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryTimeoutError, type QueryParam, type Row } from '../types.js';
 import { Mutex } from './mutex.js';
 import { bindParams, readRows } from './values.js';
@@ -22,12 +22,12 @@ export class PreparedConnection {
    * not run, and one still running is interrupted (DuckDB's interrupt), so a costly query never holds a
    * connection — or its client — past the limit. Both reject with QueryTimeoutError.
    */
-  read(sql: string, params: readonly QueryParam[], deadline?: number): Promise<DuckDBResultReader> {
+  read(sql: string, params: readonly QueryParam[], deadline?: number): Promise<DuckDBMaterializedResult> {
     return this.lock.run(async () => {
       if (this.closed) throw new Error('the connection is closed');
       const statement = await this.prepared(sql);
       bindParams(statement, params);
-      if (deadline === undefined) return statement.runAndReadAll();
+      if (deadline === undefined) return statement.run();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueryTimeoutError('query timed out waiting for a connection');
       let interrupted = false;
@@ -36,7 +36,7 @@ export class PreparedConnection {
         this.connection.interrupt();
       }, left);
       try {
-        return await statement.runAndReadAll();
+        return await statement.run();
       } catch (error) {
         if (interrupted) throw new QueryTimeoutError('query timed out and was interrupted', { cause: error });
         throw error;

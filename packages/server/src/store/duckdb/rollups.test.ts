@@ -47,6 +47,37 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('know the latest event time rolled up per project, from memory and from the table, and across restarts', async () => {
+    const d = await dir();
+    const before = await openEmbeddedStores({ dataDir: d, rollups: false });
+    await before.store.append({ events: events(0, 40, (i) => NOW - 20 * HOUR + i * 1000) });
+    await before.close();
+    const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // Nothing rolled up yet (the first run reads the table).
+      expect(s1.store.rollups!.latestRolled('p')).toBeNull();
+      await s1.store.rollups!.catchUp();
+      expect(s1.store.rollups!.latestRolled('p')).toBe(NOW - 20 * HOUR + 39_000);
+      // Accumulated in memory, written by the next run: a late event does not lower it, a newer one raises it.
+      await s1.store.append({ events: [...events(40, 5, (i) => NOW - 30 * HOUR + i), { ...event(99, NOW - 2 * HOUR), project: 'q' }] });
+      expect(s1.store.rollups!.latestRolled('q')).toBeNull();
+      await s1.store.rollups!.catchUp();
+      expect(s1.store.rollups!.latestRolled('p')).toBe(NOW - 20 * HOUR + 39_000);
+      expect(s1.store.rollups!.latestRolled('q')).toBe(NOW - 2 * HOUR);
+      await s1.store.append({ events: events(50, 1, () => NOW - HOUR + 123) });
+      expect(s1.store.rollups!.latestRolled('p')).toBe(NOW - 20 * HOUR + 39_000);
+    } finally {
+      await s1.close();
+    }
+    const s2 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      expect(s2.store.rollups!.latestRolled('p')).toBe(NOW - HOUR + 123);
+      expect(s2.store.rollups!.latestRolled('q')).toBe(NOW - 2 * HOUR);
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('never number new events at or below the watermark, even after retention emptied the table', async () => {
     const d = await dir();
     const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });

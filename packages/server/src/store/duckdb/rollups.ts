@@ -70,6 +70,8 @@ const d = duckdbDialect;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const SEQ_RANGE = 'seq > $1::BIGINT AND seq <= $2::BIGINT';
 const DAY = GRAIN_MS.day;
+const HOUR = GRAINS.find((g) => g.name === 'hour')!;
+const DAY_GRAIN = GRAINS.find((g) => g.name === 'day')!;
 /** Value columns of a table, in table order. */
 function valueColumns(t: Table): string[] {
   if (t.kind === 'latency') return ['n'];
@@ -201,6 +203,8 @@ export class DuckDbRollups implements Rollups {
   private days: number | null = null;
   /** The watermark as last committed by this process (or read at init). */
   private mark = -1;
+  /** Per project, the latest `ts` of the events rolled up (Rollups.latestRolled): raised before each write commits. */
+  private readonly latest = new Map<string, number>();
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -275,10 +279,27 @@ export class DuckDbRollups implements Rollups {
     this.connection = await this.db.connect();
     this.days = await this.readDaysUntil();
     this.mark = await this.readWatermark();
+    // Every rolled-up event is in an hourly row, or — past the hourly tables' retention — a daily one.
+    this.raiseLatest(await this.connection.runAndReadAll(
+      `SELECT project, epoch_ms(max(ts_max)) FROM (SELECT project, ts_max FROM ${HOUR.table} UNION ALL SELECT project, ts_max FROM ${DAY_GRAIN.table}) GROUP BY project`,
+    ));
   }
 
   caughtUp(): boolean {
     return this.mark >= this.committedSeq();
+  }
+
+  latestRolled(project: string): number | null {
+    return this.latest.get(project) ?? null;
+  }
+
+  /** Raises `latest` from `(project, epoch ms)` rows. */
+  private raiseLatest(result: { getRows(): unknown[][] }): void {
+    for (const [project, ms] of result.getRows()) this.raise(String(project), Number(ms));
+  }
+
+  private raise(project: string, ms: number): void {
+    if (Number.isFinite(ms) && ms > (this.latest.get(project) ?? -Infinity)) this.latest.set(project, ms);
   }
 
   daysUntil(): number | null {
@@ -475,6 +496,7 @@ export class DuckDbRollups implements Rollups {
       }
       await this.db.sideTransaction(c, async () => {
         for (const { table, temp } of temps) await c.run(`INSERT INTO ${table} SELECT * FROM ${temp}`);
+        this.raiseLatest(await c.runAndReadAll(`SELECT project, epoch_ms(max(ts_max)) FROM delta_${HOUR.table} GROUP BY project`));
         const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [from, to]);
         if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark moved from ${from} under this run`);
       });
@@ -533,6 +555,9 @@ export class DuckDbRollups implements Rollups {
           await this.db.writeLock.run(async () => appender.closeSync());
         }
       }
+      const hourly = drained.tables.find((t) => t.table === HOUR.table);
+      const at = hourly?.valueColumns.indexOf('ts_max') ?? -1;
+      for (const row of at < 0 ? [] : hourly!.rows) this.raise(row.project, row.values[at] ?? Number.NaN);
       const moved = await c.run(`UPDATE ${STATE_TABLE} SET watermark = $2::BIGINT WHERE id = 1 AND watermark = $1::BIGINT`, [drained.fromSeq - 1, drained.toSeq]);
       if (moved.rowsChanged !== 1) throw new Error(`the rollup watermark is not at ${drained.fromSeq - 1}`);
     });

@@ -11,7 +11,7 @@ import {
   VARCHAR,
   listValue,
   type DuckDBPreparedStatement,
-  type DuckDBResultReader,
+  type DuckDBMaterializedResult,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { QueryParam, Row } from '../types.js';
@@ -39,13 +39,22 @@ export function plainValue(value: DuckDBValue): string | number | boolean | null
   return value.toString();
 }
 
-export function readRows(reader: DuckDBResultReader): Row[] {
-  const names = reader.columnNames();
-  return reader.getRows().map((values) => {
-    const row: Row = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = plainValue(values[i] ?? null);
-    return row;
-  });
+/**
+ * The rows of a materialized result (what a prepared statement's `run` returns), its chunks taken synchronously: the
+ * reader's `fetch_chunk` costs a trip through libuv's thread pool per chunk, and one more to learn there is none left
+ * (SELECT 1 measured 0.38 ms that way, 0.17 ms this way).
+ */
+export function readRows(result: DuckDBMaterializedResult): Row[] {
+  const names = result.columnNames();
+  const rows: Row[] = [];
+  for (let c = 0, chunks = result.chunkCount; c < chunks; c++) {
+    for (const values of result.getChunk(c).getRows()) {
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = plainValue(values[i] ?? null);
+      rows.push(row);
+    }
+  }
+  return rows;
 }
 
 /** Binds `params` to `?` placeholders 1…n: integers as BIGINT, other numbers as DOUBLE, arrays as VARCHAR[]. */
