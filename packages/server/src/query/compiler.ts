@@ -400,11 +400,6 @@ function measureExpressions(measures: readonly MeasureName[], dialect: Dialect):
   });
 }
 
-/**
- * The requested order (names resolved to aliases), then the remaining group keys ascending so equal
- * rows come back in a stable order. Default: by bucket for a time series, else by the first measure,
- * largest first.
- */
 /** An ORDER BY term: a column alias and its direction. */
 interface OrderTerm {
   alias: string;
@@ -413,6 +408,11 @@ interface OrderTerm {
 
 const orderSql = (terms: readonly OrderTerm[]): string => terms.map((t) => `${t.alias} ${t.desc ? 'DESC' : 'ASC'}`).join(', ');
 
+/**
+ * The requested order (names resolved to aliases), then the remaining group keys ascending so equal
+ * rows come back in a stable order. Default: by bucket for a time series, else by the first measure,
+ * largest first.
+ */
 function orderBy(spec: QuerySpec, columns: readonly OutputColumn[]): OrderTerm[] {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const requested: OrderBy[] = spec.order ? [...spec.order] : [];

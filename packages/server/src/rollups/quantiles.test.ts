@@ -7,7 +7,7 @@ const value = (bin: number): number => (bin === ZERO_BIN ? 0 : (2 * SKETCH_GAMMA
 describe('quantiles from merged sketch bins', () => {
   it('picks the bins either side of rank q·(n−1) and interpolates between their values', () => {
     // 10 values: bins 100 ×4, 200 ×5, 300 ×1 → sorted positions 0–3 in 100, 4–8 in 200, 9 in 300.
-    const bins = [{ bin: 300, n: 1 }, { bin: 100, n: 4 }, { bin: 200, n: 5 }];
+    const bins = [[300, 1], [100, 4], [200, 5]];
     const [p50, p95, p0] = quantiles(bins, [0.5, 0.95, 0]);
     // rank 4.5: positions 4 and 5 are both in bin 200.
     expect(p50).toBe(value(200));
@@ -19,14 +19,14 @@ describe('quantiles from merged sketch bins', () => {
   it('computes the rank exactly where doubles would not (0.29 · 101 = 29.29, 0.29 · 100 = 29)', () => {
     // total 101: rank 0.29 · 100 = 29 exactly, so no interpolation; in doubles it is 28.999…, which would take
     // position 28 and interpolate towards 29.
-    const bins = [{ bin: 10, n: 29 }, { bin: 20, n: 72 }];
+    const bins = [[10, 29], [20, 72]];
     expect(quantiles(bins, [0.29])).toEqual([value(20)]);
     expect(0.29 * 100).toBeLessThan(29);
   });
 
   it('values the zero bin at 0 and refuses quantiles it cannot rank exactly', () => {
-    expect(quantiles([{ bin: ZERO_BIN, n: 3 }, { bin: 5, n: 1 }], [0.5])).toEqual([0]);
-    expect(() => quantiles([{ bin: 1, n: 1 }], [0.12345])).toThrow(/three decimals/);
+    expect(quantiles([[ZERO_BIN, 3], [5, 1]], [0.5])).toEqual([0]);
+    expect(() => quantiles([[1, 1]], [0.12345])).toThrow(/three decimals/);
   });
 
   it('turns group and bin rows into answer rows in the query order, null where a group has no bins', () => {

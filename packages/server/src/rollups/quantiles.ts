@@ -32,7 +32,7 @@ export const BINS_COLUMN = 'bins';
 /** Quantiles per group from the statement's rows: part-0 rows, in the query's order, with their quantile columns. */
 export function finishQuantiles(rows: readonly Row[], plan: QuantilesAfter): Row[] {
   const groups: Row[] = [];
-  const bins = plan.sides.map(() => new Map<string, Array<{ bin: number; n: number }>>());
+  const bins = plan.sides.map(() => new Map<string, BinCount[]>());
   for (const row of rows) {
     const part = Number(row[PART_COLUMN]);
     if (part === 0) {
@@ -44,8 +44,7 @@ export function finishQuantiles(rows: readonly Row[], plan: QuantilesAfter): Row
     const text = row[BINS_COLUMN];
     // An ungrouped query over no sketch rows still gets its one aggregate row, with no list.
     if (text === null || text === undefined) continue;
-    const pairs = JSON.parse(String(text)) as Array<[number, number]>;
-    side.set(groupKey(row, plan.keys), pairs.map(([bin, n]) => ({ bin, n })));
+    side.set(groupKey(row, plan.keys), JSON.parse(String(text)) as BinCount[]);
   }
   const out = groups.map((g) => {
     const row: Row = {};
@@ -69,13 +68,16 @@ const groupKey = (row: Row, keys: readonly string[]): string => JSON.stringify(k
 /** A bin's representative value, as the dialects' `sketchValue` writes it: 2γ^bin / (γ + 1), 0 for the zero bin. */
 const binValue = (bin: number): number => (bin === ZERO_BIN ? 0 : (2 * Math.pow(SKETCH_GAMMA, bin)) / (SKETCH_GAMMA + 1));
 
+/** A merged bin and its count, as the statement writes it: `[bin, n]`. */
+export type BinCount = readonly [bin: number, n: number];
+
 /**
  * The quantiles `qs` of one group's merged bins. The rank q·(n−1) is computed in thousandths, in integers, so its
  * floor, ceiling and fraction are exact as SQL's DECIMAL arithmetic makes them (0.29 · 100 is 28.999… in doubles).
  */
-export function quantiles(bins: ReadonlyArray<{ bin: number; n: number }>, qs: readonly number[]): number[] {
-  const sorted = [...bins].sort((a, b) => a.bin - b.bin);
-  const total = sorted.reduce((sum, b) => sum + b.n, 0);
+export function quantiles(bins: readonly BinCount[], qs: readonly number[]): number[] {
+  const sorted = [...bins].sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((sum, b) => sum + b[1], 0);
   return qs.map((q) => {
     const thousandths = Math.round(q * 1000);
     if (Math.abs(thousandths / 1000 - q) > 1e-12) throw new Error(`quantile ${q} has more than three decimals`);
@@ -90,13 +92,13 @@ export function quantiles(bins: ReadonlyArray<{ bin: number; n: number }>, qs: r
 }
 
 /** The smallest bin whose cumulative count exceeds `rank`. */
-function firstPast(sorted: ReadonlyArray<{ bin: number; n: number }>, rank: number): number {
+function firstPast(sorted: readonly BinCount[], rank: number): number {
   let cum = 0;
-  for (const b of sorted) {
-    cum += b.n;
-    if (cum > rank) return b.bin;
+  for (const [bin, n] of sorted) {
+    cum += n;
+    if (cum > rank) return bin;
   }
-  return sorted[sorted.length - 1]!.bin;
+  return sorted[sorted.length - 1]![0];
 }
 
 /**
