@@ -15,7 +15,7 @@ import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib
 import { pgReps } from './lib/timing.js';
 import { comparePairs, crossCheckPulse } from './query-check.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
-import { queryResults, sizeLabel, verdict } from './query-report.js';
+import { queryResults, renderQueryMarkdown, sizeLabel, verdict } from './query-report.js';
 import type { CaseResult, SizeResult } from './query.bench.js';
 import type { BenchSection } from './types.js';
 import { clickhouseResults, engineVerdict, renderClickHouseMarkdown, serverUsPerEvent, usPerEvent, type ClickHouseRun } from './clickhouse-report.js';
@@ -283,9 +283,9 @@ describe('query cases', () => {
 describe('query report', () => {
   const summary = (p50: number, p95: number) => ({ n: 5, min: p50, mean: p50, p50, p95, p99: p95, max: p95 });
   const cases: CaseResult[] = [
-    { id: 'a_24h', label: 'a', days: 1, pulse: summary(5, 8), pg: summary(200, 250) },
-    { id: 'b_30d', label: 'b', days: 30, pulse: summary(90, 140), pg: summary(450, 500) },
-    { id: 'c_30d', label: 'c', days: 30, pulse: summary(20, 30), pg: summary(1000, 1100) },
+    { id: 'a_24h', label: 'a', days: 1, pulse: summary(5, 8), pulseNew: summary(7, 9), pg: summary(200, 250) },
+    { id: 'b_30d', label: 'b', days: 30, pulse: summary(90, 140), pulseNew: summary(95, 150), pg: summary(450, 500) },
+    { id: 'c_30d', label: 'c', days: 30, pulse: summary(20, 30), pulseNew: summary(22, 31), pg: summary(1000, 1100) },
   ];
   const size: SizeResult = {
     size: 10_000_000,
@@ -315,12 +315,20 @@ describe('query report', () => {
     expect(v.geomeanSpeedup).toBeCloseTo(Math.cbrt(40 * 5 * 50), 10);
   });
 
+  it('shows each query over a new range beside its repeated runs', () => {
+    const md = renderQueryMarkdown([size], { ok: false, reason: 'not here' }, false);
+    const header = md.split('\n').find((l) => l.startsWith('| query'))!;
+    expect(header.split('|').map((c) => c.trim())).toContain('Pulse p50 ms, new range');
+    const row = md.split('\n').find((l) => l.startsWith('| b '))!.split('|').map((c) => c.trim());
+    expect(row.slice(3, 6)).toEqual(['90.0', '**140**', '95.0']);
+  });
+
   it('exposes the figures the targets read', () => {
     const r = queryResults([size]);
     expect(r).toMatchObject({
       size_label: '10M events', max_p95_ms: 140, max_p95_query: 'b_30d', min_speedup: 5, min_speedup_query: 'b_30d',
       queries_over_100ms: 1, queries_under_10x: 1, bytes_per_event: 18, peak_rss_mb: 380,
-      '10M.pg_bytes_per_event': 400, '10M.c_30d.speedup_p50': 50, '10M.http_floor_p50_ms': 0.6,
+      '10M.pg_bytes_per_event': 400, '10M.c_30d.speedup_p50': 50, '10M.http_floor_p50_ms': 0.6, '10M.a_24h.pulse_new_range_p50_ms': 7,
     });
     const targets = evaluateTargets([{ id: 'query', title: 'Q', markdown: '', results: r }]);
     expect(targets.find((t) => t.spec.key === 'max_p95_ms')).toMatchObject({ met: false, context: 'b_30d' });

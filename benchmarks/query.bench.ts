@@ -23,7 +23,7 @@ import { exportEventsCsv } from './postgres/export.js';
 import { pgStatements } from './postgres/queries.js';
 import { connect, dropBenchTable, loadPostgres, type PgLoadResult, type PostgresTarget } from './postgres/service.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
-import { LOAD_SENDERS, PG_POLICY_FULL, PG_POLICY_QUICK, PULSE_PLAN_FULL, PULSE_PLAN_QUICK } from './query-settings.js';
+import { LOAD_SENDERS, NEW_RANGE_RUNS, NEW_RANGE_RUNS_QUICK, PG_POLICY_FULL, PG_POLICY_QUICK, PULSE_PLAN_FULL, PULSE_PLAN_QUICK } from './query-settings.js';
 import { crossCheck, type CrossCheck } from './query-check.js';
 import { queryResults, renderQueryMarkdown, sizeLabel } from './query-report.js';
 import type { Bench, BenchOptions, BenchSection } from './types.js';
@@ -43,6 +43,8 @@ export interface CaseResult {
   label: string;
   days: number;
   pulse: Summary;
+  /** Runs whose range is new each time (shifted back 1 s per run): no kept plan is reused (store/duckdb/literal.ts). */
+  pulseNew: Summary;
   pg: Summary | null;
 }
 
@@ -133,6 +135,11 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
       if (deps.cases && !deps.cases.includes(c.id)) continue;
       const range = caseRange(c, spec.endMs);
       const p = await timePulse(qAgent, pulseUrl(pulse.url, c, range), plan);
+      const fresh: number[] = [];
+      for (let i = 1; i <= (opts.quick ? NEW_RANGE_RUNS_QUICK : NEW_RANGE_RUNS); i++) {
+        const shifted = { startMs: range.startMs - i * 1000, endMs: range.endMs - i * 1000 };
+        fresh.push(...(await timePulse(qAgent, pulseUrl(pulse.url, c, shifted), { warmups: 0, reps: 1 })).ms);
+      }
       let pgMs: number[] | null = null;
       if (pgClient) {
         const statements = pgStatements(c.pg, 'default', range, c.groupBy);
@@ -140,9 +147,9 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
         const check = await crossCheck(c, p.body, pgClient, statements);
         if (check) checks.push(check);
       }
-      const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pg: pgMs ? summarize(pgMs) : null };
+      const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pulseNew: summarize(fresh), pg: pgMs ? summarize(pgMs) : null };
       cases.push(result);
-      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms` +
+      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms, new range p50 ${result.pulseNew.p50.toFixed(1)} ms` +
         (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : ''));
     }
   } finally {

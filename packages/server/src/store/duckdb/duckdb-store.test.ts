@@ -243,6 +243,22 @@ describe('embedded DuckDB stores', () => {
     }
   });
 
+  it('writes $n values into the text (literal.ts) and answers a kept plan from the rows as they are now', async () => {
+    // With the values written in, DuckDB keeps the plan of the statement (a parameterised one it plans on every run).
+    // Prepared while every error_type is short, every status 'error' and every ts T0, so a plan that kept statistics
+    // would drop the new rows' filter matches or garble the longer strings it groups.
+    const { store } = await open(':memory:');
+    await store.append({ events: [{ ...fullEvent(), id: 'a', ts: T0, error_type: 'E1' }] });
+    const sql = 'SELECT error_type AS e, count(*) AS n FROM events WHERE status IN ($1) AND ts >= epoch_ms(CAST($2 AS BIGINT)) GROUP BY 1 ORDER BY 1';
+    const params = ['ok', T0 + 1000];
+    for (let i = 0; i < 4; i++) expect(await Promise.all([store.query(sql, params), store.query(sql, params), store.query(sql, params)])).toEqual([[], [], []]);
+    const long = 'ProviderUnavailableError: upstream model endpoint returned 503 after 3 retries';
+    await store.append({ events: [{ ...fullEvent(), id: 'b', ts: T0 + 5000, status: 'ok', error_type: long }, { ...fullEvent(), id: 'c', ts: T0 + 6000, status: 'ok', error_type: 'E2' }] });
+    for (let i = 0; i < 4; i++) expect(await store.query(sql, params)).toEqual([{ e: 'E2', n: 1 }, { e: long, n: 1 }]);
+    // Hostile values are values, not SQL.
+    expect(await store.query(sql, ["ok') OR true --", T0])).toEqual([]);
+  });
+
   it('rejects a query with the wrong number of parameters', async () => {
     const { store } = await open(':memory:');
     await expect(store.query('SELECT ? AS a, ? AS b', [1])).rejects.toThrow(/2 parameters, 1 were given/);

@@ -15,6 +15,7 @@ import {
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
 import { exportToFile } from './export.js';
+import { inlineParams } from './literal.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type PluckedColumns } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
@@ -366,11 +367,16 @@ export class DuckDbEventStore implements EventStore {
     };
   }
 
+  /**
+   * The values of `$n` placeholders are written into the text (literal.ts), so the read connection keeps the plan of a
+   * query that comes again; statements with `?` placeholders keep theirs bound.
+   */
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
     this.assertOpen();
     this.queries++;
     const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
-    return this.db.read((c) => c.rows(sql, params, deadline));
+    const statement = inlineParams(sql, params);
+    return this.db.read((c) => c.rows(statement.sql, statement.params, deadline));
   }
 
   async deleteBefore(beforeMs: number, opts: { archivePath?: string; maxSeq?: number } = {}): Promise<number> {
