@@ -15,7 +15,7 @@ import {
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
 import { exportToFile } from './export.js';
-import { inlineParams } from './literal.js';
+import { inlineParams, RecentTexts } from './literal.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type PluckedColumns } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
 import { timestampFromMs } from './values.js';
@@ -27,6 +27,8 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
  * a 20,000-event batch done in one go blocked it for up to 170 ms (`GET /health` waited as long).
  */
 const TICK_BUDGET_MS = 10;
+/** How many recent query texts (values written in) are remembered to tell a repeat (query()). */
+const RECENT_QUERIES = 256;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** DuckDB's default row group size: the unit a checkpoint compresses. */
 export const ROW_GROUP_ROWS = 122_880;
@@ -120,6 +122,7 @@ export class DuckDbEventStore implements EventStore {
   private readonly queryTimeoutMs: number | null;
   private readonly deleteSliceRows: number;
   private queries = 0;
+  private readonly recentQueries = new RecentTexts(RECENT_QUERIES);
   private lastCheckpointAt: number | null = null;
   /** Checkpoints DuckDB refused (another connection's write transaction open); the WAL keeps their rows. */
   private checkpointsFailed = 0;
@@ -368,14 +371,17 @@ export class DuckDbEventStore implements EventStore {
   }
 
   /**
-   * The values of `$n` placeholders are written into the text (literal.ts), so the read connection keeps the plan of a
-   * query that comes again; statements with `?` placeholders keep theirs bound.
+   * A query seen for the first time runs with its values bound, as a statement DuckDB plans on every run. Once the
+   * same query (text and values) comes again, its values are written into the text (literal.ts) and the read
+   * connection keeps that statement's plan (prepared-connection.ts), so further repeats skip planning. Like
+   * PostgreSQL's custom plans before a generic one, the first run costs what it always did and holds nothing.
    */
   async query(sql: string, params: readonly QueryParam[]): Promise<Row[]> {
     this.assertOpen();
     this.queries++;
     const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
-    const statement = inlineParams(sql, params);
+    const inlined = inlineParams(sql, params);
+    const statement = inlined.params.length === 0 && params.length > 0 && this.recentQueries.seen(inlined.sql) ? inlined : { sql, params };
     return this.db.read((c) => c.rows(statement.sql, statement.params, deadline));
   }
 

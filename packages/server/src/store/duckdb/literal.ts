@@ -5,10 +5,12 @@ import type { QueryParam } from '../types.js';
  *
  * Why: DuckDB plans a statement with parameters again on every run (a parameterised plan that reads a table is never
  * kept), but keeps the plan of one without parameters — and the read connections keep statements by text
- * (prepared-connection.ts). With the values written in, a query that comes again (the same dashboard range, a report,
- * a benchmark's repetitions) skips parsing, binding and optimising: errors by type over 7 days at 10M events took
- * 3.4 ms to run with parameters and 2.0 ms with the values written in (docs/benchmarks.md). Keeping a plan is safe only
- * because `statistics_propagation` is off (open.ts): no kept plan depends on what the table held when it was made.
+ * (prepared-connection.ts). With the values written in, a query that comes again (the same custom range reloaded, a
+ * report, a benchmark's repetitions) skips parsing, binding and optimising: errors by type over 7 days at 10M events
+ * took 3.4 ms to run with parameters and 2.0 ms with the values written in and its plan kept. The event store writes
+ * them in only for a query it has seen recently (DuckDbEventStore.query), so a new one costs what it did and keeps
+ * nothing. Keeping a plan is safe only because `statistics_propagation` is off (open.ts): no kept plan depends on what
+ * the table held when it was made.
  *
  * Each literal keeps the type its value is bound with (values.ts `bindParams`): a string is `CAST('…' AS VARCHAR)`
  * (not an untyped string literal, which DuckDB would cast to whatever it meets), a safe integer `CAST(n AS BIGINT)`,
@@ -98,4 +100,20 @@ function closing(sql: string, start: number, quote: string): number {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/** The last `capacity` texts seen, to tell a query that comes again from a new one (DuckDbEventStore.query). */
+export class RecentTexts {
+  // Map order doubles as recency order.
+  private readonly texts = new Map<string, true>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** Whether `text` was among the recent ones; either way it is now the most recent. */
+  seen(text: string): boolean {
+    const was = this.texts.delete(text);
+    this.texts.set(text, true);
+    if (this.texts.size > this.capacity) this.texts.delete(this.texts.keys().next().value as string);
+    return was;
+  }
 }
