@@ -44,7 +44,7 @@ export interface CaseResult {
   days: number;
   pulse: Summary;
   /** Runs whose range is new each time (shifted back 1 s per run): no kept plan is reused (store/duckdb/literal.ts). */
-  pulseNew: Summary;
+  pulseNew?: Summary;
   pg: Summary | null;
 }
 
@@ -149,7 +149,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
       }
       const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pulseNew: summarize(fresh), pg: pgMs ? summarize(pgMs) : null };
       cases.push(result);
-      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms, new range p50 ${result.pulseNew.p50.toFixed(1)} ms` +
+      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms, new range p50 ${result.pulseNew?.p50.toFixed(1)} ms` +
         (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : ''));
     }
   } finally {
