@@ -12,7 +12,7 @@ import { bindParams, readRows } from './values.js';
  * `capacity` (256) are kept. A statement without parameters keeps its whole plan — the query layer's reads come that
  * way, their values written in (literal.ts), so a query that comes again skips planning (3.4 → 2.0 ms for errors by type
  * over 7 days at 10M events) — but a kept plan holds memory in DuckDB's pool (~1 MB for one with a top-N, measured),
- * so only the `plannedCapacity` (4) most recent are kept. Keeping plans is safe because open.ts turns off statistics
+ * so only the `plannedCapacity` (2) most recent are kept. Keeping plans is safe because open.ts turns off statistics
  * propagation: no kept plan depends on what the tables held when it was made.
  */
 export class PreparedConnection {
@@ -24,7 +24,7 @@ export class PreparedConnection {
   constructor(
     readonly connection: DuckDBConnection,
     capacity = 256,
-    plannedCapacity = 4,
+    plannedCapacity = 2,
   ) {
     this.statements = new StatementCache(capacity);
     this.planned = new StatementCache(plannedCapacity);
