@@ -27,7 +27,7 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
  * a 20,000-event batch done in one go blocked it for up to 170 ms (`GET /health` waited as long).
  */
 const TICK_BUDGET_MS = 10;
-/** How many recent query texts (values written in) are remembered to tell a repeat (query()). */
+/** How many recent queries (text and values) are remembered to tell a repeat (query()). */
 const RECENT_QUERIES = 256;
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** DuckDB's default row group size: the unit a checkpoint compresses. */
@@ -380,8 +380,9 @@ export class DuckDbEventStore implements EventStore {
     this.assertOpen();
     this.queries++;
     const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
-    const inlined = inlineParams(sql, params);
-    const statement = inlined.params.length === 0 && params.length > 0 && this.recentQueries.seen(inlined.sql) ? inlined : { sql, params };
+    // A first-time query (the common case: a range ending "now") pays for the key only, not for writing values in.
+    const repeated = params.length > 0 && this.recentQueries.seen(`${sql}\u0000${JSON.stringify(params)}`);
+    const statement = repeated ? inlineParams(sql, params) : { sql, params };
     return this.db.read((c) => c.rows(statement.sql, statement.params, deadline));
   }
 
