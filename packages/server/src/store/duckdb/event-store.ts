@@ -15,9 +15,10 @@ import {
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
 import { exportToFile } from './export.js';
-import { inlineParams, RecentTexts } from './literal.js';
+import { inlineParams } from './literal.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type PluckedColumns } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
+import { RecentlyUsed } from './recently-used.js';
 import { timestampFromMs } from './values.js';
 import { DuckDbRollups, type DuckDbRollupsOptions } from './rollups.js';
 
@@ -122,7 +123,7 @@ export class DuckDbEventStore implements EventStore {
   private readonly queryTimeoutMs: number | null;
   private readonly deleteSliceRows: number;
   private queries = 0;
-  private readonly recentQueries = new RecentTexts(RECENT_QUERIES);
+  private readonly recentQueries = new RecentlyUsed<true>(RECENT_QUERIES);
   private lastCheckpointAt: number | null = null;
   /** Checkpoints DuckDB refused (another connection's write transaction open); the WAL keeps their rows. */
   private checkpointsFailed = 0;
@@ -381,7 +382,7 @@ export class DuckDbEventStore implements EventStore {
     this.queries++;
     const deadline = this.queryTimeoutMs === null ? undefined : performance.now() + this.queryTimeoutMs;
     // A first-time query (the common case: a range ending "now") pays for the key only, not for writing values in.
-    const repeated = params.length > 0 && this.recentQueries.seen(`${sql}\u0000${JSON.stringify(params)}`);
+    const repeated = params.length > 0 && this.recentQueries.seen(`${sql}\u0000${JSON.stringify(params)}`, true);
     const statement = repeated ? inlineParams(sql, params) : { sql, params };
     return this.db.read((c) => c.rows(statement.sql, statement.params, deadline));
   }

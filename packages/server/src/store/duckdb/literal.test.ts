@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryParam, Row } from '../types.js';
-import { inlineParams, literal, LiteralError, RecentTexts } from './literal.js';
+import { inlineParams, literal, LiteralError } from './literal.js';
 import { PreparedConnection } from './prepared-connection.js';
 
 /** The literals against the same values bound as parameters, through a real DuckDB (in memory). */
@@ -123,19 +123,5 @@ describe('inlineParams', () => {
       expect(await db.rows(inlined.sql, [])).toHaveLength(1);
     }
     expect(await db.rows('SELECT count(*) AS n FROM t', [])).toEqual([{ n: values.length }]);
-  });
-});
-
-describe('RecentTexts', () => {
-  it('tells a text seen among the last few from a new one, the least recent forgotten first', () => {
-    const recent = new RecentTexts(2);
-    expect(recent.seen('a')).toBe(false);
-    expect(recent.seen('a')).toBe(true);
-    expect(recent.seen('b')).toBe(false);
-    // 'a' is the least recent now that 'b' came; seeing 'a' again makes 'b' the least recent.
-    expect(recent.seen('a')).toBe(true);
-    expect(recent.seen('c')).toBe(false);
-    expect(recent.seen('b')).toBe(false);
-    expect(recent.seen('c')).toBe(true);
   });
 });

@@ -101,19 +101,3 @@ function closing(sql: string, start: number, quote: string): number {
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
-
-/** The last `capacity` texts seen, to tell a query that comes again from a new one (DuckDbEventStore.query). */
-export class RecentTexts {
-  // Map order doubles as recency order.
-  private readonly texts = new Map<string, true>();
-
-  constructor(private readonly capacity: number) {}
-
-  /** Whether `text` was among the recent ones; either way it is now the most recent. */
-  seen(text: string): boolean {
-    const was = this.texts.delete(text);
-    this.texts.set(text, true);
-    if (this.texts.size > this.capacity) this.texts.delete(this.texts.keys().next().value as string);
-    return was;
-  }
-}

@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { QueryTimeoutError, type QueryParam, type Row } from '../types.js';
 import { Mutex } from './mutex.js';
+import { RecentlyUsed } from './recently-used.js';
 import { bindParams, readRows } from './values.js';
 
 /**
@@ -16,8 +17,8 @@ import { bindParams, readRows } from './values.js';
  * propagation: no kept plan depends on what the tables held when it was made.
  */
 export class PreparedConnection {
-  private readonly statements: StatementCache;
-  private readonly planned: StatementCache;
+  private readonly statements: RecentlyUsed<DuckDBPreparedStatement>;
+  private readonly planned: RecentlyUsed<DuckDBPreparedStatement>;
   private readonly lock = new Mutex();
   private closed = false;
 
@@ -26,8 +27,9 @@ export class PreparedConnection {
     capacity = 256,
     plannedCapacity = 2,
   ) {
-    this.statements = new StatementCache(capacity);
-    this.planned = new StatementCache(plannedCapacity);
+    const destroy = (statement: DuckDBPreparedStatement): void => statement.destroySync();
+    this.statements = new RecentlyUsed(capacity, destroy);
+    this.planned = new RecentlyUsed(plannedCapacity, destroy);
   }
 
   /**
@@ -78,39 +80,7 @@ export class PreparedConnection {
     });
   }
 
-  private async prepared(sql: string, cache: StatementCache): Promise<DuckDBPreparedStatement> {
-    return cache.get(sql) ?? cache.add(sql, await this.connection.prepare(sql));
-  }
-}
-
-/** Prepared statements by SQL text, the least recently used destroyed beyond `capacity`. */
-class StatementCache {
-  // Map order doubles as recency order.
-  private readonly bySql = new Map<string, DuckDBPreparedStatement>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(sql: string): DuckDBPreparedStatement | undefined {
-    const cached = this.bySql.get(sql);
-    if (cached !== undefined) {
-      this.bySql.delete(sql);
-      this.bySql.set(sql, cached);
-    }
-    return cached;
-  }
-
-  add(sql: string, statement: DuckDBPreparedStatement): DuckDBPreparedStatement {
-    this.bySql.set(sql, statement);
-    if (this.bySql.size > this.capacity) {
-      const [oldestSql, oldest] = this.bySql.entries().next().value as [string, DuckDBPreparedStatement];
-      this.bySql.delete(oldestSql);
-      oldest.destroySync();
-    }
-    return statement;
-  }
-
-  clear(): void {
-    for (const statement of this.bySql.values()) statement.destroySync();
-    this.bySql.clear();
+  private async prepared(sql: string, cache: RecentlyUsed<DuckDBPreparedStatement>): Promise<DuckDBPreparedStatement> {
+    return cache.get(sql) ?? cache.set(sql, await this.connection.prepare(sql));
   }
 }
