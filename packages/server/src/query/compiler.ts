@@ -71,6 +71,8 @@ export interface CompileOptions {
   caughtUp?: boolean;
   /** With `rollups`: the latest `ts` among the project's rolled-up events (Rollups.latestRolled; see `openEnd`). */
   latestRolledMs?: number | null;
+  /** With `rollups`: hourly rows are complete from this time on (Rollups.hoursFrom; absent: unknown). */
+  hoursFromMs?: number;
   /** Fetch one row beyond the limit, so the caller can tell whether the answer was cut. */
   extraRow?: boolean;
   /** No LIMIT: for exports, which stream every row to a file instead of answering with them. */
@@ -93,6 +95,7 @@ export function compileQuery(spec: QuerySpec, dialect: Dialect, options: Compile
     daysUntilMs: options.daysUntilMs ?? null,
     caughtUp: options.caughtUp === true,
     latestRolledMs: options.latestRolledMs ?? null,
+    ...(options.hoursFromMs === undefined ? {} : { hoursFromMs: options.hoursFromMs }),
   }) : null;
   if (plan !== null) return compileFromRollups(spec, dialect, options, plan, measures, dimensions, dimensionDefs);
 

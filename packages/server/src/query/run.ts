@@ -45,6 +45,7 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
     daysUntilMs: store.rollups?.daysUntil() ?? null,
     caughtUp: store.rollups?.caughtUp() ?? false,
     latestRolledMs,
+    ...(store.rollups === undefined ? {} : { hoursFromMs: store.rollups.hoursFrom() }),
     ...(options.rawRangeMs === undefined ? {} : { rawRangeMs: options.rawRangeMs }),
   });
   let compiled = compile(latest());

@@ -70,3 +70,47 @@ describe('planRollups: the range end', () => {
     expect(plan.segments.at(-1)).toEqual({ source: 'raw', range: { startMs: DAYS_UNTIL, endMs: END } });
   });
 });
+
+describe('planRollups: hours or days over a week', () => {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const hourOf = (ms: number): number => Math.floor(ms / HOUR) * HOUR;
+  const names = (segments: readonly Segment[]): string[] => segments.map((s) => (s.source === 'raw' ? 'raw' : s.grain.name));
+  const options = { daysUntilMs: DAYS_UNTIL, caughtUp: true, latestRolledMs: END - 1 };
+
+  it('reads hourly rows where daily ones would fit, for up to 7 whole days of partial rows', () => {
+    const plan = planRollups(spec(), { ...options, hoursFromMs: Number.NEGATIVE_INFINITY })!;
+    expect(shape(plan.segments)).toEqual([
+      `raw ${iso(START)} ${iso(hourOf(START) + HOUR)}`,
+      `hour ${iso(hourOf(START) + HOUR)} ${iso(hourOf(END) + HOUR)}`,
+    ]);
+    // Exactly 7 whole days, from midnight to midnight.
+    const week = planRollups(spec({ range: { startMs: DAYS_UNTIL - 7 * DAY, endMs: DAYS_UNTIL } }), { ...options, hoursFromMs: DAYS_UNTIL - 7 * DAY })!;
+    expect(shape(week.segments)).toEqual([`hour ${iso(DAYS_UNTIL - 7 * DAY)} ${iso(DAYS_UNTIL)}`]);
+  });
+
+  it('reads daily rows from 8 whole days on', () => {
+    const plan = planRollups(spec({ range: { startMs: END - 9 * DAY, endMs: END } }), { ...options, hoursFromMs: Number.NEGATIVE_INFINITY })!;
+    expect(names(plan.segments)).toEqual(['raw', 'hour', 'day', 'hour']);
+    expect(plan.segments[2]!.range).toEqual({ startMs: DAYS_UNTIL - 8 * DAY, endMs: DAYS_UNTIL });
+  });
+
+  it('reads daily rows when hourly ones may be gone, or unknown', () => {
+    for (const hoursFromMs of [START + 1, Number.POSITIVE_INFINITY, undefined]) {
+      const plan = planRollups(spec(), { ...options, ...(hoursFromMs === undefined ? {} : { hoursFromMs }) })!;
+      expect(names(plan.segments)).toEqual(['raw', 'hour', 'day', 'hour']);
+    }
+    // From the range's start on, hourly rows are enough.
+    expect(names(planRollups(spec(), { ...options, hoursFromMs: START })!.segments)).toEqual(['raw', 'hour']);
+  });
+
+  it('reads daily rows for latency sketches, which are many more by the hour', () => {
+    const plan = planRollups(spec({ dimensions: ['model'], measures: ['p95_duration_ms'], filters: [] }), { ...options, hoursFromMs: Number.NEGATIVE_INFINITY })!;
+    expect(plan.sketches).toEqual(['duration_ms']);
+    expect(names(plan.segments)).toEqual(['raw', 'hour', 'day', 'hour']);
+  });
+
+  it('keeps minute rows at the edges', () => {
+    const plan = planRollups(spec({ dimensions: ['type'], filters: [] }), { ...options, hoursFromMs: Number.NEGATIVE_INFINITY })!;
+    expect(names(plan.segments)).toEqual(['raw', 'minute', 'hour', 'minute']);
+  });
+});

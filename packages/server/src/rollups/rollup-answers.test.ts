@@ -108,6 +108,23 @@ describe('rollups answer as raw events do', () => {
     await compare(base(9, { dimensions: ['status', 'error_type'], measures: ['count', 'errors', 'last_seen', 'first_seen'] }));
   });
 
+  it('up to 7 whole days of partial rows from hourly rows only, where daily ones would fit', async () => {
+    const rollups = stores.store.rollups!;
+    for (const spec of [
+      base(6, { dimensions: ['error_type'], measures: ['count', 'last_seen', 'cost_usd'], filters: [{ field: 'status', values: ['error'] }] }),
+      base(7, { interval: 'day', measures: ['count', 'cost_usd', 'errors', 'avg_duration_ms'] }),
+    ]) {
+      // Hourly rows are kept from the first event's hour on: before either range.
+      expect(rollups.hoursFrom()).toBeLessThanOrEqual(spec.range.startMs);
+      const options = { rollups: true, daysUntilMs: rollups.daysUntil(), caughtUp: rollups.caughtUp() };
+      expect(compileQuery(spec, dialectFor('duckdb'), options).sql).toContain('rollup_day');
+      const { sql } = compileQuery(spec, dialectFor('duckdb'), { ...options, hoursFromMs: rollups.hoursFrom() });
+      expect(sql).toContain('rollup_hour');
+      expect(sql).not.toContain('rollup_day');
+      expect((await compare(spec)).rows.length).toBeGreaterThan(0);
+    }
+  });
+
   it('as time series by hour, day, week and month', async () => {
     for (const interval of ['hour', 'day', 'week', 'month'] as const) {
       await compare(base(8, { interval, measures: ['count', 'cost_usd', 'p95_duration_ms', 'avg_duration_ms', 'error_rate'] }));

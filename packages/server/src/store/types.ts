@@ -124,6 +124,11 @@ export interface Rollups {
    * a query ran, no rollup row that query read held an event at or after that end (rollups/plan.ts `openEnd`).
    */
   latestRolled(project: string): number | null;
+  /**
+   * Hourly rows are complete from this time on (epoch ms): every hour from it holds all its rolled-up events. -Infinity
+   * when no hourly row was ever deleted; +Infinity when not tracked. Raised before a deletion commits.
+   */
+  hoursFrom(): number;
   /** Deletes rollup rows older than the cutoffs; returns the rows deleted. */
   deleteBefore(cutoffs: RollupCutoffs): Promise<number>;
   status(): Promise<RollupStatus>;

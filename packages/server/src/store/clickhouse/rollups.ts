@@ -188,6 +188,11 @@ export class ClickHouseRollups implements Rollups {
     return null;
   }
 
+  /** Not tracked: queries read daily rows wherever they fit. */
+  hoursFrom(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
   async deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
     let deleted = 0;
     for (const grain of ['minute', 'hour', 'day'] as const) {

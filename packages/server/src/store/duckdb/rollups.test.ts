@@ -78,6 +78,45 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('know from when hourly rows are whole: the earliest hour left, raised by each deletion before it commits, across restarts', async () => {
+    const d = await dir();
+    const hourOf = (ms: number): number => Math.floor(ms / HOUR) * HOUR;
+    const cutoff = NOW - 40 * HOUR + 1;
+    const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // Nothing ever deleted: every hour is whole.
+      expect(s1.store.rollups!.hoursFrom()).toBe(Number.NEGATIVE_INFINITY);
+      await s1.store.append({ events: events(0, 60, (i) => NOW - 50 * HOUR + i * HOUR / 2) });
+      await s1.store.rollups!.catchUp();
+      expect(s1.store.rollups!.hoursFrom()).toBe(Number.NEGATIVE_INFINITY);
+      const deleting = s1.store.rollups!.deleteBefore({ minute: cutoff, hour: cutoff, day: 0 });
+      // Raised as the deletion starts, not after it.
+      expect(s1.store.rollups!.hoursFrom()).toBe(cutoff);
+      expect(await deleting).toBeGreaterThan(0);
+      // An older cutoff does not lower it.
+      await s1.store.rollups!.deleteBefore({ minute: 0, hour: NOW - 45 * HOUR, day: 0 });
+      expect(s1.store.rollups!.hoursFrom()).toBe(cutoff);
+    } finally {
+      await s1.close();
+    }
+    const s2 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // From the table: the earliest hourly row left is the hour after the cutoff.
+      expect(s2.store.rollups!.hoursFrom()).toBe(hourOf(cutoff) + HOUR);
+      await s2.store.rollups!.deleteBefore({ minute: NOW, hour: NOW, day: 0 });
+    } finally {
+      await s2.close();
+    }
+    const s3 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
+    try {
+      // No hourly row left, no day rolled: hours written from now on are whole.
+      expect(await rolledCount(s3)).toBe(0);
+      expect(s3.store.rollups!.hoursFrom()).toBe(s3.store.rollups!.daysUntil() ?? Number.NEGATIVE_INFINITY);
+    } finally {
+      await s3.close();
+    }
+  });
+
   it('never number new events at or below the watermark, even after retention emptied the table', async () => {
     const d = await dir();
     const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });

@@ -205,6 +205,8 @@ export class DuckDbRollups implements Rollups {
   private mark = -1;
   /** Per project, the latest `ts` of the events rolled up (Rollups.latestRolled): raised before each write commits. */
   private readonly latest = new Map<string, number>();
+  /** Rollups.hoursFrom: unknown until init, then the earliest hourly row's hour, raised by each deletion. */
+  private hours = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly db: DuckDbHandle,
@@ -279,6 +281,10 @@ export class DuckDbRollups implements Rollups {
     this.connection = await this.db.connect();
     this.days = await this.readDaysUntil();
     this.mark = await this.readWatermark();
+    // Deletions take whole hours before a cutoff: every hour from the earliest left is whole. With none left, hours
+    // before the days rolled may have been deleted, and later ones will be written.
+    const [[earliest]] = (await this.connection.runAndReadAll(`SELECT epoch_ms(min(ts)) FROM ${HOUR.table}`)).getRows() as [[unknown]];
+    this.hours = earliest === null ? (this.days ?? Number.NEGATIVE_INFINITY) : Number(earliest);
     // Every rolled-up event is in an hourly row, or — past the hourly tables' retention — a daily one.
     this.raiseLatest(await this.connection.runAndReadAll(
       `SELECT project, epoch_ms(max(ts_max)) FROM (SELECT project, ts_max FROM ${HOUR.table} UNION ALL SELECT project, ts_max FROM ${DAY_GRAIN.table}) GROUP BY project`,
@@ -304,6 +310,10 @@ export class DuckDbRollups implements Rollups {
 
   daysUntil(): number | null {
     return this.days;
+  }
+
+  hoursFrom(): number {
+    return this.hours;
   }
 
   async close(): Promise<void> {
@@ -379,6 +389,8 @@ export class DuckDbRollups implements Rollups {
   }
 
   deleteBefore(cutoffs: RollupCutoffs): Promise<number> {
+    // Before the rows go: a query planned from now on does not count on them.
+    this.hours = Math.max(this.hours, cutoffs.hour);
     return this.runs.run(async () => {
       const c = this.open();
       return this.db.sideTransaction(c, async () => {
