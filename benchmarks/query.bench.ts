@@ -17,6 +17,7 @@ import { createAgent } from './lib/http.js';
 import { sendAll } from './lib/load.js';
 import { dirBytes, RssSampler, type RssReport } from './lib/proc.js';
 import { startPulseProcess } from './lib/pulse-process.js';
+import { startedSince, taskStates, waitForStartUpTasks } from './lib/start-up-tasks.js';
 import { summarize, type Summary } from './lib/stats.js';
 import { timePostgres, timePulse, type PgRepeatPolicy, type RepeatPlan } from './lib/timing.js';
 import { exportEventsCsv } from './postgres/export.js';
@@ -130,9 +131,13 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   const checks: CrossCheck[] = [];
   let httpFloor: Summary;
   try {
+    const settled = await waitForStartUpTasks(qAgent, pulse.url);
+    log(`start-up tasks ran in ${(settled.waitedMs / 1000).toFixed(0)} s: ` +
+      settled.tasks.map((t) => `${t.name} ${t.lastDurationMs ?? '?'} ms`).join(', '));
     httpFloor = summarize((await timePulse(qAgent, new URL('/health', pulse.url), { warmups: 5, reps: 50 })).ms);
     for (const c of QUERY_CASES) {
       if (deps.cases && !deps.cases.includes(c.id)) continue;
+      const caseStart = Date.now();
       const range = caseRange(c, spec.endMs);
       const p = await timePulse(qAgent, pulseUrl(pulse.url, c, range), plan);
       const fresh: number[] = [];
@@ -140,6 +145,8 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
         const shifted = { startMs: range.startMs - i * 1000, endMs: range.endMs - i * 1000 };
         fresh.push(...(await timePulse(qAgent, pulseUrl(pulse.url, c, shifted), { warmups: 0, reps: 1 })).ms);
       }
+      // Task runs of 50 ms or more that overlapped Pulse's timed runs of this case.
+      const during = startedSince(await taskStates(qAgent, pulse.url), caseStart);
       let pgMs: number[] | null = null;
       if (pgClient) {
         const statements = pgStatements(c.pg, 'default', range, c.groupBy);
@@ -150,7 +157,8 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
       const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pulseNew: summarize(fresh), pg: pgMs ? summarize(pgMs) : null };
       cases.push(result);
       log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms, new range p50 ${result.pulseNew?.p50.toFixed(1)} ms` +
-        (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : ''));
+        (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : '') +
+        (during.length > 0 ? ` | background tasks meanwhile: ${during.join(', ')}` : ''));
     }
   } finally {
     qAgent.destroy();
