@@ -26,6 +26,7 @@ import { runTimedLoad } from './lib/load.js';
 import { createAgent } from './lib/http.js';
 import { createServer } from 'node:http';
 import { startNodeFlags } from './lib/pulse-process.js';
+import { startedSince, type TaskState } from './lib/start-up-tasks.js';
 
 describe('stats', () => {
   it('interpolates percentiles between ranks', () => {
@@ -321,6 +322,27 @@ describe('query report', () => {
     expect(header.split('|').map((c) => c.trim())).toContain('Pulse p50 ms, new range');
     const row = md.split('\n').find((l) => l.startsWith('| b '))!.split('|').map((c) => c.trim());
     expect(row.slice(3, 6)).toEqual(['90.0', '**140**', '95.0']);
+  });
+
+  it('says the cases waited for the start-up tasks only for runs that did', () => {
+    const text = (s: SizeResult): string => renderQueryMarkdown([s], { ok: false, reason: 'not here' }, false);
+    expect(text(size)).not.toContain('background tasks had run');
+    expect(text({ ...size, startUpTasksSeconds: 120.4 })).toContain('once each of its background tasks had run (120 s');
+    expect(queryResults([{ ...size, startUpTasksSeconds: 120.44 }])['10M.start_up_tasks_s']).toBe(120.4);
+    expect(queryResults([size])['10M.start_up_tasks_s']).toBeNull();
+  });
+
+  it('names the task runs of 50 ms or more that started during a case', () => {
+    const at = Date.UTC(2026, 11, 3, 8, 0, 0);
+    const task = (name: string, startedMs: number | null, ms: number | null, running = false): TaskState =>
+      ({ name, running, runs: 1, lastStartedAt: startedMs === null ? null : new Date(startedMs).toISOString(), lastDurationMs: ms });
+    expect(startedSince([
+      task('retention', at + 1_000, 6_002.8),
+      task('rollups', at + 2_000, 8.3),
+      task('export-cleanup', at - 1, 900),
+      task('system-sample', at + 500, null, true),
+      task('reports', null, null),
+    ], at)).toEqual(['retention (6002.8 ms)', 'system-sample (running)']);
   });
 
   it('exposes the figures the targets read', () => {

@@ -102,7 +102,9 @@ function sizeMarkdown(s: SizeResult, pgName: string): string {
     '',
     queries,
     '',
-    `Pulse: ${reps} timed runs per query after warm-ups, through HTTP (JSON included; an HTTP round trip alone, ` +
+    `Pulse: ${reps} timed runs per query after warm-ups, ` +
+      (s.startUpTasksSeconds === undefined ? '' : `on the restarted server once each of its background tasks had run (${Math.round(s.startUpTasksSeconds)} s: rollup catch-up, first retention run…), `) +
+      `through HTTP (JSON included; an HTTP round trip alone, ` +
       `\`GET /health\`, takes ${fmtMs(s.httpFloor.p50)} ms at p50 — PostgreSQL's figures have no HTTP layer). ` +
       (s.cases[0]?.pulseNew
         ? `A repeated query reuses the plan DuckDB kept for its text (store/duckdb/literal.ts); "new range" is the p50 of ` +
@@ -169,6 +171,7 @@ export function queryResults(sizes: readonly SizeResult[]): Record<string, numbe
     }
     out[`${p}checks_failed`] = s.checks.filter((c) => !c.agree).length;
     out[`${p}http_floor_p50_ms`] = round(s.httpFloor.p50, 2);
+    out[`${p}start_up_tasks_s`] = s.startUpTasksSeconds === undefined ? null : round(s.startUpTasksSeconds);
   }
   const largest = sizes[sizes.length - 1];
   if (largest) {

@@ -64,6 +64,8 @@ export interface SizeResult {
   checks: CrossCheck[];
   /** GET /health on the same connection: the HTTP round trip every Pulse figure includes. */
   httpFloor: Summary;
+  /** Seconds the restarted server took to run each of its background tasks once, before the first case (absent: runs from before the wait). */
+  startUpTasksSeconds?: number;
 }
 
 async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, endMs: number): Promise<SizeResult> {
@@ -130,8 +132,10 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
   const cases: CaseResult[] = [];
   const checks: CrossCheck[] = [];
   let httpFloor: Summary;
+  let startUpTasksSeconds: number;
   try {
     const settled = await waitForStartUpTasks(qAgent, pulse.url);
+    startUpTasksSeconds = settled.waitedMs / 1000;
     log(`start-up tasks ran in ${(settled.waitedMs / 1000).toFixed(0)} s: ` +
       settled.tasks.map((t) => `${t.name} ${t.lastDurationMs ?? '?'} ms`).join(', '));
     httpFloor = summarize((await timePulse(qAgent, new URL('/health', pulse.url), { warmups: 5, reps: 50 })).ms);
@@ -184,6 +188,7 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
     cases,
     checks,
     httpFloor,
+    startUpTasksSeconds,
   };
 }
 
