@@ -55,6 +55,11 @@ export interface CompiledQuery {
    * after the read, and compiles again without `latestRolledMs` if not.
    */
   openEnd?: boolean;
+  /**
+   * The SQL reads hourly rows from here in place of daily ones (rollups/plan.ts `hoursNeededFrom`): the answer holds only
+   * if Rollups.hoursFrom is still at or before it after the read — the caller checks, and compiles again if not.
+   */
+  hoursNeededFrom?: number;
 }
 
 export interface CompileOptions {
@@ -229,7 +234,7 @@ function compileFromRollups(
     });
     return {
       sql: `WITH a AS MATERIALIZED (${sql}) ${branches.join(' UNION ALL ')}`,
-      params, columns, rollups: true, exactPercentiles: false, openEnd: plan.openEnd,
+      params, columns, rollups: true, exactPercentiles: false, openEnd: plan.openEnd, ...hoursNeeded(plan),
       quantilesAfter: {
         keys: aliases, sides,
         order: keys.length > 0 ? order : [],
@@ -256,8 +261,11 @@ function compileFromRollups(
   }
   if (keys.length > 0) sql += ` ORDER BY ${orderSql(order)}`;
   if (options.unlimited !== true) sql += ` LIMIT ${bind(limitOf(spec, options), 'int')}`;
-  return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0, openEnd: plan.openEnd };
+  return { sql, params, columns, rollups: true, exactPercentiles: sketchByColumn.size === 0, openEnd: plan.openEnd, ...hoursNeeded(plan) };
 }
+
+const hoursNeeded = (plan: RollupPlan): Pick<CompiledQuery, 'hoursNeededFrom'> =>
+  plan.hoursNeededFrom === null ? {} : { hoursNeededFrom: plan.hoursNeededFrom };
 
 /** The LIMIT of a query's SQL: its limit, plus one with `extraRow`. */
 const limitOf = (spec: QuerySpec, options: CompileOptions): number => {

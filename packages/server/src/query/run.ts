@@ -50,13 +50,14 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
   });
   let compiled = compile(latest());
   let read = await store.query(compiled.sql, compiled.params);
-  if (compiled.openEnd === true) {
-    // The last bucket was read whole: right only if nothing at or after the end was rolled up before the read.
-    const after = latest();
-    if (after === null || after >= spec.range.endMs) {
-      compiled = compile(null);
-      read = await store.query(compiled.sql, compiled.params);
-    }
+  // The last bucket was read whole: right only if nothing at or after the end was rolled up before the read.
+  const after = compiled.openEnd === true ? latest() : null;
+  const openEndBroken = compiled.openEnd === true && (after === null || after >= spec.range.endMs);
+  // Hourly rows read in place of daily ones: right only if no retention run started deleting them meanwhile.
+  const hoursBroken = compiled.hoursNeededFrom !== undefined && (store.rollups?.hoursFrom() ?? Infinity) > compiled.hoursNeededFrom;
+  if (openEndBroken || hoursBroken) {
+    compiled = compile(null);
+    read = await store.query(compiled.sql, compiled.params);
   }
   const raw = compiled.quantilesAfter === undefined ? read : finishQuantiles(read, compiled.quantilesAfter);
   const limit = spec.limit ?? DEFAULT_LIMIT;

@@ -35,6 +35,12 @@ export interface RollupPlan {
    * holds only if no event at or after the end was rolled up before the statement ran (query/run.ts checks again).
    */
   openEnd: boolean;
+  /**
+   * Where the plan reads hourly rows in place of daily ones (SHORT_DAYS), the range start they must be whole from;
+   * else null. The answer holds only if no retention run started deleting hourly rows after it before the statement
+   * ran: query/run.ts checks Rollups.hoursFrom again after the read.
+   */
+  hoursNeededFrom: number | null;
 }
 
 export interface PlanOptions {
@@ -154,6 +160,7 @@ export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupP
     tail: options.caughtUp !== true,
     range,
     openEnd: last !== undefined && last.source === 'rollup' && last.range.endMs > range.endMs,
+    hoursNeededFrom: byHours ? read.startMs : null,
   };
 }
 

@@ -117,6 +117,48 @@ describe('embedded rollups', () => {
     }
   });
 
+  it('a week read from hourly rows is read again from daily ones when a retention run deletes hours in it meanwhile', async () => {
+    const DAY = 24 * HOUR;
+    const s = await openEmbeddedStores({ dataDir: await dir(), clock: { now: () => NOW } });
+    try {
+      // Every 20 minutes over the 10 days before NOW; the days before NOW's are rolled into the daily tables.
+      await s.store.append({ events: events(0, 720, (i) => NOW - 10 * DAY + i * 20 * 60_000) });
+      await s.store.rollups!.catchUp();
+      const start = Math.floor(NOW / DAY) * DAY - 8 * DAY;
+      expect(s.store.rollups!.daysUntil()).toBeGreaterThanOrEqual(start + 7 * DAY);
+      // Midnight to 6.5 days later: hourly rows for the whole range, or — exactly, the start being a day's — days.
+      const spec: QuerySpec = { project: 'p', measures: ['count', 'errors'], dimensions: ['model'], filters: [], range: { startMs: start, endMs: start + 6.5 * DAY }, limit: 100 };
+      const statements: string[] = [];
+      const store = new Proxy(s.store, {
+        get(target, key) {
+          if (key === 'query') {
+            return async (sql: string, params: never[]) => {
+              statements.push(sql);
+              // Between planning and reading: a retention run with a 5-day-old hourly cutoff.
+              if (statements.length === 1) await target.rollups!.deleteBefore({ minute: 0, hour: start + 3 * DAY, day: 0 });
+              return target.query(sql, params);
+            };
+          }
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const answer = await executeQuery(store, spec);
+      expect(statements).toHaveLength(2);
+      expect(statements[0]).not.toContain('rollup_day');
+      expect(statements[1]).toContain('rollup_day');
+      const raw = await executeQuery(s.store, spec, 'ms', { rollups: false });
+      expect(answer.rows).toEqual(raw.rows);
+      expect(answer.rows.reduce((n, r) => n + Number(r.count), 0)).toBe(6.5 * 72);
+      // The first statement alone would have missed the 3 days of hourly rows deleted.
+      const [hourly] = await s.store.query(
+        `SELECT sum(n) AS n FROM rollup_hour WHERE project = 'p' AND ts >= epoch_ms(${start}) AND ts < epoch_ms(${start + 6.5 * DAY})`, []);
+      expect(Number(hourly!.n)).toBe(3.5 * 72);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('never number new events at or below the watermark, even after retention emptied the table', async () => {
     const d = await dir();
     const s1 = await openEmbeddedStores({ dataDir: d, clock: { now: () => NOW } });
