@@ -51,7 +51,7 @@ export async function executeQuery(store: EventStore, spec: QuerySpec, timestamp
   let compiled = compile(latest());
   let read = await store.query(compiled.sql, compiled.params);
   // The last bucket was read whole: right only if nothing at or after the end was rolled up before the read.
-  const after = compiled.openEnd === true ? latest() : null;
+  const after = latest();
   const openEndBroken = compiled.openEnd === true && (after === null || after >= spec.range.endMs);
   // Hourly rows read in place of daily ones: right only if no retention run started deleting them meanwhile.
   const hoursBroken = compiled.hoursNeededFrom !== undefined && (store.rollups?.hoursFrom() ?? Infinity) > compiled.hoursNeededFrom;
