@@ -29,8 +29,8 @@ async function fillAndCheckpoint(connection: Awaited<ReturnType<DuckDbHandle['co
   await connection.run(`SET temp_directory = ''`);
   const [row] = (await connection.runAndReadAll('SELECT sum(memory_usage_bytes) FROM duckdb_memory()')).getRows();
   const usedMb = Math.ceil(Number(row?.[0] ?? 0) / 1e6);
-  await connection.run(`SET memory_limit = '${usedMb + 8}MB'`);
   await connection.run('CREATE OR REPLACE TABLE fault_ballast (n BIGINT, s VARCHAR)');
+  await connection.run(`SET memory_limit = '${usedMb + 8}MB'`);
   for (let i = 0; i < 10_000; i++) {
     try {
       await connection.run(`INSERT INTO fault_ballast SELECT range, repeat('x', 30) FROM range(2000)`);
