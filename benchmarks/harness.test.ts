@@ -12,7 +12,7 @@ import { dirBytes, parseMachineBusySeconds, parseProcStatCpu, parseProcStatPpid,
 import { renderReport, renderSummary } from './lib/report.js';
 import { geomean, median, percentile, quantileSorted, summarize } from './lib/stats.js';
 import { evaluateTarget, evaluateTargets, TARGETS, type TargetSpec } from './lib/targets.js';
-import { pgReps } from './lib/timing.js';
+import { pgReps, serverElapsedMs } from './lib/timing.js';
 import { comparePairs, crossCheckPulse } from './query-check.js';
 import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
 import { queryResults, renderQueryMarkdown, sizeLabel, verdict } from './query-report.js';
@@ -131,6 +131,15 @@ describe('targets', () => {
     expect(results.find((r) => r.spec.section === 'validation')?.met).toBeNull();
     expect(results.filter((r) => r.spec.section === 'query').every((r) => r.verdict === 'not measured')).toBe(true);
     expect(results).toHaveLength(TARGETS.length);
+  });
+});
+
+describe('timing', () => {
+  it("reads the server's own elapsed_ms from an answer's meta, and nothing from answers without one", () => {
+    expect(serverElapsedMs('{"data":[],"meta":{"rows":0,"elapsed_ms":2.4}}')).toBe(2.4);
+    expect(serverElapsedMs('{"data":[{"elapsed_ms":5}]}')).toBeNull();
+    expect(serverElapsedMs('{"status":"ok"}')).toBeNull();
+    expect(serverElapsedMs('not json "elapsed_ms"')).toBeNull();
   });
 });
 

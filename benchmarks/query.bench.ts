@@ -160,10 +160,14 @@ async function runSize(size: number, deps: QueryBenchDeps, opts: BenchOptions, e
       }
       const result: CaseResult = { id: c.id, label: c.label, days: c.days, pulse: summarize(p.ms), pulseNew: summarize(fresh), pg: pgMs ? summarize(pgMs) : null };
       cases.push(result);
-      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms, new range p50 ${result.pulseNew?.p50.toFixed(1)} ms` +
+      const server = p.serverMs.length > 0 ? `, in the server p50 ${summarize(p.serverMs).p50.toFixed(1)} ms` : '';
+      log(`${c.id}: Pulse p50 ${result.pulse.p50.toFixed(1)} ms p95 ${result.pulse.p95.toFixed(1)} ms${server}, new range p50 ${result.pulseNew?.p50.toFixed(1)} ms` +
         (result.pg ? ` | PostgreSQL p50 ${result.pg.p50.toFixed(0)} ms (${(result.pg.p50 / result.pulse.p50).toFixed(1)}×)` : '') +
         (during.length > 0 ? ` | background tasks meanwhile: ${during.join(', ')}` : ''));
     }
+    // The floor again after the cases: a rise means the host or the client slowed during the run, not a query.
+    const floorAfter = summarize((await timePulse(qAgent, new URL('/health', pulse.url), { warmups: 5, reps: 50 })).ms);
+    log(`GET /health p50 ${httpFloor.p50.toFixed(2)} ms before the cases, ${floorAfter.p50.toFixed(2)} ms after`);
   } finally {
     qAgent.destroy();
     await pulse.stop();

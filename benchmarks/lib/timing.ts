@@ -10,17 +10,35 @@ export interface RepeatPlan {
   reps: number;
 }
 
-/** Times one Pulse GET (what a dashboard sees: HTTP round trip, JSON included). */
-export async function timePulse(agent: http.Agent, url: URL, plan: RepeatPlan): Promise<{ ms: number[]; body: string }> {
+/**
+ * Times one Pulse GET (what a dashboard sees: HTTP round trip, JSON included). `serverMs` holds the server's own
+ * figure for each timed run when the answer carries one (`meta.elapsed_ms`: from the query's start to its rows), so a
+ * log can tell time spent in the server's query from time spent around it (HTTP, the event loops, the host).
+ */
+export async function timePulse(agent: http.Agent, url: URL, plan: RepeatPlan): Promise<{ ms: number[]; serverMs: number[]; body: string }> {
   let body = '';
   for (let i = 0; i < plan.warmups; i++) body = (await getOk(agent, url)).body;
   const ms: number[] = [];
+  const serverMs: number[] = [];
   for (let i = 0; i < plan.reps; i++) {
     const res = await getOk(agent, url);
     ms.push(res.ms);
     body = res.body;
+    const own = serverElapsedMs(body);
+    if (own !== null) serverMs.push(own);
   }
-  return { ms, body };
+  return { ms, serverMs, body };
+}
+
+/** `meta.elapsed_ms` of a JSON answer, or null when it has none. */
+export function serverElapsedMs(body: string): number | null {
+  if (!body.includes('"elapsed_ms"')) return null;
+  try {
+    const v = (JSON.parse(body) as { meta?: { elapsed_ms?: unknown } }).meta?.elapsed_ms;
+    return typeof v === 'number' ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
