@@ -149,6 +149,8 @@ describe.skipIf(!hasChromium)('dashboard live updates (browser)', () => {
     const page = await context.newPage();
     await page.goto(`${pulse.url}/?range=1h`);
     await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
+    // A metrics frame has arrived (the status is 'live' as soon as the socket opens): the live cards hold figures to keep.
+    await expect.poll(() => page.getByTestId('panel-live-cards').getAttribute('data-state'), POLL).toBe('ready');
     forward = false;
     await page.getByTestId('banner-stale').waitFor({ timeout: 8_000 });
     expect(await page.getByTestId('banner-stale').textContent()).toMatch(/^Data may be stale: no live update for \d+ s\.$/);
@@ -166,6 +168,8 @@ describe.skipIf(!hasChromium)('dashboard live updates (browser)', () => {
     await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
     // No request in flight: a keep-alive connection busy when close() starts holds it until its timeout.
     await panelsReady(page);
+    // The system overview holds a metrics frame's figures to keep (it shows a note only then).
+    await expect.poll(() => page.getByTestId('panel-system-overview').getAttribute('data-state'), POLL).toBe('ready');
     const dataDir = pulse.dataDir;
     await pulse.close();
     await page.getByTestId('banner-disconnected').waitFor({ timeout: 5_000 });
