@@ -163,26 +163,44 @@ describe.skipIf(!hasChromium)('dashboard live updates (browser)', () => {
     await context.close();
   });
 
-  test('a server restart shows the disconnected banner, and the page reconnects by itself', async () => {
+  test('a server restart shows the disconnected banner, and the page reconnects by itself', async ({ onTestFailed }) => {
+    // Each step's start is kept: a failure (a timeout included) prints where the test was and how long each step took.
+    const t0 = Date.now();
+    const steps: string[] = [];
+    const step = (name: string) => steps.push(`${String(Date.now() - t0).padStart(6)} ms  ${name}`);
+    onTestFailed(() => console.error(`restart test steps:\n${steps.join('\n')}`));
+    step('open the page');
     const { page, context } = await openPage(browser, `${pulse.url}/?range=1h`);
+    step('wait for live');
     await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
+    step('wait for the panels');
     // No request in flight: a keep-alive connection busy when close() starts holds it until its timeout.
     await panelsReady(page);
+    step('wait for the system overview\'s figures');
     // The system overview holds a metrics frame's figures to keep (it shows a note only then).
     await expect.poll(() => page.getByTestId('panel-system-overview').getAttribute('data-state'), POLL).toBe('ready');
     const dataDir = pulse.dataDir;
+    step('close the server');
     await pulse.close();
+    step('wait for the disconnected banner');
     await page.getByTestId('banner-disconnected').waitFor({ timeout: 5_000 });
     expect(await page.getByTestId('banner-disconnected').textContent()).toContain('Live updates disconnected — reconnecting…');
-    await page.getByTestId('panel-system-overview').getByTestId('live-stale-note').waitFor();
+    step('wait for the system overview\'s stale note');
+    await page.getByTestId('panel-system-overview').getByTestId('live-stale-note').waitFor({ timeout: 5_000 });
     await screenshot(page, 'desktop-light-banner-disconnected');
+    step('start the server again');
     pulse = await startTestPulse({ port, dataDir });
+    step('wait for the banner to go');
     await page.getByTestId('banner-disconnected').waitFor({ state: 'detached', timeout: 20_000 });
+    step('wait for live');
     await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
-    await page.getByTestId('live-stale-note').first().waitFor({ state: 'detached' });
+    step('wait for the stale notes to go');
+    await page.getByTestId('live-stale-note').first().waitFor({ state: 'detached', timeout: 10_000 });
     // Still live after the restart: a new event reaches the tail.
+    step('post an event and wait for it in the tail');
     await postEvents(pulse.url, [{ ts: Date.now(), type: 'message', persona: 'scav', user_id: 'probe-after-restart' }]);
     await expect.poll(() => tailUsers(page), POLL).toContain('probe-after-restart');
+    step('close the page');
     await context.close();
   });
 });

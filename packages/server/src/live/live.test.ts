@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
+import { createConnection } from 'node:net';
+import { CLOSE_GRACE_MS } from './shutdown.js';
 import { connect } from './test-support/ws-client.js';
 
 type Pulse = Awaited<ReturnType<typeof startTestPulse>>;
@@ -185,5 +187,28 @@ describe('WEBSOCKET_COMPRESSION', () => {
         await p.dispose();
       }
     }
+  });
+});
+
+describe('live sockets at shutdown', () => {
+  it('closes them with 1001 "going away", and cuts a client that never answers the close frame after the grace', async () => {
+    const p = await startTestPulse();
+    const polite = await connect(`${p.url.replace('http', 'ws')}/ws/metrics`);
+    const code = new Promise<number>((resolve) => polite.ws.once('close', (c) => resolve(c)));
+    // A raw client: it upgrades, then reads nothing and never answers the server's close frame.
+    const u = new URL(p.url);
+    const silent = createConnection(Number(u.port), u.hostname).on('error', () => {});
+    const upgraded = new Promise<string>((resolve) => silent.once('data', (d) => resolve(d.toString('latin1'))));
+    silent.write(`GET /ws/events HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    expect(await upgraded).toMatch(/^HTTP\/1\.1 101 /);
+    const cut = new Promise<number>((resolve) => silent.once('close', () => resolve(Date.now())));
+    const t0 = Date.now();
+    await p.dispose();
+    const closeMs = Date.now() - t0;
+    expect(await code).toBe(1001);
+    // Cut after CLOSE_GRACE_MS (1 s), not after ws's own 30-s closing timeout.
+    expect((await cut) - t0).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 50);
+    expect(closeMs).toBeLessThan(CLOSE_GRACE_MS + 15_000);
+    silent.destroy();
   });
 });

@@ -8,6 +8,7 @@ import { filtersObject } from './filters.js';
 import type { HelloFrame } from './messages.js';
 import { TooManyWindowsError, type MetricsHub } from './metrics-hub.js';
 import { Heartbeat, type LiveSocket } from './socket.js';
+import { closeLiveSockets } from './shutdown.js';
 import type { TailHub } from './tail-hub.js';
 
 export interface LiveDeps extends AppDeps {
@@ -31,6 +32,11 @@ const intParam = (name: string, value: string | undefined, min: number, max: num
 export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): Promise<void> {
   await app.register(websocket, {
     options: { perMessageDeflate: deps.config.websocketCompression, maxPayload: 64 * 1024 },
+    // The default sends close frames and lets the HTTP server's close wait for every handshake (up to 30 s each).
+    preClose: async function (this: FastifyInstance) {
+      await closeLiveSockets(this.websocketServer.clients);
+      this.websocketServer.close();
+    },
   });
   // A refused upgrade (401, 403, 400…) is answered over the raw socket, which nothing else would close:
   // left open it would hold the server's shutdown (and a file descriptor) for as long as the client likes.
