@@ -96,7 +96,7 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
     }
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 120_000); // 10–20 s here; room for a busier CI host
 
   test('the figures equal the query API for the same range', async () => {
     const { page, errors, context } = await openPage(browser, `${pulse.url}/`);

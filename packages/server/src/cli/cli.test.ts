@@ -49,7 +49,7 @@ describe('pulse CLI', () => {
     const bad = await pulse(['keys', 'create', '--project', 'bot', '--scope', 'root']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/scope/);
-  });
+  }, 120_000); // 10–20 s here; room for a busier CI host
 
   it('keys goes through the HTTP API when a server answers (the store file is held by that server)', async () => {
     const server = await startTestPulse({ apiKey: 'cli-admin' });

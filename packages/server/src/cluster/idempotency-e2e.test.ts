@@ -106,5 +106,5 @@ describe.skipIf(ch.skip || pgMissing !== null)('idempotent retries across Pulse 
     } finally {
       await db.end();
     }
-  });
+  }, 120_000); // 10–20 s here; room for a busier CI host
 });
