@@ -174,7 +174,7 @@ describe.skipIf(!hasChromium)('dashboard live updates (browser)', () => {
     step('wait for live');
     await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
     step('wait for the panels');
-    // No request in flight: a keep-alive connection busy when close() starts holds it until its timeout.
+    // Every panel has its data, so the page has something to keep while the server is down.
     await panelsReady(page);
     step('wait for the system overview\'s figures');
     // The system overview holds a metrics frame's figures to keep (it shows a note only then).
