@@ -225,7 +225,7 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     await exports.start();
     await leadership.start();
     app = await createApp({ config, store, meta, userRollups: stores.userRollups, clock, logger, buffer, enricher, projects, metricsHub, tailHub, tasks, exports, metrics, ops, idempotencyClaims,
-      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries });
+      alerting: { engine: alerting.engine, alertStore: stores.alerts, notifier, clock }, deliveries: stores.deliveries, reportRuns: stores.reportRuns });
   } catch (err) {
     await tasks.close();
     await alerting?.stop();

@@ -405,5 +405,7 @@ export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
       // Channel entries hold webhook URLs, routing keys and passwords: only their names and types are shown.
       channels: Object.fromEntries(Object.entries(cfg.alerts.channels).map(([name, c]) => [name, { type: (c as { type?: unknown } | null)?.type ?? null }])),
     },
+    // A report's webhook URL carries its receiver's secret (Slack and Discord put the token in the path).
+    reports: cfg.reports.map((r) => ({ ...r, notify: r.notify.map((e) => (/^\s*https?:\/\//i.test(e) ? '[redacted]' : e)) })),
   };
 }

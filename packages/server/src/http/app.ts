@@ -29,6 +29,8 @@ import { recordRoutes } from '../ops/route-table.js';
 import type { OpsParts } from '../ops/parts.js';
 import type { IdempotencyClaims } from '../ingest/idempotency-claims.js';
 import { registerOperationsRoutes } from '../ops/register.js';
+import { registerReportRoutes } from '../reports/routes.js';
+import type { ReportRunStore } from '../reports/runner.js';
 
 export interface AppParts extends AppDeps {
   buffer: WriteBuffer;
@@ -44,6 +46,8 @@ export interface AppParts extends AppDeps {
   alerting?: AlertingRouteParts;
   /** Alert delivery records for `GET /v1/alert-deliveries` (alerts/delivery). */
   deliveries?: DeliveryStore;
+  /** Scheduled reports' runs for `GET /api/reports` (reports/); absent, the route does not exist. */
+  reportRuns?: ReportRunStore;
   /** Health checks, system figures, operator endpoints (ops/). */
   ops: OpsParts;
   /** Who holds an Idempotency-Key now (ingest/idempotency-claims.ts); default: this process only. */
@@ -129,6 +133,7 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   if (parts.metrics) registerMetricsRoutes(app, { ...parts, metrics: parts.metrics });
   if (parts.alerting) registerAlertRoutes(app, parts.alerting);
   if (parts.deliveries) registerDeliveryRoutes(app, { deliveries: parts.deliveries });
+  if (parts.reportRuns) registerReportRoutes(app, { specs: parts.config.reports, runs: parts.reportRuns, clock: parts.clock });
   registerOperationsRoutes(app, parts);
   return app;
 }

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('operator endpoints', () => {
   it('are admin only', async () => {
-    for (const path of ['/api/config', '/api/debug/analytics', '/api/background-tasks', '/api/profiling/results', '/api/system']) {
+    for (const path of ['/api/config', '/api/debug/analytics', '/api/background-tasks', '/api/profiling/results', '/api/system', '/api/reports']) {
       expect((await getJson(`${pulse.url}${path}`, { authorization: `Bearer ${readKey}` })).status, path).toBe(403);
     }
     expect((await postJson(`${pulse.url}/api/profiling/enable`, { duration: 1 }, { authorization: `Bearer ${readKey}` })).status).toBe(403);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { httpReceiver, mimeParts, smtpReceiver, type HttpReceiver, type SmtpReceiver } from '../alerts/channels/test-support/receiver.js';
-import { postJson, startTestPulse } from '../test-support/pulse.js';
+import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
 
 const HOUR = 3_600_000;
 // "Now" for the server: 09:10 UTC on 2026-11-24, so the 09:00 daily report about 2026-11-23 is due.
@@ -88,6 +88,27 @@ it('sends the due report through Slack, a JSON webhook and e-mail once; PagerDut
     expect(pd.received).toHaveLength(0);
     const runs = await pulse.store.query("SELECT name, status, detail FROM report_runs", []);
     expect(runs).toEqual([{ name: 'daily ops', status: 'sent', detail: 'pager: a pagerduty channel does not take reports' }]);
+
+    // The same record through the API, with the report's schedule (its notify URL shown by type, host and hash).
+    const api = await getJson(`${pulse.url}/api/reports`);
+    expect(api.status).toBe(200);
+    expect(api.json).toEqual({
+      timestamp: '2026-11-24T09:10:00Z',
+      reports: [{
+        name: 'daily ops', schedule: 'daily', at: '09:00', timezone: 'UTC', day: null, project: 'default',
+        notify: ['ops-slack', expect.stringMatching(/^json:127\.0\.0\.1:\d+#[0-9a-f]{8}$/), 'lead@example.com', 'pager'],
+        next_send_at: '2026-11-25T09:00:00Z',
+      }],
+      runs: [{
+        name: 'daily ops', period_start: '2026-11-23T00:00:00Z', period_end: '2026-11-24T00:00:00Z', status: 'sent',
+        claimed_at: '2026-11-24T09:10:00Z', finished_at: '2026-11-24T09:10:00Z', detail: 'pager: a pagerduty channel does not take reports',
+      }],
+    });
+    expect(JSON.stringify(api.json)).not.toContain('/reports');
+    // And /api/config shows the notify list with the URL masked.
+    expect((await getJson(`${pulse.url}/api/config`)).json.reports[0].notify).toEqual(['ops-slack', '***', 'lead@example.com', 'pager']);
+    expect((await getJson(`${pulse.url}/api/reports?limit=0`)).json).toMatchObject({ error: { code: 'invalid_parameter', message: expect.stringMatching(/^limit: /) } });
+    expect((await getJson(`${pulse.url}/api/reports?limt=5`)).json).toMatchObject({ error: { code: 'invalid_parameter', message: expect.stringMatching(/^limt: /) } });
 
     await pulse.tasks.runNow('reports');
   } finally {
