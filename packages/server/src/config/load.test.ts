@@ -139,6 +139,35 @@ describe('loadConfig', () => {
     expect(s).toContain('[redacted]');
   });
 
+  it('redacts webhook URLs in reports and routes, and a YAML error does not quote the file', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, 'p.yaml'), [
+      'routes:',
+      '  - severity: critical',
+      '    channels: [oncall, "https://hooks.slack.com/services/T0/B0/route-token-1"]',
+      'reports:',
+      '  - name: daily',
+      '    schedule: daily',
+      '    notify: [ops, "https://discord.com/api/webhooks/1/report-token-2", " http://bad url/report-token-3", "a@example.com"]',
+      '',
+    ].join('\n'));
+    const r = redactConfig(loadConfig({ env: { PULSE_CONFIG: 'p.yaml' }, cwd }));
+    expect(JSON.stringify(r)).not.toMatch(/token-\d/);
+    expect((r.reports as { notify: string[] }[])[0]!.notify).toEqual(['ops', '[redacted]', '[redacted]', 'a@example.com']);
+    expect((r.alerts as { routes: unknown[] }).routes).toEqual([{ severity: 'critical', channels: ['oncall', '[redacted]'] }]);
+
+    writeFileSync(join(cwd, 'broken.yaml'), 'alerts:\n  channels:\n    x: { url: "https://hooks.example.com/secret-token-4" \n  - oops\n');
+    let message = '';
+    try {
+      loadConfig({ env: { PULSE_CONFIG: 'broken.yaml' }, cwd });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^PULSE_CONFIG \S*broken\.yaml: not valid YAML \(line \d+\): \S/);
+    expect(message).not.toContain('secret-token-4');
+    expect(message).not.toContain('\n');
+  });
+
   it('reads the PostgreSQL settings and redacts a password given as a URL parameter too', () => {
     const c = loadConfig({ env: { PULSE_POSTGRES_URL: 'postgresql://h:5432/db?user=pulse&password=pw-321&sslmode=require', PULSE_POSTGRES_POOL_SIZE: '25', PULSE_POSTGRES_SCHEMA: 'pulse_meta' }, cwd: dir() });
     expect([c.postgresPoolSize, c.postgresSchema]).toEqual([25, 'pulse_meta']);

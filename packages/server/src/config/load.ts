@@ -108,9 +108,13 @@ function readYaml(path: string): z.infer<typeof fileSchema> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text) ?? {};
+    doc = parseYaml(text, { prettyErrors: false }) ?? {};
   } catch (err) {
-    throw new ConfigError(`PULSE_CONFIG ${path}: ${(err as Error).message}`);
+    // The first line of the parser's message, and where: its pretty form quotes the offending source line, which
+    // can hold a webhook URL or a password — and the message reaches the log on a reload (SIGUSR2).
+    const offset = (err as { pos?: [number, number] }).pos?.[0];
+    const line = offset === undefined ? '' : ` (line ${text.slice(0, offset).split('\n').length})`;
+    throw new ConfigError(`PULSE_CONFIG ${path}: not valid YAML${line}: ${String((err as Error).message).split('\n')[0]}`);
   }
   const r = fileSchema.safeParse(doc);
   if (!r.success) {
@@ -386,6 +390,13 @@ export function assertSafeBinding(cfg: PulseConfig): void {
 }
 
 /** The configuration as /api/config and logs may show it: secrets replaced. */
+/** A `notify` or route entry that is a URL (parsable or not) carries its receiver's secret: only a marker shows. */
+const maskUrl = (entry: string): string => (/^\s*https?:\/\//i.test(entry) ? '[redacted]' : entry);
+const maskUrls = (v: unknown): unknown =>
+  typeof v === 'string' ? maskUrl(v)
+    : Array.isArray(v) ? v.map(maskUrls)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskUrls(x)])) : v;
+
 export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
   const mask = (v: string | null): string | null => (v ? '[redacted]' : null);
   return {
@@ -404,8 +415,10 @@ export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
       alertmanagerUrl: cfg.alerts.alertmanagerUrl ? cfg.alerts.alertmanagerUrl.replace(/\/\/[^@/]*@/, '//[redacted]@') : null,
       // Channel entries hold webhook URLs, routing keys and passwords: only their names and types are shown.
       channels: Object.fromEntries(Object.entries(cfg.alerts.channels).map(([name, c]) => [name, { type: (c as { type?: unknown } | null)?.type ?? null }])),
+      // A route's channels may be webhook URLs (alerts/delivery/channel-config.ts); routes are kept as written.
+      routes: cfg.alerts.routes.map(maskUrls),
     },
     // A report's webhook URL carries its receiver's secret (Slack and Discord put the token in the path).
-    reports: cfg.reports.map((r) => ({ ...r, notify: r.notify.map((e) => (/^\s*https?:\/\//i.test(e) ? '[redacted]' : e)) })),
+    reports: cfg.reports.map((r) => ({ ...r, notify: r.notify.map(maskUrl) })),
   };
 }

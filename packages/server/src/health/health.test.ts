@@ -25,7 +25,7 @@ beforeAll(async () => {
   const file = join(dir, 'pulse.yaml');
   writeFileSync(file, stringify({
     health_checks: [
-      { name: 'ollama', type: 'http', url: `${svc.url}/api/tags?api_key=probe-secret`, interval: '1h', timeout: '300ms', expect: { status: 200, max_latency: '150ms', json: { status: 'ok', 'models.0.name': 'llama3.2' } } },
+      { name: 'ollama', type: 'http', url: `${svc.url}/api/tags?api_key=probe-secret&sig=probe-signature`, interval: '1h', timeout: '300ms', expect: { status: 200, max_latency: '150ms', json: { status: 'ok', 'models.0.name': 'llama3.2' } } },
       { name: 'ollama-port', type: 'tcp', host: '127.0.0.1', port: svc.port, interval: '1h', timeout: '1s' },
       { name: 'bot', type: 'heartbeat', service: 'bot', interval: '1h', max_age: '5s' },
       { name: 'ticker', type: 'http', url: `${svc.url}/`, interval: '200ms', timeout: '150ms' },
@@ -58,8 +58,8 @@ describe('health checks', () => {
     expect(r.json).toMatchObject({ timestamp: expect.any(String), uptime: expect.stringMatching(/^0 days, 0:00:\d\d$/) });
     expect(r.json.services.ollama).toMatchObject({ status: 'healthy', type: 'http', last_check: expect.any(String), http_status: 200 });
     expect(r.json.services.ollama.response_time_ms).toBeGreaterThan(0);
-    expect(r.json.services.ollama.details).toContain('api_key=[redacted]');
-    expect(JSON.stringify(r.json)).not.toContain('probe-secret');
+    expect(r.json.services.ollama.details).toContain('/api/tags?api_key=[redacted]&sig=[redacted]');
+    expect(JSON.stringify(r.json)).not.toMatch(/probe-secret|probe-signature/);
     expect(r.json.services['ollama-port'].status).toBe('healthy');
     expect(r.json.services.store).toMatchObject({ status: 'healthy', type: 'store', dialect: 'duckdb' });
     // No event of service `bot` yet: its heartbeat is stale, so Pulse as a whole is degraded (its store is fine).

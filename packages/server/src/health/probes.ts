@@ -2,7 +2,7 @@ import { request as httpRequest0 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { HeartbeatCheckSpec, HttpCheckSpec, JsonScalar, TcpCheckSpec } from '../config/health-checks.js';
-import { redactUrl } from '../ops/redact-url.js';
+import { redactUrlQuery } from '../ops/redact-url.js';
 import { executeQuery } from '../query/run.js';
 import type { EventStore } from '../store/types.js';
 import { HEALTH_EVENT_TYPE } from './host-sample.js';
@@ -66,7 +66,7 @@ function httpRequest(spec: HttpCheckSpec, readBody: boolean): Promise<HttpAnswer
 }
 
 export async function probeHttp(spec: HttpCheckSpec): Promise<ProbeResult> {
-  const where = `${spec.method} ${redactUrl(spec.url)}`;
+  const where = `${spec.method} ${redactUrlQuery(spec.url)}`;
   const fields = Object.entries(spec.expect.json);
   let res: HttpAnswer;
   try {

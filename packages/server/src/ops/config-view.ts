@@ -1,6 +1,6 @@
 import { redactConfig } from '../config/load.js';
 import type { PulseConfig } from '../config/types.js';
-import { redactUrl } from './redact-url.js';
+import { redactUrlQuery } from './redact-url.js';
 
 const MASK = '***';
 
@@ -13,7 +13,7 @@ export function configView(cfg: PulseConfig): Record<string, unknown> {
   const redacted = redactConfig(cfg);
   redacted.healthChecks = cfg.healthChecks.map((c) =>
     c.type === 'http'
-      ? { ...c, url: redactUrl(c.url), headers: Object.fromEntries(Object.keys(c.headers).map((k) => [k, MASK])), body: c.body === null ? null : MASK }
+      ? { ...c, url: redactUrlQuery(c.url), headers: Object.fromEntries(Object.keys(c.headers).map((k) => [k, MASK])), body: c.body === null ? null : MASK }
       : c,
   );
   return mask(redacted) as Record<string, unknown>;

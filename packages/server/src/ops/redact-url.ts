@@ -5,3 +5,12 @@ const SECRET_PARAMS = /([?&](?:api_key|apikey|token|access_token|key|password|se
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1[redacted]@');
 }
+
+/**
+ * For a URL the operator configured (a health check's): every query value goes, not only the known secret names —
+ * signed URLs carry theirs as `sig`, `signature`, `X-Amz-Signature`, `client_secret`… — and userinfo as above.
+ * `http://h/api/tags?sig=abc&v=2` → `http://h/api/tags?sig=[redacted]&v=[redacted]`.
+ */
+export function redactUrlQuery(url: string): string {
+  return redactUrl(url).replace(/([?&][^=&#]*=)[^&#]*/g, '$1[redacted]');
+}

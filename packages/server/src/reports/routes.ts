@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { classifyNotifyEntry, urlChannelName } from '../alerts/delivery/routing.js';
+import { safeNotifyEntry } from '../alerts/delivery/routing.js';
 import { badRequest } from '../http/errors.js';
 import { rfc3339 } from '../query/time.js';
 import type { ReportRun, ReportRunStore } from './runner.js';
@@ -33,10 +33,7 @@ export function reportJson(spec: ReportSpec, nowMs: number): Record<string, unkn
     timezone: spec.timezone,
     day: spec.schedule === 'weekly' ? spec.day : null,
     project: spec.project,
-    notify: spec.notify.map((entry) => {
-      const target = classifyNotifyEntry(entry);
-      return target.kind === 'url' ? urlChannelName(target.type, target.url) : entry;
-    }),
+    notify: spec.notify.map(safeNotifyEntry),
     next_send_at: next === null ? null : rfc3339(next),
   };
 }

@@ -28,7 +28,7 @@ export async function postJson(
   } catch {
     // The status decides; an unreadable body only loses the error detail.
   }
-  return classify(res.status, res.headers.get('retry-after'), text, deps.clock.now());
+  return classify(res.status, res.headers.get('retry-after'), scrubSecrets(text, url), deps.clock.now());
 }
 
 export function classify(status: number, retryAfter: string | null, body: string, nowMs: number): SendResult {
@@ -62,7 +62,27 @@ export function networkError(err: unknown, signal: AbortSignal): string {
   return `network error: ${stripUrls((err as Error).message ?? String(err))}`;
 }
 
-const stripUrls = (s: string): string => s.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]');
+export const stripUrls = (s: string): string => s.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]');
+
+/**
+ * A receiver's error text without the request's secret: receivers often echo the path they were posted to
+ * (`Cannot POST /hooks/<token>`, a JSON error with `"path": "/hooks/<token>"`), and a webhook's path and query are its
+ * secret. URLs go as in `networkError`; the URL's path with its query, the query, and every path segment or query value
+ * of 8 characters or more are cut wherever they appear.
+ */
+export function scrubSecrets(text: string, url: string): string {
+  let out = stripUrls(text);
+  try {
+    const u = new URL(url);
+    const parts = [u.pathname + u.search, u.search.slice(1), ...u.pathname.split('/'), ...u.searchParams.values()];
+    for (const part of [...new Set(parts)].filter((p) => p.length >= 8).sort((a, b) => b.length - a.length)) {
+      out = out.split(part).join('[redacted]');
+    }
+  } catch {
+    // Not a URL: nothing of it to find in the text.
+  }
+  return out;
+}
 
 /** What `describe()` shows for a URL: scheme and host only (the path and query of a webhook are its secret). */
 export function describeUrl(url: string): string {

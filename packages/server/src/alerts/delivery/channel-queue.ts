@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Channel, Notification, SendResult } from '../types.js';
 import type { DeliveryOutcome, DeliveryRecord } from './delivery-store.js';
+import { stripUrls } from '../channels/http-send.js';
 
 export interface RetryPolicy {
   /** Backoff before the 2nd attempt; doubles after each (default 1 s). */
@@ -107,7 +108,7 @@ export class ChannelQueue {
         result = await this.channel.send(n, signal);
       } catch (err) {
         // A channel should return, not throw; a throw is treated as a transient fault of that channel.
-        result = { outcome: 'retryable', error: `channel error: ${(err as Error).message ?? String(err)}` };
+        result = { outcome: 'retryable', error: `channel error: ${stripUrls((err as Error).message ?? String(err))}` };
       }
       const end = this.deps.clock.now();
       const duration = end - start;

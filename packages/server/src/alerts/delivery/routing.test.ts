@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureAlert, fixtureNotification } from '../channels/test-support/notification.js';
 import { parseRoutes } from './channel-config.js';
-import { routeMatches, targetEntries, urlChannelName } from './routing.js';
+import { routeMatches, safeNotifyEntry, targetEntries, urlChannelName } from './routing.js';
 
 const routes = parseRoutes([
   { severity: ['critical', 'high'], labels: { service: 'api' }, channels: ['oncall'], continue: true },
@@ -45,4 +45,13 @@ it('a notify URL channel is named by type, host and hash, never by its path', ()
   expect(name).toMatch(/^slack:hooks\.slack\.com#[0-9a-f]{8}$/);
   expect(name).toBe(urlChannelName('slack', 'https://hooks.slack.com/services/T/B/very-secret'));
   expect(name).not.toBe(urlChannelName('slack', 'https://hooks.slack.com/services/T/B/other'));
+});
+
+it('a notify entry is shown without its secret: a URL by its channel name, a malformed URL masked, others as they are', () => {
+  const url = 'https://hooks.slack.com/services/T/B/very-secret';
+  expect(safeNotifyEntry(url)).toBe(urlChannelName('slack', url));
+  expect(safeNotifyEntry(' https://bad host/very-secret')).toBe('(invalid URL)');
+  expect(safeNotifyEntry('HTTP://[::1/very-secret')).toBe('(invalid URL)');
+  expect(safeNotifyEntry('team-slack')).toBe('team-slack');
+  expect(safeNotifyEntry('lead@example.com')).toBe('lead@example.com');
 });

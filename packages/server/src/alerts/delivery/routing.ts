@@ -37,6 +37,16 @@ export function classifyNotifyEntry(entry: string): NotifyTarget {
   return { kind: 'channel', name: s };
 }
 
+/**
+ * A `notify` entry as shown where its secret must not be: a URL by its channel's name (`urlChannelName`), a string
+ * that starts like a URL but does not parse as one masked too (it may still hold a token), anything else as it is.
+ */
+export function safeNotifyEntry(entry: string): string {
+  const t = classifyNotifyEntry(entry);
+  if (t.kind === 'url') return urlChannelName(t.type, t.url);
+  return /^\s*https?:\/\//i.test(entry) ? '(invalid URL)' : entry;
+}
+
 /** The name a `notify` URL's channel is known by: type, host and a hash; the URL itself (its secret) never shows. */
 export function urlChannelName(type: string, url: string): string {
   const host = new URL(url).host;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import type { AlertEngine } from '../engine/engine.js';
 import type { AlertRule } from '../rules/model.js';
-import { classifyNotifyEntry, urlChannelName } from '../delivery/routing.js';
+import { safeNotifyEntry } from '../delivery/routing.js';
 import { notifyProblem } from '../rules/notify-check.js';
 import { parseRule, type RuleIssue } from '../rules/schema.js';
 import { ruleToJson, type RuleJson } from '../rules/to-json.js';
@@ -42,10 +42,7 @@ function storedBody(rule: AlertRule): Record<string, unknown> {
  */
 function visibleNotify(notify: readonly string[], admin: boolean): string[] {
   if (admin) return [...notify];
-  return notify.map((entry) => {
-    const t = classifyNotifyEntry(entry);
-    return t.kind === 'url' ? urlChannelName(t.type, t.url) : entry;
-  });
+  return notify.map(safeNotifyEntry);
 }
 
 export function ruleView(engine: AlertEngine, rule: AlertRule, admin: boolean): RuleJson {
