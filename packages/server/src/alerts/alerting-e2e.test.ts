@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -222,6 +222,25 @@ describe('alerting end to end (real server, real DuckDB, recording notifier)', (
       await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'health', name: 'redis', attributes: { state: 'healthy' } }] }, admin);
       const [resolved] = await notifier.waitFor(1);
       expect(resolved).toMatchObject({ status: 'resolved', alerts: [expect.objectContaining({ rule_name: 'Checks', state: 'resolved' })] });
+    } finally {
+      await pulse.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a rules-file rule is read-only in the API, and its webhook URL shows by its safe name even to an admin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-rules-file-'));
+    const hook = 'https://hooks.slack.com/services/T000/B000/file-secret-token';
+    writeFileSync(join(dir, 'rules.yaml'), `alerts:\n  - name: "File Hook"\n    condition: "error_rate > 0.5"\n    notify: ["${hook}"]\n`);
+    const pulse = await startPulse({ port: 0, dataDir, clock, notifier: new RecordingNotifier(), apiKey: ADMIN,
+      env: { LOG_LEVEL: 'silent', PULSE_ALERT_INTERVAL: '3600', PULSE_RULES: join(dir, 'rules.yaml') } });
+    try {
+      const listed = (await getJson(`${pulse.url}/v1/alert-rules`, admin)).json;
+      const rule = listed.rules.find((r: { id: string }) => r.id === 'file:file-hook');
+      expect(rule).toMatchObject({ source: 'file', notify: [expect.stringMatching(/^slack:hooks\.slack\.com#[0-9a-f]{8}$/)] });
+      expect(JSON.stringify(listed)).not.toContain('file-secret-token');
+      expect((await getJson(`${pulse.url}/v1/alert-rules/file:file-hook`, admin)).json.notify).toEqual(rule.notify);
+      expect((await send(`${pulse.url}/v1/alert-rules/file:file-hook`, 'DELETE')).status).toBe(409);
     } finally {
       await pulse.close();
       rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ function storedBody(rule: AlertRule): Record<string, unknown> {
 
 /**
  * A webhook URL in `notify` is a secret (whoever has it can post to the channel): keys without the admin scope see
- * delivery's safe name for it (`slack:hooks.slack.com#1a2b3c4d`); admins see it whole, to edit the rule.
+ * delivery's safe name for it (`slack:hooks.slack.com#1a2b3c4d`); admins see it whole in rules made through the API,
+ * to edit them — not in rules from the rules file or the environment, which are the operator's and edited there.
  */
 function visibleNotify(notify: readonly string[], admin: boolean): string[] {
   if (admin) return [...notify];
@@ -50,7 +51,7 @@ export function ruleView(engine: AlertEngine, rule: AlertRule, admin: boolean): 
   const alerts = engine.tracked(rule.project).filter((a) => a.ruleId === rule.id);
   return {
     ...ruleToJson(rule),
-    notify: visibleNotify(rule.notify, admin),
+    notify: visibleNotify(rule.notify, admin && rule.source === 'api'),
     current: status === null ? null : {
       value: status.value, series: status.series, evaluated_at: new Date(status.evaluatedAt).toISOString(), note: status.note,
     },
