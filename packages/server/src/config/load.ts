@@ -389,7 +389,6 @@ export function assertSafeBinding(cfg: PulseConfig): void {
   }
 }
 
-/** The configuration as /api/config and logs may show it: secrets replaced. */
 /** A `notify` or route entry that is a URL (parsable or not) carries its receiver's secret: only a marker shows. */
 const maskUrl = (entry: string): string => (/^\s*https?:\/\//i.test(entry) ? '[redacted]' : entry);
 const maskUrls = (v: unknown): unknown =>
@@ -397,6 +396,7 @@ const maskUrls = (v: unknown): unknown =>
     : Array.isArray(v) ? v.map(maskUrls)
       : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskUrls(x)])) : v;
 
+/** The configuration as /api/config and logs may show it: secrets replaced. */
 export function redactConfig(cfg: PulseConfig): Record<string, unknown> {
   const mask = (v: string | null): string | null => (v ? '[redacted]' : null);
   return {
