@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe(join(cwd, 'data'));
   });
 
+  it('takes DuckDB\'s thread count from PULSE_DUCKDB_THREADS, else leaves it to the store', () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).duckdbThreads).toBeNull();
+    expect(loadConfig({ env: { PULSE_DUCKDB_THREADS: '4' }, cwd: dir() }).duckdbThreads).toBe(4);
+    expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: '0' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
+    expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: 'many' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
+  });
+
   it('gives DuckDB\'s pool 64 MB more while loading unless told otherwise, never less than its limit', () => {
     expect(loadConfig({ env: {}, cwd: dir() }).duckdbLoadMemoryLimit).toBe('192MB');
     expect(loadConfig({ env: { PULSE_DUCKDB_MEMORY_LIMIT: '1GB' }, cwd: dir() }).duckdbLoadMemoryLimit).toBe('1064MB');

@@ -143,6 +143,8 @@ export interface PulseConfig {
    * the store is quiet (store/duckdb/event-store.ts).
    */
   duckdbLoadMemoryLimit: string;
+  /** DuckDB's worker threads (`PULSE_DUCKDB_THREADS`); null: DuckDB's default (one per core). */
+  duckdbThreads: number | null;
   store: 'duckdb' | 'clickhouse';
   clickhouseUrl: string | null;
   /**

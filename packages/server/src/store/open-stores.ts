@@ -34,7 +34,7 @@ export interface PulseStores {
   close(): Promise<void>;
 }
 
-export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'duckdbLoadMemoryLimit' | 'limits' | 'rollups' | 'userRollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl' | 'clickhouseShards' | 'clickhouseCluster'>
+export type StoresConfig = Pick<PulseConfig, 'dataDir' | 'duckdbMemoryLimit' | 'duckdbLoadMemoryLimit' | 'duckdbThreads' | 'limits' | 'rollups' | 'userRollups' | 'postgresUrl' | 'postgresSchema' | 'postgresPoolSize' | 'store' | 'clickhouseUrl' | 'clickhouseShards' | 'clickhouseCluster'>
   & Partial<Pick<PulseConfig, 'instanceId'>>;
 
 export interface OpenStoresOptions {
@@ -61,6 +61,7 @@ function postgresOptions(config: StoresConfig, onError: OpenStoresOptions['onErr
 export async function openStores(config: StoresConfig, options: OpenStoresOptions = {}): Promise<PulseStores> {
   const embedded = {
     dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, loadMemoryLimit: config.duckdbLoadMemoryLimit,
+    ...(config.duckdbThreads !== null ? { threads: config.duckdbThreads } : {}),
     queryTimeoutMs: config.limits.queryTimeoutMs, rollups: config.rollups,
     userRollups: config.userRollups,
     ...(options.clock ? { clock: options.clock } : {}),
