@@ -22,7 +22,7 @@ interface Kind {
   query: string;
 }
 
-const KINDS: readonly Kind[] = [
+export const KINDS: readonly Kind[] = [
   { id: 'csv_full', label: 'CSV, raw events', query: 'export_type=csv&format=full' },
   { id: 'json_full', label: 'JSON lines, raw events', query: 'export_type=json&format=full' },
   { id: 'parquet_full', label: 'Parquet, raw events', query: 'export_type=parquet&format=full' },
@@ -37,7 +37,7 @@ interface KindResult {
   rssMaxMb: number | null;
 }
 
-async function runExport(base: URL, kind: Kind, range: string, sampler: RssSampler): Promise<KindResult> {
+export async function runExport(base: URL, kind: Kind, range: string, sampler: RssSampler): Promise<KindResult> {
   sampler.mark();
   const t0 = performance.now();
   const created = (await (await fetch(new URL(`/v1/analytics/exports?${kind.query}&${range}`, base), { method: 'POST' })).json()) as { id: string };
