@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { PULSE_DUCKDB_THREADS: '4' }, cwd: dir() }).duckdbThreads).toBe(4);
     expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: '0' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
     expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: 'many' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
+    expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: '2.5' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
   });
 
   it('gives DuckDB\'s pool 64 MB more while loading unless told otherwise, never less than its limit', () => {

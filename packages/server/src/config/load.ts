@@ -222,7 +222,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     dashboardDir: env.PULSE_DASHBOARD_DIR?.trim() ? resolve(cwd, env.PULSE_DASHBOARD_DIR.trim()) : null,
     duckdbMemoryLimit,
     duckdbLoadMemoryLimit,
-    duckdbThreads: optNum('PULSE_DUCKDB_THREADS', 1, 256),
+    duckdbThreads: field<number | null>(env, 'PULSE_DUCKDB_THREADS', num('PULSE_DUCKDB_THREADS', 1, 256, true), null),
     store,
     clickhouseUrl: optStr(env, 'PULSE_CLICKHOUSE_URL'),
     clickhouseShards: env.PULSE_CLICKHOUSE_SHARDS?.trim() ? parseShardList(env.PULSE_CLICKHOUSE_SHARDS) : null,
