@@ -17,6 +17,7 @@
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { KINDS, runExport } from './export.bench.js';
 import { createAgent } from './lib/http.js';
 import { RssSampler } from './lib/proc.js';
@@ -29,18 +30,21 @@ import { caseRange, pulseUrl, QUERY_CASES } from './query-cases.js';
 import { PULSE_PLAN_FULL } from './query-settings.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
-const count = Number(arg('events', '10000000'));
-const rounds = Number(arg('rounds', '2'));
-const pauseMs = Number(arg('pause-ms', '5000'));
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    rounds: { type: 'string', default: '2' },
+    'pause-ms': { type: 'string', default: '5000' },
+    conf: { type: 'string', multiple: true, default: ['dirty_decay_ms:60000,muzzy_decay_ms:60000'] },
+  },
+});
+const count = Number(args.events);
+const rounds = Number(args.rounds);
+const pauseMs = Number(args['pause-ms']);
 // DuckDB's own setting, written out, so an operator's DUCKDB_JE_MALLOC_CONF in this shell cannot change the baseline.
-const confs = process.argv.flatMap((a, i) => (a === '--conf' && process.argv[i + 1] !== undefined ? [process.argv[i + 1]!] : []));
 const VARIANTS: readonly { name: string; conf: string }[] = [
   { name: 'duckdb-default', conf: 'dirty_decay_ms:1000,muzzy_decay_ms:1000' },
-  ...(confs.length > 0 ? confs : ['dirty_decay_ms:60000,muzzy_decay_ms:60000']).map((conf, i) => ({ name: `setting-${i + 1}`, conf })),
+  ...args.conf.map((conf, i) => ({ name: `setting-${i + 1}`, conf })),
 ];
 const log = (m: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
 
