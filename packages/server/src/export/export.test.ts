@@ -146,6 +146,12 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     expect(foreign.status).toBe(404);
     const dl = await fetch(`${pulse.url}/v1/analytics/exports/${json.exports[0].id}/download?project=other`);
     expect(dl.status).toBe(404);
+    expect((await getJson(`${pulse.url}/v1/analytics/exports?limit=2`)).json.exports).toEqual(json.exports.slice(0, 2));
+    for (const bad of ['0', '1001', '2.5', 'ten']) {
+      const res = await getJson(`${pulse.url}/v1/analytics/exports?limit=${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toBe('limit: must be a whole number from 1 to 1000');
+    }
   });
 
   it('answers 400 naming the bad parameter, and stores no job for it', async () => {

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest, HttpError } from '../http/errors.js';
+import { listLimit, parseListQuery } from '../http/list-query.js';
 import type { AppDeps } from '../http/types.js';
 import { parseEnumControl, parseReadParams } from '../query/params.js';
 import { rfc3339 } from '../query/time.js';
@@ -36,7 +37,7 @@ export function jobJson(job: ExportJob): Record<string, unknown> {
 }
 
 const idParam = z.object({ id: z.uuid() });
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), project: z.string().optional(), api_key: z.string().optional() });
+const listQuery = z.object({ limit: listLimit, project: z.string().optional(), api_key: z.string().optional() });
 
 /** `POST|GET /v1/analytics/exports`, `GET /v1/analytics/exports/{id}[/download]` (seed 004; `read` scope, own project). */
 export function registerExportRoutes(app: FastifyInstance, deps: AppDeps & { exports: ExportJobs }): void {
@@ -57,9 +58,8 @@ export function registerExportRoutes(app: FastifyInstance, deps: AppDeps & { exp
   });
 
   app.get('/v1/analytics/exports', read, async (request) => {
-    const parsed = listQuery.safeParse(request.query);
-    if (!parsed.success) throw badRequest(String(parsed.error.issues[0]?.path[0] ?? 'query'), parsed.error.issues[0]?.message ?? 'is invalid');
-    const jobs = await deps.exports.list(projectOf(request), parsed.data.limit ?? 100);
+    const { limit } = parseListQuery(listQuery, request.query);
+    const jobs = await deps.exports.list(projectOf(request), limit ?? 100);
     return { exports: jobs.map(jobJson) };
   });
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { safeNotifyEntry } from '../alerts/delivery/routing.js';
-import { badRequest } from '../http/errors.js';
+import { listLimit, parseListQuery } from '../http/list-query.js';
 import { rfc3339 } from '../query/time.js';
 import type { ReportRun, ReportRunStore } from './runner.js';
 import { nextSendTime, type ReportSpec } from './schedule.js';
@@ -14,11 +14,7 @@ export interface ReportRouteDeps {
   clock: Clock;
 }
 
-const listQuery = z.object({
-  limit: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int('must be a whole number from 1 to 1000')
-    .min(1, 'must be a whole number from 1 to 1000').max(1000, 'must be a whole number from 1 to 1000').optional(),
-  api_key: z.string().optional(),
-}).strict();
+const listQuery = z.object({ limit: listLimit, api_key: z.string().optional() }).strict();
 
 /**
  * A configured report as the API shows it. A webhook URL in `notify` carries its receiver's secret (Slack and Discord
@@ -56,14 +52,9 @@ export function runJson(run: ReportRun): Record<string, unknown> {
  */
 export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps): void {
   app.get('/api/reports', { config: { scope: 'admin' } }, async (request) => {
-    const parsed = listQuery.safeParse(request.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.code === 'unrecognized_keys' ? issue.keys[0] : issue?.path[0];
-      throw badRequest(String(field ?? 'query'), issue?.code === 'unrecognized_keys' ? 'is not a parameter of this endpoint' : issue?.message ?? 'is invalid');
-    }
+    const { limit } = parseListQuery(listQuery, request.query);
     const now = deps.clock.now();
-    const runs = await deps.runs.list(parsed.data.limit ?? 100);
+    const runs = await deps.runs.list(limit ?? 100);
     return { timestamp: rfc3339(now), reports: deps.specs.map((s) => reportJson(s, now)), runs: runs.map(runJson) };
   });
 }
