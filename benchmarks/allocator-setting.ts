@@ -18,7 +18,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KINDS, runExport } from './export.bench.js';
+import { KINDS, runExport, wholeRange } from './export.bench.js';
 import { createAgent } from './lib/http.js';
 import { RssSampler } from './lib/proc.js';
 import { startPulseProcess, type PulseProcess } from './lib/pulse-process.js';
@@ -89,7 +89,7 @@ try {
   }
 
   // 2. Exports: each server in turn, its RSS sampled.
-  const range = `start_date=${new Date(RUN_END_MS - 31 * 86_400_000).toISOString()}&end_date=${new Date(RUN_END_MS + 60_000).toISOString()}`;
+  const range = wholeRange(RUN_END_MS);
   for (let round = 0; round < rounds; round++) {
     for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
       const sampler = new RssSampler(s.pulse.pid, 100).start();

@@ -37,6 +37,11 @@ interface KindResult {
   rssMaxMb: number | null;
 }
 
+/** The query string of a range holding every event of a stored dataset ending at `endMs` (30 days, with margins). */
+export function wholeRange(endMs: number): string {
+  return `start_date=${new Date(endMs - 31 * DAY_MS).toISOString()}&end_date=${new Date(endMs + 60_000).toISOString()}`;
+}
+
 export async function runExport(base: URL, kind: Kind, range: string, sampler: RssSampler): Promise<KindResult> {
   sampler.mark();
   const t0 = performance.now();
@@ -81,7 +86,7 @@ export function exportBench(deps: { repoRoot: string; log: (m: string) => void }
     try {
       await new Promise((r) => setTimeout(r, 1000));
       idleMb = (sampler.mark().maxSampledBytes ?? 0) / 1e6;
-      const range = `start_date=${new Date(endMs - 31 * DAY_MS).toISOString()}&end_date=${new Date(endMs + 60_000).toISOString()}`;
+      const range = wholeRange(endMs);
       const counted = (await (await fetch(new URL(`/v1/query?measures=count&${range}`, pulse.url))).json()) as { data: { count: number }[] };
       stored = counted.data[0]?.count ?? 0;
       for (const kind of KINDS) {
