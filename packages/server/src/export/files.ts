@@ -15,10 +15,22 @@ export function exportPath(dir: string, job: Pick<ExportJob, 'id' | 'exportType'
   return join(dir, `${job.id}.${EXTENSIONS[job.exportType]}`);
 }
 
+const FILE_NAME = new RegExp(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(${Object.values(EXTENSIONS).join('|')})$`);
+
+/** Whether `name` is what exportPath names a job's file. */
+export function isExportFileName(name: string): boolean {
+  return FILE_NAME.test(name);
+}
+
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** The name a download is saved under: project, content, range, e.g. `pulse-default-full-2026-11-01-2026-12-01.csv`. */
-export function downloadName(job: ExportJob): string {
+/**
+ * The name a download is saved under: project, content, and the first and last day the range covers (UTC), e.g.
+ * `pulse-default-full-2026-11-01-2026-11-30.csv` for November. The range's end is exclusive: a range ending at midnight
+ * (a date-only `end_date` covers its whole day) ends on the day before.
+ */
+export function downloadName(job: Pick<ExportJob, 'project' | 'format' | 'exportType' | 'range'>): string {
   const project = job.project.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
-  return `pulse-${project}-${job.format}-${day(job.range.startMs)}-${day(job.range.endMs)}.${EXTENSIONS[job.exportType]}`;
+  const { startMs, endMs } = job.range;
+  return `pulse-${project}-${job.format}-${day(startMs)}-${day(Math.max(startMs, endMs - 1))}.${EXTENSIONS[job.exportType]}`;
 }

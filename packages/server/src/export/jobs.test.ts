@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredEvent } from '@pulse/protocol';
@@ -91,6 +91,20 @@ describe('ExportJobs', () => {
     expect(await real.get('p', kept.id)).toBeNull();
     expect(await real.get('p', job.id)).toBeNull();
     expect(existsSync(file)).toBe(false);
+
+    // Files whose rows are gone (another instance sharing the job table deleted them, or a crash left them): one last
+    // written before the cutoff goes; a recent one, and anything not named like an export file, stay.
+    const exportsDir = join(dataDir, 'exports');
+    const stray = join(exportsDir, '0b6f2f0e-8d3c-4c55-9d51-2f4a8c1e7a10.parquet');
+    const recent = join(exportsDir, '1c7a3b1f-9e4d-4d66-8e62-3a5b9d2f8b21.csv');
+    const other = join(exportsDir, 'notes.txt');
+    for (const f of [stray, recent, other]) writeFileSync(f, 'x');
+    const old = new Date(Date.now() - 8 * 86_400_000);
+    utimesSync(stray, old, old);
+    utimesSync(other, old, old);
+    const cleaner = new ExportJobs({ store: stores.store, jobs: stores.exportJobs, dir: exportsDir, clock: { now: () => Date.now() }, logger });
+    await cleaner.cleanupTask(7).run();
+    expect([existsSync(stray), existsSync(recent), existsSync(other)]).toEqual([false, true, true]);
     await real.close();
     await jobs.close();
     await stores.close();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { compileExportSource } from '../query/export-source.js';
 import type { Filter, TimeRange } from '../query/types.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore, ExportFormat } from '../store/types.js';
-import { exportPath } from './files.js';
+import { exportPath, isExportFileName } from './files.js';
 import type { ExportContent, ExportJob, ExportJobStore } from './types.js';
 
 export interface ExportRequest {
@@ -124,11 +125,33 @@ export class ExportJobs {
       intervalMs: 3_600_000,
       firstDelayMs: 90_000,
       run: async () => {
-        const removed = await this.deps.jobs.deleteCreatedBefore(this.deps.clock.now() - days * 86_400_000);
+        const cutoff = this.deps.clock.now() - days * 86_400_000;
+        const removed = await this.deps.jobs.deleteCreatedBefore(cutoff);
         for (const job of removed) await rm(this.path(job), { force: true });
-        if (removed.length > 0) this.deps.logger.info({ removed: removed.length }, 'export cleanup');
+        const swept = await this.sweep(cutoff);
+        if (removed.length > 0 || swept > 0) this.deps.logger.info({ removed: removed.length, files: swept }, 'export cleanup');
       },
     };
+  }
+
+  /**
+   * Removes job files under `dir` last written before `beforeMs` whatever their rows say. With several instances the
+   * job table is shared and whichever instance cleans up first deletes every expired row, while each file stays on the
+   * disk of the instance that wrote it: this is how the others' files go. (A file is written after its job was
+   * created, so a file older than the cutoff belongs to an expired job.) It also removes what a crash left.
+   */
+  private async sweep(beforeMs: number): Promise<number> {
+    const names = await readdir(this.deps.dir).catch(() => [] as string[]);
+    let swept = 0;
+    for (const name of names) {
+      if (!isExportFileName(name) || (this.current !== null && name.startsWith(`${this.current}.`))) continue;
+      const path = join(this.deps.dir, name);
+      const info = await stat(path).catch(() => null);
+      if (info === null || !info.isFile() || info.mtimeMs >= beforeMs) continue;
+      await rm(path, { force: true });
+      swept++;
+    }
+    return swept;
   }
 
   private pump(): void {

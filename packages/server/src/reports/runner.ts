@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from '../store/types.js';
 import { renderReport, type RenderedReport } from './render.js';
-import { lastSendTime, periodFor, type ReportSpec } from './schedule.js';
+import { lastSendTime, periodFor, previousPeriod, type ReportSpec } from './schedule.js';
 import { buildSummary, type ReportAlert } from './summary.js';
 
 /** Delivery of a rendered report to the spec's `notify` list (the alert channels do it). */
@@ -82,12 +82,11 @@ export class ReportRunner {
     if (now - sendAt > period.endMs - period.startMs) return;
     const claimed = await this.deps.runs.claim({ name: spec.name, periodStartMs: period.startMs, periodEndMs: period.endMs, claimedAt: now }, STALE_CLAIM_MS);
     if (!claimed) return;
-    const length = period.endMs - period.startMs;
     const summary = await buildSummary({
       store: this.deps.store,
       project: spec.project,
       period,
-      previous: { startMs: period.startMs - length, endMs: period.startMs },
+      previous: previousPeriod(spec, period),
       label: spec.schedule,
       alerts: this.deps.alerts ? await this.deps.alerts(spec.project, period.startMs, period.endMs) : [],
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastSendTime, nextSendTime, periodFor, type ReportSpec } from './schedule.js';
+import { lastSendTime, nextSendTime, periodFor, previousPeriod, type ReportSpec } from './schedule.js';
 
 const spec = (over: Partial<ReportSpec>): ReportSpec => ({
   name: 'r', schedule: 'daily', at: '09:00', timezone: 'UTC', day: 'monday', notify: [], project: 'default', ...over,
@@ -23,6 +23,22 @@ describe('report schedule', () => {
     expect((autumn.endMs - autumn.startMs) / 3_600_000).toBe(25);
     const spring = periodFor(s, t('2026-03-30T07:00:00Z'));
     expect((spring.endMs - spring.startMs) / 3_600_000).toBe(23);
+  });
+
+  it('the period before (the cost trend compares with it) is the previous local day or week, however long it was', () => {
+    const s = spec({ timezone: 'Europe/Berlin', at: '08:00' });
+    // The report on 2026-03-30 (24 h) compares with 2026-03-29, a 23-hour day (clocks went forward).
+    const day = periodFor(s, t('2026-03-31T06:00:00Z'));
+    expect(day).toMatchObject({ startMs: t('2026-03-29T22:00:00Z'), endMs: t('2026-03-30T22:00:00Z') });
+    expect(previousPeriod(s, day)).toEqual({ startMs: t('2026-03-28T23:00:00Z'), endMs: t('2026-03-29T22:00:00Z') });
+    // On 2026-10-26 it compares with the 25-hour 2026-10-25.
+    const autumn = periodFor(s, t('2026-10-27T07:00:00Z'));
+    expect(previousPeriod(s, autumn)).toEqual({ startMs: t('2026-10-24T22:00:00Z'), endMs: t('2026-10-25T23:00:00Z') });
+    // Weekly: the week of 2026-03-30 compares with the 167-hour week that held the change.
+    const weekly = spec({ schedule: 'weekly', timezone: 'Europe/Berlin' });
+    const week = periodFor(weekly, t('2026-04-06T07:00:00Z'));
+    expect(week).toMatchObject({ startMs: t('2026-03-29T22:00:00Z'), endMs: t('2026-04-05T22:00:00Z') });
+    expect(previousPeriod(weekly, week)).toEqual({ startMs: t('2026-03-22T23:00:00Z'), endMs: t('2026-03-29T22:00:00Z') });
   });
 
   it('weekly: sent on its day about the previous Monday–Sunday week', () => {

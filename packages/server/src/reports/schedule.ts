@@ -23,6 +23,11 @@ function cron(pattern: string, timezone: string): Cron {
   return new Cron(pattern, { timezone, paused: true });
 }
 
+/** Local midnights that start a report's periods: every day, or every Monday. */
+function periodBoundary(spec: ReportSpec): Cron {
+  return cron(spec.schedule === 'daily' ? '0 0 * * *' : '0 0 * * 1', spec.timezone);
+}
+
 function sendPattern(spec: ReportSpec): string {
   const [hh, mm] = spec.at.split(':').map(Number);
   return spec.schedule === 'daily' ? `${mm} ${hh} * * *` : `${mm} ${hh} * * ${WEEKDAYS.indexOf(spec.day)}`;
@@ -43,8 +48,17 @@ export function nextSendTime(spec: ReportSpec, nowMs: number): number | null {
  * calendar day (midnight to midnight, 23 or 25 hours across a DST change), a weekly one the previous Monday–Sunday.
  */
 export function periodFor(spec: ReportSpec, sendMs: number): TimeRange & { label: string } {
-  const boundary = cron(spec.schedule === 'daily' ? '0 0 * * *' : '0 0 * * 1', spec.timezone);
-  const [end, start] = boundary.previousRuns(2, new Date(sendMs + 1));
+  const [end, start] = periodBoundary(spec).previousRuns(2, new Date(sendMs + 1));
   if (!end || !start) throw new Error(`report ${spec.name}: no period before ${new Date(sendMs).toISOString()}`);
   return { startMs: start.getTime(), endMs: end.getTime(), label: spec.schedule };
+}
+
+/**
+ * The period before `period` (a report's cost trend compares with it): the previous local day or Monday–Sunday week,
+ * as long as that one was — 23, 24 or 25 hours (167–169 for a week) across DST changes, not `period`'s length.
+ */
+export function previousPeriod(spec: ReportSpec, period: TimeRange): TimeRange {
+  const [start] = periodBoundary(spec).previousRuns(1, new Date(period.startMs));
+  if (!start) throw new Error(`report ${spec.name}: no period before ${new Date(period.startMs).toISOString()}`);
+  return { startMs: start.getTime(), endMs: period.startMs };
 }

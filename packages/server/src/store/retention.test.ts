@@ -52,6 +52,44 @@ describe('retention (METRICS_RETENTION_DAYS)', () => {
     }
   });
 
+  it('keeps every rollup bucket the retention cutoffs fall in, and deletes those that ended before them', async () => {
+    const dataDir = join(dir, 'buckets');
+    // Not on a minute: each cutoff falls inside a bucket of its grain.
+    const now = Date.parse('2026-11-24T12:30:30Z');
+    const stores = await openEmbeddedStores({ dataDir, clock: { now: () => now } });
+    try {
+      const minuteCutoff = now - 7 * DAY; // 2026-11-17T12:30:30Z
+      const hourCutoff = now - 5 * DAY; // 2026-11-19T12:30:30Z
+      const dayCutoff = now - 30 * DAY; // 2026-10-25T12:30:30Z
+      await stores.store.append({
+        events: [
+          event('minute-kept', minuteCutoff + 5_000), event('minute-gone', minuteCutoff - 31_000),
+          event('hour-kept', hourCutoff + 600_000), event('hour-gone', hourCutoff - 31 * 60_000),
+          event('day-kept', dayCutoff + 3_600_000), event('day-gone', dayCutoff - 13 * 3_600_000),
+        ],
+      });
+      const tasks = new BackgroundTasks({ clock: { now: () => now }, logger: { error: () => {}, warn: () => {} } as never });
+      tasks.schedule(retentionTask({
+        store: stores.store, clock: { now: () => now }, retentionDays: 7, rollupRetentionDays: 5, dailyRetentionDays: 30,
+        logger: { info: () => {} } as never,
+      }));
+      await tasks.runNow('retention');
+      await tasks.close();
+      const first = async (table: string): Promise<string | null> => {
+        const [row] = await stores.store.query(`SELECT CAST(min(ts) AS VARCHAR) AS t FROM ${table}`, []);
+        return row?.t === null || row?.t === undefined ? null : String(row.t);
+      };
+      // The bucket holding each cutoff stays whole; the one before it (ended before the cutoff) went.
+      expect(await first('rollup_minute')).toBe('2026-11-17 12:30:00');
+      expect(await first('rollup_hour')).toBe('2026-11-19 12:00:00');
+      expect(await first('rollup_day')).toBe('2026-10-25 00:00:00');
+      const [days] = await stores.store.query(`SELECT sum(n) AS n FROM rollup_day WHERE ts = TIMESTAMP '2026-10-25 00:00:00'`, []);
+      expect(Number(days!.n)).toBe(1);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('with PULSE_ARCHIVE, writes the expired events to Parquet under the archive directory before deleting them', async () => {
     const dataDir = join(dir, 'archived');
     const stores = await openEmbeddedStores({ dataDir, clock: { now: () => NOW } });

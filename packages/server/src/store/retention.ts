@@ -6,6 +6,7 @@ import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from './types.js';
 import type { UserRollups } from '../analytics/user-rollups/maintain.js';
 import type { IdempotencyClaims } from '../ingest/idempotency-claims.js';
+import { GRAIN_MS, type GrainName } from '../rollups/definition.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,9 +53,9 @@ export function retentionTask(opts: {
       const ms = Math.round(performance.now() - t0);
       if (n > 0) opts.logger.info({ deleted: n, ms, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
       const rollupRows = await opts.store.rollups?.deleteBefore({
-        minute: cutoff,
-        hour: now - (opts.rollupRetentionDays ?? 400) * DAY_MS,
-        day: now - (opts.dailyRetentionDays ?? 1095) * DAY_MS,
+        minute: bucketStart('minute', cutoff),
+        hour: bucketStart('hour', now - (opts.rollupRetentionDays ?? 400) * DAY_MS),
+        day: bucketStart('day', now - (opts.dailyRetentionDays ?? 1095) * DAY_MS),
       });
       if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
       const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS, now - (opts.rollupRetentionDays ?? 400) * DAY_MS);
@@ -63,4 +64,13 @@ export function retentionTask(opts: {
       if (claims) opts.logger.info({ deleted: claims }, 'expired idempotency claims');
     },
   };
+}
+
+/**
+ * Rollup rows are kept for every bucket that overlaps the retention window: a bucket goes only once it has ended
+ * before the cutoff. (Deleting `bucket < cutoff` would drop the bucket the cutoff falls in — up to a day of data still
+ * inside the daily retention — and the user rollups, which keep that day, would disagree with the rollups.)
+ */
+function bucketStart(grain: GrainName, ms: number): number {
+  return Math.floor(ms / GRAIN_MS[grain]) * GRAIN_MS[grain];
 }
