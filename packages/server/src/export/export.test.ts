@@ -131,6 +131,21 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     expect(Math.abs(byModel['llm/gpt-4o'].p50_duration_ms - 1000)).toBeLessThanOrEqual(10);
     expect(byModel['llm/claude-3-haiku'].count).toBe(1);
     expect(byModel['message/null'].count).toBe(1);
+
+    // In Parquet: counts and token sums as integers, the rest as doubles, the day as a timestamp.
+    const parquet = await exportAndDownload(`export_type=parquet&format=summary&${range}`);
+    const file = join(scratch, 'summary.parquet');
+    writeFileSync(file, parquet.body);
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const described = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects();
+    expect(Object.fromEntries(described.map((r) => [String(r.column_name), String(r.column_type)]))).toEqual({
+      bucket: 'TIMESTAMP', type: 'VARCHAR', model: 'VARCHAR', persona: 'VARCHAR', count: 'BIGINT', errors: 'BIGINT',
+      input_tokens: 'BIGINT', output_tokens: 'BIGINT', cost_usd: 'DOUBLE', avg_duration_ms: 'DOUBLE', p50_duration_ms: 'DOUBLE',
+      p95_duration_ms: 'DOUBLE', p99_duration_ms: 'DOUBLE', error_rate: 'DOUBLE',
+    });
+    const [sums] = (await db.runAndReadAll(`SELECT sum(count)::INTEGER AS n, sum(input_tokens)::INTEGER AS t FROM read_parquet('${file}')`)).getRowObjects();
+    expect(sums).toEqual({ n: 4, t: 600 });
+    db.closeSync();
   });
 
   it('lists jobs newest first, per project; another project sees none of them and gets 404 for their ids', async () => {

@@ -53,7 +53,15 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'parquet'
  */
 export type ExportSource =
   | { kind: 'events'; where: string; params: readonly QueryParam[] }
-  | { kind: 'aggregate'; sql: string; params: readonly QueryParam[]; columns: readonly { alias: string; name: string; role: 'bucket' | 'dimension' | 'measure' }[] };
+  | { kind: 'aggregate'; sql: string; params: readonly QueryParam[]; columns: readonly ExportColumn[] };
+
+/** An aggregate export's output column: `type` is the query layer's (a measure's `int` is written as a 64-bit integer). */
+export interface ExportColumn {
+  alias: string;
+  name: string;
+  role: 'bucket' | 'dimension' | 'measure';
+  type: 'int' | 'float' | 'timestamp' | 'string';
+}
 
 export class StoreUnavailableError extends Error {
   override readonly name: string = 'StoreUnavailableError';

@@ -4,6 +4,8 @@
  * check and `/api/system` with the figures the input implies, and nothing is kept in the data directory.
  */
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../live/test-support/ws-client.js';
 import { rfc3339 } from '../../query/time.js';
@@ -131,6 +133,18 @@ describe.skipIf(ch.skip || pgMissing !== null)('PULSE_STORE=clickhouse (real Cli
     expect(claude.reduce((a, row) => a + row.count, 0)).toBe(30);
     expect(claude.every((row) => row.errors === row.count && row.error_rate === 1 && row.input_tokens === 300 * row.count)).toBe(true);
     for (const row of claude) within1(row.p50_duration_ms, 1000);
+    // In Parquet (written by an in-memory DuckDB from ClickHouse's rows): counts and token sums as integers.
+    const parquet = await exportAndDownload(pulse, `export_type=parquet&format=summary&${range}`);
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const file = join(pulse.dataDir, 'exports', `${parquet.job.id}.parquet`);
+    const described = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects();
+    expect(Object.fromEntries(described.map((r) => [String(r.column_name), String(r.column_type)]))).toMatchObject({
+      bucket: 'TIMESTAMP', model: 'VARCHAR', count: 'BIGINT', errors: 'BIGINT', input_tokens: 'BIGINT', output_tokens: 'BIGINT',
+      cost_usd: 'DOUBLE', p50_duration_ms: 'DOUBLE', error_rate: 'DOUBLE',
+    });
+    const [sums] = (await db.runAndReadAll(`SELECT sum(count)::INTEGER AS n FROM read_parquet('${file}') WHERE model = 'claude-3'`)).getRowObjects();
+    expect(sums).toEqual({ n: 30 });
+    db.closeSync();
 
     // The store's health check answers through ClickHouse; /api/system shows its figures.
     const health = await waitFor(async () => {

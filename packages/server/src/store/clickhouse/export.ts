@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ExportFormat, ExportSource } from '../types.js';
+import type { ExportColumn, ExportFormat, ExportSource } from '../types.js';
 import { bindParams } from './bind.js';
 import { EXPORT_COLUMNS, EXPORT_SELECT, toExportRow } from './rows.js';
 
@@ -112,7 +112,7 @@ export async function exportFromClickHouse(client: ClickHouseClient, source: Exp
     try {
       const types = source.kind === 'events'
         ? s.names.map((n) => `'${n}': '${EVENT_TYPES[n as keyof typeof EVENT_TYPES]}'`)
-        : s.names.map((n) => `'${n.replaceAll("'", "''")}': '${s.times.has(n) ? 'BIGINT' : source.columns.find((c) => c.name === n)?.role === 'dimension' ? 'VARCHAR' : 'DOUBLE'}'`);
+        : s.names.map((n) => `'${n.replaceAll("'", "''")}': '${s.times.has(n) ? 'BIGINT' : aggregateType(source.columns.find((c) => c.name === n))}'`);
       const select = s.names.map((n) => {
         const id = `"${n.replaceAll('"', '""')}"`;
         return s.times.has(n) ? `epoch_ms(${id}) AS ${id}` : id;
@@ -130,4 +130,10 @@ export async function exportFromClickHouse(client: ClickHouseClient, source: Exp
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The Parquet type of an aggregate export's column: text for dimensions, 64-bit integers for counts and token sums. */
+function aggregateType(column: ExportColumn | undefined): 'VARCHAR' | 'BIGINT' | 'DOUBLE' {
+  if (column?.role === 'dimension') return 'VARCHAR';
+  return column?.role === 'measure' && column.type === 'int' ? 'BIGINT' : 'DOUBLE';
 }

@@ -47,6 +47,8 @@ export function exportStatement(source: ExportSource, format: ExportFormat): { s
     select = `SELECT ${eventColumns(format).join(', ')} FROM events WHERE ${source.where}`;
   } else {
     const columns = source.columns.map((c) => {
+      // Counts and token sums are integers in the file (the engine's sums are wider or floating).
+      if (c.role === 'measure' && c.type === 'int') return `CAST(${c.alias} AS BIGINT) AS ${ident(c.name)}`;
       if (c.role !== 'bucket') return `${c.alias} AS ${ident(c.name)}`;
       const ts = `epoch_ms(CAST(${c.alias} AS BIGINT))`;
       return `${format === 'parquet' ? ts : ISO_TS(ts)} AS bucket`;
