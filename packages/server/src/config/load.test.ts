@@ -22,6 +22,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { PULSE_DUCKDB_THREADS: '2.5' }, cwd: dir() })).toThrow(/PULSE_DUCKDB_THREADS/);
   });
 
+  it('keeps coarser rollups at least as long as finer rows: defaults follow, contrary settings are refused', () => {
+    const days = (env: Record<string, string>) => {
+      const c = loadConfig({ env, cwd: dir() });
+      return [c.retentionDays, c.rollupRetentionDays, c.dailyRetentionDays];
+    };
+    expect(days({})).toEqual([30, 400, 1095]);
+    expect(days({ METRICS_RETENTION_DAYS: '90' })).toEqual([90, 400, 1095]);
+    expect(days({ METRICS_RETENTION_DAYS: '500' })).toEqual([500, 500, 1095]);
+    expect(days({ PULSE_ROLLUP_RETENTION_DAYS: '2000' })).toEqual([30, 2000, 2000]);
+    expect(days({ METRICS_RETENTION_DAYS: '7', PULSE_ROLLUP_RETENTION_DAYS: '7', PULSE_DAILY_RETENTION_DAYS: '7' })).toEqual([7, 7, 7]);
+    expect(() => days({ PULSE_ROLLUP_RETENTION_DAYS: '1' })).toThrow('PULSE_ROLLUP_RETENTION_DAYS (1) must be at least METRICS_RETENTION_DAYS (30)');
+    expect(() => days({ PULSE_DAILY_RETENTION_DAYS: '3' })).toThrow('PULSE_DAILY_RETENTION_DAYS (3) must be at least PULSE_ROLLUP_RETENTION_DAYS (400)');
+    expect(() => days({ METRICS_RETENTION_DAYS: '90', PULSE_ROLLUP_RETENTION_DAYS: '100', PULSE_DAILY_RETENTION_DAYS: '95' })).toThrow(/PULSE_DAILY_RETENTION_DAYS \(95\)/);
+  });
+
   it('gives DuckDB\'s pool 64 MB more while loading unless told otherwise, never less than its limit', () => {
     expect(loadConfig({ env: {}, cwd: dir() }).duckdbLoadMemoryLimit).toBe('192MB');
     expect(loadConfig({ env: { PULSE_DUCKDB_MEMORY_LIMIT: '1GB' }, cwd: dir() }).duckdbLoadMemoryLimit).toBe('1064MB');

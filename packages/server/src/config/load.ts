@@ -203,17 +203,30 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
     throw new ConfigError('PULSE_DUCKDB_LOAD_MEMORY_LIMIT must be at least PULSE_DUCKDB_MEMORY_LIMIT');
   }
 
+  // Downsampling keeps coarser rows longer: queries read hourly and daily rows wherever raw events are kept (and
+  // hourly ones where daily ones are), so each retention is at least the finer one's. Unset, each defaults to the
+  // longer of its own default and the finer one's.
+  const retentionDays = field(env, 'METRICS_RETENTION_DAYS', num('METRICS_RETENTION_DAYS', 1, 36500, true), 30);
+  const rollupRetentionDays = field(env, 'PULSE_ROLLUP_RETENTION_DAYS', num('PULSE_ROLLUP_RETENTION_DAYS', 1, 36500, true), Math.max(400, retentionDays));
+  if (rollupRetentionDays < retentionDays) {
+    throw new ConfigError(`PULSE_ROLLUP_RETENTION_DAYS (${rollupRetentionDays}) must be at least METRICS_RETENTION_DAYS (${retentionDays}): hourly rollups answer queries over the raw events' whole span`);
+  }
+  const dailyRetentionDays = field(env, 'PULSE_DAILY_RETENTION_DAYS', num('PULSE_DAILY_RETENTION_DAYS', 1, 36500, true), Math.max(1095, rollupRetentionDays));
+  if (dailyRetentionDays < rollupRetentionDays) {
+    throw new ConfigError(`PULSE_DAILY_RETENTION_DAYS (${dailyRetentionDays}) must be at least PULSE_ROLLUP_RETENTION_DAYS (${rollupRetentionDays}): daily rollups answer queries over the hourly rollups' whole span`);
+  }
+
   const cfg: PulseConfig = {
     enabled: field(env, 'ANALYTICS_ENABLED', bool('ANALYTICS_ENABLED'), true),
     host: env.ANALYTICS_HOST?.trim() || '127.0.0.1',
     port: field(env, 'ANALYTICS_PORT', num('ANALYTICS_PORT', 0, 65535, true), 8000),
     apiKey: optStr(env, 'ANALYTICS_API_KEY'),
     corsOrigins,
-    retentionDays: field(env, 'METRICS_RETENTION_DAYS', num('METRICS_RETENTION_DAYS', 1, 36500, true), 30),
+    retentionDays,
     rollups: field(env, 'PULSE_ROLLUPS', bool('PULSE_ROLLUPS'), true),
     userRollups: field(env, 'PULSE_USER_ROLLUPS', bool('PULSE_USER_ROLLUPS'), true),
-    rollupRetentionDays: field(env, 'PULSE_ROLLUP_RETENTION_DAYS', num('PULSE_ROLLUP_RETENTION_DAYS', 1, 36500, true), 400),
-    dailyRetentionDays: field(env, 'PULSE_DAILY_RETENTION_DAYS', num('PULSE_DAILY_RETENTION_DAYS', 1, 36500, true), 1095),
+    rollupRetentionDays,
+    dailyRetentionDays,
     archive: field(env, 'PULSE_ARCHIVE', bool('PULSE_ARCHIVE'), false),
     exportRetentionDays: field(env, 'PULSE_EXPORT_RETENTION_DAYS', num('PULSE_EXPORT_RETENTION_DAYS', 1, 3650, true), 7),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
