@@ -90,3 +90,85 @@ describe('alert engine over a real store (fake clock)', () => {
     expect(stats.queries).toBe(info.evaluations * windows.length);
   });
 });
+
+describe('alert engine: state fed by the fan-out (fake clock)', () => {
+  const M = 60_000;
+  const failure = (ts: number): StoredEvent => event({ ts, type: 'error', name: 'queue_failure', status: 'error', error_message: 'boom', attributes: { alert: 'queue_failure' } });
+  const health = (ts: number, state: string): StoredEvent => event({ ts, type: 'health', name: 'database', duration_ms: null, attributes: { state } });
+
+  function engineOn(store: EventStore, clock: { t: number }, rules: ReturnType<typeof rule>[], notifier: RecordingNotifier) {
+    let feed: ((batch: readonly StoredEvent[]) => Promise<void>) | null = null;
+    const engine = new AlertEngine({
+      store, alertStore: stores!.alerts, notifier, clock: { now: () => clock.t }, logger: { warn: () => undefined, error: () => undefined },
+      staticRules: rules, externalUrl: () => 'http://pulse.test',
+    });
+    // The fan-out, as the engine subscribes to it: committed batches handed over in order.
+    engine.attach({ subscribe: (_name: string, fn: typeof feed) => ((feed = fn), { unsubscribe: () => undefined }) } as never);
+    return { engine, batch: (events: StoredEvent[]) => feed!(events) };
+  }
+
+  it('an event alert firing before a restart stays firing after it until resolve_after passes with no match', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const r = rule({ name: 'Queue failure', kind: 'event', attributes: { alert: 'queue_failure' }, resolve_after: '5m', group_interval: '1m' }, 'file:queue');
+    const clock = { t: NOW };
+    const before = new RecordingNotifier();
+    const a = engineOn(stores.store, clock, [r], before);
+    await a.engine.init(() => null);
+    for (let i = 0; i <= 30; i++) { // a failure a minute for half an hour
+      clock.t = NOW + i * M;
+      await a.batch([failure(clock.t)]);
+      await a.engine.evaluate();
+    }
+    expect(before.received.map((n) => n.status)).toEqual(['firing']);
+    await a.engine.close();
+
+    // Restarted 15 s after the last failure: the stored alert says when it fired (30 min ago), not when it last matched.
+    clock.t = NOW + 30 * M + 15_000;
+    const after = new RecordingNotifier();
+    const b = engineOn(stores.store, clock, [r], after);
+    await b.engine.init(() => null);
+    await b.engine.evaluate();
+    clock.t += 45_000;
+    await b.batch([failure(clock.t)]);
+    await b.engine.evaluate();
+    // Neither resolved at once nor paged again by the next failure: the same alert fires on.
+    expect(after.received).toEqual([]);
+    const [alert] = b.engine.tracked('default');
+    expect(alert).toMatchObject({ state: 'firing', firedAt: NOW });
+    // Five minutes with no failure: resolved, and said so once.
+    clock.t += 5 * M;
+    await b.engine.evaluate();
+    clock.t += M;
+    await b.engine.evaluate();
+    expect(after.received.map((n) => `${n.status}:${n.alerts.map((x) => (x.id === alert!.id ? 'same' : 'other')).join()}`)).toEqual(['resolved:same']);
+    await b.engine.close();
+  });
+
+  it('an evaluation awaiting its queries does not undo what the fan-out applied meanwhile', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const { store } = instrumented(stores.store, { delayMs: 300 });
+    const rules = [
+      rule({ name: 'DB down', kind: 'health', checks: ['database'], group_interval: '0s' }, 'h'),
+      // Its current window and baseline are queried (slowly) before the evaluation applies its verdicts.
+      rule({ name: 'Spike', kind: 'anomaly', measure: 'count', min_count: 0 }, 'z'),
+    ];
+    const clock = { t: NOW };
+    const notifier = new RecordingNotifier();
+    const { engine, batch } = engineOn(store, clock, rules, notifier);
+    await engine.init(() => null);
+    await batch([health(NOW, 'unhealthy')]);
+    expect(notifier.received.map((n) => n.status)).toEqual(['firing']);
+    clock.t = NOW + 15_000;
+    const evaluation = engine.evaluate();
+    // While the evaluation waits for its queries, the check recovers and the fan-out resolves the alert.
+    await new Promise((r) => setTimeout(r, 500));
+    await batch([health(clock.t, 'healthy')]);
+    await evaluation;
+    expect(notifier.received.map((n) => `${n.status}:${n.alerts.map((a) => a.state).join()}`)).toEqual(['firing:firing', 'resolved:resolved']);
+    expect(engine.tracked('default').filter((a) => a.ruleId === 'h')).toEqual([]);
+    await engine.close();
+  });
+});
+

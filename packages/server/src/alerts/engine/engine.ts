@@ -40,6 +40,13 @@ export interface AlertEngineDeps {
   isLeader?: () => boolean;
 }
 
+
+/** One rule's verdict for an evaluation: its signals, `keep` (no verdict), or a read of them made when it is applied. */
+interface RuleResult {
+  rule: AlertRule;
+  signals: Signal[] | 'keep' | (() => Signal[]);
+}
+
 /** What `refresh` re-reads from the alert store. */
 export type EngineState = 'rules' | 'silences' | 'alerts';
 
@@ -150,7 +157,7 @@ export class AlertEngine {
     }
     if (silences !== null) this.silenceList = silences;
     for (const rule of this.rules()) {
-      if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? []);
+      if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? [], this.deps.clock.now());
     }
     this.refreshCounts();
   }
@@ -269,7 +276,7 @@ export class AlertEngine {
     const t0 = performance.now();
     const now = this.deps.clock.now();
     const rules = this.rules().filter((r) => r.enabled);
-    const results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }> = [];
+    const results: RuleResult[] = [];
     let failed = false;
     const windowRules = rules.filter((r): r is ThresholdRule | AnomalyRule => r.kind === 'threshold' || r.kind === 'anomaly');
     const series = await windowSeries(this.deps.store, windowRules, now, this.stats, (err) => {
@@ -309,15 +316,17 @@ export class AlertEngine {
         case 'resource':
           signals = resourceSignals(rule, sample);
           break;
+        // Fed by the fan-out, which may step these rules while this evaluation awaits its queries: read when this
+        // evaluation is applied (in turn with the fan-out's), so a newer state is never overwritten by an older one.
         case 'health':
-          signals = this.events.healthSignals(rule);
-          break;
+          results.push({ rule, signals: () => this.events.healthSignals(rule) });
+          continue;
         case 'event':
-          signals = this.events.eventSignals(rule, now);
-          break;
+          results.push({ rule, signals: () => this.events.eventSignals(rule, now) });
+          continue;
         case 'unpriced_model':
-          signals = this.events.unpricedSignals(rule, now);
-          break;
+          results.push({ rule, signals: () => this.events.unpricedSignals(rule, now) });
+          continue;
       }
       results.push({ rule, signals });
     }
@@ -345,12 +354,12 @@ export class AlertEngine {
     if (touched.length === 0) return;
     this.stats.eventTriggers += 1;
     await this.apply(touched.map((rule) => ({
-      rule, signals: rule.kind === 'event' ? this.events.eventSignals(rule, now) : this.events.healthSignals(rule as Extract<AlertRule, { kind: 'health' }>),
+      rule, signals: () => (rule.kind === 'event' ? this.events.eventSignals(rule, now) : this.events.healthSignals(rule as Extract<AlertRule, { kind: 'health' }>)),
     })), now);
   }
 
   /** Steps each rule's lifecycle, plans notifications, persists, then dispatches (never awaiting a channel). */
-  private apply(results: Array<{ rule: AlertRule; signals: Signal[] | 'keep' }>, at?: number): Promise<void> {
+  private apply(results: readonly RuleResult[], at?: number): Promise<void> {
     return this.serially(async () => {
       // Leadership lost meanwhile: nothing is persisted or sent; the new leader steps from what was persisted.
       if (!this.leads()) return;
@@ -360,7 +369,9 @@ export class AlertEngine {
       const groupUpserts: GroupState[] = [];
       const groupDeletes: string[] = [];
       const outbox: Notification[] = [];
-      for (const { rule, signals } of results) {
+      for (const result of results) {
+        const rule = result.rule;
+        const signals = typeof result.signals === 'function' ? result.signals() : result.signals;
         const step = stepRule({ rule, alertType: alertTypeOf(rule), signals, previous: this.instances.get(rule.id) ?? [], now, newId: randomUUID });
         this.noteStatus(rule, signals, now);
         const plan = planNotifications({

@@ -110,18 +110,20 @@ export class EventState {
   }
 
   /**
-   * After a restart, what the tracked alerts of fan-out-fed rules say is put back, so they do not resolve for want of
-   * memory: an event alert's last match (its last evaluation before the restart, at the latest), a check's state, a
-   * model's unpriced count (at its last evaluation's minute). New events then take over as usual.
+   * After a restart (or on a new leader), what the tracked alerts of fan-out-fed rules say is put back, so they do not
+   * resolve for want of memory: a check's state, a model's unpriced count (at its last evaluation's minute), and an
+   * event alert's match — counted as `now`, the restore: the stored alert says when it fired, not when it last matched
+   * (that is not written at every evaluation), so an earlier time could resolve it at once and page again at the next
+   * match. It resolves `resolve_after` after the restore unless matched again. New events then take over as usual.
    */
-  restore(rule: EventRule | HealthRule | UnpricedModelRule, alerts: readonly AlertInstance[]): void {
+  restore(rule: EventRule | HealthRule | UnpricedModelRule, alerts: readonly AlertInstance[], now: number): void {
     for (const a of alerts) {
       if (a.state !== 'firing' && a.state !== 'pending') continue;
       if (rule.kind === 'event') {
         const labels = Object.fromEntries(EVENT_LABELS.filter((k) => a.labels[k] !== undefined).map((k) => [k, a.labels[k]!]));
         const series = this.hits.get(rule.id) ?? new Map<string, EventHit>();
         const key = JSON.stringify(labels);
-        if (!series.has(key)) series.set(key, { at: a.lastActiveAt, labels, message: a.message, details: a.details });
+        if (!series.has(key)) series.set(key, { at: Math.max(a.lastActiveAt, now), labels, message: a.message, details: a.details });
         this.hits.set(rule.id, series);
       } else if (rule.kind === 'health' && a.labels.check !== undefined) {
         const key = `${rule.project}\u0000${a.labels.check}`;

@@ -4,6 +4,9 @@ import type { AlertRule } from '../rules/model.js';
 import { planNotifications, type GroupState } from './grouping.js';
 import type { AlertInstance } from './instance.js';
 import { fingerprint } from './instance.js';
+import { stepRule } from './lifecycle.js';
+import { thresholdSignals } from './signals.js';
+import type { ThresholdRule } from '../rules/model.js';
 
 const S = 1000;
 function alert(r: AlertRule, labels: Record<string, string>, over: Partial<AlertInstance> = {}): AlertInstance {
@@ -71,4 +74,35 @@ describe('notification grouping (Alertmanager semantics)', () => {
     const sent = simulate(split, [[0, [alert(split, { model: 'a' }), alert(split, { model: 'b' })]]]);
     expect(sent[0]!.map((n) => n.groupLabels)).toEqual([{ alertname: 'split', model: 'a' }, { alertname: 'split', model: 'b' }]);
   });
+
+  it('a series that resolves and fires again within group_interval: its resolution is settled unsent, nothing is left unsettled', () => {
+    // Lifecycle and grouping stepped together as the engine does: settled instances are dropped from what it tracks.
+    const slow = rule({ name: 'slow', condition: 'avg_duration_ms > 500', group_interval: '5m' }) as ThresholdRule;
+    let tracked: AlertInstance[] = [];
+    const groups = new Map<string, GroupState>();
+    const settledIds: string[] = [];
+    let n = 0;
+    const log = ([[0, 600], [15 * S, 100], [30 * S, 600], [45 * S, 600], [400 * S, 100], [700 * S, 100]] as const).map(([now, value]) => {
+      const step = stepRule({ rule: slow, alertType: 'performance', signals: thresholdSignals(slow, [{ labels: {}, value, samples: 10 }]), previous: tracked, now, newId: () => `al-${++n}` });
+      const plan = planNotifications({ rule: slow, instances: step.instances, groups, now, externalUrl: 'x', isSilenced: () => false });
+      const settled = new Set(plan.settled.map((a) => a.id));
+      settledIds.push(...settled);
+      tracked = step.instances.filter((a) => !settled.has(a.id));
+      for (const g of plan.upserts) groups.set(g.key, g);
+      for (const k of plan.deletes) groups.delete(k);
+      return { tracked: tracked.map((a) => `${a.id}:${a.state}`), sent: plan.notifications.map((x) => x.alerts.map((a) => `${a.id}:${a.state}`)) };
+    });
+    expect(log).toEqual([
+      { tracked: ['al-1:firing'], sent: [['al-1:firing']] },
+      // Resolved, its notification held by group_interval.
+      { tracked: ['al-1:resolved'], sent: [] },
+      // Firing again before it went out: for the receivers it never stopped; al-1 is settled (stored untracked).
+      { tracked: ['al-2:firing'], sent: [] },
+      { tracked: ['al-2:firing'], sent: [] },
+      { tracked: [], sent: [['al-2:resolved']] },
+      { tracked: [], sent: [] },
+    ]);
+    expect(settledIds).toEqual(['al-1', 'al-2']);
+  });
 });
+

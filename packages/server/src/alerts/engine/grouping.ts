@@ -62,7 +62,10 @@ export function planNotifications(input: PlanInput): PlanResult {
     const firing = alerts.filter((a) => a.state === 'firing' && !input.isSilenced(a));
     const sent = new Set(state?.sentFiring ?? []);
     const resolved = alerts.filter((a) => a.state === 'resolved' && !a.resolvedNotified);
-    const toNotifyResolved = resolved.filter((a) => sent.has(a.fingerprint) && !input.isSilenced(a));
+    // A series that resolved and fired again before its resolution went out never stopped firing for the receivers
+    // (as with Alertmanager, a flap inside group_interval is not seen): its resolution is settled unsent.
+    const firingAgain = new Set(alerts.filter((a) => a.state === 'firing').map((a) => a.fingerprint));
+    const toNotifyResolved = resolved.filter((a) => sent.has(a.fingerprint) && !firingAgain.has(a.fingerprint) && !input.isSilenced(a));
     const quietResolved = resolved.filter((a) => !toNotifyResolved.includes(a));
     result.settled.push(...quietResolved.map((a) => ({ ...a, resolvedNotified: true })));
 

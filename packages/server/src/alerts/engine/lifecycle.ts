@@ -28,33 +28,30 @@ export interface StepResult {
  */
 export function stepRule(input: StepInput): StepResult {
   const { rule, now } = input;
-  const previous = new Map(input.previous.map((a) => [a.fingerprint, a]));
   const instances: AlertInstance[] = [];
   const changed: AlertInstance[] = [];
   const dropped: AlertInstance[] = [];
   if (input.signals === 'keep') return { instances: [...input.previous], changed, dropped };
 
+  // A series has at most one live instance; a resolved one still to be notified (or settled) stays beside it, however
+  // many evaluations that takes: planNotifications settles it, so it is never forgotten unsettled.
+  const live = new Map(input.previous.filter(isLive).map((a) => [a.fingerprint, a]));
+  for (const prev of input.previous) if (!isLive(prev)) instances.push(prev);
   const seen = new Set<string>();
   for (const signal of input.signals) {
     const labels = { alertname: rule.name, severity: rule.severity, project: rule.project, ...rule.labels, ...signal.labels };
     const fp = fingerprint(rule.id, labels);
     seen.add(fp);
-    const prev = previous.get(fp);
-    const live = prev !== undefined && isLive(prev) ? prev : undefined;
-    if (prev !== undefined && !live) instances.push(prev); // a resolved one still to be notified stays beside a new one
-    const next = advance(live, signal, labels, fp, input);
-    if (next === 'dropped') dropped.push(live!);
+    const prev = live.get(fp);
+    const next = advance(prev, signal, labels, fp, input);
+    if (next === 'dropped') dropped.push(prev!);
     else if (next !== null) {
       instances.push(next);
-      if (live === undefined || next.state !== live.state) changed.push(next);
+      if (prev === undefined || next.state !== prev.state) changed.push(next);
     }
   }
-  for (const prev of input.previous) {
+  for (const prev of live.values()) {
     if (seen.has(prev.fingerprint)) continue;
-    if (!isLive(prev)) {
-      instances.push(prev);
-      continue;
-    }
     const next = advance(prev, null, prev.labels, prev.fingerprint, input);
     if (next === 'dropped') dropped.push(prev);
     else if (next !== null) {
