@@ -21,7 +21,7 @@ export function systemSampleTask(deps: Pick<AppDeps, 'store' | 'clock'> & { ops:
 
 /** `GET /api/system` (admin): host and whole-store figures span every project. */
 export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps & { ops: OpsParts }): void {
-  app.get('/api/system', { config: { scope: 'admin' } }, async () => {
+  app.get('/api/system', { config: { scope: 'admin', everyProject: true } }, async () => {
     const connections = await new Promise<number>((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
     return systemReport({
       host: await deps.ops.host.detail(),

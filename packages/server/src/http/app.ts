@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import { createAuthenticator, KeyCache } from './auth.js';
+import { createAuthenticator, isEveryProjectAdmin, KeyCache } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
 import type { AppDeps } from './types.js';
 import { registerIngestRoutes } from '../ingest/routes.js';
@@ -86,7 +86,11 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   const authenticate = createAuthenticator(parts.config, parts.meta, keyCache);
   app.addHook('onRequest', async (request) => {
     const need = request.routeOptions.config?.scope;
-    if (need) request.pulseAuth = await authenticate(request, need);
+    if (!need) return;
+    request.pulseAuth = await authenticate(request, need);
+    if (request.routeOptions.config?.everyProject && !isEveryProjectAdmin(request.pulseAuth)) {
+      throw new HttpError(403, 'forbidden', 'this endpoint covers every project: use ANALYTICS_API_KEY, not a project key');
+    }
   });
   await registerRateLimits(app, parts.config);
 

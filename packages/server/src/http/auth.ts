@@ -61,6 +61,11 @@ function requestedProject(request: FastifyRequest): string | null {
   return p;
 }
 
+/** The caller may see what spans every project: the `ANALYTICS_API_KEY` admin key (or loopback mode without one). */
+export function isEveryProjectAdmin(auth: RequestAuth | null): boolean {
+  return auth !== null && auth.scope === 'admin' && auth.keyId === null;
+}
+
 /**
  * Resolves who is calling and checks the route's scope (CONTRACT §3): 401 without a valid key,
  * 403 without the scope or for another project. Messages never reveal whether a key exists elsewhere.

@@ -31,5 +31,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; routes without it are public (`/health`, `/`). */
     scope?: Scope;
+    /**
+     * The route covers every project (the whole store, the server, its settings): only the every-project admin key
+     * (`ANALYTICS_API_KEY`) may call it; a project's own admin key gets 403 (CONTRACT §3: a project key reads and
+     * writes only its project).
+     */
+    everyProject?: true;
   }
 }

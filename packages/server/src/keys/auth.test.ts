@@ -88,4 +88,33 @@ describe('keys and scopes (CONTRACT §3)', () => {
     const list = await getJson(`${pulse.url}/v1/keys`, h);
     expect(list.json.keys.every((x: { project: string }) => x.project === 'team')).toBe(true);
   });
+
+  it('what spans every project (the store file, the server, its settings) is for ANALYTICS_API_KEY only, not a project admin key', async () => {
+    const k = await createKey('island', 'admin');
+    const h = { 'x-api-key': k.key };
+    // Another project's data, which the backup file and the whole-store figures would hold.
+    expect((await postJson(`${pulse.url}/v1/events?project=mainland`, [{ type: 'llm', user_id: 'secret-user' }], admin)).status).toBe(200);
+    const post = (path: string, headers: Record<string, string>) => fetch(`${pulse.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+    for (const path of ['/api/system', '/api/config', '/api/debug/analytics', '/api/background-tasks', '/api/reports', '/api/profiling/results']) {
+      const res = await getJson(`${pulse.url}${path}`, h);
+      expect(res.status, path).toBe(403);
+      expect(res.json.error.message, path).toBe('this endpoint covers every project: use ANALYTICS_API_KEY, not a project key');
+    }
+    const backup = await post('/api/backup', h);
+    expect(backup.status).toBe(403);
+    expect(backup.headers.get('content-type')).toMatch(/json/);
+    // Its own project's admin work still goes.
+    expect((await getJson(`${pulse.url}/v1/keys`, h)).status).toBe(200);
+    expect((await getJson(`${pulse.url}/v1/alert-rules`, h)).status).toBe(200);
+    // The performance preset answers it without the host and whole-store figures; the every-project key gets them.
+    const mine = await getJson(`${pulse.url}/v1/analytics/performance/metrics`, h);
+    expect(mine.status).toBe(200);
+    const all = await getJson(`${pulse.url}/v1/analytics/performance/metrics?project=island`, admin);
+    expect(all.status).toBe(200);
+    expect([mine.json.system, mine.json.database]).toEqual([null, null]);
+    expect(all.json.system).not.toBeNull();
+    expect(all.json.database).not.toBeNull();
+    expect((await getJson(`${pulse.url}/api/system`, admin)).status).toBe(200);
+  });
 });
+

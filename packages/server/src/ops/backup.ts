@@ -34,7 +34,7 @@ export async function backupStore(store: EventStore, file: string): Promise<{ by
  */
 export function registerBackupRoutes(app: FastifyInstance, deps: AppDeps & { ops: OpsParts }): void {
   let running = false;
-  app.post('/api/backup', { config: { scope: 'admin' } }, async (_request, reply) => {
+  app.post('/api/backup', { config: { scope: 'admin', everyProject: true } }, async (_request, reply) => {
     if (running) throw new HttpError(409, 'conflict', 'a backup is already running');
     if (deps.config.dataDir === ':memory:') throw new HttpError(400, 'invalid_request', 'an in-memory store has nothing to back up');
     running = true;

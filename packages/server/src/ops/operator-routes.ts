@@ -20,7 +20,7 @@ export interface OperatorDeps extends AppDeps {
 
 const MB = 1024 ** 2;
 const mb = (b: number): number => Math.round((b / MB) * 10) / 10;
-const admin = { config: { scope: 'admin' as const } };
+const admin = { config: { scope: 'admin' as const, everyProject: true as const } };
 const profilingBody = z.object({
   duration: z.number({ error: 'must be a number of seconds' }).positive('must be > 0').max(MAX_PROFILE_SECONDS, `must be at most ${MAX_PROFILE_SECONDS}`),
 }).strict();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isEveryProjectAdmin } from '../http/auth.js';
 import type { AppDeps } from '../http/types.js';
 import { parseEnumControl, parseQuerySpec, parseReadParams } from './params.js';
 import { apiMetrics } from './presets/api-metrics.js';
@@ -38,7 +39,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/v1/analytics/performance/metrics', read, (request) =>
     // Host and whole-store figures cross project lines: only an admin caller sees them.
-    mapErrors(() => performanceMetrics(preset(request).input, request.pulseAuth?.scope === 'admin' ? { dataDir: deps.config.dataDir } : null)),
+    mapErrors(() => performanceMetrics(preset(request).input, isEveryProjectAdmin(request.pulseAuth) ? { dataDir: deps.config.dataDir } : null)),
   );
 
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));

@@ -51,7 +51,7 @@ export function runJson(run: ReportRun): Record<string, unknown> {
  * a report went out, when, and which channels failed (the runs' `detail`; URL channels appear by host and a hash).
  */
 export function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps): void {
-  app.get('/api/reports', { config: { scope: 'admin' } }, async (request) => {
+  app.get('/api/reports', { config: { scope: 'admin', everyProject: true } }, async (request) => {
     const { limit } = parseListQuery(listQuery, request.query);
     const now = deps.clock.now();
     const runs = await deps.runs.list(limit ?? 100);

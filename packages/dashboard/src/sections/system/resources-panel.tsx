@@ -21,7 +21,7 @@ export function ResourcesPanel() {
     try {
       return await getJson<SystemReport>('api/system', undefined, { signal: ctx.signal });
     } catch (err) {
-      // A read key may not see host and whole-store figures: say so rather than fail.
+      // A project's key (read or admin) may not see host and whole-store figures: say so rather than fail.
       if (err instanceof ApiError && err.status === 403) return 'forbidden' as const;
       throw err;
     }
@@ -30,7 +30,7 @@ export function ResourcesPanel() {
   return (
     <Panel id="resources" title="Host resources and store health" wide state={p.state} source="/api/system: host now (CPU over the last 10 s), the store's files and counters.">
       {p.state === 'error' ? <LoadError error={p.error} /> : d === null ? <Loading /> : d === 'forbidden' ? (
-        <p class="muted" data-testid="resources-admin-only">Host resources and store health are shown to admin keys only: they span every project.</p>
+        <p class="muted" data-testid="resources-admin-only">Host resources and store health are shown to the server's admin key (ANALYTICS_API_KEY) only: they span every project.</p>
       ) : <Resources d={d} />}
     </Panel>
   );

@@ -28,7 +28,7 @@ export interface PerformanceMetrics {
   throughput: { events_per_minute: number; peak_events_per_minute: number; peak_minute: string | null };
   total_errors: number;
   error_rate: number | null;
-  /** Host and whole-store figures: admin keys only (null for a read key — they span every project). */
+  /** Host and whole-store figures: the every-project admin key only (null for project keys — they span every project). */
   system: SystemInfo | null;
   database: DatabaseInfo | null;
 }
@@ -42,7 +42,7 @@ const latency = (r: NamedRow): LatencyStats => ({
   error_rate: round(r.error_rate, 4),
 });
 
-/** `host`: the dataDir to report host and store figures for (admin callers), or null to leave them out. */
+/** `host`: the dataDir to report host and store figures for (the every-project admin), or null to leave them out. */
 export async function performanceMetrics(input: PresetInput, host: { dataDir: string } | null): Promise<PerformanceMetrics> {
   const { store, project, range, filters } = input;
   const base = { project, range, filters, dimensions: [] };
