@@ -14,6 +14,7 @@ import { personaRelationships } from './relationships.js';
 import { userDetail } from './user-detail.js';
 import { userAnalytics } from './users.js';
 import { mapErrors, projectOf } from '../query/route-support.js';
+import { assertRange, rangeLimitOf } from '../ops/query-limits.js';
 
 /**
  * Seed 001's conversation, persona and model analytics (CONTRACT §5) and the users and margin views
@@ -24,6 +25,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: AppDeps): vo
   const read = { config: { scope: 'read' as const } };
   const input = (request: FastifyRequest, controls: Record<string, ControlKind> = {}) => {
     const parsed = parseReadParams(request.query, deps.clock.now(), controls);
+    assertRange(parsed.range, rangeLimitOf(deps));
     const preset: RolledInput = {
       store: deps.store, project: projectOf(request), range: parsed.range, filters: parsed.filters, userRollups: deps.userRollups != null,
       wholeHours: deps.userRollups?.wholeHours,

@@ -85,6 +85,13 @@ describe('query limits', () => {
     expect(wide.json.error.message).toMatch(/^start_date: .*31 days/);
     const preset = await getJson(`${pulse.url}/api/metrics?start_date=${day(-60)}&end_date=${day(-1)}`, bearer(ADMIN));
     expect(preset.status).toBe(400);
+    // Every read that takes a range, the conversation, persona and user analytics included.
+    for (const path of ['/v1/analytics/usage/overview', '/api/analytics/conversations', '/api/analytics/personas', '/api/analytics/llm', '/api/analytics/users', '/api/analytics/margin']) {
+      const res = await getJson(`${pulse.url}${path}?start_date=${day(-60)}&end_date=${day(-1)}`, bearer(ADMIN));
+      expect(res.status, path).toBe(400);
+      expect(res.json.error.message, path).toMatch(/^start_date: .*31 days/);
+      expect((await getJson(`${pulse.url}${path}?start_date=${day(-20)}&end_date=${day(-1)}`, bearer(ADMIN))).status, path).toBe(200);
+    }
     const fits = await getJson(`${pulse.url}/v1/query?measures=count&start_date=${day(-20)}&end_date=${day(-1)}`, bearer(ADMIN));
     expect(fits.status).toBe(200);
   });

@@ -23,3 +23,8 @@ export function assertRange(range: TimeRange, limit: RangeLimit): void {
     throw badRequest('start_date', `the range holds more than ${limit.maxDays} days of events (PULSE_QUERY_MAX_RANGE_DAYS); narrow start_date..end_date`);
   }
 }
+
+/** The server's limit now: PULSE_QUERY_MAX_RANGE_DAYS over what METRICS_RETENTION_DAYS keeps. */
+export function rangeLimitOf(deps: { config: { limits: { queryMaxRangeDays: number }; retentionDays: number }; clock: { now(): number } }): RangeLimit {
+  return { maxDays: deps.config.limits.queryMaxRangeDays, retentionDays: deps.config.retentionDays, now: deps.clock.now() };
+}

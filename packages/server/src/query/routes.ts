@@ -8,7 +8,7 @@ import { performanceMetrics } from './presets/performance-metrics.js';
 import { defaultGroupBy, GROUP_BY, usageOverview } from './presets/usage-overview.js';
 import { runQuery } from './run.js';
 import { mapErrors, projectOf } from './route-support.js';
-import { assertRange } from '../ops/query-limits.js';
+import { assertRange, rangeLimitOf } from '../ops/query-limits.js';
 
 /** `GET /v1/query` and the seed presets; all need the `read` scope and read the caller's project only. */
 export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -16,7 +16,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   const preset = (request: FastifyRequest, controls: Record<string, 'single'> = {}) => {
     const { range, filters, controls: values } = parseReadParams(request.query, deps.clock.now(), controls);
-    assertRange(range, rangeLimit(deps));
+    assertRange(range, rangeLimitOf(deps));
     const input: PresetInput = { store: deps.store, project: projectOf(request), range, filters };
     return { input, values };
   };
@@ -24,7 +24,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
   app.get('/v1/query', read, (request) =>
     mapErrors(() => {
       const spec = parseQuerySpec(request.query, projectOf(request), deps.clock.now());
-      assertRange(spec.range, rangeLimit(deps));
+      assertRange(spec.range, rangeLimitOf(deps));
       return runQuery(deps.store, spec);
     }),
   );
@@ -44,7 +44,3 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));
 }
-
-const rangeLimit = (deps: AppDeps) => ({
-  maxDays: deps.config.limits.queryMaxRangeDays, retentionDays: deps.config.retentionDays, now: deps.clock.now(),
-});
