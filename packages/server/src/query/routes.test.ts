@@ -81,6 +81,19 @@ describe('GET /v1/analytics/usage/overview', () => {
     ]);
   });
 
+  it('keeps the latest 10,000 buckets of a longer series and says so', async () => {
+    const { status, body } = await get('/v1/analytics/usage/overview?start_date=2024-01-01&group_by=hour');
+    expect(status).toBe(200);
+    const series = body.time_series as Array<Record<string, unknown>>;
+    expect(body.time_series_truncated).toBe(true);
+    expect(series).toHaveLength(10_000);
+    // The buckets with data are the last ones, as over 24 h; the summary still covers the whole range.
+    expect(series.at(-1)).toMatchObject({ timestamp: '2025-12-12T09:00:00Z', requests: 2 });
+    expect(series.at(-2)).toMatchObject({ timestamp: '2025-12-12T08:00:00Z', requests: 3 });
+    expect(series.reduce((n, p) => n + Number(p.requests), 0)).toBe((body.summary as Record<string, number>).total_requests);
+    expect((await get('/v1/analytics/usage/overview')).body.time_series_truncated).toBe(false);
+  });
+
   it('lets a type filter replace the llm scope', async () => {
     const { body } = await get('/v1/analytics/usage/overview?type=http');
     expect((body.summary as Record<string, unknown>).total_requests).toBe(2);

@@ -16,12 +16,21 @@ describe('time buckets (the JS side of gap filling must agree with the SQL trunc
     expect(rfc3339(bucketStart(ms, 'month'))).toBe('2025-12-01T00:00:00Z');
   });
 
-  it('lists the buckets overlapping a range, capped', () => {
+  it('lists the buckets overlapping a range; capped, it keeps the latest and says the start was cut', () => {
     const range = { startMs: t('2025-11-15T12:00:00Z'), endMs: t('2026-02-01T00:00:00Z') };
-    expect(bucketStarts(range, 'month', 100).map(rfc3339)).toEqual([
-      '2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z',
-    ]);
-    expect(bucketStarts(range, 'hour', 5)).toHaveLength(5);
+    const months = bucketStarts(range, 'month', 100);
+    expect(months.starts.map(rfc3339)).toEqual(['2025-11-01T00:00:00Z', '2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z']);
+    expect(months.truncated).toBe(false);
+    expect(bucketStarts(range, 'month', 3).truncated).toBe(false);
+    const capped = bucketStarts(range, 'month', 2);
+    expect(capped.starts.map(rfc3339)).toEqual(['2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z']);
+    expect(capped.truncated).toBe(true);
+    const hours = bucketStarts(range, 'hour', 5);
+    expect(hours.starts.map(rfc3339)).toEqual(['2026-01-31T19:00:00Z', '2026-01-31T20:00:00Z', '2026-01-31T21:00:00Z', '2026-01-31T22:00:00Z', '2026-01-31T23:00:00Z']);
+    expect(hours.truncated).toBe(true);
+    const weeks = bucketStarts({ startMs: t('2025-12-10T00:00:00Z'), endMs: t('2025-12-22T00:00:01Z') }, 'week', 10);
+    expect(weeks.starts.map(rfc3339)).toEqual(['2025-12-08T00:00:00Z', '2025-12-15T00:00:00Z', '2025-12-22T00:00:00Z']);
+    expect(bucketStarts({ startMs: 5, endMs: 5 }, 'day', 10)).toEqual({ starts: [], truncated: false });
   });
 
   it('formats RFC 3339 with milliseconds only when present', () => {

@@ -28,11 +28,23 @@ export function nextBucket(start: number, interval: Interval): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
-/** Every bucket start overlapping `range`, at most `max` of them. */
-export function bucketStarts(range: TimeRange, interval: Interval, max: number): number[] {
+function previousBucket(start: number, interval: Interval): number {
+  const fixed = FIXED[interval];
+  if (fixed !== undefined) return start - fixed;
+  if (interval === 'week') return start - 7 * DAY;
+  const d = new Date(start);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
+}
+
+/**
+ * Every bucket start overlapping `range`, oldest first — at most `max` of them, the latest ones: a range with more
+ * buckets keeps its end (where the data usually is) and `truncated` says the start was cut.
+ */
+export function bucketStarts(range: TimeRange, interval: Interval, max: number): { starts: number[]; truncated: boolean } {
   const out: number[] = [];
-  for (let b = bucketStart(range.startMs, interval); b < range.endMs && out.length < max; b = nextBucket(b, interval)) {
-    out.push(b);
-  }
-  return out;
+  if (range.endMs <= range.startMs) return { starts: out, truncated: false };
+  const first = bucketStart(range.startMs, interval);
+  for (let b = bucketStart(range.endMs - 1, interval); b >= first && out.length < max; b = previousBucket(b, interval)) out.push(b);
+  const last = out.at(-1);
+  return { starts: out.reverse(), truncated: last !== undefined && last > first };
 }

@@ -35,6 +35,8 @@ export interface UsageOverview {
     success_rate: number | null;
     period: { start: string; end: string; group_by: GroupBy };
   };
+  /** The range held more than 10,000 buckets: `time_series` has the latest 10,000 (its start was cut). */
+  time_series_truncated: boolean;
   time_series: Array<{
     timestamp: string;
     requests: number;
@@ -52,9 +54,12 @@ export const costString = (usd: number): string => String(round(usd, 6) ?? 0);
 export async function usageOverview(input: PresetInput, groupBy: GroupBy): Promise<UsageOverview> {
   const { store, project, range } = input;
   const base = { project, range, filters: scopeTypes(input.filters, ['llm']), dimensions: [] };
+  const buckets = bucketStarts(range, groupBy, MAX_LIMIT);
+  // The series reads only the buckets it shows.
+  const seriesRange = { startMs: Math.max(range.startMs, buckets.starts[0] ?? range.startMs), endMs: range.endMs };
   const [totals, series, prompts] = await Promise.all([
     executeQuery(store, { ...base, measures: SERIES }),
-    executeQuery(store, { ...base, measures: SERIES, interval: groupBy, limit: MAX_LIMIT }),
+    executeQuery(store, { ...base, range: seriesRange, measures: SERIES, interval: groupBy, limit: MAX_LIMIT }),
     executeQuery(store, {
       ...base,
       measures: ['count', 'total_tokens', 'cost_usd'],
@@ -76,7 +81,8 @@ export async function usageOverview(input: PresetInput, groupBy: GroupBy): Promi
       success_rate: round(t.success_rate, 4),
       period: { ...period(range), group_by: groupBy },
     },
-    time_series: bucketStarts(range, groupBy, MAX_LIMIT).map((b) => {
+    time_series_truncated: buckets.truncated,
+    time_series: buckets.starts.map((b) => {
       const r = byBucket.get(b) ?? {};
       return {
         timestamp: rfc3339(b),
