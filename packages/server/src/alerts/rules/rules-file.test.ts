@@ -101,6 +101,27 @@ alerts:
     expect(errors[2]!.message).toMatch(/treshold/);
   });
 
+  it('refuses an empty window or resolve_after: such a rule could never be evaluated or fire', () => {
+    const { rules, errors } = parseRulesText([
+      'alerts:',
+      '  - name: no window',
+      '    condition: count > 1',
+      '    window: 0s',
+      '  - name: no time to match',
+      '    kind: event',
+      '    types: [error]',
+      '    resolve_after: 0',
+      '  - name: fine',
+      '    condition: count > 1',
+      '    window: 1m',
+    ].join('\n'));
+    expect(rules.map((r) => r.name)).toEqual(['fine']);
+    expect(errors.map((e) => [e.line, e.path, e.message])).toEqual([
+      [4, 'alerts[0].window', expect.stringContaining('must be longer than 0s')],
+      [8, 'alerts[1].resolve_after', expect.stringContaining('must be longer than 0s')],
+    ]);
+  });
+
   it('reports YAML syntax errors and duplicate names with lines', () => {
     expect(parseRulesText('alerts:\n  - name: [unclosed\n').errors[0]!.line).toBeGreaterThanOrEqual(2);
     const dup = parseRulesText('alerts:\n  - name: a\n    condition: count > 1\n  - name: a\n    condition: count > 2\n');

@@ -85,6 +85,8 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
     if (v === undefined) return fallback;
     const parsed = parseDuration(v);
     if (parsed === null) fail(key, `not a duration: ${String(v)} (use e.g. 30s, 5m, 1h)`);
+    // A window of nothing holds no event (every evaluation would fail), and a match resolved at once never fires.
+    else if (parsed === 0 && (key === 'window' || key === 'resolve_after')) fail(key, 'must be longer than 0s');
     return parsed ?? fallback;
   };
 
