@@ -71,6 +71,12 @@ export interface Channel {
   send(notification: Notification, signal: AbortSignal): Promise<SendResult>;
   /** Scheduled reports (reports/): channels that post messages take them; incident channels (PagerDuty, Alertmanager) do not. */
   sendReport?(report: RenderedReport, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * A receiver that forgets a firing alert it is not told about again (Alertmanager ends it at its `endsAt`) is told
+   * again this often while the alert fires — acknowledged, or with a `repeat_interval` longer than that — as Prometheus
+   * resends its firing alerts. Absent: the channel hears of a group only when its notification policy says so.
+   */
+  readonly refreshEveryMs?: number;
   describe(): string;
 }
 
@@ -85,6 +91,12 @@ export interface ChannelDefinition<C> {
 /** Delivery side, as the alert engine sees it. `dispatch` returns at once: a dead channel never delays evaluation. */
 export interface Notifier {
   dispatch(notification: Notification): void;
+  /**
+   * The group's firing alerts, offered at every evaluation that sent the group nothing: passed on only to channels
+   * with `refreshEveryMs` that have not heard of the group for that long. Optional: a notifier without it refreshes
+   * nothing.
+   */
+  refresh?(notification: Notification): void;
   /** Names of the configured channels (for validating rules' `notify`). */
   channelNames(): string[];
   /** Waits for deliveries in flight (bounded by their deadline). */

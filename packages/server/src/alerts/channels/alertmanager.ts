@@ -1,7 +1,8 @@
 /**
  * Forwarding to a real Alertmanager (`ALERTMANAGER_URL`): POST `<url>/api/v2/alerts` with Alertmanager's postable
- * alerts. A firing alert carries an `endsAt` `hold_seconds` ahead (every repeat pushes it on, as Prometheus's resends
- * do); a resolved alert carries its real end, which is in the past, so Alertmanager resolves it at once.
+ * alerts. A firing alert carries an `endsAt` `hold_seconds` ahead, and is posted again every third of that while it
+ * fires (`refreshEveryMs`: acknowledged alerts, which are not repeated, included), as Prometheus resends its firing
+ * alerts; a resolved alert carries its real end, which is in the past, so Alertmanager resolves it at once.
  */
 import { z } from 'zod';
 import type { ChannelDefinition, Notification } from '../types.js';
@@ -58,6 +59,8 @@ export const alertmanagerChannel: ChannelDefinition<AlertmanagerConfig> = {
     return {
       name,
       type: 'alertmanager',
+      // Three times within the hold: a refresh may be lost or retried and the alert still stays firing there.
+      refreshEveryMs: Math.floor((config.hold_seconds * 1000) / 3),
       send: (n, signal) =>
         postJson(deps, endpoint.url, postableAlerts(n, config.hold_seconds * 1000, deps.clock.now()), signal, endpoint.headers),
       describe: () => `alertmanager ${describeUrl(endpoint.url)}`,

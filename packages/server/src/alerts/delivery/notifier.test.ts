@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { systemClock } from '../../clock.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { loadConfig } from '../../config/load.js';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import { deadPort, httpReceiver, smtpReceiver, type HttpReceiver } from '../channels/test-support/receiver.js';
@@ -45,15 +45,16 @@ async function receiver(): Promise<HttpReceiver> {
   return r;
 }
 
-function notifierFor(env: Record<string, string>, opts: { policy?: Partial<RetryPolicy>; channels?: Record<string, unknown>; routes?: unknown[] } = {}): DeliveryNotifier {
+function notifierFor(env: Record<string, string>, opts: { policy?: Partial<RetryPolicy>; channels?: Record<string, unknown>; routes?: unknown[]; clock?: Clock } = {}): DeliveryNotifier {
   const config = loadConfig({ env, cwd: '/nonexistent' });
   const alerts = { ...config.alerts, channels: opts.channels ?? {}, routes: opts.routes ?? [] };
-  const channelDeps = { fetch: globalThis.fetch, clock: systemClock };
+  const clock = opts.clock ?? systemClock;
+  const channelDeps = { fetch: globalThis.fetch, clock };
   const configured = configureChannels(alerts, channelDeps);
   const routes = parseRoutes(alerts.routes, (e) => { const t = classifyNotifyEntry(e); return t.kind !== 'channel' || configured.channels.has(t.name); });
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
   return new DeliveryNotifier({
-    configured, routes, store: stores.deliveries, channelDeps, clock: systemClock,
+    configured, routes, store: stores.deliveries, channelDeps, clock,
     logger: pino({ level: 'debug' }, sink), policy: { ...FAST, ...opts.policy },
   });
 }
@@ -185,6 +186,44 @@ describe('DeliveryNotifier', () => {
     } finally {
       await smtp.close();
     }
+  });
+
+  it('refreshes Alertmanager with a firing group it has not heard of for a third of hold_seconds; other channels get no refresh', async () => {
+    const am = await receiver();
+    const hook = await receiver();
+    let now = Date.UTC(2026, 5, 15, 12);
+    const notifier = notifierFor({}, {
+      clock: { now: () => now },
+      channels: { am: { type: 'alertmanager', url: am.url, hold_seconds: 60 }, hook: { type: 'json', url: hook.url } },
+    });
+    const firing = fixtureNotification({ groupKey: 'g', notify: ['am', 'hook'] });
+    const posts = async (): Promise<string[]> => {
+      await notifier.idle();
+      return am.received.map((r) => (r.body as Array<{ endsAt: string }>).map((a) => a.endsAt).join());
+    };
+    const at = (seconds: number): string => new Date(Date.UTC(2026, 5, 15, 12) + seconds * 1000).toISOString();
+    notifier.dispatch(firing);
+    expect(await posts()).toHaveLength(1);
+    now += 10_000; // heard 10 s ago: not yet
+    notifier.refresh(firing);
+    expect(await posts()).toHaveLength(1);
+    now += 15_000; // 25 s: past 20 s, posted again with endsAt an hold ahead
+    notifier.refresh(firing);
+    const after = await posts();
+    expect(after).toHaveLength(2);
+    expect(after[1]!.split(',').every((e) => e === at(85))).toBe(true);
+    now += 5_000;
+    notifier.refresh(firing);
+    expect(await posts()).toHaveLength(2);
+    // Resolved: said once; a refresh after that is of a group firing anew, so it goes at once.
+    notifier.dispatch(fixtureNotification({ groupKey: 'g', notify: ['am', 'hook'], status: 'resolved', alerts: fixtureNotification().alerts.map((a) => ({ ...a, state: 'resolved', ends_at: at(30) })) }));
+    expect(await posts()).toHaveLength(3);
+    now += 1_000;
+    notifier.refresh(firing);
+    expect(await posts()).toHaveLength(4);
+    // The JSON webhook (one post per alert) got the two notifications' alerts, no refresh.
+    expect(hook.received.map((r) => (r.body as { state: string }).state)).toEqual(['firing', 'firing', 'resolved', 'resolved']);
+    await notifier.close();
   });
 
   it('close() gives up retrying at once and records why', async () => {

@@ -53,6 +53,8 @@ export class DeliveryNotifier implements Notifier {
   private readonly stopped = new AbortController();
   private readonly policy: RetryPolicy;
   private closed: Promise<void> | null = null;
+  /** When each refreshing channel (refreshEveryMs) last got each group (`channel\u0000group`), while it fires. */
+  private readonly heard = new Map<string, number>();
 
   constructor(private readonly o: DeliveryNotifierOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
@@ -68,7 +70,28 @@ export class DeliveryNotifier implements Notifier {
       this.o.logger.warn({ group: n.groupKey, status: n.status, alerts: n.alerts.length }, 'alert notification: no channel configured');
       return;
     }
-    for (const channel of channels) this.queue(channel).push(n);
+    for (const channel of channels) {
+      this.queue(channel).push(n);
+      if (channel.refreshEveryMs !== undefined) this.noteHeard(channel, n);
+    }
+  }
+
+  refresh(n: Notification): void {
+    if (this.closing.signal.aborted) return;
+    const now = this.o.clock.now();
+    for (const channel of this.resolve(n)) {
+      if (channel.refreshEveryMs === undefined) continue;
+      const last = this.heard.get(`${channel.name}\u0000${n.groupKey}`);
+      if (last !== undefined && now - last < channel.refreshEveryMs) continue;
+      this.queue(channel).push(n);
+      this.noteHeard(channel, n);
+    }
+  }
+
+  private noteHeard(channel: Channel, n: Notification): void {
+    const key = `${channel.name}\u0000${n.groupKey}`;
+    if (n.status === 'resolved') this.heard.delete(key);
+    else this.heard.set(key, this.o.clock.now());
   }
 
   channelNames(): string[] {

@@ -369,6 +369,7 @@ export class AlertEngine {
       const groupUpserts: GroupState[] = [];
       const groupDeletes: string[] = [];
       const outbox: Notification[] = [];
+      const refresh: Notification[] = [];
       for (const result of results) {
         const rule = result.rule;
         const signals = typeof result.signals === 'function' ? result.signals() : result.signals;
@@ -390,6 +391,7 @@ export class AlertEngine {
         for (const g of plan.upserts) this.groups.set(g.key, g);
         for (const k of plan.deletes) this.groups.delete(k);
         outbox.push(...plan.notifications);
+        refresh.push(...plan.refresh);
       }
       // Persist before dispatching: after a crash a notification may be lost to a retry window, never sent twice.
       if (saves.length > 0) await this.deps.alertStore.saveAlerts(saves);
@@ -400,12 +402,20 @@ export class AlertEngine {
         this.deps.logger.warn({ notifications: outbox.length }, 'alert notifications not sent: this instance stopped leading while saving them');
         outbox.length = 0;
       }
+      if (!this.leads()) refresh.length = 0;
       for (const n of outbox) {
         this.stats.notifications += 1;
         try {
           this.deps.notifier.dispatch(n);
         } catch (err) {
           this.deps.logger.error({ err, group: n.groupKey }, 'notifier dispatch threw');
+        }
+      }
+      for (const n of refresh) {
+        try {
+          this.deps.notifier.refresh?.(n);
+        } catch (err) {
+          this.deps.logger.error({ err, group: n.groupKey }, 'notifier refresh threw');
         }
       }
       this.refreshCounts();

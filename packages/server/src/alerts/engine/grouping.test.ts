@@ -69,6 +69,28 @@ describe('notification grouping (Alertmanager semantics)', () => {
     expect(muted[0]![0]!.alerts.map((x) => x.labels.model)).toEqual(['b']);
   });
 
+  it('offers every announced firing group it sends nothing this round for a refresh, acknowledged alerts included', () => {
+    const groups = new Map<string, GroupState>();
+    const plan = (now: number, instances: AlertInstance[], silenced: (x: AlertInstance) => boolean = () => false) => {
+      const p = planNotifications({ rule: r, instances, groups, isSilenced: silenced, now, externalUrl: 'http://pulse' });
+      for (const g of p.upserts) groups.set(g.key, g);
+      for (const k of p.deletes) groups.delete(k);
+      return p;
+    };
+    // Waiting out group_wait: nothing announced yet, nothing to refresh.
+    expect(plan(0, [a]).refresh).toEqual([]);
+    // Announced this round: the notification is the refresh.
+    const first = plan(30 * S, [a]);
+    expect([first.notifications.length, first.refresh.length]).toEqual([1, 0]);
+    // Acknowledged, so never repeated: still offered, as firing, with the acknowledged state shown.
+    const acked = { ...a, acknowledgedAt: 40 * S };
+    const later = plan(7200 * S, [acked]);
+    expect(later.notifications).toEqual([]);
+    expect(later.refresh.map((n) => [n.status, n.groupKey, n.alerts.map((x) => x.state)])).toEqual([['firing', first.notifications[0]!.groupKey, ['acknowledged']]]);
+    // Silenced: not offered (the receiver lets it lapse).
+    expect(plan(7215 * S, [acked], () => true).refresh).toEqual([]);
+  });
+
   it('notify_group_by splits a rule’s alerts into separate notifications', () => {
     const split = rule({ name: 'split', condition: 'p95_duration_ms > 1', group_by: ['model'], notify_group_by: ['model'] });
     const sent = simulate(split, [[0, [alert(split, { model: 'a' }), alert(split, { model: 'b' })]]]);

@@ -30,6 +30,11 @@ export interface PlanResult {
   deletes: string[];
   /** Resolved instances that are now notified (or need no notification) and can be forgotten. */
   settled: AlertInstance[];
+  /**
+   * Groups with firing alerts (acknowledged ones included, silenced ones not) that this plan sends nothing: their
+   * firing alerts, for receivers that forget what they are not told again (`Notifier.refresh`).
+   */
+  refresh: Notification[];
 }
 
 export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): { key: string; groupLabels: Record<string, string> } {
@@ -47,7 +52,7 @@ export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): { k
  */
 export function planNotifications(input: PlanInput): PlanResult {
   const { rule, now } = input;
-  const result: PlanResult = { notifications: [], upserts: [], deletes: [], settled: [] };
+  const result: PlanResult = { notifications: [], upserts: [], deletes: [], settled: [], refresh: [] };
   const byGroup = new Map<string, { groupLabels: Record<string, string>; alerts: AlertInstance[] }>();
   for (const a of input.instances) {
     const { key, groupLabels } = groupKeyOf(rule, a.labels);
@@ -80,17 +85,7 @@ export function planNotifications(input: PlanInput): PlanResult {
 
     if (send) {
       const carried = [...firing, ...toNotifyResolved];
-      const labelSets = carried.map((a) => a.labels);
-      result.notifications.push({
-        status: firing.length > 0 ? 'firing' : 'resolved',
-        groupKey: key,
-        groupLabels,
-        commonLabels: common(labelSets),
-        commonAnnotations: common(carried.map((a) => a.annotations)),
-        alerts: carried.map(toAlertJson),
-        notify: rule.notify,
-        externalUrl: input.externalUrl,
-      });
+      result.notifications.push(notification(rule, key, groupLabels, firing.length > 0 ? 'firing' : 'resolved', carried, input.externalUrl));
       result.settled.push(...toNotifyResolved.map((a) => ({ ...a, resolvedNotified: true })));
       if (firing.length === 0) result.deletes.push(key);
       else result.upserts.push({ ...current, lastSentAt: now, sentFiring: firing.map((a) => a.fingerprint) });
@@ -99,8 +94,23 @@ export function planNotifications(input: PlanInput): PlanResult {
     } else if (state === undefined) {
       result.upserts.push(current); // group_wait started
     }
+    // Already announced (not waiting out group_wait) and firing: offered for a refresh.
+    if (!send && current.lastSentAt !== null && firing.length > 0) {
+      result.refresh.push(notification(rule, key, groupLabels, 'firing', firing, input.externalUrl));
+    }
   }
   return result;
+}
+
+function notification(rule: AlertRule, groupKey: string, groupLabels: Record<string, string>, status: Notification['status'], alerts: readonly AlertInstance[], externalUrl: string): Notification {
+  return {
+    status, groupKey, groupLabels,
+    commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
+    alerts: alerts.map(toAlertJson),
+    notify: rule.notify,
+    externalUrl,
+  };
 }
 
 function common(sets: readonly Record<string, string>[]): Record<string, string> {
