@@ -22,6 +22,11 @@ export const LIMITS = {
   maxTokens: 2_147_483_647,
   /** Durations, phases and sentiment are stored as 32-bit floats; larger values cannot be stored. */
   maxFloat32: 3.4028234663852886e38,
+  /**
+   * Costs and values (stored as doubles) are at most this large in magnitude, so sums over billions of events stay
+   * finite: a sum past ~1.8e308 is Infinity, which the answers cannot carry.
+   */
+  maxAmount: 1e18,
 } as const;
 
 export const CUSTOM_TYPE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;

@@ -35,13 +35,13 @@ const RULES: [string, unknown[], unknown[], string][] = [
   ['text', [s(16_384)], [s(16_385), ['hi']], `text: ${STR(16_384)}`],
   ...(['input_tokens', 'output_tokens'] as const).map((f): [string, unknown[], unknown[], string] =>
     [f, [0, 1, 2_147_483_647], [-1, 1.5, 2_147_483_648, '5', null], `${f}: must be an integer >= 0 and <= 2147483647`]),
-  ['cost_usd', [0, 0.000_001, 1e9], [-0.01, '0.1'], 'cost_usd: must be a number >= 0'],
+  ['cost_usd', [0, 0.000_001, 1e9, 1e18], [-0.01, '0.1', 1.1e18, 1e308], 'cost_usd: must be a number >= 0 and <= 1000000000000000000'],
   ...(['duration_ms', 'ttft_ms'] as const).map((f): [string, unknown[], unknown[], string] =>
     [f, [0, 12.5, LIMITS.maxFloat32], [-1, 1e39, Infinity, NaN], `${f}: must be a number >= 0 and ${FLOAT_MAX}`]),
   ['status', ['ok', 'error'], ['failed', 'OK'], 'status: must be one of "ok", "error"'],
   ['severity', ['info', 'low', 'medium', 'high', 'critical', 'warning'], ['fatal', 'warn', 3],
     'severity: must be one of "info", "low", "medium", "high", "critical", "warning"'],
-  ['value', [-5, 0, 1e300], ['1', true], 'value: must be a number'],
+  ['value', [-5, 0, 1e18, -1e18], ['1', true, 1e300, -1.1e18], 'value: must be a number >= -1000000000000000000 and <= 1000000000000000000'],
   ['sentiment', [-1, 0, 1], [-1.01, 1.01, '0.5'], 'sentiment: must be a number >= -1 and <= 1'],
   ['ts', ['2025-06-01T10:00:00Z', '2025-06-01T10:00:00.123+02:00', LIMITS.minTsMs, NOW],
     ['2025-06-01', 'yesterday', 1_717_000_000, LIMITS.minTsMs - 1, true],

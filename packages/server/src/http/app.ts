@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import cors from '@fastify/cors';
 import { createAuthenticator, isEveryProjectAdmin, KeyCache } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
@@ -68,6 +68,15 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     // ops/hardening.ts answers during shutdown instead, in Pulse's error shape with Retry-After.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // The router's own refusals (before any route runs) in Pulse's error shape, not Fastify's.
+    frameworkErrors: (err, _request, generic) => {
+      const reply = generic as unknown as FastifyReply;
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        void reply.code(414).send(errorBody('uri_too_long', 'path: a path segment is longer than 100 characters'));
+      } else {
+        void reply.code(400).send(errorBody('invalid_parameter', 'path: not a valid URL component'));
+      }
+    },
   });
   app.decorateRequest('pulseAuth', null);
   recordRoutes(app);

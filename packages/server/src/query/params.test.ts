@@ -56,6 +56,12 @@ describe('parseQuerySpec', () => {
     });
   });
 
+  it('ends a range by the end of year 9999 at the latest, so answers can write it in RFC 3339', () => {
+    const { range } = parse({ start_date: '0000-01-01', end_date: '9999-12-31' });
+    expect(new Date(range.startMs).toISOString()).toBe('0000-01-01T00:00:00.000Z');
+    expect(new Date(range.endMs).toISOString()).toBe('9999-12-31T23:59:59.999Z');
+  });
+
   it('defaults a missing bound relative to the other', () => {
     expect(parse({ end_date: '2024-01-02T00:00:00Z' }).range.startMs).toBe(Date.parse('2024-01-01T00:00:00Z'));
     expect(parse({ start_date: '2025-12-01' }).range.endMs).toBe(NOW);

@@ -87,8 +87,12 @@ function parseTime(param: string, value: string, isEnd: boolean): number {
   throw badRequest(param, TIME_HINT);
 }
 
+/** The latest end a range may have: answers write it as RFC 3339, whose years have four digits. */
+const LATEST_END_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 export function parseRange(start: string | undefined, end: string | undefined, now: number): TimeRange {
-  const endMs = end === undefined ? now : parseTime('end_date', end, true);
+  // `end_date=9999-12-31` ends at the year 10000 (exclusive), which RFC 3339 cannot write: its last millisecond goes.
+  const endMs = Math.min(end === undefined ? now : parseTime('end_date', end, true), LATEST_END_MS);
   const startMs = start === undefined ? endMs - DEFAULT_RANGE_MS : parseTime('start_date', start, false);
   if (endMs <= startMs) throw badRequest('end_date', 'must be after start_date');
   return { startMs, endMs };

@@ -31,6 +31,10 @@ describe('time buckets (the JS side of gap filling must agree with the SQL trunc
     const weeks = bucketStarts({ startMs: t('2025-12-10T00:00:00Z'), endMs: t('2025-12-22T00:00:01Z') }, 'week', 10);
     expect(weeks.starts.map(rfc3339)).toEqual(['2025-12-08T00:00:00Z', '2025-12-15T00:00:00Z', '2025-12-22T00:00:00Z']);
     expect(bucketStarts({ startMs: 5, endMs: 5 }, 'day', 10)).toEqual({ starts: [], truncated: false });
+    // Years 0–99 stay themselves (Date.UTC would read them as 1900–1999).
+    const early = bucketStarts({ startMs: t('0000-01-15T00:00:00Z'), endMs: t('0000-03-02T00:00:00Z') }, 'month', 10);
+    expect(early.starts.map((ms) => new Date(ms).toISOString())).toEqual(['0000-01-01T00:00:00.000Z', '0000-02-01T00:00:00.000Z', '0000-03-01T00:00:00.000Z']);
+    expect(new Date(bucketStart(t('0099-12-31T12:00:00Z'), 'month')).toISOString()).toBe('0099-12-01T00:00:00.000Z');
   });
 
   it('formats RFC 3339 with milliseconds only when present', () => {

@@ -7,6 +7,13 @@ export function rfc3339(ms: number): string {
 }
 
 const DAY = 86_400_000;
+
+/** Midnight UTC on the first of `month` (0-based, may overflow into the next or previous year) — any year, 0–99 too (Date.UTC maps those to 1900–1999). */
+function monthStart(year: number, month: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 1);
+  return d.getTime();
+}
 const FIXED: Partial<Record<Interval, number>> = { minute: 60_000, hour: 3_600_000, day: DAY };
 
 /** Start of the UTC bucket containing `ms` — the same truncation the dialects do in SQL. */
@@ -14,7 +21,7 @@ export function bucketStart(ms: number, interval: Interval): number {
   const fixed = FIXED[interval];
   if (fixed !== undefined) return Math.floor(ms / fixed) * fixed;
   const d = new Date(ms);
-  if (interval === 'month') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  if (interval === 'month') return monthStart(d.getUTCFullYear(), d.getUTCMonth());
   const day = Math.floor(ms / DAY) * DAY;
   const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
   return day - sinceMonday * DAY;
@@ -25,7 +32,7 @@ export function nextBucket(start: number, interval: Interval): number {
   if (fixed !== undefined) return start + fixed;
   if (interval === 'week') return start + 7 * DAY;
   const d = new Date(start);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return monthStart(d.getUTCFullYear(), d.getUTCMonth() + 1);
 }
 
 function previousBucket(start: number, interval: Interval): number {
@@ -33,7 +40,7 @@ function previousBucket(start: number, interval: Interval): number {
   if (fixed !== undefined) return start - fixed;
   if (interval === 'week') return start - 7 * DAY;
   const d = new Date(start);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
+  return monthStart(d.getUTCFullYear(), d.getUTCMonth() - 1);
 }
 
 /**
