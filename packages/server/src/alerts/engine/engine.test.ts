@@ -91,7 +91,7 @@ describe('alert engine over a real store (fake clock)', () => {
   });
 });
 
-describe('alert engine: state fed by the fan-out (fake clock)', () => {
+describe('alert engine: state across restarts and from the fan-out (fake clock)', () => {
   const M = 60_000;
   const failure = (ts: number): StoredEvent => event({ ts, type: 'error', name: 'queue_failure', status: 'error', error_message: 'boom', attributes: { alert: 'queue_failure' } });
   const health = (ts: number, state: string): StoredEvent => event({ ts, type: 'health', name: 'database', duration_ms: null, attributes: { state } });
@@ -169,6 +169,43 @@ describe('alert engine: state fed by the fan-out (fake clock)', () => {
     expect(notifier.received.map((n) => `${n.status}:${n.alerts.map((a) => a.state).join()}`)).toEqual(['firing:firing', 'resolved:resolved']);
     expect(engine.tracked('default').filter((a) => a.ruleId === 'h')).toEqual([]);
     await engine.close();
+  });
+
+  it('keep_firing_for after a restart counts from the restart, not from when the alert fired', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    let cpu = 95;
+    const sampler = { sample: async () => ({ cpuPercent: cpu, memoryPercent: 1, memoryAvailableBytes: 1e9, diskPercent: 1 }) } as never;
+    const r = rule({ name: 'cpu', condition: 'cpu_percent > 90', keep_firing_for: '10m' }, 'file:cpu');
+    const clock = { t: NOW };
+    const make = (notifier: RecordingNotifier) => new AlertEngine({
+      store: stores!.store, alertStore: stores!.alerts, notifier, clock: { now: () => clock.t }, logger: { warn: () => undefined, error: () => undefined },
+      staticRules: [r], externalUrl: () => 'http://pulse.test', sampler,
+    });
+    const a = make(new RecordingNotifier());
+    await a.init(() => null);
+    for (let m = 0; m <= 5; m++) { // fires at once, holds for five minutes
+      clock.t = NOW + m * M;
+      await a.evaluate();
+    }
+    await a.close();
+    // Restarted a minute later, the condition no longer holding: it held until NOW + 5 min, so it fires until at least
+    // NOW + 15 min (the stored alert only says it fired at NOW).
+    cpu = 50;
+    const notifier = new RecordingNotifier();
+    const b = make(notifier);
+    clock.t = NOW + 6 * M;
+    await b.init(() => null);
+    for (const m of [6, 11, 14]) {
+      clock.t = NOW + m * M;
+      await b.evaluate();
+    }
+    expect(b.tracked('default').map((x) => x.state)).toEqual(['firing']);
+    clock.t = NOW + 17 * M;
+    await b.evaluate();
+    expect(b.tracked('default')).toEqual([]);
+    expect(notifier.received.map((n) => n.status)).toEqual(['resolved']);
+    await b.close();
   });
 });
 

@@ -134,7 +134,13 @@ export class AlertEngine {
     ]);
     if (tracked !== null && groups !== null) {
       const instances = new Map<string, AlertInstance[]>();
-      for (const a of tracked) instances.set(a.ruleId, [...(instances.get(a.ruleId) ?? []), a]);
+      // A stored alert says when it fired, not when its condition last held (that is not written at every
+      // evaluation): a firing one counts as active at the load, so keep_firing_for never ends it early.
+      const loadedAt = this.deps.clock.now();
+      for (const stored of tracked) {
+        const a = stored.state === 'firing' ? { ...stored, lastActiveAt: Math.max(stored.lastActiveAt, loadedAt) } : stored;
+        instances.set(a.ruleId, [...(instances.get(a.ruleId) ?? []), a]);
+      }
       this.instances.clear();
       for (const [k, v] of instances) this.instances.set(k, v);
       this.groups.clear();
