@@ -81,12 +81,15 @@ export function resolveOptions(opts: PulseClientOptions): ResolvedOptions {
   const checked = validateEvent({ type: 'metric', ...defaults }, Date.now());
   if (!checked.ok) throw new TypeError(`PulseClient option defaults.${checked.field}: ${checked.reason}`);
   const nodeFetch = opts.fetch ? undefined : createNodeHttpFetch();
+  const maxQueueSize = positiveInt('maxQueueSize', opts.maxQueueSize, 10_000);
   return {
     endpoint: `${url}/v1/events`,
     apiKey,
-    batchSize: positiveInt('batchSize', opts.batchSize, 100, LIMITS.maxEventsPerRequest),
+    // A batch never outgrows the queue (as OpenTelemetry's batch processor caps it): a larger one could never fill,
+    // and events would wait for the timer while new ones were dropped as queue_full.
+    batchSize: Math.min(positiveInt('batchSize', opts.batchSize, 100, LIMITS.maxEventsPerRequest), maxQueueSize),
     flushIntervalMs: positiveInt('flushIntervalMs', opts.flushIntervalMs, 30_000),
-    maxQueueSize: positiveInt('maxQueueSize', opts.maxQueueSize, 10_000),
+    maxQueueSize,
     maxRetries: nonNegative('maxRetries', opts.maxRetries, 8),
     initialBackoffMs: nonNegative('initialBackoffMs', opts.initialBackoffMs, 500),
     maxBackoffMs: nonNegative('maxBackoffMs', opts.maxBackoffMs, 30_000),

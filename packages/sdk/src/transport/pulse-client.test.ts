@@ -30,6 +30,23 @@ describe('PulseClient batching', () => {
     await client.shutdown();
   });
 
+  it('a maxQueueSize below batchSize lowers the batch to it: full batches go at once, nothing waits for the timer', async () => {
+    fake = await startFakePulse();
+    const client = new PulseClient({ ...quick, url: fake.url, maxQueueSize: 50, flushIntervalMs: 60_000 });
+    let accepted = 0;
+    for (let i = 0; i < 1_000; i++) {
+      if (client.track({ type: 'metric', name: 'm', value: i })) accepted++;
+      // Room for the next 25 (a full batch goes at once); with a batch that cannot fill, none would come in 2 s.
+      for (let waited = 0; i % 25 === 24 && client.stats().queued > 25 && waited < 2_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    }
+    await client.flush();
+    expect(accepted).toBe(1_000);
+    expect(fake.stored).toHaveLength(1_000);
+    expect(Math.max(...fake.attempts.map((a) => a.count))).toBe(50);
+    expect(client.stats().dropped.total).toBe(0);
+    await client.shutdown();
+  });
+
   it('sends a partial batch after flushIntervalMs without any flush call', async () => {
     fake = await startFakePulse();
     const client = new PulseClient({ ...quick, url: fake.url, batchSize: 100, flushIntervalMs: 50 });

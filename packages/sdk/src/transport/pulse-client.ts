@@ -224,17 +224,21 @@ export class PulseClient {
     return { key: randomUUID(), count: events.length, minSeq, events };
   }
 
-  /** Queue full and a spool configured: the oldest batch goes to disk instead of losing new events. */
+  /**
+   * Queue full and a spool configured: the oldest batch goes to disk instead of losing new events, and waits there
+   * to be sent (a flush, and so shutdown, waits for it as for any batch not yet sent).
+   */
   private spillOldest(): boolean {
     if (!this.spool || this.pendingSpills >= MAX_PENDING_SPILLS) return false;
-    void this.spill(this.takeBatch(), 'spool_full').then((entry) => {
-      if (entry) this.ready.push(entry);
-      this.schedulePump();
-    });
+    void this.spill(this.takeBatch(), 'spool_full', true).then(() => this.schedulePump());
     return true;
   }
 
-  private async spill(batch: Batch, dropReason: string): Promise<Backlogged | undefined> {
+  /**
+   * Writes a batch to the spool (or drops it, counted, without one). With `resend`, the written batch joins the
+   * batches to send before this one stops counting as in flight: no flush can see it as neither sent nor waiting.
+   */
+  private async spill(batch: Batch, dropReason: string, resend = false): Promise<Backlogged | undefined> {
     this.pendingSpills++;
     const marker = { minSeq: batch.minSeq };
     this.active.add(marker);
@@ -242,7 +246,11 @@ export class PulseClient {
       if (this.spool) {
         const { body } = await encodeBatch(batch.events ?? []);
         const entry = await this.spool.write(batch.key, batch.count, body);
-        if (entry) return { entry, minSeq: batch.minSeq };
+        if (entry) {
+          const backlogged = { entry, minSeq: batch.minSeq };
+          if (resend) this.ready.push(backlogged);
+          return backlogged;
+        }
       }
       this.counters.drop(dropReason, batch.count);
       return undefined;

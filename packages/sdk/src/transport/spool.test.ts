@@ -86,6 +86,20 @@ describe('on-disk spool', () => {
     await client.shutdown();
   });
 
+  it('a batch spilled just before shutdown is sent before shutdown() resolves, never after it', async () => {
+    fake = await startFakePulse({ plan: () => ({ kind: 'ok' }) });
+    const client = new PulseClient({ ...quick, url: fake.url, spoolDir: dir, batchSize: 10, maxQueueSize: 10, maxConcurrentRequests: 1 });
+    await client.flush(); // the spool is ready
+    // The 11th event finds the queue full: the oldest 10 go to the spool, to be sent from there.
+    for (let i = 0; i < 11; i++) client.track({ type: 'metric', id: `e${i}`, name: 'm' });
+    await client.shutdown();
+    const atShutdown = fake.attempts.length;
+    expect(storedIds(fake)).toEqual(range(0, 11));
+    expect(client.stats()).toMatchObject({ sent: 11, spool: { files: 0, events: 0 } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.attempts).toHaveLength(atShutdown);
+  });
+
   it('is bounded on disk: beyond spoolMaxBytes batches are dropped as spool_full', async () => {
     fake = await startFakePulse({ plan: () => ({ kind: 'drop' }) });
     const client = new PulseClient({
