@@ -86,6 +86,26 @@ describe('WS /ws/metrics', () => {
     c.close();
   });
 
+  it('closes a socket whose key is revoked (1008), and only that one', async () => {
+    const base = pulse.url.replace('http', 'ws');
+    const make = async () => (await postJson(`${pulse.url}/v1/keys`, { project: 'bot', scope: 'read', name: 'dash' }, auth)).json as { id: string; key: string };
+    const [doomed, kept] = [await make(), await make()];
+    const a = await connect(`${base}/ws/metrics?api_key=${doomed.key}`);
+    const b = await connect(`${base}/ws/metrics?api_key=${kept.key}`);
+    const admin = await connect(`${base}/ws/metrics?api_key=${ADMIN}`);
+    for (const c of [a, b, admin]) await c.next((f) => f.type === 'hello');
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => a.ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    expect((await fetch(`${pulse.url}/v1/keys/${doomed.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect(await closed).toEqual({ code: 1008, reason: 'API key revoked' });
+    // The others stream on.
+    await send(pulse, [{ type: 'message', persona: 'after-revoke' }], 'bot');
+    await b.fresh((x) => x.type === 'metrics_update' && 'after-revoke' in x.data.personas);
+    expect(b.ws.readyState).toBe(1);
+    expect(admin.ws.readyState).toBe(1);
+    b.close();
+    admin.close();
+  });
+
   it('answers 400 naming a bad parameter before the upgrade', async () => {
     await expect(connect(wsUrl(pulse, '/ws/metrics', '&interval_ms=5'))).rejects.toMatchObject({ status: 400, body: expect.stringContaining('interval_ms') });
     await expect(connect(wsUrl(pulse, '/ws/metrics', '&bogus=1'))).rejects.toMatchObject({ status: 400, body: expect.stringContaining('bogus') });

@@ -1,6 +1,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { extractKey } from '../http/auth.js';
 import { badRequest, HttpError } from '../http/errors.js';
+import { hashSecret } from '../keys/secrets.js';
+import type { MetaStore } from '../store/types.js';
 import type { AppDeps } from '../http/types.js';
 import { parseReadParams } from '../query/params.js';
 import type { Filter } from '../query/types.js';
@@ -45,6 +48,8 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): 
   });
   const heartbeat = new Heartbeat();
   app.addHook('onClose', async () => heartbeat.stop());
+  const revocations = watchRevocations(deps.meta);
+  app.addHook('onClose', async () => revocations.stop());
   const now = (): number => deps.clock.now();
 
   /**
@@ -78,6 +83,8 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): 
         const { project, filters, p } = prepared.get(request)!;
         const ws = socket as unknown as LiveSocket;
         heartbeat.watch(ws);
+        const secret = extractKey(request);
+        if (request.pulseAuth?.keyId != null && secret !== null) revocations.watch(ws, hashSecret(secret));
         socket.on('error', () => socket.terminate());
         const frame: HelloFrame = {
           type: 'hello', stream, project, filters: filtersObject(filters), ...hello(p), server_time: new Date(now()).toISOString(),
@@ -121,3 +128,36 @@ export async function registerLiveRoutes(app: FastifyInstance, deps: LiveDeps): 
     },
   );
 }
+
+/**
+ * Sockets opened with a project key stay open only while the key does: whenever keys change (a revocation here, or on
+ * another instance through PostgreSQL's notification), each such socket's key is looked up again and the socket is
+ * closed (1008, "API key revoked") when it is gone — the key was checked once, at the upgrade.
+ */
+function watchRevocations(meta: MetaStore): { watch(socket: LiveSocket, keyHash: string): void; stop(): void } {
+  const sockets = new Map<LiveSocket, string>();
+  let checking: Promise<void> = Promise.resolve();
+  const recheck = async (): Promise<void> => {
+    for (const [socket, hash] of [...sockets]) {
+      const key = await meta.findKeyByHash(hash).catch(() => undefined);
+      if (key === null) {
+        sockets.delete(socket);
+        socket.close(1008, 'API key revoked');
+      }
+    }
+  };
+  const unfollow = meta.onKeysChanged?.(() => {
+    checking = checking.then(recheck);
+  }) ?? (() => {});
+  return {
+    watch(socket, keyHash) {
+      sockets.set(socket, keyHash);
+      socket.on('close', () => sockets.delete(socket));
+    },
+    stop() {
+      unfollow();
+      sockets.clear();
+    },
+  };
+}
+
