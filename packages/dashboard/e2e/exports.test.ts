@@ -37,7 +37,7 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
     const view = `section=exports&range=custom&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}&environment=prod`;
     const { page, errors, context } = await openPage(browser, `${pulse.url}/?${view}`);
     await panelsReady(page);
-    expect(await page.getByTestId('empty').textContent()).toContain('No');
+    expect(await page.getByTestId('empty').textContent()).toBe('No exports yet: create one above.');
     expect(await page.getByTestId('export-scope').textContent()).toContain('environment=prod');
     await screenshot(page, 'exports-empty');
 
@@ -75,6 +75,22 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
     await expect.poll(() => page.locator('[data-testid="exports-table"] tbody tr').count()).toBe(2);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
     expect(await page.locator('[data-testid="exports-table"] tbody tr').first().locator('[data-col="what"]').textContent()).toBe('Parquet · Daily summary');
+
+    // Two filters and a long range: at 1280 px the Range and Filters cells wrap, and every row keeps its size and
+    // Download link inside the panel.
+    await page.goto(`${pulse.url}/?section=exports&range=custom&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}&environment=prod&service=bot&persona=scav&channel=testing`);
+    await panelsReady(page);
+    await page.getByTestId('export-create').click();
+    await expect.poll(() => page.locator('[data-testid="exports-table"] tbody tr').count()).toBe(3);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    const overflow = await page.evaluate(() => {
+      const wrap = document.querySelector('[data-testid="exports-table"]')!.parentElement!;
+      const right = wrap.getBoundingClientRect().right;
+      const links = [...document.querySelectorAll('[data-testid="export-download"]')].map((a) => a.getBoundingClientRect().right);
+      return { scroll: wrap.scrollWidth - wrap.clientWidth, links: links.length, outside: links.filter((r) => r > right + 0.5).length };
+    });
+    expect(overflow).toEqual({ scroll: 0, links: 3, outside: 0 });
+    await screenshot(page, 'exports-filters');
 
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

@@ -6,6 +6,8 @@ export interface Column<R> {
   /** Cell content: always text or elements, never HTML. */
   render: (row: R) => ComponentChildren;
   numeric?: boolean;
+  /** Long content wraps onto more lines (at the spaces its pieces leave) instead of widening the table. */
+  wrap?: boolean;
 }
 
 /** A table that scrolls inside its own box on a narrow screen. */
@@ -26,7 +28,7 @@ export function DataTable<R>({ columns, rows, rowKey, testid }: { columns: Colum
           {rows.map((r, i) => (
             <tr key={rowKey(r, i)} data-row={rowKey(r, i)}>
               {columns.map((c) => (
-                <td key={c.key} class={c.numeric ? 'num' : undefined} data-col={c.key}>
+                <td key={c.key} class={[c.numeric && 'num', c.wrap && 'wrap'].filter(Boolean).join(' ') || undefined} data-col={c.key}>
                   {c.render(r)}
                 </td>
               ))}

@@ -53,7 +53,9 @@ export function fmtPercentValue(pct: Num): string {
 export function fmtUsd(n: Num): string {
   if (n == null) return DASH;
   if (n === 0) return '$0.00';
-  if (Math.abs(n) >= 1) return `$${dec2.format(n)}`;
+  // The sign before the currency symbol: -$0.3055, not $-0.3055.
+  if (n < 0) return `-${fmtUsd(-n)}`;
+  if (n >= 1) return `$${dec2.format(n)}`;
   return `$${Number(n.toPrecision(4))}`;
 }
 

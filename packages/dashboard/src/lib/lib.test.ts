@@ -57,6 +57,8 @@ describe('format', () => {
     expect([0, 849.6, 999.4, 1000, 1849, 15890].map(fmtMs)).toEqual(['0 ms', '850 ms', '999 ms', '1.00 s', '1.85 s', '15.89 s']);
     expect([0, 0.0004, 0.018, 0.5, 1].map(fmtPct)).toEqual(['0.0%', '0.04%', '1.8%', '50.0%', '100.0%']);
     expect([0, 0.000123456, 0.1417, 4.6149, 1234.5].map(fmtUsd)).toEqual(['$0.00', '$0.0001235', '$0.1417', '$4.61', '$1,234.50']);
+    // A loss (a margin below zero) puts the sign first.
+    expect([-0.3055, -1234.5, -0.03].map(fmtUsd)).toEqual(['-$0.3055', '-$1,234.50', '-$0.03']);
     expect([0.2, -0.08, 0, null].map(fmtSentiment)).toEqual(['+0.20', '-0.08', '0.00', '—']);
     // Stat tiles: exact while it fits, compact from ten million on.
     expect([9_999_999, 10_000_000, 150_265_512, 2_345_678_901, null].map(fmtCount)).toEqual(['9,999,999', '10.00M', '150.27M', '2.35B', '—']);

@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { keyedUrl } from '../../api/client';
 import { DataTable } from '../../components/data-table';
 import { Body, Panel } from '../../components/panel';
@@ -11,7 +12,18 @@ const STATUS_TEXT: Record<ExportJob['status'], string> = { queued: 'Queued', run
 
 function Filters({ job }: { job: ExportJob }) {
   const parts = Object.entries(job.filters).map(([k, v]) => `${k}=${v.join('|')}`);
-  return parts.length ? <span title={parts.join(', ')}>{parts.join(', ')}</span> : <span class="muted">all events</span>;
+  if (parts.length === 0) return <span class="muted">all events</span>;
+  // One piece per filter: a long list wraps between filters, never inside one.
+  return (
+    <span title={parts.join(', ')}>
+      {parts.map((p, i) => (
+        <Fragment key={p}>
+          {i > 0 ? ', ' : ''}
+          <span class="nowrap">{p}</span>
+        </Fragment>
+      ))}
+    </span>
+  );
 }
 
 /** `GET /v1/analytics/exports`: every job of the project with its state, size and download. */
@@ -20,7 +32,7 @@ export function ExportList({ data }: { data: PanelData<{ exports: ExportJob[] }>
   const project = view.project ? new URLSearchParams({ project: view.project }) : undefined;
   return (
     <Panel id="exports" title="Exports" wide data={data} source="GET /v1/analytics/exports — files are kept for PULSE_EXPORT_RETENTION_DAYS (default 7).">
-      <Body data={data.data} empty={(d) => d.exports.length === 0}>
+      <Body data={data.data} empty={(d) => d.exports.length === 0} emptyText="No exports yet: create one above.">
         {(d) => (
           <DataTable<ExportJob>
             testid="exports-table"
@@ -29,8 +41,15 @@ export function ExportList({ data }: { data: PanelData<{ exports: ExportJob[] }>
             columns={[
               { key: 'created', label: 'Created', render: (j) => fmtDateTime(Date.parse(j.created_at)) },
               { key: 'what', label: 'Export', render: (j) => `${TYPE_LABELS[j.export_type]} · ${CONTENT_LABELS[j.format]}` },
-              { key: 'range', label: 'Range', render: (j) => `${fmtDateTime(Date.parse(j.start_date))} → ${fmtDateTime(Date.parse(j.end_date))}` },
-              { key: 'filters', label: 'Filters', render: (j) => <Filters job={j} /> },
+              {
+                key: 'range', label: 'Range', wrap: true,
+                render: (j) => (
+                  <>
+                    <span class="nowrap">{fmtDateTime(Date.parse(j.start_date))} →</span> <span class="nowrap">{fmtDateTime(Date.parse(j.end_date))}</span>
+                  </>
+                ),
+              },
+              { key: 'filters', label: 'Filters', wrap: true, render: (j) => <Filters job={j} /> },
               {
                 key: 'status', label: 'Status',
                 render: (j) => (
