@@ -29,6 +29,9 @@ beforeAll(async () => {
       { name: 'ollama-port', type: 'tcp', host: '127.0.0.1', port: svc.port, interval: '1h', timeout: '1s' },
       { name: 'bot', type: 'heartbeat', service: 'bot', interval: '1h', max_age: '5s' },
       { name: 'ticker', type: 'http', url: `${svc.url}/`, interval: '200ms', timeout: '150ms' },
+      // Names differing only by `.` and `_` are two checks (their tasks were one name, and the start failed).
+      { name: 'db.main', type: 'tcp', host: '127.0.0.1', port: svc.port, interval: '1h', timeout: '1s' },
+      { name: 'db_main', type: 'tcp', host: '127.0.0.1', port: svc.port, interval: '1h', timeout: '1s' },
     ],
   }));
   pulse = await startTestPulse({ env: { LOG_LEVEL: 'silent', ANALYTICS_API_KEY: ADMIN, PULSE_CONFIG: file } });
@@ -54,7 +57,7 @@ describe('health checks', () => {
     for (const n of ['ollama', 'ollama-port', 'bot', 'store']) await run(n);
     const r = await getJson(`${pulse.url}/api/health`, auth);
     expect(r.status).toBe(200);
-    expect(Object.keys(r.json.services).sort()).toEqual(['bot', 'ollama', 'ollama-port', 'store', 'ticker']);
+    expect(Object.keys(r.json.services).sort()).toEqual(['bot', 'db.main', 'db_main', 'ollama', 'ollama-port', 'store', 'ticker']);
     expect(r.json).toMatchObject({ timestamp: expect.any(String), uptime: expect.stringMatching(/^0 days, 0:00:\d\d$/) });
     expect(r.json.services.ollama).toMatchObject({ status: 'healthy', type: 'http', last_check: expect.any(String), http_status: 200 });
     expect(r.json.services.ollama.response_time_ms).toBeGreaterThan(0);
@@ -81,6 +84,8 @@ describe('health checks', () => {
     const down = await run('ollama');
     expect(down.status).toBe('unhealthy');
     expect(down.details).toMatch(/ECONNREFUSED/);
+    // No answer, so no HTTP status: not the one an earlier probe got.
+    expect(down).not.toHaveProperty('http_status');
     expect((await run('ollama-port')).status).toBe('unhealthy');
     await svc.start(); // same port
     expect((await run('ollama')).status).toBe('healthy');
@@ -111,7 +116,7 @@ describe('health checks', () => {
     expect((await service('ticker')).history.length).toBeGreaterThanOrEqual(3);
     expect(svc.requests - before).toBeGreaterThanOrEqual(3);
     const tasks = pulse.tasks.list().map((t) => t.name);
-    expect(tasks).toEqual(expect.arrayContaining(['health-check-ollama', 'health-check-store', 'health-check-ticker']));
+    expect(tasks).toEqual(expect.arrayContaining(['health-check-ollama', 'health-check-store', 'health-check-ticker', 'health-check-db.main', 'health-check-db_main']));
   });
 
   it('answers 404 for an unknown service and needs a key', async () => {

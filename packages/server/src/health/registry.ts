@@ -40,10 +40,13 @@ interface Entry {
   spec: CheckSpec;
   health: ServiceHealth;
   stop: () => void;
+  /** The fields the last probe added to `health`. */
+  extraKeys: string[];
 }
 
 const HISTORY = 60;
-const taskName = (check: string): string => `health-check-${check.replace(/[^a-z0-9-]/g, '-')}`;
+/** Names are already safe (config/health-checks.ts: a-z, 0-9, `_`, `.`, `-`) and unique: written as they are. */
+const taskName = (check: string): string => `health-check-${check}`;
 
 export interface HealthRegistryDeps {
   store: EventStore;
@@ -86,7 +89,7 @@ export class HealthRegistry {
       };
       health.type = spec.type;
       health.interval_seconds = spec.intervalMs / 1000;
-      const entry: Entry = { spec, health, stop: () => undefined };
+      const entry: Entry = { spec, health, stop: () => undefined, extraKeys: [] };
       entry.stop = this.deps.tasks.schedule({
         name: taskName(name),
         description: `health check ${name} (${spec.type})`,
@@ -129,6 +132,10 @@ export class HealthRegistry {
     h.response_time_ms = result.responseTimeMs;
     h.last_check = at;
     h.details = result.details;
+    // A probe's own fields (http_status, last_event) are this probe's: one that has none (a refused connection) clears
+    // what an earlier one left.
+    for (const k of entry.extraKeys) if (!(k in (result.extra ?? {}))) delete h[k];
+    entry.extraKeys = Object.keys(result.extra ?? {});
     for (const [k, v] of Object.entries(result.extra ?? {})) h[k] = v;
     h.history.push({ at, status: result.state, response_time_ms: result.responseTimeMs });
     if (h.history.length > HISTORY) h.history.splice(0, h.history.length - HISTORY);

@@ -20,6 +20,14 @@ describe('ActiveUsers', () => {
     expect(counts(a, 360_000)).toEqual({ 'p/bot': 1, 'p/api': 0, 'q/bot': 0 });
   });
 
+  it('a late (backfilled) event never moves a user\'s last activity back', () => {
+    const a = new ActiveUsers(300_000);
+    a.touch('p', 'bot', 'u1', 1_000_000);
+    a.touch('p', 'bot', 'u1', 1_000_000 - 280_000);
+    expect(counts(a, 1_000_000 + 30_000)).toEqual({ 'p/bot': 1 });
+    expect(counts(a, 1_000_000 + 300_001)).toEqual({ 'p/bot': 0 });
+  });
+
   it('bounds series (later pairs count under __other__) and users (new ones wait for room)', () => {
     const a = new ActiveUsers(300_000, 2, 3);
     a.touch('p', 's1', 'u1', 0);

@@ -24,7 +24,9 @@ export class ActiveUsers {
     const users = this.users(project, service);
     // One hash lookup for the usual case, a user already counted: set, and see whether the map grew.
     const before = users.size;
-    users.set(userId, atMs);
+    const seen = users.get(userId);
+    // A late (backfilled) event never moves a user's last activity back.
+    if (seen === undefined || atMs > seen) users.set(userId, atMs);
     if (users.size === before) return;
     if (this.total >= this.maxUsers) users.delete(userId);
     else this.total++;
