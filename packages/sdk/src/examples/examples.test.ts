@@ -53,8 +53,8 @@ describe('docs/sdk.md examples', () => {
     await import('./quickstart.js');
     const api = fake.stored.map((s) => s.event).filter((e) => e.service === 'api');
     expect(api.map((e) => `${e.type}:${e.name}`)).toEqual([
-      'user:active', 'metric:token_spend_total', 'payment:premium', 'error:CapacityError',
-      'metric:generation_failure_total', 'error:queue_failure', 'job:image-generation',
+      'user:active', 'metric:token_spend_total', 'payment:premium', 'metric:active_jobs_total', 'error:CapacityError',
+      'metric:generation_failure_total', 'error:queue_failure', 'metric:active_jobs_total', 'job:image-generation',
     ]);
     expect(api.every((e) => e.environment === 'test')).toBe(true);
   });

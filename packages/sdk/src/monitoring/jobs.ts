@@ -5,7 +5,18 @@ import type { JobOutcome } from './types.js';
 
 /** `monitoring.metrics`: seed 002's queue timer and generation counters. */
 export class JobMetrics {
+  /** Jobs running now, per queue: shipped as `active_jobs_total` so Pulse's own /metrics has the gauge too. */
+  private readonly running = new Map<string, number>();
+
   constructor(private readonly core: MonitoringCore) {}
+
+  /** Moves the queue's count of running jobs and ships it (a `metric` event Pulse sets its gauge from). */
+  private active(queue: string, by: 1 | -1): void {
+    const n = Math.max(0, (this.running.get(queue) ?? 0) + by);
+    if (n === 0) this.running.delete(queue);
+    else this.running.set(queue, n);
+    this.core.ship({ type: 'metric', name: 'active_jobs_total', value: n, attributes: { queue_name: queue } });
+  }
 
   /**
    * Starts timing a job: `active_jobs_total{queue_name}` goes up now and down when the returned function
@@ -16,7 +27,10 @@ export class JobMetrics {
     const core = this.core;
     const started = performance.now();
     const labels = { service: core.service, queue_name: core.label('queue_name', queue) };
-    core.safely('startJobTimer', () => core.metrics.activeJobs.inc(labels));
+    core.safely('startJobTimer', () => {
+      core.metrics.activeJobs.inc(labels);
+      this.active(String(queue), 1);
+    });
     let ended: number | undefined;
     return (outcome?: JobOutcome): number => {
       if (ended !== undefined) return ended;
@@ -24,6 +38,7 @@ export class JobMetrics {
       ended = seconds;
       core.safely('endJobTimer', () => {
         core.metrics.activeJobs.dec(labels);
+        this.active(String(queue), -1);
         core.metrics.queueJobDuration.observe(labels, seconds);
         const failed = outcome?.status === 'error' || outcome?.error !== undefined;
         core.ship({

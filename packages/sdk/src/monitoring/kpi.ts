@@ -23,7 +23,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       m.generationSuccess.inc({ service, type: core.label('type', d.type) });
       core.ship({
         type: 'metric', name: 'generation_success_total', value: 1, status: 'ok',
-        model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: String(d.type) },
+        model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: typeText(d.type) },
       });
       return;
     }
@@ -34,7 +34,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       m.generationFailure.inc({ service, type: core.label('type', d.type), error_type: core.label('error_type', errorType) });
       core.ship({
         type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: errorType,
-        error_message: d.message, model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: String(d.type) },
+        error_message: d.message, model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: typeText(d.type) },
       });
       return;
     }
@@ -42,7 +42,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       const d = kpi.data;
       const n = tokens(d.tokens);
       m.tokenSpend.inc({ service, model: core.label('model', d.model), type: core.label('type', d.type) }, n);
-      core.ship({ type: 'metric', name: 'token_spend_total', value: n, model: d.model, user_id: d.userId, attributes: { type: String(d.type) } });
+      core.ship({ type: 'metric', name: 'token_spend_total', value: n, model: d.model, user_id: d.userId, attributes: { type: typeText(d.type) } });
       return;
     }
     case 'payment_conversion': {
@@ -70,3 +70,9 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       core.log.warn('unknown_kpi', { type: (kpi as { type?: unknown }).type }, 'pulse: unknown KPI type ignored');
   }
 }
+
+/** The generation type as the event carries it: the caller's word, or `unknown` (the label's word) without one. */
+function typeText(type: unknown): string {
+  return type === undefined || type === null || type === '' ? 'unknown' : String(type);
+}
+

@@ -122,7 +122,13 @@ describe('Monitoring.metrics and alerts', () => {
     });
     expect(hist.find((v) => v.metricName === 'queue_job_duration_seconds_sum')?.value).toBeCloseTo(seconds, 6);
     monitoring.metrics.startJobTimer('main-queue', 'image-generation')({ error: new RangeError('too big') });
-    const events = await shipped();
+    const shippedEvents = await shipped();
+    // The running count goes to Pulse too (its /metrics sets active_jobs_total from it): 1, 0, 1, 0.
+    const counts = shippedEvents.filter((e) => e.name === 'active_jobs_total');
+    expect(counts.map((e) => [e.type, e.value, e.attributes?.queue_name])).toEqual([
+      ['metric', 1, 'main-queue'], ['metric', 0, 'main-queue'], ['metric', 1, 'main-queue'], ['metric', 0, 'main-queue'],
+    ]);
+    const events = shippedEvents.filter((e) => e.type === 'job');
     expect(events[0]).toMatchObject({ type: 'job', name: 'image-generation', status: 'ok', attributes: { queue_name: 'main-queue' } });
     expect(events[0]?.duration_ms).toBeCloseTo(seconds * 1000, 3);
     expect(events[1]).toMatchObject({ type: 'job', status: 'error', error_type: 'RangeError', error_message: 'too big' });

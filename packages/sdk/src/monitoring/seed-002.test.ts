@@ -102,7 +102,7 @@ describe('seed 002 snippet', () => {
     expect(text).toContain('active_jobs_total{service="api",queue_name="main-queue"} 0');
 
     await monitoring.shutdown();
-    expect(monitoring.stats()).toMatchObject({ sent: 8, dropped: { total: 0 } });
+    expect(monitoring.stats()).toMatchObject({ sent: 10, dropped: { total: 0 } });
     const events = await stored();
     expect(events.map((e) => [e.type, e.name])).toEqual([
       ['user', 'active'],
@@ -110,11 +110,15 @@ describe('seed 002 snippet', () => {
       ['metric', 'token_spend_total'],
       ['payment', 'premium'],
       ['error', 'SyntaxError'],
+      // The job's running count, for Pulse's own active_jobs_total: 1 at the start, 0 at the end.
+      ['metric', 'active_jobs_total'],
       ['metric', 'generation_failure_total'],
       ['error', 'queue_failure'],
+      ['metric', 'active_jobs_total'],
       ['job', 'image-generation'],
     ]);
-    expect(events[6]).toMatchObject({ severity: 'high', error_type: 'GenerationError' });
+    expect(events.filter((e) => e.name === 'active_jobs_total').map((e) => e.value)).toEqual([1, 0]);
+    expect(events[7]).toMatchObject({ severity: 'high', error_type: 'GenerationError' });
     // The metrics server is closed by shutdown.
     await expect(fetch(`${server?.url}/metrics`)).rejects.toThrow();
   });

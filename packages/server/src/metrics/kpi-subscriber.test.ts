@@ -66,7 +66,8 @@ function perEventByValues({ families: f, activeUsers, now }: KpiSubscriberDeps):
         const fam = f[key];
         const values = [p, svc];
         for (const l of specs[key].labels) {
-          if (l !== 'service') values.push(labelValue(attr(e, l) ?? ((e as unknown as Record<string, unknown>)[l] as string | null | undefined)));
+          // The event's own `type` is `metric`: never the `type` label's value.
+          if (l !== 'service') values.push(labelValue(attr(e, l) ?? (l === 'type' ? undefined : ((e as unknown as Record<string, unknown>)[l] as string | null | undefined))));
         }
         if (fam instanceof KpiCounter) fam.add(values, e.value ?? 1);
         else if (e.value === null) continue;

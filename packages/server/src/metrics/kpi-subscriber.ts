@@ -77,11 +77,16 @@ function llmRefs(f: KpiFamilies): (key: readonly string[]) => LlmRefs {
   };
 }
 
-/** A `metric` event named after a seed family: labels from attributes, then event fields, else `unknown`. */
+/**
+ * A `metric` event named after a seed family: labels from attributes, then event fields, else `unknown` — but never
+ * the event's own `type`, which is `metric` here, not the generation type the `type` label means.
+ */
 function fromMetricEvent(fam: KpiFamily, key: FamilyKey, e: StoredEvent, p: string, svc: string): void {
   const values = [p, svc];
   for (const l of SPECS[key].labels) {
-    if (l !== 'service') values.push(labelValue(attr(e, l) ?? ((e as unknown as Record<string, unknown>)[l] as string | null | undefined)));
+    if (l === 'service') continue;
+    const field = l === 'type' ? undefined : ((e as unknown as Record<string, unknown>)[l] as string | null | undefined);
+    values.push(labelValue(attr(e, l) ?? field));
   }
   if (fam instanceof KpiCounter) fam.add(values, e.value ?? 1);
   else if (e.value === null) return;

@@ -90,6 +90,13 @@ describe('KPI families on /metrics, computed from committed events', () => {
     }
   });
 
+  it('a KPI metric event without attributes.type is labelled type="unknown", never its own type "metric"', async () => {
+    await send(pulse, [{ type: 'metric', name: 'token_spend_total', value: 1000, model: 'gpt-4o' }], 'typeless');
+    const after = await scrapeAfter(pulse, events.length + t.llm.length + 1);
+    expect(total(after, 'token_spend_total', { project: 'typeless', type: 'unknown' })).toBe(1000);
+    expect(total(after, 'token_spend_total', { project: 'typeless', type: 'metric' })).toBe(0);
+  });
+
   it('active_users_total counts distinct users per project and service', () => {
     for (const [service, users] of usersByService(events)) {
       expect(total(s, 'active_users_total', { project: 'default', service }), service).toBe(users.size);
