@@ -59,8 +59,10 @@ describe('abuse', () => {
       // /health answered every probe; memory stayed under the bound.
       expect(report.healthFailures).toBe(0);
       // Probed every 100 ms after the previous answer; how fast it answered is the bench's business (a shared CI
-      // machine says little about latency), here it must answer each time.
-      expect(report.healthLatenciesMs.length).toBeGreaterThanOrEqual(5);
+      // machine says little about latency), here it must answer each time. Under these 200 clients a probe takes
+      // ~1.2 s on this 2-core machine when it runs alone (2026-12-03, HEAD and the previous stop's build alike) and
+      // ~3 s when other test processes share it: at least 3 answered probes in the 12 s.
+      expect(report.healthLatenciesMs.length).toBeGreaterThanOrEqual(3);
       expect(report.samples.length).toBeGreaterThanOrEqual(3); // one a second, each an admin request to the busy server
       expect(Math.max(...report.samples)).toBeLessThan(RSS_BOUND_MB);
       console.log(`abuse (CI): ${JSON.stringify(s)}; ${s.valid['200']} valid requests acked, /health p99 ${percentile(report.healthLatenciesMs, 99)?.toFixed(1)} ms max ${Math.max(...report.healthLatenciesMs).toFixed(1)} ms, RSS max ${Math.max(...report.samples)} MB`);
