@@ -201,4 +201,24 @@ describe('WriteBuffer', () => {
     await expect(buf.submit({ events: ev(1) }, { onSettled: () => refused++ })).rejects.toBeInstanceOf(ShuttingDownError);
     expect(refused).toBe(1);
   });
+
+  it('counts the events of a request that timed out while still queued as unstored (answered 503)', async () => {
+    const store = new ScriptedStore();
+    let release!: () => void;
+    store.gate = new Promise((r) => (release = r));
+    const buf = new WriteBuffer({
+      store: store as unknown as EventStore, flushMaxEvents: 1000, flushIntervalMs: 0, maxQueuedEvents: 100, commitTimeoutMs: 30, onError: () => undefined,
+    });
+    // The first commit holds the store; the second request waits in the queue past its timeout.
+    const first = buf.submit({ events: ev(3, 'first') }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 5));
+    const queued = buf.submit({ events: ev(7, 'queued') }).catch((e: unknown) => e);
+    expect(await queued).toBeInstanceOf(CommitTimeoutError);
+    expect(buf.stats().failedEvents).toBe(7);
+    release();
+    await first;
+    await buf.close();
+    expect(store.appended.flatMap((b) => b.events.map((e) => e.name))).not.toContain('queued0');
+  });
 });
+

@@ -168,6 +168,8 @@ export class WriteBuffer {
     if (p.done) return;
     const error = new CommitTimeoutError(`events were not committed within ${limitMs} ms`);
     if (this.dequeue(p)) {
+      // Answered 503 like a failed commit, and as unstored: pulse_ingest_events_rejected_total{reason="unavailable"}.
+      this.failedEvents += p.batch.events.length;
       this.drop(p, error);
       return;
     }
