@@ -31,6 +31,19 @@ describe('BackgroundTasks', () => {
     expect(info!.lastDurationMs).toBeGreaterThanOrEqual(25);
   });
 
+  it('a task scheduled again under its name (a reload) goes on counting from where the stopped one was', async () => {
+    const tasks = new BackgroundTasks({ clock, logger });
+    const spec = (fail: boolean) => ({ name: 'health-check-web', description: 'probe', intervalMs: 60_000, run: async () => { if (fail) throw new Error('down'); } });
+    const stop = tasks.schedule(spec(true));
+    for (let i = 0; i < 3; i++) await tasks.runNow('health-check-web');
+    expect(tasks.list()[0]).toMatchObject({ runs: 3, failures: 3 });
+    stop();
+    tasks.schedule(spec(false));
+    await tasks.runNow('health-check-web');
+    expect(tasks.list()[0]).toMatchObject({ runs: 4, failures: 3 });
+    await tasks.close();
+  });
+
   it('counts a failing run, logs it and keeps the schedule', async () => {
     const tasks = new BackgroundTasks({ clock, logger });
     let calls = 0;

@@ -68,6 +68,12 @@ export class BackgroundTasks {
   private readonly tasks = new Map<string, Task>();
   private closed = false;
 
+  /**
+   * Counts of stopped tasks, by name: a task scheduled again under its name (a health check after a reload) goes on
+   * from them, so the counters `/metrics` makes of them never go down.
+   */
+  private readonly retired = new Map<string, Pick<TaskInfo, 'runs' | 'failures' | 'overruns' | 'skipped'>>();
+
   constructor(private readonly deps: { clock: Clock; logger: Pick<Logger, 'error' | 'warn'>; leadership?: TaskLeadership }) {}
 
   private leads(): boolean {
@@ -78,14 +84,16 @@ export class BackgroundTasks {
   schedule(spec: TaskSpec): () => void {
     if (this.tasks.has(spec.name)) throw new Error(`background task ${spec.name} is already scheduled`);
     if (!(spec.intervalMs > 0)) throw new Error(`background task ${spec.name}: intervalMs must be > 0`);
+    const prior = this.retired.get(spec.name);
+    this.retired.delete(spec.name);
     const task: Task = {
       spec,
       timer: null,
       current: null,
       info: {
         name: spec.name, description: spec.description, intervalMs: spec.intervalMs, running: false,
-        runs: 0, failures: 0, overruns: 0, lastStartedAt: null, lastFinishedAt: null, lastDurationMs: null,
-        lastError: null, nextRunAt: null, leaderOnly: spec.leaderOnly === true, leader: true, skipped: 0,
+        runs: prior?.runs ?? 0, failures: prior?.failures ?? 0, overruns: prior?.overruns ?? 0, lastStartedAt: null, lastFinishedAt: null,
+        lastDurationMs: null, lastError: null, nextRunAt: null, leaderOnly: spec.leaderOnly === true, leader: true, skipped: prior?.skipped ?? 0,
       },
     };
     this.tasks.set(spec.name, task);
@@ -94,7 +102,10 @@ export class BackgroundTasks {
       if (task.timer) clearTimeout(task.timer);
       task.timer = null;
       task.info.nextRunAt = null;
+      if (this.tasks.get(spec.name) !== task) return;
       this.tasks.delete(spec.name);
+      const { runs, failures, overruns, skipped } = task.info;
+      this.retired.set(spec.name, { runs, failures, overruns, skipped });
     };
   }
 
