@@ -13,6 +13,10 @@ describe('AlertMetrics (what the alert engine and the notifier report)', () => {
     // Present before any alert, so `pulse_alerts_firing > 0` and rate() have series to work on.
     expect(total(s, 'pulse_alerts_firing')).toBe(0);
     expect(s.filter((x) => x.name === 'pulse_alerts_firing').map((x) => x.labels.severity)).toEqual(['info', 'low', 'medium', 'high', 'critical']);
+    // Deliveries too, for every channel type and outcome: an increase() alert sees the first failure.
+    const zero = s.filter((x) => x.name === 'pulse_alert_deliveries_total');
+    expect(zero.length).toBe(7 * 4);
+    expect(zero.find((x) => x.labels.channel === 'pagerduty' && x.labels.outcome === 'failure')?.value).toBe(0);
     m.evaluation(0.02, true);
     m.evaluation(0.3, true);
     m.evaluation(7, false);

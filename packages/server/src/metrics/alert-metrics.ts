@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CHANNEL_TYPES } from '../alerts/channels/registry.js';
+import { DELIVERY_OUTCOMES } from '../alerts/delivery/delivery-store.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../alerts/types.js';
 
 /**
@@ -29,6 +31,8 @@ export function createAlertMetrics(registry: Registry): AlertMetrics {
   // Present from the start, so `pulse_alerts_firing > 0` and rate() have a series before the first alert.
   for (const s of ALERT_SEVERITIES) firing.set({ severity: s }, 0);
   for (const o of ['ok', 'error']) evaluations.inc({ outcome: o }, 0);
+  // Every channel type and outcome at 0, for the same reason: an alert on increase() sees the first failure.
+  for (const channel of CHANNEL_TYPES) for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ channel, outcome }, 0);
   return {
     evaluation(seconds, ok) {
       evaluations.inc({ outcome: ok ? 'ok' : 'error' });

@@ -136,6 +136,10 @@ describe('the series cap', () => {
   it('folds label sets beyond the cap into __other__ and counts each folded update', async () => {
     const pulse = await startTestPulse({ metrics: { key: null, maxSeriesPerFamily: 3, kpi: true } });
     try {
+      const before = parseExposition(await (await fetch(`${pulse.url}/metrics`)).text());
+      // Every family's overflow counter is there at 0 before any fold, so increase() sees the first one.
+      expect(total(before, 'pulse_metrics_series_overflow_total', { family: 'llm_requests_total' })).toBe(0);
+      expect(before.filter((x) => x.name === 'pulse_metrics_series_overflow_total').length).toBeGreaterThanOrEqual(10);
       const models = ['m1', 'm2', 'm3', 'm4', 'm5', 'm4'];
       const r = await postJson(`${pulse.url}/v1/events`, models.map((model) => ({ type: 'llm', model, provider: 'p', input_tokens: 1 })));
       expect(r.status).toBe(200);

@@ -55,6 +55,9 @@ export function createPulseMetrics(opts: PulseMetricsOptions): PulseMetrics {
       },
     },
   });
+  // Present at 0 from the start: a series that first appears already past 0 reads as no increase to Prometheus, so
+  // `increase(pulse_metrics_series_overflow_total[1h]) > 0` would miss the first burst.
+  for (const f of Object.values(kpi)) overflow.inc({ family: f.name }, 0);
   new Gauge({
     name: 'pulse_metrics_series', help: 'Series per KPI family (at most the cap, plus one __other__)', labelNames: ['family'], registers: [registry],
     collect() {
