@@ -40,7 +40,6 @@ export interface AlertEngineDeps {
   isLeader?: () => boolean;
 }
 
-
 /** One rule's verdict for an evaluation: its signals, `keep` (no verdict), or a read of them made when it is applied. */
 interface RuleResult {
   rule: AlertRule;
@@ -135,10 +134,14 @@ export class AlertEngine {
     if (tracked !== null && groups !== null) {
       const instances = new Map<string, AlertInstance[]>();
       // A stored alert says when it fired, not when its condition last held (that is not written at every
-      // evaluation): a firing one counts as active at the load, so keep_firing_for never ends it early.
+      // evaluation). One this engine already follows keeps what it knows; a firing one it did not know (a restart, a
+      // new leader) counts as active at the load, so keep_firing_for never ends it early.
       const loadedAt = this.deps.clock.now();
+      const known = new Map([...this.instances.values()].flat().map((a) => [a.id, a.lastActiveAt]));
       for (const stored of tracked) {
-        const a = stored.state === 'firing' ? { ...stored, lastActiveAt: Math.max(stored.lastActiveAt, loadedAt) } : stored;
+        const mine = known.get(stored.id);
+        const lastActiveAt = mine !== undefined ? Math.max(mine, stored.lastActiveAt) : stored.state === 'firing' ? Math.max(stored.lastActiveAt, loadedAt) : stored.lastActiveAt;
+        const a = lastActiveAt === stored.lastActiveAt ? stored : { ...stored, lastActiveAt };
         instances.set(a.ruleId, [...(instances.get(a.ruleId) ?? []), a]);
       }
       this.instances.clear();
