@@ -131,13 +131,15 @@ export class AlertEngine {
       what.includes('alerts') ? store.loadGroups() : null,
       what.includes('silences') ? store.listSilences() : null,
     ]);
+    // Alerts this engine follows already, as the leader: their in-memory state (last activity, event matches) is the
+    // newer. A follower keeps no live state (it sees no events), so on taking over everything counts as new.
+    const known = new Map(this.leads() ? [...this.instances.values()].flat().map((a) => [a.id, a.lastActiveAt]) : []);
     if (tracked !== null && groups !== null) {
       const instances = new Map<string, AlertInstance[]>();
       // A stored alert says when it fired, not when its condition last held (that is not written at every
       // evaluation). One this engine already follows keeps what it knows; a firing one it did not know (a restart, a
       // new leader) counts as active at the load, so keep_firing_for never ends it early.
       const loadedAt = this.deps.clock.now();
-      const known = new Map([...this.instances.values()].flat().map((a) => [a.id, a.lastActiveAt]));
       for (const stored of tracked) {
         const mine = known.get(stored.id);
         const lastActiveAt = mine !== undefined ? Math.max(mine, stored.lastActiveAt) : stored.state === 'firing' ? Math.max(stored.lastActiveAt, loadedAt) : stored.lastActiveAt;
@@ -166,7 +168,9 @@ export class AlertEngine {
     }
     if (silences !== null) this.silenceList = silences;
     for (const rule of this.rules()) {
-      if (rule.kind === 'event' || rule.kind === 'health' || rule.kind === 'unpriced_model') this.events.restore(rule, this.instances.get(rule.id) ?? [], this.deps.clock.now());
+      if (rule.kind !== 'event' && rule.kind !== 'health' && rule.kind !== 'unpriced_model') continue;
+      // Only what this engine did not follow: a match it dropped (the alert held by keep_firing_for) stays dropped.
+      this.events.restore(rule, (this.instances.get(rule.id) ?? []).filter((a) => !known.has(a.id)), this.deps.clock.now());
     }
     this.refreshCounts();
   }

@@ -123,7 +123,8 @@ export class EventState {
         const labels = Object.fromEntries(EVENT_LABELS.filter((k) => a.labels[k] !== undefined).map((k) => [k, a.labels[k]!]));
         const series = this.hits.get(rule.id) ?? new Map<string, EventHit>();
         const key = JSON.stringify(labels);
-        if (!series.has(key)) series.set(key, { at: Math.max(a.lastActiveAt, now), labels, message: a.message, details: a.details });
+        // Passed only alerts the engine did not follow (engine.ts): whatever this memory holds for them is stale.
+        series.set(key, { at: Math.max(a.lastActiveAt, now), labels, message: a.message, details: a.details });
         this.hits.set(rule.id, series);
       } else if (rule.kind === 'health' && a.labels.check !== undefined) {
         const key = `${rule.project}\u0000${a.labels.check}`;
