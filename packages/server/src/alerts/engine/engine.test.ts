@@ -209,5 +209,38 @@ describe('alert engine: state across restarts and from the fan-out (fake clock)'
     expect(notifier.received.map((n) => n.status)).toEqual(['resolved']);
     await b.close();
   });
+
+  it('a follower taking over keeps an event alert firing until resolve_after passes with no match', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const r = rule({ name: 'Queue failure', kind: 'event', attributes: { alert: 'queue_failure' }, resolve_after: '5m' }, 'file:queue');
+    const clock = { t: NOW };
+    const leader = engineOn(stores.store, clock, [r], new RecordingNotifier());
+    await leader.engine.init(() => null);
+    await leader.batch([failure(clock.t)]);
+    await leader.engine.evaluate();
+    // The follower loaded the alerts while following (it sees no events), long before it takes over.
+    let leading = false;
+    const notifier = new RecordingNotifier();
+    const follower = new AlertEngine({
+      store: stores.store, alertStore: stores.alerts, notifier, clock: { now: () => clock.t }, logger: { warn: () => undefined, error: () => undefined },
+      staticRules: [r], externalUrl: () => 'http://pulse.test', isLeader: () => leading,
+    });
+    await follower.init(() => null);
+    clock.t = NOW + 4 * M;
+    await follower.refresh(['alerts']);
+    await leader.engine.close();
+    // Takes over at NOW + 10 min: its before-leading reload, then it leads.
+    clock.t = NOW + 10 * M;
+    await follower.refresh(['rules', 'silences', 'alerts']);
+    leading = true;
+    await follower.evaluate();
+    expect(follower.tracked('default').map((a) => a.state)).toEqual(['firing']);
+    expect(notifier.received).toEqual([]);
+    clock.t = NOW + 16 * M;
+    await follower.evaluate();
+    expect(notifier.received.map((n) => n.status)).toEqual(['resolved']);
+    await follower.close();
+  });
 });
 
