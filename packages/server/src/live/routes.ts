@@ -138,9 +138,11 @@ function watchRevocations(meta: MetaStore): { watch(socket: LiveSocket, keyHash:
   const sockets = new Map<LiveSocket, string>();
   let checking: Promise<void> = Promise.resolve();
   const recheck = async (): Promise<void> => {
-    for (const [socket, hash] of [...sockets]) {
-      const key = await meta.findKeyByHash(hash).catch(() => undefined);
-      if (key === null) {
+    // One lookup per key, however many of its sockets are open (a dashboard per browser tab).
+    for (const hash of new Set(sockets.values())) {
+      if ((await meta.findKeyByHash(hash).catch(() => undefined)) !== null) continue;
+      for (const [socket, h] of sockets) {
+        if (h !== hash) continue;
         sockets.delete(socket);
         socket.close(1008, 'API key revoked');
       }
