@@ -6,7 +6,7 @@ import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore } from './types.js';
 import type { UserRollups } from '../analytics/user-rollups/maintain.js';
 import type { IdempotencyClaims } from '../ingest/idempotency-claims.js';
-import { GRAIN_MS, type GrainName } from '../rollups/definition.js';
+import { bucketStart } from '../query/time.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,10 +52,12 @@ export function retentionTask(opts: {
       const n = await opts.store.deleteBefore(cutoff, { ...(archivePath === undefined ? {} : { archivePath }), ...(maxSeq === undefined ? {} : { maxSeq }) });
       const ms = Math.round(performance.now() - t0);
       if (n > 0) opts.logger.info({ deleted: n, ms, cutoff: new Date(cutoff).toISOString(), ...(archivePath && { archive: archivePath }) }, 'retention');
+      // A rollup bucket the cutoff falls in is kept whole: it goes once it has ended before the cutoff. (Deleting
+      // `bucket < cutoff` dropped up to a day still inside the daily retention, which the user rollups keep.)
       const rollupRows = await opts.store.rollups?.deleteBefore({
-        minute: bucketStart('minute', cutoff),
-        hour: bucketStart('hour', now - (opts.rollupRetentionDays ?? 400) * DAY_MS),
-        day: bucketStart('day', now - (opts.dailyRetentionDays ?? 1095) * DAY_MS),
+        minute: bucketStart(cutoff, 'minute'),
+        hour: bucketStart(now - (opts.rollupRetentionDays ?? 400) * DAY_MS, 'hour'),
+        day: bucketStart(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS, 'day'),
       });
       if (rollupRows) opts.logger.info({ deleted: rollupRows }, 'rollup retention');
       const userRows = await opts.userRollups?.deleteBefore(now - (opts.dailyRetentionDays ?? 1095) * DAY_MS, now - (opts.rollupRetentionDays ?? 400) * DAY_MS);
@@ -64,13 +66,4 @@ export function retentionTask(opts: {
       if (claims) opts.logger.info({ deleted: claims }, 'expired idempotency claims');
     },
   };
-}
-
-/**
- * Rollup rows are kept for every bucket that overlaps the retention window: a bucket goes only once it has ended
- * before the cutoff. (Deleting `bucket < cutoff` would drop the bucket the cutoff falls in — up to a day of data still
- * inside the daily retention — and the user rollups, which keep that day, would disagree with the rollups.)
- */
-function bucketStart(grain: GrainName, ms: number): number {
-  return Math.floor(ms / GRAIN_MS[grain]) * GRAIN_MS[grain];
 }
