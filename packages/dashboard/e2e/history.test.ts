@@ -236,6 +236,22 @@ describe.skipIf(!hasChromium)('history section (browser)', () => {
     await context.close();
   });
 
+  test('a model whose calls cost nothing: the cost chart says so, the token chart shows them', async () => {
+    const ts = now - 2 * DAY;
+    const events = Array.from({ length: 5 }, (_, i) => ({
+      ts: ts + i * 60_000, type: 'llm', service: 'bot', model: 'local-free', provider: 'ollama', input_tokens: 100, output_tokens: 20, cost_usd: 0, duration_ms: 500,
+    }));
+    const res = await fetch(`${pulse.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    expect(res.status).toBe(200);
+    const { page, errors, context } = await openPage(browser, `${pulse.url}/?section=history&range=7d&model=local-free`);
+    await panelsReady(page);
+    expect(await page.getByTestId('panel-cost-trend').getByTestId('empty').textContent()).toBe('No cost in this range: these events are unpriced or free ($0.00).');
+    expect(await page.getByTestId('panel-tokens-trend').getByTestId('empty').count()).toBe(0);
+    await screenshot(page, 'history-free-model');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   test('at phone width (390 px) nothing scrolls sideways', async () => {
     const { page, errors, context } = await openPage(browser, `${pulse.url}/?section=history`, { width: 390, height: 844 });
     await panelsReady(page);

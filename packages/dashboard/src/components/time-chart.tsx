@@ -5,6 +5,7 @@ import { fmtDateTime } from '../lib/format';
 import { useStore } from '../state/store';
 import { themeStore } from '../state/theme';
 import { seriesColor } from './palette';
+import { isolatedPoints } from '../lib/series';
 
 export interface ChartSeries {
   label: string;
@@ -71,7 +72,11 @@ export function TimeChart({ testid, xs, series, range, yFormat, height = 220 }: 
         ],
         series: [
           {},
-          ...series.map((s, i) => ({ label: s.label, stroke: seriesColor(theme, i), width: 2, spanGaps: false })),
+          ...series.map((s, i) => ({
+            label: s.label, stroke: seriesColor(theme, i), width: 2, spanGaps: false,
+            // A value with gaps on both sides draws no line: a point marks it (one busy hour in a quiet week).
+            points: { filter: (u: uPlot, si: number, show: boolean) => (show ? null : isolatedPoints(u.data[si] ?? [])) },
+          })),
         ],
         hooks: { setCursor: [(p) => setIdx(p.cursor.idx ?? null)] },
       },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { apiBasePath } from './base-path';
 import { fmtCount, fmtInt, fmtMs, fmtPct, fmtSentiment, fmtUsd } from './format';
-import { align, splitBy } from './series';
+import { align, isolatedPoints, splitBy } from './series';
 import { BANDS, levelOf } from './thresholds';
 import { bucketStart, bucketsBetween, intervalFor, overlapMs, RELATIVE_RANGES, rfc3339 } from './time';
 
@@ -107,3 +107,14 @@ test('API base path from the page path (/, /analytics, a proxy prefix)', () => {
     ['/', '/', '/', '/pulse/', '/pulse/', '/pulse/'],
   );
 });
+
+describe('isolatedPoints', () => {
+  test('marks values with gaps (or the ends) on both sides, which a line cannot show', () => {
+    expect(isolatedPoints([null, null, 5, null, null])).toEqual([2]);
+    expect(isolatedPoints([1, null, 2, 3, null, 0])).toEqual([0, 5]);
+    expect(isolatedPoints([1, 2, 3])).toBeNull();
+    expect(isolatedPoints([null, null])).toBeNull();
+    expect(isolatedPoints([7])).toEqual([0]);
+  });
+});
+

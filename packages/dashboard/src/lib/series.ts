@@ -51,3 +51,14 @@ export function splitBy(rows: Row[], xs: number[], dim: string, measure: string,
   }
   return [...all.slice(0, top), other];
 }
+
+/** Indices of values with no value on either side (null or the series' ends): a line has nothing to join them to. */
+export function isolatedPoints(values: ArrayLike<number | null | undefined>): number[] | null {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] == null) continue;
+    if ((i === 0 || values[i - 1] == null) && (i === values.length - 1 || values[i + 1] == null)) out.push(i);
+  }
+  return out.length > 0 ? out : null;
+}
+
