@@ -135,7 +135,9 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       onError: (err, what) => logger.error({ err }, what),
       onLog: (message, fields) => logger.warn(fields, message),
     })
-    : new LocalIdempotencyClaims();
+    // In-process, a retry waits for the holder's commit as long as the commit time limit at most, then gets 503 with
+    // Retry-After: a commit stalled past the limit (a hung fsync) keeps the key until it settles, and nothing hangs.
+    : new LocalIdempotencyClaims({ waitMs: config.limits.commitTimeoutMs });
   const startedAtMs = clock.now();
   const storeRestarts: StoreRestarts = restarts ?? { count: 0, last: null };
   const errors = new ErrorLog(() => clock.now());

@@ -37,19 +37,22 @@ export const tooLarge = (): HttpError =>
 export function parseEvents(body: Buffer, contentType: string | undefined): unknown[] {
   if (body.length > LIMITS.maxRequestBytes) throw tooLarge();
   const ct = (contentType ?? '').toLowerCase();
-  const text = body.toString('utf8');
+  // A UTF-8 byte order mark is ignored (RFC 8259 §8.1 allows it); JSON.parse would reject it as an invisible token.
+  const text = body.toString('utf8', hasBom(body) ? 3 : 0);
   let events: unknown[];
   if (ct.includes('ndjson') || ct.includes('jsonlines') || ct.includes('json-seq')) {
     events = [];
+    // JSON text sequences (RFC 7464) start each record with a record separator; NDJSON puts one per line.
+    const seq = ct.includes('json-seq');
     let line = 0;
-    for (const piece of text.split('\n')) {
+    for (const piece of text.split(seq ? '\u001e' : '\n')) {
       line++;
       const s = piece.trim();
       if (!s) continue;
       try {
         events.push(JSON.parse(s));
       } catch {
-        throw new HttpError(400, 'malformed_body', `body: line ${line} is not valid JSON`);
+        throw new HttpError(400, 'malformed_body', `body: ${seq ? `record ${events.length + 1}` : `line ${line}`} is not valid JSON`);
       }
       if (events.length > LIMITS.maxEventsPerRequest) throw tooManyEvents(events.length);
     }
@@ -70,6 +73,8 @@ export function parseEvents(body: Buffer, contentType: string | undefined): unkn
   if (events.length > LIMITS.maxEventsPerRequest) throw tooManyEvents(events.length);
   return events;
 }
+
+const hasBom = (b: Buffer): boolean => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 const tooManyEvents = (n: number): HttpError =>
   new HttpError(413, 'payload_too_large', `events: ${n} events, more than the limit of ${LIMITS.maxEventsPerRequest} per request`);

@@ -149,6 +149,31 @@ describe('backpressure and store failure', () => {
     }
   });
 
+  it('answers a retry whose Idempotency-Key is still held by a stalled commit with 503 within the commit time limit', async () => {
+    const p = await startTestPulse({ env: { LOG_LEVEL: 'warn', PULSE_COMMIT_TIMEOUT_MS: '200' } });
+    const store = p.store as { append: typeof p.store.append };
+    const append = store.append.bind(p.store);
+    let stalls = 1;
+    // The first commit stalls for 3 s before reaching the store (as behind a hung fsync), then goes on.
+    store.append = async (batch, options) => {
+      if (stalls-- > 0) await new Promise((r) => setTimeout(r, 3_000));
+      return append(batch, options);
+    };
+    try {
+      const h = { 'idempotency-key': 'stalled-0001' };
+      const first = await postJson(`${p.url}/v1/events`, [{ type: 'metric', name: 'stalled' }], h);
+      expect(first.status).toBe(503);
+      const started = performance.now();
+      const retry = await postJson(`${p.url}/v1/events`, [{ type: 'metric', name: 'stalled' }], h);
+      expect(retry.status).toBe(503);
+      expect(retry.headers.get('retry-after')).toBe('1');
+      expect(retry.json.error.message).toMatch(/Idempotency-Key/);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await p.dispose();
+    }
+  });
+
   it('answers 503 with Retry-After when the store cannot commit', async () => {
     const p = await startTestPulse();
     try {

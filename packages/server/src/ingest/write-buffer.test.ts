@@ -202,6 +202,39 @@ describe('WriteBuffer', () => {
     expect(refused).toBe(1);
   });
 
+  it("a request's timeout during the per-request retries calls off only its own write, not the others'", async () => {
+    // Like the real store: a write whose signal is aborted before it begins, or while it runs, is refused.
+    const appended: string[] = [];
+    let calls = 0;
+    const store = {
+      async append(b: AppendBatch, options: { signal?: AbortSignal } = {}): Promise<void> {
+        if (++calls === 1) throw new Error('transient'); // the group's commit
+        const signal = options.signal;
+        if (signal?.aborted) throw new StoreUnavailableError('called off before it began');
+        const ms = b.events[0]!.name.startsWith('slow') ? 1_000 : 10;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new StoreUnavailableError('rolled back'));
+          });
+        });
+        appended.push(...b.events.map((e) => e.name));
+      },
+    };
+    const buf = new WriteBuffer({
+      store: store as unknown as EventStore, flushMaxEvents: 1000, flushIntervalMs: 200, maxQueuedEvents: 100, commitTimeoutMs: 300, onError: () => undefined,
+    });
+    // Both join one group; the group fails, so each is retried on its own: `slow` first, past its limit.
+    const slow = buf.submit({ events: ev(1, 'slow') }).then(() => 'stored', (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 150));
+    const fast = buf.submit({ events: ev(1, 'fast') }).then(() => 'stored', (e: unknown) => e);
+    expect(await slow).toBeInstanceOf(CommitTimeoutError);
+    expect(await fast).toBe('stored');
+    await buf.close();
+    expect(appended).toEqual(['fast0']);
+  });
+
   it('counts the events of a request that timed out while still queued as unstored (answered 503)', async () => {
     const store = new ScriptedStore();
     let release!: () => void;

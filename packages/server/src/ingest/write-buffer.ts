@@ -65,7 +65,7 @@ interface Pending {
   /** Answered already (by its commit or by the timeout): later outcomes only update the counters. */
   done: boolean;
   timer: NodeJS.Timeout | null;
-  /** Set while its group commits: the timeout aborts it. */
+  /** Set while its group commits, then while it is retried on its own: the timeout aborts it. */
   abort: AbortController | null;
 }
 
@@ -266,14 +266,17 @@ export class WriteBuffer {
         for (const p of group) this.fail(p, err);
         return;
       }
-      // One request's batch must not sink the others': retry each on its own.
+      // One request's batch must not sink the others': retry each on its own, with a signal of its own, so a
+      // request that times out meanwhile calls off its own write only.
       for (const p of group) {
         if (p.done) {
           this.fail(p, err);
           continue;
         }
+        const own = new AbortController();
+        p.abort = own;
         try {
-          await this.append(p.batch, abort.signal);
+          await this.append(p.batch, own.signal);
           this.settle([p]);
         } catch (e) {
           this.fail(p, e);
