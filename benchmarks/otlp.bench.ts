@@ -102,11 +102,30 @@ function* otlpRequests(spans: number, endMs: number): Generator<Record<string, u
 const withBytesIds = (json: Record<string, unknown>): Record<string, unknown> =>
   JSON.parse(JSON.stringify(json), (k, v) => (k === 'traceId' || k === 'spanId' || k === 'parentSpanId' ? Buffer.from(v as string, 'hex') : v));
 
+/**
+ * The pool is cycled, and Pulse answers a resent export body from its first attempt's record (a retry) instead of
+ * storing it again: each send is made a new batch by a trailing field the decoders ignore — an unknown protobuf
+ * field (15, varint), an unknown JSON member, or for gzip a second gzip member holding that protobuf field.
+ */
+function distinct(data: Buffer, headers: http.OutgoingHttpHeaders, seq: number): Buffer {
+  const varint: number[] = [];
+  for (let n = seq; ; n = Math.floor(n / 128)) {
+    if (n < 128) { varint.push(n); break; }
+    varint.push((n % 128) | 128);
+  }
+  const field = Buffer.from([0x78, ...varint]);
+  if (headers['content-type'] === 'application/json') return Buffer.concat([data.subarray(0, data.length - 1), Buffer.from(`,"benchSeq":${seq}}`)]);
+  return Buffer.concat([data, headers['content-encoding'] === 'gzip' ? gzipSync(field) : field]);
+}
+
+let sends = 0;
+
 /** POSTs an OTLP body until it is stored (429/503 retried after Retry-After); accepted = spans − partial_success.rejected_spans. */
 async function sendOtlp(agent: http.Agent, url: URL, body: Body, headers: http.OutgoingHttpHeaders): Promise<SendOutcome> {
   let retries = 0;
+  const data = distinct(body.data, headers, sends++);
   for (;;) {
-    const res = await request(agent, url, 'POST', body.data, headers);
+    const res = await request(agent, url, 'POST', data, headers);
     if (res.status === 429 || res.status === 503) {
       retries++;
       if (retries > 200) throw new Error(`POST ${url.pathname}: still ${res.status} after ${retries} retries`);

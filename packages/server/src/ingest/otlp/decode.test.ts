@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJsonRequest } from './json.js';
-import { anyValue, type Attrs, type OtlpTraceRequest } from './model.js';
+import { OTLP_ATTRIBUTE_DEFAULTS } from '../../config/load.js';
+import { mapRequest } from './map-request.js';
+import { anyValue, type Attrs, MAX_SPANS_PER_REQUEST, OtlpTooManySpansError, type OtlpTraceRequest } from './model.js';
 import { decodeProtobufRequest, encodeProtobufRequest } from './protobuf.js';
 
 /** The model with attribute lists read out (protobufjs messages and JSON objects differ in form, not in value). */
@@ -82,5 +84,64 @@ describe('OTLP decoding', () => {
     let depth = 0;
     for (let x: unknown = nest; Array.isArray(x); x = x[0]) depth++;
     expect(depth).toBe(8);
+  });
+
+  it('keeps 64-bit integers beyond 2^53 exact (Discord snowflakes sent as int attributes), in both encodings', () => {
+    const snowflake = '1098765432109876543';
+    const req = {
+      resourceSpans: [{
+        scopeSpans: [{
+          spans: [{
+            name: 'chat', startTimeUnixNano: '1796101390658123456',
+            attributes: [
+              { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+              { key: 'discord.channel', value: { intValue: snowflake } },
+              { key: 'min', value: { intValue: '-9223372036854775808' } },
+              { key: 'safe', value: { intValue: '9007199254740991' } },
+            ],
+          }],
+        }],
+      }],
+    };
+    const opts = { spans: 'genai' as const, attributes: { ...OTLP_ATTRIBUTE_DEFAULTS, channel: ['discord.channel'] } };
+    for (const decoded of [decodeJsonRequest(Buffer.from(JSON.stringify(req))), decodeProtobufRequest(encodeProtobufRequest(req))]) {
+      const attrs = decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+      expect(entries(attrs).slice(1)).toEqual([['discord.channel', snowflake], ['min', '-9223372036854775808'], ['safe', 9007199254740991]]);
+      const event = mapRequest(decoded, opts).events[0]!;
+      expect(event.channel).toBe(snowflake);
+      expect(event.attributes).toMatchObject({ min: '-9223372036854775808', safe: '9007199254740991' });
+    }
+  });
+
+  it('takes doubles written as strings, as proto3 JSON allows ("0.7", "NaN"), and still refuses text that is no number', () => {
+    const req = (v: unknown): Buffer => Buffer.from(JSON.stringify({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ attributes: [{ key: 'gen_ai.request.temperature', value: { doubleValue: v } }] }] }] }],
+    }));
+    const read = (v: unknown): unknown => anyValue(decodeJsonRequest(req(v)).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes[0]!.value);
+    expect(read('0.7')).toBe(0.7);
+    expect(read('-1e-3')).toBe(-0.001);
+    expect(read(0.7)).toBe(0.7);
+    expect(read('NaN')).toBeNull();
+    for (const bad of ['warm', '', ' 1', '0x10', true]) {
+      expect(() => decodeJsonRequest(req(bad)), String(bad)).toThrow(/doubleValue: expected a number/);
+    }
+  });
+
+  it(`takes up to ${MAX_SPANS_PER_REQUEST} spans, scopes and resources per request, counted before decoding`, () => {
+    // Split over two resources with two scopes each (6 elements), so every level of the count is crossed.
+    const split = (n: number): Record<string, unknown> => {
+      const quarter = (k: number): Record<string, unknown>[] => Array.from({ length: Math.floor(n / 4) + (k < n % 4 ? 1 : 0) }, () => ({}));
+      return { resourceSpans: [0, 1].map((r) => ({ resource: {}, scopeSpans: [0, 1].map((s) => ({ scope: { name: 'x' }, spans: quarter(r * 2 + s) })) })) };
+    };
+    const spansOf = (r: OtlpTraceRequest): number => r.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0);
+    const most = MAX_SPANS_PER_REQUEST - 6;
+    expect(spansOf(decodeProtobufRequest(encodeProtobufRequest(split(most))))).toBe(most);
+    expect(spansOf(decodeJsonRequest(Buffer.from(JSON.stringify(split(most)))))).toBe(most);
+    expect(() => decodeProtobufRequest(encodeProtobufRequest(split(most + 1)))).toThrow(OtlpTooManySpansError);
+    expect(() => decodeJsonRequest(Buffer.from(JSON.stringify(split(most + 1))))).toThrow(OtlpTooManySpansError);
+    // Empty resources count too: a body of nothing else would cost as much to decode.
+    const resources = { resourceSpans: Array.from({ length: MAX_SPANS_PER_REQUEST + 1 }, () => ({ resource: { attributes: [] } })) };
+    expect(() => decodeProtobufRequest(encodeProtobufRequest(resources))).toThrow(OtlpTooManySpansError);
+    expect(() => decodeJsonRequest(Buffer.from(JSON.stringify(resources)))).toThrow(OtlpTooManySpansError);
   });
 });

@@ -6,7 +6,8 @@
  * and kept as they are (model.ts reads them).
  */
 import {
-  type Attrs, int64, type KeyValue, MAX_VALUE_DEPTH, OtlpDecodeError, type OtlpSpan, type OtlpTraceRequest, unixTime, type UnixTime,
+  type Attrs, int64, type KeyValue, MAX_SPANS_PER_REQUEST, MAX_VALUE_DEPTH, OtlpDecodeError, OtlpTooManySpansError, type OtlpSpan,
+  type OtlpTraceRequest, unixTime, type UnixTime,
 } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -60,6 +61,10 @@ const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SE
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+/** A double as proto3 JSON may quote it: a JSON number's syntax, in a string. */
+const DOUBLE_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const isDouble = (v: unknown): boolean =>
+  typeof v === 'number' || (typeof v === 'string' && (NON_FINITE.has(v) || DOUBLE_TEXT.test(v)));
 
 /** Checks an AnyValue (each member present must have its type); deeper than MAX_VALUE_DEPTH is never read, so not checked. */
 function checkAnyValue(v: unknown, path: string, depth: number): void {
@@ -69,8 +74,9 @@ function checkAnyValue(v: unknown, path: string, depth: number): void {
   if (o.stringValue != null && typeof o.stringValue !== 'string') bad('stringValue', 'expected a string');
   if (o.boolValue != null && typeof o.boolValue !== 'boolean') bad('boolValue', 'expected true or false');
   if (o.intValue != null && Number.isNaN(int64(o.intValue))) bad('intValue', 'expected an integer (a decimal string or a number)');
-  // Proto3 JSON spells the non-finite doubles as strings (read as null: Pulse keeps no non-finite numbers).
-  if (o.doubleValue != null && typeof o.doubleValue !== 'number' && !NON_FINITE.has(o.doubleValue as string)) bad('doubleValue', 'expected a number');
+  // Proto3 JSON takes a double as a number or as a string, and spells the non-finite ones as strings (read as null:
+  // Pulse keeps no non-finite numbers).
+  if (o.doubleValue != null && !isDouble(o.doubleValue)) bad('doubleValue', 'expected a number');
   if (o.bytesValue != null && typeof o.bytesValue !== 'string') bad('bytesValue', 'expected base64 text');
   if (depth >= MAX_VALUE_DEPTH) return;
   if (o.arrayValue != null) {
@@ -122,6 +128,23 @@ function span(v: unknown, path: string): OtlpSpan {
   };
 }
 
+/**
+ * Throws OtlpTooManySpansError past MAX_SPANS_PER_REQUEST spans, scopes and resources together, before they are read
+ * (misshapen parts are left to the reading).
+ */
+function checkSpanCount(doc: Json): void {
+  const resources = Array.isArray(doc.resourceSpans) ? doc.resourceSpans : [];
+  let elements = resources.length;
+  for (const rs of resources) {
+    if (!isObject(rs) || !Array.isArray(rs.scopeSpans)) continue;
+    elements += rs.scopeSpans.length;
+    for (const ss of rs.scopeSpans) {
+      if (isObject(ss) && Array.isArray(ss.spans)) elements += ss.spans.length;
+    }
+  }
+  if (elements > MAX_SPANS_PER_REQUEST) throw new OtlpTooManySpansError();
+}
+
 /** An `ExportTraceServiceRequest` in the JSON encoding; anything else is an OtlpDecodeError naming where. */
 export function decodeJsonRequest(body: Buffer): OtlpTraceRequest {
   let doc: unknown;
@@ -131,6 +154,7 @@ export function decodeJsonRequest(body: Buffer): OtlpTraceRequest {
     throw new OtlpDecodeError(`body: not valid JSON (${(err as Error).message})`);
   }
   if (!isObject(doc)) throw new OtlpDecodeError('body: expected an ExportTraceServiceRequest object {"resourceSpans": [...]}');
+  checkSpanCount(doc);
   return {
     resourceSpans: array(doc.resourceSpans, 'resourceSpans').map((rs, i) => {
       const path = `resourceSpans[${i}]`;

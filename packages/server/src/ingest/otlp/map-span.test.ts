@@ -126,6 +126,16 @@ describe('mapSpan: GenAI spans → llm events', () => {
     expect(mapSpan(span({ attrs: { 'gen_ai.request.model': 'gpt-4o' }, status: { code: 1, message: '' } }), ctx, genai)!.status).toBe('ok');
   });
 
+  it('a recorded exception alone is no failure: a span whose status is not ERROR (a retry that succeeded) stays ok', () => {
+    const retried = { name: 'exception', time: at(1), attributes: attrs({ 'exception.type': 'RateLimitError', 'exception.message': '429, retrying' }) };
+    for (const code of [0, 1]) {
+      const e = mapSpan(span({ attrs: CHAT, status: { code, message: '' }, events: [retried] }), ctx, genai)!;
+      expect(e.status, `status code ${code}`).toBe('ok');
+      expect(e.error_type).toBeUndefined();
+      expect(e.error_message).toBeUndefined();
+    }
+  });
+
   it('agent and tool operations are agent and tool events without tokens (their LLM calls carry them)', () => {
     const agent = mapSpan(span({ attrs: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 99 } }), ctx, genai)!;
     expect(agent).toMatchObject({ type: 'agent', name: 'planner', model: 'gpt-4o' });

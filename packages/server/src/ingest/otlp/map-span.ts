@@ -111,14 +111,15 @@ export function mapSpan(span: OtlpSpan, ctx: SpanContext, opts: MapOptions): Eve
   put(e, 'guild', firstText(dims.guild, a, ctx.resource), LIMITS.maxDimensionLength);
 
   // Error: span status ERROR, or error.type (which the conventions set only when the operation failed),
-  // or a 5xx on an HTTP server span (the HTTP conventions' rule for server span status).
-  const exception = exceptionOf(span);
+  // or a 5xx on an HTTP server span (the HTTP conventions' rule for server span status). A recorded
+  // exception alone is not one (it may have been handled, e.g. retried): it only names a failure.
   const httpStatus = cls === 'http' ? firstNumber(HTTP_STATUS, a) : undefined;
-  const errorType = firstText(['error.type'], a)
-    ?? (exception ? firstText(['exception.type'], exception) : undefined);
-  const failed = span.status.code === STATUS_CODE.ERROR || errorType !== undefined || (httpStatus !== undefined && httpStatus >= 500);
+  const declaredType = firstText(['error.type'], a);
+  const failed = span.status.code === STATUS_CODE.ERROR || declaredType !== undefined || (httpStatus !== undefined && httpStatus >= 500);
   e.status = failed ? 'error' : 'ok';
   if (failed) {
+    const exception = exceptionOf(span);
+    const errorType = declaredType ?? (exception ? firstText(['exception.type'], exception) : undefined);
     put(e, 'error_type', errorType ?? (httpStatus !== undefined && httpStatus >= 500 ? String(httpStatus) : undefined), LIMITS.maxErrorTypeLength);
     const message = span.status.message !== '' ? span.status.message : exception ? firstText(['exception.message'], exception) : undefined;
     put(e, 'error_message', message, LIMITS.maxErrorMessageLength);

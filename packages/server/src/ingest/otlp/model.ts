@@ -73,7 +73,23 @@ export interface OtlpTraceRequest {
 
 /** A body that is not a well-formed request: the route answers 400 with this message. */
 export class OtlpDecodeError extends Error {
-  override readonly name = 'OtlpDecodeError';
+  override readonly name: string = 'OtlpDecodeError';
+}
+
+/**
+ * Spans per request at most, their scopes and resources counted with them. A span with its ids and times takes 53
+ * bytes or more, so 5 MB of them stay below it and no exporter reaches it; a body of empty spans (or empty scopes or
+ * resources) does, and would take seconds and gigabytes to decode.
+ */
+export const MAX_SPANS_PER_REQUEST = 100_000;
+
+/** A body with more than MAX_SPANS_PER_REQUEST spans, found before they are decoded: the route answers 413. */
+export class OtlpTooManySpansError extends OtlpDecodeError {
+  override readonly name = 'OtlpTooManySpansError';
+
+  constructor() {
+    super(`body: more than ${MAX_SPANS_PER_REQUEST} spans (scopes and resources included) in one request; send smaller batches`);
+  }
 }
 
 /** Deeper arrays and kvlists than this are cut (their value becomes null): nobody needs them, and recursion stays bounded. */
@@ -85,11 +101,8 @@ const own = Object.prototype.hasOwnProperty;
 export function anyValue(v: AnyValue | null | undefined, depth = 0): AttrValue {
   if (v === null || v === undefined) return null;
   if (own.call(v, 'stringValue')) return typeof v.stringValue === 'string' ? v.stringValue : null;
-  if (own.call(v, 'intValue')) {
-    const n = int64(v.intValue);
-    return Number.isNaN(n) ? null : n;
-  }
-  if (own.call(v, 'doubleValue')) return typeof v.doubleValue === 'number' ? v.doubleValue : null;
+  if (own.call(v, 'intValue')) return int64Value(v.intValue);
+  if (own.call(v, 'doubleValue')) return double(v.doubleValue);
   if (own.call(v, 'boolValue')) return typeof v.boolValue === 'boolean' ? v.boolValue : null;
   if (own.call(v, 'arrayValue')) {
     return depth >= MAX_VALUE_DEPTH ? null : (v.arrayValue?.values ?? []).map((x) => anyValue(x, depth + 1));
@@ -105,6 +118,14 @@ export function anyValue(v: AnyValue | null | undefined, depth = 0): AttrValue {
     return typeof b === 'string' ? b : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64') : null;
   }
   return null;
+}
+
+/** A double: a number, or (proto3 JSON) its text — json.ts let through only numbers and NaN/Infinity, read as null. */
+function double(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
 }
 
 /** The value of the first `key` in `attrs`; undefined when there is none. */
@@ -129,6 +150,17 @@ export function int64(v: unknown): number {
     return (v as { toNumber(): number }).toNumber();
   }
   return Number.NaN;
+}
+
+/**
+ * An int64 attribute value: a number while it is exact (within ±2^53), else its exact decimal text — 64-bit ids
+ * (Discord snowflakes, database keys) must not come out with their last digits changed. null when not an integer.
+ */
+function int64Value(v: unknown): number | string | null {
+  const n = int64(v);
+  if (Number.isNaN(n)) return null;
+  if (Number.isSafeInteger(n) || typeof v === 'number') return n;
+  return typeof v === 'string' ? BigInt(v).toString() : String(v);
 }
 
 const NS_PER_MS = 1_000_000;

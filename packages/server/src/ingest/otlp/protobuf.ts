@@ -5,7 +5,10 @@
  */
 import protobuf from 'protobufjs/light.js';
 import { OTLP_DESCRIPTOR } from './descriptor.js';
-import { type Attrs, type KeyValue, OtlpDecodeError, type OtlpResourceSpans, type OtlpSpan, type OtlpTraceRequest, unixTime, type UnixTime } from './model.js';
+import {
+  type Attrs, type KeyValue, MAX_SPANS_PER_REQUEST, OtlpDecodeError, OtlpTooManySpansError, type OtlpResourceSpans, type OtlpSpan,
+  type OtlpTraceRequest, unixTime, type UnixTime,
+} from './model.js';
 
 const root = protobuf.Root.fromJSON(OTLP_DESCRIPTOR as protobuf.INamespace);
 const RequestType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
@@ -49,8 +52,42 @@ function span(s: PbSpan): OtlpSpan {
   };
 }
 
+/** Fields holding the spans: ExportTraceServiceRequest.resource_spans, ResourceSpans.scope_spans, ScopeSpans.spans. */
+const SPANS_PATH = [1, 2, 2] as const;
+const LENGTH_DELIMITED = 2;
+
+/**
+ * Throws OtlpTooManySpansError when the body holds more than MAX_SPANS_PER_REQUEST spans, scopes and resources
+ * together, counted from the length prefixes of the three levels without decoding anything. A body that is not
+ * well-formed protobuf is left to the decoder to report.
+ */
+function checkSpanCount(body: Uint8Array): void {
+  const reader = protobuf.Reader.create(body);
+  let elements = 0;
+  const walk = (end: number, level: number): void => {
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      if ((tag & 7) !== LENGTH_DELIMITED || tag >>> 3 !== SPANS_PATH[level]) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const length = reader.uint32();
+      const stop = reader.pos + length;
+      if (++elements > MAX_SPANS_PER_REQUEST) throw new OtlpTooManySpansError();
+      if (level < SPANS_PATH.length - 1) walk(Math.min(stop, end), level + 1);
+      reader.pos = stop;
+    }
+  };
+  try {
+    walk(body.length, 0);
+  } catch (err) {
+    if (err instanceof OtlpTooManySpansError) throw err;
+  }
+}
+
 /** An `ExportTraceServiceRequest` in the protobuf encoding; a body that is not one is an OtlpDecodeError. */
 export function decodeProtobufRequest(body: Uint8Array): OtlpTraceRequest {
+  checkSpanCount(body);
   let msg: PbRequest;
   try {
     msg = RequestType.decode(body) as unknown as PbRequest;

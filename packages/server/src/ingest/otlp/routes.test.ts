@@ -150,6 +150,26 @@ describe('POST /v1/traces', () => {
     expect(((await bomb.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
+  it('413 for more spans than 5 MB of spans with ids and times can hold, refused before they are decoded', async () => {
+    // 1.5 M empty spans: 3 MB of protobuf, or 4.5 MB of JSON, that would take seconds and gigabytes to decode.
+    const n = 1_500_000;
+    const varint = (v: number): number[] => (v < 128 ? [v] : [(v % 128) | 128, ...varint(Math.floor(v / 128))]);
+    const spans = Buffer.alloc(n * 2);
+    for (let i = 0; i < n; i++) spans[2 * i] = 0x12; // ScopeSpans.spans (field 2), length 0
+    const scopeSpans = Buffer.concat([Buffer.from([0x12, ...varint(spans.length)]), spans]);
+    const pb = Buffer.concat([Buffer.from([0x0a, ...varint(scopeSpans.length)]), scopeSpans]);
+    const res = await post('/v1/traces', pb, { 'content-type': 'application/x-protobuf', ...auth(ingestKey) });
+    expect(res.status).toBe(413);
+    expect(decodeProtobufStatus(Buffer.from(await res.arrayBuffer())).message).toMatch(/^body: more than 100000 spans/);
+    // Empty resources (ExportTraceServiceRequest.resource_spans, field 1, length 0) cost as much: they count too.
+    const resources = await post('/v1/traces', Buffer.alloc(n * 2).fill(Buffer.from([0x0a, 0x00])), { 'content-type': 'application/x-protobuf', ...auth(ingestKey) });
+    expect(resources.status).toBe(413);
+    const json = `{"resourceSpans":[{"scopeSpans":[{"spans":[${Array.from({ length: n }, () => '{}').join(',')}]}]}]}`;
+    const js = await post('/v1/traces', json, { 'content-type': 'application/json', ...auth(ingestKey) });
+    expect(js.status).toBe(413);
+    expect(await js.json()).toMatchObject({ error: { code: 'payload_too_large', message: expect.stringMatching(/^body: more than 100000 spans/) } });
+  });
+
   it('401 without or with an unknown key, 403 for a read key or another project — as OTLP Status bodies', async () => {
     const body = protobufBody(request(['a'], { session: 'auth' }));
     const pbHeaders = { 'content-type': 'application/x-protobuf' };
@@ -175,7 +195,8 @@ describe('backpressure and store failure, as on /v1/events', () => {
       const body = protobufBody(request(names, { session: 'bp' }));
       const first = fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
       await new Promise((r) => setTimeout(r, 100));
-      const second = await fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const other = protobufBody(request(names, { session: 'bp-other' }));
+      const second = await fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: other });
       expect(second.status).toBe(429);
       expect(second.headers.get('retry-after')).toBe('2');
       expect(decodeProtobufStatus(Buffer.from(await second.arrayBuffer())).code).toBe(8); // RESOURCE_EXHAUSTED
@@ -196,6 +217,53 @@ describe('backpressure and store failure, as on /v1/events', () => {
       expect(await res.json()).toMatchObject({ code: 14, error: { code: 'store_unavailable' } });
     } finally {
       await p.dispose().catch(() => undefined);
+    }
+  });
+});
+
+describe('a retried export (the same batch sent again) is stored once', () => {
+  it('when the exporter resends while the first attempt is still committing (its timeout ran out first)', async () => {
+    const p = await startTestPulse({ ingest: { flushMaxEvents: 100_000, flushIntervalMs: 300, maxQueuedEvents: 100_000, retryAfterSeconds: 1 } });
+    try {
+      const body = gzipSync(protobufBody(request(['a', 'b', 'c'], { session: 'retry-concurrent' })));
+      const send = (): Promise<Response> => fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body });
+      const first = send();
+      await new Promise((r) => setTimeout(r, 50));
+      const [a, b] = await Promise.all([first, send()]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(Number((await p.store.query(`SELECT count(*) AS n FROM events WHERE session_id = 'retry-concurrent'`, []))[0]!.n)).toBe(3);
+      expect(b.headers.get('idempotent-replayed')).toBe('true');
+      // And once more, after both were answered.
+      expect((await send()).status).toBe(200);
+      expect(Number((await p.store.query(`SELECT count(*) AS n FROM events WHERE session_id = 'retry-concurrent'`, []))[0]!.n)).toBe(3);
+    } finally {
+      await p.dispose();
+    }
+  });
+
+  it('when the first attempt was answered 503 by the commit timeout but its commit still went through', async () => {
+    const p = await startTestPulse({ env: { PULSE_COMMIT_TIMEOUT_MS: '100' }, ingest: { flushMaxEvents: 1, flushIntervalMs: 0, maxQueuedEvents: 100_000, retryAfterSeconds: 1 } });
+    try {
+      const append = p.store.append.bind(p.store);
+      let slow = true;
+      // A commit that outlives the request's timeout and then succeeds (the abort came too late to roll it back).
+      p.store.append = async (batch) => {
+        if (slow) await new Promise((r) => setTimeout(r, 400));
+        return append(batch);
+      };
+      const body = JSON.stringify(request(['x', 'y'], { session: 'retry-after-503' }));
+      const send = (): Promise<Response> => fetch(`${p.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const first = await send();
+      expect(first.status).toBe(503);
+      slow = false;
+      // The exporter retries after Retry-After: Pulse must not store the two spans a second time.
+      await new Promise((r) => setTimeout(r, 500));
+      const retry = await send();
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual({ partialSuccess: {} });
+      expect(Number((await p.store.query(`SELECT count(*) AS n FROM events WHERE session_id = 'retry-after-503'`, []))[0]!.n)).toBe(2);
+    } finally {
+      await p.dispose();
     }
   });
 });

@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { decodeBody } from '../body.js';
+import { IdempotencyGuard } from '../idempotency.js';
 import { prepareEventsYielding } from '../pipeline.js';
 import { acceptRawBodies, ingestFailure } from '../route-support.js';
 import { holdDecodedBody } from '../../ops/body-budget.js';
 import type { IngestDeps } from '../routes.js';
+import { exportKey, type ExportAnswer } from './export-key.js';
 import { decodeJsonRequest, encodeJsonResponse } from './json.js';
 import { mapRequest, rejectionMessage } from './map-request.js';
 import type { MapOptions } from './map-span.js';
-import { OtlpDecodeError, type OtlpTraceRequest } from './model.js';
+import { OtlpDecodeError, OtlpTooManySpansError, type OtlpTraceRequest } from './model.js';
 import { decodeProtobufRequest, encodeProtobufResponse } from './protobuf.js';
 import { encodingOf, otlpErrorHandler, type OtlpEncoding } from './status.js';
 
@@ -19,6 +21,7 @@ function decode(encoding: OtlpEncoding, body: Buffer): OtlpTraceRequest {
   try {
     return encoding === 'protobuf' ? decodeProtobufRequest(body) : decodeJsonRequest(body);
   } catch (err) {
+    if (err instanceof OtlpTooManySpansError) throw new HttpError(413, 'payload_too_large', err.message);
     if (err instanceof OtlpDecodeError) throw new HttpError(400, 'malformed_body', err.message);
     throw err;
   }
@@ -59,6 +62,7 @@ function asUnreadable(err: unknown): HttpError {
  */
 export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const options: MapOptions = deps.config.otlp;
+  const guard = new IdempotencyGuard(deps.store, deps.idempotencyClaims);
 
   const prepare = async (request: OtlpTraceRequest, project: string, storeText: boolean) => {
     const mapped = mapRequest(request, options);
@@ -84,11 +88,25 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
         const settings = await deps.projects.get(project);
         // Decoded spans are dropped before waiting for the commit: only the events wait (less to copy at each GC).
         const { events, rejected, message } = await unreadableAsync(async () => prepare(decode(encoding, body), project, settings.storeText));
-        if (events.length > 0) await deps.buffer.submit({ events });
+        let answer: ExportAnswer = { rejectedSpans: rejected.length, errorMessage: message };
+        if (events.length > 0) {
+          // A retried export (same body) is answered from the first attempt's record instead of being stored twice.
+          const key = exportKey(body);
+          const res = await guard.run(project, key, async (attempt) => {
+            const response = JSON.stringify(answer);
+            const idempotency = [{ project, key, createdAt: deps.clock.now(), status: 200, response }];
+            await deps.buffer.submit({ events, idempotency }, { signal: attempt.signal, onSettled: attempt.holdUntilSettled() });
+            return { status: 200, body: response };
+          });
+          if (res.replayed) {
+            reply.header('idempotent-replayed', 'true');
+            answer = JSON.parse(res.body) as ExportAnswer;
+          }
+        }
         if (encoding === 'protobuf') {
-          reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeProtobufResponse(rejected.length, message)));
+          reply.code(200).type('application/x-protobuf').send(Buffer.from(encodeProtobufResponse(answer.rejectedSpans, answer.errorMessage)));
         } else {
-          reply.code(200).type('application/json').send(encodeJsonResponse(rejected.length, message));
+          reply.code(200).type('application/json').send(encodeJsonResponse(answer.rejectedSpans, answer.errorMessage));
         }
       } catch (err) {
         throw ingestFailure(err, deps.config.ingest.retryAfterSeconds, request.log);
