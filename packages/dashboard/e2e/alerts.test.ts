@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPulse } from '../../server/src/test-support/pulse.ts';
 import { RecordingNotifier } from '../../server/src/alerts/test-support/recording-notifier.ts';
-import { fmtDec } from '../src/lib/format.ts';
+import { fmtSig } from '../src/lib/format.ts';
 import { api, ensureDashboardBuilt, hasChromium, launchBrowser, openPage, panelsReady, postEvents, screenshot } from './support.ts';
 
 const ADMIN = 'alerts-e2e-admin-key';
@@ -36,6 +36,8 @@ describe.skipIf(!hasChromium)('alerts section (browser)', () => {
     await rule({ name: 'Slow LLM calls', condition: 'p95_duration_ms > 2000', filters: { type: 'llm' }, severity: 'critical', group_interval: '0s' });
     await rule({ name: 'Error rate', condition: 'error_rate > 0.1', severity: 'high' }); // 1 error in 5 events: 0.2
     await rule({ name: 'Slow TTFT', condition: 'avg_ttft_ms > 100', for: '10m', severity: 'medium' });
+    // Spend of the four gpt-4o calls: $0.003, a figure that one decimal would round to 0.
+    await rule({ name: 'Spend', condition: 'cost_usd > 1', severity: 'low' });
     const gone = await rule({ name: 'Token burst', condition: 'total_tokens > 100', severity: 'low', group_interval: '0s' });
     await postEvents(pulse.url, [
       ...[2500, 3000, 4200, 1800].map((d) => ({ type: 'llm', model: 'gpt-4o', duration_ms: d, ttft_ms: 400, input_tokens: 100, output_tokens: 50 })),
@@ -71,13 +73,17 @@ describe.skipIf(!hasChromium)('alerts section (browser)', () => {
       firing.find((a) => a.rule_name === 'Slow LLM calls')!.message, firing.find((a) => a.rule_name === 'Error rate')!.message, expect.stringContaining('avg_ttft_ms is 400'),
     ]);
 
-    // Rules: the current value is the API's.
+    // Rules: the current value is the API's, to its first four digits (an error rate of 0.0714 is not "0.1", a
+    // spend of $0.003 not "0": the threshold beside it is written in the same units).
     const rules = (await get('/v1/alert-rules')).rules as Array<{ name: string; current: { value: number } }>;
     const ruleRows = page.getByTestId('rules-table').locator('tbody tr');
     expect(await ruleRows.count()).toBe(rules.length);
+    expect(rules.find((r) => r.name === 'Spend')!.current.value).toBeCloseTo(0.003, 6);
     for (const r of rules) {
       const cell = ruleRows.filter({ hasText: r.name }).getByTestId('rule-current');
-      expect(await cell.textContent(), r.name).toBe(fmtDec(r.current.value));
+      const text = (await cell.textContent())!;
+      expect(text, r.name).toBe(fmtSig(r.current.value));
+      expect(Math.abs(Number(text.replace(/,/g, '')) - r.current.value), `${r.name}: ${text}`).toBeLessThanOrEqual(Math.abs(r.current.value) * 5e-4);
     }
     // History: the resolved one.
     const history = page.getByTestId('alert-history-table').locator('tbody tr');
@@ -104,6 +110,25 @@ describe.skipIf(!hasChromium)('alerts section (browser)', () => {
     const right = await page.getByTestId('section-alerts').evaluate((e) => Math.max(...[...e.querySelectorAll<HTMLElement>('.panel')].map((p) => p.getBoundingClientRect().right)));
     expect(right).toBeLessThanOrEqual(375);
     expect(errors).toEqual([]);
+  });
+
+  test('an action the API refuses shows its reason, and the lists show what is true now', async () => {
+    const { page } = await openPage(browser, `${pulse.url}/?section=alerts`, { storage: { 'pulse.apiKey': ADMIN } });
+    await panelsReady(page);
+    const row = page.getByTestId('active-alerts-table').locator('tbody tr').filter({ hasText: 'Error rate' });
+    await row.getByTestId('ack').waitFor();
+    // Meanwhile the alert resolves (its threshold is raised above the traffic): acknowledging it is refused (409).
+    const rule = ((await get('/v1/alert-rules')).rules as Array<{ id: string; name: string }>).find((r) => r.name === 'Error rate')!;
+    await send(pulse.url, 'PUT', `/v1/alert-rules/${rule.id}`, { name: 'Error rate', condition: 'error_rate > 0.9', severity: 'high' });
+    await pulse.tasks.runNow('alert-evaluation');
+    expect((await get('/v1/analytics/alerts?state=resolved')).alerts.map((a: { rule_name: string }) => a.rule_name)).toContain('Error rate');
+    await row.getByTestId('ack').click();
+    await expect.poll(() => page.getByTestId('action-error').textContent()).toMatch(/only a firing alert can be acknowledged/);
+    // The refused row does not stay on screen as if it still fired: the lists reload.
+    await expect.poll(() => row.count()).toBe(0);
+    await expect.poll(() => page.getByTestId('alert-history-table').locator('[data-col="rule"]').allTextContents()).toContain('Error rate');
+    expect(await page.getByTestId('action-error').textContent()).toMatch(/only a firing alert can be acknowledged/);
+    await screenshot(page, 'alerts-refused');
   });
 
   test('a read key sees the alerts but no acknowledge or silence buttons', async () => {

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestPulse } from '../../server/src/test-support/pulse.ts';
-import { fmtCount, fmtInt, fmtMs, fmtPct, fmtUsd } from '../src/lib/format.ts';
+import { fmtCount, fmtInt, fmtMs, fmtPct, fmtUsd, fmtUsdTile } from '../src/lib/format.ts';
 import { XSS, seed } from './seed-data.ts';
 import {
   api, ensureDashboardBuilt, hasChromium, launchBrowser, openPage, panelQueries, panelsReady, rangeOf,
@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)('dashboard (browser)', () => {
     await expectStat('sum-errors', all.errors, fmtCount(all.errors));
     await expectStat('sum-users', all.unique_users, fmtCount(all.unique_users));
     await expectStat('sum-p95-response', llm.p95_duration_ms, fmtMs(llm.p95_duration_ms));
-    await expectStat('sum-cost', all.cost_usd, fmtUsd(all.cost_usd));
+    await expectStat('sum-cost', all.cost_usd, fmtUsdTile(all.cost_usd));
 
     // Performance: latency over the range, errors and the model comparison from /api/metrics.
     await page.getByTestId('nav-performance').click();

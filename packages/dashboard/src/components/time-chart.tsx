@@ -34,6 +34,24 @@ function timeTick(sec: number, incr: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+const AXIS_FONT = '11px system-ui, sans-serif';
+/** uPlot's default tick length and gap between tick and label, left of the y labels. */
+const TICK_AND_GAP = 10 + 5;
+let measurer: CanvasRenderingContext2D | null = null;
+
+/**
+ * Width of the y axis: the widest of its labels (`150.00 s`, `1.5B`) plus ticks, at least 58 px. A fixed width
+ * cut long labels at the canvas edge (`.00.00 s`). uPlot calls this again once the labels are known.
+ */
+export function yAxisSize(_u: unknown, values: string[] | null | undefined): number {
+  if (!values?.length) return 58;
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return 58;
+  measurer.font = AXIS_FONT;
+  const widest = Math.max(...values.map((v) => (v ? measurer!.measureText(v).width : 0)));
+  return Math.max(58, Math.ceil(widest + TICK_AND_GAP + 4));
+}
+
 /**
  * A uPlot time series. uPlot's own legend is off: the legend below is Preact, so series labels (model
  * and persona names from events) are only ever text. uPlot draws axis labels on the canvas.
@@ -54,7 +72,7 @@ export function TimeChart({ testid, xs, series, range, yFormat, height = 220 }: 
     const css = getComputedStyle(document.documentElement);
     const ink = css.getPropertyValue('--muted').trim() || '#666';
     const grid = css.getPropertyValue('--grid').trim() || '#ddd';
-    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' };
+    const axis = { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: AXIS_FONT };
     const width = () => Math.max(160, Math.floor(el.clientWidth));
     const u = new uPlot(
       {
@@ -68,7 +86,7 @@ export function TimeChart({ testid, xs, series, range, yFormat, height = 220 }: 
         },
         axes: [
           { ...axis, values: (_u, splits, _i, _space, incr) => splits.map((v) => timeTick(v, incr)) },
-          { ...axis, size: 58, values: (_u, splits) => splits.map((v) => latest.current.yFormat(v)) },
+          { ...axis, size: yAxisSize, values: (_u, splits) => splits.map((v) => latest.current.yFormat(v)) },
         ],
         series: [
           {},

@@ -29,6 +29,29 @@ export function fmtDec(n: Num): string {
   return n == null ? DASH : dec1.format(n);
 }
 
+const sig4 = new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 4 });
+
+/**
+ * A measured value in its own units, at its precision: four significant digits below 1,000 (`0.07143`,
+ * `0.003`, `649.6`), one decimal above (`3,403.4`). For raw values whose scale is unknown (an alert rule's
+ * `error_rate` is 0…1, its `cost_usd` may be $0.003): one fixed decimal would show them as `0.1` and `0`.
+ */
+export function fmtSig(n: Num): string {
+  if (n == null) return DASH;
+  return Math.abs(n) >= 1000 ? dec1.format(n) : sig4.format(n);
+}
+
+const sig2 = new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 2 });
+
+/**
+ * A rate (messages a minute): one decimal from 1 up (`12.5`), two significant digits below (`0.35`,
+ * `0.00069`), so a quiet range — one message a day is 0.00069 a minute — never reads as 0.
+ */
+export function fmtRate(n: Num): string {
+  if (n == null) return DASH;
+  return Math.abs(n) >= 1 ? dec1.format(n) : sig2.format(n);
+}
+
 /** Milliseconds as `850 ms` below a second, `1.85 s` above. */
 export function fmtMs(ms: Num): string {
   if (ms == null) return DASH;
@@ -59,13 +82,23 @@ export function fmtUsd(n: Num): string {
   return `$${Number(n.toPrecision(4))}`;
 }
 
-/** Compact axis labels: 950, 1.2k, 3.4M. */
+/**
+ * USD in a stat tile: cents below $10,000 (`$1,234.50`, `$0.1417`), whole dollars up to ten million
+ * (`$1,000,000`), then compact (`$150.27M`) — what fits the tile, like fmtCount; the tooltip keeps the exact sum.
+ */
+export function fmtUsdTile(n: Num): string {
+  if (n == null) return DASH;
+  if (Math.abs(n) < 1e4) return fmtUsd(n);
+  return n < 0 ? `-$${fmtCount(-n)}` : `$${fmtCount(n)}`;
+}
+
+/** Compact axis labels: 950, 1.2k, 3.4M; below 1 two significant digits, so the ticks 0.25 and 0.75 are not 0.3 and 0.8. */
 export function fmtCompact(n: number): string {
   const a = Math.abs(n);
   if (a >= 1e9) return `${dec1.format(n / 1e9)}B`;
   if (a >= 1e6) return `${dec1.format(n / 1e6)}M`;
   if (a >= 1e3) return `${dec1.format(n / 1e3)}k`;
-  return dec1.format(n);
+  return a < 1 ? sig2.format(n) : dec1.format(n);
 }
 
 export function fmtSentiment(s: Num): string {

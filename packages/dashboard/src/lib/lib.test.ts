@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { apiBasePath } from './base-path';
-import { fmtCount, fmtInt, fmtMs, fmtPct, fmtSentiment, fmtUsd } from './format';
+import { fmtCompact, fmtCount, fmtInt, fmtMs, fmtPct, fmtRate, fmtSentiment, fmtSig, fmtUsd, fmtUsdTile } from './format';
 import { align, isolatedPoints, splitBy } from './series';
 import { BANDS, levelOf } from './thresholds';
 import { bucketStart, bucketsBetween, intervalFor, overlapMs, RELATIVE_RANGES, rfc3339 } from './time';
@@ -62,6 +62,17 @@ describe('format', () => {
     expect([0.2, -0.08, 0, null].map(fmtSentiment)).toEqual(['+0.20', '-0.08', '0.00', '—']);
     // Stat tiles: exact while it fits, compact from ten million on.
     expect([9_999_999, 10_000_000, 150_265_512, 2_345_678_901, null].map(fmtCount)).toEqual(['9,999,999', '10.00M', '150.27M', '2.35B', '—']);
+  });
+
+  test('small and big figures keep what they say (review: dashboard)', () => {
+    // Axis ticks of a count chart whose peak is 1 fall on quarters: 0.25 and 0.75 are not "0.3" and "0.8".
+    expect([0, 0.25, 0.75, 0.025, 2.5, 950, 1234, 3.4e6].map(fmtCompact)).toEqual(['0', '0.25', '0.75', '0.025', '2.5', '950', '1.2k', '3.4M']);
+    // Messages a minute: one a day is not 0.
+    expect([0, 1 / 1440, 0.35, 2.74, 12.5, null].map(fmtRate)).toEqual(['0', '0.00069', '0.35', '2.7', '12.5', '—']);
+    // A rule's current value in its own units: an error rate of 0.0714, a spend of $0.003.
+    expect([0.0714286, 0.003, 649.5556, 3403.4, 0, -0.5, null].map(fmtSig)).toEqual(['0.07143', '0.003', '649.6', '3,403.4', '0', '-0.5', '—']);
+    // A stat tile's USD: cents while they fit, whole dollars from $10,000, compact from ten million.
+    expect([1.06, 0.1417, 9999.99, 1e6, 123_456_789, -25_000, null].map(fmtUsdTile)).toEqual(['$1.06', '$0.1417', '$9,999.99', '$1,000,000', '$123.46M', '-$25,000', '—']);
   });
 });
 

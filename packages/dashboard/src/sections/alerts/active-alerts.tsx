@@ -24,7 +24,11 @@ export function ActiveAlerts({ version, project, onChange }: { version: number; 
   const [error, setError] = useState<string | null>(null);
   const act = (fn: () => Promise<void>) => {
     setError(null);
-    fn().then(onChange, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    // A refusal (409: the alert resolved meanwhile) reloads the lists too, so they show what is true now.
+    fn().then(onChange, (e: unknown) => {
+      setError(e instanceof Error ? e.message : String(e));
+      onChange();
+    });
   };
   const d = p.data;
   return (

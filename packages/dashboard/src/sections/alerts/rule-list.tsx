@@ -1,7 +1,7 @@
 import { Loading, Panel } from '../../components/panel';
 import { DataTable } from '../../components/data-table';
 import { usePanelData } from '../../components/use-panel-data';
-import { fmtDec } from '../../lib/format';
+import { fmtSig } from '../../lib/format';
 import { loadRules, type Rule } from './alerts-api';
 import { SeverityBadge, StateWord } from './severity';
 
@@ -23,7 +23,8 @@ function current(r: Rule): string {
   const c = r.current;
   if (c === null) return 'not evaluated yet';
   if (c.value === null) return c.note ?? '—';
-  return typeof c.value === 'number' ? fmtDec(c.value) : c.value;
+  // In the rule's own units, to four digits: an error rate of 0.0714 against `> 0.05` must not read 0.1.
+  return typeof c.value === 'number' ? fmtSig(c.value) : c.value;
 }
 
 /** Every rule of the project (env, file and API), its condition and the value it last evaluated to. */

@@ -31,7 +31,10 @@ export function SilenceList({ version, project, onChange }: { version: number; p
               key: 'actions', label: '', render: (s) => !d.canWrite ? null : (
                 <button type="button" class="ghost" data-testid="expire" onClick={() => {
                   setError(null);
-                  send('DELETE', `v1/silences/${encodeURIComponent(s.id)}`, project).then(onChange, (e: unknown) => setError(String(e)));
+                  send('DELETE', `v1/silences/${encodeURIComponent(s.id)}`, project).then(onChange, (e: unknown) => {
+                    setError(e instanceof Error ? e.message : String(e));
+                    onChange();
+                  });
                 }}>Expire</button>
               ),
             },

@@ -4,7 +4,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, n0, runQuery } from '../../api/query';
 import type { Row } from '../../api/types';
-import { fmtDec, fmtCount, fmtInt, fmtSpan, fmtUsd } from '../../lib/format';
+import { fmtDec, fmtCount, fmtInt, fmtSpan, fmtUsd, fmtUsdTile } from '../../lib/format';
 
 const DAY = 86_400_000;
 
@@ -38,14 +38,14 @@ export function CostByModel() {
         {(d) => (
           <>
             <StatGrid>
-              <Stat id="cost-total" label="Cost in range" text={fmtUsd(d.cost)} value={d.cost} />
+              <Stat id="cost-total" label="Cost in range" text={fmtUsdTile(d.cost)} value={d.cost} />
               <Stat id="cost-tokens" label="Tokens in range" text={fmtCount(d.tokens)} value={d.tokens} />
-              <Stat id="cost-per-day" label="Cost per day" text={fmtUsd(d.perDay)} value={d.perDay} />
+              <Stat id="cost-per-day" label="Cost per day" text={fmtUsdTile(d.perDay)} value={d.perDay} />
               <Stat
                 id="cost-projection"
                 label="Monthly projection"
                 span
-                text={fmtUsd(d.projection)}
+                text={fmtUsdTile(d.projection)}
                 value={d.projection}
                 hint={`projection: cost per day over ${fmtSpan(d.spanMs)} × 30`}
               />

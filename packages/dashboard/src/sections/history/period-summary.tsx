@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, n0, runQuery, type QueryCtx } from '../../api/query';
 import type { Row } from '../../api/types';
-import { fmtCount, fmtDateTime, fmtMs, fmtPct, fmtSpan, fmtUsd } from '../../lib/format';
+import { fmtCount, fmtDateTime, fmtMs, fmtPct, fmtSpan, fmtUsdTile } from '../../lib/format';
 import { type Change, pointChange, relativeChange } from './period-change';
 
 /** Totals of one period. */
@@ -67,7 +67,7 @@ export function PeriodSummary() {
               <Stat id="period-error-rate" label="Error rate" text={fmtPct(d.cur.errorRate)} value={d.cur.errorRate} hint={hint('error-rate', d.cur.errorRate, pointChange(d.cur.errorRate, d.prev.errorRate))} />
               <Stat id="period-p95" label="p95 LLM response" text={fmtMs(d.cur.p95Ms)} value={d.cur.p95Ms} hint={hint('p95', d.cur.p95Ms, relativeChange(d.cur.p95Ms, d.prev.p95Ms))} />
               <Stat id="period-tokens" label="Tokens" text={fmtCount(d.cur.tokens)} value={d.cur.tokens} hint={hint('tokens', d.cur.tokens, relativeChange(d.cur.tokens, d.prev.tokens))} />
-              <Stat id="period-cost" label="Cost" text={fmtUsd(d.cur.cost)} value={d.cur.cost} hint={hint('cost', d.cur.cost, relativeChange(d.cur.cost, d.prev.cost))} />
+              <Stat id="period-cost" label="Cost" text={fmtUsdTile(d.cur.cost)} value={d.cur.cost} hint={hint('cost', d.cur.cost, relativeChange(d.cur.cost, d.prev.cost))} />
             </StatGrid>
             <p class="note" data-testid="period-previous">
               Changes (▲ ▼) are against the previous {span}, {fmtDateTime(d.prevStartMs)} → {fmtDateTime(d.prevEndMs)}: {fmtCount(d.prev.events)} events,{' '}

@@ -4,7 +4,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { UsageOverview } from '../../api/types';
-import { fmtCount, fmtInt, fmtMs, fmtPct, fmtUsd } from '../../lib/format';
+import { fmtCount, fmtInt, fmtMs, fmtPct, fmtUsd, fmtUsdTile } from '../../lib/format';
 
 type Prompt = UsageOverview['top_prompts'][number];
 
@@ -20,7 +20,7 @@ export function UsageSummary() {
               <Stat id="usage-requests" label="Requests" text={fmtCount(d.summary.total_requests)} value={d.summary.total_requests} />
               <Stat id="usage-tokens-requested" label="Tokens requested" text={fmtCount(d.summary.total_tokens_requested)} value={d.summary.total_tokens_requested} />
               <Stat id="usage-tokens-used" label="Tokens used" text={fmtCount(d.summary.total_tokens_used)} value={d.summary.total_tokens_used} />
-              <Stat id="usage-cost" label="Cost" text={fmtUsd(Number(d.summary.total_cost_usd))} value={d.summary.total_cost_usd} />
+              <Stat id="usage-cost" label="Cost" text={fmtUsdTile(Number(d.summary.total_cost_usd))} value={d.summary.total_cost_usd} />
               <Stat id="usage-avg-response" label="Avg response" text={fmtMs(d.summary.average_response_time_ms)} value={d.summary.average_response_time_ms} />
               <Stat id="usage-success" label="Success rate" text={fmtPct(d.summary.success_rate)} value={d.summary.success_rate} />
             </StatGrid>

@@ -2,7 +2,7 @@ import { Body, Panel } from '../../components/panel';
 import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { n, n0, runQuery } from '../../api/query';
-import { fmtCount, fmtMs, fmtPct, fmtUsd } from '../../lib/format';
+import { fmtCount, fmtMs, fmtPct, fmtUsdTile } from '../../lib/format';
 import { BANDS, levelOf } from '../../lib/thresholds';
 
 /** Totals over the selected range and filters: the REST side of the Overview, refreshed as events arrive. */
@@ -35,7 +35,7 @@ export function RangeSummary() {
             <Stat id="sum-avg-response" label="Avg LLM response" text={fmtMs(n(d.llm, 'avg_duration_ms'))} value={n(d.llm, 'avg_duration_ms')} level={levelOf(n(d.llm, 'avg_duration_ms'), BANDS.avgResponseMs)} />
             <Stat id="sum-p95-response" label="p95 LLM response" text={fmtMs(n(d.llm, 'p95_duration_ms'))} value={n(d.llm, 'p95_duration_ms')} level={levelOf(n(d.llm, 'p95_duration_ms'), BANDS.p95ResponseMs)} />
             <Stat id="sum-tokens" label="Tokens" text={fmtCount(n(d.all, 'total_tokens'))} value={n(d.all, 'total_tokens')} />
-            <Stat id="sum-cost" label="Cost" text={fmtUsd(n(d.all, 'cost_usd'))} value={n(d.all, 'cost_usd')} />
+            <Stat id="sum-cost" label="Cost" text={fmtUsdTile(n(d.all, 'cost_usd'))} value={n(d.all, 'cost_usd')} />
           </StatGrid>
         )}
       </Body>

@@ -8,6 +8,9 @@ import { align } from '../../lib/series';
 import { BANDS, levelOf } from '../../lib/thresholds';
 import { bucketsBetween, bucketStart, INTERVAL_MS } from '../../lib/time';
 
+/** The chart's values are percentages: labelled as the tile above (`0.04%`, `2.0%`), so a rare error is not `0.0%`. */
+const pctAxis = (v: number): string => fmtPct(v / 100);
+
 /** Buckets in the rolling window. */
 export const ROLLING_BUCKETS = 5;
 
@@ -61,7 +64,7 @@ export function ErrorRate() {
               <Stat id="err-count" label="Errors" text={fmtCount(t?.errors as number)} value={t?.errors ?? null} />
               <Stat id="err-events" label="Events" text={fmtCount(t?.count as number)} value={t?.count ?? null} />
             </StatGrid>
-            <TimeChart testid="chart-error-rate" xs={d.xs} range={d.range} series={d.series} yFormat={(v) => `${v.toFixed(v < 10 ? 1 : 0)}%`} />
+            <TimeChart testid="chart-error-rate" xs={d.xs} range={d.range} series={d.series} yFormat={pctAxis} />
           </>
         )}
       </Body>

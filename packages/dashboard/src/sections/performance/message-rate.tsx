@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { runQuery } from '../../api/query';
-import { fmtDateTime, fmtDec, fmtCount } from '../../lib/format';
+import { fmtDateTime, fmtCount, fmtRate } from '../../lib/format';
 import { align } from '../../lib/series';
 import { bucketsBetween, overlapMs } from '../../lib/time';
 
@@ -48,10 +48,10 @@ export function MessageRate() {
           <>
             <StatGrid>
               <Stat id="msg-total" label="Messages" text={fmtCount(d.total)} value={d.total} />
-              <Stat id="msg-avg-rate" label="Average / min" text={fmtDec(d.avg)} value={d.avg} />
-              <Stat id="msg-peak-rate" label="Peak / min" text={fmtDec(d.peak?.rate)} value={d.peak?.rate ?? null} hint={d.peak ? `${d.interval} of ${fmtDateTime(d.peak.at)}` : undefined} />
+              <Stat id="msg-avg-rate" label="Average / min" text={fmtRate(d.avg)} value={d.avg} />
+              <Stat id="msg-peak-rate" label="Peak / min" text={fmtRate(d.peak?.rate)} value={d.peak?.rate ?? null} hint={d.peak ? `${d.interval} of ${fmtDateTime(d.peak.at)}` : undefined} />
             </StatGrid>
-            <TimeChart testid="chart-message-rate" xs={d.xs} range={d.range} series={d.series} yFormat={fmtDec} />
+            <TimeChart testid="chart-message-rate" xs={d.xs} range={d.range} series={d.series} yFormat={fmtRate} />
           </>
         )}
       </Body>

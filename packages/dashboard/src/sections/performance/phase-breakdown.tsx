@@ -14,7 +14,7 @@ export function PhaseBreakdown() {
   );
   return (
     <Panel id="phases" title="Response time breakdown" data={p} source="/v1/query dimensions=phase: mean milliseconds per phase, over the events that recorded that phase (their count beside it).">
-      <Body data={p.data} empty={(rows) => rows.length === 0}>
+      <Body data={p.data} empty={(rows) => rows.length === 0} emptyText="No event in this range recorded response-time phases">
         {(rows) => (
           <BarList
             testid="phase-bars"

@@ -12,7 +12,7 @@ export function TtftByModel() {
   });
   return (
     <Panel id="ttft" title="Time to first token by model" data={p} source="/v1/query type=llm by model: avg_ttft_ms (bar) and p95_ttft_ms, over the calls that recorded a TTFT.">
-      <Body data={p.data} empty={(rows) => rows.length === 0}>
+      <Body data={p.data} empty={(rows) => rows.length === 0} emptyText="No LLM call in this range recorded a time to first token">
         {(rows) => (
           <BarList
             testid="ttft-bars"

@@ -5,7 +5,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { MarginAnswer, MarginFigures } from '../../api/analytics';
-import { fmtInt, fmtUsd } from '../../lib/format';
+import { fmtInt, fmtUsd, fmtUsdTile } from '../../lib/format';
 
 type By = 'plan' | 'persona' | 'user';
 type Row = MarginFigures & { key: string; users?: number };
@@ -37,10 +37,10 @@ export function MarginTable() {
           return (
             <>
               <StatGrid>
-                <Stat id="margin-revenue" label="Revenue" text={fmtUsd(t.revenue_usd)} value={t.revenue_usd} />
-                <Stat id="margin-cost" label="LLM cost" text={fmtUsd(t.cost_usd)} value={t.cost_usd} />
-                <Stat id="margin-total" label="Margin" text={fmtUsd(t.margin_usd)} value={t.margin_usd} level={t.margin_usd < 0 ? 'crit' : undefined} />
-                <Stat id="margin-cpc" label="Cost per conversation" text={fmtUsd(t.cost_per_conversation)} value={t.cost_per_conversation} hint={`${fmtInt(t.conversations)} conversations`} />
+                <Stat id="margin-revenue" label="Revenue" text={fmtUsdTile(t.revenue_usd)} value={t.revenue_usd} />
+                <Stat id="margin-cost" label="LLM cost" text={fmtUsdTile(t.cost_usd)} value={t.cost_usd} />
+                <Stat id="margin-total" label="Margin" text={fmtUsdTile(t.margin_usd)} value={t.margin_usd} level={t.margin_usd < 0 ? 'crit' : undefined} />
+                <Stat id="margin-cpc" label="Cost per conversation" text={fmtUsdTile(t.cost_per_conversation)} value={t.cost_per_conversation} hint={`${fmtInt(t.conversations)} conversations`} />
               </StatGrid>
               <DataTable<Row>
                 testid="margin-table"
