@@ -118,7 +118,11 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       // Fastify's own client errors (bad JSON, unsupported media type, validation): keep the status.
-      reply.code(e.statusCode).send(errorBody(e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request', e.message ?? 'bad request'));
+      if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        reply.code(415).send(errorBody('unsupported_media_type', unsupportedMediaType(request.headers['content-type'])));
+        return;
+      }
+      reply.code(e.statusCode).send(errorBody('bad_request', e.message ?? 'bad request'));
       return;
     }
     const unavailable = storeUnavailable(err, parts.config.ingest.retryAfterSeconds);
@@ -149,4 +153,10 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   if (parts.reportRuns) registerReportRoutes(app, { specs: parts.config.reports, runs: parts.reportRuns, clock: parts.clock });
   registerOperationsRoutes(app, parts);
   return app;
+}
+
+/** The 415 message: names the header and what it held (cut, printable only), and what to send instead. */
+export function unsupportedMediaType(contentType: string | undefined): string {
+  const shown = (contentType ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  return `Content-Type: ${shown === '' ? 'empty' : `"${shown}" is not supported`}; send application/json`;
 }

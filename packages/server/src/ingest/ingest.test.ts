@@ -131,6 +131,19 @@ describe('POST /v1/events', () => {
   });
 });
 
+  it('an empty or unparseable Content-Type is a 415 naming the header and its value', async () => {
+    for (const [ct, message] of [
+      ['', 'Content-Type: empty; send application/json'],
+      ['garbage', 'Content-Type: "garbage" is not supported; send application/json'],
+    ] as const) {
+      for (const path of ['/v1/events', '/v1/keys']) {
+        const res = await fetch(`${pulse.url}${path}`, { method: 'POST', headers: { 'content-type': ct }, body: '{"events":[]}' });
+        expect(res.status).toBe(415);
+        expect(await res.json()).toEqual({ error: { code: 'unsupported_media_type', message } });
+      }
+    }
+  });
+
 describe('backpressure and store failure', () => {
   it('answers 429 with Retry-After when the write queue is full', async () => {
     const p = await startTestPulse({ ingest: { flushMaxEvents: 100_000, flushIntervalMs: 400, maxQueuedEvents: 1000, retryAfterSeconds: 2 } });
