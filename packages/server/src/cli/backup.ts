@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { backupStore } from '../ops/backup.js';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
+import { localServerUrl } from './server-api.js';
 
 /**
  * `pulse backup --out FILE` (CONTRACT §9). With a server answering at PULSE_URL (it holds the store file) the
@@ -23,7 +24,7 @@ export function backupCommand(): Command {
       const config = loadConfig();
       const out = resolve(o.out);
       if (await stat(out).then(() => true, () => false)) fail(`${out} exists; choose another name`);
-      const base = o.url ?? process.env.PULSE_URL ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+      const base = o.url || process.env.PULSE_URL || localServerUrl(config.host, config.port);
       const key = o.key ?? config.apiKey;
       const started = Date.now();
       const online = await serverAnswers(base);

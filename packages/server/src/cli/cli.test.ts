@@ -69,6 +69,48 @@ describe('pulse CLI', () => {
     }
   });
 
+  it('keys revoke goes through the HTTP API too: the key stops working, an unknown id exits 1', async () => {
+    const server = await startTestPulse({ apiKey: 'cli-admin' });
+    try {
+      const port = new URL(server.url).port;
+      const env = { PULSE_URL: server.url, ANALYTICS_PORT: port, ANALYTICS_API_KEY: 'cli-admin' };
+      const created = await pulse(['keys', 'create', '--project', 'shop', '--scope', 'read'], env);
+      const id = /id:\s+(key_[0-9a-f]+)/.exec(created.stdout)![1]!;
+      const revoked = await pulse(['keys', 'revoke', id], env);
+      expect(revoked.stderr).toBe('');
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toContain(`revoked ${id}`);
+      expect((await server.meta.listKeys('shop')).map((k) => k.revokedAt !== null)).toEqual([true]);
+      const unknown = await pulse(['keys', 'revoke', 'key_0000000000000000'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/404/);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('finds a server on IPv6 loopback from ANALYTICS_HOST when PULSE_URL is unset or empty', async () => {
+    const server = await startTestPulse({ apiKey: 'cli-admin', host: '::1' });
+    try {
+      await server.meta.createKey({ id: 'key_00000000000000aa', project: 'v6', scope: 'read', name: null, prefix: 'pulse_v6', createdAt: Date.now(), hash: 'x' });
+      const port = new URL(server.url).port;
+      // An empty PULSE_URL (as `PULSE_URL=` in a compose file or .env leaves it) is no URL: the host and port are used.
+      const listed = await pulse(['keys', 'list', '--json'], { PULSE_URL: '', ANALYTICS_HOST: '::1', ANALYTICS_PORT: port, ANALYTICS_API_KEY: 'cli-admin' });
+      expect(listed.stderr).toBe('');
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((k) => k.id)).toEqual(['key_00000000000000aa']);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a mistyped command is named as unknown (not taken for arguments of the default `serve`)', async () => {
+    const r = await pulse(['exprot', '--type', 'csv', '--out', 'x.csv']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown command 'exprot'/);
+    expect(r.stderr).toMatch(/export/);
+    expect(r.stderr).not.toMatch(/for 'serve'|unknown option/);
+  });
+
   it('refuses to listen beyond loopback without ANALYTICS_API_KEY, naming the variable', async () => {
     const r = await pulse(['serve'], { ANALYTICS_HOST: '0.0.0.0' });
     expect(r.code).toBe(1);

@@ -56,6 +56,9 @@ describe('pulse export', () => {
     const bad = await pulse(['export', '--type', 'csv', '--out', out, '--filter', 'colour=red'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('colour: unknown parameter');
+    const badProject = await pulse(['export', '--type', 'csv', '--out', join(dir, 'bad-project.csv'), '--project', 'Bad Name'], env);
+    expect(badProject.code).toBe(1);
+    expect(badProject.stderr).toContain('project: must match');
     const noType = await pulse(['export', '--out', out], env);
     expect(noType.code).not.toBe(0);
     expect(noType.stderr).toContain('--type');

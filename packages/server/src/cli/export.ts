@@ -11,6 +11,7 @@ import { InvalidQueryError } from '../query/types.js';
 import { HttpError } from '../http/errors.js';
 import { openClickHouseEvents } from '../store/clickhouse/open.js';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
+import { PROJECT_NAME } from '../projects/project-settings.js';
 import { detectServer, type ServerApi } from './server-api.js';
 
 interface ExportOptions {
@@ -102,6 +103,8 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
   let format: 'full' | 'summary';
   let exportType: 'csv' | 'json' | 'parquet';
   try {
+    // As the API answers `?project=` (http/auth.ts): 400 for a name no project can have.
+    if (!PROJECT_NAME.test(project)) fail('project: must match ^[a-z0-9][a-z0-9_-]{0,63}$');
     const { range, filters, controls } = parseReadParams(raw, Date.now(), { export_type: 'single', format: 'single' });
     exportType = parseEnumControl('export_type', controls.export_type, ['csv', 'json', 'parquet']) ?? 'csv';
     format = parseEnumControl('format', controls.format, ['full', 'summary']) ?? 'full';

@@ -62,7 +62,8 @@ async function viaApi(method: string, path: string, body?: unknown): Promise<unk
   const server = await detectServer();
   if (server === null) return null;
   const { base } = server;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...server.headers };
+  // Content-Type only with a body: the server answers 400 to an empty JSON body (DELETE has none).
+  const headers: Record<string, string> = { ...(body ? { 'content-type': 'application/json' } : {}), ...server.headers };
   const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   if (res.status === 204) return {};
   const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } };

@@ -11,6 +11,15 @@ import { metaCommand } from './meta.js';
 import { serveCommand } from './serve.js';
 import { topCommand } from './top/top-command.js';
 
+// `pulse top | head`, `pulse demo | head -3`: the reader went away. End quietly, as Unix tools do, instead of an
+// unhandled 'error' event with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command('pulse')
   .description('Pulse — analytics and monitoring for LLM apps and chat bots')
   .showHelpAfterError();
@@ -23,6 +32,14 @@ program.addCommand(topCommand());
 program.addCommand(exportCommand());
 program.addCommand(checkCommand());
 program.addCommand(backupCommand());
+
+// `serve` is the default command, so Commander would take a mistyped command (`pulse exprot …`) for its arguments
+// and answer about those; name it instead.
+const first = process.argv[2];
+const commands = program.commands.map((c) => c.name());
+if (first !== undefined && !first.startsWith('-') && first !== 'help' && !commands.includes(first)) {
+  program.error(`error: unknown command '${first}' (commands: ${commands.join(', ')}; pulse --help)`);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const msg = err instanceof ConfigError ? `configuration: ${err.message}` : err instanceof Error ? err.message : String(err);

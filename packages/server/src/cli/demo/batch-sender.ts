@@ -39,7 +39,7 @@ export interface SendCounters {
   lastError: string | null;
 }
 
-/** A failure the run cannot continue past: a refused key, or a server that never answered. */
+/** A failure the run cannot continue past: a refused key or request, or a server that never answered. */
 export class FatalSendError extends Error {}
 
 export class BatchSender {
@@ -124,6 +124,11 @@ export class BatchSender {
       const detail = await errorDetail(res);
       if (res.status === 401 || res.status === 403) {
         this.fatal ??= new FatalSendError(`the server refused the key (${res.status}: ${detail}) — pass --key or set ANALYTICS_API_KEY / PULSE_API_KEY`);
+        return this.fail(events.length, `HTTP ${res.status}: ${detail}`);
+      }
+      // The request itself is wrong (a bad --project, a URL that is not Pulse's API): every batch would be refused alike.
+      if (res.status === 400 || res.status === 404) {
+        this.fatal ??= new FatalSendError(`the server refused the request (${res.status}: ${detail}) — check --url and --project`);
         return this.fail(events.length, `HTTP ${res.status}: ${detail}`);
       }
       if ((res.status === 429 || res.status === 503) && attempt < this.maxAttempts && !this.stopping()) {

@@ -9,7 +9,7 @@ import { runDemo } from './run-demo.js';
 export function demoCommand(): Command {
   // A CLI entry point: the one place that reads the environment (and .env, as `pulse serve` does).
   const env = { ...readDotenv(process.cwd()), ...process.env };
-  const defaultUrl = env.PULSE_URL ?? `http://127.0.0.1:${env.ANALYTICS_PORT ?? '8000'}`;
+  const defaultUrl = env.PULSE_URL || `http://127.0.0.1:${env.ANALYTICS_PORT || '8000'}`;
   return new Command('demo')
     .description('send realistic synthetic traffic (models, personas, users, errors, payments, jobs) through the public API')
     .option('--url <url>', 'Pulse server URL (PULSE_URL)', defaultUrl)

@@ -151,6 +151,23 @@ describe('runDemo', () => {
   });
 });
 
+describe('runDemo with a request the server refuses as such', () => {
+  it('stops at the first 400 or 404 (a bad --project, a URL that is not Pulse) instead of failing every batch alike', async () => {
+    const srv = await ingestServer(() => ({ status: 400, body: { error: { code: 'invalid_parameter', message: 'project: must match ^[a-z0-9][a-z0-9_-]{0,63}$' } } }));
+    const s = await runDemo({ ...base, url: srv.url, project: 'Bad Name', rate: 100, durationS: 5, backfillHours: 1, backfillEvents: 20_000, batchSize: 1_000, concurrency: 1 }, sink().stream);
+    expect(s.stoppedBy).toBe('error');
+    expect(s.error).toMatch(/refused the request \(400: project: must match/);
+    expect(srv.requests).toHaveLength(1);
+    expect(s.elapsedMs).toBeLessThan(4_000);
+
+    const notPulse = await ingestServer(() => ({ status: 404, body: { message: 'Route POST:/v1/events not found' } }));
+    const t = await runDemo({ ...base, url: notPulse.url, rate: 100, durationS: 5 }, sink().stream);
+    expect(t.stoppedBy).toBe('error');
+    expect(t.error).toMatch(/404/);
+    expect(notPulse.requests).toHaveLength(1);
+  });
+});
+
 describe('runDemo against a server that goes away', () => {
   it('stops once retries are exhausted instead of failing every remaining batch slowly', async () => {
     const srv = await ingestServer((r, n) => {

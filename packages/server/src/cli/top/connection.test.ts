@@ -65,6 +65,8 @@ describe('metricsUrl', () => {
     expect(metricsUrl('https://x.example/pulse/')).toBe('wss://x.example/pulse/ws/metrics');
     expect(metricsUrl('ws://h:1/?old=1')).toBe('ws://h:1/ws/metrics');
     expect(() => metricsUrl('ftp://h')).toThrow(/http/);
+    expect(() => metricsUrl('localhost:8000x')).toThrow(/--url/);
+    expect(() => metricsUrl('not a url')).toThrow('--url: expected http(s):// or ws(s)://, got not a url');
   });
 });
 

@@ -32,10 +32,16 @@ export interface ConnectionListener {
 
 /** `ws(s)://host[/prefix]/ws/metrics?api_key=…&project=…` from the server's base URL. */
 export function metricsUrl(base: string, key?: string, project?: string): string {
-  const u = new URL(base);
+  const bad = (): Error => new Error(`--url: expected http(s):// or ws(s)://, got ${base}`);
+  let u: URL;
+  try {
+    u = new URL(base);
+  } catch {
+    throw bad();
+  }
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`--url: expected http(s):// or ws(s)://, got ${base}`);
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw bad();
   u.pathname = u.pathname.replace(/\/+$/, '') + '/ws/metrics';
   u.search = '';
   u.hash = '';

@@ -52,7 +52,10 @@ export function runTop(opts: TopOptions, deps: TopDeps): Promise<number> {
         finish(1, `internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
       }
     };
-    const conn = new MetricsConnection(
+    // Built inside the try below: a bad --url throws there, and finish() gives the terminal back before saying why
+    // (written on the alternate screen, the message would vanish with it).
+    let conn: MetricsConnection | null = null;
+    const connect = (): MetricsConnection => new MetricsConnection(
       { url: opts.url, key: opts.key, project: opts.project, socket: deps.socket, timers: deps.timers, now },
       {
         state: (c) => {
@@ -84,7 +87,7 @@ export function runTop(opts: TopOptions, deps: TopDeps): Promise<number> {
     function finish(code: number, message?: string): void {
       if (finished) return;
       finished = true;
-      conn.stop();
+      conn?.stop();
       if (tick) clearInterval(tick);
       stdout.off('resize', onResize);
       process.off('SIGINT', onSignal);
@@ -108,6 +111,7 @@ export function runTop(opts: TopOptions, deps: TopDeps): Promise<number> {
       stdin.resume();
     }
     try {
+      conn = connect();
       draw();
       conn.start();
     } catch (err) {

@@ -12,19 +12,22 @@ const SGR: Record<Style, string> = { ok: '32', warn: '33', crit: '1;31', bold: '
 
 /** Zero-width: combining marks, zero-width space/joiners, variation selectors. */
 const ZERO = /^[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff\u200b-\u200f\ufe00-\ufe0f\ufe20-\ufe2f]$/;
+/** Emoji shown as emoji by default (🚀 ⚡ ✅ ⭐ …, in and beyond the blocks below): two columns, as wcwidth counts them. */
+const EMOJI = /^\p{Emoji_Presentation}$/u;
 /** Two columns: East Asian wide and fullwidth ranges, and the emoji planes (a close approximation of wcwidth). */
-function isWide(cp: number): boolean {
+function isWide(cp: number, ch: string): boolean {
   return (
     (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
     (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
     (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
     (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x1fa70 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd)
+    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x1fa70 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd) ||
+    (cp >= 0x231a && EMOJI.test(ch))
   );
 }
 
 /** Terminal columns of one code point. */
-export const charWidth = (ch: string): number => (ZERO.test(ch) ? 0 : isWide(ch.codePointAt(0)!) ? 2 : 1);
+export const charWidth = (ch: string): number => (ZERO.test(ch) ? 0 : isWide(ch.codePointAt(0)!, ch) ? 2 : 1);
 
 /** Visible width in terminal columns (names from events may hold CJK or emoji). */
 export const width = (s: string): number => {

@@ -6,7 +6,7 @@ import { runTop } from './run-top.js';
 export function topCommand(): Command {
   // A CLI entry point: the one place that reads the environment (and .env, as `pulse serve` does).
   const env = { ...readDotenv(process.cwd()), ...process.env };
-  const defaultUrl = env.PULSE_URL ?? `http://127.0.0.1:${env.ANALYTICS_PORT ?? '8000'}`;
+  const defaultUrl = env.PULSE_URL || `http://127.0.0.1:${env.ANALYTICS_PORT || '8000'}`;
   return new Command('top')
     .description('live terminal view of the key metrics (q or Ctrl-C quits)')
     .option('--url <url>', 'Pulse server URL (PULSE_URL)', defaultUrl)

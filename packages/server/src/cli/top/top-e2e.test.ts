@@ -203,6 +203,12 @@ describe.skipIf(!tmux)('pulse top, built CLI in tmux, against a real server', ()
     expect(pane.capture()).toMatch(/pulse top: the server refused the API key \(401 unauthorized\)/);
   });
 
+  it('a --url that is not a URL: the reason stays on the restored screen (not lost with the alternate one), exit 1', async () => {
+    const { pane, restored } = top('--url not-a-url');
+    expect(await restored()).toBe(1);
+    expect(pane.capture()).toContain('pulse top: --url: expected http(s):// or ws(s)://, got not-a-url');
+  });
+
   it('says when the server went away, retries with a countdown, and comes back live when it returns (--no-color)', async () => {
     let other = await startTestPulse({ apiKey: ADMIN });
     const port = new URL(other.url).port;
@@ -238,5 +244,24 @@ describe.skipIf(!tmux)('pulse top, built CLI in tmux, against a real server', ()
     expect(out).not.toContain('\x1b');
     expect(out).toMatch(/avg\s+\S+ s (OK|WARN|CRIT)/);
     expect(out).toMatch(/  scav\s+\d+/);
+  });
+
+  it('piped into a reader that stops (`pulse top | head`): ends quietly with code 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [cli, 'top', '--url', pulse.url, '--key', ADMIN, '--project', PROJECT], {
+      cwd: work, env: { ...process.env, PULSE_API_KEY: '', ANALYTICS_API_KEY: '', NO_COLOR: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    // Like `head -1`: read the first chunk, then close the pipe; the next frame's write meets EPIPE.
+    await new Promise((r) => child.stdout.once('data', r));
+    child.stdout.destroy();
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      expect(await code).toBe(0);
+    } finally {
+      clearTimeout(timeout);
+    }
+    expect(err).not.toMatch(/EPIPE|Unhandled|at /);
   });
 });
