@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
@@ -47,10 +47,13 @@ async function viaServer(base: string, key: string | null, out: string): Promise
   }
   const partial = `${out}.partial`;
   try {
+    // A `.partial` left by an interrupted run is ours to replace; the directory is made as the direct path does.
+    await mkdir(dirname(out), { recursive: true });
+    await rm(partial, { force: true });
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx' }));
     const expected = Number(res.headers.get('content-length'));
     const { size } = await stat(partial);
-    if (Number.isFinite(expected) && expected > 0 && size !== expected) fail(`the backup was cut short (${size} of ${expected} bytes)`);
+    if (Number.isFinite(expected) && expected > 0 && size !== expected) throw new Error(`the backup was cut short (${size} of ${expected} bytes)`);
     await rename(partial, out);
     return size;
   } catch (err) {

@@ -119,9 +119,16 @@ async function direct(query: URLSearchParams, project: string, out: string): Pro
   const stores = await (config.store === 'clickhouse'
     ? openClickHouseEvents({ clickhouseUrl: config.clickhouseUrl ?? '', clickhouseShards: config.clickhouseShards, clickhouseCluster: config.clickhouseCluster, rollups: config.rollups, queryTimeoutMs: config.limits.queryTimeoutMs })
     : openEmbeddedStores({ dataDir: config.dataDir, memoryLimit: config.duckdbMemoryLimit, rollups: config.rollups })).catch((err: Error) => fail(err.message));
+  // Written beside the target and renamed, as through the server: a failed or interrupted export leaves FILE as it was.
+  const partial = `${out}.partial`;
   try {
-    await rm(out, { force: true });
-    return await stores.store.exportTo(compileExportSource(format, selection, stores.store), out, exportType);
+    await rm(partial, { force: true });
+    const rows = await stores.store.exportTo(compileExportSource(format, selection, stores.store), partial, exportType);
+    await rename(partial, out);
+    return rows;
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
   } finally {
     await stores.close();
   }

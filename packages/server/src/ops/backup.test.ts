@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,6 +90,28 @@ describe('pulse backup', () => {
     } finally {
       stop = true;
       await Promise.all(senders);
+      await pulse.dispose();
+    }
+  }, 60_000);
+
+  it('through the server: replaces a .partial left by an interrupted run and makes the directory', async () => {
+    const pulse = await startTestPulse({ env: { LOG_LEVEL: 'silent', ANALYTICS_API_KEY: ADMIN } });
+    try {
+      await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'metric', name: 'kept' }] }, auth);
+      const out = join(work, 'new-dir', 'nested', 'copy.duckdb');
+      mkdirSync(join(work, 'new-dir'));
+      const stale = join(work, 'stale.duckdb');
+      writeFileSync(`${stale}.partial`, 'left by a run stopped with Ctrl-C');
+      for (const target of [out, stale]) {
+        const r = await cli(['backup', '--out', target], { PULSE_URL: pulse.url, ANALYTICS_API_KEY: ADMIN });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect(existsSync(`${target}.partial`)).toBe(false);
+        const restored = mkdtempSync(join(work, 'restored-'));
+        copyFileSync(target, join(restored, 'pulse.duckdb'));
+        expect([...(await storedNames(restored))]).toEqual(['kept']);
+      }
+    } finally {
       await pulse.dispose();
     }
   }, 60_000);
