@@ -41,13 +41,16 @@ function encodeEvent(e: StoredEvent, limits: LiveCodecLimits, room: number): { j
 }
 
 /**
- * Packs committed events into notifications of at most `maxMessageBytes`: `{"i":<instance>,"e":[…]}`, each event
- * without its null fields. Returns the messages, and how many events were trimmed or could not be shared at all.
+ * Packs committed events into notifications of at most `maxMessageBytes`: `{"i":<instance>,"n":<k>,"e":[…]}`, each
+ * event without its null fields. `n` numbers the messages of one batch: PostgreSQL delivers identical payloads sent in
+ * one transaction only once, and events sent alike (no id, the server's time) would otherwise fill identical messages.
+ * Returns the messages, and how many events were trimmed or could not be shared at all.
  */
 export function encodeBatch(instance: string, events: readonly StoredEvent[], limits: LiveCodecLimits = DEFAULT_LIMITS): { messages: string[]; trimmed: number; oversize: number } {
-  const head = `{"i":${JSON.stringify(instance)},"e":[`;
+  const head = (n: number): string => `{"i":${JSON.stringify(instance)},"n":${n},"e":[`;
   const tail = ']}';
-  const room = limits.maxMessageBytes - Buffer.byteLength(head) - tail.length;
+  // Room for the widest message number a batch can reach (every message holds at least one event).
+  const room = limits.maxMessageBytes - Buffer.byteLength(head(events.length)) - tail.length;
   const messages: string[] = [];
   let parts: string[] = [];
   let bytes = 0;
@@ -62,14 +65,14 @@ export function encodeBatch(instance: string, events: readonly StoredEvent[], li
     if (enc.trimmed) trimmed++;
     const size = Buffer.byteLength(enc.json) + (parts.length > 0 ? 1 : 0);
     if (parts.length > 0 && bytes + size > room) {
-      messages.push(head + parts.join(',') + tail);
+      messages.push(head(messages.length) + parts.join(',') + tail);
       parts = [];
       bytes = 0;
     }
     bytes += Buffer.byteLength(enc.json) + (parts.length > 0 ? 1 : 0);
     parts.push(enc.json);
   }
-  if (parts.length > 0) messages.push(head + parts.join(',') + tail);
+  if (parts.length > 0) messages.push(head(messages.length) + parts.join(',') + tail);
   return { messages, trimmed, oversize };
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { alertInstance } from '../alerts/store/test-support/alert-store.contract.js';
 import { FanOut } from '../fanout/fanout.js';
 import { clientConfig, openPostgresMetaStores, type PostgresMetaStores } from '../store/postgres/index.js';
+import { blackholeProxy } from '../store/postgres/test-support/blackhole-proxy.js';
 import { postgresMissing, testCluster } from '../store/postgres/test-support/pg-cluster.js';
 import { pgCluster } from './pg-cluster.js';
 import { PgLeaderElection } from './pg-leader.js';
@@ -107,6 +108,23 @@ describe.skipIf(missing !== null)('leader election (real PostgreSQL)', { timeout
     const took = await until('the follower to lead after the idle timeout', () => b.isLeader(), 6_000);
     expect(took).toBeGreaterThan(1_500); // not before the server ended the silent session (3 s here)
     await until('the frozen one to notice', () => !a.isLeader(), 2_000);
+  });
+
+  it('a follower whose session was cut silently gives it up and still takes over when the leader goes', async () => {
+    const c = await cluster();
+    const schema = c.schema();
+    const via = await blackholeProxy(c.url);
+    cleanup.push(() => via.close());
+    const a = election(c.url, schema, 'one');
+    await a.start();
+    const b = election(via.url, schema, 'two');
+    await b.start();
+    expect(b.isLeader()).toBe(false);
+    // B's session stops carrying anything, socket open: its next attempt waits for an answer that never comes.
+    via.blackhole();
+    await new Promise((r) => setTimeout(r, 500));
+    await a.close();
+    await until('the follower to lead after the leader stopped', () => b.isLeader(), 8_000);
   });
 
   it('a hook that fails gives the lock up, and the next attempt retries', async () => {
@@ -262,5 +280,23 @@ describe.skipIf(missing !== null)('changes and the live feed between instances (
     expect(stats).toMatchObject({ sent: 300, received: 1, dropped: 0, trimmed: 1 });
     expect(stats.messages).toBeGreaterThan(1); // 300 events do not fit one 8000-byte notification
     expect(fans[1]!.stats().remotePublished).toBe(300);
+  });
+
+  it('carries identical events of one batch (no id, same time) without PostgreSQL folding their notifications', async () => {
+    // NOTIFY delivers identical payloads sent in one transaction once: events a client sent alike (no id, the
+    // server's time) fill identical notifications, and all but one of them used to be lost on the way.
+    const c = await cluster();
+    const schema = c.schema();
+    const one = await instance(c.url, schema, 'one');
+    const two = await instance(c.url, schema, 'two');
+    const heard: StoredEvent[] = [];
+    two.cluster.liveFeed!.onRemote((b) => void heard.push(...b));
+    const ts = Date.now();
+    const alike = Array.from({ length: 400 }, () => ev(0, { id: null, ts }));
+    one.cluster.liveFeed!.publish(alike);
+    await until('one’s feed to send all 400', () => one.cluster.liveFeed!.stats().sent === 400, 2_000);
+    expect(one.cluster.liveFeed!.stats().messages).toBeGreaterThan(2);
+    await until('two to hear all 400', () => heard.length === 400, 2_000).catch(() => undefined);
+    expect(heard.length).toBe(400);
   });
 });

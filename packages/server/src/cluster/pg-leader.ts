@@ -37,6 +37,8 @@ export class PgLeaderElection implements Leadership {
   private leader: string | null = null;
   private lastOkMs = 0;
   private busy = false;
+  /** When the step in progress began (Date.now()). */
+  private busySince = 0;
   /** After stepping down, no attempt before this (ms): the others get the first chance at the lock. */
   private holdOffUntil = 0;
   private closed = false;
@@ -89,8 +91,15 @@ export class PgLeaderElection implements Leadership {
       this.stepDown('the election session did not answer within the lease');
       return;
     }
-    if (this.busy || (!this.leading && Date.now() < this.holdOffUntil)) return;
+    if (this.busy) {
+      // A step that has waited a lease for its answer is on a session the network cut silently (no FIN or RST ever
+      // arrives): drop it, which fails the step, so the next attempt opens a new one. A leader steps down above.
+      if (Date.now() - this.busySince > this.leaseMs) this.drop();
+      return;
+    }
+    if (!this.leading && Date.now() < this.holdOffUntil) return;
     this.busy = true;
+    this.busySince = Date.now();
     try {
       if (this.leading) await this.check();
       else await this.attempt();

@@ -53,7 +53,7 @@ describe('clickhouse dialect', () => {
     expect(q.sql.split(sorted).length - 1).toBeGreaterThan(2);
     expect(q.sql).toContain(`(length(${sorted}) - 1) * 0.5`);
     expect(q.sql).toContain(`(length(${sorted}) - 1) * 0.99`);
-    expect(q.sql).toContain("toFloat64(countIf(ifNull(status = 'error', 0))) / nullIf(count(*), 0) AS m2, max(ts) AS m3 FROM events");
+    expect(q.sql).toContain("toFloat64(countIf(ifNull(status = 'error', 0))) / nullIf(count(*), 0) AS m2, if(count() = 0, NULL, max(ts)) AS m3 FROM events");
   });
 
   it('unnests phases with ARRAY JOIN, derives the heatmap from the UTC time, and has no window functions', () => {

@@ -31,7 +31,8 @@ export const clickhouseDialect: Dialect = {
     const day = interval === 'week' ? `toMonday(${DATE_TIME})` : `toStartOfMonth(${DATE_TIME})`;
     return `toInt64(toUInt16(${day})) * 86400000`;
   },
-  epochMs: (expr) => expr,
+  // `ts` is a plain Int64, so min/max over no rows is 0, not NULL as in DuckDB: no rows, no time.
+  epochMs: (expr) => `if(count() = 0, NULL, ${expr})`,
   hourOfDay: () => `toHour(${DATE_TIME})`,
   weekday: () => `toDayOfWeek(${DATE_TIME})`,
   quantiles: (column, qs) => {

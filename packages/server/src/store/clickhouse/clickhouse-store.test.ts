@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
+import { compileSelection } from '../../query/compiler.js';
+import { dialectFor } from '../../query/dialects/index.js';
 import { compileExportSource } from '../../query/export-source.js';
 import { EVENTS, NOW } from '../../query/test-support/fixture.js';
 import { openTestStore } from '../../query/test-support/open-store.js';
@@ -177,6 +179,43 @@ describe.skipIf(ch.skip)('ClickHouse event store: exports, timeouts and outages'
     } finally {
       await store.close();
       await dropDatabase(ch.server().url, database);
+    }
+  });
+
+  it('streams a large export without piling listeners on the file (no MaxListenersExceededWarning)', async () => {
+    const f = await fixture();
+    const dir = await mkdtemp(join(tmpdir(), 'pulse-ch-export-'));
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      await f.store.append({ events: series(40_000, (i) => ({ user_id: `user_${i % 97}`, text: `message number ${i}` })) });
+      const { where, params } = compileSelection({ project: 'p1', range: { startMs: 0, endMs: Date.UTC(2100, 0, 1) }, filters: [] }, dialectFor('clickhouse'));
+      expect(await f.store.exportTo({ kind: 'events', where, params }, join(dir, 'all.json'), 'json')).toBe(40_000);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await f.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not cut exports by the query time limit (they are jobs, as on DuckDB)', async () => {
+    const database = `pulse_timeout_${randomBytes(4).toString('hex')}`;
+    const store = await openClickHouseEventStore({ url: ch.server().url, database, queryTimeoutMs: 1000 });
+    const dir = await mkdtemp(join(tmpdir(), 'pulse-ch-export-'));
+    try {
+      // An export whose SELECT runs 1.5 s, past the 1-s limit of dashboard queries: a large export's is minutes.
+      const slow = { kind: 'aggregate' as const, sql: 'SELECT sleepEachRow(0.5) + number AS n FROM numbers(3)', params: [], columns: [{ alias: 'n', name: 'n', role: 'measure' as const, type: 'int' as const }] };
+      expect(await store.exportTo(slow, join(dir, 'slow.json'), 'json')).toBe(3);
+      expect((await readFile(join(dir, 'slow.json'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l))).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+      // Dashboard queries keep their limit.
+      await expect(store.query('SELECT sleepEachRow(0.5) FROM numbers(3)', [])).rejects.toBeInstanceOf(QueryTimeoutError);
+    } finally {
+      await store.close();
+      await dropDatabase(ch.server().url, database);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

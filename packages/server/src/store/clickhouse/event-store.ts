@@ -99,6 +99,12 @@ export class ClickHouseEventStore implements EventStore {
   /** Rollup tables kept by materialized views (rollups.ts; on each shard when sharded); absent with `rollups: false`. */
   readonly rollups?: ClickHouseRollups;
   readonly client: ClickHouseClient;
+  /**
+   * Exports and retention archives: jobs that stream a whole selection, which the query time limit (max_execution_time,
+   * meant for dashboard queries) must not cut — as on DuckDB, where only `query` has a deadline. The same client as
+   * `client` when there is no limit.
+   */
+  private readonly jobs: ClickHouseClient;
   private readonly clock: Clock;
   readonly database: string;
   private readonly options: ClickHouseEventStoreOptions;
@@ -120,6 +126,7 @@ export class ClickHouseEventStore implements EventStore {
     this.clock = options.clock ?? systemClock;
     const seconds = options.queryTimeoutMs === undefined ? undefined : Math.max(1, Math.ceil(options.queryTimeoutMs / 1000));
     this.client = this.connect(this.database, seconds);
+    this.jobs = seconds === undefined ? this.client : this.connect(this.database);
     if (options.shards !== undefined) {
       if (!options.shards.includes(options.url)) throw new Error('the store\'s url must be one of its shards (the Distributed table copies their table)');
       this.shards = options.shards.map((url) => ({ client: this.connect(`${this.database}_shard`, undefined, url), database: `${this.database}_shard` }));
@@ -354,7 +361,7 @@ export class ClickHouseEventStore implements EventStore {
     const expired = `ts < ${literal(beforeMs)}${arrived}`;
     try {
       if (opts.archivePath !== undefined) {
-        const archived = await exportFromClickHouse(this.client, { kind: 'events', where: expired, params: [] }, opts.archivePath, 'parquet');
+        const archived = await exportFromClickHouse(this.jobs, { kind: 'events', where: expired, params: [] }, opts.archivePath, 'parquet');
         if (archived === 0) await rm(opts.archivePath, { force: true });
       }
       const [row] = await this.rows(`SELECT count() AS n FROM events WHERE ${expired}`);
@@ -439,7 +446,7 @@ export class ClickHouseEventStore implements EventStore {
   async exportTo(source: ExportSource, path: string, format: ExportFormat): Promise<number> {
     this.assertOpen();
     try {
-      return await exportFromClickHouse(this.client, source, path, format);
+      return await exportFromClickHouse(this.jobs, source, path, format);
     } catch (error) {
       throw translate(error);
     }
@@ -451,6 +458,7 @@ export class ClickHouseEventStore implements EventStore {
     this.state = 'closed';
     if (was === 'open') await this.writing?.catch(() => undefined);
     await this.client.close();
+    if (this.jobs !== this.client) await this.jobs.close();
     for (const shard of this.shards ?? []) await shard.client.close();
   }
 

@@ -65,8 +65,17 @@ function csvField(value: unknown): string {
 
 async function write(out: WriteStream, text: string): Promise<void> {
   if (!out.write(text)) await new Promise<void>((resolve, reject) => {
-    out.once('drain', resolve);
-    out.once('error', reject);
+    // Both listeners go once either fires: a large export waits for 'drain' thousands of times.
+    const drained = (): void => {
+      out.off('error', failed);
+      resolve();
+    };
+    const failed = (err: Error): void => {
+      out.off('drain', drained);
+      reject(err);
+    };
+    out.once('drain', drained);
+    out.once('error', failed);
   });
 }
 

@@ -94,6 +94,15 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       expect((await run({ measures: ['first_seen', 'last_seen'] }))[0]).toEqual({ first_seen: T0, last_seen: T0 + 1 });
     });
 
+    it('answers a range without events: counts and sums 0, means, extremes and times null', async () => {
+      await store.append({ events: [fullEvent()] });
+      const empty = { startMs: T0 + HOUR, endMs: T0 + 2 * HOUR };
+      const measures = ['count', 'errors', 'cost_usd', 'unique_users', 'first_seen', 'last_seen', 'avg_duration_ms', 'p95_duration_ms', 'max_value', 'last_value', 'error_rate'] as const;
+      const none = { count: 0, errors: 0, cost_usd: 0, unique_users: 0, first_seen: null, last_seen: null, avg_duration_ms: null, p95_duration_ms: null, max_value: null, last_value: null, error_rate: null };
+      expect(await run({ measures, range: empty })).toEqual([none]);
+      expect(await run({ measures, project: 'nobody' })).toEqual([none]);
+    });
+
     it('answers per-phase averages through the query layer', async () => {
       await store.append({
         events: [

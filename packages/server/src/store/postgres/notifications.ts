@@ -9,18 +9,28 @@ export interface ListenerOptions {
   onError?: (err: Error, what: string) => void;
   /** First delay before reconnecting; doubles up to 30 s. */
   retryMs?: number;
+  /**
+   * How often the session is checked (`SELECT 1`, default 5 s); one whose check has gone unanswered for this long is
+   * given up and reconnected. A network that silently stops carrying packets closes no socket, so without the check
+   * the session would stay "listening" to nothing.
+   */
+  pingMs?: number;
 }
 
 /**
  * One dedicated connection (outside the pool: LISTEN belongs to a session) that LISTENs on its channels. When it drops,
  * it reports `null` (anything may have changed meanwhile) and reconnects with backoff, reporting `null` again once
- * listening, so a cache that clears on every report is never stale for longer than the outage.
+ * listening, so a cache that clears on every report is never stale for longer than the outage. A session that stops
+ * answering without closing (a silent network cut) counts as dropped once a check has gone unanswered for `pingMs`.
  */
 export class PgListener {
   private client: pg.Client | null = null;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private delay: number;
+  private pinger: NodeJS.Timeout | null = null;
+  /** The check in flight: its session, and when it was sent. */
+  private ping: { client: pg.Client; sentAt: number } | null = null;
 
   constructor(private readonly options: ListenerOptions) {
     this.delay = options.retryMs ?? 500;
@@ -57,6 +67,35 @@ export class PgListener {
     }
     this.client = client;
     this.delay = this.options.retryMs ?? 500;
+    if (this.pinger === null) {
+      const every = this.options.pingMs ?? 5_000;
+      this.pinger = setInterval(() => this.check(every), every);
+      this.pinger.unref();
+    }
+  }
+
+  /** Sends a check; gives the session up when the previous one has gone unanswered for `timeoutMs`. */
+  private check(timeoutMs: number): void {
+    const client = this.client;
+    if (client === null) return;
+    if (this.ping !== null && this.ping.client === client) {
+      if (Date.now() - this.ping.sentAt < timeoutMs) return;
+      this.ping = null;
+      this.options.onError?.(new Error(`no answer within ${timeoutMs} ms`), `PostgreSQL listener on ${this.options.channels.join(', ')}`);
+      this.lost(client);
+      // Its socket is destroyed: end() would wait on a connection that carries nothing.
+      (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream?.destroy?.();
+      void client.end().catch(() => undefined);
+      return;
+    }
+    const ping = { client, sentAt: Date.now() };
+    this.ping = ping;
+    client.query('SELECT 1').then(
+      () => {
+        if (this.ping === ping) this.ping = null;
+      },
+      () => undefined, // a failed check: the session's 'error' or 'end' reports the loss
+    );
   }
 
   private lost(client: pg.Client): void {
@@ -98,6 +137,8 @@ export class PgListener {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.pinger !== null) clearInterval(this.pinger);
+    this.pinger = null;
     const client = this.client;
     this.client = null;
     if (client !== null) await client.end().catch(() => undefined);
