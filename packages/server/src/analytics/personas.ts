@@ -142,8 +142,10 @@ async function personaInteractionsReads(input: RolledInput): Promise<PersonaInte
   const changes = new Map<string, number[]>();
   for (const p of mergePairs(interactions.rows).values()) {
     if (p.first === null || p.last === null) continue;
-    for (const side of [p.a, p.b]) (changes.get(side) ?? changes.set(side, []).get(side)!).push((p.last - p.first) / 100);
+    for (const side of [p.a, p.b]) (changes.get(side) ?? changes.set(side, []).get(side)!).push(p.last - p.first);
   }
-  const growth = new Map([...changes].map(([side, list]) => [side, list.reduce((a, b) => a + b, 0) / list.length] as const));
+  // The mean change in points, then ÷ 100 — as the statement computes it: whole-point changes add up exactly in any
+  // order, where hundredths would round differently with the order of the pairs.
+  const growth = new Map([...changes].map(([side, list]) => [side, list.reduce((a, b) => a + b, 0) / list.length / 100] as const));
   return { banter, banterAll, growth, truncated: interactions.truncated };
 }

@@ -26,12 +26,13 @@ export function stageOf(affinity: number): string {
 /** A change of average affinity within ±TREND_BAND points is `stable`. */
 export const TREND_BAND = 1;
 
-/** Rows grouped by persona and target (and possibly more) with count, first/last seen and value. */
+/** Rows grouped by persona and target (and possibly more) with count, and the first/last value and its time. */
 type PairRow = Record<string, string | number | null>;
 
 /**
- * Unordered pairs from rows grouped by (persona, target, …): interactions summed, the latest value by
- * last_seen and the earliest by first_seen across both directions and any extra dimension.
+ * Unordered pairs from rows grouped by (persona, target, …): interactions summed, the latest value by the time of
+ * the latest event with a value (last_value_seen) and the earliest by that of the earliest (first_value_seen) across
+ * both directions and any extra dimension — not by the direction's last or first event, which may carry no value.
  */
 export function mergePairs(rows: readonly PairRow[]): Map<string, Pair & { lastAt: number; firstAt: number; stageAt: number }> {
   const pairs = new Map<string, Pair & { lastAt: number; firstAt: number; stageAt: number }>();
@@ -41,8 +42,8 @@ export function mergePairs(rows: readonly PairRow[]): Map<string, Pair & { lastA
     const key = `${a}\u0000${b}`;
     const p = pairs.get(key) ?? { a, b, interactions: 0, last: null, first: null, stage: null, lastAt: -Infinity, firstAt: Infinity, stageAt: -Infinity };
     p.interactions += num(r.count);
-    const lastSeen = num(r.last_seen);
-    const firstSeen = num(r.first_seen);
+    const lastSeen = num(r.last_value_seen);
+    const firstSeen = num(r.first_value_seen);
     if (numOrNull(r.last_value) !== null && lastSeen > p.lastAt) { p.last = r.last_value as number; p.lastAt = lastSeen; }
     if (numOrNull(r.first_value) !== null && firstSeen < p.firstAt) { p.first = r.first_value as number; p.firstAt = firstSeen; }
     pairs.set(key, p);
@@ -50,7 +51,7 @@ export function mergePairs(rows: readonly PairRow[]): Map<string, Pair & { lastA
   return pairs;
 }
 
-export const PAIR_MEASURES = ['count', 'last_seen', 'first_seen', 'last_value', 'first_value'] as const;
+export const PAIR_MEASURES = ['count', 'last_value', 'first_value', 'last_value_seen', 'first_value_seen'] as const;
 
 export async function relationshipPairs(input: RolledInput) {
   const where = [eq('type', INTERACTION), eq('name', BANTER)];

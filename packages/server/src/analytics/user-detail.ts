@@ -1,7 +1,8 @@
 /**
  * `GET /api/analytics/users/{id}` — one user's drill-down: totals, personas (messages and current
- * affinity), daily activity, topics, plan, cost and revenue. Null (not 404) when the user has no
- * event in the range but exists; 404 when no event ever carried the id.
+ * affinity), daily activity, topics, plan, cost and revenue. Zeros (not 404) when the user has no
+ * event in the range but exists — also when their events all come after it; 404 when no event ever
+ * carried the id. First and last seen are all time.
  */
 import { rfc3339 } from '../query/time.js';
 import { eq, MetaBuilder, num, numOrNull, only, read, readRolled, round, topKeys, type RolledInput } from './common.js';
@@ -9,12 +10,15 @@ import { userRangeStatements, type UserRange } from './duckdb/user-detail.js';
 import { statementsFor } from './duckdb/sql.js';
 import { AFFINITY, INTERACTION, LLM, MESSAGE, PAYMENT, USER } from './vocabulary.js';
 
+/** Later than any event's time (an event is at most 24 h ahead of its arrival). */
+const FOREVER = Date.UTC(9999, 0, 1);
+
 export async function userDetail(input: RolledInput, userId: string) {
   const meta = new MetaBuilder(input.range);
   const me = eq('user_id', userId);
   const ever = { startMs: 0, endMs: input.range.endMs };
   const [life, range, plan] = await Promise.all([
-    readRolled(input, { measures: ['count', 'first_seen', 'last_seen'], where: [me], range: ever }),
+    readRolled(input, { measures: ['count', 'first_seen', 'last_seen'], where: [me], range: { startMs: 0, endMs: FOREVER } }),
     statementsFor(input) ? userRangeStatements(input, userId) : userRangeReads(input, userId),
     readRolled(input, { measures: ['last_seen'], dimensions: ['attributes.plan'], where: [me, eq('type', PAYMENT, USER)], range: ever, order: [{ name: 'last_seen', direction: 'desc' }], limit: 100 }),
   ]);

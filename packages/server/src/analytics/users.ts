@@ -3,7 +3,7 @@
  * cohort retention, session-length distribution and top users. A user is active on a day when any
  * event in scope carries their `user_id` (filter `type=message` to count only chatting users).
  */
-import { rfc3339 } from '../query/time.js';
+import { bucketStarts, rfc3339 } from '../query/time.js';
 import { DAY_MS, MetaBuilder, num, only, read, readRolled, round, WEEK_MS, type RolledInput } from './common.js';
 import { activeSinceStatement, activeUsersStatement, cohortsStatement, sessionLengthsStatement, type ActiveUsers } from './duckdb/users.js';
 import { statementsFor } from './duckdb/sql.js';
@@ -16,6 +16,12 @@ export function weekStart(ms: number): number {
   const isoDow = ((day + 3) % 7) + 1; // 1970-01-01 was a Thursday (4)
   return (day - (isoDow - 1)) * DAY_MS;
 }
+
+/**
+ * Days of the active-users series at most: the latest ones of a longer range (whose earlier days hold no events
+ * anyway: a range holding more than PULSE_QUERY_MAX_RANGE_DAYS, 400 by default, of events is refused).
+ */
+const MAX_DAYS = 1_000;
 
 export interface UsersOptions {
   weeks: number;
@@ -41,8 +47,13 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
     input.userRollups === true && input.filters.length === 0 ? cohortsStatement(input, cohortStart) :
       read(input, { per: 'cohort', measures: ['cohort_users'], dimensions: ['cohort'], interval: 'week', range: { startMs: 0, endMs } }),
   ]);
-  const { daily, top } = range;
+  const { top } = range;
   meta.note('cohorts', activity);
+  // Every UTC day of the range, a day without activity too (0 users), so dau_avg averages over the range's days.
+  const usersOn = new Map(range.daily.map((r) => [num(r.bucket), num(r.unique_users)]));
+  const days = bucketStarts(input.range, 'day', MAX_DAYS);
+  if (days.truncated) meta.truncated.push('active.daily');
+  const daily = days.starts.map((day) => ({ date: rfc3339(day).slice(0, 10), users: usersOn.get(day) ?? 0 }));
 
   const activeUsers = range.active;
   const newUsers = everByEnd - everBeforeStart;
@@ -50,8 +61,8 @@ export async function userAnalytics(input: RolledInput, opts: UsersOptions) {
   return {
     users: {
       active: {
-        daily: daily.map((r) => ({ date: rfc3339(num(r.bucket)).slice(0, 10), users: num(r.unique_users) })),
-        dau_avg: daily.length > 0 ? round(daily.reduce((s, r) => s + num(r.unique_users), 0) / daily.length, 1) : 0,
+        daily,
+        dau_avg: daily.length > 0 ? round(daily.reduce((s, r) => s + r.users, 0) / daily.length, 1) : 0,
         wau: wau ?? activeUsers,
         mau: mau ?? activeUsers,
       },

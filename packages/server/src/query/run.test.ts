@@ -20,6 +20,11 @@ afterAll(async () => {
 const q = (over: Partial<QuerySpec>) =>
   runQuery(store, { project: PROJECT, measures: ['count'], dimensions: [], filters: [], range: DAY, ...over });
 
+  it('gives the time of the latest and earliest event that has a value (the feedback at 07:00), not of any event', async () => {
+    const { data } = await q({ measures: ['last_value', 'last_value_seen', 'first_value_seen', 'last_seen'] });
+    expect(data).toEqual([{ last_value: 4, last_value_seen: '2025-12-12T07:00:00Z', first_value_seen: '2025-12-12T07:00:00Z', last_seen: '2025-12-12T09:50:00Z' }]);
+  });
+
   it('computes every measure over the range, only for the project', async () => {
     const { data, meta } = await q({
       measures: [

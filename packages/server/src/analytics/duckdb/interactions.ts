@@ -34,7 +34,10 @@ export async function banterStatement(input: RolledInput): Promise<BanterCounts>
 }
 
 export interface PairRows {
-  /** Per direction (persona, target): count, last_seen, first_seen, last_value, first_value — in the order of the query layer's read (count desc, persona, target). */
+  /**
+   * Per direction (persona, target): count, last_value, first_value and their times (last_value_seen, first_value_seen)
+   * — in the order of the query layer's read (count desc, persona, target).
+   */
   values: NamedRow[];
   /** Per direction and `attributes.stage`: last_seen, in that read's order (last_seen desc, persona, target, stage). */
   stages: NamedRow[];
@@ -45,21 +48,21 @@ export async function pairStatement(input: RolledInput): Promise<PairRows> {
   const b = binder();
   const rows = tableRows(input, b, INTERACTION_DAY, banter);
   const sql = `WITH g AS MATERIALIZED (
-      SELECT persona, target, stage, sum(n) AS n, max(last_ts) AS ls, min(first_ts) AS fs,
+      SELECT persona, target, stage, sum(n) AS n, max(last_ts) AS ls,
         arg_max(value_last, value_last_ts) AS lv, max(value_last_ts) AS lvt, arg_min(value_first, value_first_ts) AS fv, min(value_first_ts) AS fvt
       FROM (${rows}) AS i GROUP BY persona, target, stage)
-    SELECT 'value' AS part, persona, target, NULL AS stage, sum(n) AS count, epoch_ms(max(ls)) AS last_seen, epoch_ms(min(fs)) AS first_seen,
-      arg_max(lv, lvt) AS last_value, arg_min(fv, fvt) AS first_value,
+    SELECT 'value' AS part, persona, target, NULL AS stage, sum(n) AS count, epoch_ms(max(ls)) AS last_seen,
+      arg_max(lv, lvt) AS last_value, arg_min(fv, fvt) AS first_value, epoch_ms(max(lvt)) AS last_value_seen, epoch_ms(min(fvt)) AS first_value_seen,
       row_number() OVER (ORDER BY sum(n) DESC, persona ASC, target ASC) AS ord
     FROM g GROUP BY persona, target
-    UNION ALL SELECT 'stage' AS part, persona, target, stage, NULL, epoch_ms(ls), NULL, NULL, NULL,
+    UNION ALL SELECT 'stage' AS part, persona, target, stage, NULL, epoch_ms(ls), NULL, NULL, NULL, NULL,
       row_number() OVER (ORDER BY ls DESC, persona ASC, target ASC, stage ASC) AS ord FROM g`;
   const parts = byPart(await run(input, sql, b));
   const value = (v: unknown): number | null => (typeof v === 'number' ? v : null);
   return {
     values: (parts.get('value') ?? []).map((r) => ({
-      persona: s(r.persona), target: s(r.target), count: n(r.count), last_seen: value(r.last_seen), first_seen: value(r.first_seen),
-      last_value: value(r.last_value), first_value: value(r.first_value),
+      persona: s(r.persona), target: s(r.target), count: n(r.count),
+      last_value: value(r.last_value), first_value: value(r.first_value), last_value_seen: value(r.last_value_seen), first_value_seen: value(r.first_value_seen),
     })),
     stages: (parts.get('stage') ?? []).map((r) => ({ persona: s(r.persona), target: s(r.target), 'attributes.stage': s(r.stage), last_seen: value(r.last_seen) })),
   };

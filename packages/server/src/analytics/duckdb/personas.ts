@@ -56,9 +56,10 @@ export interface PersonaInteractions {
 }
 
 /**
- * Per direction (persona, target, name): count, first/last time and value; per unordered pair, the latest value of
- * the direction and name seen last (ties: the direction read first by count, persona, target, name, as mergePairs
- * reads rows) and the earliest of the one seen first; per side, the mean growth of its pairs and its banter count.
+ * Per direction (persona, target, name): count, first/last time and value and the values' times; per unordered pair,
+ * the latest value of the direction and name whose latest value is the latest (ties: the direction read first by
+ * count, persona, target, name, as mergePairs reads rows) and the earliest of the one whose earliest value is the
+ * earliest; per side, the mean growth of its pairs and its banter count.
  */
 export async function personaInteractionsStatement(input: RolledInput): Promise<PersonaInteractions> {
   // Per direction: counts add up, first and last times and values merge by min and max — so the whole hours' come
@@ -68,7 +69,8 @@ export async function personaInteractionsStatement(input: RolledInput): Promise<
     FROM (${rows}) AS i GROUP BY persona, target, name`;
   const rows = await withWholeHours(input, 'persona-interactions', INTERACTION_DAY, ['dir'],
     (span, t) => [createTable(t.dir!, (b) => directions(rolledRows(input, b, INTERACTION_DAY, span)))],
-    (t, b) => interactionsFrom(input, b, `SELECT persona, target, name, sum(n) AS n, max(ls) AS ls, min(fs) AS fs, arg_max(lv, lts) AS lv, arg_min(fv, fts) AS fv
+    (t, b) => interactionsFrom(input, b, `SELECT persona, target, name, sum(n) AS n, max(ls) AS ls, min(fs) AS fs, arg_max(lv, lts) AS lv, max(lts) AS lts,
+        arg_min(fv, fts) AS fv, min(fts) AS fts
       FROM (SELECT persona, target, name, n, ls, fs, lv, lts, fv, fts FROM ${t.dir}
         UNION ALL ${directions(rawRows(input, b, INTERACTION_DAY, input.range))}) AS x GROUP BY persona, target, name`),
     (b) => interactionsFrom(input, b, directions(tableRows(input, b, INTERACTION_DAY))));
@@ -82,20 +84,20 @@ export async function personaInteractionsStatement(input: RolledInput): Promise<
   return out;
 }
 
-/** The growth and banter figures from the directions' rows `dir` (persona, target, name, n, ls, fs, lv, fv). */
+/** The growth and banter figures from the directions' rows `dir` (persona, target, name, n, ls, fs, lv, lts, fv, fts). */
 function interactionsFrom(input: RolledInput, b: Binder, dir: string): Promise<Row[]> {
   const banter = b.bind(BANTER);
   const order = 'n DESC, persona ASC, target ASC, name ASC';
   const sql = `WITH dir AS MATERIALIZED (${dir}),
     pairs AS (
       SELECT least(persona, target) AS a, greatest(persona, target) AS b,
-        first(lv ORDER BY ls DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,
-        first(fv ORDER BY fs ASC, ${order}) FILTER (WHERE fv IS NOT NULL) AS first_v
+        first(lv ORDER BY lts DESC, ${order}) FILTER (WHERE lv IS NOT NULL) AS last_v,
+        first(fv ORDER BY fts ASC, ${order}) FILTER (WHERE fv IS NOT NULL) AS first_v
       FROM dir WHERE persona IS NOT NULL AND target IS NOT NULL AND persona <> target GROUP BY 1, 2),
     sides AS (
       SELECT persona AS side, n FROM dir WHERE name = ${banter} AND persona IS NOT NULL
       UNION ALL SELECT target AS side, n FROM dir WHERE name = ${banter} AND target IS NOT NULL AND target IS DISTINCT FROM persona)
-    SELECT 'growth' AS part, side, avg((last_v - first_v) / 100) AS value
+    SELECT 'growth' AS part, side, sum(last_v - first_v) / count(*) / 100 AS value
       FROM (SELECT a AS side, last_v, first_v FROM pairs UNION ALL SELECT b AS side, last_v, first_v FROM pairs) AS g
       WHERE last_v IS NOT NULL AND first_v IS NOT NULL GROUP BY side
     UNION ALL SELECT 'banter' AS part, side, sum(n) AS value FROM sides GROUP BY side
