@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HttpError } from '../http/errors.js';
 import type { EventStore } from '../store/types.js';
 import { LocalIdempotencyClaims, type IdempotencyClaims } from './idempotency-claims.js';
@@ -16,6 +17,14 @@ export function parseIdempotencyKey(raw: string | string[] | undefined): string 
     throw new HttpError(400, 'invalid_header', 'Idempotency-Key: must be 1..255 printable ASCII characters');
   }
   return v;
+}
+
+/**
+ * Names a request's body for its idempotency record: the SHA-256 of the body as decoded (after Content-Encoding), so a
+ * retry compressed again by a client whose gzip headers carry a time still matches.
+ */
+export function bodyFingerprint(decoded: Buffer): string {
+  return createHash('sha256').update(decoded).digest('base64url');
 }
 
 /** What an attempt holding the claim gets: the claim's signal, and a way to keep the claim past the answer. */
@@ -41,14 +50,24 @@ export class IdempotencyGuard {
     private readonly claims: IdempotencyClaims = new LocalIdempotencyClaims(),
   ) {}
 
-  async run(project: string, key: string, work: (attempt: ClaimedAttempt) => Promise<IngestResponse>): Promise<IngestResponse & { replayed: boolean }> {
+  /**
+   * `fingerprint` names the request's body (null: the key names it already): a stored answer with another
+   * fingerprint is for a different request, refused with 422 (the IETF Idempotency-Key draft's answer) and nothing
+   * of this one is stored.
+   */
+  async run(project: string, key: string, fingerprint: string | null, work: (attempt: ClaimedAttempt) => Promise<IngestResponse>): Promise<IngestResponse & { replayed: boolean }> {
     const claim = await this.claims.acquire(project, key);
     let holds = 0;
     let answered = false;
     const release = (): void => void claim.release();
     try {
       const stored = await this.store.getIdempotency(project, key);
-      if (stored) return { status: stored.status, body: stored.response, replayed: true };
+      if (stored) {
+        if (stored.fingerprint !== null && fingerprint !== null && stored.fingerprint !== fingerprint) {
+          throw new HttpError(422, 'idempotency_key_reused', 'Idempotency-Key: already used with a different body in the last 24 hours; send a new key with each batch');
+        }
+        return { status: stored.status, body: stored.response, replayed: true };
+      }
       const attempt: ClaimedAttempt = {
         signal: claim.signal,
         holdUntilSettled: () => {

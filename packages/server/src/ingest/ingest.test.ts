@@ -121,6 +121,26 @@ describe('POST /v1/events', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('refuses a key reused with another body (422, nothing stored), and replays the same body however it is compressed', async () => {
+    const h = { 'idempotency-key': 'batch-reused' };
+    const first = await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'llm', name: 'reuse-1' }] }, h);
+    expect(first.status).toBe(200);
+    const other = await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'llm', name: 'reuse-2' }, { type: 'llm', name: 'reuse-2' }] }, h);
+    expect(other.status).toBe(422);
+    expect(other.json.error).toEqual({ code: 'idempotency_key_reused', message: expect.stringMatching(/^Idempotency-Key: already used with a different body/) });
+    expect(await count(`name = 'reuse-2'`)).toBe(0);
+    expect(await (await fetch(`${pulse.url}/metrics`)).text()).toContain('pulse_ingest_requests_total{endpoint="/v1/events",outcome="key_reused"} 1');
+    // The same JSON gzip'd again with a time in its header (as Python's gzip module writes): the same request.
+    const json = Buffer.from(JSON.stringify({ events: [{ type: 'llm', name: 'reuse-1' }] }));
+    const stamped = gzipSync(json);
+    stamped.writeUInt32LE(1_700_000_000, 4);
+    const retry = await fetch(`${pulse.url}/v1/events`, { method: 'POST', headers: { ...h, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: stamped });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retry.json()).toEqual(first.json);
+    expect(await count(`name = 'reuse-1'`)).toBe(1);
+  });
+
   it('tags rows with the project and defaults ts to the server clock', async () => {
     await postJson(`${pulse.url}/v1/events?project=proj-a`, [{ type: 'user', name: 'proj-row' }]);
     const rows = await pulse.store.query(`SELECT project, ts FROM events WHERE name = 'proj-row'`, []);

@@ -4,7 +4,7 @@ import type { AppDeps } from '../http/types.js';
 import type { ProjectSettingsCache } from '../projects/project-settings.js';
 import { decodeBody, parseEvents } from './body.js';
 import type { Enricher } from './enrich/enrich.js';
-import { IdempotencyGuard, parseIdempotencyKey, type ClaimedAttempt, type IngestResponse } from './idempotency.js';
+import { bodyFingerprint, IdempotencyGuard, parseIdempotencyKey, type ClaimedAttempt, type IngestResponse } from './idempotency.js';
 import type { IdempotencyClaims } from './idempotency-claims.js';
 import { prepareEventsYielding } from './pipeline.js';
 import { acceptRawBodies, ingestFailure } from './route-support.js';
@@ -46,9 +46,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       if (raw.length === 0) throw new HttpError(400, 'malformed_body', 'body: empty; send {"events": [...]}');
 
-      const ingestOnce = async (attempt?: ClaimedAttempt): Promise<IngestResponse> => {
-        const decoded = await decodeBody(raw, request.headers['content-encoding']);
-        if (decoded !== raw) holdDecodedBody(request, decoded.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
+      const ingestOnce = async (decoded: Buffer, fingerprint: string | null, attempt?: ClaimedAttempt): Promise<IngestResponse> => {
         const raws = parseEvents(decoded, request.headers['content-type']);
         const settings = await deps.projects.get(project);
         const now = deps.clock.now();
@@ -56,7 +54,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
         if (rejected.length > 0) deps.metrics?.self.invalidEvents(rejected.length);
         const status = rejected.length > 0 ? 207 : 200;
         const body = JSON.stringify({ accepted: events.length, rejected });
-        const idempotency = key ? [{ project, key, createdAt: now, status, response: body }] : undefined;
+        const idempotency = key ? [{ project, key, createdAt: now, status, response: body, fingerprint }] : undefined;
         if (events.length > 0 || idempotency) {
           await deps.buffer.submit(
             { events, ...(idempotency ? { idempotency } : {}) },
@@ -67,7 +65,12 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       };
 
       try {
-        const res = key ? await guard.run(project, key, ingestOnce) : { ...(await ingestOnce()), replayed: false };
+        const decoded = await decodeBody(raw, request.headers['content-encoding']);
+        if (decoded !== raw) holdDecodedBody(request, decoded.length, deps.bodies, deps.config.ingest.retryAfterSeconds);
+        const fingerprint = key ? bodyFingerprint(decoded) : null;
+        const res = key
+          ? await guard.run(project, key, fingerprint, (attempt) => ingestOnce(decoded, fingerprint, attempt))
+          : { ...(await ingestOnce(decoded, null)), replayed: false };
         if (res.replayed) reply.header('idempotent-replayed', 'true');
         reply.code(res.status).type('application/json').send(res.body);
       } catch (err) {

@@ -41,7 +41,7 @@ describe('WriteBuffer', () => {
     const buf = make(store, { flushIntervalMs: 1 });
     const settled: number[] = [];
     const a = buf.submit({ events: ev(3, 'a') }).then(() => settled.push(1));
-    const b = buf.submit({ events: ev(2, 'b'), idempotency: [{ project: 'p', key: 'k', createdAt: 0, status: 200, response: '{}' }] }).then(() => settled.push(2));
+    const b = buf.submit({ events: ev(2, 'b'), idempotency: [{ project: 'p', key: 'k', createdAt: 0, status: 200, response: '{}', fingerprint: null }] }).then(() => settled.push(2));
     await new Promise((r) => setTimeout(r, 20));
     expect(settled).toEqual([]); // the commit is held: nobody is acknowledged
     expect(buf.queuedEvents).toBe(5);

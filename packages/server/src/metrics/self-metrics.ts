@@ -20,7 +20,7 @@ export interface SelfMetricSources {
 /** Ingest routes and what each answer means for the client (the label values of `outcome`). */
 const OUTCOMES: Readonly<Record<number, string>> = {
   200: 'accepted', 207: 'partial', 400: 'malformed', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large',
-  415: 'unsupported_media_type', 429: 'shed', 503: 'unavailable',
+  415: 'unsupported_media_type', 422: 'key_reused', 429: 'shed', 503: 'unavailable',
 };
 export const ingestOutcome = (status: number): string => OUTCOMES[status] ?? (status >= 500 ? 'error' : 'other');
 

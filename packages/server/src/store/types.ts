@@ -20,6 +20,12 @@ export interface IdempotencyRecord {
   status: number;
   /** The JSON body that was sent back. */
   response: string;
+  /**
+   * Names the request's body (ingest/idempotency.ts, `bodyFingerprint`): a request reusing the key with another body
+   * is refused rather than answered as a retry. Null: not recorded (records written before it was, OTLP exports whose
+   * key is the body's digest already).
+   */
+  fingerprint: string | null;
 }
 
 export interface AppendBatch {

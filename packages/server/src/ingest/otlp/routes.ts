@@ -92,9 +92,9 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestDeps): void
         if (events.length > 0) {
           // A retried export (same body) is answered from the first attempt's record instead of being stored twice.
           const key = exportKey(body);
-          const res = await guard.run(project, key, async (attempt) => {
+          const res = await guard.run(project, key, null, async (attempt) => {
             const response = JSON.stringify(answer);
-            const idempotency = [{ project, key, createdAt: deps.clock.now(), status: 200, response }];
+            const idempotency = [{ project, key, createdAt: deps.clock.now(), status: 200, response, fingerprint: null }];
             await deps.buffer.submit({ events, idempotency }, { signal: attempt.signal, onSettled: attempt.holdUntilSettled() });
             return { status: 200, body: response };
           });

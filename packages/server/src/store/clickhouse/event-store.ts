@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { systemClock, type Clock } from '../../clock.js';
 import {
   QueryTimeoutError, StoreUnavailableError,
   type AppendBatch, type AppendOptions, type EventStore, type ExportFormat, type ExportSource, type IdempotencyRecord,
   type QueryParam, type Row, type StoreStats,
 } from '../types.js';
+import { clickHouseErrorCode } from './error-code.js';
 import { bindParams } from './bind.js';
 import { exportFromClickHouse } from './export.js';
 import { literal } from './literal.js';
@@ -273,7 +274,7 @@ export class ClickHouseEventStore implements EventStore {
   async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
     this.assertOpen();
     const candidates = await this.rows(
-      `SELECT batch, created_at, status, response, events, min_ts, max_ts FROM idempotency
+      `SELECT batch, created_at, status, response, fingerprint, events, min_ts, max_ts FROM idempotency
        WHERE project = ${literal(project)} AND key = ${literal(key)} ORDER BY created_at DESC, batch`,
     );
     for (const c of candidates) {
@@ -293,7 +294,8 @@ export class ClickHouseEventStore implements EventStore {
         // time, so wait for the events INSERTs running now to end, then look once more.
         if (!(await stored()) && !((await this.awaitRunningInserts()) && (await stored()))) continue;
       }
-      return { project, key, createdAt: Number(c.created_at), status: Number(c.status), response: String(c.response) };
+      const fingerprint = String(c.fingerprint);
+      return { project, key, createdAt: Number(c.created_at), status: Number(c.status), response: String(c.response), fingerprint: fingerprint === '' ? null : fingerprint };
     }
     return null;
   }
@@ -494,14 +496,12 @@ function idempotencyRow(key: IdempotencyRecord, batch: string, events: readonly 
     max = n === 0 ? e.ts : Math.max(max, e.ts);
     n++;
   }
-  return { project: key.project, key: key.key, batch, created_at: key.createdAt, status: key.status, response: key.response, events: n, min_ts: min, max_ts: max };
+  return { project: key.project, key: key.key, batch, created_at: key.createdAt, status: key.status, response: key.response, fingerprint: key.fingerprint ?? '', events: n, min_ts: min, max_ts: max };
 }
 
 /** Server errors keep their message; a timeout becomes QueryTimeoutError, an unreachable server StoreUnavailableError. */
 function translate(error: unknown): Error {
-  // An error raised after the server began streaming the answer arrives in the body, as a plain Error whose message
-  // still starts with the server's `Code: N`.
-  const code = error instanceof ClickHouseError ? error.code : /^Code: (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  const code = clickHouseErrorCode(error);
   if (code === undefined) return unavailable('ClickHouse is unreachable', error);
   // 159 TIMEOUT_EXCEEDED, 160 TOO_SLOW (estimated past max_execution_time).
   if (code === '159' || code === '160') return new QueryTimeoutError((error as Error).message, { cause: error });

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { clickHouseErrorCode } from './error-code.js';
 import { literal } from './literal.js';
 import { CLICKHOUSE_MIGRATIONS, type ClickHouseMigration } from './schema.js';
 
@@ -25,7 +26,12 @@ export async function migrateClickHouse(
   const applied: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
-    for (const statement of m.statements) if (roles.has(statement.on)) await client.command({ query: statement.sql });
+    for (const statement of m.statements) {
+      if (!roles.has(statement.on)) continue;
+      await client.command({ query: statement.sql }).catch((error: unknown) => {
+        if (statement.doneIfError === undefined || clickHouseErrorCode(error) !== statement.doneIfError) throw error;
+      });
+    }
     await client.command({ query: `INSERT INTO pulse_migrations (version, name) VALUES (${literal(m.version)}, ${literal(m.name)})` });
     applied.push(m.version);
   }

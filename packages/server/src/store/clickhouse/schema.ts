@@ -31,7 +31,15 @@ export interface ClickHouseMigration {
    * `rollups`: the rollup tables and the materialized views keeping them (rollups.ts), on a single server only (a
    * sharded store keeps none yet).
    */
-  statements: ReadonlyArray<{ on: 'events' | 'meta' | 'rollups'; sql: string }>;
+  statements: ReadonlyArray<{
+    on: 'events' | 'meta' | 'rollups';
+    sql: string;
+    /**
+     * The ClickHouse error code saying the statement's change is there already, for DDL 18.16 has no IF NOT EXISTS
+     * for (`ADD COLUMN`: 44): an instance starting at the same time, or an interrupted run, made it.
+     */
+    doneIfError?: string;
+  }>;
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -105,5 +113,12 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // migration of its own (new columns, a replaced view), like any schema change.
     name: 'rollup tables kept by materialized views',
     statements: rollupStatements().map((sql) => ({ on: 'rollups' as const, sql })),
+  },
+  {
+    version: 3,
+    // The digest of the body a key was first used with (ingest/idempotency.ts): the same key with another body is a
+    // client's mistake (422), not a retry. Records written before have '' and are answered as retries.
+    name: 'idempotency: body fingerprint',
+    statements: [{ on: 'meta', sql: "ALTER TABLE idempotency ADD COLUMN fingerprint String DEFAULT ''", doneIfError: '44' }],
   },
 ];

@@ -38,8 +38,8 @@ const HOUR = 3_600_000;
 /** Wide enough for every event the suite writes (up to 2100). */
 const ALL_TIME = { startMs: 0, endMs: Date.UTC(2100, 0, 1) };
 
-function key(project: string, name: string, createdAt = Date.now()): IdempotencyRecord {
-  return { project, key: name, createdAt, status: 200, response: JSON.stringify({ accepted: 1, rejected: [] }) };
+function key(project: string, name: string, createdAt = Date.now(), fingerprint: string | null = `sha-of-${name}`): IdempotencyRecord {
+  return { project, key: name, createdAt, status: 200, response: JSON.stringify({ accepted: 1, rejected: [] }), fingerprint };
 }
 
 export function eventStoreContract(name: string, factory: () => Promise<EventStoreFixture>): void {
@@ -153,8 +153,12 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       expect(await store.getIdempotency('p1', 'req-1')).toEqual(record);
       expect(await store.getIdempotency('p2', 'req-1')).toBeNull();
       expect(await store.getIdempotency('p1', 'req-2')).toBeNull();
+      // A record without a body fingerprint (an OTLP export's, whose key is its body's digest) reads back without.
+      const bare = key('p1', 'req-bare', T0, null);
+      await store.append({ events: [fullEvent()], idempotency: [bare] });
       store = await fixture.reopen();
       expect(await store.getIdempotency('p1', 'req-1')).toEqual(record);
+      expect(await store.getIdempotency('p1', 'req-bare')).toEqual(bare);
     });
 
     it('accepts a batch of idempotency records alone, and an empty batch', async () => {

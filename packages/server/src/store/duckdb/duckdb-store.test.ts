@@ -44,7 +44,7 @@ eventStoreContract('duckdb', async () => {
 });
 
 describe('DuckDB event store: what its transactions add to the contract', () => {
-  const key = (name: string): IdempotencyRecord => ({ project: 'p1', key: name, createdAt: T0, status: 200, response: '{}' });
+  const key = (name: string): IdempotencyRecord => ({ project: 'p1', key: name, createdAt: T0, status: 200, response: '{}', fingerprint: null });
 
   it('rejects a batch repeating an idempotency key, in itself or of a stored batch, whole, and numbers on consecutively', async () => {
     const f = await embeddedFixture();

@@ -302,6 +302,8 @@ export class DuckDbEventStore implements EventStore {
         keyAppender.appendTimestamp(timestampFromMs(key.createdAt));
         keyAppender.appendInteger(key.status);
         keyAppender.appendVarchar(key.response);
+        if (key.fingerprint === null) keyAppender.appendNull();
+        else keyAppender.appendVarchar(key.fingerprint);
         keyAppender.endRow();
       }
       keyAppender.flushSync();
@@ -355,7 +357,7 @@ export class DuckDbEventStore implements EventStore {
   async getIdempotency(project: string, key: string): Promise<IdempotencyRecord | null> {
     this.assertOpen();
     const rows = await this.db.read((c) =>
-      c.rows('SELECT project, key, created_at, status, response FROM idempotency WHERE project = ? AND key = ?', [
+      c.rows('SELECT project, key, created_at, status, response, fingerprint FROM idempotency WHERE project = ? AND key = ?', [
         project,
         key,
       ]),
@@ -368,6 +370,7 @@ export class DuckDbEventStore implements EventStore {
       createdAt: Number(row.created_at),
       status: Number(row.status),
       response: String(row.response),
+      fingerprint: row.fingerprint === null ? null : String(row.fingerprint),
     };
   }
 

@@ -232,4 +232,11 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const day of days.map((r) => Number(r[0])).sort((x, y) => x - y)) for (const sql of FILL_HOURS_AND_INTERACTIONS) await c.run(sql, [day]);
     },
   },
+  {
+    // The digest of the body a key was first used with (ingest/idempotency.ts): the same key with another body is a
+    // client's mistake (422), not a retry. Records written before have none and are answered as retries.
+    version: 10,
+    name: 'idempotency: body fingerprint',
+    sql: ['ALTER TABLE idempotency ADD COLUMN fingerprint VARCHAR'],
+  },
 ];

@@ -164,7 +164,7 @@ describe.skipIf(missing !== null)('PostgreSQL idempotency claims (real PostgreSQ
       const body = JSON.stringify({ accepted: 2, rejected: [], key });
       await s.append({
         events: [emptyEvent({ project: 'p1', name: key }), emptyEvent({ project: 'p1', name: key })],
-        idempotency: [{ project: 'p1', key, createdAt: Date.now(), status: 200, response: body }],
+        idempotency: [{ project: 'p1', key, createdAt: Date.now(), status: 200, response: body, fingerprint: null }],
       });
       return { status: 200, body };
     };
@@ -181,7 +181,7 @@ describe.skipIf(missing !== null)('PostgreSQL idempotency claims (real PostgreSQ
         return write(s, key);
       };
       const keys = Array.from({ length: 20 }, (_, i) => `pair-${i}`);
-      const answers = await Promise.all(keys.map((key) => Promise.all(guards.map((g) => g.run('p1', key, work(key))))));
+      const answers = await Promise.all(keys.map((key) => Promise.all(guards.map((g) => g.run('p1', key, null, work(key))))));
       for (const [i, [x, y]] of answers.entries()) {
         const key = keys[i]!;
         expect(runs.get(key), key).toBe(1);
@@ -207,10 +207,10 @@ describe.skipIf(missing !== null)('PostgreSQL idempotency claims (real PostgreSQ
         ran++;
         return write(s, key);
       };
-      const replayed = await guard.run('p1', 'written', retry('written'));
+      const replayed = await guard.run('p1', 'written', null, retry('written'));
       expect(replayed).toEqual({ ...first, replayed: true });
       expect(ran).toBe(0);
-      const fresh = await guard.run('p1', 'not-written', retry('not-written'));
+      const fresh = await guard.run('p1', 'not-written', null, retry('not-written'));
       expect(fresh.replayed).toBe(false);
       expect(ran).toBe(1);
       expect(await stored(s, 'written')).toBe(2);
@@ -225,7 +225,7 @@ describe.skipIf(missing !== null)('PostgreSQL idempotency claims (real PostgreSQ
       let settle!: () => void;
       const landed = new Promise<void>((r) => (settle = r));
       // A's write outlives its answer (a commit timeout while the INSERT runs): A answers 503, the write lands later.
-      const failed = await a.run('p1', 'late', async (attempt) => {
+      const failed = await a.run('p1', 'late', null, async (attempt) => {
         const done = attempt.holdUntilSettled();
         void (async () => {
           await sleep(300);
@@ -237,7 +237,7 @@ describe.skipIf(missing !== null)('PostgreSQL idempotency claims (real PostgreSQ
       }).catch((e: Error) => e.message);
       expect(failed).toBe('commit timed out');
       let ranOnB = false;
-      const retried = await b.run('p1', 'late', async () => {
+      const retried = await b.run('p1', 'late', null, async () => {
         ranOnB = true;
         return write(s, 'late');
       });
