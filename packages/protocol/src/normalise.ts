@@ -34,27 +34,34 @@ function eventTime(ts: string | number | undefined, nowMs: number): number | str
   return ms;
 }
 
+/**
+ * A name or id as stored: an empty string is no value. A bot that sends `user_id: ""` for anonymous users (or
+ * `error_type: ""` for no error) would otherwise make them one user called "" — counted in active users, first
+ * in top lists, one endless session — and mark every such event failed.
+ */
+const present = (s: string | undefined): string | null => (s === undefined || s === '' ? null : s);
+
 /** `e` must have passed the schema check. Returns the record or an error message. */
 export function normalise(e: EventInput, nowMs: number): EventRecord | string {
   const ts = eventTime(e.ts, nowMs);
   if (typeof ts === 'string') return ts;
-  const errorType = e.error_type ?? null;
+  const errorType = present(e.error_type);
   const severity = e.severity === undefined ? null : e.severity === 'warning' ? 'medium' : (e.severity as Severity);
   return {
     id: e.id ?? null,
     ts,
     type: e.type,
-    name: e.name ?? null,
-    service: e.service ?? null,
-    environment: e.environment ?? null,
-    user_id: e.user_id ?? null,
-    session_id: e.session_id ?? null,
-    persona: e.persona ?? null,
-    channel: e.channel ?? null,
-    guild: e.guild ?? null,
-    prompt_id: e.prompt_id ?? null,
-    model: e.model ?? null,
-    provider: e.provider ?? null,
+    name: present(e.name),
+    service: present(e.service),
+    environment: present(e.environment),
+    user_id: present(e.user_id),
+    session_id: present(e.session_id),
+    persona: present(e.persona),
+    channel: present(e.channel),
+    guild: present(e.guild),
+    prompt_id: present(e.prompt_id),
+    model: present(e.model),
+    provider: present(e.provider),
     input_tokens: e.input_tokens ?? null,
     output_tokens: e.output_tokens ?? null,
     cost_usd: e.cost_usd ?? null,
@@ -65,7 +72,7 @@ export function normalise(e: EventInput, nowMs: number): EventRecord | string {
     error_message: e.error_message ?? null,
     severity,
     value: e.value ?? null,
-    target: e.target ?? null,
+    target: present(e.target),
     text: e.text ?? null,
     sentiment: e.sentiment ?? null,
     phases: e.phases ?? null,

@@ -160,6 +160,14 @@ describe('validateEvent: normalisation', () => {
     expect(recordOf({ type: 'error', status: 'ok' }).status).toBe('ok');
   });
 
+  it('stores an empty name or id as no value (an anonymous user is not a user called "")', () => {
+    const fields = ['name', 'service', 'environment', 'user_id', 'session_id', 'persona', 'channel', 'guild', 'prompt_id', 'model', 'provider', 'target', 'error_type'] as const;
+    const r = recordOf({ type: 'llm', ...Object.fromEntries(fields.map((f) => [f, ''])) });
+    for (const f of fields) expect(r[f]).toBeNull();
+    expect(r.status).toBe('ok');
+    expect(recordOf({ type: 'message', user_id: ' ', persona: 'a' })).toMatchObject({ user_id: ' ', persona: 'a' });
+  });
+
   it('stringifies attribute numbers and booleans without touching the input', () => {
     const input = { type: 'llm', attributes: { plan: 'pro', seats: 3, ratio: 0.5, trial: false } };
     expect(recordOf(input).attributes).toEqual({ plan: 'pro', seats: '3', ratio: '0.5', trial: 'false' });
