@@ -12,12 +12,16 @@ import { serveCommand } from './serve.js';
 import { topCommand } from './top/top-command.js';
 
 // `pulse top | head`, `pulse demo | head -3`: the reader went away. End quietly, as Unix tools do, instead of an
-// unhandled 'error' event with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+// unhandled 'error' event with a stack trace. Not for the server (`serve`, the default command): exiting 0 there
+// would tell a supervisor that it stopped on purpose, so it keeps failing loudly and gets restarted.
+const command = process.argv[2];
+if (command !== undefined && command !== 'serve' && !command.startsWith('-')) {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
 }
 
 const program = new Command('pulse')
