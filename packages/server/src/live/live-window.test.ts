@@ -55,6 +55,17 @@ describe('LiveWindow', () => {
     expect(d.avg_response_time_ms).toBe(5005);
   });
 
+  it('interpolates percentiles between ranks as /v1/query does, so a few calls never read p95 below the mean', () => {
+    const { w } = make();
+    // quantile_cont over 1430 and 1850: p50 = 1640, p95 = 1829, p99 = 1845.8 (the query API's and the rollups' answers).
+    w.apply([e({ type: 'llm', duration_ms: 1430, ttft_ms: 220 }), e({ type: 'llm', duration_ms: 1850, ttft_ms: 420 })]);
+    const d = buildMetricsData(w, w.snapshot(), 0);
+    expect(Math.abs(d.p50_response_time_ms! / 1640 - 1)).toBeLessThan(0.011);
+    expect(Math.abs(d.p95_response_time_ms! / 1829 - 1)).toBeLessThan(0.011);
+    expect(Math.abs(d.p99_response_time_ms! / 1845.8 - 1)).toBeLessThan(0.011);
+    expect(Math.abs(d.p95_ttft_ms! / 410 - 1)).toBeLessThan(0.011);
+  });
+
   it('ages events out as the clock moves and answers null, not 0, without data', () => {
     const { w, clock } = make();
     w.apply([e({ type: 'llm', duration_ms: 500, user_id: 'u1' }), e({ type: 'message', persona: 'p' })]);

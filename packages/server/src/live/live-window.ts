@@ -190,13 +190,27 @@ export class LiveWindow {
       }
       if (age < PERSONA_MINUTES && b.personas) for (const [k, p] of b.personas) addPersona(personas, k, p);
     }
-    const q = (s: DDSketch, quantile: number): number | null => (s.count > 0 ? s.getValueAtQuantile(quantile) : null);
+    const q = (s: DDSketch, quantile: number): number | null => (s.count > 0 ? interpolatedQuantile(s, quantile) : null);
     return {
       nowMs, recentStartMs, recent,
       p50: q(duration, 0.5), p95: q(duration, 0.95), p99: q(duration, 0.99), ttftP95: q(ttft, 0.95),
       activeUsers: users.size, activeGuilds: guilds.size, personas, models, day, messagesToday,
     };
   }
+}
+
+/**
+ * The q-quantile interpolated between the two order statistics either side of rank q·(n − 1), as `quantile_cont`
+ * and the rollups' sketches answer it (docs/retention.md), rather than the sketch library's lower rank — which, over
+ * a few calls, answers p95 of 1430 and 1850 ms as 1430. Latencies are never negative, so only zeros and the positive
+ * store hold values.
+ */
+function interpolatedQuantile(s: DDSketch, quantile: number): number {
+  const rank = quantile * (s.count - 1);
+  const at = (k: number): number => (k < s.zeroCount ? 0 : s.mapping.value(s.store.keyAtRank(k - s.zeroCount)));
+  const lo = Math.floor(rank);
+  const low = at(lo);
+  return rank === lo ? low : low + (rank - lo) * (at(lo + 1) - low);
 }
 
 function addPersona(into: Map<string, PersonaAcc>, k: string, p: PersonaAcc): void {

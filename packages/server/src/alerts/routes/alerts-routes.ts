@@ -25,10 +25,13 @@ export function registerAlertListRoutes(app: FastifyInstance, deps: AlertListDep
   app.get('/v1/analytics/alerts', { config: { scope: 'read' } }, async (request) => {
     const q = request.query as Record<string, string | undefined>;
     for (const key of Object.keys(q)) {
-      if (!['severity', 'state', 'limit', 'since', 'rule', 'project'].includes(key)) throw badRequest(key, 'unknown parameter (severity, state, limit, since, rule)');
+      // `project` and `api_key` are the auth hook's (CONTRACT §3).
+      if (!['severity', 'state', 'limit', 'since', 'rule', 'project', 'api_key'].includes(key)) throw badRequest(key, 'unknown parameter (severity, state, limit, since, rule)');
     }
-    if (q.severity !== undefined && !(ALERT_SEVERITIES as readonly string[]).includes(q.severity)) {
-      throw badRequest('severity', `must be one of ${ALERT_SEVERITIES.join(', ')}`);
+    // `warning` reads as `medium` here as in rules and events (seed 001's alerts say "warning").
+    const severity = q.severity === 'warning' ? 'medium' : q.severity;
+    if (severity !== undefined && !(ALERT_SEVERITIES as readonly string[]).includes(severity)) {
+      throw badRequest('severity', `must be one of ${ALERT_SEVERITIES.join(', ')} (or warning)`);
     }
     if (q.state !== undefined && !(STATES as readonly string[]).includes(q.state)) throw badRequest('state', `must be one of ${STATES.join(', ')}`);
     let limit = 100;
@@ -40,7 +43,7 @@ export function registerAlertListRoutes(app: FastifyInstance, deps: AlertListDep
     const since = q.since === undefined ? undefined : parseTime('since', q.since, now, parseDuration);
     const alerts = await deps.alertStore.listAlerts({
       project: request.pulseAuth!.project, limit,
-      ...(q.severity !== undefined ? { severity: q.severity } : {}),
+      ...(severity !== undefined ? { severity } : {}),
       ...(q.state !== undefined ? { state: q.state as AlertState } : {}),
       ...(q.rule !== undefined ? { rule: q.rule } : {}),
       ...(since !== undefined ? { since } : {}),
