@@ -12,7 +12,9 @@ export interface IngestResponse {
 export function parseIdempotencyKey(raw: string | string[] | undefined): string | null {
   if (raw === undefined) return null;
   const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined || v === '') return null;
+  if (v === undefined) return null;
+  // Sent but empty: a client that meant to key its batches (and would lose retry protection silently) is told.
+  if (v === '') throw new HttpError(400, 'invalid_header', 'Idempotency-Key: empty; send 1..255 printable ASCII characters, or no header');
   if (v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
     throw new HttpError(400, 'invalid_header', 'Idempotency-Key: must be 1..255 printable ASCII characters');
   }

@@ -119,6 +119,10 @@ describe('POST /v1/events', () => {
     expect(await count(`name = 'idem'`)).toBe(2);
     const bad = await postJson(`${pulse.url}/v1/events`, body, { 'idempotency-key': 'x'.repeat(300) });
     expect(bad.status).toBe(400);
+    const empty = await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'llm', name: 'idem-empty' }] }, { 'idempotency-key': '' });
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.message).toMatch(/^Idempotency-Key: empty/);
+    expect(await count(`name = 'idem-empty'`)).toBe(0);
   });
 
   it('refuses a key reused with another body (422, nothing stored), and replays the same body however it is compressed', async () => {
