@@ -30,6 +30,7 @@ import type { Notifier } from './alerts/types.js';
 import type { DeliveryNotifier } from './alerts/delivery/notifier.js';
 import { startDelivery } from './alerts/delivery/setup.js';
 import { ChannelReportSender, periodAlerts } from './reports/channel-sender.js';
+import { notifyProblem } from './alerts/rules/notify-check.js';
 import { ReportRunner } from './reports/runner.js';
 import type { HostSampler } from './health/host-sample.js';
 import type { EventStore, MetaStore } from './store/types.js';
@@ -202,6 +203,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     }
     if (delivery !== null && config.reports.length > 0) {
       const channels = delivery;
+      for (const report of config.reports) {
+        for (const entry of report.notify) {
+          const problem = notifyProblem(entry, channels.channelNames());
+          if (problem !== null) logger.warn({ report: report.name }, `report ${report.name}: notify ${problem}`);
+        }
+      }
       tasks.schedule({
         ...new ReportRunner({
           specs: config.reports, store, runs: stores.reportRuns, clock, logger,

@@ -59,4 +59,17 @@ describe('pulse check', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/ALERT_ERROR_RATE_PERCENT/);
   });
+
+  it('checks the recipients of scheduled reports as those of rules', async () => {
+    const cfg = join(dir, 'reports.yaml');
+    const env = { PULSE_CONFIG: cfg, ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' };
+    writeFileSync(cfg, 'reports:\n  - name: daily\n    schedule: daily\n    notify: [webhook, ops@example.com]\n');
+    const ok = await pulse(['check'], env);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    writeFileSync(cfg, 'reports:\n  - name: daily\n    schedule: daily\n    notify: [webhook, slak]\n');
+    const bad = await pulse(['check'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`${cfg}: reports[0] (daily): notify "slak" is not an e-mail address, a webhook URL or a configured channel (webhook)`);
+  });
 });

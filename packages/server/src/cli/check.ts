@@ -11,7 +11,7 @@ import { ruleToJson } from '../alerts/rules/to-json.js';
 /**
  * `pulse check [--rules FILE]`: validates the configuration (env, .env, PULSE_CONFIG: settings, channels, routes) and
  * the alert rules — the file given, or else those of PULSE_CONFIG and PULSE_RULES — including that every `notify`
- * entry is an address, a URL or a configured channel. Every error is printed as `file:line:column: path: message`;
+ * entry of a rule or a report is an address, a URL or a configured channel. Every error is printed as `file:line:column: path: message`;
  * the exit status is 1 when there is one.
  */
 export function checkCommand(): Command {
@@ -41,6 +41,15 @@ export function checkCommand(): Command {
         }
         all.push(...result.rules.map(ruleToJson));
       }
+      // Reports name their recipients as rules do: a name that is no configured channel fails only when it is sent.
+      config.reports.forEach((report, i) => {
+        for (const entry of report.notify) {
+          const problem = notifyProblem(entry, channels);
+          if (problem === null) continue;
+          failed = true;
+          process.stderr.write(`${config.configFile ?? 'PULSE_CONFIG'}: reports[${i}] (${report.name}): notify ${problem}\n`);
+        }
+      });
       if (failed) {
         process.exitCode = 1;
         return;
