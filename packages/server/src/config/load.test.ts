@@ -155,6 +155,20 @@ describe('loadConfig', () => {
     expect(() => assertSafeBinding({ ...c, apiKey: 'k' })).not.toThrow();
   });
 
+  it('counts only loopback addresses as loopback, not host names that start like one', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) {
+      expect(() => assertSafeBinding(loadConfig({ env: { ANALYTICS_HOST: host }, cwd: dir() })), host).not.toThrow();
+    }
+    for (const host of ['127.0.0.1.nip.io', '127.evil.example', '0.0.0.0', '::', '10.0.0.5']) {
+      expect(() => assertSafeBinding(loadConfig({ env: { ANALYTICS_HOST: host }, cwd: dir() })), host).toThrow(/ANALYTICS_API_KEY/);
+    }
+  });
+
+  it('a list variable that is not a list names the variable', () => {
+    expect(() => loadConfig({ env: { ALERT_EMAIL_RECIPIENTS: '["ops@x.io",' }, cwd: dir() })).toThrow(/^ALERT_EMAIL_RECIPIENTS: expected a JSON array/);
+    expect(() => loadConfig({ env: { ALERT_EMAIL_RECIPIENTS: '[1]' }, cwd: dir() })).toThrow(/^ALERT_EMAIL_RECIPIENTS: /);
+  });
+
   it('redacts secrets', () => {
     const c = loadConfig({ env: { ANALYTICS_API_KEY: 'sekret-123', ALERT_EMAIL_PASSWORD: 'pw-456', PULSE_POSTGRES_URL: 'postgres://u:pw-789@h/db' }, cwd: dir() });
     const s = JSON.stringify(redactConfig(c));

@@ -163,6 +163,17 @@ export function sizeBytes(size: string): number {
   return Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!;
 }
 
+/** A list variable (parseList); a bad one names the variable. */
+function listVar(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (!raw) return [];
+  try {
+    return parseList(raw);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
 const optStr = (env: Env, name: string): string | null => {
   const v = env[name]?.trim();
   return v ? v : null;
@@ -181,17 +192,10 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
   for (const [k, v] of Object.entries(file.env ?? {})) fileEnv[k.toUpperCase()] = String(v);
   const env: Env = { ...fileEnv, ...dot, ...procEnv };
 
-  let corsOrigins: string[] = [];
-  if (env.ANALYTICS_CORS_ORIGINS) {
-    try {
-      corsOrigins = parseList(env.ANALYTICS_CORS_ORIGINS);
-    } catch (err) {
-      throw new ConfigError(`ANALYTICS_CORS_ORIGINS: ${(err as Error).message}`);
-    }
-  }
+  const corsOrigins = listVar(env, 'ANALYTICS_CORS_ORIGINS');
   const store = env.PULSE_STORE ?? 'duckdb';
   if (store !== 'duckdb' && store !== 'clickhouse') throw new ConfigError('PULSE_STORE must be duckdb or clickhouse');
-  const recipients = env.ALERT_EMAIL_RECIPIENTS ? parseList(env.ALERT_EMAIL_RECIPIENTS) : [];
+  const recipients = listVar(env, 'ALERT_EMAIL_RECIPIENTS');
   const optNum = (name: string, min: number, max: number): number | null =>
     field<number | null>(env, name, num(name, min, max), null);
 
@@ -390,8 +394,9 @@ function otlpConfig(env: Env, file: z.infer<typeof otlpSchema> | undefined): Otl
   return { spans, attributes };
 }
 
+/** `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 — not a host name that merely starts with `127.`. */
 export const isLoopback = (host: string): boolean =>
-  host === 'localhost' || host === '::1' || host.startsWith('127.');
+  host === 'localhost' || host === '::1' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host);
 
 /** CONTRACT §2: no listening beyond loopback without an admin key. */
 export function assertSafeBinding(cfg: PulseConfig): void {

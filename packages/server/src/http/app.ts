@@ -85,7 +85,11 @@ export async function createApp(parts: AppParts): Promise<FastifyInstance> {
   if (parts.config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: parts.config.corsOrigins.includes('*') ? true : parts.config.corsOrigins,
+      // Every method the API has: a browser app on a listed origin revokes keys and edits rules too (PUT, DELETE).
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
       allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'content-encoding', 'idempotency-key'],
+      // Headers a client acts on: when to retry, whether an ingest was replayed, an export's file name.
+      exposedHeaders: ['retry-after', 'idempotent-replayed', 'content-disposition'],
     });
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isLoopback } from '../config/load.js';
 import type { PulseConfig } from '../config/types.js';
 import { hashSecret, safeEqual } from '../keys/secrets.js';
 import { DEFAULT_PROJECT, PROJECT_NAME } from '../projects/project-settings.js';
@@ -61,6 +62,33 @@ function requestedProject(request: FastifyRequest): string | null {
   return p;
 }
 
+/** `127.0.0.1:8000`, `[::1]:8000`, `http://localhost:3000` → whether its host is a loopback one; unparsable: no. */
+function loopbackHost(hostOrOrigin: string, withScheme: boolean): boolean {
+  try {
+    const host = new URL(withScheme ? hostOrOrigin : `http://${hostOrOrigin}`).hostname.replace(/^\[(.*)\]$/, '$1');
+    return isLoopback(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Without ANALYTICS_API_KEY every loopback caller is admin — and so is any web page in a browser on this host unless
+ * the request shows otherwise: a foreign `Origin` (a WebSocket or a no-preflight POST, which CORS does not stop) or a
+ * foreign `Host` (DNS rebinding). Those are refused; a listed ANALYTICS_CORS_ORIGINS origin is the operator's choice.
+ */
+function assertLocalCaller(request: FastifyRequest, corsOrigins: readonly string[]): void {
+  const host = request.headers.host;
+  if (host !== undefined && !loopbackHost(host, false)) {
+    throw new HttpError(403, 'forbidden', 'without ANALYTICS_API_KEY only loopback host names are served (Host is not one); set ANALYTICS_API_KEY');
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined || corsOrigins.includes('*') || corsOrigins.includes(origin)) return;
+  if (!loopbackHost(origin, true)) {
+    throw new HttpError(403, 'forbidden', 'without ANALYTICS_API_KEY only local pages may call the API (Origin is not local); list it in ANALYTICS_CORS_ORIGINS or set ANALYTICS_API_KEY');
+  }
+}
+
 /** The caller may see what spans every project: the `ANALYTICS_API_KEY` admin key (or loopback mode without one). */
 export function isEveryProjectAdmin(auth: RequestAuth | null): boolean {
   return auth !== null && auth.scope === 'admin' && auth.keyId === null;
@@ -76,6 +104,7 @@ export function createAuthenticator(config: PulseConfig, meta: MetaStore, cache:
     const secret = extractKey(request);
     if (!config.apiKey && secret === null) {
       // Loopback-only mode without an admin key (refused at start on other interfaces).
+      assertLocalCaller(request, config.corsOrigins);
       return { project: asked ?? DEFAULT_PROJECT, scope: 'admin', keyId: null };
     }
     if (secret === null) throw new HttpError(401, 'unauthorized', 'missing API key (Authorization: Bearer <key>, X-API-Key, or ?api_key=)');

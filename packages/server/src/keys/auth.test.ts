@@ -67,6 +67,19 @@ describe('keys and scopes (CONTRACT §3)', () => {
     expect((await fetch(`${pulse.url}/v1/keys/${k.id}`, { method: 'DELETE', headers: admin })).status).toBe(404);
   });
 
+  it('accepts ?api_key= on every scoped GET route (CONTRACT §3), never as an unknown parameter', async () => {
+    const k = await createKey('bot', 'read');
+    const routes = pulse.app.pulseRoutes.filter((r) => r.scope !== null && r.method === 'GET' && !r.url.includes(':') && !r.url.startsWith('/ws/'));
+    expect(routes.length).toBeGreaterThan(10);
+    for (const r of routes) {
+      const viaQuery = await getJson(`${pulse.url}${r.url}?api_key=${encodeURIComponent(k.key)}`);
+      const viaHeader = await getJson(`${pulse.url}${r.url}`, { 'x-api-key': k.key });
+      // A read key gets what its header gets: the route's answer, or the same 403 on an admin route.
+      expect(viaQuery.status, r.url).toBe(viaHeader.status);
+      expect(JSON.stringify(viaQuery.json), r.url).not.toMatch(/api_key/);
+    }
+  });
+
   it('validates key creation and names the field', async () => {
     const bad = await postJson(`${pulse.url}/v1/keys`, { project: 'x', scope: 'superuser' }, admin);
     expect(bad.status).toBe(400);

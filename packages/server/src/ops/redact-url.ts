@@ -1,9 +1,20 @@
 /** Query parameters that carry secrets; their values are replaced wherever a URL is logged or shown. */
-const SECRET_PARAMS = /([?&](?:api_key|apikey|token|access_token|key|password|secret)=)[^&#]*/gi;
+const SECRET_NAME = /^(?:api_key|apikey|token|access_token|key|password|secret)$/i;
+
+/** A parameter's name as the query parser reads it (`api%5Fkey` is `api_key`); a malformed escape stays as sent. */
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
 
 /** `/v1/query?api_key=abc&x=1` → `/v1/query?api_key=[redacted]&x=1`; userinfo in absolute URLs too. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1[redacted]@');
+  return url
+    .replace(/([?&])([^=&#]*)=[^&#]*/g, (whole, sep: string, name: string) => (SECRET_NAME.test(decodedName(name)) ? `${sep}${name}=[redacted]` : whole))
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1[redacted]@');
 }
 
 /**

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../http/errors.js';
 import { DELIVERY_OUTCOMES, type DeliveryOutcome, type DeliveryQuery, type DeliveryStore } from './delivery-store.js';
 
-const ALLOWED = new Set(['alert_id', 'channel', 'outcome', 'limit', 'project']);
+/** `project` and `api_key` are the auth hook's (CONTRACT §3). */
+const ALLOWED = new Set(['alert_id', 'channel', 'outcome', 'limit', 'project', 'api_key']);
 
 export function parseDeliveryQuery(q: Record<string, unknown>, project: string): DeliveryQuery {
   for (const k of Object.keys(q)) if (!ALLOWED.has(k)) throw badRequest(k, 'unknown parameter (alert_id, channel, outcome, limit)');

@@ -68,8 +68,9 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     if (rule === undefined || rule.project !== project) throw new HttpError(404, 'not_found', `alert rule ${id}: no such rule`);
     return rule;
   };
-  const parse = (body: Record<string, unknown>, project: string, keyId: string | null, id: string): AlertRule => {
-    if (body.project !== undefined && body.project !== project && keyId !== null) {
+  /** `project`: where the rule goes; `auth`: who asks — a project key may name only its own project. */
+  const parse = (body: Record<string, unknown>, project: string, auth: { project: string; keyId: string | null }, id: string): AlertRule => {
+    if (auth.keyId !== null && ((body.project !== undefined && body.project !== auth.project) || project !== auth.project)) {
       throw new HttpError(403, 'forbidden', 'project: this key cannot write rules of another project');
     }
     const { id: _ignored, source: _source, current: _c, firing: _f, pending: _p, ...input } = body;
@@ -94,7 +95,7 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     const auth = request.pulseAuth!;
     const body = requireObject(request.body);
     const project = typeof body.project === 'string' ? body.project : auth.project;
-    const rule = parse(body, project, auth.keyId, `rule_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    const rule = parse(body, project, auth, `rule_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     await engine.putRule(rule, storedBody(rule), deps.clock.now());
     reply.code(201).send(ruleView(engine, rule, true));
   });
@@ -105,7 +106,7 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
     if (!engine.isApiRule(existing.id)) {
       throw new HttpError(409, 'rule_not_editable', `alert rule ${existing.id}: defined by ${existing.source === 'env' ? 'the environment' : 'the rules file'}; change it there`);
     }
-    const rule = parse(requireObject(request.body), existing.project, auth.keyId, existing.id);
+    const rule = parse(requireObject(request.body), existing.project, auth, existing.id);
     await engine.putRule(rule, storedBody(rule), deps.clock.now());
     return ruleView(engine, rule, true);
   });
