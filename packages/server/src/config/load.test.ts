@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { PULSE_POSTGRES_POOL_SIZE: '0' }, cwd: dir() })).toThrow(/PULSE_POSTGRES_POOL_SIZE must be an integer in 1\.\.1000/);
     expect(() => loadConfig({ env: { PULSE_POSTGRES_SCHEMA: 'pulse; drop' }, cwd: dir() })).toThrow(/PULSE_POSTGRES_SCHEMA/);
     expect(() => loadConfig({ env: { ANALYTICS_CORS_ORIGINS: '[1,2]' }, cwd: dir() })).toThrow(ConfigError);
+  });
+
+  it('PULSE_STORE as other variables (trimmed, empty is the default); PULSE_RULES from the YAML env too; a .env that cannot be read is a configuration error', () => {
+    expect(loadConfig({ env: { PULSE_STORE: ' duckdb ' }, cwd: dir() }).store).toBe('duckdb');
+    expect(loadConfig({ env: { PULSE_STORE: '' }, cwd: dir() }).store).toBe('duckdb');
+    const cwd = dir();
+    writeFileSync(join(cwd, 'pulse.yaml'), 'env:\n  PULSE_RULES: rules.yml\n');
+    expect(loadConfig({ env: { PULSE_CONFIG: 'pulse.yaml' }, cwd }).alerts.rulesFile).toBe('rules.yml');
+    const broken = dir();
+    mkdirSync(join(broken, '.env'));
+    expect(() => loadConfig({ env: {}, cwd: broken })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: {}, cwd: broken })).toThrow(/^\.env: cannot read .*EISDIR/);
   });
 
   it('reads pricing overrides and projects from the YAML file and names a bad path', () => {

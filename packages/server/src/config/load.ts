@@ -136,7 +136,12 @@ function yamlSection(file: Record<string, unknown>, key: string, shape: 'object'
 /** Reads `.env` from `cwd` (real environment variables win over it). */
 export function readDotenv(cwd: string): Env {
   const p = resolve(cwd, '.env');
-  return existsSync(p) ? parseDotenv(readFileSync(p)) : {};
+  if (!existsSync(p)) return {};
+  try {
+    return parseDotenv(readFileSync(p));
+  } catch (err) {
+    throw new ConfigError(`.env: cannot read ${p} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 /** `<hostname>-<pid>`, reduced to the characters PULSE_INSTANCE_ID allows. */
@@ -193,8 +198,8 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
   const env: Env = { ...fileEnv, ...dot, ...procEnv };
 
   const corsOrigins = listVar(env, 'ANALYTICS_CORS_ORIGINS');
-  const store = env.PULSE_STORE ?? 'duckdb';
-  if (store !== 'duckdb' && store !== 'clickhouse') throw new ConfigError('PULSE_STORE must be duckdb or clickhouse');
+  const store = env.PULSE_STORE?.trim() || 'duckdb';
+  if (store !== 'duckdb' && store !== 'clickhouse') throw new ConfigError(`PULSE_STORE must be duckdb or clickhouse, got ${JSON.stringify(store)}`);
   const recipients = listVar(env, 'ALERT_EMAIL_RECIPIENTS');
   const optNum = (name: string, min: number, max: number): number | null =>
     field<number | null>(env, name, num(name, min, max), null);
@@ -285,7 +290,7 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       memoryPercent: optNum('ALERT_MEMORY_PERCENT', 0, 100),
       diskPercent: optNum('ALERT_DISK_PERCENT', 0, 100),
       intervalSeconds: field(env, 'PULSE_ALERT_INTERVAL', num('PULSE_ALERT_INTERVAL', 0.1, 3600, false), 15),
-      rulesFile: procEnv.PULSE_RULES || dot.PULSE_RULES || null,
+      rulesFile: env.PULSE_RULES || null,
       webhookUrl: optStr(env, 'ALERT_WEBHOOK_URL'),
       discordWebhook: optStr(env, 'ALERT_DISCORD_WEBHOOK'),
       emailSmtp: optStr(env, 'ALERT_EMAIL_SMTP'),
