@@ -48,6 +48,7 @@ export function extractKey(request: FastifyRequest): string | null {
   if (typeof x === 'string' && x) return x.trim();
   const q = (request.query as Record<string, unknown> | undefined)?.api_key;
   if (typeof q === 'string' && q) return q;
+  if (Array.isArray(q)) throw new HttpError(400, 'invalid_parameter', 'api_key: given more than once; send one key');
   return null;
 }
 

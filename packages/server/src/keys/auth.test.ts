@@ -35,6 +35,9 @@ describe('keys and scopes (CONTRACT §3)', () => {
     const viaHeader = await postJson(`${pulse.url}/v1/events`, [{ type: 'llm', name: 'k-header' }], { 'x-api-key': k.key });
     const viaQuery = await postJson(`${pulse.url}/v1/events?api_key=${encodeURIComponent(k.key)}`, [{ type: 'llm', name: 'k-query' }]);
     expect([viaBearer.status, viaHeader.status, viaQuery.status]).toEqual([200, 200, 200]);
+    const twice = await postJson(`${pulse.url}/v1/events?api_key=${encodeURIComponent(k.key)}&api_key=other`, [{ type: 'llm', name: 'k-twice' }]);
+    expect(twice.status).toBe(400);
+    expect(twice.json.error.message).toBe('api_key: given more than once; send one key');
     const rows = await pulse.store.query(`SELECT DISTINCT project FROM events WHERE name LIKE 'k-%'`, []);
     expect(rows).toEqual([{ project: 'bot' }]);
     expect((await postJson(`${pulse.url}/v1/events?project=other`, [{ type: 'llm' }], { 'x-api-key': k.key })).status).toBe(403);
