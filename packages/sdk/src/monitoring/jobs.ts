@@ -20,8 +20,8 @@ export class JobMetrics {
 
   /**
    * Starts timing a job: `active_jobs_total{queue_name}` goes up now and down when the returned function
-   * is called, which also observes `queue_job_duration_seconds` and ships a `job` event. Calling it again
-   * does nothing. Returns the duration in seconds.
+   * is called, which also observes `queue_job_duration_seconds` (and counts `queue_failures_total` when told the
+   * job failed) and ships a `job` event. Calling it again does nothing. Returns the duration in seconds.
    */
   startJobTimer(queue: string, jobType: string): (outcome?: JobOutcome) => number {
     const core = this.core;
@@ -41,6 +41,8 @@ export class JobMetrics {
         this.active(String(queue), -1);
         core.metrics.queueJobDuration.observe(labels, seconds);
         const failed = outcome?.status === 'error' || outcome?.error !== undefined;
+        // Pulse counts a failed `job` event in queue_failures_total: so does this process.
+        if (failed) core.metrics.queueFailures.inc(labels);
         core.ship({
           type: 'job',
           name: String(jobType),
@@ -74,14 +76,18 @@ export class Alerts {
   constructor(private readonly core: MonitoringCore) {}
 
   /**
-   * Counts `queue_failures_total{queue_name}` and ships an `error` event with severity `high` and
-   * `attributes.alert = queue_failure`, `attributes.queue_name`, for the server's alert rules to route.
+   * Counts `queue_failures_total{queue_name}` and `errors_total{error_type,severity="high"}` (as Pulse counts the
+   * event) and ships an `error` event with severity `high` and `attributes.alert = queue_failure`,
+   * `attributes.queue_name`, for the server's alert rules to route.
    * Only `id` and `name` of `jobData` are sent: job payloads often hold user data or secrets.
    */
   alertQueueFailure(queue: string, error: unknown, jobData?: unknown): void {
     this.core.safely('alertQueueFailure', () => {
       const core = this.core;
       core.metrics.queueFailures.inc({ service: core.service, queue_name: core.label('queue_name', queue) });
+      // The failure ships as an `error` event, which Pulse counts in errors_total too: so does this process.
+      const errorType = errorTypeOf(error);
+      core.metrics.errors.inc({ service: core.service, error_type: core.label('error_type', errorType), severity: 'high' });
       const job = (typeof jobData === 'object' && jobData !== null ? jobData : {}) as { id?: unknown; name?: unknown };
       const attributes: Record<string, string> = { alert: 'queue_failure', queue_name: String(queue) };
       if (typeof job.id === 'string' || typeof job.id === 'number') attributes.job_id = String(job.id).slice(0, 256);
@@ -91,7 +97,7 @@ export class Alerts {
         name: 'queue_failure',
         status: 'error',
         severity: 'high',
-        error_type: errorTypeOf(error),
+        error_type: errorType,
         error_message: errorMessageOf(error),
         attributes,
       });

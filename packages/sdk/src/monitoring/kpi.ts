@@ -23,7 +23,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       m.generationSuccess.inc({ service, type: core.label('type', d.type) });
       core.ship({
         type: 'metric', name: 'generation_success_total', value: 1, status: 'ok',
-        model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: typeText(d.type) },
+        model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: text(d.type) },
       });
       return;
     }
@@ -34,7 +34,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       m.generationFailure.inc({ service, type: core.label('type', d.type), error_type: core.label('error_type', errorType) });
       core.ship({
         type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: errorType,
-        error_message: d.message, model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: typeText(d.type) },
+        error_message: d.message, model: d.model, user_id: d.userId, duration_ms: num(d.durationMs), attributes: { type: text(d.type) },
       });
       return;
     }
@@ -42,15 +42,15 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       const d = kpi.data;
       const n = tokens(d.tokens);
       m.tokenSpend.inc({ service, model: core.label('model', d.model), type: core.label('type', d.type) }, n);
-      core.ship({ type: 'metric', name: 'token_spend_total', value: n, model: d.model, user_id: d.userId, attributes: { type: typeText(d.type) } });
+      core.ship({ type: 'metric', name: 'token_spend_total', value: n, model: d.model, user_id: d.userId, attributes: { type: text(d.type) } });
       return;
     }
     case 'payment_conversion': {
       const d = kpi.data;
       m.paymentConversions.inc({ service, payment_method: core.label('payment_method', d.paymentMethod), plan: core.label('plan', d.plan) });
       core.ship({
-        type: 'payment', name: String(d.plan), status: 'ok', value: num(d.amount), user_id: d.userId,
-        attributes: { payment_method: String(d.paymentMethod), plan: String(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
+        type: 'payment', name: text(d.plan), status: 'ok', value: num(d.amount), user_id: d.userId,
+        attributes: { payment_method: text(d.paymentMethod), plan: text(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
       });
       return;
     }
@@ -61,8 +61,8 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
         error_type: core.label('error_type', d.errorType),
       });
       core.ship({
-        type: 'payment', name: String(d.plan), status: 'error', error_type: String(d.errorType), value: num(d.amount), user_id: d.userId,
-        attributes: { payment_method: String(d.paymentMethod), plan: String(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
+        type: 'payment', name: text(d.plan), status: 'error', error_type: text(d.errorType), value: num(d.amount), user_id: d.userId,
+        attributes: { payment_method: text(d.paymentMethod), plan: text(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
       });
       return;
     }
@@ -71,8 +71,11 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
   }
 }
 
-/** The generation type as the event carries it: the caller's word, or `unknown` (the label's word) without one. */
-function typeText(type: unknown): string {
-  return type === undefined || type === null || type === '' ? 'unknown' : String(type);
+/**
+ * A label's word as the event carries it: the caller's, or `unknown` (the label's word) without one — never the
+ * text "undefined", which Pulse would count under another series than this process.
+ */
+function text(value: unknown): string {
+  return value === undefined || value === null || value === '' ? 'unknown' : String(value);
 }
 

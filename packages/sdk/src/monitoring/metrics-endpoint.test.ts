@@ -116,6 +116,22 @@ describe('the local /metrics endpoint', () => {
     await new Promise<void>((r) => blocker.close(() => r()));
   });
 
+  it('an empty METRICS_PORT (a compose file\'s `METRICS_PORT=${METRICS_PORT}` when unset) means the default 9091, not a random port', async () => {
+    // Holds 9091 where it can, so the test never serves on it; either way the facade must try 9091 and nothing else.
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.once('error', () => r()).listen(9091, '127.0.0.1', r));
+    const warned: unknown[] = [];
+    fake = await startFakePulse();
+    monitoring = new Monitoring({
+      service: 'bot', url: fake.url, env: { METRICS_PORT: ' ' }, metricsHost: '127.0.0.1',
+      logger: { ...silentLogger, warn: (fields: unknown) => void warned.push(fields) },
+    });
+    const server = await monitoring.startMetricsServer();
+    expect(server?.port ?? 9091).toBe(9091);
+    if (!server) expect(JSON.stringify(warned)).toContain('"port":9091');
+    if (blocker.listening) await new Promise<void>((r) => blocker.close(() => r()));
+  });
+
   it('uses its own registry: two facades in one process do not collide', async () => {
     const { m } = await started();
     const other = new Monitoring({ service: 'worker', url: fake?.url, logger: silentLogger, env: {} });

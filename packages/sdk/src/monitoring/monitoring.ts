@@ -65,7 +65,8 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
     this.sharedFlushTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     this.client = options.client ?? new PulseClient({ ...options, logger });
     this.registry = options.registry ?? new Registry();
-    this.metricsPort = options.metricsPort ?? Number(env.METRICS_PORT ?? 9091);
+    // An empty METRICS_PORT is unset (`Number('')` is 0: a random port Prometheus would never find).
+    this.metricsPort = options.metricsPort ?? Number(env.METRICS_PORT?.trim() || 9091);
     if (!Number.isInteger(this.metricsPort) || this.metricsPort < 0 || this.metricsPort > 65535) {
       throw new RangeError(`Monitoring metricsPort must be a port number, got ${options.metricsPort ?? env.METRICS_PORT}`);
     }

@@ -46,15 +46,32 @@ type Reply = { ok: true; reading: HostReading } | { ok: false; error: string };
  */
 export class HostReader {
   private helper: ChildProcess | null = null;
-  private waiting: { resolve: (r: HostReading) => void; reject: (e: Error) => void } | null = null;
+  private waiting: { resolve: (r: HostReading) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
   private closed = false;
+  private readonly timeoutMs: number;
+
+  /**
+   * `timeoutMs` bounds one reading (default 5 s; a reading takes well under a second): a helper that has not
+   * answered by then is stuck (a shell command of systeminformation that never returns) and is killed, so the
+   * system-sample task, `/api/system` and resource alert rules never wait on it; the next reading starts a new one.
+   */
+  constructor(opts: { timeoutMs?: number } = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+  }
 
   read(): Promise<HostReading> {
     if (this.closed) return Promise.reject(new Error('the host reader is closed'));
     if (this.waiting !== null) return Promise.reject(new Error('a host reading is already in progress'));
     const helper = this.start();
     return new Promise<HostReading>((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      const timer = setTimeout(() => {
+        if (this.helper === helper) this.helper = null;
+        // SIGKILL: a stopped or wedged helper does not act on SIGTERM.
+        helper.kill('SIGKILL');
+        this.settle(new Error(`the host reader's helper gave no reading within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      timer.unref();
+      this.waiting = { resolve, reject, timer };
       helper.send('read', (error) => {
         if (error) this.settle(error);
       });
@@ -73,7 +90,8 @@ export class HostReader {
     this.settle(new Error('the host reader is closed'));
     if (helper === null || helper.exitCode !== null || helper.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => helper.once('exit', () => resolve()));
-    helper.kill();
+    // SIGKILL: the helper keeps no state, and a stuck one would never act on SIGTERM (close would wait forever).
+    helper.kill('SIGKILL');
     await exited;
   }
 
@@ -88,11 +106,14 @@ export class HostReader {
     helper.unref();
     helper.channel?.unref();
     helper.on('message', (reply: Reply) => {
+      if (this.helper !== helper) return; // a late answer of a helper given up on
       if (reply.ok) this.settle(null, reply.reading);
       else this.settle(new Error(`systeminformation: ${reply.error}`));
     });
     const lost = (error: Error): void => {
-      if (this.helper === helper) this.helper = null;
+      // A helper already given up on (timed out, closed) must not fail the reading of its successor.
+      if (this.helper !== helper) return;
+      this.helper = null;
       this.settle(error);
     };
     helper.on('error', lost);
@@ -105,6 +126,7 @@ export class HostReader {
     const waiting = this.waiting;
     this.waiting = null;
     if (waiting === null) return;
+    clearTimeout(waiting.timer);
     if (error !== null) waiting.reject(error);
     else waiting.resolve(reading as HostReading);
   }

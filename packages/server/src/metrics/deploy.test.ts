@@ -61,6 +61,20 @@ describe('deploy/prometheus', () => {
     expect(r.status).toBe(0);
   });
 
+  it('the rule test checks every rule\'s `for`: with it removed, each rule fires where the test expects silence', (ctx) => {
+    needs(ctx, 'promtool');
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-rules-'));
+    try {
+      writeFileSync(join(dir, 'alerts.yml'), readFileSync(join(PROM_DIR, 'alerts.yml'), 'utf8').replace(/^(\s+)for: \S+$/gm, '$1for: 0s'));
+      writeFileSync(join(dir, 'alerts.test.yml'), readFileSync(join(PROM_DIR, 'alerts.test.yml'), 'utf8'));
+      const r = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], { encoding: 'utf8', cwd: dir });
+      const failed = new Set([...`${r.stdout}${r.stderr}`.matchAll(/alertname: (\w+), time:/g)].map((m) => m[1]));
+      expect([...failed].sort()).toEqual(rules[0]!.rules.map((x) => x.alert as string).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prometheus.yml keeps seed 002\'s layout, adds the Pulse job, and is valid', (ctx) => {
     const cfg = parseYaml(readFileSync(join(PROM_DIR, 'prometheus.yml'), 'utf8')) as {
       global: Record<string, unknown>; scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { labels: { service: string } }[] }[]; rule_files: string[];
@@ -140,6 +154,30 @@ describe('deploy/grafana', () => {
           expect(steps).toEqual(expected);
         }
       }
+    }
+  });
+
+  it('the LLM error ratio reads 0 while no call has failed (no error series yet), not "No data"', (ctx) => {
+    needs(ctx, 'promtool');
+    const llm = dashboards.find((x) => x.file === 'llm.json')!.d;
+    const expr = interpolate(llm.panels.find((p) => p.title === 'Error ratio')!.targets[0]!.expr, llm);
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-grafana-'));
+    try {
+      writeFileSync(join(dir, 'none.yml'), toYaml({ groups: [] }));
+      const calls = (status: string, values: string) => ({ series: `llm_requests_total{project="default",service="bot",model="gpt-4o-mini",provider="openai",status="${status}"}`, values });
+      writeFileSync(join(dir, 'test.yml'), toYaml({
+        rule_files: ['none.yml'],
+        evaluation_interval: '1m',
+        tests: [
+          // Pulse makes a status="error" series at the first failed call: until then there is none.
+          { interval: '1m', input_series: [calls('ok', '0+60x10')], promql_expr_test: [{ expr, eval_time: '5m', exp_samples: [{ labels: '{}', value: 0 }] }] },
+          { interval: '1m', input_series: [calls('ok', '0+57x10'), calls('error', '0+3x10')], promql_expr_test: [{ expr, eval_time: '5m', exp_samples: [{ labels: '{}', value: 0.05 }] }] },
+        ],
+      }));
+      const r = spawnSync('promtool', ['test', 'rules', 'test.yml'], { encoding: 'utf8', cwd: dir });
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
