@@ -51,12 +51,13 @@ export class HostReader {
   private readonly timeoutMs: number;
 
   /**
-   * `timeoutMs` bounds one reading (default 5 s; a reading takes well under a second): a helper that has not
-   * answered by then is stuck (a shell command of systeminformation that never returns) and is killed, so the
-   * system-sample task, `/api/system` and resource alert rules never wait on it; the next reading starts a new one.
+   * `timeoutMs` bounds one reading (default 15 s: a reading takes well under a second, but the first one starts the
+   * helper, slower on a loaded host): a helper that has not answered by then is stuck (a shell command of
+   * systeminformation that never returns) and is killed, so the system-sample task, `/api/system` and resource alert
+   * rules never wait on it for long; the next reading starts a new one.
    */
   constructor(opts: { timeoutMs?: number } = {}) {
-    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
   read(): Promise<HostReading> {
