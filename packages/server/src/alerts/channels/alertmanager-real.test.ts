@@ -73,3 +73,17 @@ it('a malformed alert is a failure, not retried', async () => {
   expect(result.outcome).toBe('failure');
   expect(result).toMatchObject({ status: 400 });
 });
+
+it('accepts rule annotations and labels named outside Prometheus\'s charset, and unicode values', async () => {
+  const channel = alertmanagerChannel.create('alertmanager', alertmanagerChannel.schema.parse({ url }), { fetch: globalThis.fetch, clock: systemClock });
+  const base = fixtureNotification();
+  // Rule annotations and labels are free-form (`runbook-url`, `team.name`); Alertmanager 0.25 refuses such names (400).
+  const a = {
+    ...base.alerts[0]!, rule_name: 'Annotations ✓', starts_at: new Date(Date.now() - 60_000).toISOString(),
+    labels: { 'team.name': 'платёжи', model: '模型' }, annotations: { 'runbook-url': 'https://runbooks.example.com/x', '1st': 'one' },
+  };
+  expect(await channel.send({ ...base, alerts: [a] }, AbortSignal.timeout(5_000))).toEqual({ outcome: 'success', status: 200 });
+  const got = (await activeAlerts()).find((x) => x.labels.alertname === 'Annotations ✓');
+  expect(got?.labels).toMatchObject({ team_name: 'платёжи', model: '模型' });
+  expect(got?.annotations).toEqual({ summary: a.message, runbook_url: 'https://runbooks.example.com/x', _1st: 'one' });
+}, 30_000);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { AlertJson, ChannelDefinition, Notification } from '../types.js';
-import { alertLink, isResolved, promLabels, ZERO_TIME } from './format.js';
+import { alertLink, isResolved, promAnnotations, promLabels, promNames, ZERO_TIME } from './format.js';
 import { describeUrl, postJson } from './http-send.js';
 
 export const alertmanagerWebhookConfig = z.object({
@@ -26,15 +26,11 @@ export interface AlertmanagerWebhookAlert {
   fingerprint: string;
 }
 
-function amAnnotations(a: AlertJson): Record<string, string> {
-  return { summary: a.message, ...a.annotations };
-}
-
 export function webhookAlert(n: Notification, a: AlertJson): AlertmanagerWebhookAlert {
   return {
     status: isResolved(a) ? 'resolved' : 'firing',
     labels: promLabels(a),
-    annotations: amAnnotations(a),
+    annotations: promAnnotations(a),
     startsAt: a.starts_at,
     endsAt: isResolved(a) ? (a.ends_at ?? a.timestamp) : ZERO_TIME,
     generatorURL: alertLink(n, a),
@@ -52,9 +48,9 @@ export function alertmanagerWebhookPayload(
     truncatedAlerts: n.alerts.length - shown.length,
     status: n.status,
     receiver: cfg.receiver,
-    groupLabels: n.groupLabels,
-    commonLabels: n.commonLabels,
-    commonAnnotations: n.commonAnnotations,
+    groupLabels: promNames(n.groupLabels),
+    commonLabels: promNames(n.commonLabels),
+    commonAnnotations: promNames(n.commonAnnotations),
     externalURL: n.externalUrl,
     alerts: shown.map((a) => webhookAlert(n, a)),
   };

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ChannelDefinition, Notification } from '../types.js';
-import { alertLink, isResolved, promLabels } from './format.js';
+import { alertLink, isResolved, promAnnotations, promLabels } from './format.js';
 import { describeUrl, postJson } from './http-send.js';
 
 export const alertmanagerConfig = z.object({
@@ -28,7 +28,7 @@ export interface PostableAlert {
 export function postableAlerts(n: Notification, holdMs: number, nowMs: number): PostableAlert[] {
   return n.alerts.map((a) => ({
     labels: promLabels(a),
-    annotations: { summary: a.message, ...a.annotations },
+    annotations: promAnnotations(a),
     startsAt: a.starts_at,
     // A resolved alert ends when Pulse resolved it; one already in the past (or now) is resolved by Alertmanager.
     endsAt: isResolved(a) ? new Date(Math.min(Date.parse(a.ends_at ?? a.timestamp), nowMs)).toISOString()

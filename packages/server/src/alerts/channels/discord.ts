@@ -23,6 +23,14 @@ export const DISCORD_COLORS: Record<AlertSeverity | 'resolved', number> = {
   critical: 0xd32f2f, high: 0xf57c00, medium: 0xfbc02d, low: 0x1e88e5, info: 0x90a4ae, resolved: 0x2e7d32,
 };
 
+/**
+ * Discord renders markdown in content, embed titles, descriptions and field values: user text (rule names, messages,
+ * labels) is escaped with backslashes so `**`, `[text](url)`, `||spoiler||`, code spans, `<@id>` and line-start
+ * headings, quotes and lists show as typed. (Pings are stopped by `allowed_mentions` as well.)
+ */
+export const discordEscape = (s: string): string =>
+  s.replace(/[\\*_~`|[\]<>]/g, '\\$&').replace(/^(\s*)(#|[-+](?=\s)|\d+\.(?=\s))/gm, '$1\\$2');
+
 export interface DiscordEmbed {
   title: string;
   description: string;
@@ -34,18 +42,18 @@ export interface DiscordEmbed {
 }
 
 function embed(n: Notification, a: AlertJson): DiscordEmbed {
-  const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', ');
+  const labels = discordEscape(Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', '));
   const fields = [
-    { name: 'Type', value: typeTitle(a.alert_type), inline: true },
+    { name: 'Type', value: discordEscape(typeTitle(a.alert_type)), inline: true },
     { name: 'Severity', value: a.severity, inline: true },
     { name: 'State', value: a.state, inline: true },
-    { name: 'Current', value: currentValue(a), inline: true },
-    { name: 'Threshold', value: thresholdValue(a), inline: true },
+    { name: 'Current', value: discordEscape(currentValue(a)), inline: true },
+    { name: 'Threshold', value: discordEscape(thresholdValue(a)), inline: true },
     ...(labels ? [{ name: 'Labels', value: labels, inline: false }] : []),
   ];
   return {
-    title: truncate(`${isResolved(a) ? '✅ Resolved: ' : ''}${a.rule_name}`, DISCORD_LIMITS.title),
-    description: truncate(a.message, DISCORD_LIMITS.description),
+    title: truncate(`${isResolved(a) ? '✅ Resolved: ' : ''}${discordEscape(a.rule_name)}`, DISCORD_LIMITS.title),
+    description: truncate(discordEscape(a.message), DISCORD_LIMITS.description),
     url: alertLink(n, a),
     color: isResolved(a) ? DISCORD_COLORS.resolved : DISCORD_COLORS[a.severity],
     timestamp: a.timestamp,
@@ -76,9 +84,11 @@ export function discordPayload(n: Notification, cfg: Pick<DiscordConfig, 'userna
   }
   while (total > DISCORD_LIMITS.total && embeds.length > 1) total -= embedChars(embeds.pop()!);
   const omitted = hidden + (Math.min(n.alerts.length, DISCORD_LIMITS.embeds) - embeds.length);
-  const content = `${n.status === 'resolved' ? '✅' : '🚨'} ${notificationTitle(n)}${omitted > 0 ? ` (${omitted} more not shown)` : ''}`;
+  // A long rule name is cut before the count of hidden alerts, which must stay visible.
+  const more = omitted > 0 ? ` (${omitted} more not shown)` : '';
+  const title = `${n.status === 'resolved' ? '✅' : '🚨'} ${notificationTitle(n, discordEscape)}`;
   return {
-    content: truncate(content, DISCORD_LIMITS.content),
+    content: truncate(title, DISCORD_LIMITS.content - more.length) + more,
     username: cfg.username ?? 'Pulse',
     embeds,
     allowed_mentions: { parse: [] },

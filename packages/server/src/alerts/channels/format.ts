@@ -40,10 +40,13 @@ export function roundForHumans(v: number): number {
   return Math.abs(v) >= 1 ? Math.round(v * 100) / 100 : Number(v.toPrecision(4));
 }
 
-/** `[FIRING:2] High latency` — Alertmanager's default title, which on-call people already read at a glance. */
-export function notificationTitle(n: Notification): string {
+/**
+ * `[FIRING:2] High latency` — Alertmanager's default title, which on-call people already read at a glance. `escape`
+ * applies a channel's markup escaping to the rule name (user text) only.
+ */
+export function notificationTitle(n: Notification, escape: (s: string) => string = (s) => s): string {
   const first = n.alerts[0];
-  const name = first?.rule_name ?? n.commonLabels.alertname ?? 'alert';
+  const name = escape(first?.rule_name ?? n.commonLabels.alertname ?? 'alert');
   const count = n.status === 'firing' ? n.alerts.filter((a) => !isResolved(a)).length : n.alerts.length;
   return `[${n.status.toUpperCase()}${count > 1 ? `:${count}` : ''}] ${name}`;
 }
@@ -69,10 +72,25 @@ export function truncate(s: string, max: number): string {
 }
 
 /** Label names Alertmanager accepts (`[a-zA-Z_][a-zA-Z0-9_]*`); others are rewritten, as Prometheus does. */
+export const promName = (k: string): string => k.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+
+/** A label set with its names rewritten as in `promLabels` (Alertmanager checks annotation names the same way). */
+export function promNames(set: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(set)) {
+    const name = promName(k);
+    if (name) out[name] = v;
+  }
+  return out;
+}
+
+/** `summary` (the message) plus the rule's annotations, with names Alertmanager accepts. */
+export const promAnnotations = (a: AlertJson): Record<string, string> => promNames({ summary: a.message, ...a.annotations });
+
 export function promLabels(a: AlertJson): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(a.labels)) {
-    const name = k.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    const name = promName(k);
     if (name && v !== '') out[name] = v;
   }
   out.alertname ??= a.rule_name;

@@ -27,6 +27,26 @@ export const PAGERDUTY_SEVERITY: Record<AlertSeverity, 'critical' | 'error' | 'w
 export const pagerdutyDedupKey = (groupKey: string): string =>
   `pulse-${createHash('sha256').update(groupKey).digest('hex').slice(0, 40)}`;
 
+/**
+ * PagerDuty refuses an event over 512 KB (Events API v2 → Size Limits) with a 400, which is not retried: the alert
+ * lines in `custom_details` are shortened to 1,000 characters each and listed up to a 256 KB budget, and a last line
+ * says how many more there are.
+ */
+export const PAGERDUTY_LINE_CHARS = 1_000;
+export const PAGERDUTY_ALERTS_BYTES = 256 * 1024;
+
+export function alertLines(lines: string[]): string[] {
+  const out: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const short = truncate(line, PAGERDUTY_LINE_CHARS);
+    bytes += Buffer.byteLength(JSON.stringify(short), 'utf8') + 1;
+    if (bytes > PAGERDUTY_ALERTS_BYTES) break;
+    out.push(short);
+  }
+  return out.length < lines.length ? [...out, `(${lines.length - out.length} more not shown)`] : out;
+}
+
 export function pagerdutyPayload(n: Notification, cfg: Pick<PagerDutyConfig, 'routing_key' | 'source'>): Record<string, unknown> {
   const dedup_key = pagerdutyDedupKey(n.groupKey);
   if (n.status === 'resolved') return { routing_key: cfg.routing_key, event_action: 'resolve', dedup_key };
@@ -49,7 +69,7 @@ export function pagerdutyPayload(n: Notification, cfg: Pick<PagerDutyConfig, 'ro
       group: first.project,
       class: first.alert_type,
       custom_details: {
-        alerts: firing.map(alertLine),
+        alerts: alertLines(firing.map(alertLine)),
         group_labels: n.groupLabels,
         common_labels: n.commonLabels,
         details: first.details,

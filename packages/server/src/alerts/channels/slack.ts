@@ -20,6 +20,12 @@ export const SLACK_COLORS: Record<AlertSeverity, string> = {
   critical: 'danger', high: 'danger', medium: 'warning', low: '#439FE0', info: '#439FE0',
 };
 
+/**
+ * Slack reads `<…>` in message text as mentions and links (`<!channel>`, `<@U…>`, `<url|text>`) and asks for `&`, `<`
+ * and `>` to be escaped (api.slack.com, Formatting text → Escaping text): rule names and messages carry user text.
+ */
+export const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 export interface SlackField { title: string; value: string; short: boolean }
 export interface SlackAttachment {
   color: string; fallback: string; title: string; title_link: string; fields: SlackField[]; footer: string; ts: number;
@@ -27,20 +33,20 @@ export interface SlackAttachment {
 
 function attachment(n: Notification, a: AlertJson): SlackAttachment {
   const fields: SlackField[] = [
-    { title: 'Type', value: typeTitle(a.alert_type), short: true },
+    { title: 'Type', value: slackEscape(typeTitle(a.alert_type)), short: true },
     { title: 'Severity', value: a.severity, short: true },
-    { title: 'Message', value: a.message, short: false },
-    { title: 'Current', value: currentValue(a), short: true },
-    { title: 'Threshold', value: thresholdValue(a), short: true },
+    { title: 'Message', value: slackEscape(a.message), short: false },
+    { title: 'Current', value: slackEscape(currentValue(a)), short: true },
+    { title: 'Threshold', value: slackEscape(thresholdValue(a)), short: true },
   ];
   if (isResolved(a)) fields.push({ title: 'Resolved', value: a.ends_at ?? a.timestamp, short: true });
   return {
     color: isResolved(a) ? 'good' : SLACK_COLORS[a.severity],
-    fallback: truncate(`${isResolved(a) ? 'Resolved' : a.severity}: ${a.message}`, 300),
-    title: a.rule_name,
+    fallback: slackEscape(truncate(`${isResolved(a) ? 'Resolved' : a.severity}: ${a.message}`, 300)),
+    title: slackEscape(a.rule_name),
     title_link: alertLink(n, a),
     fields,
-    footer: `Pulse · ${a.project}`,
+    footer: slackEscape(`Pulse · ${a.project}`),
     ts: Math.floor(Date.parse(a.timestamp) / 1000),
   };
 }
@@ -50,7 +56,7 @@ export function slackPayload(n: Notification, cfg: Pick<SlackConfig, 'channel' |
   const more = n.alerts.length - shown.length;
   const emoji = n.status === 'resolved' ? '✅' : '🚨';
   return {
-    text: `${emoji} ${notificationTitle(n)}${more > 0 ? ` (${more} more not shown)` : ''}`,
+    text: `${emoji} ${slackEscape(notificationTitle(n))}${more > 0 ? ` (${more} more not shown)` : ''}`,
     attachments: shown.map((a) => attachment(n, a)),
     ...(cfg.channel ? { channel: cfg.channel } : {}),
     ...(cfg.username ? { username: cfg.username } : {}),

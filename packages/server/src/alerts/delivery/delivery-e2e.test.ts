@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AlertJson } from '../types.js';
 import { getJson, postJson, startTestPulse } from '../../test-support/pulse.js';
+import { discordEscape } from '../channels/discord.js';
 import { pagerdutyDedupKey } from '../channels/pagerduty.js';
+import { slackEscape } from '../channels/slack.js';
 import { deadPort, httpReceiver, mimeParts, smtpReceiver, type HttpReceiver, type SmtpReceiver } from '../channels/test-support/receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -101,11 +103,12 @@ it('fires to every channel, records the dead one, stays healthy, then resolves e
   expect(sb.text).toBe('🚨 [FIRING] High error rate');
   expect(sb.attachments[0]!.color).toBe('danger');
   expect(Object.fromEntries(sb.attachments[0]!.fields.map((f) => [f.title, f.value]))).toMatchObject({
-    Message: alert.message, Current: String(alert.details.current) + (alert.details.unit ? ` ${alert.details.unit}` : ''),
+    // Slack shows `&gt;` as `>`: `&`, `<`, `>` are escaped so user text cannot mention or link.
+    Message: slackEscape(alert.message), Current: String(alert.details.current) + (alert.details.unit ? ` ${alert.details.unit}` : ''),
   });
 
   const [d] = await discord.waitFor(1);
-  expect((d!.body as { embeds: { description: string }[] }).embeds[0]!.description).toBe(alert.message);
+  expect((d!.body as { embeds: { description: string }[] }).embeds[0]!.description).toBe(discordEscape(alert.message)); // markdown shown as typed
 
   const [p] = await pd.waitFor(1);
   const pb = p!.body as { event_action: string; dedup_key: string; routing_key: string; payload: { severity: string } };
