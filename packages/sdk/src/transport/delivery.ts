@@ -26,10 +26,18 @@ export interface DeliveryContext {
   onHealthy(): void;
 }
 
-async function prepare(batch: Batch, ctx: DeliveryContext): Promise<'ready' | 'oversize'> {
+async function prepare(batch: Batch, ctx: DeliveryContext): Promise<'ready' | 'oversize' | 'gone'> {
   if (batch.body) return 'ready';
   if (batch.spool && ctx.spool) {
-    batch.body = await ctx.spool.read(batch.spool);
+    try {
+      batch.body = await ctx.spool.read(batch.spool);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Another instance on the directory delivered and removed it: nothing to send, nothing lost; the spool's
+      // size stops counting it.
+      await ctx.spool.remove(batch.spool).catch(() => {});
+      return 'gone';
+    }
     return 'ready';
   }
   const { body, rawBytes } = await encodeBatch(batch.events ?? []);
@@ -73,7 +81,9 @@ async function onSuccess(batch: Batch, res: Extract<SendResult, { kind: 'success
  * counted), or retries exhausted (spooled when a spool is configured, else dropped). Never throws.
  */
 export async function deliver(batch: Batch, ctx: DeliveryContext): Promise<void> {
-  if ((await prepare(batch, ctx)) === 'oversize') return deliverHalves(batch, ctx);
+  const prepared = await prepare(batch, ctx);
+  if (prepared === 'gone') return;
+  if (prepared === 'oversize') return deliverHalves(batch, ctx);
   for (let attempt = 0; ; attempt++) {
     if (ctx.signal.aborted) return giveUp(batch, ctx, 'shutdown_timeout');
     ctx.counters.requests++;
@@ -96,8 +106,10 @@ export async function deliver(batch: Batch, ctx: DeliveryContext): Promise<void>
     if (ctx.signal.aborted) return giveUp(batch, ctx, 'shutdown_timeout');
     if (attempt >= ctx.maxRetries) return giveUp(batch, ctx, 'retries_exhausted');
     ctx.counters.retries++;
+    // A Retry-After of 0 (an HTTP date already past, e.g. this host's clock ahead of the server's) would spend every
+    // retry back to back in milliseconds: it falls back to the backoff.
     const delay =
-      res.retryAfterMs !== undefined
+      res.retryAfterMs !== undefined && res.retryAfterMs > 0
         ? Math.min(res.retryAfterMs, ctx.maxRetryAfterMs)
         : backoffDelay(attempt, ctx.initialBackoffMs, ctx.maxBackoffMs);
     ctx.log.warn('retry', { reason: res.reason, attempt: attempt + 1, delayMs: delay }, 'pulse: send failed, will retry');

@@ -26,13 +26,15 @@ export class ThrottledLog {
   constructor(
     private readonly logger: SdkLogger,
     private readonly intervalMs = 10_000,
-    private readonly now: () => number = Date.now,
+    /** Monotonic by default: a wall-clock step neither floods nor silences the log. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   warn(reason: string, fields: object, msg: string): void {
     const t = this.now();
     const seen = this.last.get(reason);
-    if (seen && t - seen.at < this.intervalMs) {
+    // A clock that stepped back (t < seen.at) counts as the interval passed: else the reason stays silent until it catches up.
+    if (seen && t >= seen.at && t - seen.at < this.intervalMs) {
       seen.suppressed++;
       return;
     }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PulseClient } from './pulse-client.js';
 import { silentLogger } from './log.js';
 import { startFakePulse } from '../test-support/fake-pulse.js';
@@ -64,6 +64,27 @@ describe('PulseClient against a flaky server', () => {
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
     expect(fake.stored).toHaveLength(1);
     await client.shutdown();
+  });
+
+  it('backs off when Retry-After names a time already past (client clock ahead): no burst of instant retries', async () => {
+    // An HTTP-date Retry-After read against a clock running ahead of the server's resolves to 0 ms; taken "exactly", the
+    // batch's retries went out back to back within milliseconds and it was dropped as retries_exhausted at once.
+    const past = new Date(Date.now() - 60_000).toUTCString();
+    fake = await startFakePulse({ plan: (n) => (n < 3 ? { kind: 'status', status: 503, retryAfter: past } : { kind: 'ok' }) });
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    try {
+      const client = new PulseClient({ ...quick, url: fake.url, initialBackoffMs: 100, maxBackoffMs: 1000, maxRetries: 3 });
+      client.track({ type: 'metric', name: 'm' });
+      await client.flush();
+      const first = fake.attempts[0]?.at ?? 0;
+      const last = fake.attempts[fake.attempts.length - 1]?.at ?? 0;
+      expect(fake.attempts).toHaveLength(4);
+      expect(last - first).toBeGreaterThanOrEqual(600); // ≈ 99 + 198 + 396 ms of backoff
+      expect(fake.stored).toHaveLength(1);
+      await client.shutdown();
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it.each([400, 401, 403])('never retries a %i: the batch is dropped with the reason', async (status) => {

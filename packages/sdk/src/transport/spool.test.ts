@@ -6,6 +6,7 @@ import { PulseClient } from './pulse-client.js';
 import { silentLogger } from './log.js';
 import { startFakePulse } from '../test-support/fake-pulse.js';
 import type { FakePulse } from '../test-support/fake-pulse.js';
+import type { FetchLike } from './types.js';
 
 let fake: FakePulse | undefined;
 let dir = '';
@@ -122,5 +123,29 @@ describe('on-disk spool', () => {
     expect(fake.attempts).toHaveLength(0);
     expect(await readdir(dir)).toEqual(['README']);
     await client.shutdown();
+  });
+  it('a spooled batch another instance on the directory delivered first is neither counted dropped nor kept in the spool size', async () => {
+    fake = await startFakePulse({ plan: () => ({ kind: 'drop' }) });
+    const first = new PulseClient({ ...quick, url: fake.url, spoolDir: dir, batchSize: 10, maxRetries: 0, shutdownTimeoutMs: 300 });
+    for (let i = 0; i < 20; i++) first.track({ type: 'metric', id: `e${i}`, name: 'm' });
+    await first.shutdown();
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json.gz')).sort();
+    expect(files).toHaveLength(2);
+
+    fake.plan = () => ({ kind: 'ok' });
+    const url = fake.url;
+    let calls = 0;
+    // While this client sends the first file, the other instance delivers (and removes) the second one.
+    const fetchLike: FetchLike = async (u, init) => {
+      if (calls++ === 0) await rm(join(dir, files[1] ?? ''));
+      const res = await fetch(u, { method: init.method, headers: init.headers, body: init.body, signal: init.signal });
+      return { status: res.status, headers: res.headers, text: () => res.text() };
+    };
+    const second = new PulseClient({ ...quick, url, spoolDir: dir, batchSize: 10, maxConcurrentRequests: 1, fetch: fetchLike });
+    expect(await second.flush()).toBe(true);
+    expect(storedIds(fake)).toEqual(range(0, 10));
+    expect(second.stats().dropped).toEqual({ total: 0, byReason: {} });
+    expect(second.stats().spool).toMatchObject({ files: 0, bytes: 0, events: 0 });
+    await second.shutdown();
   });
 });
