@@ -46,5 +46,9 @@ describe.skipIf(missing !== null)('PgListener (real PostgreSQL)', { timeout: 30_
     await expect.poll(() => listener.listening, { timeout: 5_000 }).toBe(true);
     await notify('after');
     await expect.poll(() => heard.at(-1), { timeout: 5_000 }).toBe('after');
+    // In order: what came before, the gap reported, then what came after it.
+    expect(heard[0]).toBe('before');
+    expect(heard.indexOf(null)).toBeGreaterThan(0);
+    expect(heard.indexOf(null)).toBeLessThan(heard.lastIndexOf('after'));
   });
 });
