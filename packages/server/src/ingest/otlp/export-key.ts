@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { bodyFingerprint } from '../idempotency.js';
 
 /**
  * The idempotency key of an OTLP export. Exporters send no `Idempotency-Key`, but a retry resends the very same
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * (printable ASCII without spaces, ingest/idempotency.ts).
  */
 export function exportKey(body: Buffer): string {
-  return `otlp ${createHash('sha256').update(body).digest('base64url')}`;
+  return `otlp ${bodyFingerprint(body)}`;
 }
 
 /** The answer stored with the events under the export key, replayed to a retry. */
