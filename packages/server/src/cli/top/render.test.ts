@@ -190,6 +190,18 @@ describe('render', () => {
     expect(cell(tiny, 'avg')).toBe('1.85 s OK');
   });
 
+  it('a table with no room says how many rows it holds, in the singular for one', () => {
+    const find = (d: MetricsData): string | undefined => {
+      for (let rows = 8; rows <= 40; rows++) {
+        const hit = screen(view(d), 60, rows).find((l) => l.startsWith('Personas') && l.includes('; enlarge'));
+        if (hit !== undefined) return hit;
+      }
+      return undefined;
+    };
+    expect(find(data({ personas: { zoe: { messages: 3, sentiment: 0 } } }))).toMatch(/\(1 row; enlarge/);
+    expect(find(data())).toMatch(/\(2 rows; enlarge/);
+  });
+
   it('connection state, time of the last frame and staleness', () => {
     const fresh = screen(view(data(), { receivedAt: NOW - STALE_AFTER_MS }));
     expect(fresh[1]).toMatch(/● live · last frame \d\d:\d\d:\d\d \(5 s ago\)$/);

@@ -199,7 +199,7 @@ function table(name: string, cols: Column[], rows: string[][], empty: string, ma
   const head: Line = [{ text: '  ' + cols.map((c) => cell(c, c.head)).join(''), style: 'dim' }];
   if (rows.length === 0) return ([title(name), [{ text: `  ${empty}`, style: 'dim' }]] as Line[]).slice(0, max);
   const room = Math.min(max - 2, cap);
-  if (room < 1) return [[...title(name), { text: ` (${rows.length} rows; enlarge the terminal)`, style: 'dim' }]];
+  if (room < 1) return [[...title(name), { text: ` (${rows.length} ${rows.length === 1 ? 'row' : 'rows'}; enlarge the terminal)`, style: 'dim' }]];
   const fits = rows.length <= room;
   const shown = fits ? rows : rows.slice(0, room - 1);
   const body: Line[] = shown.map((r) => [{ text: '  ' + cols.map((c, i) => cell(c, r[i] ?? NONE)).join('') }]);
