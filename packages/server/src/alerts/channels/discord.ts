@@ -10,7 +10,9 @@ import { describeUrl, postJson } from './http-send.js';
 
 export const discordConfig = z.object({
   url: z.url({ protocol: /^https?$/ }),
-  username: z.string().min(1).max(80).optional(),
+  // Discord refuses (400, the alert is lost at send time) a webhook name containing "clyde" or "discord" in any case.
+  username: z.string().min(1).max(80)
+    .refine((s) => !/clyde|discord/i.test(s), 'Discord refuses webhook names containing "clyde" or "discord"').optional(),
 }).strict();
 export type DiscordConfig = z.infer<typeof discordConfig>;
 

@@ -136,3 +136,18 @@ describe('Discord content with a very long rule name', () => {
     expect(body.content.endsWith(`… (${15 - body.embeds.length} more not shown)`)).toBe(true);
   });
 });
+
+describe('Discord webhook name (Webhook Resource: no "clyde" or "discord", any case; 1–80 characters)', () => {
+  it('refuses such a username in the configuration, naming the field, and accepts others', async () => {
+    const { discordConfig } = await import('./discord.js');
+    const url = 'https://discord.com/api/webhooks/1/abc';
+    for (const username of ['Discord alerts', 'my-DISCORD-bot', 'Clyde', 'clydebot']) {
+      const r = discordConfig.safeParse({ url, username });
+      expect(r.success, username).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['username']);
+      expect(r.error?.issues[0]?.message).toMatch(/clyde|discord/i);
+    }
+    for (const username of ['Pulse', 'Bot alerts ⚠', 'x'.repeat(80)]) expect(discordConfig.safeParse({ url, username }).success, username).toBe(true);
+    expect(discordConfig.safeParse({ url, username: 'x'.repeat(81) }).success).toBe(false);
+  });
+});
