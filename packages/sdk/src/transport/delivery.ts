@@ -47,16 +47,19 @@ async function prepare(batch: Batch, ctx: DeliveryContext): Promise<'ready' | 'o
 }
 
 /** Writes the batch to the spool if there is one and it is not there yet; false when it cannot be kept. */
-async function persist(batch: Batch, ctx: DeliveryContext): Promise<boolean> {
+/** Whether the batch is on disk; otherwise why not: the spool is full, a write failed, or there is no spool. */
+async function persist(batch: Batch, ctx: DeliveryContext): Promise<true | 'spool_full' | 'spool_write_failed' | 'no_spool'> {
   if (batch.spool) return true;
-  if (!ctx.spool || !batch.body) return false;
+  if (!ctx.spool || !batch.body) return 'no_spool';
   try {
     const entry = await ctx.spool.write(batch.key, batch.count, batch.body);
-    if (entry) batch.spool = entry;
+    if (!entry) return 'spool_full';
+    batch.spool = entry;
+    return true;
   } catch (err) {
     ctx.log.warn('spool_write_failed', { err: (err as Error).message }, 'pulse: could not write to the spool');
+    return 'spool_write_failed';
   }
-  return batch.spool !== undefined;
 }
 
 async function settle(batch: Batch, ctx: DeliveryContext): Promise<void> {
@@ -127,11 +130,12 @@ async function deliverHalves(batch: Batch, ctx: DeliveryContext): Promise<void> 
 }
 
 async function giveUp(batch: Batch, ctx: DeliveryContext, reason: string): Promise<void> {
-  if (await persist(batch, ctx)) {
+  const persisted = await persist(batch, ctx);
+  if (persisted === true) {
     ctx.onParked(batch);
     return;
   }
-  const why = ctx.spool ? 'spool_full' : reason;
+  const why = persisted === 'no_spool' ? reason : persisted;
   ctx.counters.drop(why, batch.count);
   ctx.log.warn(why, { events: batch.count }, 'pulse: batch dropped after retries');
 }

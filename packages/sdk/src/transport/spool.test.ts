@@ -114,6 +114,20 @@ describe('on-disk spool', () => {
     expect(s.dropped.byReason.spool_full).toBeGreaterThan(0);
   });
 
+  it('a batch the spool cannot write (the directory gone) is dropped as spool_write_failed, not spool_full', async () => {
+    fake = await startFakePulse({ plan: () => ({ kind: 'drop' }) });
+    const client = new PulseClient({ ...quick, url: fake.url, spoolDir: dir, batchSize: 10, maxRetries: 0, shutdownTimeoutMs: 500 });
+    await client.flush();
+    await rm(dir, { recursive: true, force: true });
+    await writeFile(dir, 'a file where the spool directory was');
+    for (let i = 0; i < 20; i++) client.track({ type: 'metric', id: `e${i}`, name: 'm' });
+    await client.shutdown();
+    const s = client.stats();
+    expect(s.dropped.total).toBe(20);
+    expect(s.dropped.byReason).toEqual({ spool_write_failed: 20 });
+    await rm(dir, { force: true });
+  });
+
   it('ignores torn temp files and foreign files from a crash', async () => {
     await writeFile(join(dir, '000000000000001_000000_3_abc.json.gz.tmp'), 'partial');
     await writeFile(join(dir, 'README'), 'not a batch');
