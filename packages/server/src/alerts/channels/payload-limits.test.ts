@@ -4,7 +4,8 @@
  * - PagerDuty Events API v2 (developer.pagerduty.com, Events API v2 → Size Limits, Send an Alert Event): the whole
  *   event at most 512 KB; `summary` 1024 characters; `dedup_key` 255; severity one of critical/error/warning/info.
  * - Slack (api.slack.com/reference/surfaces/formatting#escaping): `&`, `<` and `>` in text must be escaped as
- *   `&amp;`, `&lt;`, `&gt;`; unescaped, `<!channel>`, `<!everyone>`, `<@U…>` and `<url|text>` are mentions and links.
+ *   `&amp;`, `&lt;`, `&gt;`; unescaped, `<!channel>`, `<!everyone>`, `<@U…>` and `<url|text>` are mentions and links;
+ *   a message past 40,000 characters is cut by Slack (api.slack.com changelog, 2018-04).
  * - Discord (Message Resource → Embed Limits, Allowed Mentions): the limits in DISCORD_LIMITS; mentions disabled.
  */
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,28 @@ describe('PagerDuty payload within the Events API v2 limits', () => {
     expect(listed.length - 1 + more).toBe(200);
     // Each listed line is shortened visibly, never cut silently.
     for (const line of listed.slice(0, -1)) expect(line.endsWith('…') || chars(line) < 1000).toBe(true);
+  });
+});
+
+describe('Slack payload within the 40,000 characters Slack keeps', () => {
+  it('keeps 200 alerts of 10,000 characters under 40,000 characters, with the "(N more not shown)" note whole', () => {
+    const body = slackPayload(hugeGroup()) as { text: string; attachments: SlackAttachment[] };
+    const texts = [body.text, ...body.attachments.flatMap((a) => [a.title, a.fallback, a.footer, ...a.fields.flatMap((f) => [f.title, f.value])])];
+    expect(texts.reduce((sum, t) => sum + chars(t), 0)).toBeLessThanOrEqual(40_000);
+    expect(body.text).toMatch(/ \(180 more not shown\)$/);
+    expect(body.attachments).toHaveLength(20);
+    const message = body.attachments[0]!.fields.find((f) => f.title === 'Message')!.value;
+    expect(message.startsWith('model 🤖-0 &lt;!channel&gt; @everyone')).toBe(true);
+    expect(message.endsWith('…')).toBe(true);
+  });
+
+  it('never cuts inside an escaped entity', () => {
+    for (let pad = 0; pad < 6; pad++) {
+      const n = fixtureNotification({ alerts: [fixtureAlert({ message: `${'x'.repeat(pad)}${'&'.repeat(2_000)}` })] });
+      const body = slackPayload(n) as { attachments: SlackAttachment[] };
+      const value = body.attachments[0]!.fields.find((f) => f.title === 'Message')!.value;
+      expect(value).toMatch(/^x*(&amp;)+…$/);
+    }
   });
 });
 

@@ -26,6 +26,18 @@ export const SLACK_COLORS: Record<AlertSeverity, string> = {
  */
 export const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * Slack cuts a message past 40,000 characters (api.slack.com changelog 2018-04, "truncating really long messages"),
+ * which would lose the end of the list: each piece of user text is escaped and then cut to its share here, never
+ * inside an entity. 20 attachments of at most ~1,800 characters plus the text stay under 40,000.
+ */
+export const SLACK_LIMITS = { total: 40_000, text: 1_000, title: 256, message: 1_200, fallback: 300 } as const;
+
+export function slackText(s: string, max: number): string {
+  const escaped = slackEscape(s);
+  return escaped.length <= max ? escaped : `${truncate(escaped, max).slice(0, -1).replace(/&[a-z]{0,3}$/, '')}…`;
+}
+
 export interface SlackField { title: string; value: string; short: boolean }
 export interface SlackAttachment {
   color: string; fallback: string; title: string; title_link: string; fields: SlackField[]; footer: string; ts: number;
@@ -33,20 +45,20 @@ export interface SlackAttachment {
 
 function attachment(n: Notification, a: AlertJson): SlackAttachment {
   const fields: SlackField[] = [
-    { title: 'Type', value: slackEscape(typeTitle(a.alert_type)), short: true },
+    { title: 'Type', value: slackText(typeTitle(a.alert_type), SLACK_LIMITS.title), short: true },
     { title: 'Severity', value: a.severity, short: true },
-    { title: 'Message', value: slackEscape(a.message), short: false },
-    { title: 'Current', value: slackEscape(currentValue(a)), short: true },
-    { title: 'Threshold', value: slackEscape(thresholdValue(a)), short: true },
+    { title: 'Message', value: slackText(a.message, SLACK_LIMITS.message), short: false },
+    { title: 'Current', value: slackText(currentValue(a), SLACK_LIMITS.title), short: true },
+    { title: 'Threshold', value: slackText(thresholdValue(a), SLACK_LIMITS.title), short: true },
   ];
   if (isResolved(a)) fields.push({ title: 'Resolved', value: a.ends_at ?? a.timestamp, short: true });
   return {
     color: isResolved(a) ? 'good' : SLACK_COLORS[a.severity],
-    fallback: slackEscape(truncate(`${isResolved(a) ? 'Resolved' : a.severity}: ${a.message}`, 300)),
-    title: slackEscape(a.rule_name),
+    fallback: slackText(`${isResolved(a) ? 'Resolved' : a.severity}: ${a.message}`, SLACK_LIMITS.fallback),
+    title: slackText(a.rule_name, SLACK_LIMITS.title),
     title_link: alertLink(n, a),
     fields,
-    footer: slackEscape(`Pulse · ${a.project}`),
+    footer: slackText(`Pulse · ${a.project}`, SLACK_LIMITS.title),
     ts: Math.floor(Date.parse(a.timestamp) / 1000),
   };
 }
@@ -56,7 +68,7 @@ export function slackPayload(n: Notification, cfg: Pick<SlackConfig, 'channel' |
   const more = n.alerts.length - shown.length;
   const emoji = n.status === 'resolved' ? '✅' : '🚨';
   return {
-    text: `${emoji} ${slackEscape(notificationTitle(n))}${more > 0 ? ` (${more} more not shown)` : ''}`,
+    text: `${emoji} ${slackText(notificationTitle(n), SLACK_LIMITS.text)}${more > 0 ? ` (${more} more not shown)` : ''}`,
     attachments: shown.map((a) => attachment(n, a)),
     ...(cfg.channel ? { channel: cfg.channel } : {}),
     ...(cfg.username ? { username: cfg.username } : {}),
