@@ -74,12 +74,22 @@ export function truncate(s: string, max: number): string {
 /** Label names Alertmanager accepts (`[a-zA-Z_][a-zA-Z0-9_]*`); others are rewritten, as Prometheus does. */
 export const promName = (k: string): string => k.replace(/[^a-zA-Z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
 
-/** A label set with its names rewritten as in `promLabels` (Alertmanager checks annotation names the same way). */
-export function promNames(set: Record<string, string>): Record<string, string> {
+/**
+ * A label set with its names rewritten as in `promLabels` (Alertmanager checks annotation names the same way). Names
+ * that differ only where they are rewritten (`region.eu` and `region_eu`) would fold into one, losing a value — and two
+ * distinct alerts could reach Alertmanager as one. A name Alertmanager accepts as it is keeps it; rewritten names are
+ * given in the order of the original names, each taking `_2`, `_3` … (the next free) when its rewriting is taken.
+ */
+export function promNames(set: Record<string, string>, keep: (value: string) => boolean = () => true): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(set)) {
+  const keys = Object.keys(set).sort().filter((k) => promName(k) !== '' && keep(set[k]!));
+  for (const k of keys) if (promName(k) === k) out[k] = set[k]!; // names Alertmanager accepts as they are stay
+  for (const k of keys) {
     const name = promName(k);
-    if (name) out[name] = v;
+    if (name === k) continue;
+    let unique = name;
+    for (let i = 2; Object.hasOwn(out, unique); i++) unique = `${name}_${i}`;
+    out[unique] = set[k]!;
   }
   return out;
 }
@@ -88,11 +98,7 @@ export function promNames(set: Record<string, string>): Record<string, string> {
 export const promAnnotations = (a: AlertJson): Record<string, string> => promNames({ summary: a.message, ...a.annotations });
 
 export function promLabels(a: AlertJson): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(a.labels)) {
-    const name = promName(k);
-    if (name && v !== '') out[name] = v;
-  }
+  const out = promNames(a.labels, (v) => v !== '');
   out.alertname ??= a.rule_name;
   out.severity ??= a.severity;
   out.project ??= a.project;

@@ -151,6 +151,19 @@ describe('Alertmanager webhook payload: names as Alertmanager would send them', 
   });
 });
 
+describe('Alertmanager label names that fold into one when rewritten', () => {
+  it('keeps every value, and two alerts differing only there stay two alerts', () => {
+    const labels = (v: string) => ({ 'region.eu': `dot-${v}`, region_eu: `plain-${v}`, 'region-eu': `dash-${v}` });
+    const a = fixtureAlert({ id: 'a', fingerprint: 'fa', labels: labels('1') });
+    const b = fixtureAlert({ id: 'b', fingerprint: 'fb', labels: { ...labels('1'), 'region.eu': 'dot-2' } });
+    const body = alertmanagerWebhookPayload(fixtureNotification({ alerts: [a, b] }), { receiver: 'pulse', max_alerts: 0 }) as Record<string, any>;
+    // The name Alertmanager accepts as it is stays; the rewritten ones follow in the order of their original names.
+    expect(body.alerts[0].labels).toMatchObject({ region_eu: 'plain-1', region_eu_2: 'dash-1', region_eu_3: 'dot-1' });
+    expect(body.alerts[1].labels).toMatchObject({ region_eu: 'plain-1', region_eu_2: 'dash-1', region_eu_3: 'dot-2' });
+    expect(body.alerts[0].labels).not.toEqual(body.alerts[1].labels);
+  });
+});
+
 describe('Discord content with a very long rule name', () => {
   it('keeps "(N more not shown)" when the title has to be cut', () => {
     const alerts = Array.from({ length: 15 }, (_, i) => fixtureAlert({ id: `al-${i}`, fingerprint: `fp-${i}`, rule_name: 'R'.repeat(3000) }));
