@@ -46,12 +46,22 @@ export class ChannelReportSender implements ReportSender {
   }
 }
 
-/** The alerts a report lists: those of the project active or changed during the period. */
+/**
+ * How many alerts changed since the period began are looked at: the period's own and those of the time between its
+ * end and the send (newest first), which pushed the period's out when only 50 were read.
+ */
+const SCAN_LIMIT = 10_000;
+
+/**
+ * The alerts a report lists: those of the project that fired before the period's end and had not resolved before its
+ * start — firing during the period for some time — earliest first.
+ */
 export function periodAlerts(store: AlertStore): (project: string, startMs: number, endMs: number) => Promise<ReportAlert[]> {
   return async (project, startMs, endMs) => {
-    const alerts = await store.listAlerts({ project, since: startMs, limit: 50 });
+    const alerts = await store.listAlerts({ project, since: startMs, limit: SCAN_LIMIT });
     return alerts
-      .filter((a) => a.activeAt < endMs && a.state !== 'pending')
+      .filter((a) => a.state !== 'pending' && (a.firedAt ?? a.activeAt) < endMs && (a.resolvedAt === null || a.resolvedAt >= startMs))
+      .sort((a, b) => (a.firedAt ?? a.activeAt) - (b.firedAt ?? b.activeAt) || a.id.localeCompare(b.id))
       .map((a) => ({
         rule: a.ruleName,
         severity: a.severity,

@@ -1,3 +1,5 @@
+import { DISCORD_LIMITS, discordEscape } from '../alerts/channels/discord.js';
+import { slackEscape } from '../alerts/channels/slack.js';
 import type { ReportSummary } from './summary.js';
 
 /**
@@ -17,6 +19,20 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const usd = (v: number): string => `$${v < 1 ? v.toFixed(4) : v.toFixed(2)}`;
 const ms = (v: number | null): string => (v === null ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
+
+/** `YYYY-MM-DD HH:MM` in `timeZone`. */
+function localTime(iso: string, timeZone: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+/** The period as its readers count it: local times in the report's zone (a Berlin day is 23:00Z to 23:00Z). */
+function periodText(s: ReportSummary): string {
+  const tz = s.period.timezone;
+  return `${localTime(s.period.start, tz)} → ${localTime(s.period.end, tz)} (${tz})`;
+}
 
 function trend(s: ReportSummary): string {
   const c = s.cost.change_pct;
@@ -52,7 +68,10 @@ function sections(s: ReportSummary): Section[] {
       title: 'Alerts',
       lines: s.alerts.length === 0
         ? [['Alerts', 'none in this period']]
-        : s.alerts.map((a): [string, string] => [`[${a.severity}] ${a.rule}`, `${a.message} (${a.startsAt}${a.endsAt ? ` → ${a.endsAt}` : ', still firing'})`]),
+        : [
+          ...s.alerts.map((a): [string, string] => [`[${a.severity}] ${a.rule}`, `${a.message} (${localTime(a.startsAt, s.period.timezone)}${a.endsAt ? ` → ${localTime(a.endsAt, s.period.timezone)}` : ', still firing'})`]),
+          ...(s.alerts_total > s.alerts.length ? [['More', `${int.format(s.alerts_total - s.alerts.length)} more alerts in this period`] as [string, string]] : []),
+        ],
     },
   ];
   return list.filter((x) => x.lines.length > 0);
@@ -61,34 +80,76 @@ function sections(s: ReportSummary): Section[] {
 const escapeHtml = (t: string): string =>
   t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-/** Discord's documented limits: field name 256, value 1024, ≤ 25 fields, description 4096, title 256. */
-const cut = (t: string, n: number): string => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+const len = (t: string): number => Array.from(t).length;
+const cut = (t: string, n: number): string => (len(t) > n ? `${Array.from(t).slice(0, Math.max(0, n - 1)).join('')}…` : t);
+
+/**
+ * A section's lines as one Discord field value of at most `max` characters: the lines that fit, then how many more
+ * there were (a line longer than the field is cut). Names from the events are escaped: Discord renders markdown.
+ */
+function discordValue(p: Section, max: number): string {
+  const lines = p.lines.map(([k, v]) => `**${discordEscape(k)}**: ${discordEscape(v)}`);
+  const more = (n: number): string => (n > 0 ? `\n… ${n} more` : '');
+  let value = '';
+  for (let i = 0; i < lines.length; i++) {
+    const next = value === '' ? lines[i]! : `${value}\n${lines[i]}`;
+    if (len(next) + len(more(lines.length - i - 1)) > max) {
+      // Not even the first line fits whole: it is cut rather than left out.
+      return value === '' ? cut(`${cut(lines[i]!, Math.max(1, max - len(more(lines.length - 1))))}${more(lines.length - 1)}`, max) : `${value}${more(lines.length - i)}`;
+    }
+    value = next;
+  }
+  return value;
+}
+
+/**
+ * Discord's embed: one field per section (a field per line made 26 fields on a busy day, and Discord's 25 left the
+ * alerts out), within its documented limits — field value 1,024, title 256, and 6,000 characters across the embed,
+ * shared out so short sections keep all their lines and the long ones give up their tail (counted).
+ */
+function discordEmbed(s: ReportSummary, subject: string, parts: Section[]): RenderedReport['discord']['embeds'][number] {
+  const title = cut(subject, DISCORD_LIMITS.title);
+  const description = cut(periodText(s), DISCORD_LIMITS.description);
+  const shown = parts.slice(0, DISCORD_LIMITS.fields);
+  const names = shown.map((p) => cut(p.title, DISCORD_LIMITS.fieldName));
+  let budget = DISCORD_LIMITS.total - len(title) - len(description) - names.reduce((n, x) => n + len(x), 0);
+  const wanted = shown.map((p) => len(discordValue(p, Number.MAX_SAFE_INTEGER)));
+  const allowed = new Array<number>(shown.length).fill(0);
+  // Smallest first: each takes what it needs up to an equal share of what is left.
+  const order = shown.map((_, i) => i).sort((a, b) => wanted[a]! - wanted[b]!);
+  order.forEach((i, k) => {
+    allowed[i] = Math.max(1, Math.min(wanted[i]!, DISCORD_LIMITS.fieldValue, Math.floor(budget / (order.length - k))));
+    budget -= allowed[i]!;
+  });
+  const fields = shown.map((p, i) => ({ name: names[i]!, value: discordValue(p, allowed[i]!) || '-', inline: false }));
+  return { title, description, color: 0x1c6fd1, fields, timestamp: s.period.end };
+}
 
 export function renderReport(s: ReportSummary): RenderedReport {
   const subject = `Pulse ${s.period.label} report — ${s.project}: ${int.format(s.usage.events)} events, ${usd(s.cost.usd)}`;
   const parts = sections(s);
   const text = [
-    subject, `${s.period.start} → ${s.period.end}`, '',
+    subject, periodText(s), '',
     ...parts.flatMap((p) => [p.title, ...p.lines.map(([k, v]) => `  ${k}: ${v}`), '']),
   ].join('\n').trimEnd() + '\n';
   const html = [
     '<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1f29">',
     `<h2>${escapeHtml(subject)}</h2>`,
-    `<p style="color:#5a6475">${escapeHtml(s.period.start)} → ${escapeHtml(s.period.end)}</p>`,
+    `<p style="color:#5a6475">${escapeHtml(periodText(s))}</p>`,
     ...parts.map((p) =>
       `<h3>${escapeHtml(p.title)}</h3><table cellpadding="4" style="border-collapse:collapse">${p.lines
         .map(([k, v]) => `<tr><td style="color:#5a6475">${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`)
         .join('')}</table>`),
     '</body></html>',
   ].join('\n');
-  const slackFields = parts.flatMap((p) => p.lines.map(([k, v]) => ({ title: `${p.title}: ${k}`, value: v, short: v.length < 40 })));
-  const discordFields = parts.flatMap((p) => p.lines.map(([k, v]) => ({ name: cut(`${p.title}: ${k}`, 256), value: cut(v, 1024), inline: v.length < 40 }))).slice(0, 25);
+  // Slack reads `<…>` as mentions and links (`<!channel>` pings everyone): names from the events are escaped.
+  const slackFields = parts.flatMap((p) => p.lines.map(([k, v]) => ({ title: slackEscape(`${p.title}: ${k}`), value: slackEscape(v), short: v.length < 40 })));
   return {
     subject,
     text,
     html,
-    slack: { text: subject, attachments: [{ color: '#1c6fd1', title: `${s.period.start} → ${s.period.end}`, fields: slackFields }] },
-    discord: { embeds: [{ title: cut(subject, 256), description: cut(`${s.period.start} → ${s.period.end}`, 4096), color: 0x1c6fd1, fields: discordFields, timestamp: s.period.end }] },
+    slack: { text: slackEscape(subject), attachments: [{ color: '#1c6fd1', title: slackEscape(periodText(s)), fields: slackFields }] },
+    discord: { embeds: [discordEmbed(s, subject, parts)] },
     json: { type: 'pulse_report', report: s },
   };
 }

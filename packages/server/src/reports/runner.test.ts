@@ -66,7 +66,7 @@ describe('scheduled reports', () => {
     await runner.tick();
     expect(sender.sent).toHaveLength(2);
     const r = sender.sent[1]!.report.json.report;
-    expect(r.period).toEqual({ start: '2026-11-30T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', label: 'daily' });
+    expect(r.period).toEqual({ start: '2026-11-30T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', label: 'daily', timezone: 'UTC' });
     expect(r.usage).toEqual({ events: 4, llm_calls: 3, messages: 1, unique_users: 3, input_tokens: 350, output_tokens: 110 });
     expect(r.cost.usd).toBeCloseTo(0.6, 10);
     expect(r.cost.previous_usd).toBeCloseTo(0.4, 10);
@@ -120,6 +120,28 @@ describe('scheduled reports', () => {
     now = crashAt + 11 * 60_000;
     await runner.tick();
     expect(sender.sent).toHaveLength(1);
+    await stores.close();
+  });
+
+  it('a report that cannot be built fails the task run (visible in /api/background-tasks); the other reports still go', async () => {
+    const stores = await openEmbeddedStores({ dataDir: join(dir, 'c') });
+    const other: ReportSpec = { ...spec, name: 'other-project', project: 'other' };
+    // The default project's queries fail (a store timing out, say); the other project's work.
+    const failing = Object.create(stores.store, {
+      query: { value: async (sql: string, params: readonly unknown[]) => {
+        if (params.includes('default')) throw new Error('query timed out');
+        return stores.store.query(sql, params as never);
+      } },
+    });
+    const sender = new RecordingSender();
+    const errors: string[] = [];
+    const runner = new ReportRunner({
+      specs: [spec, other], store: failing, runs: stores.reportRuns, sender, clock: { now: () => Date.parse('2026-12-01T09:00:30Z') },
+      logger: { info: () => {}, error: (_o: unknown, msg?: string) => { errors.push(String(msg)); } },
+    });
+    await expect(runner.tick()).rejects.toThrow(/daily-ops: query timed out/);
+    expect(sender.sent.map((x) => x.spec.name)).toEqual(['other-project']);
+    expect(errors).toEqual(['report failed']);
     await stores.close();
   });
 });

@@ -63,14 +63,22 @@ export class ReportRunner {
     };
   }
 
+  /**
+   * Each report in turn; one that fails does not hold up the others, and the run then fails naming them, so the
+   * background-task registry (`GET /api/background-tasks`) counts it. A period whose report could not be built stays
+   * claimed and is tried again once the claim is stale (10 minutes).
+   */
   async tick(): Promise<void> {
+    const failed: string[] = [];
     for (const spec of this.deps.specs) {
       try {
         await this.runOne(spec);
       } catch (err) {
         this.deps.logger.error({ err, report: spec.name }, 'report failed');
+        failed.push(`${spec.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+    if (failed.length > 0) throw new Error(`report failed: ${failed.join('; ')}`);
   }
 
   private async runOne(spec: ReportSpec): Promise<void> {
@@ -88,6 +96,7 @@ export class ReportRunner {
       period,
       previous: previousPeriod(spec, period),
       label: spec.schedule,
+      timezone: spec.timezone,
       alerts: this.deps.alerts ? await this.deps.alerts(spec.project, period.startMs, period.endMs) : [],
     });
     const result = await this.deps.sender.send(renderReport(summary), spec);

@@ -21,15 +21,22 @@ export interface Ranked {
 /** Everything a scheduled report says about one period (CONTRACT §10), computed through the query layer. */
 export interface ReportSummary {
   project: string;
-  period: { start: string; end: string; label: string };
+  /** Instants in UTC; `timezone` is the report's (IANA), in which its text shows the period. */
+  period: { start: string; end: string; label: string; timezone: string };
   usage: { events: number; llm_calls: number; messages: number; unique_users: number; input_tokens: number; output_tokens: number };
   cost: { usd: number; previous_usd: number; change_pct: number | null };
   latency: { avg_ms: number | null; p50_ms: number | null; p95_ms: number | null; p99_ms: number | null; p95_ttft_ms: number | null };
   errors: { count: number; rate: number | null; top: { error_type: string; count: number }[] };
   top_models: Ranked[];
   top_personas: Ranked[];
+  /** The period's alerts, earliest first, at most MAX_REPORT_ALERTS of them. */
   alerts: ReportAlert[];
+  /** How many alerts the period had (more than `alerts` holds when it had more than MAX_REPORT_ALERTS). */
+  alerts_total: number;
 }
+
+/** Alerts listed in a report; the rest are counted (`alerts_total`). */
+export const MAX_REPORT_ALERTS = 50;
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const opt = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -56,6 +63,8 @@ export async function buildSummary(deps: {
   period: TimeRange;
   previous: TimeRange;
   label: string;
+  /** The report's IANA time zone (default UTC). */
+  timezone?: string;
   alerts?: ReportAlert[];
 }): Promise<ReportSummary> {
   const { store, project, period } = deps;
@@ -74,7 +83,9 @@ export async function buildSummary(deps: {
   const before = num(previous[0]?.cost_usd);
   return {
     project,
-    period: { start: new Date(period.startMs).toISOString(), end: new Date(period.endMs).toISOString(), label: deps.label },
+    period: {
+      start: new Date(period.startMs).toISOString(), end: new Date(period.endMs).toISOString(), label: deps.label, timezone: deps.timezone ?? 'UTC',
+    },
     usage: {
       events: num(a.count), llm_calls: num(l.count), messages: num(messages[0]?.count), unique_users: num(a.unique_users),
       input_tokens: num(a.input_tokens), output_tokens: num(a.output_tokens),
@@ -91,6 +102,7 @@ export async function buildSummary(deps: {
     },
     top_models: ranked(models, 'model').slice(0, 5),
     top_personas: ranked(personas, 'persona').slice(0, 5),
-    alerts: deps.alerts ?? [],
+    alerts: (deps.alerts ?? []).slice(0, MAX_REPORT_ALERTS),
+    alerts_total: deps.alerts?.length ?? 0,
   };
 }
