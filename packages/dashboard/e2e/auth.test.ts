@@ -124,4 +124,26 @@ describe.skipIf(!hasChromium)('dashboard with a key (browser)', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+  test('a key revoked while the page is open brings the key prompt back, with the reason, not "reconnecting…" forever', async () => {
+    const res = await fetch(`${pulse.url}/v1/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ project: 'bot', scope: 'read', name: 'e2e doomed' }),
+    });
+    const doomed = (await res.json()) as { id: string; key: string };
+    const { page, errors, context } = await openPage(browser, `${pulse.url}/?section=system&range=1h`, { storage: { 'pulse.apiKey': doomed.key } });
+    await panelsReady(page);
+    await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
+    expect((await fetch(`${pulse.url}/v1/keys/${doomed.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(204);
+    // The server closes the live sockets with 1008 "API key revoked": the page asks for a key and says why.
+    await page.getByTestId('key-prompt').waitFor({ timeout: 5_000 });
+    expect(await page.getByTestId('key-prompt').textContent()).toContain('API key revoked');
+    // Another key opens the page again, live.
+    await page.getByTestId('key-input').fill(botKey);
+    await page.getByTestId('key-input').press('Enter');
+    await expect.poll(() => page.getByTestId('key-prompt').count(), POLL).toBe(0);
+    await expect.poll(() => page.getByTestId('live-status').getAttribute('data-status'), POLL).toBe('live');
+    expect(errors.filter((e) => !expectedRefusal(e))).toEqual([]);
+    await context.close();
+  });
 });

@@ -115,6 +115,28 @@ describe.skipIf(!hasChromium)('edge values (browser)', () => {
     expect(errors).toEqual([]);
   });
 
+  test('System: 72 events in 24 hours are a throughput of 0.05 a minute, as the API says, not 0.1', async () => {
+    const now = Date.now();
+    await postEvents(pulse.url, Array.from({ length: 72 }, (_, i) => ({ ts: now - (i + 1) * 10 * MIN, type: 'http', name: '/q' })), undefined, 'quiet');
+    const { page, errors } = await openPage(browser, `${pulse.url}/?section=system&project=quiet`);
+    await panelsReady(page);
+    expect(Number(await statValue(page, 'tp-avg'))).toBe(0.05);
+    expect(await statText(page, 'tp-avg')).toBe('0.05');
+    expect(errors).toEqual([]);
+  });
+
+  test('History: a rare error reads 0.04 % on the error-rate chart, as on the tile above it, not 0.0 %', async () => {
+    const { page, errors } = await openPage(browser, `${pulse.url}/?section=history&project=rare-errors`);
+    await panelsReady(page);
+    expect(await statText(page, 'period-error-rate')).toBe('0.04%');
+    // The newest day holds the 2,500 events and the error: hover it.
+    const over = page.getByTestId('chart-error-trend').locator('.u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+    await expect.poll(() => page.getByTestId('chart-error-trend').locator('.legend-value').textContent()).toBe('0.04%');
+    expect(errors).toEqual([]);
+  });
+
   test('the y axis has room for its labels (150.00 s is not cut to ".0.00 s")', async () => {
     const { page, errors } = await openPage(browser, `${pulse.url}/?section=performance`);
     await panelsReady(page);

@@ -98,4 +98,31 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  test('a failed poll does not stop following an unfinished export', async () => {
+    // The first answer shows every job still running; the next one fails (a busy store answers 503). The list
+    // must keep polling, not stay on the error with the jobs frozen at "Running…".
+    const { page, errors, context } = await openPage(browser, 'about:blank');
+    let polls = 0;
+    await page.route(/\/v1\/analytics\/exports(\?|$)/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      polls++;
+      if (polls === 1) {
+        const json = await (await route.fetch()).json();
+        for (const job of json.exports) Object.assign(job, { status: 'running', download_url: null });
+        return route.fulfill({ json });
+      }
+      if (polls === 2) return route.fulfill({ status: 503, json: { error: { code: 'store_unavailable', message: 'store busy' } } });
+      return route.continue();
+    });
+    await page.goto(`${pulse.url}/?section=exports`);
+    await expect.poll(() => polls, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    const panel = page.getByTestId('panel-exports');
+    await expect.poll(() => panel.getAttribute('data-state'), { timeout: 5_000 }).toBe('ready');
+    const states = await page.locator('[data-testid="exports-table"] [data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    expect(states.length).toBeGreaterThan(0);
+    expect(new Set(states)).toEqual(new Set(['done']));
+    expect(errors.filter((e) => !/503/.test(e))).toEqual([]);
+    await context.close();
+  });
 });

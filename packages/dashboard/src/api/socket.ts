@@ -1,12 +1,18 @@
 /**
  * A WebSocket that reconnects with capped exponential backoff and jitter (0.5 s, 1 s, 2 s … 15 s),
- * starting over from 0.5 s after a connection that delivered a frame.
+ * starting over from 0.5 s after a connection that delivered a frame. A close with 1008 (policy: the
+ * server revoked the socket's key) is not retried: reconnecting with that key would be refused forever.
  */
 export interface SocketHandlers {
   onOpen(): void;
   onFrame(frame: unknown): void;
   onDown(): void;
+  /** The server closed the socket with 1008 and this reason ("API key revoked"); no retry follows. */
+  onRefused(reason: string): void;
 }
+
+/** WebSocket close code "policy violation": the server's answer to a revoked key. */
+export const CLOSE_POLICY = 1008;
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 15_000;
@@ -46,11 +52,15 @@ export class ReconnectingSocket {
       this.attempt = 0;
       this.handlers.onFrame(frame);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
       this.handlers.onDown();
+      if (ev.code === CLOSE_POLICY) {
+        this.handlers.onRefused(ev.reason || 'the server closed the live connection (policy)');
+        return;
+      }
       this.scheduleRetry();
     };
   }

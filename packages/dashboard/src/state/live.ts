@@ -1,4 +1,4 @@
-import { authStore } from '../api/auth';
+import { authStore, requireKey } from '../api/auth';
 import type { EventsFrame, HelloFrame, MetricsUpdate, TailEvent } from '../api/live-types';
 import { ReconnectingSocket } from '../api/socket';
 import { wsUrl } from '../api/client';
@@ -90,6 +90,8 @@ export function startMetricsStream(): () => void {
     return (current = new ReconnectingSocket(() => wsUrl('ws/metrics', streamParams(viewStore.get())), {
       onOpen: () => liveStore.set((s) => ({ ...s, status: 'open', lastFrameAt: Date.now(), stale: false })),
       onDown: () => liveStore.set((s) => ({ ...s, status: 'down' })),
+      // The key was revoked (1008): ask for another, as a refused REST call does; the stream waits for it.
+      onRefused: requireKey,
       onFrame: (frame) => {
         const f = frame as MetricsUpdate | HelloFrame;
         if (f.type === 'hello') {
@@ -138,6 +140,7 @@ export function startTailStream(maxRate = 20): () => void {
     }, {
       onOpen: () => tailStore.set((s) => ({ ...s, status: 'open' })),
       onDown: () => tailStore.set((s) => ({ ...s, status: 'down' })),
+      onRefused: requireKey,
       onFrame: (frame) => {
         const f = frame as EventsFrame | HelloFrame;
         if (f.type !== 'events' || !Array.isArray(f.events)) return;

@@ -16,11 +16,12 @@ export function ExportsSection() {
     return getJson<{ exports: ExportJob[] }>('v1/analytics/exports', q, { signal: ctx.signal });
   }, [tick]);
   const unfinished = list.data?.exports.some((j) => j.status === 'queued' || j.status === 'running') ?? false;
+  // A second after each answer — or each failed poll (a busy store, a blip): one failure must not freeze the jobs.
   useEffect(() => {
-    if (!unfinished) return;
+    if (!unfinished || list.state === 'loading') return;
     const t = setTimeout(() => setTick((n) => n + 1), 1000);
     return () => clearTimeout(t);
-  }, [unfinished, list.data]);
+  }, [unfinished, list.data, list.state]);
   return (
     <div class="grid">
       <NewExport onCreated={() => setTick((n) => n + 1)} />

@@ -2,8 +2,12 @@ import { Body, Panel } from '../../components/panel';
 import { TimeChart } from '../../components/time-chart';
 import { usePanelData } from '../../components/use-panel-data';
 import { runQuery } from '../../api/query';
+import { fmtPct } from '../../lib/format';
 import { align } from '../../lib/series';
 import { bucketsBetween } from '../../lib/time';
+
+/** The values are percentages: labelled as the period's tile (`0.04%`, `2.1%`), so a rare error is not `0.0%`. */
+const pctAxis = (v: number): string => fmtPct(v / 100);
 
 /** Errors ÷ events per bucket, all event types: whether reliability drifts over weeks, not minutes. */
 export function ErrorTrend() {
@@ -16,7 +20,7 @@ export function ErrorTrend() {
   return (
     <Panel id="error-trend" title="Error rate" data={p} source={`/v1/query error_rate (errors ÷ events, all types) per ${p.data?.interval ?? 'bucket'}; a bucket without events is a gap.`}>
       <Body data={p.data} empty={(d) => d.rows === 0}>
-        {(d) => <TimeChart testid="chart-error-trend" xs={d.xs} range={d.range} series={d.series} yFormat={(v) => `${v.toFixed(v < 10 ? 1 : 0)}%`} />}
+        {(d) => <TimeChart testid="chart-error-trend" xs={d.xs} range={d.range} series={d.series} yFormat={pctAxis} />}
       </Body>
     </Panel>
   );

@@ -3,7 +3,7 @@ import { Stat, StatGrid } from '../../components/stat';
 import { usePanelData } from '../../components/use-panel-data';
 import { runPreset } from '../../api/query';
 import type { PerformanceMetrics } from '../../api/types';
-import { fmtDateTime, fmtDec, fmtCount } from '../../lib/format';
+import { fmtDateTime, fmtRate, fmtCount } from '../../lib/format';
 
 /**
  * Throughput over the range (`/v1/analytics/performance/metrics` → `throughput`). The host and the store are the
@@ -18,7 +18,7 @@ export function HostPanel() {
         <Loading />
       ) : (
         <StatGrid>
-          <Stat id="tp-avg" label="Events / min" text={fmtDec(d.throughput.events_per_minute)} value={d.throughput.events_per_minute} />
+          <Stat id="tp-avg" label="Events / min" text={fmtRate(d.throughput.events_per_minute)} value={d.throughput.events_per_minute} />
           <Stat
             id="tp-peak"
             label="Peak events / min"
