@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
@@ -42,6 +42,22 @@ async function durationCount(labels: Record<string, string>): Promise<number | u
   const values = (await monitoring.registry.getSingleMetric('http_request_duration_seconds')?.get())?.values as Sample[];
   return values.find((v) => v.metricName === 'http_request_duration_seconds_count' && Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
 }
+/** A GET whose client gives up after `ms`, before the server has answered. */
+function abandonedGet(url: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request(url);
+    req.on('error', () => resolve());
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}
+const until = async (check: () => Promise<boolean>): Promise<void> => {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+};
+
 async function httpEvents(): Promise<Record<string, unknown>[]> {
   await monitoring.client.flush();
   return fake.stored.map((s) => s.event).filter((e) => e.type === 'http');
@@ -72,6 +88,55 @@ describe('Fastify plugin (real Fastify 5)', () => {
     ]);
     expect(events[2]).toMatchObject({ error_type: 'http_503', attributes: { method: 'POST' } });
     expect(typeof events[0]?.duration_ms).toBe('number');
+  });
+});
+
+describe('requests the client abandons before the answer', () => {
+  it('Fastify records them as 499 (client closed request), not as nothing', async () => {
+    const app = Fastify();
+    await app.register(fastifyPlugin(monitoring));
+    app.get('/slow/:id', async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      return { ok: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    await abandonedGet(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/slow/1`, 60);
+    await until(async () => (await requests()).length > 0);
+    await new Promise((r) => setTimeout(r, 400)); // the handler's late answer must not count it again
+    await app.close();
+    expect(await requests()).toEqual([{ labels: { service: 'api', route: '/slow/:id', method: 'GET', status_code: '499' }, value: 1 }]);
+    const [event] = await httpEvents();
+    expect(event).toMatchObject({ name: '/slow/:id', status: 'ok', attributes: { status_code: 499 } });
+    expect(Number(event?.duration_ms)).toBeGreaterThanOrEqual(40);
+    expect(Number(event?.duration_ms)).toBeLessThan(300);
+  });
+
+  it('node:http records them as 499, not as the 200 no one sent', async () => {
+    const base = await listen(
+      createServer(
+        instrumentHttpListener(monitoring, (_req: IncomingMessage, res: ServerResponse) => {
+          setTimeout(() => res.end('late'), 300);
+        }),
+      ),
+    );
+    await abandonedGet(`${base}/slow`, 60);
+    await until(async () => (await requests()).length > 0);
+    expect(await requests()).toEqual([{ labels: { service: 'api', route: '/slow', method: 'GET', status_code: '499' }, value: 1 }]);
+  });
+
+  it('a streamed answer cut short keeps the status already sent', async () => {
+    const base = await listen(
+      createServer(
+        instrumentHttpListener(monitoring, (_req: IncomingMessage, res: ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: 1\n\n');
+          setTimeout(() => res.end('data: 2\n\n'), 300);
+        }),
+      ),
+    );
+    await abandonedGet(`${base}/stream`, 60);
+    await until(async () => (await requests()).length > 0);
+    expect((await requests())[0]?.labels.status_code).toBe('200');
   });
 });
 
@@ -140,6 +205,37 @@ describe('Express middleware (structural harness, express not installed)', () =>
     expect(await requests()).toEqual([
       { labels: { service: 'api', route: '/api/users/:id', method: 'PUT', status_code: '201' }, value: 2 },
       { labels: { service: 'api', route: 'unmatched', method: 'GET', status_code: '404' }, value: 1 },
+    ]);
+  });
+
+  it('an error thrown in a mounted router keeps the full template, though Express restores baseUrl before the error handler answers', async () => {
+    const mw = expressMiddleware(monitoring);
+    const base = await listen(
+      createServer((req, res) => {
+        const ereq = req as IncomingMessage & ExpressLikeRequest;
+        mw(ereq, res, () => {
+          // app.use('/api', router): the router sets baseUrl, then matches router.get('/users/:id') …
+          ereq.baseUrl = '/api';
+          ereq.route = { path: '/users/:id' };
+          const fails = req.url === '/api/users/9';
+          if (!fails) {
+            res.statusCode = 200;
+            res.end();
+            return;
+          }
+          // … whose handler throws: next(err) leaves the router, which restores baseUrl (pillarjs/router
+          // `restore(callback, req, 'baseUrl', …)`), and the app's error handler answers 500.
+          ereq.baseUrl = '';
+          res.statusCode = 500;
+          res.end();
+        });
+      }),
+    );
+    await fetch(`${base}/api/users/7`);
+    await fetch(`${base}/api/users/9`);
+    expect(await requests()).toEqual([
+      { labels: { service: 'api', route: '/api/users/:id', method: 'GET', status_code: '200' }, value: 1 },
+      { labels: { service: 'api', route: '/api/users/:id', method: 'GET', status_code: '500' }, value: 1 },
     ]);
   });
 });

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitoring } from '../monitoring/monitoring.js';
 import { silentLogger } from '../transport/log.js';
 import { loadStartPulse, startRealPulse, type RealPulse } from '../test-support/real-pulse.js';
-import { SESSION_GAP_MS, Sessions } from './persona.js';
+import { applyContext } from '../monitoring/context.js';
+import { startFakePulse } from '../test-support/fake-pulse.js';
+import type { EventInput } from '@pulse/protocol';
+import { SESSION_GAP_MS, Sessions, trackEvolution } from './persona.js';
 
 /**
  * The persona helpers end to end: events shipped by the SDK into the real server, read back through
@@ -24,6 +27,55 @@ describe('Sessions', () => {
     const second = s.idFor('u1');
     expect(second).not.toBe(first);
     expect(s.idFor('u1')).toBe(second);
+  });
+
+  it('costs O(1) per message however many conversations are open (a bot with 20,000 users in half an hour)', () => {
+    let t = 0;
+    const s = new Sessions(SESSION_GAP_MS, () => t);
+    const started = performance.now();
+    for (let i = 0; i < 20_000; i++) {
+      t += 10;
+      s.idFor(`user-${i}`);
+    }
+    for (let i = 0; i < 20_000; i++) {
+      t += 10;
+      s.idFor(`user-${i % 500}`);
+    }
+    // A scan of every open session per call took ~5 s here for the first loop alone (quadratic).
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('forgets idle keys while keeping the ones still in use, whatever order they were opened in', () => {
+    let t = 0;
+    const s = new Sessions(1000, () => t);
+    const a = s.idFor('a');
+    t = 10;
+    const b = s.idFor('b');
+    t = 900;
+    expect(s.idFor('a')).toBe(a); // `a` used again: now the most recent
+    t = 1500; // `b` idle 1490 ms > gap, `a` idle 600 ms
+    expect(s.idFor('a')).toBe(a);
+    expect(s.idFor('b')).not.toBe(b);
+  });
+});
+
+describe('trackEvolution', () => {
+  it('keeps every context field it is given (session and prompt too), as trackBanter and trackAffinity do', () => {
+    const shipped: EventInput[] = [];
+    const sink = { ship: (e: EventInput, ctx?: Parameters<typeof applyContext>[1]) => shipped.push(applyContext(e, ctx)) > 0 };
+    trackEvolution(sink, { persona: 'scav', kind: 'xp', amount: 5, userId: 'u1', sessionId: 's1', promptId: 'p1', channel: 'general' });
+    expect(shipped[0]).toMatchObject({
+      type: 'evolution', name: 'xp', value: 5, persona: 'scav', user_id: 'u1', session_id: 's1', prompt_id: 'p1', channel: 'general',
+    });
+  });
+
+  it('fields not given still come from the ambient context', async () => {
+    const fake = await startFakePulse();
+    const monitoring = new Monitoring({ service: 'bot', url: fake.url, logger: silentLogger, env: {}, defaultMetrics: false });
+    monitoring.withContext({ userId: 'u9', guild: 'g1' }, () => monitoring.trackEvolution({ persona: 'scav', kind: 'level', level: 2, sessionId: 's2' }));
+    await monitoring.shutdown();
+    await fake.close();
+    expect(fake.stored[0]?.event).toMatchObject({ name: 'level', user_id: 'u9', guild: 'g1', session_id: 's2', persona: 'scav' });
   });
 });
 

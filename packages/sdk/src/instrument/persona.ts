@@ -68,11 +68,15 @@ export function trackAffinity(sink: EventSink, a: AffinityInfo): boolean {
   }, { ...ctx, persona, userId });
 }
 
+const CONTEXT_FIELDS = ['userId', 'sessionId', 'channel', 'guild', 'promptId'] as const;
+
 /** `evolution`/`xp|level|milestone|trait`: a persona's progression. */
 export function trackEvolution(sink: EventSink, e: EvolutionInfo): boolean {
   const { persona, attributes } = e;
   const base = { type: 'evolution', persona } as const;
-  const ctx: TrackContext = { persona, ...(e.userId !== undefined && { userId: e.userId }), ...(e.guild !== undefined && { guild: e.guild }), ...(e.channel !== undefined && { channel: e.channel }) };
+  // Only the fields given: an explicit undefined would hide the ambient `withContext` value.
+  const ctx: TrackContext = { persona };
+  for (const k of CONTEXT_FIELDS) if (e[k] !== undefined) ctx[k] = e[k];
   switch (e.kind) {
     case 'xp':
       return sink.ship({ ...base, name: 'xp', value: e.amount, attributes }, ctx);
@@ -91,7 +95,8 @@ export const SESSION_GAP_MS = 30 * 60_000;
 /**
  * Session ids per conversation key (a user, or user + channel): the same id while messages keep
  * coming, a new one after `gapMs` of silence. Keys idle for longer than the gap are forgotten on the
- * next call, so memory follows active conversations only.
+ * next call, so memory follows active conversations only. The map is kept in last-used order, so a
+ * call only looks at the keys it forgets: O(1) per message however many conversations are open.
  */
 export class Sessions {
   private readonly open = new Map<string, { id: string; lastMs: number }>();
@@ -104,13 +109,14 @@ export class Sessions {
   /** The session id for `key` at this moment, opening a new session when the last one went idle. */
   idFor(key: string): string {
     const t = this.now();
-    for (const [k, s] of this.open) if (t - s.lastMs > this.gapMs) this.open.delete(k);
-    const cur = this.open.get(key);
-    if (cur) {
-      cur.lastMs = t;
-      return cur.id;
+    for (const [k, s] of this.open) {
+      if (t - s.lastMs <= this.gapMs) break;
+      this.open.delete(k);
     }
-    const id = `${key}:${t.toString(36)}:${(this.counter++).toString(36)}`;
+    const cur = this.open.get(key);
+    this.open.delete(key);
+    // Checked here too: after a clock step back the order may not be exact, and a stale entry can linger.
+    const id = cur && t - cur.lastMs <= this.gapMs ? cur.id : `${key}:${t.toString(36)}:${(this.counter++).toString(36)}`;
     this.open.set(key, { id, lastMs: t });
     return id;
   }

@@ -27,26 +27,32 @@ export function templateFromUrl(url: string | undefined): string {
 /** What `recordWhenDone` needs of a response: node's ServerResponse and Express's both fit. */
 export interface FinishingResponse {
   statusCode: number;
+  headersSent?: boolean;
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
+/** nginx's "client closed request": the client went away before any answer was sent. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /**
- * Records a request once, when its response finishes or the connection closes first (status then as
- * sent so far). `routeOf` is read at that moment, after the router has matched. Never throws into the
- * response path.
+ * Records a request once, when its response finishes or the connection closes first: then with the
+ * status already sent (a stream cut short), or 499 when nothing was sent yet (`res.statusCode` would
+ * still be its default 200). `routeOf` is read at that moment, after the router has matched. Never
+ * throws into the response path.
  */
 export function recordWhenDone(recorder: HttpRecorder, res: FinishingResponse, method: string | undefined, routeOf: () => string): void {
   const started = performance.now();
   let done = false;
-  const record = (): void => {
+  const record = (finished: boolean): void => {
     if (done) return;
     done = true;
     try {
-      recorder.recordHttp({ route: routeOf(), method: methodLabel(method), statusCode: res.statusCode, durationMs: performance.now() - started });
+      const statusCode = finished || res.headersSent ? res.statusCode : CLIENT_CLOSED_REQUEST;
+      recorder.recordHttp({ route: routeOf(), method: methodLabel(method), statusCode, durationMs: performance.now() - started });
     } catch {
       // Instrumentation must never break the response path.
     }
   };
-  res.once('finish', record);
-  res.once('close', record);
+  res.once('finish', () => record(true));
+  res.once('close', () => record(false));
 }

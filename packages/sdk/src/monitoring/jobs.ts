@@ -1,3 +1,4 @@
+import { LIMITS } from '@pulse/protocol';
 import { errorMessageOf, errorTypeOf } from './error-info.js';
 import type { MonitoringCore } from './core.js';
 import { trackKPI } from './kpi.js';
@@ -45,7 +46,7 @@ export class JobMetrics {
         if (failed) core.metrics.queueFailures.inc(labels);
         core.ship({
           type: 'job',
-          name: String(jobType),
+          name: String(jobType).slice(0, LIMITS.maxNameLength),
           duration_ms: seconds * 1000,
           status: failed ? 'error' : 'ok',
           ...(outcome?.error !== undefined

@@ -1,3 +1,4 @@
+import { LIMITS } from '@pulse/protocol';
 import type { MonitoringCore } from './core.js';
 import type { KPI } from './types.js';
 
@@ -30,7 +31,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
     case 'generation_failure': {
       const d = kpi.data;
       // The same word in the label and the event, also when the caller had no error type.
-      const errorType = d.errorType ? String(d.errorType) : 'unknown';
+      const errorType = d.errorType ? String(d.errorType).slice(0, LIMITS.maxErrorTypeLength) : 'unknown';
       m.generationFailure.inc({ service, type: core.label('type', d.type), error_type: core.label('error_type', errorType) });
       core.ship({
         type: 'metric', name: 'generation_failure_total', value: 1, status: 'error', error_type: errorType,
@@ -49,7 +50,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
       const d = kpi.data;
       m.paymentConversions.inc({ service, payment_method: core.label('payment_method', d.paymentMethod), plan: core.label('plan', d.plan) });
       core.ship({
-        type: 'payment', name: text(d.plan), status: 'ok', value: num(d.amount), user_id: d.userId,
+        type: 'payment', name: text(d.plan, LIMITS.maxNameLength), status: 'ok', value: num(d.amount), user_id: d.userId,
         attributes: { payment_method: text(d.paymentMethod), plan: text(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
       });
       return;
@@ -61,7 +62,7 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
         error_type: core.label('error_type', d.errorType),
       });
       core.ship({
-        type: 'payment', name: text(d.plan), status: 'error', error_type: text(d.errorType), value: num(d.amount), user_id: d.userId,
+        type: 'payment', name: text(d.plan, LIMITS.maxNameLength), status: 'error', error_type: text(d.errorType, LIMITS.maxErrorTypeLength), value: num(d.amount), user_id: d.userId,
         attributes: { payment_method: text(d.paymentMethod), plan: text(d.plan), ...(d.currency ? { currency: d.currency } : {}) },
       });
       return;
@@ -73,9 +74,10 @@ export function trackKPI(core: MonitoringCore, kpi: KPI): void {
 
 /**
  * A label's word as the event carries it: the caller's, or `unknown` (the label's word) without one — never the
- * text "undefined", which Pulse would count under another series than this process.
+ * text "undefined", which Pulse would count under another series than this process. A `max` cuts it to the
+ * field's limit: an error message passed as the error type must not cost the whole event.
  */
-function text(value: unknown): string {
-  return value === undefined || value === null || value === '' ? 'unknown' : String(value);
+function text(value: unknown, max?: number): string {
+  return value === undefined || value === null || value === '' ? 'unknown' : String(value).slice(0, max);
 }
 

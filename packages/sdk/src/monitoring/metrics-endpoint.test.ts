@@ -116,6 +116,27 @@ describe('the local /metrics endpoint', () => {
     await new Promise<void>((r) => blocker.close(() => r()));
   });
 
+  it('a start that failed on a taken port is tried again by the next call, once the port is free', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as AddressInfo).port;
+    fake = await startFakePulse();
+    monitoring = new Monitoring({ service: 'bot', url: fake.url, logger: silentLogger, env: {}, metricsPort: port, metricsHost: '127.0.0.1' });
+    await expect(monitoring.startMetricsServer()).resolves.toBeUndefined();
+    await new Promise<void>((r) => blocker.close(() => r())); // the old process let go of the port
+    const server = await monitoring.startMetricsServer();
+    expect(server?.port).toBe(port);
+    expect((await fetch(`${server?.url}/health`)).status).toBe(200);
+    expect(await monitoring.startMetricsServer()).toBe(server);
+  });
+
+  it('after shutdown() no metrics server is started or handed out', async () => {
+    const { m, url } = await started();
+    await m.shutdown();
+    await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+    await expect(m.startMetricsServer()).resolves.toBeUndefined();
+  });
+
   it('an empty METRICS_PORT (a compose file\'s `METRICS_PORT=${METRICS_PORT}` when unset) means the default 9091, not a random port', async () => {
     // Holds 9091 where it can, so the test never serves on it; either way the facade must try 9091 and nothing else.
     const blocker = createServer();

@@ -75,6 +75,21 @@ describe('Monitoring.trackKPI', () => {
     expect(events[1]).toMatchObject({ type: 'user', name: 'active', persona: 'scav' });
   });
 
+  it('an over-long error type or plan (an error message passed as the type) is cut, not the whole event lost', async () => {
+    const message = `Request failed: ${'the upstream model refused the prompt because '.repeat(8)}`;
+    expect(message.length).toBeGreaterThan(256);
+    monitoring.metrics.trackGenerationFailure('image', message);
+    monitoring.trackKPI({ type: 'payment_failure', data: { paymentMethod: 'card', plan: 'p'.repeat(300), errorType: message } });
+    monitoring.metrics.startJobTimer('main-queue', `render:${'x'.repeat(300)}`)();
+    expect((await values('generation_failure_total'))[0]?.value).toBe(1);
+    const events = await shipped();
+    expect(monitoring.stats().dropped.total).toBe(0);
+    expect(events.map((e) => e.type)).toEqual(['metric', 'payment', 'metric', 'metric', 'job']);
+    expect(events[0]).toMatchObject({ name: 'generation_failure_total', error_type: message.slice(0, 256) });
+    expect(events[1]).toMatchObject({ name: 'p'.repeat(256), error_type: message.slice(0, 256) });
+    expect(String(events[4]?.name)).toHaveLength(256);
+  });
+
   it('never throws on junk from untyped callers', () => {
     const loose = monitoring as unknown as { trackKPI(k: unknown): void; handleError(e: unknown, c?: unknown): void };
     expect(() => loose.trackKPI(undefined)).not.toThrow();
@@ -104,6 +119,17 @@ describe('Monitoring.handleError', () => {
       type: 'error', name: 'PaymentGatewayError', status: 'error', error_type: 'PaymentGatewayError', error_message: 'gateway down',
       severity: 'medium', attributes: { context: 'additional info', orderId: 42 },
     });
+  });
+});
+
+describe('Monitoring.handleError from untyped callers', () => {
+  it('a string context (`handleError(err, \'while charging\')`) is kept as `context`, not split into one attribute per character', async () => {
+    const loose = monitoring as unknown as { handleError(e: unknown, c?: unknown): void };
+    loose.handleError(new Error('card declined'), 'while charging');
+    loose.handleError(new Error('again'), ['a', 'b']);
+    const [first, second] = await shipped();
+    expect(first?.attributes).toEqual({ context: 'while charging' });
+    expect(second?.attributes).toEqual({ context: '["a","b"]' });
   });
 });
 
@@ -154,6 +180,20 @@ describe('Monitoring.metrics and alerts', () => {
       attributes: { alert: 'queue_failure', queue_name: 'main-queue', job_id: 'job-7', job_name: 'render' },
       service: 'api', environment: 'test', ts: expect.any(Number),
     });
+  });
+
+  it('http_request_duration_seconds resolves LLM-length requests: a p95 of 25 s is not reported as 10 s', async () => {
+    // An endpoint that waits for a model: 19 answers in 20–30 s, one in 1 s.
+    for (let i = 0; i < 19; i++) monitoring.recordHttp({ route: '/v1/chat', method: 'POST', statusCode: 200, durationMs: 20_000 + i * 500 });
+    monitoring.recordHttp({ route: '/v1/chat', method: 'POST', statusCode: 200, durationMs: 1000 });
+    const buckets = (await values('http_request_duration_seconds'))
+      .filter((v) => v.metricName === 'http_request_duration_seconds_bucket')
+      .map((v) => [Number(v.labels.le), v.value] as const);
+    // histogram_quantile(0.95, …) needs a finite bucket above the 95th value (rank 19 of 20 ≈ 29 s), else
+    // it answers the highest finite bound.
+    const covering = buckets.find(([le, count]) => Number.isFinite(le) && count >= 19);
+    expect(covering?.[0]).toBeGreaterThanOrEqual(29);
+    expect(covering?.[0]).toBeLessThanOrEqual(60);
   });
 
   it('bounds label values: the 201st distinct route is reported as __other__', async () => {

@@ -91,19 +91,23 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
 
   /**
    * Serves `/metrics` and `/health` on `metricsPort` (default `METRICS_PORT` or 9091). Resolves with the
-   * address, or undefined when metrics are disabled or the port cannot be bound (logged, never thrown:
-   * a taken port must not take the host down). Calling it again returns the same server.
+   * address, or undefined when metrics are disabled, the facade is shut down, or the port cannot be bound
+   * (logged, never thrown: a taken port must not take the host down). Calling it again returns the same
+   * server; after a failed start it tries again (the port may have been freed since).
    */
   startMetricsServer(): Promise<MetricsServer | undefined> {
-    if (!this.metricsEnabled) return Promise.resolve(undefined);
-    this.server ??= startMetricsHttp(this.registry, this.metricsPort, this.metricsHost, () => ({
+    if (!this.metricsEnabled || this.closing) return Promise.resolve(undefined);
+    if (this.server) return this.server;
+    const starting: Promise<MetricsServer | undefined> = startMetricsHttp(this.registry, this.metricsPort, this.metricsHost, () => ({
       service: this.service,
       uptime_s: Math.round((Date.now() - this.started) / 1000),
     })).catch((err: unknown) => {
       this.core.log.warn('metrics_server', { port: this.metricsPort, err: (err as Error).message }, 'pulse: metrics server not started');
+      if (this.server === starting) this.server = undefined;
       return undefined;
     });
-    return this.server;
+    this.server = starting;
+    return starting;
   }
 
   trackKPI(kpi: KPI): void {

@@ -35,6 +35,30 @@ export class FakeStream<C> {
       yield this.#chunks[i] as C;
     }
   }
+
+  /** As the OpenAI and Anthropic SDKs write it (Stainless): NDJSON bytes pulled from `this[Symbol.asyncIterator]()`. */
+  toReadableStream(): ReadableStream<Uint8Array> {
+    const self = this;
+    let iter: AsyncIterator<C>;
+    const encoder = new TextEncoder();
+    return new ReadableStream<Uint8Array>({
+      start() {
+        iter = self[Symbol.asyncIterator]();
+      },
+      async pull(ctrl) {
+        try {
+          const { value, done } = await iter.next();
+          if (done) return ctrl.close();
+          ctrl.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
+        } catch (err) {
+          ctrl.error(err);
+        }
+      },
+      async cancel() {
+        await iter.return?.();
+      },
+    });
+  }
 }
 
 export class RateLimitError extends Error {

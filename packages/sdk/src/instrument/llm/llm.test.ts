@@ -80,6 +80,24 @@ describe('wrapOpenAI', () => {
     expect(Number(event?.ttft_ms)).toBeLessThan(Number(event?.duration_ms));
   });
 
+  it('measures a stream piped out with toReadableStream() (`new Response(stream.toReadableStream())`)', async () => {
+    const chunks = [
+      { model: 'gpt-4o-mini', choices: [{ delta: { content: 'Hi' }, finish_reason: null }] },
+      { model: 'gpt-4o-mini', choices: [{ delta: {}, finish_reason: 'stop' }] },
+      { model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 7, completion_tokens: 1 } },
+    ];
+    const client = monitoring.wrapOpenAI(new FakeOpenAI({ chunks, delayMs: 5 }));
+    const stream = (await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true })) as { toReadableStream(): ReadableStream<Uint8Array> };
+    const body = await new Response(stream.toReadableStream()).text();
+    expect(body.trim().split('\n')).toHaveLength(3);
+    const [event] = await llmEvents();
+    expect(event).toMatchObject({ name: 'chat_stream', input_tokens: 7, output_tokens: 1, status: 'ok', attributes: { stream: true, finish_reason: 'stop' } });
+    expect(await tokenSpend()).toEqual([
+      { labels: { service: 'bot', model: 'gpt-4o-mini', type: 'prompt' }, value: 7 },
+      { labels: { service: 'bot', model: 'gpt-4o-mini', type: 'completion' }, value: 1 },
+    ]);
+  });
+
   it('records errors by type, rethrows them, and marks abandoned and broken streams', async () => {
     const failing = monitoring.wrapOpenAI(new FakeOpenAI({ error: new RateLimitError('slow down') }));
     await expect(failing.chat.completions.create({ model: 'gpt-4o' })).rejects.toThrow('slow down');

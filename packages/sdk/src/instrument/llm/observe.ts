@@ -18,8 +18,8 @@ function passThrough(target: object, prop: string | symbol): unknown {
 }
 
 /**
- * The same stream object, observed: iterating it reports every chunk and, once, how it ended. Every
- * other property and method (`controller`, `tee()` …) is the SDK's own. Observer errors are swallowed:
+ * The same stream object, observed: iterating it (or reading its `toReadableStream()`) reports every chunk
+ * and, once, how it ended. Every other property and method (`controller`, `tee()` …) is the SDK's own. Observer errors are swallowed:
  * instrumentation must not break the host's iteration.
  */
 export function observeStream<S extends object, C>(stream: S, observer: StreamObserver<C>): S {
@@ -35,7 +35,13 @@ export function observeStream<S extends object, C>(stream: S, observer: StreamOb
     }
   };
   return new Proxy(stream, {
-    get(target, prop) {
+    get(target, prop, receiver) {
+      // The SDKs' `toReadableStream()` pulls from `this[Symbol.asyncIterator]()`: called on this proxy, the
+      // body of `new Response(stream.toReadableStream())` is observed like a `for await` loop.
+      if (prop === 'toReadableStream') {
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as AnyFn).bind(receiver) : value;
+      }
       if (prop !== Symbol.asyncIterator) return passThrough(target, prop);
       return (): AsyncIterator<C> => {
         const it = (target as unknown as AsyncIterable<C>)[Symbol.asyncIterator]();
