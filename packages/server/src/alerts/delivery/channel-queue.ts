@@ -68,9 +68,17 @@ export class ChannelQueue {
       }));
     }
     this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs });
+    this.start();
+  }
+
+  private start(): void {
     // Started on the next turn: the first send may do synchronous work (loading the HTTP client, building a
-    // payload), which must not happen inside the engine's `dispatch` call.
-    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain()).finally(() => { this.running = null; });
+    // payload), which must not happen inside the engine's `dispatch` call. An item pushed after the drain found the
+    // queue empty but before it was marked finished starts the next drain, rather than waiting for another push.
+    this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain()).finally(() => {
+      this.running = null;
+      if (this.items.length > 0) this.start();
+    });
   }
 
   /** Resolves when the queue is empty (after `closing`, every remaining item is tried once or dropped). */

@@ -44,6 +44,12 @@ export interface AlertEngineDeps {
 interface RuleResult {
   rule: AlertRule;
   signals: Signal[] | 'keep' | (() => Signal[]);
+  /**
+   * The rule as listed when this verdict was made: the verdict is dropped if the rule was edited or deleted meanwhile
+   * (an evaluation awaiting its queries must not bring back alerts of a rule deleted since; the next one reads the
+   * new version). Absent: applied regardless (a deletion's own resolution).
+   */
+  listed?: AlertRule;
 }
 
 /** What `refresh` re-reads from the alert store. */
@@ -332,20 +338,20 @@ export class AlertEngine {
         // Fed by the fan-out, which may step these rules while this evaluation awaits its queries: read when this
         // evaluation is applied (in turn with the fan-out's), so a newer state is never overwritten by an older one.
         case 'health':
-          results.push({ rule, signals: () => this.events.healthSignals(rule) });
+          results.push({ rule, signals: () => this.events.healthSignals(rule), listed: rule });
           continue;
         case 'event':
-          results.push({ rule, signals: () => this.events.eventSignals(rule, now) });
+          results.push({ rule, signals: () => this.events.eventSignals(rule, now), listed: rule });
           continue;
         case 'unpriced_model':
-          results.push({ rule, signals: () => this.events.unpricedSignals(rule, now) });
+          results.push({ rule, signals: () => this.events.unpricedSignals(rule, now), listed: rule });
           continue;
       }
-      results.push({ rule, signals });
+      results.push({ rule, signals, listed: rule });
     }
     // A disabled rule's alerts resolve (as if its condition stopped holding), so nothing stays firing unevaluated.
     for (const rule of this.rules()) {
-      if (!rule.enabled && (this.instances.get(rule.id)?.length ?? 0) > 0) results.push({ rule: { ...rule, keepFiringForMs: 0 }, signals: [] });
+      if (!rule.enabled && (this.instances.get(rule.id)?.length ?? 0) > 0) results.push({ rule: { ...rule, keepFiringForMs: 0 }, signals: [], listed: rule });
     }
     await this.apply(results, now);
     const took = performance.now() - t0;
@@ -367,7 +373,7 @@ export class AlertEngine {
     if (touched.length === 0) return;
     this.stats.eventTriggers += 1;
     await this.apply(touched.map((rule) => ({
-      rule, signals: () => (rule.kind === 'event' ? this.events.eventSignals(rule, now) : this.events.healthSignals(rule as Extract<AlertRule, { kind: 'health' }>)),
+      rule, listed: rule, signals: () => (rule.kind === 'event' ? this.events.eventSignals(rule, now) : this.events.healthSignals(rule as Extract<AlertRule, { kind: 'health' }>)),
     })), now);
   }
 
@@ -383,7 +389,9 @@ export class AlertEngine {
       const groupDeletes: string[] = [];
       const outbox: Notification[] = [];
       const refresh: Notification[] = [];
+      const listed = new Set(this.rules());
       for (const result of results) {
+        if (result.listed !== undefined && !listed.has(result.listed)) continue;
         const rule = result.rule;
         const signals = typeof result.signals === 'function' ? result.signals() : result.signals;
         const step = stepRule({ rule, alertType: alertTypeOf(rule), signals, previous: this.instances.get(rule.id) ?? [], now, newId: randomUUID });

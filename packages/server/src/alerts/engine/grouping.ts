@@ -37,8 +37,12 @@ export interface PlanResult {
   refresh: Notification[];
 }
 
+/**
+ * An alert's group, by its own `alertname` label (the rule's name when it fired): after a rename, alerts of the old
+ * name stay in the group their firing was announced in, so their resolution is sent there.
+ */
 export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): { key: string; groupLabels: Record<string, string> } {
-  const groupLabels: Record<string, string> = { alertname: rule.name };
+  const groupLabels: Record<string, string> = { alertname: labels.alertname ?? rule.name };
   for (const name of rule.notifyGroupBy) groupLabels[name] = labels[name] ?? '';
   return { key: `${rule.id}:${JSON.stringify(Object.entries(groupLabels))}`, groupLabels };
 }
@@ -53,9 +57,14 @@ export function groupKeyOf(rule: AlertRule, labels: Record<string, string>): { k
 export function planNotifications(input: PlanInput): PlanResult {
   const { rule, now } = input;
   const result: PlanResult = { notifications: [], upserts: [], deletes: [], settled: [], refresh: [] };
+  // An alert whose firing a group announced stays in that group until it resolves, whatever the rule's grouping has
+  // become since (an edit of notify_group_by): no second page for it, and its resolution goes where its firing went.
+  const announced = new Map<string, GroupState>();
+  for (const g of input.groups.values()) if (g.ruleId === rule.id) for (const fp of g.sentFiring) announced.set(fp, g);
   const byGroup = new Map<string, { groupLabels: Record<string, string>; alerts: AlertInstance[] }>();
   for (const a of input.instances) {
-    const { key, groupLabels } = groupKeyOf(rule, a.labels);
+    const prior = announced.get(a.fingerprint);
+    const { key, groupLabels } = prior !== undefined ? { key: prior.key, groupLabels: prior.groupLabels } : groupKeyOf(rule, a.labels);
     const g = byGroup.get(key) ?? { groupLabels, alerts: [] };
     g.alerts.push(a);
     byGroup.set(key, g);

@@ -27,6 +27,8 @@ export function registerAlertListRoutes(app: FastifyInstance, deps: AlertListDep
     for (const key of Object.keys(q)) {
       // `project` and `api_key` are the auth hook's (CONTRACT §3).
       if (!['severity', 'state', 'limit', 'since', 'rule', 'project', 'api_key'].includes(key)) throw badRequest(key, 'unknown parameter (severity, state, limit, since, rule)');
+      // A repeated parameter arrives as an array.
+      if (typeof q[key] !== 'string') throw badRequest(key, 'expected one value');
     }
     // `warning` reads as `medium` here as in rules and events (seed 001's alerts say "warning").
     const severity = q.severity === 'warning' ? 'medium' : q.severity;

@@ -5,7 +5,7 @@ import { HttpError } from '../../http/errors.js';
 import type { AlertEngine } from '../engine/engine.js';
 import { compileMatcher, MATCH_OPS, type Silence } from '../engine/silences.js';
 import { parseDuration } from '../rules/duration.js';
-import { parseTime, requireObject } from './support.js';
+import { isDateMs, parseTime, requireObject } from './support.js';
 
 const matcherSchema = z.object({
   name: z.string().min(1).max(200),
@@ -57,6 +57,7 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: { engine: Aler
       const d = parseDuration(b.duration ?? '2h');
       if (d === null || d === 0) throw new HttpError(400, 'invalid_silence', 'duration: expected a duration such as 2h');
       endsAt = startsAt + d;
+      if (!isDateMs(endsAt)) throw new HttpError(400, 'invalid_silence', 'duration: ends beyond the range of dates');
     }
     if (endsAt <= startsAt) throw new HttpError(400, 'invalid_silence', 'ends_at: must be after starts_at');
     const matchers = b.matchers.map((m, i) => {
@@ -81,7 +82,8 @@ export function registerSilenceRoutes(app: FastifyInstance, deps: { engine: Aler
     const now = deps.clock.now();
     const s = deps.engine.silences().find((x) => x.id === request.params.id && x.project === request.pulseAuth!.project);
     if (s === undefined) throw new HttpError(404, 'not_found', `silence ${request.params.id}: no such silence`);
-    if (s.endsAt > now) await deps.engine.putSilence({ ...s, endsAt: Math.max(now, s.startsAt) });
+    // One not yet started is expired too (as Alertmanager does: it starts and ends now), not left listed as pending.
+    if (s.endsAt > now) await deps.engine.putSilence({ ...s, startsAt: Math.min(now, s.startsAt), endsAt: now });
     reply.code(204).send();
   });
 }

@@ -122,6 +122,21 @@ alerts:
     ]);
   });
 
+  it('rules named in other scripts get distinct ids (all of them were file:rule, a "duplicate" that stopped the start)', () => {
+    const { rules, errors } = parseRulesText([
+      'alerts:',
+      '  - { name: "Высокая задержка", condition: "p95_duration_ms > 2000" }',
+      '  - { name: "Ошибки", condition: "error_rate > 0.05" }',
+      '  - { name: "エラー率 API", condition: "error_rate > 0.1" }',
+      '  - { name: "Задержка API", condition: "p95_duration_ms > 4000" }',
+      '  - { name: "High Response Time", condition: "p95_duration_ms > 2000" }',
+    ].join('\n'));
+    expect(errors).toEqual([]);
+    expect(rules.map((r) => r.id)).toEqual([
+      'file:высокая-задержка', 'file:ошибки', 'file:エラー率-api', 'file:задержка-api', 'file:high-response-time',
+    ]);
+  });
+
   it('reports YAML syntax errors and duplicate names with lines', () => {
     expect(parseRulesText('alerts:\n  - name: [unclosed\n').errors[0]!.line).toBeGreaterThanOrEqual(2);
     const dup = parseRulesText('alerts:\n  - name: a\n    condition: count > 1\n  - name: a\n    condition: count > 2\n');

@@ -17,8 +17,12 @@ export interface RulesFileResult {
   errors: RulesFileError[];
 }
 
+/**
+ * A rule name in kebab case, letters and digits of any script kept (`Ошибки API` → `ошибки-api`): names in other
+ * scripts must not all become `rule` (one id for every such rule). ASCII names read as they always did.
+ */
 export function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'rule';
+  return name.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{M}\p{N}]+/gu, '-').replace(/^-|-$/g, '') || 'rule';
 }
 
 /**

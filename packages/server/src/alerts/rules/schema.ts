@@ -58,6 +58,12 @@ export const ruleInputSchema = z.object({
 }).strict();
 export type RuleInput = z.input<typeof ruleInputSchema>;
 
+/**
+ * The longest duration a rule may give (10 years): longer ones cannot be evaluated (a window beyond the dates a query
+ * takes) nor written back (their spelling turns to exponents that no longer parse, so the rule would not load again).
+ */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
 const CONDITION = /^\s*([A-Za-z_][\w.:-]*)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 const RESOURCE_NAMES: Record<string, 'cpu' | 'memory' | 'disk'> = {
   cpu: 'cpu', cpu_percent: 'cpu', memory: 'memory', memory_percent: 'memory', disk: 'disk', disk_percent: 'disk',
@@ -87,7 +93,8 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
     if (parsed === null) fail(key, `not a duration: ${String(v)} (use e.g. 30s, 5m, 1h)`);
     // A window of nothing holds no event (every evaluation would fail), and a match resolved at once never fires.
     else if (parsed === 0 && (key === 'window' || key === 'resolve_after')) fail(key, 'must be longer than 0s');
-    return parsed ?? fallback;
+    else if (parsed > MAX_DURATION_MS) fail(key, 'must be at most 3650d (10 years)');
+    return parsed !== null && parsed <= MAX_DURATION_MS ? parsed : fallback;
   };
 
   let cond: { name: string; op: Comparator; value: number } | null = null;
@@ -97,7 +104,10 @@ export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
     const m = CONDITION.exec(r.condition);
     badCondition = m === null;
     if (m === null) fail('condition', `expected "<measure> <op> <number>" (op one of ${COMPARATORS.join(' ')}), got "${r.condition}"`);
-    else cond = { name: m[1]!, op: m[2] as Comparator, value: Number(m[3]) };
+    else if (!Number.isFinite(Number(m[3]))) {
+      badCondition = true;
+      fail('condition', `the number must be finite, got ${m[3]}`);
+    } else cond = { name: m[1]!, op: m[2] as Comparator, value: Number(m[3]) };
   }
   const kind = r.kind ?? (cond !== null && RESOURCE_NAMES[cond.name] !== undefined ? 'resource' : 'threshold');
   const op = (): Comparator => {
