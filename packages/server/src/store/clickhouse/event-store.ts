@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { systemClock, type Clock } from '../../clock.js';
 import {
@@ -10,6 +9,7 @@ import {
 import { clickHouseErrorCode } from './error-code.js';
 import { bindParams } from './bind.js';
 import { exportFromClickHouse } from './export.js';
+import { writeArchive } from '../archive-file.js';
 import { literal } from './literal.js';
 import { migrateClickHouse } from './migrate.js';
 import { ClickHouseRollups, rollupTableNames } from './rollups.js';
@@ -363,8 +363,7 @@ export class ClickHouseEventStore implements EventStore {
     const expired = `ts < ${literal(beforeMs)}${arrived}`;
     try {
       if (opts.archivePath !== undefined) {
-        const archived = await exportFromClickHouse(this.jobs, { kind: 'events', where: expired, params: [] }, opts.archivePath, 'parquet');
-        if (archived === 0) await rm(opts.archivePath, { force: true });
+        await writeArchive(opts.archivePath, (tmp) => exportFromClickHouse(this.jobs, { kind: 'events', where: expired, params: [] }, tmp, 'parquet'));
       }
       const [row] = await this.rows(`SELECT count() AS n FROM events WHERE ${expired}`);
       const deleted = Number(row?.n ?? 0);

@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { DuckDBAppender, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { systemClock, type Clock } from '../../clock.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../types.js';
 import { ChunkPool } from './chunk-pool.js';
 import { exportToFile } from './export.js';
+import { writeArchive } from '../archive-file.js';
 import { inlineParams } from './literal.js';
 import { CHUNK_ROWS, EVENT_COLUMN_NAMES, fillEventChunk, numberChunk, type PluckedColumns } from './event-columns.js';
 import { MEMORY, type DuckDbHandle } from './open.js';
@@ -399,13 +400,12 @@ export class DuckDbEventStore implements EventStore {
     const bound = Math.min(opts.maxSeq ?? Infinity, this.rollups === undefined ? this.seq : Math.min(this.seq, (await this.rollups.catchUp()).watermark));
     const expired = 'ts < epoch_ms($1::BIGINT) AND seq <= $2::BIGINT';
     if (opts.archivePath !== undefined) {
-      const archived = await exportToFile(
+      await writeArchive(opts.archivePath, (tmp) => exportToFile(
         this.db,
         { kind: 'events', where: 'ts < epoch_ms(CAST($1 AS BIGINT)) AND seq <= $2', params: [beforeMs, bound] },
-        opts.archivePath,
+        tmp,
         'parquet',
-      );
-      if (archived === 0) await rm(opts.archivePath, { force: true });
+      ));
     }
     let deleted = 0;
     try {
