@@ -70,6 +70,15 @@ describe('report forms', () => {
     expect(r.json.report.top_personas[0]!.name).toBe('<!channel>');
   });
 
+  it('the subject names the local days of the period, so mail readers do not thread every report into one', () => {
+    expect(renderReport(busy({
+      period: { start: '2026-11-29T23:00:00.000Z', end: '2026-11-30T23:00:00.000Z', label: 'daily', timezone: 'Europe/Berlin' },
+    })).subject).toBe('Pulse daily report — default, 2026-11-30: 1,000 events, $12.50');
+    expect(renderReport(busy({
+      period: { start: '2026-11-22T23:00:00.000Z', end: '2026-11-29T23:00:00.000Z', label: 'weekly', timezone: 'Europe/Berlin' },
+    })).subject).toBe('Pulse weekly report — default, 2026-11-23 – 2026-11-29: 1,000 events, $12.50');
+  });
+
   it('the period is shown in the report\'s time zone: Berlin\'s 30 November, not "11-29T23:00Z → 11-30T23:00Z"', () => {
     const r = renderReport(busy({
       period: { start: '2026-11-29T23:00:00.000Z', end: '2026-11-30T23:00:00.000Z', label: 'daily', timezone: 'Europe/Berlin' },

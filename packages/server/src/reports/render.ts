@@ -34,6 +34,16 @@ function periodText(s: ReportSummary): string {
   return `${localTime(s.period.start, tz)} → ${localTime(s.period.end, tz)} (${tz})`;
 }
 
+/**
+ * The local days the period covers, for the subject (`2026-11-30`, or `2026-11-23 – 2026-11-29` for a week): every
+ * report of a schedule would otherwise have the same subject, and mail readers thread them into one conversation.
+ */
+function periodDays(s: ReportSummary): string {
+  const first = localTime(s.period.start, s.period.timezone).slice(0, 10);
+  const last = localTime(new Date(Date.parse(s.period.end) - 1).toISOString(), s.period.timezone).slice(0, 10);
+  return first === last ? first : `${first} – ${last}`;
+}
+
 function trend(s: ReportSummary): string {
   const c = s.cost.change_pct;
   if (c === null) return s.cost.previous_usd === 0 ? 'no cost in the previous period' : '—';
@@ -126,7 +136,7 @@ function discordEmbed(s: ReportSummary, subject: string, parts: Section[]): Rend
 }
 
 export function renderReport(s: ReportSummary): RenderedReport {
-  const subject = `Pulse ${s.period.label} report — ${s.project}: ${int.format(s.usage.events)} events, ${usd(s.cost.usd)}`;
+  const subject = `Pulse ${s.period.label} report — ${s.project}, ${periodDays(s)}: ${int.format(s.usage.events)} events, ${usd(s.cost.usd)}`;
   const parts = sections(s);
   const text = [
     subject, periodText(s), '',

@@ -63,7 +63,7 @@ it('sends the due report through Slack, a JSON webhook and e-mail once; PagerDut
 
     const [s] = await slack.waitFor(1);
     const sb = s!.body as { text: string; attachments: { fields: { title: string; value: string }[] }[] };
-    expect(sb.text).toBe('Pulse daily report — default: 3 events, $1.00');
+    expect(sb.text).toBe('Pulse daily report — default, 2026-11-23: 3 events, $1.00');
     const field = (t: string) => sb.attachments[0]!.fields.find((f) => f.title === t)?.value;
     expect(field('Usage: LLM calls')).toBe('2');
     expect(field('Errors: Errors')).toBe('1 (33.3 %)');

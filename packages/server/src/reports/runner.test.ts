@@ -80,7 +80,7 @@ describe('scheduled reports', () => {
 
     // The forms: text and HTML (escaped), Slack and Discord within Discord's limits.
     const out = sender.sent[1]!.report;
-    expect(out.subject).toBe('Pulse daily report — default: 4 events, $0.6000');
+    expect(out.subject).toBe('Pulse daily report — default, 2026-11-30: 4 events, $0.6000');
     expect(out.text).toContain('Trend: +50.0 % vs $0.4000 the period before');
     expect(out.html).toContain('&lt;b&gt;rex&lt;/b&gt;');
     expect(out.html).not.toContain('<b>rex</b>');
