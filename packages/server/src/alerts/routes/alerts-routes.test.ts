@@ -31,6 +31,17 @@ describe('GET /v1/analytics/alerts parameters', () => {
     await app.close();
   });
 
+  it('reads severity and state in any case, as rules take them (HIGH, Warning, FIRING)', async () => {
+    const listed: Array<Record<string, unknown>> = [];
+    const app = await appWith(listed);
+    for (const url of ['/v1/analytics/alerts?severity=HIGH&state=FIRING', '/v1/analytics/alerts?severity=Warning']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
+    expect(listed[0]).toMatchObject({ severity: 'high', state: 'firing' });
+    expect(listed[1]).toMatchObject({ severity: 'medium' });
+    await app.close();
+  });
+
   it('still refuses an unknown severity, naming the parameter', async () => {
     const app = await appWith([]);
     const res = await app.inject({ method: 'GET', url: '/v1/analytics/alerts?severity=urgent' });

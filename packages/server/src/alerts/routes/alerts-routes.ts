@@ -31,11 +31,14 @@ export function registerAlertListRoutes(app: FastifyInstance, deps: AlertListDep
       if (typeof q[key] !== 'string') throw badRequest(key, 'expected one value');
     }
     // `warning` reads as `medium` here as in rules and events (seed 001's alerts say "warning").
-    const severity = q.severity === 'warning' ? 'medium' : q.severity;
+    // Any case, as rules take them (`HIGH`, `Warning`).
+    const severityWord = q.severity?.toLowerCase();
+    const severity = severityWord === 'warning' ? 'medium' : severityWord;
+    const state = q.state?.toLowerCase();
     if (severity !== undefined && !(ALERT_SEVERITIES as readonly string[]).includes(severity)) {
       throw badRequest('severity', `must be one of ${ALERT_SEVERITIES.join(', ')} (or warning)`);
     }
-    if (q.state !== undefined && !(STATES as readonly string[]).includes(q.state)) throw badRequest('state', `must be one of ${STATES.join(', ')}`);
+    if (state !== undefined && !(STATES as readonly string[]).includes(state)) throw badRequest('state', `must be one of ${STATES.join(', ')}`);
     let limit = 100;
     if (q.limit !== undefined) {
       limit = Number(q.limit);
@@ -46,7 +49,7 @@ export function registerAlertListRoutes(app: FastifyInstance, deps: AlertListDep
     const alerts = await deps.alertStore.listAlerts({
       project: request.pulseAuth!.project, limit,
       ...(severity !== undefined ? { severity } : {}),
-      ...(q.state !== undefined ? { state: q.state as AlertState } : {}),
+      ...(state !== undefined ? { state: state as AlertState } : {}),
       ...(q.rule !== undefined ? { rule: q.rule } : {}),
       ...(since !== undefined ? { since } : {}),
     });
