@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AlertMetrics } from '../metrics/alert-metrics.js';
 import type { Logger } from 'pino';
@@ -35,15 +36,33 @@ export interface AlertingDeps {
   isLeader?: () => boolean;
 }
 
+/** PULSE_CONFIG and PULSE_RULES as absolute paths, one file named by both (or through a link) read once. */
+export function ruleFiles(config: Pick<PulseConfig, 'configFile' | 'alerts'>, cwd = process.cwd()): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const file of [config.configFile, config.alerts.rulesFile]) {
+    if (!file) continue;
+    const path = resolve(cwd, file);
+    let real = path;
+    try {
+      real = realpathSync(path);
+    } catch {
+      // Missing or unreadable: the read below reports it.
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    out.push(path);
+  }
+  return out;
+}
+
 /**
  * The files rules come from: the `alerts:` list of PULSE_CONFIG and the file named by PULSE_RULES. A rule file
  * with errors stops the start, listing every error with its line (as `pulse check` does).
  */
 export function staticRules(config: PulseConfig, cwd = process.cwd()): AlertRule[] {
   const rules: AlertRule[] = [...envRules(config.alerts)];
-  for (const file of [config.configFile, config.alerts.rulesFile]) {
-    if (!file) continue;
-    const path = resolve(cwd, file);
+  for (const path of ruleFiles(config, cwd)) {
     let result;
     try {
       result = readRulesFile(path);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { configureChannels } from '../alerts/delivery/channel-config.js';
 import { checkDeliveryConfig } from '../alerts/delivery/setup.js';
+import { ruleFiles } from '../alerts/setup.js';
 import { envRules } from '../alerts/rules/env-rules.js';
 import { notifyProblem } from '../alerts/rules/notify-check.js';
 import { formatRulesErrors, readRulesFile } from '../alerts/rules/rules-file.js';
@@ -25,7 +26,7 @@ export function checkCommand(): Command {
       const delivery = checkDeliveryConfig(config);
       if (delivery !== null) throw new ConfigError(delivery);
       const channels = [...configureChannels(config.alerts, { fetch: globalThis.fetch, clock: { now: () => Date.now() } }).channels.keys()];
-      const files = o.rules !== undefined ? [o.rules] : [config.configFile, config.alerts.rulesFile].filter((f): f is string => !!f);
+      const files = o.rules !== undefined ? [o.rules] : ruleFiles(config);
       const all: unknown[] = o.rules !== undefined ? [] : envRules(config.alerts).map(ruleToJson);
       let failed = false;
       for (const file of files) {
