@@ -84,6 +84,8 @@ describe('parseQuerySpec', () => {
     [{ end_date: '2024-01-01T00:00:00' }, 'end_date', /RFC 3339/],
     [{ start_date: '2024-01-02', end_date: '2024-01-01' }, 'end_date', /after start_date/],
     [{ start_date: '2024-01-01T00:00:00Z', end_date: '2024-01-01T00:00:00Z' }, 'end_date', /after start_date/],
+    // Only start_date given, after now (the default end): the parameter the caller sent is the one to blame.
+    [{ start_date: '2025-12-13' }, 'start_date', /before end_date, which defaults to now/],
     [{ colour: 'red' }, 'colour', /unknown parameter/],
     [{ text: 'hello' }, 'text', /unknown parameter/],
     [{ 'attributes.a/b': 'x' }, 'attributes.a/b', /attribute key must match/],

@@ -94,6 +94,8 @@ export function parseRange(start: string | undefined, end: string | undefined, n
   // `end_date=9999-12-31` ends at the year 10000 (exclusive), which RFC 3339 cannot write: its last millisecond goes.
   const endMs = Math.min(end === undefined ? now : parseTime('end_date', end, true), LATEST_END_MS);
   const startMs = start === undefined ? endMs - DEFAULT_RANGE_MS : parseTime('start_date', start, false);
+  // Without end_date the caller sent only start_date: name it, not the default they never gave.
+  if (endMs <= startMs && end === undefined) throw badRequest('start_date', 'must be before end_date, which defaults to now');
   if (endMs <= startMs) throw badRequest('end_date', 'must be after start_date');
   return { startMs, endMs };
 }

@@ -86,3 +86,25 @@ describe('rollup rows from memory and from the table', () => {
     }
   }, 120_000);
 });
+
+describe('rollup rows from memory: keys', () => {
+  it('keep apart values that differ only where a joined key would not (separators, NUL, null)', async () => {
+    // One hour, one of each: joined with a separator, ('a\u0001b', 'c') and ('a', 'b\u0001c') made one key, and a
+    // model '\u0000' the same key as no model — their sketches and phases were merged into the first one's row.
+    const ts = END - 2 * 3_600_000;
+    const input = [
+      { type: 'llm', ts, name: 'a\u0001b', model: 'c', duration_ms: 100, phases: { llm_inference: 90 } },
+      { type: 'llm', ts: ts + 1, name: 'a', model: 'b\u0001c', duration_ms: 100, phases: { llm_inference: 4_000 } },
+      { type: 'llm', ts: ts + 2, name: 'x', model: '\u0000', duration_ms: 7, phases: { tts: 5 } },
+      { type: 'llm', ts: ts + 3, name: 'x', duration_ms: 7, phases: { tts: 8_000 } },
+    ];
+    const { records, rejected } = validateEvents(JSON.parse(JSON.stringify(input)), END);
+    expect(rejected).toEqual([]);
+    const events = records.map((r) => ({ ...r, project: 'p1' }));
+    const [memory, table] = await Promise.all([tables(true, events), tables(false, events)]);
+    for (const t of ['latency_hour_by_model', 'phases_hour']) {
+      expect(memory[t], t).toHaveLength(table[t]!.length);
+      expect(memory[t], t).toEqual(table[t]);
+    }
+  }, 60_000);
+});

@@ -45,8 +45,19 @@ type Merge = (into: (number | null)[], from: readonly (number | null)[]) => void
 const HOUR = GRAIN_MS.hour;
 const MINUTE = GRAIN_MS.minute;
 const DAY = GRAIN_MS.day;
-const NUL = '\u0000';
+/** Between the parts of a row id that cannot hold it: project ids, bucket times, metric and phase names, bins. */
 const SEP = '\u0001';
+
+/**
+ * The key values' part of a row id: each value length-prefixed (`~` for null), so no value can run into the next or
+ * pass for null. (Joined with a separator, name 'a\u0001b' with model 'c' and name 'a' with model 'b\u0001c' were one
+ * key, and a model '\u0000' was no model: their sketch and phase rows merged into one — event values are free text.)
+ */
+function keyId(key: readonly KeyValue[]): string {
+  let id = '';
+  for (const k of key) id += k === null ? '~' : `${String(k).length}:${k}`;
+  return id;
+}
 
 const add = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
 const lesser = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -97,7 +108,7 @@ class Rows {
     for (const s of this.slots.values()) {
       const ts = Math.floor(s.ts / bucket) * bucket;
       const key = keyIndexes.map((i) => s.key[i]!);
-      out.add(`${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`, s.project, ts, () => key, s.values);
+      out.add(`${s.project}${SEP}${ts}${SEP}${keyId(key)}`, s.project, ts, () => key, s.values);
     }
     return out;
   }
@@ -340,7 +351,7 @@ async function sketchRows(slots: readonly HourSlot[], size: number, keep: readon
     const s = slots[i]!;
     const ts = Math.floor(s.ts / size) * size;
     const key = keep.map((i) => s.key[i]!);
-    const prefix = `${s.project}${SEP}${ts}${SEP}${key.map((k) => k ?? NUL).join(SEP)}`;
+    const prefix = `${s.project}${SEP}${ts}${SEP}${keyId(key)}`;
     s.bins.forEach((bins, m) => {
       if (bins === null) return;
       const metric = SKETCHED_COLUMNS[m]!;
@@ -363,7 +374,7 @@ async function phaseRows(slots: readonly HourSlot[], size: number, pause: () => 
     const s = slots[i]!;
     if (s.phases === null) continue;
     const ts = Math.floor(s.ts / size) * size;
-    const prefix = `${s.project}${SEP}${ts}${SEP}${s.key.map((k) => k ?? NUL).join(SEP)}`;
+    const prefix = `${s.project}${SEP}${ts}${SEP}${keyId(s.key)}`;
     for (const [phase, [count, ms]] of s.phases) {
       const id = `${prefix}${SEP}${phase}`;
       const row = out.get(id);

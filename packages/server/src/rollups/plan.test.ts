@@ -62,6 +62,17 @@ describe('planRollups: the range end', () => {
     expect(last.range).toEqual({ startMs: hourOf(END), endMs: Math.ceil(END / MIN) * MIN });
   });
 
+  it('reads raw events, exact percentiles and all, when no rollup row covers any part of the range', () => {
+    // Percentiles by persona over the last 24 h: only the daily sketch has persona, and no whole rolled day is inside.
+    const last24h = spec({ dimensions: ['persona'], measures: ['count', 'p95_duration_ms'], filters: [], range: { startMs: END - DAY, endMs: END } });
+    expect(planRollups(last24h, { daysUntilMs: DAYS_UNTIL, latestRolledMs: END - 1 })).toBeNull();
+    // A range before any day was rolled, or reaching into days not rolled yet only.
+    expect(planRollups(spec({ ...last24h, range: { startMs: START, endMs: END } }), { daysUntilMs: null })).toBeNull();
+    // With one whole rolled day inside, the daily rows answer it.
+    const twoDays = planRollups(spec({ ...last24h, range: { startMs: END - 2 * DAY, endMs: END } }), { daysUntilMs: DAYS_UNTIL, latestRolledMs: END - 1 });
+    expect(twoDays?.segments.map((s) => s.source)).toEqual(['raw', 'rollup', 'raw']);
+  });
+
   it('never reads raw events past the end, where daily rows are the finest grain and stop before the last day', () => {
     // Percentiles by environment: only the daily sketch (by all ten dimensions) has it.
     const plan = planRollups(spec({ dimensions: ['environment'], measures: ['p95_duration_ms'], filters: [] }), { daysUntilMs: DAYS_UNTIL, latestRolledMs: END - 1 })!;

@@ -88,8 +88,8 @@ export const RAW_RANGE_MS = 6 * 3_600_000;
 export const SHORT_DAYS = 7;
 
 /**
- * The rollup plan for `spec`, or null when it reads raw events: a range up to `rawRangeMs`, or a measure, dimension
- * or filter the rollups do not keep.
+ * The rollup plan for `spec`, or null when it reads raw events: a range up to `rawRangeMs`, a measure, dimension
+ * or filter the rollups do not keep, or a range no rollup row of a usable grain covers any part of.
  */
 export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupPlan | null {
   const rawRangeMs = options.rawRangeMs ?? RAW_RANGE_MS;
@@ -150,6 +150,9 @@ export function planRollups(spec: QuerySpec, options: PlanOptions = {}): RollupP
     if (s.source !== 'raw' || s.range.endMs <= range.endMs) return [s];
     return s.range.startMs < range.endMs ? [{ source: 'raw', range: { startMs: s.range.startMs, endMs: range.endMs } }] : [];
   });
+  // No rollup row covers any part of the range (percentiles by a dimension only the daily sketch has, over a range
+  // holding no whole rolled day): raw events answer it as they are, with exact percentiles and `source: raw`.
+  if (!segments.some((s) => s.source === 'rollup')) return null;
   const last = segments[segments.length - 1];
   return {
     grains,

@@ -165,9 +165,13 @@ describe('rollups answer as raw events do', () => {
       base(8, { filters: [{ field: 'attributes.plan', values: ['pro'] }], measures: ['count'] }),
       base(8, { measures: ['sessions'], per: 'session' }),
       { ...base(1, { measures: ['count', 'p95_duration_ms'] }), range: { startMs: END - 6 * HOUR, endMs: END } },
+      // Percentiles by persona (only the daily sketch has it) over 20 hours across a midnight,
+      // before the latest rolled-up event: no whole day, so no rollup row answers.
+      { ...base(1, { dimensions: ['persona'], measures: ['count', 'p95_duration_ms'] }), range: { startMs: Date.UTC(2026, 10, 15, 6), endMs: Date.UTC(2026, 10, 16, 2) } },
     ]) {
       const a = await rolled(spec);
       expect(a.rollups, JSON.stringify(spec.measures)).toBe(false);
+      expect(a.exactPercentiles).toBe(true);
     }
   });
 

@@ -49,6 +49,9 @@ export function exportStatement(source: ExportSource, format: ExportFormat): { s
     const columns = source.columns.map((c) => {
       // Counts and token sums are integers in the file (the engine's sums are wider or floating).
       if (c.role === 'measure' && c.type === 'int') return `CAST(${c.alias} AS BIGINT) AS ${ident(c.name)}`;
+      // The rest as doubles whichever rows answered: a percentile of raw FLOAT durations is a FLOAT, one from the
+      // rollups' sketch a DOUBLE, and a file's schema must not depend on which (a range without a rolled day reads raw).
+      if (c.role === 'measure' && c.type === 'float') return `CAST(${c.alias} AS DOUBLE) AS ${ident(c.name)}`;
       if (c.role !== 'bucket') return `${c.alias} AS ${ident(c.name)}`;
       const ts = `epoch_ms(CAST(${c.alias} AS BIGINT))`;
       return `${format === 'parquet' ? ts : ISO_TS(ts)} AS bucket`;
