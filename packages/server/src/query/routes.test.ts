@@ -111,7 +111,7 @@ describe('GET /v1/analytics/performance/metrics', () => {
       'claude-3-sonnet': { events: 1, avg_ms: 1000, p50_ms: 1000, p95_ms: 1000, p99_ms: 1000, error_rate: 1 },
     });
     expect(body.by_route).toEqual({ '/v1/chat': { events: 2, avg_ms: 100, p50_ms: 100, p95_ms: 145, p99_ms: 149, error_rate: 0.5 } });
-    expect(body.throughput).toEqual({ events_per_minute: 0.01, peak_events_per_minute: 1, peak_minute: '2025-12-12T07:00:00Z' });
+    expect(body.throughput).toEqual({ events_per_minute: 0.00556, peak_events_per_minute: 1, peak_minute: '2025-12-12T07:00:00Z' });
     expect(body).toMatchObject({ total_errors: 3, error_rate: 0.375 });
     const db = body.database as { dialect: string; events: number; bytes: number; bytes_per_event: number };
     expect(db).toMatchObject({ dialect: 'duckdb', events: EVENTS.length });

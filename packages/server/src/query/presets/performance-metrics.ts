@@ -11,6 +11,15 @@ import { databaseInfo, systemInfo, type DatabaseInfo, type SystemInfo } from './
  */
 const LATENCY: MeasureName[] = ['count', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'error_rate'];
 
+/**
+ * Events per minute: two decimals from 1 up, three significant digits below — a quiet bot's 3 events a day are
+ * 0.00208 a minute, which two decimals made 0 beside a peak of 1.
+ */
+function perMinute(rate: number): number {
+  if (!Number.isFinite(rate) || rate <= 0) return 0;
+  return rate >= 1 ? Math.round(rate * 100) / 100 : Number(rate.toPrecision(3));
+}
+
 export interface LatencyStats {
   events: number;
   avg_ms: number | null;
@@ -66,7 +75,7 @@ export async function performanceMetrics(input: PresetInput, host: { dataDir: st
     by_model: Object.fromEntries(byKey(models.rows, 'model').map(([k, r]) => [k, latency(r)])),
     by_route: Object.fromEntries(byKey(routes.rows, 'name').map(([k, r]) => [k, latency(r)])),
     throughput: {
-      events_per_minute: round(num(o.count) / minutes, 2) ?? 0,
+      events_per_minute: perMinute(num(o.count) / minutes),
       peak_events_per_minute: num(top?.count),
       peak_minute: top && typeof top.bucket === 'number' ? rfc3339(top.bucket) : null,
     },
