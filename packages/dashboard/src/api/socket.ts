@@ -1,6 +1,8 @@
 /**
  * A WebSocket that reconnects with capped exponential backoff and jitter (0.5 s, 1 s, 2 s … 15 s),
- * starting over from 0.5 s after a connection that delivered a frame. A close with 1008 (policy: the
+ * starting over from 0.5 s after a connection that worked: one that delivered a frame after its greeting,
+ * or stayed open for 10 s (a quiet stream sends nothing). A server that greets and drops at once is
+ * backed off from like one that refuses. A close with 1008 (policy: the
  * server revoked the socket's key) is not retried: reconnecting with that key would be refused forever.
  */
 export interface SocketHandlers {
@@ -15,6 +17,8 @@ export interface SocketHandlers {
 export const CLOSE_POLICY = 1008;
 
 const MIN_DELAY = 500;
+/** Open this long, a connection counts as having worked when it drops. */
+const WORKED_AFTER_MS = 10_000;
 const MAX_DELAY = 15_000;
 
 export class ReconnectingSocket {
@@ -40,7 +44,12 @@ export class ReconnectingSocket {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => this.handlers.onOpen();
+    let openedAt: number | null = null;
+    let frames = 0;
+    ws.onopen = () => {
+      openedAt = Date.now();
+      this.handlers.onOpen();
+    };
     ws.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;
       let frame: unknown;
@@ -49,13 +58,14 @@ export class ReconnectingSocket {
       } catch {
         return;
       }
-      this.attempt = 0;
+      if (++frames > 1) this.attempt = 0; // the first frame is the server's greeting
       this.handlers.onFrame(frame);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
+      if (openedAt !== null && Date.now() - openedAt >= WORKED_AFTER_MS) this.attempt = 0;
       this.handlers.onDown();
       if (ev.code === CLOSE_POLICY) {
         this.handlers.onRefused(ev.reason || 'the server closed the live connection (policy)');
