@@ -25,7 +25,7 @@ import { userRollupTask } from './analytics/user-rollups/task.js';
 import { BackgroundTasks } from './tasks/background-tasks.js';
 import { ExportJobs } from './export/jobs.js';
 import type { AlertEngine } from './alerts/engine/engine.js';
-import { loggingNotifier, startAlerting } from './alerts/setup.js';
+import { loggingNotifier, startAlerting, staticRules } from './alerts/setup.js';
 import type { Notifier } from './alerts/types.js';
 import type { DeliveryNotifier } from './alerts/delivery/notifier.js';
 import { startDelivery } from './alerts/delivery/setup.js';
@@ -270,7 +270,8 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       config.healthChecks = next.healthChecks;
     });
     const rules = alerting;
-    ops.reload.add('alert-rules', (next) => rules.reload(next));
+    // Invalid rules refuse the whole file before anything (the health checks) is applied.
+    ops.reload.add('alert-rules', (next) => rules.reload(next), (next) => void staticRules(next));
   } catch (err) {
     await tasks.close();
     await exports.close();
@@ -296,16 +297,21 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     })());
   const closeParts = async (): Promise<void> => {
     await ops.profiler.stop();
-    await tasks.close();
     // app.close() waits for in-flight requests (which wait for their commit) and closes WebSockets.
     // It closes only the connections idle when it starts; a keep-alive connection whose request was in
     // flight then would hold the close for the whole keep-alive timeout, so idle ones are swept until done.
-    const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
-    try {
-      await app.close();
-    } finally {
-      clearInterval(sweep);
-    }
+    const closeApp = async (): Promise<void> => {
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+    };
+    // The server stops taking requests at once, while the background runs in progress (a rollup catching up may take
+    // a while) finish: waiting for them first kept acknowledging new requests all that time. Both end before the buffer.
+    const [tasksClosed, appClosed] = await Promise.allSettled([tasks.close(), closeApp()]);
+    for (const settled of [tasksClosed, appClosed]) if (settled.status === 'rejected') throw settled.reason;
     await ops.host.close();
     await buffer.close();
     await idempotencyClaims.close();
@@ -325,8 +331,13 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
       logger.error({ error }, 'reload: the configuration was not applied');
       return { ok: false, error, health_checks: config.healthChecks.length };
     }
-    const results = await ops.reload.run(next);
+    const { applied, results } = await ops.reload.run(next);
     const failed = results.filter((r) => r.error !== null);
+    if (!applied) {
+      const error = failed.map((f) => `${f.name}: ${f.error}`).join('; ');
+      logger.error({ error }, 'reload: the configuration was not applied');
+      return { ok: false, error, health_checks: config.healthChecks.length };
+    }
     for (const f of failed) logger.error({ hook: f.name, error: f.error }, 'reload hook failed');
     logger.info({ hooks: results.map((r) => r.name), healthChecks: next.healthChecks.length }, 'configuration reloaded');
     return { ok: failed.length === 0, error: failed.map((f) => `${f.name}: ${f.error}`).join('; ') || null, health_checks: config.healthChecks.length };

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { startTestPulse } from './test-support/pulse.js';
+import { postJson, startTestPulse } from './test-support/pulse.js';
 
 /** POST over a keep-alive agent, so the connection stays open after the answer unless the server closes it. */
 function post(url: string, agent: Agent, body: string): Promise<number> {
@@ -33,6 +33,27 @@ describe('shutdown', () => {
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('stops taking new requests at once, even while a background run it waits for is still going', async () => {
+    const pulse = await startTestPulse({});
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    pulse.tasks.schedule({ name: 'slow-run', description: 'a run that takes its time', intervalMs: 60_000, run: () => gate });
+    const running = pulse.tasks.runNow('slow-run');
+    try {
+      expect((await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'metric', name: 'before' }] })).status).toBe(200);
+      const closing = pulse.dispose();
+      await new Promise((r) => setTimeout(r, 200));
+      // The server drains: a new request is refused (no listener) or answered 503 — never taken and acknowledged.
+      const late = await postJson(`${pulse.url}/v1/events`, { events: [{ type: 'metric', name: 'late' }] }).then((r) => r.status, () => 'refused');
+      expect([503, 'refused']).toContain(late);
+      release();
+      await running;
+      await closing;
+    } finally {
+      release();
     }
   });
 });

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -39,26 +40,58 @@ async function serverAnswers(base: string): Promise<boolean> {
   return fetch(`${base}/health`, { signal: AbortSignal.timeout(1500) }).then((r) => r.ok, () => false);
 }
 
+/**
+ * `POST /api/backup` through node:http, not fetch: the server sends its answer's headers only once its copy is made,
+ * which takes minutes for a store of millions of events, and fetch gives up on headers after 5 minutes.
+ */
+function postBackup(base: string, key: string | null): Promise<IncomingMessage> {
+  const url = new URL(`${base.replace(/\/+$/, '')}/api/backup`);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'POST', headers: { 'content-length': '0', ...(key ? { authorization: `Bearer ${key}` } : {}) } }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const reason = (err: unknown): string => (err instanceof Error ? (err as NodeJS.ErrnoException).code ?? err.message : String(err));
+
 async function viaServer(base: string, key: string | null, out: string): Promise<number> {
-  const res = await fetch(`${base}/api/backup`, { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {} });
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    fail(`${res.status} ${body.error?.message ?? res.statusText} (server at ${base})`);
+  const res = await postBackup(base, key).catch((err: unknown) => fail(`the server at ${base} did not answer the backup request (${reason(err)})`));
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    const body = await readJson(res);
+    fail(`${status} ${body.error?.message ?? res.statusMessage ?? ''} (server at ${base})`);
   }
   const partial = `${out}.partial`;
   try {
     // A `.partial` left by an interrupted run is ours to replace; the directory is made as the direct path does.
     await mkdir(dirname(out), { recursive: true });
     await rm(partial, { force: true });
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx' }));
-    const expected = Number(res.headers.get('content-length'));
+    await pipeline(res, createWriteStream(partial, { flags: 'wx' })).catch((err: unknown) => {
+      // The file could not be written here (ENOSPC, EACCES): said as it is. The answer stopping is the server's side.
+      if (err instanceof Error && (err as NodeJS.ErrnoException).syscall !== undefined && (err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
+      throw new Error(`the backup was cut short: the connection to the server at ${base} was lost (${reason(err)})`);
+    });
+    const expected = Number(res.headers['content-length']);
     const { size } = await stat(partial);
-    if (Number.isFinite(expected) && expected > 0 && size !== expected) throw new Error(`the backup was cut short (${size} of ${expected} bytes)`);
+    if (Number.isFinite(expected) && expected > 0 && size !== expected) throw new Error(`the backup was cut short (${size} of ${expected} bytes; server at ${base})`);
     await rename(partial, out);
     return size;
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
+  }
+}
+
+/** An error answer's `{"error": {"message"}}`, or nothing when it has none. */
+async function readJson(res: IncomingMessage): Promise<{ error?: { message?: string } }> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { message?: string } };
+  } catch {
+    return {};
   }
 }
 

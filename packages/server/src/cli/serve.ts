@@ -25,15 +25,26 @@ export function serveCommand(): Command {
         onSignals(() => app.close());
         return;
       }
+      // seed 001: `kill -USR2 <pid>` reloads health checks (and alert rules) from the configuration file. Listened for
+      // before the start (opening and migrating a large store takes a while): SIGUSR2's default action would end the
+      // process; one that arrives meanwhile reloads once the server runs.
+      let running: Awaited<ReturnType<typeof supervise>> | null = null;
+      let reloadWhenUp = false;
+      process.on('SIGUSR2', () => {
+        if (running === null) {
+          logger.info('SIGUSR2 while starting: the configuration is read again once the server runs');
+          reloadWhenUp = true;
+          return;
+        }
+        logger.info('SIGUSR2: reloading the configuration');
+        void running.current().reload();
+      });
       // Restarted in this process if DuckDB invalidates the database (supervise.ts): the log replays every acknowledged event.
       const server = await supervise({ logger, start: (extra) => startPulse({ env, logger, ...extra }) });
+      running = server;
       const pulse = server.current();
       logger.info({ url: pulse.url, dataDir: pulse.config.dataDir }, `Pulse listening on ${pulse.url}`);
-      // seed 001: `kill -USR2 <pid>` reloads health checks (and alert rules) from the configuration file.
-      process.on('SIGUSR2', () => {
-        logger.info('SIGUSR2: reloading the configuration');
-        void server.current().reload();
-      });
+      if (reloadWhenUp) void pulse.reload();
       server.failed.catch((err: unknown) => {
         logger.fatal({ err }, 'exiting: the server could not be started again');
         process.exit(1);

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -132,5 +134,59 @@ describe('pulse backup', () => {
     const again = await cli(['backup', '--out', out], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists/);
+  }, 60_000);
+
+  it('on a full disk answers 507 saying so, and leaves neither the copy nor its write-ahead log behind', async () => {
+    const pulse = await startTestPulse({ env: { LOG_LEVEL: 'silent', ANALYTICS_API_KEY: ADMIN } });
+    try {
+      // What DuckDB does when the disk fills during the copy: the attached file's log is begun, then the commit fails.
+      pulse.store.backup = async (file: string) => {
+        writeFileSync(file, 'begun');
+        writeFileSync(`${file}.wal`, 'begun');
+        throw new Error(`TransactionContext Error: Failed to commit: Could not write file "${file}.wal": No space left on device`);
+      };
+      const r = await postJson(`${pulse.url}/api/backup`, {}, auth);
+      expect(r.status).toBe(507);
+      expect(r.json.error.code).toBe('insufficient_storage');
+      expect(r.json.error.message).toMatch(/no space left on device/i);
+      expect(readdirSync(join(pulse.dataDir, 'backups'))).toEqual([]);
+      // Another failure of the copy is the server's trouble, said plainly: 503, not an anonymous 500.
+      pulse.store.backup = async () => {
+        throw new Error('IO Error: Cannot open file "x": Permission denied');
+      };
+      const denied = await postJson(`${pulse.url}/api/backup`, {}, auth);
+      expect(denied.status).toBe(503);
+      expect(denied.json.error).toEqual({ code: 'backup_failed', message: expect.stringMatching(/Permission denied/) });
+      expect((await getJson(`${pulse.url}/api/system`, auth)).json.database_health.duckdb.last_backup).toBeNull();
+    } finally {
+      await pulse.dispose();
+    }
+  }, 60_000);
+
+  it('through the server: a connection lost before or during the answer is said plainly, and leaves no file', async () => {
+    // A stand-in for a server that dies: /health answers, /api/backup drops the connection at once or mid-stream.
+    let mode: 'before' | 'during' = 'before';
+    const server = createServer((req, res) => {
+      if (req.url === '/health') return void res.end('{"status":"ok"}');
+      if (mode === 'before') return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/vnd.duckdb', 'content-length': '100000' });
+      res.write(Buffer.alloc(1000));
+      setTimeout(() => req.socket.destroy(), 50);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const m of ['before', 'during'] as const) {
+        mode = m;
+        const out = join(work, `lost-${m}.duckdb`);
+        const r = await cli(['backup', '--out', out], { PULSE_URL: url, ANALYTICS_API_KEY: ADMIN });
+        expect(r.code, m).toBe(1);
+        expect(r.stderr, m).toContain(`server at ${url}`);
+        expect(r.stderr, m).toMatch(m === 'before' ? /did not answer/ : /cut short/);
+        expect(existsSync(out) || existsSync(`${out}.partial`), m).toBe(false);
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   }, 60_000);
 });

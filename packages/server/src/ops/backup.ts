@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http/errors.js';
 import type { AppDeps } from '../http/types.js';
-import type { EventStore } from '../store/types.js';
+import { StoreUnavailableError, type EventStore } from '../store/types.js';
 import type { OpsParts } from './parts.js';
 
 /**
@@ -21,10 +21,21 @@ export async function backupStore(store: EventStore, file: string): Promise<{ by
     await store.backup(partial);
     await rename(partial, file);
   } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
+    // DuckDB writes the copy through a log of its own (`<partial>.wal`), left behind when the copy fails.
+    await Promise.all([rm(partial, { force: true }), rm(`${partial}.wal`, { force: true })]);
+    throw backupFailed(err, dirname(file));
   }
   return { bytes: (await stat(file)).size };
+}
+
+/** Out of space: 507 saying so. Any other failure of the copy is the server's trouble: 503 with its first line. */
+function backupFailed(err: unknown, dir: string): unknown {
+  if (err instanceof HttpError || err instanceof StoreUnavailableError) return err;
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  if (/No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/i.test(message)) {
+    return new HttpError(507, 'insufficient_storage', `the backup could not be written: no space left on device (${dir})`);
+  }
+  return new HttpError(503, 'backup_failed', `the backup could not be written: ${message}`, { 'retry-after': '60' });
 }
 
 /**

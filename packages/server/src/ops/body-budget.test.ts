@@ -128,4 +128,13 @@ describe('ingest bodies held at once (PULSE_INGEST_INFLIGHT_MB)', () => {
     for (const s of sockets.splice(0)) s.destroy();
     expect((await postUntil(`${pulse.url}/v1/events`, body('after', 1_000_000), {}, 503)).status).toBe(200);
   });
+
+  it('lets a body larger than the whole budget through when it is the only one held', async () => {
+    const pulse = (running = await startTestPulse({ env: { LOG_LEVEL: 'silent', ANALYTICS_API_KEY: ADMIN, PULSE_INGEST_INFLIGHT_MB: '1' } }));
+    // 2 MB (under the 5 MiB and 10,000-event limits) against a 1 MiB budget, nothing else held: never refused for ever.
+    const big = body('big', 2_000_000);
+    const r = await postUntil(`${pulse.url}/v1/events`, big, {}, 503);
+    expect(r.status).toBe(200);
+    expect(await count(pulse, 'big')).toBe(JSON.parse(big).events.length);
+  });
 });

@@ -27,16 +27,17 @@ export class BodyBudget {
   }
 
   /**
-   * Whether `bytes` more would fit now (without taking them). A body held alone always fits, whatever its size, so a
-   * budget smaller than one large request slows it down but never refuses it for ever.
+   * Whether `bytes` more would fit now (without taking them), for a body already holding `own` of the bytes in use. A
+   * body held alone always fits, whatever its size, so a budget smaller than one large request slows it down but never
+   * refuses it for ever.
    */
-  fits(bytes: number): boolean {
-    return !this.enabled || this.used === 0 || this.used + bytes <= this.maxBytes;
+  fits(bytes: number, own = 0): boolean {
+    return !this.enabled || this.used - own <= 0 || this.used + bytes <= this.maxBytes;
   }
 
-  /** Takes `bytes`; false — and nothing taken — when they would pass the budget. */
-  take(bytes: number): boolean {
-    if (!this.fits(bytes)) return false;
+  /** Takes `bytes` (for a body holding `own` already); false — and nothing taken — when they would pass the budget. */
+  take(bytes: number, own = 0): boolean {
+    if (!this.fits(bytes, own)) return false;
     this.used += bytes;
     return true;
   }
@@ -64,7 +65,8 @@ class Holding {
 
   take(bytes: number): boolean {
     if (this.released) return true;
-    if (!this.budget.take(bytes)) return false;
+    // Its own chunks do not count against it: a body held alone always fits.
+    if (!this.budget.take(bytes, this.bytes)) return false;
     this.bytes += bytes;
     return true;
   }

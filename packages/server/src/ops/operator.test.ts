@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,19 @@ describe('reload', () => {
     off();
   });
 
+  it('a file whose alert rules are invalid changes nothing: the health checks stay as they were', async () => {
+    writeChecks([probe('cache', 6379), probe('queue', 5672)]);
+    expect((await pulse.reload()).ok).toBe(true);
+    writeFileSync(file, stringify({ health_checks: [probe('other', 1)], alerts: [{ name: 'Broken', condition: 'p95_duration_ms >' }] }));
+    const bad = await pulse.reload();
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toMatch(/alert rules/);
+    expect(bad.health_checks).toBe(2);
+    expect(Object.keys((await getJson(`${pulse.url}/api/health`, auth)).json.services).sort()).toEqual(['cache', 'queue', 'store']);
+    expect((await getJson(`${pulse.url}/api/config`, auth)).json.healthChecks.map((c: { name: string }) => c.name)).toEqual(['cache', 'queue']);
+    writeChecks([probe('cache', 6379), probe('queue', 5672)]);
+  });
+
   it('kill -USR2 reloads a running `pulse serve` without dropping a request', async () => {
     const port = await freePort();
     const childDir = mkdtempSync(join(tmpdir(), 'pulse-usr2-'));
@@ -168,5 +181,44 @@ describe('reload', () => {
       rmSync(childDir, { recursive: true, force: true });
     }
   }, 30_000);
-});
 
+  it('a SIGUSR2 while `pulse serve` is still starting does not kill it: the file is read again once it runs', async () => {
+    const port = await freePort();
+    const childDir = mkdtempSync(join(tmpdir(), 'pulse-usr2-early-'));
+    const childFile = join(childDir, 'pulse.yaml');
+    writeFileSync(childFile, stringify({ health_checks: [probe('first', 1)] }));
+    const dataDir = join(childDir, 'data');
+    const repo = resolve(import.meta.dirname, '../../../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli/main.ts', 'serve'], {
+      cwd: repo,
+      env: { ...process.env, PULSE_DATA_DIR: dataDir, ANALYTICS_PORT: String(port), PULSE_CONFIG: childFile, LOG_LEVEL: 'warn', ANALYTICS_API_KEY: ADMIN },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      // The store file appears while the server starts (it opens and migrates it before listening).
+      for (let i = 0; i < 300 && !existsSync(join(dataDir, 'pulse.duckdb')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await fetch(`${base}/health`).catch(() => null))?.status).toBeUndefined();
+      writeFileSync(childFile, stringify({ health_checks: [probe('second', 2)] }));
+      child.kill('SIGUSR2');
+      let up = false;
+      for (let i = 0; i < 150 && !up && child.exitCode === null && child.signalCode === null; i++) {
+        up = (await fetch(`${base}/health`).catch(() => null))?.status === 200;
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(child.signalCode).toBeNull();
+      expect(up).toBe(true);
+      let services: string[] = [];
+      for (let i = 0; i < 50 && !services.includes('second'); i++) {
+        services = Object.keys((await getJson(`${base}/api/health`, auth)).json.services).sort();
+        if (!services.includes('second')) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(services).toEqual(['second', 'store']);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(childDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

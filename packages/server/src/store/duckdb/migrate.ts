@@ -3,7 +3,8 @@ import { MIGRATIONS, type Migration } from './schema.js';
 
 /**
  * Runs the migrations not yet recorded in `schema_migrations`, in version order, each with its
- * record in one transaction. Returns the versions applied.
+ * record in one transaction. Returns the versions applied. A store recording a version past the last one known
+ * (migrated by a later release) is refused before anything runs.
  */
 export async function migrate(
   connection: DuckDBConnection,
@@ -18,6 +19,13 @@ export async function migrate(
   const done = new Set(
     (await connection.runAndReadAll('SELECT version FROM schema_migrations')).getRows().map((r) => Number(r[0])),
   );
+  // A store a later release migrated: this one would write to tables whose shape it does not know. Refused, untouched.
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...done);
+  if (newest > known) {
+    throw new Error(`the store's schema version ${newest} is newer than this release of Pulse knows (up to ${known}): a later release migrated it. ` +
+      'Run that release again, or restore the backup taken before the upgrade (docs/operations.md#upgrading)');
+  }
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(migration.version)) continue;
