@@ -118,7 +118,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
     firstDelayMs: 120_000,
     leaderOnly: true,
     run: async () => {
-      await deps.alertStore.prune(deps.clock.now() - deps.config.retentionDays * 86_400_000);
+      await engine.pruneHistory(deps.clock.now() - deps.config.retentionDays * 86_400_000);
     },
   });
   return {

@@ -279,6 +279,16 @@ export class AlertEngine {
     return [...this.silenceList];
   }
 
+  /**
+   * Deletes resolved alerts and silences that ended before `beforeMs` from the store, and those silences from memory too
+   * (they stayed listed by `GET /v1/silences` until a restart).
+   */
+  async pruneHistory(beforeMs: number): Promise<number> {
+    const n = await this.deps.alertStore.prune(beforeMs);
+    this.silenceList = this.silenceList.filter((x) => x.endsAt >= beforeMs);
+    return n;
+  }
+
   async putSilence(s: Silence): Promise<void> {
     await this.deps.alertStore.putSilence(s);
     this.silenceList = [...this.silenceList.filter((x) => x.id !== s.id), s];

@@ -91,3 +91,19 @@ describe('rules edited or deleted while firing', () => {
     expect(notifier.received.filter((n) => n.status === 'firing').length).toBe(notifier.received.filter((n) => n.status === 'resolved').length);
   });
 });
+
+describe('alert history retention', () => {
+  it('a silence pruned from the store is gone from the engine too, not listed until a restart', async () => {
+    const { engine } = await setup();
+    const silence = (id: string, endsAt: number) => ({
+      id, project: 'default', matchers: [{ name: 'alertname', op: '=' as const, value: 'Busy' }], startsAt: endsAt - 3_600_000, endsAt,
+      createdBy: null, comment: null, createdAt: endsAt - 3_600_000,
+    });
+    await engine.putSilence(silence('old', NOW - 40 * 86_400_000));
+    await engine.putSilence(silence('recent', NOW - 86_400_000));
+    await engine.putSilence(silence('active', NOW + 3_600_000));
+    expect(await engine.pruneHistory(NOW - 30 * 86_400_000)).toBe(1);
+    expect(engine.silences().map((s) => s.id).sort()).toEqual(['active', 'recent']);
+    expect((await stores!.alerts.listSilences()).map((s) => s.id).sort()).toEqual(['active', 'recent']);
+  });
+});
