@@ -97,6 +97,9 @@ describe('health checks', () => {
       ['healthy', 'unhealthy'], ['unhealthy', 'degraded'], ['degraded', 'unhealthy'], ['unhealthy', 'healthy'],
     ]);
     expect(await transitions('ollama-port')).toEqual([['healthy', 'unhealthy'], ['unhealthy', 'healthy']]);
+    // The change away from healthy says when the check last succeeded (seed 001's health alert `last_successful_check`).
+    const lastOk = await getJson(`${pulse.url}/v1/query?type=health&name=ollama-port&attributes.previous=healthy&dimensions=attributes.last_success&measures=count`, auth);
+    expect(lastOk.json.data).toEqual([{ 'attributes.last_success': expect.stringMatching(/^\d{4}-\d\d-\d\dT/), count: 1 }]);
   });
 
   it('keeps a heartbeat healthy while events of its service arrive', async () => {

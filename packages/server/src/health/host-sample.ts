@@ -19,7 +19,7 @@ export interface HostSampler {
 
 /**
  * A health check's status change is recorded as an event of this type (name and service = the check's name,
- * `attributes.state` healthy|degraded|unhealthy, `attributes.previous`, `severity`, `error_message`), so alert rules
+ * `attributes.state` healthy|degraded|unhealthy, `attributes.previous`, `attributes.last_success`, `severity`, `error_message`), so alert rules
  * (kind `health`) and the dashboard use it like any event. Its `status` is always `ok`: a probe failing is not an
  * error of the project's traffic, and must not count in its error rate.
  */

@@ -42,6 +42,8 @@ interface Entry {
   stop: () => void;
   /** The fields the last probe added to `health`. */
   extraKeys: string[];
+  /** When a probe last found the service healthy (seed 001's `last_successful_check` of a health alert). */
+  lastSuccess: string | null;
 }
 
 const HISTORY = 60;
@@ -89,7 +91,7 @@ export class HealthRegistry {
       };
       health.type = spec.type;
       health.interval_seconds = spec.intervalMs / 1000;
-      const entry: Entry = { spec, health, stop: () => undefined, extraKeys: [] };
+      const entry: Entry = { spec, health, stop: () => undefined, extraKeys: [], lastSuccess: old?.lastSuccess ?? null };
       entry.stop = this.deps.tasks.schedule({
         name: taskName(name),
         description: `health check ${name} (${spec.type})`,
@@ -139,10 +141,12 @@ export class HealthRegistry {
     for (const [k, v] of Object.entries(result.extra ?? {})) h[k] = v;
     h.history.push({ at, status: result.state, response_time_ms: result.responseTimeMs });
     if (h.history.length > HISTORY) h.history.splice(0, h.history.length - HISTORY);
+    const lastSuccess = entry.lastSuccess;
+    if (result.state === 'healthy') entry.lastSuccess = at;
     if (previous === result.state || (previous === 'unknown' && result.state === 'healthy')) return;
     h.since = at;
     if (previous !== 'unknown') this.deps.logger.warn({ check: entry.spec.name, from: previous, to: result.state, details: result.details }, 'health status changed');
-    await this.record(entry.spec, previous, result, now);
+    await this.record(entry.spec, previous, result, now, result.state === 'healthy' ? at : lastSuccess);
   }
 
   /** Every probe is bounded twice: by its own timeout, and here, so a stuck probe never stalls its task. */
@@ -164,7 +168,7 @@ export class HealthRegistry {
   }
 
   /** The status change as a `health` event, through the write path (validated, enriched, committed, fanned out). */
-  private async record(spec: CheckSpec, previous: ServiceStatus, result: ProbeResult, now: number): Promise<void> {
+  private async record(spec: CheckSpec, previous: ServiceStatus, result: ProbeResult, now: number, lastSuccess: string | null): Promise<void> {
     const raw: EventInput = {
       type: HEALTH_EVENT_TYPE,
       name: spec.name,
@@ -174,7 +178,7 @@ export class HealthRegistry {
       // (the live System overview and error-rate rules read `status`); the state is in `attributes.state`.
       status: 'ok',
       severity: result.state === 'unhealthy' ? 'high' : result.state === 'degraded' ? 'medium' : 'info',
-      attributes: { state: result.state, previous, check_type: spec.type },
+      attributes: { state: result.state, previous, check_type: spec.type, ...(lastSuccess === null ? {} : { last_success: lastSuccess }) },
       ...(result.responseTimeMs === null ? {} : { duration_ms: result.responseTimeMs }),
       ...(result.state === 'healthy' ? {} : { error_message: result.details.slice(0, 1000) }),
     };

@@ -31,7 +31,8 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorDeps)
 
   app.get('/api/background-tasks', admin, async () => ({ timestamp: now(deps), cluster: deps.tasks.leaderStatus(), tasks: deps.tasks.list() }));
 
-  app.get('/api/debug/analytics', admin, async () => {
+  // Seed 001 names both: `/api/debug/analytics` (Debug Commands) and `/api/debug` ("Dashboard Debug Info").
+  const debugRoute = async () => {
     const mem = process.memoryUsage();
     const duckdb = await duckdbMemory(deps).catch(() => null);
     const health = deps.ops.health.all();
@@ -55,7 +56,9 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorDeps)
       background_tasks: deps.tasks.list(),
       recent_errors: deps.ops.errors.snapshot(),
     };
-  });
+  };
+  app.get('/api/debug/analytics', admin, debugRoute);
+  app.get('/api/debug', admin, debugRoute);
 
   app.post('/api/profiling/enable', admin, async (request, reply) => {
     const parsed = profilingBody.safeParse(request.body ?? {});

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('operator endpoints', () => {
   it('are admin only', async () => {
-    for (const path of ['/api/config', '/api/debug/analytics', '/api/background-tasks', '/api/profiling/results', '/api/system', '/api/reports']) {
+    for (const path of ['/api/config', '/api/debug', '/api/debug/analytics', '/api/background-tasks', '/api/profiling/results', '/api/system', '/api/reports']) {
       expect((await getJson(`${pulse.url}${path}`, { authorization: `Bearer ${readKey}` })).status, path).toBe(403);
     }
     expect((await postJson(`${pulse.url}/api/profiling/enable`, { duration: 1 }, { authorization: `Bearer ${readKey}` })).status).toBe(403);
@@ -72,6 +72,14 @@ describe('operator endpoints', () => {
     expect(r.json.websockets.metrics).toMatchObject({ clients: 0 });
     expect(r.json.background_tasks.length).toBeGreaterThanOrEqual(4);
     expect(r.json.recent_errors).toEqual({ total: 0, recent: [] });
+  });
+
+  it('GET /api/debug (seed 001\'s "Dashboard Debug Info") answers the same system status', async () => {
+    const r = await getJson(`${pulse.url}/api/debug`, auth);
+    expect(r.status).toBe(200);
+    expect(r.json.components).toHaveProperty('store');
+    expect(r.json.components.health_checks).toHaveProperty('store');
+    expect(r.json).toHaveProperty('background_tasks');
   });
 
   it('profiles the CPU through node:inspector and returns a .cpuprofile', async () => {

@@ -123,6 +123,16 @@ describe('GET /v1/analytics/performance/metrics', () => {
     expect(system.process.rss_mb).toBeGreaterThan(0);
     expect(system.disk).toMatchObject({ path: tmpdir() });
   });
+
+  it('divides throughput by the minutes elapsed, not by the part of the range still in the future', async () => {
+    // Today as a date: [2025-12-12T00:00Z, 2025-12-13T00:00Z) at 10:00 — 9 events over the 600 minutes gone by.
+    const { body } = await get('/v1/analytics/performance/metrics?start_date=2025-12-12&end_date=2025-12-12');
+    expect(body.response_time).toMatchObject({ events: 9 });
+    expect((body.throughput as Record<string, unknown>).events_per_minute).toBe(0.015);
+    // A range wholly in the future has no elapsed minutes: no rate, not a division by zero.
+    const future = await get('/v1/analytics/performance/metrics?start_date=2025-12-13&end_date=2025-12-14');
+    expect(future.body.throughput).toEqual({ events_per_minute: 0, peak_events_per_minute: 0, peak_minute: null });
+  });
 });
 
 describe('GET /api/metrics', () => {

@@ -39,7 +39,13 @@ export function registerQueryRoutes(app: FastifyInstance, deps: AppDeps): void {
 
   app.get('/v1/analytics/performance/metrics', read, (request) =>
     // Host and whole-store figures cross project lines: only an admin caller sees them.
-    mapErrors(() => performanceMetrics(preset(request).input, isEveryProjectAdmin(request.pulseAuth) ? { dataDir: deps.config.dataDir } : null)),
+    mapErrors(() =>
+      performanceMetrics(
+        preset(request).input,
+        isEveryProjectAdmin(request.pulseAuth) ? { dataDir: deps.config.dataDir } : null,
+        deps.clock.now(),
+      ),
+    ),
   );
 
   app.get('/api/metrics', read, (request) => mapErrors(() => apiMetrics(preset(request).input)));

@@ -49,4 +49,19 @@ describe('event-driven state (fan-out side)', () => {
     state.record([ev({ type: 'health', name: 'database', attributes: { state: 'healthy' } })], [], 1);
     expect(state.healthSignals(db)[0]!.active).toBe(false);
   });
+
+  it('health: carries seed 001\'s health alert details (service, status, last_successful_check, error_message)', () => {
+    const tts = rule({ name: 'tts', kind: 'health', checks: ['tts'] }) as HealthRule;
+    const state = new EventState(() => 3_600_000);
+    state.record([ev({
+      type: 'health', name: 'tts', error_message: 'Connection timeout to Kokoro API',
+      attributes: { state: 'unhealthy', previous: 'healthy', last_success: '2025-12-12T10:25:00.000Z' },
+    })], [], 0);
+    expect(state.healthSignals(tts)[0]!.details).toMatchObject({
+      service: 'tts', status: 'unhealthy', last_successful_check: '2025-12-12T10:25:00.000Z', error_message: 'Connection timeout to Kokoro API',
+    });
+    // A check that never succeeded has no last successful check.
+    state.record([ev({ type: 'health', name: 'tts', attributes: { state: 'unhealthy', previous: 'unknown' } })], [], 1);
+    expect(state.healthSignals(tts)[0]!.details.last_successful_check).toBeNull();
+  });
 });

@@ -20,6 +20,8 @@ interface HealthStatus {
   state: string;
   at: number;
   error: string | null;
+  /** When the check last succeeded before this change (the registry's `attributes.last_success`), if ever. */
+  lastSuccess: string | null;
 }
 
 export function eventMatches(rule: EventRule, e: StoredEvent): boolean {
@@ -73,7 +75,8 @@ export class EventState {
       }
       if (e.type === HEALTH_EVENT_TYPE && e.name !== null) {
         const state = e.attributes?.state ?? (e.status === 'error' ? 'unhealthy' : 'healthy');
-        this.health.set(`${e.project}\u0000${e.name}`, { state, at: e.ts, error: e.error_message });
+        const lastSuccess = typeof e.attributes?.last_success === 'string' ? e.attributes.last_success : null;
+        this.health.set(`${e.project}\u0000${e.name}`, { state, at: e.ts, error: e.error_message, lastSuccess });
         health = true;
       }
       for (const rule of eventRules) {
@@ -128,7 +131,10 @@ export class EventState {
         this.hits.set(rule.id, series);
       } else if (rule.kind === 'health' && a.labels.check !== undefined) {
         const key = `${rule.project}\u0000${a.labels.check}`;
-        if (!this.health.has(key)) this.health.set(key, { state: String(a.details.current ?? 'unhealthy'), at: a.lastActiveAt, error: (a.details.error_message as string | null) ?? null });
+        if (!this.health.has(key)) this.health.set(key, {
+          state: String(a.details.current ?? 'unhealthy'), at: a.lastActiveAt, error: (a.details.error_message as string | null) ?? null,
+          lastSuccess: typeof a.details.last_successful_check === 'string' ? a.details.last_successful_check : null,
+        });
       } else if (rule.kind === 'unpriced_model' && a.labels.model !== undefined) {
         let models = this.unpriced.get(rule.project);
         if (models === undefined) this.unpriced.set(rule.project, (models = new Map()));
@@ -145,7 +151,11 @@ export class EventState {
       out.push({
         labels: { check }, active: status.state !== 'healthy', value: status.state === 'healthy' ? 0 : 1,
         message: `${rule.name}: health check ${check} is ${status.state}${status.error ? `: ${status.error}` : ''}`,
-        details: { current: status.state, threshold: 'healthy', check, affected_service: check, error_message: status.error },
+        // Seed 001's health alert: `service`, `status`, `last_successful_check`, `error_message`.
+        details: {
+          current: status.state, threshold: 'healthy', check, service: check, status: status.state, affected_service: check,
+          last_successful_check: status.lastSuccess, error_message: status.error,
+        },
       });
     }
     return out;

@@ -77,4 +77,19 @@ describe('resource', () => {
     expect(s).toMatchObject({ active: true, value: 93.5, labels: { resource: 'disk' } });
     expect(resourceSignals(r, null)).toBe('keep');
   });
+
+  it('carries seed 001\'s resource alert details: resource, current_usage, threshold, available_gb', () => {
+    const GB = 1024 ** 3;
+    const sample = { cpuPercent: 10, memoryPercent: 87.2, memoryAvailableBytes: 2.1 * GB, diskPercent: 93.5, diskFreeBytes: 12.5 * GB };
+    const memory = rule({ name: 'memory', condition: 'memory_percent > 85' }) as ResourceRule;
+    const [m] = resourceSignals(memory, sample) as Exclude<ReturnType<typeof resourceSignals>, 'keep'>;
+    expect(m!.details).toMatchObject({ resource: 'memory', current: 87.2, current_usage: 87.2, threshold: 85, available_gb: 2.1 });
+    const disk = rule({ name: 'disk', condition: 'disk_percent > 90' }) as ResourceRule;
+    const [d] = resourceSignals(disk, sample) as Exclude<ReturnType<typeof resourceSignals>, 'keep'>;
+    expect(d!.details).toMatchObject({ resource: 'disk', current_usage: 93.5, available_gb: 12.5 });
+    const cpu = rule({ name: 'cpu', condition: 'cpu_percent > 5' }) as ResourceRule;
+    const [c] = resourceSignals(cpu, sample) as Exclude<ReturnType<typeof resourceSignals>, 'keep'>;
+    expect(c!.details).toMatchObject({ resource: 'cpu', current_usage: 10 });
+    expect(c!.details).not.toHaveProperty('available_gb');
+  });
 });

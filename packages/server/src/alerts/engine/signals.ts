@@ -64,6 +64,7 @@ export function thresholdSignals(rule: ThresholdRule, series: readonly SeriesVal
 }
 
 const DAY_MS = 86_400_000;
+const GB = 1024 ** 3;
 
 export function monthBounds(now: number): { start: number; end: number } {
   const d = new Date(now);
@@ -146,9 +147,14 @@ export function anomalySignals(rule: AnomalyRule, current: SeriesValue, baseline
 export function resourceSignals(rule: ResourceRule, sample: HostSample | null): Signal[] | 'keep' {
   if (sample === null) return 'keep';
   const value = rule.resource === 'cpu' ? sample.cpuPercent : rule.resource === 'memory' ? sample.memoryPercent : sample.diskPercent;
+  // Seed 001's resource alert names the reading `current_usage` and says how much is left (`available_gb`).
+  const availableBytes = rule.resource === 'memory' ? sample.memoryAvailableBytes : rule.resource === 'disk' ? sample.diskFreeBytes : null;
   return [{
     labels: { resource: rule.resource }, active: compare(value, rule.op, rule.threshold), value,
     message: `${rule.name}: ${rule.resource} at ${round(value, 3)}% (threshold ${rule.op} ${rule.threshold}%)`,
-    details: { current: round(value, 4), threshold: rule.threshold, operator: rule.op, resource: rule.resource },
+    details: {
+      current: round(value, 4), current_usage: round(value, 4), threshold: rule.threshold, operator: rule.op, resource: rule.resource,
+      ...(availableBytes === null ? {} : { available_gb: Math.round((availableBytes / GB) * 100) / 100 }),
+    },
   }];
 }

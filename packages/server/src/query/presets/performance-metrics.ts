@@ -51,8 +51,16 @@ const latency = (r: NamedRow): LatencyStats => ({
   error_rate: round(r.error_rate, 4),
 });
 
-/** `host`: the dataDir to report host and store figures for (the every-project admin), or null to leave them out. */
-export async function performanceMetrics(input: PresetInput, host: { dataDir: string } | null): Promise<PerformanceMetrics> {
+/**
+ * `host`: the dataDir to report host and store figures for (the every-project admin), or null to leave them out.
+ * `now`: the server's clock — the rate is over the minutes of the range gone by, not the part still ahead
+ * (`end_date` = today, a date, reaches midnight tonight).
+ */
+export async function performanceMetrics(
+  input: PresetInput,
+  host: { dataDir: string } | null,
+  now: number = Date.now(),
+): Promise<PerformanceMetrics> {
   const { store, project, range, filters } = input;
   const base = { project, range, filters, dimensions: [] };
   const byCount = [{ name: 'count', direction: 'desc' as const }];
@@ -68,14 +76,14 @@ export async function performanceMetrics(input: PresetInput, host: { dataDir: st
   ]);
   const o = only(overall.rows);
   const top = peak.rows[0];
-  const minutes = (range.endMs - range.startMs) / 60_000;
+  const minutes = (Math.min(range.endMs, now) - range.startMs) / 60_000;
   return {
     period: period(range),
     response_time: latency(o),
     by_model: Object.fromEntries(byKey(models.rows, 'model').map(([k, r]) => [k, latency(r)])),
     by_route: Object.fromEntries(byKey(routes.rows, 'name').map(([k, r]) => [k, latency(r)])),
     throughput: {
-      events_per_minute: perMinute(num(o.count) / minutes),
+      events_per_minute: minutes > 0 ? perMinute(num(o.count) / minutes) : 0,
       peak_events_per_minute: num(top?.count),
       peak_minute: top && typeof top.bucket === 'number' ? rfc3339(top.bucket) : null,
     },
