@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { apiBasePath } from './base-path';
 import { fmtCompact, fmtCount, fmtInt, fmtMs, fmtPct, fmtRate, fmtSentiment, fmtSig, fmtUsd, fmtUsdTile } from './format';
 import { align, isolatedPoints, splitBy } from './series';
+import { userRefreshGapMs } from './settings';
 import { BANDS, levelOf } from './thresholds';
 import { bucketStart, bucketsBetween, intervalFor, overlapMs, RELATIVE_RANGES, rfc3339 } from './time';
 
@@ -129,3 +130,10 @@ describe('isolatedPoints', () => {
   });
 });
 
+
+describe('settings', () => {
+  test("seed 001's localStorage refreshInterval: whole milliseconds from 1 s to 1 h, else ignored", () => {
+    expect(['5000', ' 8000 ', '1000', '3600000'].map(userRefreshGapMs)).toEqual([5000, 8000, 1000, 3_600_000]);
+    expect([null, '', '999', '3600001', '5s', '-5000', '5000.5', 'NaN'].map(userRefreshGapMs)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});

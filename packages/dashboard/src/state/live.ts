@@ -3,7 +3,8 @@ import type { EventsFrame, HelloFrame, MetricsUpdate, TailEvent } from '../api/l
 import { ReconnectingSocket } from '../api/socket';
 import { wsUrl } from '../api/client';
 import { isRelative, relativeSpan } from '../lib/time';
-import { createStore } from './store';
+import { userRefreshGapMs } from '../lib/settings';
+import { createStore, storage } from './store';
 import { FILTER_FIELDS, type View } from './view';
 import { refreshNow, refreshStore, viewStore } from './view-store';
 
@@ -170,12 +171,14 @@ refreshStore.subscribe(() => {
 
 /**
  * At most every 2 s for ranges up to 24 h, every 10 s up to 30 days (a 30-day refresh costs the server far
- * more), every 60 s beyond (90 days, a year: daily and weekly buckets barely move in a minute).
+ * more), every 60 s beyond (90 days, a year: daily and weekly buckets barely move in a minute); or less often, as
+ * the browser's `refreshInterval` setting asks.
  */
 export function refreshGapMs(view: View): number {
   const span = isRelative(view.range) ? relativeSpan(view.range) : 0;
-  if (span > 30 * 86_400_000) return 60_000;
-  return span > 86_400_000 ? 10_000 : 2_000;
+  const own = span > 30 * 86_400_000 ? 60_000 : span > 86_400_000 ? 10_000 : 2_000;
+  // Seed 001's `localStorage.refreshInterval` slows it down further (lib/settings.ts).
+  return Math.max(own, userRefreshGapMs(storage.get('refreshInterval')));
 }
 
 /**
