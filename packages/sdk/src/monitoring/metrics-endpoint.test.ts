@@ -53,6 +53,14 @@ function exercise(m: Monitoring): void {
   m.handleError(new Error('quote " and \\ backslash\nnewline'), { severity: 'critical' });
 }
 
+
+/** A port another server holds on 127.0.0.1 (close `blocker` to free it). */
+async function takenPort(): Promise<{ blocker: ReturnType<typeof createServer>; port: number }> {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  return { blocker, port: (blocker.address() as AddressInfo).port };
+}
+
 describe('the local /metrics endpoint', () => {
   it('serves seed 002 families with exact names, types and labels, plus process metrics', async () => {
     const { m, url } = await started();
@@ -107,9 +115,7 @@ describe('the local /metrics endpoint', () => {
   });
 
   it('a taken port does not throw into the host: startMetricsServer resolves undefined', async () => {
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const port = (blocker.address() as AddressInfo).port;
+    const { blocker, port } = await takenPort();
     fake = await startFakePulse();
     monitoring = new Monitoring({ service: 'bot', url: fake.url, logger: silentLogger, env: {}, metricsPort: port, metricsHost: '127.0.0.1' });
     await expect(monitoring.startMetricsServer()).resolves.toBeUndefined();
@@ -117,9 +123,7 @@ describe('the local /metrics endpoint', () => {
   });
 
   it('a start that failed on a taken port is tried again by the next call, once the port is free', async () => {
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const port = (blocker.address() as AddressInfo).port;
+    const { blocker, port } = await takenPort();
     fake = await startFakePulse();
     monitoring = new Monitoring({ service: 'bot', url: fake.url, logger: silentLogger, env: {}, metricsPort: port, metricsHost: '127.0.0.1' });
     await expect(monitoring.startMetricsServer()).resolves.toBeUndefined();

@@ -5,6 +5,7 @@ import type { EventStore } from '../../store/types.js';
 import type { AlertRule } from '../rules/model.js';
 import { RecordingNotifier } from '../test-support/recording-notifier.js';
 import { rule } from '../test-support/rules.js';
+import { storedEvent } from '../test-support/stored-event.js';
 import { AlertEngine } from './engine.js';
 
 /** Rules edited or deleted through the API while their alerts fire (real DuckDB store, fake clock). */
@@ -15,12 +16,7 @@ afterEach(async () => {
 });
 
 const NOW = Date.UTC(2026, 5, 15, 12);
-const event = (over: Partial<StoredEvent>): StoredEvent => ({
-  id: null, ts: NOW - 60_000, type: 'llm', name: null, service: 'bot', environment: null, user_id: null, session_id: null, persona: null,
-  channel: null, guild: null, prompt_id: null, model: null, provider: null, input_tokens: null, output_tokens: null, cost_usd: null,
-  duration_ms: 100, ttft_ms: null, status: 'ok', error_type: null, error_message: null, severity: null, value: null, target: null,
-  text: null, sentiment: null, phases: null, attributes: null, project: 'default', ...over,
-});
+const event = (over: Partial<StoredEvent>): StoredEvent => storedEvent(NOW, over);
 
 async function setup(opts: { delayMs?: number } = {}) {
   stores = await openEmbeddedStores({ dataDir: ':memory:' });
