@@ -42,7 +42,7 @@ export interface PerformanceMetrics {
   response_time: LatencyStats;
   by_model: Record<string, LatencyStats>;
   by_route: Record<string, LatencyStats>;
-  throughput: { events_per_minute: number; peak_events_per_minute: number; peak_minute: string | null };
+  throughput: { events_per_minute: number; peak_events_per_minute: number | null; peak_minute: string | null };
   total_errors: number;
   error_rate: number | null;
   system: {

@@ -22,9 +22,9 @@ export function HostPanel() {
           <Stat
             id="tp-peak"
             label="Peak events / min"
-            text={fmtCount(d.throughput.peak_events_per_minute)}
+            text={d.throughput.peak_events_per_minute === null ? '—' : fmtCount(d.throughput.peak_events_per_minute)}
             value={d.throughput.peak_events_per_minute}
-            hint={d.throughput.peak_minute ? fmtDateTime(Date.parse(d.throughput.peak_minute)) : 'no events'}
+            hint={d.throughput.peak_minute ? fmtDateTime(Date.parse(d.throughput.peak_minute)) : d.throughput.peak_events_per_minute === null ? 'minutes past retention' : 'no events'}
           />
         </StatGrid>
       )}

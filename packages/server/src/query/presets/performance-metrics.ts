@@ -34,7 +34,8 @@ export interface PerformanceMetrics {
   response_time: LatencyStats;
   by_model: Record<string, LatencyStats>;
   by_route: Record<string, LatencyStats>;
-  throughput: { events_per_minute: number; peak_events_per_minute: number; peak_minute: string | null };
+  /** `peak_events_per_minute` is null when the range has events but none of its minutes is kept (past retention). */
+  throughput: { events_per_minute: number; peak_events_per_minute: number | null; peak_minute: string | null };
   total_errors: number;
   error_rate: number | null;
   /** Host and whole-store figures: the every-project admin key only (null for project keys — they span every project). */
@@ -84,7 +85,8 @@ export async function performanceMetrics(
     by_route: Object.fromEntries(byKey(routes.rows, 'name').map(([k, r]) => [k, latency(r)])),
     throughput: {
       events_per_minute: minutes > 0 ? perMinute(num(o.count) / minutes) : 0,
-      peak_events_per_minute: num(top?.count),
+      // Minutes are kept as long as raw events (METRICS_RETENTION_DAYS): past them the busiest minute is unknown, not 0.
+      peak_events_per_minute: top !== undefined ? num(top.count) : num(o.count) > 0 ? null : 0,
       peak_minute: top && typeof top.bucket === 'number' ? rfc3339(top.bucket) : null,
     },
     total_errors: num(o.errors),
