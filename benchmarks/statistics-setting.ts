@@ -60,7 +60,7 @@ const captured = new Map<string, Statement[]>();
       q.end_date = new Date(range.endMs).toISOString();
       await executeQuery(store, parseQuerySpec(q, 'default', RUN_END_MS));
     } else if (c.id.startsWith('usage_overview')) await usageOverview(input, 'day');
-    else if (c.id.startsWith('performance_metrics')) await performanceMetrics(input, null);
+    else if (c.id.startsWith('performance_metrics')) await performanceMetrics(input, null, Date.now());
     else await apiMetrics(input);
     captured.set(c.id, current);
   }

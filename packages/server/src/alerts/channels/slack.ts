@@ -1,7 +1,7 @@
 /** Slack incoming webhook in seed 001's attachment format: `text` plus one attachment per alert, coloured by severity. */
 import { z } from 'zod';
 import type { AlertJson, AlertSeverity, ChannelDefinition, Notification } from '../types.js';
-import { alertLink, currentValue, isResolved, notificationTitle, thresholdValue, truncate, typeTitle } from './format.js';
+import { alertLink, currentValue, isResolved, notificationTitle, thresholdValue, typeTitle } from './format.js';
 import { describeUrl, postJson } from './http-send.js';
 
 export const slackConfig = z.object({
@@ -34,8 +34,8 @@ export const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').repla
 export const SLACK_LIMITS = { total: 40_000, text: 1_000, title: 256, message: 1_200, fallback: 300 } as const;
 
 export function slackText(s: string, max: number): string {
-  const escaped = slackEscape(s);
-  return escaped.length <= max ? escaped : `${truncate(escaped, max).slice(0, -1).replace(/&[a-z]{0,3}$/, '')}…`;
+  const chars = Array.from(slackEscape(s));
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').replace(/&[a-z]{0,3}$/, '')}…`;
 }
 
 export interface SlackField { title: string; value: string; short: boolean }

@@ -60,7 +60,7 @@ const latency = (r: NamedRow): LatencyStats => ({
 export async function performanceMetrics(
   input: PresetInput,
   host: { dataDir: string } | null,
-  now: number = Date.now(),
+  now: number,
 ): Promise<PerformanceMetrics> {
   const { store, project, range, filters } = input;
   const base = { project, range, filters, dimensions: [] };
