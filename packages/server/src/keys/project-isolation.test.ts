@@ -54,4 +54,18 @@ describe('project isolation of alert rules', () => {
     const moved = await send(`${pulse.url}/v1/alert-rules/${mine.json.id}`, 'PUT', { name: 'Mine', condition: 'error_rate > 0.5', project: 'victim' }, team);
     expect(moved.status).toBe(403);
   });
+
+  it("seed 004's tenant_id names the project as project does: a project key cannot write another through it", async () => {
+    const sneaky = await postJson(`${pulse.url}/v1/alert-rules`, { name: 'Sneaky 004', metric: 'cost_usd', operator: '>', threshold: 1, tenant_id: 'victim' }, team);
+    expect(sneaky.status).toBe(403);
+    expect(sneaky.json.error.message).toMatch(/^project/);
+    const own = await postJson(`${pulse.url}/v1/alert-rules`, { name: 'Own 004', metric: 'cost_usd', operator: '>', threshold: 1, tenant_id: 'team' }, team);
+    expect(own.status).toBe(201);
+    expect(own.json.project).toBe('team');
+    const moved = await send(`${pulse.url}/v1/alert-rules/${own.json.id}`, 'PUT', { name: 'Own 004', metric: 'cost_usd', threshold: 1, tenant_id: 'victim' }, team);
+    expect(moved.status).toBe(403);
+    const any = await postJson(`${pulse.url}/v1/alert-rules`, { name: 'Theirs 004', metric: 'cost_usd', threshold: 1, tenant_id: 'victim' }, admin);
+    expect(any.status).toBe(201);
+    expect(any.json.project).toBe('victim');
+  });
 });

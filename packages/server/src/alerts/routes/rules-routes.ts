@@ -70,7 +70,8 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
   };
   /** `project`: where the rule goes; `auth`: who asks — a project key may name only its own project. */
   const parse = (body: Record<string, unknown>, project: string, auth: { project: string; keyId: string | null }, id: string): AlertRule => {
-    if (auth.keyId !== null && ((body.project !== undefined && body.project !== auth.project) || project !== auth.project)) {
+    const named = body.project ?? body.tenant_id;
+    if (auth.keyId !== null && ((named !== undefined && named !== auth.project) || project !== auth.project)) {
       throw new HttpError(403, 'forbidden', 'project: this key cannot write rules of another project');
     }
     const { id: _ignored, source: _source, current: _c, firing: _f, pending: _p, ...input } = body;
@@ -94,7 +95,9 @@ export function registerRuleRoutes(app: FastifyInstance, deps: AlertRouteDeps): 
   app.post('/v1/alert-rules', { config: { scope: 'admin' } }, async (request, reply) => {
     const auth = request.pulseAuth!;
     const body = requireObject(request.body);
-    const project = typeof body.project === 'string' ? body.project : auth.project;
+    // seed 004's `tenant_id` names the project too (rules/seed-004-form.ts).
+    const named = body.project ?? body.tenant_id;
+    const project = typeof named === 'string' ? named : auth.project;
     const rule = parse(body, project, auth, `rule_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
     await engine.putRule(rule, storedBody(rule), deps.clock.now());
     reply.code(201).send(ruleView(engine, rule, true));

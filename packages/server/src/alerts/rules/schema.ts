@@ -4,6 +4,7 @@ import { isDimensionName, isFilterField } from '../../query/dimensions.js';
 import type { DimensionName, Filter } from '../../query/types.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../types.js';
 import { parseDuration } from './duration.js';
+import { fromSeed004Form } from './seed-004-form.js';
 import { COMPARATORS, RULE_KINDS, type AlertRule, type Comparator, type MeasureRef, type RuleCommon, type RuleSource } from './model.js';
 
 /** A problem with one field of a rule; `path` is relative to the rule object (YAML errors map it to a line). */
@@ -79,9 +80,11 @@ export interface ParseContext {
 
 /** Validates and normalises one rule; every problem is reported with the field it concerns. */
 export function parseRule(input: unknown, ctx: ParseContext): RuleParse {
-  const base = ruleInputSchema.safeParse(input);
-  if (!base.success) {
-    return { ok: false, issues: base.error.issues.map((i) => ({ path: i.path.filter((p): p is string | number => typeof p !== 'symbol'), message: i.message })) };
+  const seed004 = fromSeed004Form(input);
+  const base = ruleInputSchema.safeParse(seed004.input);
+  if (!base.success || seed004.issues.length > 0) {
+    const schemaIssues = base.success ? [] : base.error.issues.map((i) => ({ path: i.path.filter((p): p is string | number => typeof p !== 'symbol'), message: i.message }));
+    return { ok: false, issues: [...seed004.issues, ...schemaIssues] };
   }
   const r = base.data;
   const issues: RuleIssue[] = [];
