@@ -22,8 +22,13 @@ export interface LLMContext extends TrackContext {
 export interface LLMCall {
   provider: string;
   model: string | undefined;
+  /** Every prompt token, cached ones included (Anthropic's three input counts summed). */
   inputTokens?: number;
   outputTokens?: number;
+  /** Of `inputTokens`, those read from the provider's prompt cache (OpenAI `cached_tokens`, Anthropic `cache_read_input_tokens`). */
+  cacheReadTokens?: number;
+  /** Of `inputTokens`, those written to the prompt cache (Anthropic `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
   durationMs: number;
   /** Time to the first content chunk; streams only. */
   ttftMs?: number;

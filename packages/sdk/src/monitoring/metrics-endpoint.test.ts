@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Counter, Registry } from 'prom-client';
+import type { Metric } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED_GAUGES_NAMED_TOTAL } from '@pulse/protocol';
 import { Monitoring } from './monitoring.js';
@@ -164,5 +168,70 @@ describe('the local /metrics endpoint', () => {
     expect(await m.registry.getSingleMetricAsString('generation_success_total')).not.toContain('worker');
     expect(await other.registry.getSingleMetricAsString('generation_success_total')).toContain('service="worker"');
     await other.shutdown();
+  });
+
+  describe('shutdown() releases prom-client\'s default metrics', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const value = async (metric: Metric | undefined, pick = (_: { value: number; metricName?: string }) => true): Promise<number> =>
+      ((await metric?.get())?.values ?? []).filter(pick).reduce((sum, v) => sum + v.value, 0);
+    const gcCount = (m: Metric | undefined): Promise<number> => value(m, (v) => v.metricName === 'nodejs_gc_duration_seconds_count');
+    /**
+     * The event-loop-delay monitor's p50 over 60 ms (prom-client's nodejs_eventloop_lag_seconds collect
+     * copies the monitor into the _p50 gauge and resets it): about its 10 ms resolution while it samples,
+     * under 1 ms once it has stopped (an empty histogram reads 511 ns). A forced GC in the same window
+     * feeds the GC observer.
+     */
+    const sampleWindow = async (lag: Metric | undefined, p50: Metric | undefined): Promise<number> => {
+      await lag?.get();
+      gc();
+      await sleep(60);
+      await lag?.get();
+      return value(p50);
+    };
+    const monitorsOf = (registry: Registry) => ({
+      lag: registry.getSingleMetric('nodejs_eventloop_lag_seconds'),
+      p50: registry.getSingleMetric('nodejs_eventloop_lag_p50_seconds'),
+      gc: registry.getSingleMetric('nodejs_gc_duration_seconds'),
+    });
+
+    it('the event-loop-delay monitor and the GC observer stop, and the registry can serve a new instance', async () => {
+      fake = await startFakePulse();
+      const registry = new Registry();
+      const options = { service: 'bot', url: fake.url, logger: silentLogger, env: {}, registry };
+      monitoring = new Monitoring(options);
+      const first = monitorsOf(registry);
+      // Running while the instance lives.
+      expect(await sampleWindow(first.lag, first.p50)).toBeGreaterThan(0.005);
+      const seenGcs = await gcCount(first.gc);
+      expect(seenGcs).toBeGreaterThan(0);
+
+      // A metric the application adds to the same registry is its own: shutdown() leaves it.
+      new Counter({ name: 'app_custom_total', help: 'the application\'s', registers: [registry] });
+      await monitoring.shutdown();
+      expect(registry.getSingleMetric('app_custom_total')).toBeDefined();
+      expect(registry.getSingleMetric('generation_success_total')).toBeUndefined();
+      expect(await sampleWindow(first.lag, first.p50)).toBeLessThan(0.001);
+      expect(await gcCount(first.gc)).toBe(seenGcs);
+
+      // The registry no longer holds this instance's metrics: a new one starts on it, with live monitors.
+      monitoring = new Monitoring(options);
+      const second = monitorsOf(registry);
+      expect(second.gc).not.toBe(first.gc);
+      expect(await sampleWindow(second.lag, second.p50)).toBeGreaterThan(0.005);
+      expect(await gcCount(second.gc)).toBeGreaterThan(0);
+      expect(await registry.getSingleMetricAsString('generation_success_total')).toContain('generation_success_total');
+    });
+
+    it('a second live instance keeps its own monitors running when the first shuts down', async () => {
+      fake = await startFakePulse();
+      const first = new Monitoring({ service: 'bot', url: fake.url, logger: silentLogger, env: {} });
+      monitoring = new Monitoring({ service: 'worker', url: fake.url, logger: silentLogger, env: {} });
+      await first.shutdown();
+      const live = monitorsOf(monitoring.registry);
+      expect(await sampleWindow(live.lag, live.p50)).toBeGreaterThan(0.005);
+      expect(await gcCount(live.gc)).toBeGreaterThan(0);
+    });
   });
 });

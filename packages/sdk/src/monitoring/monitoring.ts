@@ -22,7 +22,7 @@ import { Alerts, JobMetrics } from './jobs.js';
 import { trackKPI } from './kpi.js';
 import { startMetricsHttp } from './metrics-server.js';
 import type { MetricsServer } from './metrics-server.js';
-import { createSeedMetrics } from './prom-metrics.js';
+import { registerSeedMetrics } from './prom-metrics.js';
 import { recordHttp, recordLLM } from './record.js';
 import { SentryForwarder } from './sentry.js';
 import type { ErrorContext, KPI, MonitoringOptions } from './types.js';
@@ -52,6 +52,7 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
   private readonly metricsEnabled: boolean;
   private readonly started = Date.now();
   private readonly sharedFlushTimeoutMs: number;
+  private readonly releaseMetrics: () => void;
   private server: Promise<MetricsServer | undefined> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -74,11 +75,12 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
     this.metricsEnabled = options.enableMetrics ?? envFlag(env.ENABLE_METRICS) ?? true;
     const now = options.now ?? Date.now;
     const activeUsers = new ActiveUsers(options.activeUserWindowMs ?? 5 * 60_000, now);
-    const families = createSeedMetrics(this.registry, {
+    const { metrics: families, release } = registerSeedMetrics(this.registry, {
       service: this.service,
       activeUsers: () => activeUsers.count(),
       defaultMetrics: options.defaultMetrics ?? true,
     });
+    this.releaseMetrics = release;
     const dsn = options.sentryDsn ?? (envFlag(env.SENTRY_ENABLED) === false ? undefined : env.SENTRY_DSN || undefined);
     const sentry = dsn
       ? new SentryForwarder(dsn, this.environment, logger, options.sentry ? async () => options.sentry as NonNullable<typeof options.sentry> : undefined)
@@ -195,14 +197,19 @@ export class Monitoring implements HttpRecorder, LLMRecorder, EventSink {
 
   /**
    * Flushes everything tracked (the transport's own shutdown, or a flush of a shared client), flushes
-   * Sentry, and closes the metrics server. Idempotent.
+   * Sentry, closes the metrics server, then stops the default metrics' event-loop and GC monitors and
+   * takes this instance's metrics out of the registry (a new instance may register on it). Idempotent.
    */
   shutdown(): Promise<void> {
     this.closing ??= (async () => {
-      await (this.ownsClient ? this.client.shutdown() : this.client.flush(this.sharedFlushTimeoutMs));
-      await this.core.sentry?.flush(2000);
-      const server = await this.server;
-      await server?.close();
+      try {
+        await (this.ownsClient ? this.client.shutdown() : this.client.flush(this.sharedFlushTimeoutMs));
+        await this.core.sentry?.flush(2000);
+        const server = await this.server;
+        await server?.close();
+      } finally {
+        this.releaseMetrics();
+      }
     })();
     return this.closing;
   }

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { SEED_FAMILIES as F } from '@pulse/protocol';
+import { startDefaultMetrics } from './default-metrics.js';
 
 /**
  * The metric families of seed 002, with its names, types and labels. `service` is on every family (the
@@ -36,11 +37,44 @@ export interface SeedMetricsOptions {
 }
 
 export function createSeedMetrics(registry: Registry, opts: SeedMetricsOptions): SeedMetrics {
-  const registers = [registry];
-  if (opts.defaultMetrics) {
-    collectDefaultMetrics({ register: registry });
-    for (const name of LINTED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  return registerSeedMetrics(registry, opts).metrics;
+}
+
+export interface SeedRegistration {
+  metrics: SeedMetrics;
+  /**
+   * Stops the default metrics' event-loop and GC monitors and removes every metric registered here from
+   * the registry (so a later instance can register on it again). Idempotent.
+   */
+  release(): void;
+}
+
+/** createSeedMetrics, releasable; a registration that fails half-way (a name taken) leaves nothing behind. */
+export function registerSeedMetrics(registry: Registry, opts: SeedMetricsOptions): SeedRegistration {
+  const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
+  const ours = (): string[] => registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name));
+  let stopDefaults = (): void => {};
+  const remove = (names: readonly string[]): void => {
+    stopDefaults();
+    for (const name of names) registry.removeSingleMetric(name);
+  };
+  try {
+    if (opts.defaultMetrics) {
+      stopDefaults = startDefaultMetrics(registry);
+      for (const name of LINTED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+    }
+    const metrics = seedFamilies(registry, opts);
+    // Only the names registered here: metrics the application adds to the registry later stay.
+    const added = ours();
+    return { metrics, release: () => remove(added) };
+  } catch (err) {
+    remove(ours());
+    throw err;
   }
+}
+
+function seedFamilies(registry: Registry, opts: SeedMetricsOptions): SeedMetrics {
+  const registers = [registry];
   const spec = <K extends keyof typeof F>(k: K) => ({ name: F[k].name, help: F[k].help, registers });
   return {
     activeUsers: new Gauge({

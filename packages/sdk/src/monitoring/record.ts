@@ -29,7 +29,8 @@ function httpStatusOf(error: unknown): number | undefined {
 }
 
 /**
- * One model call: `token_spend_total{model,type=prompt|completion}` and an `llm` event with tokens,
+ * One model call: `token_spend_total{model,type=prompt|completion}` (prompt = every input token, cached
+ * ones included) and an `llm` event with tokens,
  * latency, time to first token, finish reason and, on failure, the error type.
  */
 export function recordLLM(core: MonitoringCore, c: LLMCall): void {

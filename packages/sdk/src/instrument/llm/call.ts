@@ -11,8 +11,13 @@ const count = (v: unknown): number | undefined => (typeof v === 'number' && Numb
 export class CallMeter {
   private readonly started = performance.now();
   model: string | undefined;
+  /** The prompt as the provider counts it: OpenAI's `prompt_tokens` include cache reads, Anthropic's `input_tokens` leave out both cache kinds. */
   inputTokens: number | undefined;
   outputTokens: number | undefined;
+  cacheReadTokens: number | undefined;
+  cacheWriteTokens: number | undefined;
+  /** Anthropic: `inputTokens` leave out the cached ones, so the prompt is their sum. */
+  cacheExcludedFromInput = false;
   finishReason: string | undefined;
   private ttftMs: number | undefined;
   private reported = false;
@@ -36,6 +41,18 @@ export class CallMeter {
     this.outputTokens = count(output) ?? this.outputTokens;
   }
 
+  /** Prompt tokens read from (`read`) and written to (`write`) the provider's prompt cache; cumulative, like `usage`. */
+  cacheUsage(read: unknown, write: unknown): void {
+    this.cacheReadTokens = count(read) ?? this.cacheReadTokens;
+    this.cacheWriteTokens = count(write) ?? this.cacheWriteTokens;
+  }
+
+  /** Every prompt token, cached or not. */
+  promptTokens(): number | undefined {
+    if (!this.cacheExcludedFromInput || (this.cacheReadTokens === undefined && this.cacheWriteTokens === undefined)) return this.inputTokens;
+    return (this.inputTokens ?? 0) + (this.cacheReadTokens ?? 0) + (this.cacheWriteTokens ?? 0);
+  }
+
   report(end: { error?: unknown; aborted?: boolean } = {}): void {
     if (this.reported) return;
     this.reported = true;
@@ -43,8 +60,10 @@ export class CallMeter {
     const call: LLMCall = {
       provider: this.options.provider ?? this.provider,
       model: this.model,
-      inputTokens: this.inputTokens,
+      inputTokens: this.promptTokens(),
       outputTokens: this.outputTokens,
+      cacheReadTokens: this.cacheReadTokens,
+      cacheWriteTokens: this.cacheWriteTokens,
       durationMs: performance.now() - this.started,
       ttftMs: this.ttftMs,
       finishReason: this.finishReason,

@@ -1,9 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Monitoring } from '../../monitoring/monitoring.js';
 import { silentLogger } from '../../transport/log.js';
 import { startFakePulse } from '../../test-support/fake-pulse.js';
 import type { FakePulse } from '../../test-support/fake-pulse.js';
 import { FakeAnthropic, FakeOpenAI, RateLimitError } from '../../test-support/fake-llm-clients.js';
+import type { LLMCall } from '../types.js';
+import { wrapAnthropic } from './anthropic.js';
+import { wrapOpenAI } from './openai.js';
 
 // No real provider can be reached from this machine: the clients are local objects shaped like the
 // OpenAI and Anthropic SDKs' (responses, streams, errors with status).
@@ -98,6 +101,29 @@ describe('wrapOpenAI', () => {
     ]);
   });
 
+  it('counts cached prompt tokens once: prompt_tokens already include prompt_tokens_details.cached_tokens', async () => {
+    const cached = { ...completion, usage: { prompt_tokens: 1200, completion_tokens: 5, total_tokens: 1205, prompt_tokens_details: { cached_tokens: 1000 } } };
+    const client = monitoring.wrapOpenAI(new FakeOpenAI({ response: cached }));
+    await client.chat.completions.create({ model: 'gpt-4o' });
+    const chunks = [
+      { model: 'gpt-4o-mini', choices: [{ delta: { content: 'Hi' }, finish_reason: 'stop' }] },
+      { model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 2048, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 1920 } } },
+    ];
+    const streaming = monitoring.wrapOpenAI(new FakeOpenAI({ chunks }));
+    for await (const _ of (await streaming.chat.completions.create({ model: 'gpt-4o-mini', stream: true })) as AsyncIterable<unknown>) {
+      // reading
+    }
+    const [plain, streamed] = await llmEvents();
+    expect(plain).toMatchObject({ input_tokens: 1200, output_tokens: 5 });
+    expect(streamed).toMatchObject({ input_tokens: 2048, output_tokens: 1 });
+    expect(await tokenSpend()).toEqual([
+      { labels: { service: 'bot', model: 'gpt-4o-2024-08-06', type: 'prompt' }, value: 1200 },
+      { labels: { service: 'bot', model: 'gpt-4o-2024-08-06', type: 'completion' }, value: 5 },
+      { labels: { service: 'bot', model: 'gpt-4o-mini', type: 'prompt' }, value: 2048 },
+      { labels: { service: 'bot', model: 'gpt-4o-mini', type: 'completion' }, value: 1 },
+    ]);
+  });
+
   it('records errors by type, rethrows them, and marks abandoned and broken streams', async () => {
     const failing = monitoring.wrapOpenAI(new FakeOpenAI({ error: new RateLimitError('slow down') }));
     await expect(failing.chat.completions.create({ model: 'gpt-4o' })).rejects.toThrow('slow down');
@@ -155,5 +181,62 @@ describe('wrapAnthropic', () => {
     });
     expect(Number(event?.ttft_ms)).toBeGreaterThanOrEqual(10);
     expect(Number(event?.ttft_ms)).toBeLessThan(Number(event?.duration_ms));
+  });
+
+  it('counts cached prompt tokens: input_tokens excludes cache reads and cache writes', async () => {
+    const message = {
+      id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-sonnet-4-20250514', stop_reason: 'end_turn', content: [],
+      usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 9 },
+    };
+    const client = monitoring.wrapAnthropic(new FakeAnthropic({ response: message }));
+    await client.messages.create({ model: 'claude-sonnet-4-0', max_tokens: 100 });
+    const uncached = { ...message, usage: { input_tokens: 40, cache_read_input_tokens: 0, cache_creation_input_tokens: null, output_tokens: 3 } };
+    await monitoring.wrapAnthropic(new FakeAnthropic({ response: uncached })).messages.create({ model: 'claude-sonnet-4-0', max_tokens: 100 });
+    const [cachedEvent, plainEvent] = await llmEvents();
+    expect(cachedEvent).toMatchObject({ input_tokens: 1210, output_tokens: 9 });
+    expect(plainEvent).toMatchObject({ input_tokens: 40, output_tokens: 3 });
+    expect(await tokenSpend()).toEqual([
+      { labels: { service: 'bot', model: 'claude-sonnet-4-20250514', type: 'prompt' }, value: 1250 },
+      { labels: { service: 'bot', model: 'claude-sonnet-4-20250514', type: 'completion' }, value: 12 },
+    ]);
+  });
+
+  it('counts cached prompt tokens in a stream: from message_start, replaced (not added to) by a cumulative message_delta', async () => {
+    const start = { type: 'message_start', message: { model: 'claude-3-5-haiku-20241022', usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 1 } } };
+    const text = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } };
+    // Older API versions: message_delta carries output_tokens only.
+    const outputOnly = [start, text, { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 15 } }, { type: 'message_stop' }];
+    // Current ones: every field, cumulative, the cache fields possibly null.
+    const cumulative = [
+      start, text,
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: null, output_tokens: 20 } },
+      { type: 'message_stop' },
+    ];
+    for (const chunks of [outputOnly, cumulative]) {
+      const client = monitoring.wrapAnthropic(new FakeAnthropic({ chunks }));
+      for await (const _ of (await client.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 50, stream: true })) as AsyncIterable<unknown>) {
+        // reading
+      }
+    }
+    const [first, second] = await llmEvents();
+    expect(first).toMatchObject({ input_tokens: 1210, output_tokens: 15 });
+    expect(second).toMatchObject({ input_tokens: 1210, output_tokens: 20 });
+    expect(await tokenSpend()).toEqual([
+      { labels: { service: 'bot', model: 'claude-3-5-haiku-20241022', type: 'prompt' }, value: 2420 },
+      { labels: { service: 'bot', model: 'claude-3-5-haiku-20241022', type: 'completion' }, value: 35 },
+    ]);
+  });
+
+  it('hands a custom recorder the cached share of the prompt (cacheReadTokens, cacheWriteTokens)', async () => {
+    const calls: LLMCall[] = [];
+    const recorder = { recordLLM: (c: LLMCall) => void calls.push(c) };
+    const message = { model: 'claude-sonnet-4-20250514', usage: { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200, output_tokens: 9 } };
+    await wrapAnthropic(new FakeAnthropic({ response: message }), recorder).messages.create({ model: 'claude-sonnet-4-0', max_tokens: 10 });
+    const cached = { ...completion, usage: { prompt_tokens: 1200, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 1000 } } };
+    await wrapOpenAI(new FakeOpenAI({ response: cached }), recorder).chat.completions.create({ model: 'gpt-4o' });
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[0]).toMatchObject({ provider: 'anthropic', inputTokens: 1210, outputTokens: 9, cacheReadTokens: 1000, cacheWriteTokens: 200 });
+    expect(calls[1]).toMatchObject({ provider: 'openai', inputTokens: 1200, outputTokens: 5, cacheReadTokens: 1000 });
+    expect(calls[1]?.cacheWriteTokens).toBeUndefined();
   });
 });

@@ -2,14 +2,21 @@ import type { LLMRecorder } from '../types.js';
 import type { CallMeter, LLMWrapOptions } from './call.js';
 import { measuredCreate } from './measured-create.js';
 import { replaceMethod } from './observe.js';
-import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIChatParams, OpenAILike } from './shapes.js';
+import type { OpenAIChatChunk, OpenAIChatCompletion, OpenAIChatParams, OpenAILike, OpenAIUsage } from './shapes.js';
+
+/** `prompt_tokens` already include the cached ones: they are kept apart only as a breakdown, never added. */
+function readUsage(meter: CallMeter, usage: OpenAIUsage | null | undefined): void {
+  if (!usage) return;
+  meter.usage(usage.prompt_tokens, usage.completion_tokens);
+  meter.cacheUsage(usage.prompt_tokens_details?.cached_tokens, undefined);
+}
 
 
 function readCompletion(meter: CallMeter, res: unknown): void {
   const r = (res ?? {}) as OpenAIChatCompletion;
   if (typeof r.model === 'string') meter.model = r.model;
   meter.finishReason = r.choices?.[0]?.finish_reason ?? undefined;
-  meter.usage(r.usage?.prompt_tokens, r.usage?.completion_tokens);
+  readUsage(meter, r.usage);
 }
 
 function readChunk(meter: CallMeter, chunk: OpenAIChatChunk): void {
@@ -18,7 +25,7 @@ function readChunk(meter: CallMeter, chunk: OpenAIChatChunk): void {
   if (choice?.delta?.content || (choice?.delta?.tool_calls?.length ?? 0) > 0) meter.firstToken();
   if (choice?.finish_reason) meter.finishReason = choice.finish_reason;
   // With `stream_options: { include_usage: true }` the last chunk carries the usage (and no choices).
-  if (chunk.usage) meter.usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens);
+  readUsage(meter, chunk.usage);
 }
 
 /**

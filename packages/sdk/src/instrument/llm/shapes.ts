@@ -5,8 +5,10 @@
  */
 
 export interface OpenAIUsage {
+  /** Includes the cached ones (`prompt_tokens_details.cached_tokens`). */
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
 }
 export interface OpenAIChatCompletion {
   model?: string;
@@ -32,8 +34,11 @@ export interface OpenAILike {
 }
 
 export interface AnthropicUsage {
+  /** Excludes both cached kinds below. */
   input_tokens?: number | null;
   output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
 }
 export interface AnthropicMessage {
   model?: string;
