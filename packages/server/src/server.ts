@@ -174,7 +174,10 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
   cluster.changes.on('projects', () => projects.clear());
   const tasks = new BackgroundTasks({ clock, logger, leadership });
   const exportsDir = config.dataDir === ':memory:' ? join(tmpdir(), `pulse-exports-${process.pid}`) : join(config.dataDir, 'exports');
-  const exports = new ExportJobs({ store, jobs: stores.exportJobs, dir: exportsDir, clock, logger });
+  const exports = new ExportJobs({
+    store, jobs: stores.exportJobs, dir: exportsDir, clock, logger,
+    limits: { maxPending: config.limits.exportMaxPending, maxStorageBytes: config.limits.exportMaxStorageBytes, minFreeBytes: config.limits.exportMinFreeBytes },
+  });
   metrics = createPulseMetrics({ buffer, fanout, metricsHub, tailHub, tasks, cluster, clock, restarts: storeRestarts, maxSeriesPerFamily: config.metrics.maxSeriesPerFamily, kpi: config.metrics.kpi });
   const health = new HealthRegistry({ store, buffer, tasks, enricher, clock, logger, maxQueuedEvents: config.ingest.maxQueuedEvents });
   const ops: OpsParts = {
@@ -226,9 +229,12 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     // instance follows rule, silence and alert changes made elsewhere.
     const engine = alerting.engine;
     leadership.beforeLeading(() => engine.refresh(['rules', 'silences', 'alerts']));
+    // Then, before anything it evaluates, the leader sends what a previous run or leader left unfinished (the outbox).
+    const resume = (): Promise<void> => engine.resumeNotifications().catch((err: unknown) => logger.error({ err }, 'resending unfinished alert notifications'));
+    leadership.onChange((leader) => void (leader && resume()));
     cluster.changes.on('alert_rules', () => void engine.refresh(['rules']).catch((err: unknown) => logger.error({ err }, 'reloading alert rules')));
     cluster.changes.on('alert_silences', () => void engine.refresh(['silences']).catch((err: unknown) => logger.error({ err }, 'reloading silences')));
-    cluster.changes.on('alerts', () => void engine.refresh(['alerts']).catch((err: unknown) => logger.error({ err }, 'reloading alerts')));
+    cluster.changes.on('alerts', () => void engine.refresh(['alerts']).then(resume, (err: unknown) => logger.error({ err }, 'reloading alerts')));
     // The default project's live window is seeded before listening, so the first dashboard opens at once.
     await metricsHub.window('default', []);
     await exports.start();

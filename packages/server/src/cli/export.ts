@@ -75,6 +75,8 @@ async function viaServer(server: ServerApi, query: URLSearchParams, out: string)
     job = await call(server, 'GET', `/v1/analytics/exports/${String(created.id)}${suffix}`);
   }
   if (job.status !== 'done') fail(`export ${String(job.id)} ${String(job.status)}: ${String(job.error ?? 'unknown error')}`);
+  // Done, but its file already removed to keep the project within PULSE_EXPORT_MAX_STORAGE_MB (the error says so).
+  if (job.download_url === null) fail(`export ${String(job.id)}: ${String(job.error ?? 'no file to download')}`);
   const res = await fetch(`${server.base}${String(job.download_url)}${suffix}`, { headers: server.headers });
   if (!res.ok || !res.body) fail(`download failed: ${res.status} (server at ${server.base})`);
   // Written beside the target and renamed, so FILE is never a partial download.

@@ -49,6 +49,15 @@ describe('loadConfig', () => {
     expect(() => sizeBytes('12 parsecs')).toThrow(ConfigError);
   });
 
+  it('reads the export limits (MB as MiB, 0 turns one off) and names a bad one', () => {
+    expect(loadConfig({ env: {}, cwd: dir() }).limits).toMatchObject({ exportMaxPending: 3, exportMaxStorageBytes: 10_240 * 1048576, exportMinFreeBytes: 1024 * 1048576 });
+    expect(loadConfig({ env: { PULSE_EXPORT_MAX_PENDING: '0', PULSE_EXPORT_MAX_STORAGE_MB: '500', PULSE_EXPORT_MIN_FREE_MB: '0' }, cwd: dir() }).limits)
+      .toMatchObject({ exportMaxPending: 0, exportMaxStorageBytes: 500 * 1048576, exportMinFreeBytes: 0 });
+    expect(() => loadConfig({ env: { PULSE_EXPORT_MAX_PENDING: '-1' }, cwd: dir() })).toThrow('PULSE_EXPORT_MAX_PENDING must be an integer in 0..10000');
+    expect(() => loadConfig({ env: { PULSE_EXPORT_MAX_STORAGE_MB: '1GB' }, cwd: dir() })).toThrow(/PULSE_EXPORT_MAX_STORAGE_MB/);
+    expect(() => loadConfig({ env: { PULSE_EXPORT_MIN_FREE_MB: '2.5' }, cwd: dir() })).toThrow(/PULSE_EXPORT_MIN_FREE_MB/);
+  });
+
   it('reads the seeds\' variable names, JSON-array CORS origins and .env (real env wins)', () => {
     const cwd = dir();
     writeFileSync(join(cwd, '.env'), 'ANALYTICS_PORT=9001\nMETRICS_RETENTION_DAYS=7\n');

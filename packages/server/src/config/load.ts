@@ -282,6 +282,9 @@ export function loadConfig(opts: { env?: Env; cwd?: string; overrides?: Partial<
       queryPerMinute: field(env, 'PULSE_RATE_LIMIT_QUERY', num('PULSE_RATE_LIMIT_QUERY', 0, 1e9, true), 1_200),
       ingestInflightBytes: field(env, 'PULSE_INGEST_INFLIGHT_MB', num('PULSE_INGEST_INFLIGHT_MB', 0, 1_000_000, true), 32) * 1024 * 1024,
       logRequests: field(env, 'PULSE_LOG_REQUESTS', bool('PULSE_LOG_REQUESTS'), false),
+      exportMaxPending: field(env, 'PULSE_EXPORT_MAX_PENDING', num('PULSE_EXPORT_MAX_PENDING', 0, 10_000, true), 3),
+      exportMaxStorageBytes: field(env, 'PULSE_EXPORT_MAX_STORAGE_MB', num('PULSE_EXPORT_MAX_STORAGE_MB', 0, 100_000_000, true), 10_240) * 1024 * 1024,
+      exportMinFreeBytes: field(env, 'PULSE_EXPORT_MIN_FREE_MB', num('PULSE_EXPORT_MIN_FREE_MB', 0, 100_000_000, true), 1024) * 1024 * 1024,
     },
     alerts: {
       responseTimeMs: optNum('ALERT_RESPONSE_TIME_MS', 0, 1e9),

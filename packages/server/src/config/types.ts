@@ -105,6 +105,12 @@ export interface LimitsConfig {
   ingestInflightBytes: number;
   /** `PULSE_LOG_REQUESTS` (default false): one log line per request (URLs with `api_key` redacted). */
   logRequests: boolean;
+  /** `PULSE_EXPORT_MAX_PENDING` (default 3): export jobs a project may have queued or running; beyond, 429. 0: off. */
+  exportMaxPending: number;
+  /** `PULSE_EXPORT_MAX_STORAGE_MB` (default 10240, in bytes here): a project's kept export files; oldest removed first. 0: off. */
+  exportMaxStorageBytes: number;
+  /** `PULSE_EXPORT_MIN_FREE_MB` (default 1024, in bytes here): free disk an export needs to be created or started. 0: off. */
+  exportMinFreeBytes: number;
 }
 
 export interface PulseConfig {

@@ -222,3 +222,101 @@ describe('exports (seed 004: POST/GET /v1/analytics/exports, download)', () => {
     expect(job.rows % 500).toBe(0);
   });
 });
+
+describe('export limits (PULSE_EXPORT_MAX_PENDING, PULSE_EXPORT_MAX_STORAGE_MB, PULSE_EXPORT_MIN_FREE_MB)', () => {
+  it('with PULSE_EXPORT_MAX_PENDING=2 the third POST of a project is a 429 naming the limit, with Retry-After; after one finished a new one is accepted', async () => {
+    const limited = await startTestPulse({ env: { LOG_LEVEL: 'warn', PULSE_EXPORT_MAX_PENDING: '2' } });
+    // Exports wait for a gate, so the first two stay queued or running.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    try {
+      const real = limited.store.exportTo.bind(limited.store);
+      limited.store.exportTo = async (...args) => { await gate; return real(...args); };
+      const post = async (q = '') => {
+        const res = await fetch(`${limited.url}/v1/analytics/exports?export_type=csv${q}`, { method: 'POST' });
+        return { status: res.status, json: await res.json() as any, retryAfter: res.headers.get('retry-after') };
+      };
+      const [a, b] = [await post(), await post()];
+      expect([a.status, b.status]).toEqual([202, 202]);
+      const third = await post();
+      expect(third.status).toBe(429);
+      expect(third.json.error.code).toBe('too_many_exports');
+      expect(third.json.error.message).toBe(
+        'project default has 2 export jobs queued or running, the most PULSE_EXPORT_MAX_PENDING (2) allows; retry once one has finished');
+      expect(Number(third.retryAfter)).toBeGreaterThan(0);
+      expect((await getJson(`${limited.url}/v1/analytics/exports`)).json.exports).toHaveLength(2);
+      // Another project has its own count.
+      expect((await post('&project=other')).status).toBe(202);
+      open();
+      for (const id of [a.json.id, b.json.id]) {
+        for (let i = 0; i < 200; i++) {
+          const { json } = await getJson(`${limited.url}/v1/analytics/exports/${id}`);
+          if (json.status === 'done') break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      expect((await post()).status).toBe(202);
+    } finally {
+      open();
+      await limited.dispose();
+    }
+  });
+
+  it('with PULSE_EXPORT_MAX_STORAGE_MB=1 the oldest file goes when a newer one needs the room (its download is a 410 saying why); a file alone over 1 MB fails', async () => {
+    const limited = await startTestPulse({ env: { LOG_LEVEL: 'warn', PULSE_EXPORT_MAX_STORAGE_MB: '1' } });
+    try {
+      const long = 'x'.repeat(400);
+      const events = (from: number) => Array.from({ length: 1400 }, (_, i) => ({ ts: T0 + from + i, type: 'llm', model: 'm', status: 'error', error_type: 'e', error_message: long }));
+      expect((await postJson(`${limited.url}/v1/events`, { events: events(0) })).status).toBe(200);
+      expect((await postJson(`${limited.url}/v1/events`, { events: events(H) })).status).toBe(200);
+      const run = async (start: number, end: number): Promise<any> => {
+        const res = await fetch(`${limited.url}/v1/analytics/exports?export_type=csv&start_date=${new Date(T0 + start).toISOString()}&end_date=${new Date(T0 + end).toISOString()}`, { method: 'POST' });
+        expect(res.status).toBe(202);
+        const { id } = await res.json() as { id: string };
+        for (let i = 0; i < 400; i++) {
+          const { json } = await getJson(`${limited.url}/v1/analytics/exports/${id}`);
+          if (json.status === 'done' || json.status === 'failed') return json;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error(`export ${id} did not finish`);
+      };
+      const first = await run(0, H);
+      const second = await run(H, 2 * H);
+      expect(first.bytes).toBeLessThan(1048576);
+      expect(first.bytes + second.bytes).toBeGreaterThan(1048576);
+      expect(second).toMatchObject({ status: 'done', error: null, download_url: `/v1/analytics/exports/${second.id}/download` });
+      expect((await fetch(`${limited.url}${second.download_url}`)).status).toBe(200);
+      const evicted = (await getJson(`${limited.url}/v1/analytics/exports/${first.id}`)).json;
+      const why = "file removed: project default's export files are kept within PULSE_EXPORT_MAX_STORAGE_MB (1048576 bytes), oldest first; run the export again";
+      expect(evicted).toMatchObject({ status: 'done', bytes: first.bytes, download_url: null, error: why });
+      expect(evicted.rows).toBe(1400);
+      const dl = await getJson(`${limited.url}/v1/analytics/exports/${first.id}/download`);
+      expect(dl.status).toBe(410);
+      expect(dl.json.error).toEqual({ code: 'export_gone', message: `the file of export ${first.id} is no longer there: ${why}` });
+
+      const both = await run(0, 2 * H);
+      expect(both).toMatchObject({ status: 'failed', rows: null, bytes: null, download_url: null });
+      expect(both.error).toMatch(/^the export is \d+ bytes, more than PULSE_EXPORT_MAX_STORAGE_MB allows a project's export files \(1048576 bytes\); narrow the range or filters, or use format=summary$/);
+      // The newest kept file is still there.
+      expect((await fetch(`${limited.url}${second.download_url}`)).status).toBe(200);
+    } finally {
+      await limited.dispose();
+    }
+  });
+
+  it('with less free disk than PULSE_EXPORT_MIN_FREE_MB a POST is a 503 insufficient_storage with Retry-After, and no job is stored', async () => {
+    // 10 TB: more than this machine's disk has free.
+    const full = await startTestPulse({ env: { LOG_LEVEL: 'warn', PULSE_EXPORT_MIN_FREE_MB: '10000000' } });
+    try {
+      const res = await fetch(`${full.url}/v1/analytics/exports?export_type=csv`, { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      const json = await res.json() as any;
+      expect(json.error.code).toBe('insufficient_storage');
+      expect(json.error.message).toMatch(/^only \d+ MB free on the disk of the export directory; exports need PULSE_EXPORT_MIN_FREE_MB \(10000000 MB\) free to start$/);
+      expect((await getJson(`${full.url}/v1/analytics/exports`)).json.exports).toEqual([]);
+    } finally {
+      await full.dispose();
+    }
+  });
+});

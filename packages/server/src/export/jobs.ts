@@ -8,6 +8,9 @@ import type { Filter, TimeRange } from '../query/types.js';
 import type { TaskSpec } from '../tasks/background-tasks.js';
 import type { EventStore, ExportFormat } from '../store/types.js';
 import { exportPath, isExportFileName } from './files.js';
+import {
+  evictedMessage, ExportDiskSpaceError, ExportLimitError, freeBytesOf, NO_EXPORT_LIMITS, tooLargeMessage, type ExportLimits,
+} from './limits.js';
 import type { ExportContent, ExportJob, ExportJobStore } from './types.js';
 
 export interface ExportRequest {
@@ -25,7 +28,14 @@ export interface ExportJobsDeps {
   dir: string;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'error'>;
+  /** Per-project pending jobs, kept bytes and the disk's free space (limits.ts); default: none. */
+  limits?: ExportLimits;
+  /** Free bytes on the disk of a path (default: statfs); null when unknown, which refuses nothing. */
+  freeBytes?: (path: string) => Promise<number | null>;
 }
+
+/** Jobs a project's kept files are counted over (newest first); older ones are past any sane retention. */
+const STORAGE_SCAN = 10_000;
 
 /**
  * Export jobs (seed 004): created at once (`queued`), run one at a time in the background (`running` → `done` |
@@ -38,8 +48,15 @@ export class ExportJobs {
   private running: Promise<void> | null = null;
   private current: string | null = null;
   private closed = false;
+  /** Creations one after the other, so concurrent requests cannot all pass the pending count. */
+  private admitting: Promise<unknown> = Promise.resolve();
+  private readonly limits: ExportLimits;
+  private readonly freeBytes: (path: string) => Promise<number | null>;
 
-  constructor(private readonly deps: ExportJobsDeps) {}
+  constructor(private readonly deps: ExportJobsDeps) {
+    this.limits = deps.limits ?? NO_EXPORT_LIMITS;
+    this.freeBytes = deps.freeBytes ?? freeBytesOf;
+  }
 
   /** Makes the directory and re-queues what a restart interrupted. */
   async start(): Promise<void> {
@@ -67,9 +84,25 @@ export class ExportJobs {
     this.pump();
   }
 
+  /**
+   * Throws InvalidQueryError (→ 400) for a bad range or filter, ExportLimitError (→ 429) when the project has
+   * `maxPending` jobs queued or running, ExportDiskSpaceError (→ 503) when the disk is nearly full; nothing is stored then.
+   */
   async create(request: ExportRequest): Promise<ExportJob> {
-    // Throws InvalidQueryError (→ 400) before anything is stored.
     compileExportSource(request.format, request, this.deps.store);
+    const admitted = this.admitting.then(() => this.admit(request));
+    this.admitting = admitted.catch(() => undefined);
+    return admitted;
+  }
+
+  private async admit(request: ExportRequest): Promise<ExportJob> {
+    const max = this.limits.maxPending;
+    if (max > 0) {
+      // Every instance's jobs (the table is shared with PostgreSQL), those a restart will resume included.
+      const pending = (await this.deps.jobs.unfinished()).filter((j) => j.project === request.project).length;
+      if (pending >= max) throw new ExportLimitError(request.project, pending, max);
+    }
+    await this.assertDiskSpace();
     const job: ExportJob = {
       id: randomUUID(), ...request, status: 'queued', createdAt: this.deps.clock.now(),
       startedAt: null, finishedAt: null, rows: null, bytes: null, error: null,
@@ -174,9 +207,13 @@ export class ExportJobs {
     try {
       await this.deps.jobs.update(job);
       await rm(path, { force: true });
+      // The disk may have filled while the job waited.
+      await this.assertDiskSpace();
       const source = compileExportSource(job.format, job, this.deps.store);
       const rows = await this.deps.store.exportTo(source, path, job.exportType);
       const bytes = (await stat(path)).size;
+      const maxBytes = this.limits.maxStorageBytes;
+      if (maxBytes > 0 && bytes > maxBytes) throw new Error(tooLargeMessage(bytes, maxBytes));
       job = { ...job, status: 'done', finishedAt: this.deps.clock.now(), rows, bytes };
       this.deps.logger.info({ export: job.id, rows, bytes }, 'export done');
     } catch (err) {
@@ -185,5 +222,49 @@ export class ExportJobs {
       this.deps.logger.error({ err, export: job.id }, 'export failed');
     }
     await this.deps.jobs.update(job).catch((err: unknown) => this.deps.logger.error({ err, export: job.id }, 'could not record export state'));
+    if (job.status === 'done') {
+      await this.keepWithinStorage(job).catch((err: unknown) => this.deps.logger.error({ err, project: job.project }, 'could not keep export files within PULSE_EXPORT_MAX_STORAGE_MB'));
+    }
+  }
+
+  private async assertDiskSpace(): Promise<void> {
+    const min = this.limits.minFreeBytes;
+    if (min <= 0) return;
+    const free = await this.freeBytes(this.deps.dir);
+    if (free !== null && free < min) {
+      this.deps.logger.error({ dir: this.deps.dir, freeBytes: free, minFreeBytes: min }, 'export refused: the disk is nearly full');
+      throw new ExportDiskSpaceError(free, min);
+    }
+  }
+
+  /**
+   * Removes the project's oldest finished files (the newest, `kept`, never) until those on this instance's disk fit in
+   * `maxStorageBytes`; their jobs stay `done` with an `error` saying why. Only files present here count: with several
+   * instances each disk holds the files of the jobs it ran. Jobs run one at a time, so this never races itself.
+   */
+  private async keepWithinStorage(kept: ExportJob): Promise<void> {
+    const max = this.limits.maxStorageBytes;
+    if (max <= 0) return;
+    const files: { job: ExportJob; size: number }[] = [];
+    let total = 0;
+    for (const job of await this.deps.jobs.list(kept.project, STORAGE_SCAN)) {
+      if (job.status !== 'done' || job.error !== null) continue;
+      const size = await stat(this.path(job)).then((s) => s.size, () => null);
+      if (size === null) continue;
+      files.push({ job, size });
+      total += size;
+    }
+    if (total <= max) return;
+    files.sort((a, b) => (a.job.finishedAt ?? a.job.createdAt) - (b.job.finishedAt ?? b.job.createdAt) || a.job.createdAt - b.job.createdAt);
+    const removed: string[] = [];
+    for (const { job, size } of files) {
+      if (total <= max) break;
+      if (job.id === kept.id) continue;
+      await rm(this.path(job), { force: true });
+      await this.deps.jobs.update({ ...job, error: evictedMessage(job.project, max) });
+      total -= size;
+      removed.push(job.id);
+    }
+    this.deps.logger.info({ project: kept.project, removed, bytes: total }, 'export files removed to keep the project within PULSE_EXPORT_MAX_STORAGE_MB');
   }
 }

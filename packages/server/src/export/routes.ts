@@ -10,6 +10,7 @@ import { rfc3339 } from '../query/time.js';
 import { InvalidQueryError } from '../query/types.js';
 import { CONTENT_TYPES, downloadName } from './files.js';
 import type { ExportJobs } from './jobs.js';
+import { ExportDiskSpaceError, ExportLimitError } from './limits.js';
 import type { ExportJob } from './types.js';
 import { projectOf } from '../query/route-support.js';
 
@@ -32,7 +33,8 @@ export function jobJson(job: ExportJob): Record<string, unknown> {
     rows: job.rows,
     bytes: job.bytes,
     error: job.error,
-    download_url: job.status === 'done' ? `/v1/analytics/exports/${job.id}/download` : null,
+    // A done job with an error had its file removed (PULSE_EXPORT_MAX_STORAGE_MB): nothing to download.
+    download_url: job.status === 'done' && job.error === null ? `/v1/analytics/exports/${job.id}/download` : null,
   };
 }
 
@@ -52,6 +54,8 @@ export function registerExportRoutes(app: FastifyInstance, deps: AppDeps & { exp
       job = await deps.exports.create({ project: projectOf(request), exportType, format, range, filters });
     } catch (err) {
       if (err instanceof InvalidQueryError) throw badRequest(err.param, err.reason);
+      if (err instanceof ExportLimitError) throw new HttpError(429, 'too_many_exports', err.message, { 'retry-after': String(err.retryAfterSeconds) });
+      if (err instanceof ExportDiskSpaceError) throw new HttpError(503, 'insufficient_storage', err.message, { 'retry-after': String(err.retryAfterSeconds) });
       throw err;
     }
     return reply.code(202).send(jobJson(job));
@@ -72,7 +76,7 @@ export function registerExportRoutes(app: FastifyInstance, deps: AppDeps & { exp
     }
     const path = deps.exports.path(job);
     const size = await stat(path).then((s) => s.size, () => null);
-    if (size === null) throw new HttpError(410, 'export_gone', `the file of export ${job.id} is no longer there`);
+    if (size === null) throw new HttpError(410, 'export_gone', `the file of export ${job.id} is no longer there${job.error ? `: ${job.error}` : ''}`);
     return reply
       .header('content-type', CONTENT_TYPES[job.exportType])
       .header('content-disposition', `attachment; filename="${downloadName(job)}"`)
