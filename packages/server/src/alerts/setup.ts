@@ -139,8 +139,10 @@ export async function startAlerting(deps: AlertingDeps): Promise<{ engine: Alert
  */
 export function loggingNotifier(logger: Pick<Logger, 'warn'>): Notifier {
   return {
-    dispatch(n) {
+    dispatch(n, receipt) {
       logger.warn({ group: n.groupKey, status: n.status, alerts: n.alerts.map((a) => a.message) }, 'alert notification (no delivery configured)');
+      // Nothing more will be done with it: its outbox entry goes.
+      void receipt?.allDone();
     },
     channelNames: () => [],
     close: async () => undefined,

@@ -88,9 +88,29 @@ export interface ChannelDefinition<C> {
   create(name: string, config: C, deps: ChannelDeps): Channel;
 }
 
+/**
+ * How the engine follows one dispatched notification to the end (its outbox entry): which channels already finished
+ * with it, and what to tell as the others do.
+ */
+export interface DispatchReceipt {
+  /** Channels that finished with it before (it is being sent again after a restart): not sent to again. */
+  done: readonly string[];
+  /**
+   * Told, and awaited, when one channel has finished with it — delivered, or given up for good (a permanent error,
+   * its deadline, an overflowing queue, no such channel) — while others have not yet.
+   */
+  channelDone(channel: string): Promise<void>;
+  /**
+   * Told, and awaited, once every channel it targets has finished with it (at once when there is none left). A channel
+   * cut off by shutdown, or by the process dying, has not finished: its entry stays, to be sent again.
+   */
+  allDone(): Promise<void>;
+}
+
 /** Delivery side, as the alert engine sees it. `dispatch` returns at once: a dead channel never delays evaluation. */
 export interface Notifier {
-  dispatch(notification: Notification): void;
+  /** Routes and enqueues; with a receipt, tells it as each channel finishes (see DispatchReceipt). */
+  dispatch(notification: Notification, receipt?: DispatchReceipt): void;
   /**
    * The group's firing alerts, offered at every evaluation that sent the group nothing: passed on only to channels
    * with `refreshEveryMs` that have not heard of the group for that long. Optional: a notifier without it refreshes

@@ -47,10 +47,18 @@ export interface QueueDeps {
   stopped: AbortSignal;
 }
 
-interface Item { notification: Notification; deadline: number }
+/**
+ * Told, and awaited, when the queue has finished with a notification for good: delivered, or given up (a permanent
+ * failure, its deadline, the queue overflowing). Not told when shutdown cut it off: that one is not finished.
+ */
+export type OnFinished = () => Promise<void>;
+
+interface Item { notification: Notification; deadline: number; onFinished: OnFinished | undefined }
 
 export class ChannelQueue {
   private readonly items: Item[] = [];
+  /** Notifications given up outside the drain (the queue overflowing) whose `onFinished` is being told. */
+  private readonly finishing = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
   private inFlight = false;
 
@@ -60,14 +68,17 @@ export class ChannelQueue {
     return this.items.length + (this.inFlight ? 1 : 0);
   }
 
-  push(notification: Notification): void {
+  push(notification: Notification, onFinished?: OnFinished): void {
     if (this.items.length >= this.deps.policy.maxQueue) {
       const dropped = this.items.shift()!;
-      void this.deps.record(this.entry(dropped.notification, 0, 'dropped', this.deps.clock.now(), 0, {
+      const recorded = this.deps.record(this.entry(dropped.notification, 0, 'dropped', this.deps.clock.now(), 0, {
         error: `queue full (${this.deps.policy.maxQueue} waiting): oldest notification dropped`,
       }));
+      // Given up for good (sending it again would overflow again); `idle()` waits for what it is told.
+      if (dropped.onFinished !== undefined) this.track(recorded.then(dropped.onFinished));
+      else void recorded;
     }
-    this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs });
+    this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs, onFinished });
     this.start();
   }
 
@@ -82,22 +93,28 @@ export class ChannelQueue {
   }
 
   /** Resolves when the queue is empty (after `closing`, every remaining item is tried once or dropped). */
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+  async idle(): Promise<void> {
+    while (this.running !== null || this.finishing.size > 0) await Promise.all([this.running, ...this.finishing]);
+  }
+
+  private track(p: Promise<void>): void {
+    const settled = p.catch(() => undefined).finally(() => this.finishing.delete(settled));
+    this.finishing.add(settled);
   }
 
   private async drain(): Promise<void> {
     for (let item = this.items.shift(); item !== undefined; item = this.items.shift()) {
       this.inFlight = true;
       try {
-        await this.deliver(item);
+        if (await this.deliver(item)) await item.onFinished?.().catch(() => undefined);
       } finally {
         this.inFlight = false;
       }
     }
   }
 
-  private async deliver(item: Item): Promise<void> {
+  /** True when finished with for good (delivered or given up), false when shutdown cut it off. */
+  private async deliver(item: Item): Promise<boolean> {
     const { notification: n } = item;
     for (let attempt = 1; ; attempt++) {
       const start = this.deps.clock.now();
@@ -107,7 +124,7 @@ export class ChannelQueue {
       if (this.deps.stopped.aborted || (attempt === 1 && remaining <= 0)) {
         const why = this.deps.stopped.aborted ? 'server shutting down' : 'deadline passed before it could be sent';
         await this.deps.record(this.entry(n, attempt === 1 ? 0 : attempt, attempt === 1 ? 'dropped' : 'failure', start, 0, { error: why }));
-        return;
+        return !this.deps.stopped.aborted;
       }
       const timeout = Math.min(this.deps.policy.attemptTimeoutMs, Math.max(remaining, MIN_ATTEMPT_MS));
       const signal = AbortSignal.any([AbortSignal.timeout(timeout), this.deps.stopped]);
@@ -122,17 +139,17 @@ export class ChannelQueue {
       const duration = end - start;
       if (result.outcome === 'success') {
         await this.deps.record(this.entry(n, attempt, 'success', start, duration, { status: result.status }));
-        return;
+        return true;
       }
       if (result.outcome === 'failure') {
         await this.deps.record(this.entry(n, attempt, 'failure', start, duration, result));
-        return;
+        return true;
       }
       const wait = backoffMs(this.deps.policy, attempt, this.deps.random(), result.retryAfterMs);
       if (this.deps.closing.aborted || end + wait >= item.deadline) {
         const why = this.deps.closing.aborted ? 'server shutting down' : `deadline of ${Math.round(this.deps.policy.deadlineMs / 1000)}s reached`;
         await this.deps.record(this.entry(n, attempt, 'failure', start, duration, { ...result, error: `${result.error} (gave up after ${attempt} attempts: ${why})` }));
-        return;
+        return !this.deps.closing.aborted;
       }
       await this.deps.record(this.entry(n, attempt, 'retry', start, duration, result));
       await sleep(wait, this.deps.closing);

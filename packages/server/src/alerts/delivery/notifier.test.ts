@@ -240,6 +240,43 @@ describe('DeliveryNotifier', () => {
     expect(rows.map((r) => r.attempt)).toEqual([1, 2]);
     expect(rows[1]!.error).toContain('server shutting down');
   });
+
+  it('tells a receipt as each channel finishes (delivered or given up for good), skips channels already done, and not what shutdown cut off', async () => {
+    const ok = await receiver();
+    const rejecting = await receiver();
+    rejecting.respond((_r, res) => { res.writeHead(422).end('bad payload'); });
+    const down = await receiver();
+    down.respond((_r, res) => { res.writeHead(503).end('later'); });
+    const skipped = await receiver();
+    const notifier = notifierFor({}, {
+      policy: { deadlineMs: 60_000, initialBackoffMs: 5_000, maxBackoffMs: 10_000 },
+      channels: { ok: { type: 'json', url: ok.url }, rejecting: { type: 'json', url: rejecting.url }, down: { type: 'json', url: down.url }, skipped: { type: 'json', url: skipped.url } },
+    });
+    const told: string[] = [];
+    const receipt = (name: string, done: string[] = []) => ({
+      done,
+      channelDone: async (channel: string) => void told.push(`${name}:${channel}`),
+      allDone: async () => void told.push(`${name}:all`),
+    });
+    // Sent again after a restart: `skipped` had finished with it before.
+    notifier.dispatch(fixtureNotification({ groupKey: 'a', notify: ['ok', 'rejecting', 'skipped'] }), receipt('a', ['skipped']));
+    notifier.dispatch(fixtureNotification({ groupKey: 'b', notify: ['skipped'] }), receipt('b', ['skipped']));
+    notifier.dispatch(fixtureNotification({ groupKey: 'c', notify: ['ok', 'down'] }), receipt('c'));
+    await ok.waitFor(2);
+    await rejecting.waitFor(1);
+    await down.waitFor(1);
+    await expect.poll(() => told.length).toBe(4);
+    // A 4xx is given up at once (not sent again): of a's two channels, the first to finish is told as done, the
+    // second as the last. `down` is still being retried.
+    expect(told.filter((t) => t.startsWith('a:')).sort()).toEqual(expect.arrayContaining(['a:all']));
+    expect(told.filter((t) => t === 'a:ok' || t === 'a:rejecting')).toHaveLength(1);
+    expect(told.filter((t) => !t.startsWith('a:')).sort()).toEqual(['b:all', 'c:ok']);
+    expect(skipped.received).toHaveLength(0);
+    await notifier.close();
+    // Shutdown cut `down` off: c is not finished (its entry stays, to be sent again at the next start).
+    expect(told).toHaveLength(4);
+    expect(told).not.toContain('c:all');
+  });
 });
 
 describe('channel configuration', () => {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { emailChannel } from '../channels/email.js';
 import { channelDefinition } from '../channels/registry.js';
-import type { Channel, ChannelDeps, Notification, Notifier } from '../types.js';
+import type { Channel, ChannelDeps, DispatchReceipt, Notification, Notifier } from '../types.js';
 import type { ConfiguredChannels, Route } from './channel-config.js';
 import { ChannelQueue, DEFAULT_RETRY_POLICY, type RetryPolicy } from './channel-queue.js';
 import type { DeliveryOutcome, DeliveryRecord, DeliveryStore } from './delivery-store.js';
@@ -55,25 +55,38 @@ export class DeliveryNotifier implements Notifier {
   private closed: Promise<void> | null = null;
   /** When each refreshing channel (refreshEveryMs) last got each group (`channel\u0000group`), while it fires. */
   private readonly heard = new Map<string, number>();
+  /** Receipts being told that are not in any queue. */
+  private readonly telling = new Set<Promise<void>>();
 
   constructor(private readonly o: DeliveryNotifierOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
   }
 
-  dispatch(n: Notification): void {
+  dispatch(n: Notification, receipt?: DispatchReceipt): void {
     if (this.closing.signal.aborted) {
+      // With a receipt, its outbox entry stays: it is sent at the next start.
       this.o.logger.warn({ group: n.groupKey, status: n.status }, 'alert notification after shutdown began: not sent');
       return;
     }
-    const channels = this.resolve(n);
-    if (channels.length === 0) {
-      this.o.logger.warn({ group: n.groupKey, status: n.status, alerts: n.alerts.length }, 'alert notification: no channel configured');
+    const all = this.resolve(n);
+    if (all.length === 0) this.o.logger.warn({ group: n.groupKey, status: n.status, alerts: n.alerts.length }, 'alert notification: no channel configured');
+    // Sent again (a restart): the channels that already finished with it are skipped.
+    const channels = receipt === undefined ? all : all.filter((c) => !receipt.done.includes(c.name));
+    if (receipt !== undefined && channels.length === 0) {
+      this.track(receipt.allDone());
       return;
     }
+    let left = channels.length;
     for (const channel of channels) {
-      this.queue(channel).push(n);
+      this.queue(channel).push(n, receipt && (() => (--left === 0 ? receipt.allDone() : receipt.channelDone(channel.name))));
       if (channel.refreshEveryMs !== undefined) this.noteHeard(channel, n);
     }
+  }
+
+  /** A receipt told outside any queue (nothing to send): `idle()` waits for it too. */
+  private track(p: Promise<void>): void {
+    const settled = p.catch((err: unknown) => this.o.logger.error({ err }, 'alert notification: cannot record its end')).finally(() => this.telling.delete(settled));
+    this.telling.add(settled);
   }
 
   refresh(n: Notification): void {
@@ -112,11 +125,12 @@ export class DeliveryNotifier implements Notifier {
     };
   }
 
-  /** Resolves when every queue is empty (tests, and `close`). */
+  /** Resolves when every queue is empty and every receipt told (tests, and `close`). */
   async idle(): Promise<void> {
-    while ([...this.queues.values()].some((q) => q.depth > 0)) {
+    do {
       await Promise.all([...this.queues.values()].map((q) => q.idle()));
-    }
+      await Promise.all([...this.telling]);
+    } while ([...this.queues.values()].some((q) => q.depth > 0) || this.telling.size > 0);
   }
 
   close(): Promise<void> {

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbeddedStores, type EmbeddedStores } from '../../store/duckdb/index.js';
 import type { EventStore } from '../../store/types.js';
 import { BackgroundTasks } from '../../tasks/background-tasks.js';
+import type { AlertStore } from '../store/alert-store.js';
 import { RecordingNotifier } from '../test-support/recording-notifier.js';
+import type { DispatchReceipt, Notification, Notifier } from '../types.js';
 import { rule } from '../test-support/rules.js';
 import { storedEvent } from '../test-support/stored-event.js';
 import { AlertEngine } from './engine.js';
@@ -240,3 +242,96 @@ describe('alert engine: state across restarts and from the fan-out (fake clock)'
   });
 });
 
+describe('alert engine: the notification outbox (fake clock)', () => {
+  const health = (ts: number, state: string): StoredEvent => event({ ts, type: 'health', name: 'database', duration_ms: null, attributes: { state } });
+  const r = rule({ name: 'DB down', kind: 'health', checks: ['database'], group_interval: '0s' }, 'h');
+
+  /** A notifier that keeps what it is handed and finishes with it only when told (a process killed: never). */
+  class HoldingNotifier implements Notifier {
+    readonly held: { n: Notification; receipt: DispatchReceipt | undefined }[] = [];
+    dispatch(n: Notification, receipt?: DispatchReceipt): void {
+      this.held.push({ n, receipt });
+    }
+    channelNames(): string[] {
+      return [];
+    }
+    async close(): Promise<void> {}
+  }
+
+  function engineWith(alertStore: AlertStore, notifier: Notifier, clock: { t: number }, isLeader?: () => boolean) {
+    let feed: ((batch: readonly StoredEvent[]) => Promise<void>) | null = null;
+    const engine = new AlertEngine({
+      store: stores!.store, alertStore, notifier, clock: { now: () => clock.t }, logger: { warn: () => undefined, error: () => undefined },
+      staticRules: [r], externalUrl: () => 'http://pulse.test', ...(isLeader ? { isLeader } : {}),
+    });
+    engine.attach({ subscribe: (_name: string, fn: typeof feed) => ((feed = fn), { unsubscribe: () => undefined }) } as never);
+    return { engine, batch: (events: StoredEvent[]) => feed!(events) };
+  }
+
+  it('what the notifier had not finished with is sent again by the next leader, to the channels not done, before anything new', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const clock = { t: NOW };
+    const first = new HoldingNotifier();
+    const a = engineWith(stores.alerts, first, clock);
+    await a.engine.init(() => null);
+    await a.batch([health(NOW, 'unhealthy')]);
+    // The firing is in the outbox from the step that recorded it as sent; delivered, it is deleted.
+    expect((await stores.alerts.listOutbox()).map((e) => e.notification.status)).toEqual(['firing']);
+    await first.held[0]!.receipt!.allDone();
+    expect(await stores.alerts.listOutbox()).toEqual([]);
+    // The resolution: one channel takes it, then the process dies before the other answers.
+    clock.t = NOW + 60_000;
+    await a.batch([health(clock.t, 'healthy')]);
+    expect(first.held.map((h) => h.n.status)).toEqual(['firing', 'resolved']);
+    await first.held[1]!.receipt!.channelDone('slack');
+    await a.engine.close();
+
+    // The next instance: nothing while it follows; once it leads, the resolution, to the channels not done.
+    let leading = false;
+    const second = new HoldingNotifier();
+    const b = engineWith(stores.alerts, second, clock, () => leading);
+    await b.engine.init(() => null);
+    await b.engine.resumeNotifications();
+    expect(second.held).toEqual([]);
+    leading = true;
+    const resumed = b.engine.resumeNotifications();
+    await b.batch([health(clock.t, 'unhealthy')]); // a new incident, applied after the resumed notification
+    await resumed;
+    expect(second.held.map((h) => [h.n.status, h.n.alerts[0]!.id === first.held[1]!.n.alerts[0]!.id, h.receipt!.done])).toEqual([
+      ['resolved', true, ['slack']], ['firing', false, []],
+    ]);
+    // Resumed again (another instance changed the alerts): what this engine is delivering is left to it.
+    await b.engine.resumeNotifications();
+    expect(second.held).toHaveLength(2);
+    for (const h of second.held) await h.receipt!.allDone();
+    expect(await stores.alerts.listOutbox()).toEqual([]);
+    await b.engine.close();
+  });
+
+  it('a leader that stops leading while saving sends nothing: the next leader sends it from the outbox', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const clock = { t: NOW };
+    let leading = true;
+    const inner = stores.alerts;
+    // Leadership is lost while the step is being committed.
+    const losing = Object.create(inner, { commit: { value: async (step: Parameters<AlertStore['commit']>[0]) => { await inner.commit(step); leading = false; } } }) as AlertStore;
+    const old = new RecordingNotifier();
+    const a = engineWith(losing, old, clock, () => leading);
+    await a.engine.init(() => null);
+    await a.batch([health(NOW, 'unhealthy')]);
+    expect(old.received).toEqual([]);
+    expect((await inner.listOutbox()).map((e) => e.notification.status)).toEqual(['firing']);
+
+    const next = new RecordingNotifier();
+    const b = engineWith(inner, next, clock);
+    await b.engine.init(() => null);
+    await b.engine.resumeNotifications();
+    expect(next.received.map((n) => n.status)).toEqual(['firing']);
+    await next.idle();
+    expect(await inner.listOutbox()).toEqual([]);
+    await a.engine.close();
+    await b.engine.close();
+  });
+});

@@ -10,6 +10,7 @@ import type { AlertRule, AnomalyRule, BudgetRule, EventRule, ThresholdRule } fro
 import type { AlertStore } from '../store/alert-store.js';
 import type { Notification, Notifier } from '../types.js';
 import { EventState } from './event-state.js';
+import { NotificationOutbox } from './outbox.js';
 import { planNotifications, type GroupState } from './grouping.js';
 import type { AlertInstance, Signal } from './instance.js';
 import { stepRule } from './lifecycle.js';
@@ -98,6 +99,7 @@ export class AlertEngine {
   private readonly events: EventState;
   private applying: Promise<void> = Promise.resolve();
   private subscription: Subscription | null = null;
+  private readonly outbox: NotificationOutbox;
   readonly stats: AlertEngineStats = {
     evaluations: 0, evaluationFailures: 0, lastEvaluationMs: null, totalEvaluationMs: 0, queries: 0, eventTriggers: 0,
     notifications: 0, rules: 0, firing: 0, pending: 0, unpricedEvents: 0,
@@ -107,6 +109,7 @@ export class AlertEngine {
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.staticRules = deps.staticRules;
+    this.outbox = new NotificationOutbox({ store: deps.alertStore, notifier: deps.notifier, logger: deps.logger });
     this.events = new EventState(() => Math.max(3_600_000, ...this.rules().filter((r) => r.kind === 'unpriced_model').map((r) => (r as { windowMs: number }).windowMs)));
   }
 
@@ -122,6 +125,17 @@ export class AlertEngine {
    */
   refresh(what: readonly EngineState[]): Promise<void> {
     return this.serially(() => this.load(what));
+  }
+
+  /**
+   * Sends again the notifications a previous run or leader left unfinished (the outbox), before anything this engine
+   * produces next. Called when this instance starts leading, and when another instance changed the alerts (a leader
+   * that lost the lead while saving leaves its step's notifications there). Nothing off the leader.
+   */
+  resumeNotifications(): Promise<void> {
+    return this.serially(async () => {
+      if (this.leads()) await this.outbox.resume();
+    });
   }
 
   private leads(): boolean {
@@ -387,7 +401,10 @@ export class AlertEngine {
     })), now);
   }
 
-  /** Steps each rule's lifecycle, plans notifications, persists, then dispatches (never awaiting a channel). */
+  /**
+   * Steps each rule's lifecycle, plans notifications, persists the state and the notifications (the outbox) in one
+   * transaction, then dispatches (never awaiting a channel).
+   */
   private apply(results: readonly RuleResult[], at?: number): Promise<void> {
     return this.serially(async () => {
       // Leadership lost meanwhile: nothing is persisted or sent; the new leader steps from what was persisted.
@@ -397,7 +414,7 @@ export class AlertEngine {
       const drops: string[] = [];
       const groupUpserts: GroupState[] = [];
       const groupDeletes: string[] = [];
-      const outbox: Notification[] = [];
+      const notifications: Notification[] = [];
       const refresh: Notification[] = [];
       const listed = new Set(this.rules());
       for (const result of results) {
@@ -421,27 +438,23 @@ export class AlertEngine {
         groupDeletes.push(...plan.deletes);
         for (const g of plan.upserts) this.groups.set(g.key, g);
         for (const k of plan.deletes) this.groups.delete(k);
-        outbox.push(...plan.notifications);
+        notifications.push(...plan.notifications);
         refresh.push(...plan.refresh);
       }
-      // Persist before dispatching: after a crash a notification may be lost to a retry window, never sent twice.
-      if (saves.length > 0) await this.deps.alertStore.saveAlerts(saves);
-      if (drops.length > 0) await this.deps.alertStore.deleteAlerts(drops);
-      if (groupUpserts.length > 0 || groupDeletes.length > 0) await this.deps.alertStore.saveGroups(groupUpserts, groupDeletes);
-      // Leadership lost while saving: the new leader reads these as sent; sending them too could send them twice.
-      if (!this.leads() && outbox.length > 0) {
-        this.deps.logger.warn({ notifications: outbox.length }, 'alert notifications not sent: this instance stopped leading while saving them');
-        outbox.length = 0;
+      // State and notifications in one transaction, before dispatching: a notification recorded as sent (its group)
+      // is in the outbox until every channel has finished with it, so a crash or a shutdown sends it late, never not.
+      const entries = this.outbox.entries(notifications, now);
+      if (saves.length > 0 || drops.length > 0 || groupUpserts.length > 0 || groupDeletes.length > 0 || entries.length > 0) {
+        await this.deps.alertStore.commit({ saves, deletes: drops, groupUpserts, groupDeletes, outbox: entries });
+      }
+      // Leadership lost while saving: the new leader sends them from the outbox (sending them here too could send twice).
+      if (!this.leads() && entries.length > 0) {
+        this.deps.logger.warn({ notifications: entries.length }, 'alert notifications left to the next leader: this instance stopped leading while saving them');
+        entries.length = 0;
       }
       if (!this.leads()) refresh.length = 0;
-      for (const n of outbox) {
-        this.stats.notifications += 1;
-        try {
-          this.deps.notifier.dispatch(n);
-        } catch (err) {
-          this.deps.logger.error({ err, group: n.groupKey }, 'notifier dispatch threw');
-        }
-      }
+      this.stats.notifications += entries.length;
+      this.outbox.dispatch(entries);
       for (const n of refresh) {
         try {
           this.deps.notifier.refresh?.(n);

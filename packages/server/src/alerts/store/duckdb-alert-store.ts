@@ -1,10 +1,15 @@
 import type { DuckDbHandle } from '../../store/duckdb/open.js';
 import { OwnConnectionStore } from '../../store/duckdb/own-connection.js';
+import type { PreparedConnection } from '../../store/duckdb/prepared-connection.js';
 import type { QueryParam, Row } from '../../store/types.js';
 import type { GroupState } from '../engine/grouping.js';
 import type { AlertInstance } from '../engine/instance.js';
 import type { Silence } from '../engine/silences.js';
-import type { AlertQuery, AlertStore, StoredRule } from './alert-store.js';
+import type { Notification } from '../types.js';
+import type { AlertCommit, AlertQuery, AlertStore, OutboxEntry, StoredRule } from './alert-store.js';
+
+/** Where a store's statements run: its connection, or a transaction on it. */
+type Statements = Pick<PreparedConnection, 'rows' | 'changed'>;
 
 /**
  * The alert tables live in the same DuckDB file as the events and keys. They are created here with IF NOT EXISTS
@@ -21,6 +26,9 @@ const TABLES = [
   'CREATE TABLE IF NOT EXISTS alert_groups (key VARCHAR PRIMARY KEY, body VARCHAR NOT NULL)',
   `CREATE TABLE IF NOT EXISTS alert_silences (id VARCHAR PRIMARY KEY, project VARCHAR NOT NULL, ends_at BIGINT NOT NULL,
      body VARCHAR NOT NULL)`,
+  // Notifications not yet finished with by every channel (alert-store.ts OutboxEntry); `done`: the channels that have.
+  `CREATE TABLE IF NOT EXISTS alert_outbox (id VARCHAR PRIMARY KEY, created_at BIGINT NOT NULL, position INTEGER NOT NULL,
+     group_key VARCHAR NOT NULL, status VARCHAR NOT NULL, notification VARCHAR NOT NULL, done VARCHAR[] NOT NULL)`,
 ];
 
 export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
@@ -51,21 +59,11 @@ export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
   }
 
   async saveAlerts(batch: readonly { alert: AlertInstance; tracked: boolean }[]): Promise<void> {
-    // The last entry of an id wins (one INSERT OR REPLACE with an id twice would keep the first).
-    const alerts = [...new Map(batch.map((x) => [x.alert.id, x])).values()];
-    for (let i = 0; i < alerts.length; i += 200) {
-      const chunk = alerts.slice(i, i + 200);
-      const params: QueryParam[] = [];
-      for (const { alert: a, tracked } of chunk) {
-        const state = a.state === 'firing' && a.acknowledgedAt !== null ? 'acknowledged' : a.state;
-        params.push(a.id, a.project, a.ruleId, a.fingerprint, a.severity, state, tracked, a.activeAt, a.stateSince, JSON.stringify(a));
-      }
-      await this.open().changed(`INSERT OR REPLACE INTO alerts VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
-    }
+    await saveAlerts(this.open(), batch);
   }
 
   async deleteAlerts(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.open().changed('DELETE FROM alerts WHERE list_contains(?, id)', [ids]);
+    await deleteAlerts(this.open(), ids);
   }
 
   async listAlerts(q: AlertQuery): Promise<AlertInstance[]> {
@@ -97,8 +95,39 @@ export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
   }
 
   async saveGroups(upserts: readonly GroupState[], deletes: readonly string[]): Promise<void> {
-    if (deletes.length > 0) await this.open().changed('DELETE FROM alert_groups WHERE list_contains(?, key)', [deletes]);
-    for (const g of upserts) await this.open().changed('INSERT OR REPLACE INTO alert_groups VALUES (?, ?)', [g.key, JSON.stringify(g)]);
+    await saveGroups(this.open(), upserts, deletes);
+  }
+
+  async commit(step: AlertCommit): Promise<void> {
+    await this.transaction(async (c) => {
+      await saveAlerts(c, step.saves);
+      await deleteAlerts(c, step.deletes);
+      await saveGroups(c, step.groupUpserts, step.groupDeletes);
+      for (const e of step.outbox) {
+        await c.changed('INSERT INTO alert_outbox VALUES (?, ?, ?, ?, ?, ?, ?::VARCHAR[])', [
+          e.id, e.createdAt, e.position, e.notification.groupKey, e.notification.status, JSON.stringify(e.notification), e.done,
+        ]);
+      }
+    });
+  }
+
+  async listOutbox(): Promise<OutboxEntry[]> {
+    const rows = await this.open().rows(
+      'SELECT id, created_at, position, notification, to_json(done)::VARCHAR AS done_json FROM alert_outbox ORDER BY created_at, position, id',
+      [],
+    );
+    return rows.map((r) => ({
+      id: String(r.id), createdAt: Number(r.created_at), position: Number(r.position),
+      notification: JSON.parse(String(r.notification)) as Notification, done: JSON.parse(String(r.done_json)) as string[],
+    }));
+  }
+
+  async outboxChannelDone(id: string, channel: string): Promise<void> {
+    await this.open().changed('UPDATE alert_outbox SET done = list_append(done, ?) WHERE id = ? AND NOT list_contains(done, ?)', [channel, id, channel]);
+  }
+
+  async deleteOutbox(id: string): Promise<void> {
+    await this.open().changed('DELETE FROM alert_outbox WHERE id = ?', [id]);
   }
 
   async listSilences(): Promise<Silence[]> {
@@ -113,6 +142,29 @@ export class DuckDbAlertStore extends OwnConnectionStore implements AlertStore {
     return (await this.open().changed('DELETE FROM alert_silences WHERE id = ?', [id])) > 0;
   }
 
+}
+
+async function saveAlerts(c: Statements, batch: readonly { alert: AlertInstance; tracked: boolean }[]): Promise<void> {
+  // The last entry of an id wins (one INSERT OR REPLACE with an id twice would keep the first).
+  const alerts = [...new Map(batch.map((x) => [x.alert.id, x])).values()];
+  for (let i = 0; i < alerts.length; i += 200) {
+    const chunk = alerts.slice(i, i + 200);
+    const params: QueryParam[] = [];
+    for (const { alert: a, tracked } of chunk) {
+      const state = a.state === 'firing' && a.acknowledgedAt !== null ? 'acknowledged' : a.state;
+      params.push(a.id, a.project, a.ruleId, a.fingerprint, a.severity, state, tracked, a.activeAt, a.stateSince, JSON.stringify(a));
+    }
+    await c.changed(`INSERT OR REPLACE INTO alerts VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, params);
+  }
+}
+
+async function deleteAlerts(c: Statements, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await c.changed('DELETE FROM alerts WHERE list_contains(?, id)', [ids]);
+}
+
+async function saveGroups(c: Statements, upserts: readonly GroupState[], deletes: readonly string[]): Promise<void> {
+  if (deletes.length > 0) await c.changed('DELETE FROM alert_groups WHERE list_contains(?, key)', [deletes]);
+  for (const g of upserts) await c.changed('INSERT OR REPLACE INTO alert_groups VALUES (?, ?)', [g.key, JSON.stringify(g)]);
 }
 
 function toInstance(row: Row): AlertInstance {

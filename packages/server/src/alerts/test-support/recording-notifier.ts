@@ -1,4 +1,4 @@
-import type { Notification, Notifier } from '../types.js';
+import type { DispatchReceipt, Notification, Notifier } from '../types.js';
 
 /**
  * TEST DOUBLE for the delivery side (alerts/delivery): it records what the engine hands to `Notifier.dispatch`
@@ -11,16 +11,27 @@ export class RecordingNotifier implements Notifier {
 
   constructor(private readonly channels: string[] = []) {}
 
-  dispatch(notification: Notification): void {
+  /** Receipts told so far (each notification counts as delivered to every channel at once). */
+  private telling: Promise<void>[] = [];
+
+  dispatch(notification: Notification, receipt?: DispatchReceipt): void {
     this.received.push(structuredClone(notification));
+    if (receipt !== undefined) this.telling.push(receipt.allDone());
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves once every receipt told so far has been recorded (the outbox entries deleted). */
+  async idle(): Promise<void> {
+    await Promise.all(this.telling.splice(0));
   }
 
   channelNames(): string[] {
     return this.channels;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.idle();
+  }
 
   /** Resolves once `count` notifications have arrived (rejects after `timeoutMs`). */
   async waitFor(count: number, timeoutMs = 5000): Promise<Notification[]> {

@@ -33,6 +33,15 @@ export abstract class OwnConnectionStore {
     await this.db.release();
   }
 
+  /**
+   * `work` in one write transaction on this store's connection (BEGIN, then COMMIT, or ROLLBACK if it throws), with the
+   * connection to itself meanwhile and in turn with checkpoints (`sideTransaction`).
+   */
+  protected transaction<T>(work: (c: Pick<PreparedConnection, 'rows' | 'changed'>) => Promise<T>): Promise<T> {
+    const connection = this.open();
+    return connection.exclusive((c) => this.db.sideTransaction(connection.connection, () => work(c)));
+  }
+
   protected open(): PreparedConnection {
     if (this.connection === null) throw new Error(`the ${this.what} store is closed`);
     return this.connection;

@@ -38,27 +38,43 @@ export class PreparedConnection {
    * connection — or its client — past the limit. Both reject with QueryTimeoutError.
    */
   read(sql: string, params: readonly QueryParam[], deadline?: number): Promise<DuckDBMaterializedResult> {
-    return this.lock.run(async () => {
+    return this.lock.run(() => this.execute(sql, params, deadline));
+  }
+
+  /**
+   * `work` with the connection to itself: the statements it runs through `c` (and the BEGIN/COMMIT it may send on
+   * `connection`) are the only ones on this connection until it ends — a transaction no other caller's statement joins.
+   */
+  exclusive<T>(work: (c: Pick<PreparedConnection, 'rows' | 'changed'>) => Promise<T>): Promise<T> {
+    return this.lock.run(() => {
       if (this.closed) throw new Error('the connection is closed');
-      const statement = await this.prepared(sql, params.length === 0 ? this.planned : this.statements);
-      bindParams(statement, params);
-      if (deadline === undefined) return statement.run();
-      const left = deadline - performance.now();
-      if (left <= 0) throw new QueryTimeoutError('query timed out waiting for a connection');
-      let interrupted = false;
-      const timer = setTimeout(() => {
-        interrupted = true;
-        this.connection.interrupt();
-      }, left);
-      try {
-        return await statement.run();
-      } catch (error) {
-        if (interrupted) throw new QueryTimeoutError('query timed out and was interrupted', { cause: error });
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
+      return work({
+        rows: async (sql, params) => readRows(await this.execute(sql, params)),
+        changed: async (sql, params) => (await this.execute(sql, params)).rowsChanged,
+      });
     });
+  }
+
+  private async execute(sql: string, params: readonly QueryParam[], deadline?: number): Promise<DuckDBMaterializedResult> {
+    if (this.closed) throw new Error('the connection is closed');
+    const statement = await this.prepared(sql, params.length === 0 ? this.planned : this.statements);
+    bindParams(statement, params);
+    if (deadline === undefined) return statement.run();
+    const left = deadline - performance.now();
+    if (left <= 0) throw new QueryTimeoutError('query timed out waiting for a connection');
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      this.connection.interrupt();
+    }, left);
+    try {
+      return await statement.run();
+    } catch (error) {
+      if (interrupted) throw new QueryTimeoutError('query timed out and was interrupted', { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async rows(sql: string, params: readonly QueryParam[], deadline?: number): Promise<Row[]> {

@@ -19,6 +19,7 @@ export const META_TABLES: readonly TableCopy[] = [
   { table: 'alerts', columns: [['id', 'text'], ['project', 'text'], ['rule_id', 'text'], ['fingerprint', 'text'], ['severity', 'text'], ['state', 'text'], ['tracked', 'boolean'], ['active_at', 'bigint'], ['updated_at', 'bigint'], ['body', 'text']] },
   { table: 'alert_groups', columns: [['key', 'text'], ['body', 'text']] },
   { table: 'alert_silences', columns: [['id', 'text'], ['project', 'text'], ['ends_at', 'bigint'], ['body', 'text']] },
+  { table: 'alert_outbox', columns: [['id', 'text'], ['created_at', 'bigint'], ['position', 'integer'], ['group_key', 'text'], ['status', 'text'], ['notification', 'text'], ['done', 'json-list']] },
   { table: 'alert_deliveries', columns: [['id', 'text'], ['project', 'text'], ['group_key', 'text'], ['status', 'text'], ['alert_ids', 'json-list'], ['channel', 'text'], ['channel_type', 'text'], ['target', 'text'], ['attempt', 'integer'], ['outcome', 'text'], ['status_code', 'integer'], ['error', 'text'], ['duration_ms', 'double precision'], ['attempted_at', 'bigint']] },
 ];
 

@@ -83,7 +83,7 @@ describe.skipIf(missing !== null)('PostgreSQL meta stores (real PostgreSQL)', { 
         expect(rows.map((r) => r.version)).toEqual(all);
         const tables = await dbs[0]!.rows('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
         expect(tables.map((t) => t.table_name)).toEqual([
-          'alert_deliveries', 'alert_groups', 'alert_rules', 'alert_silences', 'alerts', 'api_keys', 'export_jobs',
+          'alert_deliveries', 'alert_groups', 'alert_outbox', 'alert_rules', 'alert_silences', 'alerts', 'api_keys', 'export_jobs',
           'idempotency_claims', 'projects', 'pulse_migrations', 'report_runs',
         ]);
       } finally {

@@ -158,4 +158,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: 'alert notification outbox',
+    sql: [
+      // Each notification the alert engine produces, written in the transaction that saves the alert and group state
+      // (alerts/store/alert-store.ts OutboxEntry) and deleted once every channel it targets has finished with it;
+      // `done` names the channels that already have. The leader sends what is left again when it starts leading.
+      `CREATE TABLE alert_outbox (id text PRIMARY KEY, created_at bigint NOT NULL, position integer NOT NULL,
+        group_key text NOT NULL, status text NOT NULL, notification text NOT NULL, done text[] NOT NULL)`,
+    ],
+  },
 ];

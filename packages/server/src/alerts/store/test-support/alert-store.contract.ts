@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GroupState } from '../../engine/grouping.js';
 import type { AlertInstance } from '../../engine/instance.js';
 import type { Silence } from '../../engine/silences.js';
-import type { AlertQuery, AlertStore } from '../alert-store.js';
+import type { Notification } from '../../types.js';
+import type { AlertQuery, AlertStore, OutboxEntry } from '../alert-store.js';
 
 export interface AlertStoreFixture {
   store: AlertStore;
@@ -24,6 +25,15 @@ export const alertInstance = (id: string, over: Partial<AlertInstance> = {}): Al
 
 const silence = (id: string, endsAt: number, over: Partial<Silence> = {}): Silence => ({
   id, project: 'default', matchers: [], startsAt: 0, endsAt, createdBy: null, comment: null, createdAt: 0, ...over,
+});
+
+const notification = (groupKey: string, over: Partial<Notification> = {}): Notification => ({
+  status: 'resolved', groupKey, groupLabels: { service: "o'neil" }, commonLabels: { alertname: 'R' }, commonAnnotations: { summary: 'p95 🐢' },
+  alerts: [], notify: ['pager', 'https://hooks.example.com/x?y=1'], externalUrl: 'http://pulse.test', ...over,
+});
+
+const entry = (id: string, createdAt: number, position: number, over: Partial<OutboxEntry> = {}): OutboxEntry => ({
+  id, createdAt, position, notification: notification(`g-${id}`), done: [], ...over,
 });
 
 export function alertStoreContract(name: string, open: () => Promise<AlertStoreFixture>): void {
@@ -99,6 +109,53 @@ export function alertStoreContract(name: string, open: () => Promise<AlertStoreF
       s = await f.reopen();
       await s.init();
       expect((await s.listRules()).map((r) => r.id)).toEqual(['r1']);
+    });
+
+    it('commits alerts, groups and outbox entries together; lists the outbox oldest first; marks channels done; deletes', async () => {
+      const group: GroupState = { key: 'g', ruleId: 'r', groupLabels: {}, createdAt: 1_000, lastSentAt: 2_000, sentFiring: [] };
+      // Replaced within the transaction: a firing alert resolving, a group sent again.
+      await s.saveAlerts([{ alert: alertInstance('pending-one'), tracked: true }, { alert: alertInstance('a1'), tracked: true }]);
+      await s.saveGroups([{ ...group, lastSentAt: null }], []);
+      await s.commit({
+        saves: [{ alert: alertInstance('a1', { state: 'resolved', resolvedAt: 2_000, stateSince: 2_000 }), tracked: false }],
+        deletes: ['pending-one'], groupUpserts: [group], groupDeletes: [],
+        outbox: [entry('late', 2_000, 1), entry('early', 2_000, 0, { done: ['slack'] })],
+      });
+      expect(await s.loadGroups()).toEqual([group]);
+      await s.commit({ saves: [], deletes: [], groupUpserts: [], groupDeletes: ['g'], outbox: [entry('first', 1_000, 5)] });
+      await s.commit({ saves: [], deletes: [], groupUpserts: [], groupDeletes: [], outbox: [] });
+      expect(await s.getAlert('a1')).toMatchObject({ state: 'resolved' });
+      expect(await s.loadTracked()).toEqual([]);
+      expect(await s.getAlert('pending-one')).toBeNull();
+      expect(await s.loadGroups()).toEqual([]);
+      expect(await s.listOutbox()).toEqual([entry('first', 1_000, 5), entry('early', 2_000, 0, { done: ['slack'] }), entry('late', 2_000, 1)]);
+
+      await s.outboxChannelDone('late', 'pager');
+      await s.outboxChannelDone('late', 'pager');
+      await s.outboxChannelDone('late', "email:o'neil@example.com");
+      await s.outboxChannelDone('never-existed', 'pager');
+      await s.deleteOutbox('first');
+      await s.deleteOutbox('never-existed');
+      s = await f.reopen();
+      await s.init();
+      expect(await s.listOutbox()).toEqual([entry('early', 2_000, 0, { done: ['slack'] }), entry('late', 2_000, 1, { done: ['pager', "email:o'neil@example.com"] })]);
+    });
+
+    it('a commit that fails changes nothing: neither its alerts and groups nor its outbox entries', async () => {
+      await s.commit({ saves: [], deletes: [], groupUpserts: [], groupDeletes: [], outbox: [entry('taken', 1_000, 0)] });
+      const group: GroupState = { key: 'g', ruleId: 'r', groupLabels: {}, createdAt: 1_000, lastSentAt: 2_000, sentFiring: [] };
+      // The second entry's id is taken: the whole step is refused.
+      await expect(s.commit({
+        saves: [{ alert: alertInstance('a1'), tracked: true }], deletes: [], groupUpserts: [group], groupDeletes: [],
+        outbox: [entry('new', 2_000, 0), entry('taken', 2_000, 1)],
+      })).rejects.toThrow();
+      expect(await s.getAlert('a1')).toBeNull();
+      expect(await s.loadGroups()).toEqual([]);
+      expect((await s.listOutbox()).map((e) => e.id)).toEqual(['taken']);
+      // The store still works after the rollback.
+      await s.commit({ saves: [{ alert: alertInstance('a1'), tracked: true }], deletes: [], groupUpserts: [group], groupDeletes: [], outbox: [entry('new', 2_000, 0)] });
+      expect(await s.getAlert('a1')).toEqual(alertInstance('a1'));
+      expect((await s.listOutbox()).map((e) => e.id)).toEqual(['taken', 'new']);
     });
 
     it('saves and deletes notification groups; silences put, replace and delete', async () => {

@@ -1,0 +1,78 @@
+/**
+ * The notification outbox: every notification the engine produces is written in the same transaction as the alert and
+ * group state that produced it (`AlertStore.commit`), handed to the notifier, and deleted once every channel it targets
+ * has finished with it — delivered, or given up for good. What a crash, a shutdown or a leader change leaves in it is
+ * sent again (`resume`), to the channels that had not finished: at least once, as Alertmanager's notification log
+ * records a notification only once its receiver accepted it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AlertStore, OutboxEntry } from '../store/alert-store.js';
+import type { DispatchReceipt, Notification, Notifier } from '../types.js';
+
+export interface OutboxDeps {
+  store: Pick<AlertStore, 'listOutbox' | 'outboxChannelDone' | 'deleteOutbox'>;
+  notifier: Notifier;
+  logger: Pick<Logger, 'warn' | 'error'>;
+}
+
+export class NotificationOutbox {
+  /**
+   * Entries this process has handed to the notifier and not yet deleted: `resume` leaves them to their delivery (a
+   * leader that lost and regained the lead, another instance's change announced meanwhile). An entry whose deletion
+   * failed stays here too, so it is sent again only by the next start.
+   */
+  private readonly handed = new Set<string>();
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /** Outbox entries for the notifications of one engine step, in their order. */
+  entries(notifications: readonly Notification[], now: number): OutboxEntry[] {
+    return notifications.map((notification, position) => ({ id: randomUUID(), createdAt: now, position, notification, done: [] }));
+  }
+
+  /** Hands committed entries to the notifier; each is deleted once every channel has finished with it. */
+  dispatch(entries: readonly OutboxEntry[]): void {
+    for (const e of entries) {
+      this.handed.add(e.id);
+      try {
+        this.deps.notifier.dispatch(e.notification, this.receipt(e));
+      } catch (err) {
+        this.deps.logger.error({ err, group: e.notification.groupKey }, 'notifier dispatch threw');
+      }
+    }
+  }
+
+  /**
+   * Sends again, oldest first, what the store holds that this process has not handed to the notifier: what a previous
+   * run (or leader) left when it stopped before every channel had finished. Returns how many.
+   */
+  async resume(): Promise<number> {
+    const left = (await this.deps.store.listOutbox()).filter((e) => !this.handed.has(e.id));
+    if (left.length > 0) this.deps.logger.warn({ notifications: left.length }, 'alert notifications left unfinished by a previous run: sending them again');
+    this.dispatch(left);
+    return left.length;
+  }
+
+  private receipt(e: OutboxEntry): DispatchReceipt {
+    return {
+      done: e.done,
+      channelDone: async (channel) => {
+        try {
+          await this.deps.store.outboxChannelDone(e.id, channel);
+        } catch (err) {
+          // The channel is sent to again at the next start: a duplicate rather than a loss.
+          this.deps.logger.error({ err, group: e.notification.groupKey, channel }, 'alert outbox: cannot record a channel as done');
+        }
+      },
+      allDone: async () => {
+        try {
+          await this.deps.store.deleteOutbox(e.id);
+          this.handed.delete(e.id);
+        } catch (err) {
+          this.deps.logger.error({ err, group: e.notification.groupKey }, 'alert outbox: cannot delete a finished notification');
+        }
+      },
+    };
+  }
+}
