@@ -44,6 +44,11 @@ describe.skipIf(!hasChromium)('edge values (browser)', () => {
     ]);
     // Another project: one error in 2,500 events, an error rate of 0.04 %.
     await postEvents(pulse.url, Array.from({ length: 2500 }, (_, i) => ({ ts: now - 30 * MIN + i, type: 'http', name: '/x', status: i === 0 ? 'error' : 'ok' })), undefined, 'rare-errors');
+    // A model the pricing table does not know, its calls sent without cost_usd; and one it prices.
+    await postEvents(pulse.url, [
+      { ts: now - 20 * MIN, type: 'llm', model: 'house-7b', input_tokens: 600, output_tokens: 400, duration_ms: 1000 },
+      { ts: now - 19 * MIN, type: 'llm', model: 'gpt-4o', input_tokens: 600, output_tokens: 400, duration_ms: 1000 },
+    ], undefined, 'unpriced');
     browser = await launchBrowser();
   });
 
@@ -97,6 +102,16 @@ describe.skipIf(!hasChromium)('edge values (browser)', () => {
     await panelsReady(page);
     expect(await statText(page, 'user-cost')).toBe(fmtUsdTile(1e6));
     expect(await cutTiles(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a model without a price costs — per 1k tokens in the model comparison, not $0.00', async () => {
+    const { page, errors } = await openPage(browser, `${pulse.url}/?section=performance&project=unpriced`);
+    await panelsReady(page);
+    const cost = (model: string) => page.getByTestId('models-table').locator(`tr[data-row="${model}"] [data-col=cost1k]`).textContent();
+    await expect.poll(() => cost('house-7b'), { timeout: 5_000 }).toBe('—');
+    // 600 × $2.50 + 400 × $10 per million tokens, for 1,000 tokens.
+    expect(await cost('gpt-4o')).toBe('$0.0055');
     expect(errors).toEqual([]);
   });
 

@@ -40,6 +40,14 @@ beforeAll(async () => {
     ...['ua', 'ub', 'uc', 'ud'].flatMap((u) => [affinity('03-10T08:00', u, 10), affinity('03-10T09:00', u, u === 'ua' ? 18 : 11)]),
     { ...msg('03-10T10:00', 'ua'), persona: 'p', environment: 'prod' },
   ]);
+  // Models the pricing table does not know: `house-7b` never priced (no cost_usd sent), `house-13b` priced by the
+  // client on two of its three calls; gpt-4o priced by the table.
+  const llm = (ts: string, model: string, extra: Record<string, unknown> = {}) => ({ ts: at(ts), type: 'llm', model, input_tokens: 600, output_tokens: 400, duration_ms: 1000, ...extra });
+  await post('unpriced', [
+    llm('03-10T10:00', 'house-7b'), llm('03-10T10:01', 'house-7b'),
+    llm('03-10T10:00', 'house-13b', { cost_usd: 0.02 }), llm('03-10T10:01', 'house-13b', { cost_usd: 0.02 }), llm('03-10T10:02', 'house-13b'),
+    llm('03-10T10:00', 'gpt-4o'),
+  ]);
 });
 afterAll(async () => {
   await pulse?.dispose();
@@ -95,5 +103,29 @@ describe('relationship_growth: the same on every path', () => {
   it.each([['statements', ''], ['query-layer reads', '&environment=prod']])('from %s', async (_, filter) => {
     const r = await get('growth', '/api/analytics/personas', `start_date=2026-03-10&end_date=2026-03-10${filter}`);
     expect(r.json.persona_analytics.p.engagement.relationship_growth).toBe(0.028);
+  });
+});
+
+describe('cost per 1k tokens of models without a price', () => {
+  it('is null for a model none of whose calls is priced, and over the priced calls only for one partly priced', async () => {
+    const r = await get('unpriced', '/api/analytics/llm', 'start_date=2026-03-10&end_date=2026-03-10');
+    expect(r.status).toBe(200);
+    const models = r.json.llm_performance.models;
+    // Not $0: nothing says house-7b is free.
+    expect(models['house-7b'].cost_per_1k_tokens).toBeNull();
+    expect(r.json.meta.nulls['models.house-7b.cost_per_1k_tokens']).toMatch(/pric/);
+    // $0.04 over the 2,000 tokens of the two priced calls (not over all 3,000).
+    expect(models['house-13b'].cost_per_1k_tokens).toBe(0.02);
+    // gpt-4o from the table: 600 × $2.50 + 400 × $10 per million = $0.0055 for 1,000 tokens.
+    expect(models['gpt-4o'].cost_per_1k_tokens).toBe(0.0055);
+  });
+
+  it('is the same in GET /api/metrics', async () => {
+    const r = await get('unpriced', '/api/metrics', 'start_date=2026-03-10&end_date=2026-03-10');
+    expect(r.status).toBe(200);
+    const models = r.json.llm_performance.models;
+    expect(models['house-7b'].cost_per_1k_tokens).toBeNull();
+    expect(models['house-13b'].cost_per_1k_tokens).toBe(0.02);
+    expect(models['gpt-4o'].cost_per_1k_tokens).toBe(0.0055);
   });
 });

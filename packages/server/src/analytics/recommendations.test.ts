@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_RATE, MIN_CALLS, PROMPT_RATIO, recommend, type ModelStats } from './recommendations.js';
 
 const model = (over: Partial<ModelStats> & { model: string }): ModelStats => ({
-  calls: 100, errors: 0, inputTokens: 100_000, outputTokens: 50_000, costUsd: 1, avgResponseS: 1, tokensPerSecond: 40, satisfaction: 4, ...over,
+  calls: 100, errors: 0, inputTokens: 100_000, outputTokens: 50_000, costUsd: 1, pricedTokens: 150_000, avgResponseS: 1, tokensPerSecond: 40, satisfaction: 4, ...over,
 });
 
 describe('efficiency recommendations', () => {
@@ -15,6 +15,13 @@ describe('efficiency recommendations', () => {
         evidence: { cost_usd: 3, cost_per_1k_tokens: 0.02, satisfaction: 4.3, alternative: 'small', alternative_cost_per_1k_tokens: 0.001, alternative_satisfaction: 4.2 },
       }),
     ]);
+  });
+
+  it('never offers a model without a price as the cheaper one, and prices a partly priced model by its priced tokens', () => {
+    // house: no call priced ($0 known of 150k tokens): its price is unknown, not $0 per 1k.
+    expect(recommend([model({ model: 'big', costUsd: 3, satisfaction: 4.3 }), model({ model: 'house', costUsd: 0, pricedTokens: 0, satisfaction: 4.3 })])).toEqual([]);
+    // half: $1 over the 50k tokens of its priced calls = $0.02 per 1k, as dear as big: no cheaper alternative.
+    expect(recommend([model({ model: 'big', costUsd: 3, satisfaction: 4.3 }), model({ model: 'half', costUsd: 1, pricedTokens: 50_000, satisfaction: 4.3 })])).toEqual([]);
   });
 
   it('stays silent when the cheaper model is rated clearly worse', () => {

@@ -10,6 +10,8 @@ export interface ModelStats {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** input + output tokens of the calls that carry a cost (query measure `priced_tokens`). */
+  pricedTokens: number;
   avgResponseS: number | null;
   tokensPerSecond: number | null;
   satisfaction: number | null;
@@ -34,28 +36,31 @@ export const PROMPT_RATIO = 8;
 export const ERROR_RATE = 0.05;
 
 const r = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d;
-const per1k = (s: ModelStats): number | null => {
-  const t = s.inputTokens + s.outputTokens;
-  return t > 0 ? (s.costUsd / t) * 1000 : null;
-};
+/**
+ * USD per 1,000 tokens over the model's priced calls; null when none of its calls with tokens is priced (the pricing
+ * table does not know the model and no call carried cost_usd): unknown, never $0.
+ */
+export function costPer1k(s: Pick<ModelStats, 'costUsd' | 'pricedTokens'>): number | null {
+  return s.pricedTokens > 0 ? (s.costUsd / s.pricedTokens) * 1000 : null;
+}
 
 export function recommend(all: readonly ModelStats[]): Recommendation[] {
   const models = all.filter((s) => s.calls >= MIN_CALLS);
   const out: Recommendation[] = [];
-  const rated = models.filter((s) => s.satisfaction !== null && per1k(s) !== null);
+  const rated = models.filter((s) => s.satisfaction !== null && costPer1k(s) !== null);
 
   // Cost: the model that costs the most in total vs a cheaper one users rate as well.
   const spender = [...rated].sort((a, b) => b.costUsd - a.costUsd)[0];
   if (spender) {
     const alt = rated
-      .filter((s) => s !== spender && per1k(s)! < per1k(spender)! && s.satisfaction! >= spender.satisfaction! - SATISFACTION_SLACK)
-      .sort((a, b) => per1k(a)! - per1k(b)!)[0];
+      .filter((s) => s !== spender && costPer1k(s)! < costPer1k(spender)! && s.satisfaction! >= spender.satisfaction! - SATISFACTION_SLACK)
+      .sort((a, b) => costPer1k(a)! - costPer1k(b)!)[0];
     if (alt) {
       out.push({
         kind: 'cost',
         model: spender.model,
-        message: `${spender.model} costs $${r(per1k(spender)!, 5)} per 1k tokens and is rated ${r(spender.satisfaction!, 2)}; ${alt.model} costs $${r(per1k(alt)!, 5)} and is rated ${r(alt.satisfaction!, 2)}: moving traffic to ${alt.model} cuts cost at similar satisfaction.`,
-        evidence: { cost_usd: r(spender.costUsd, 4), cost_per_1k_tokens: r(per1k(spender)!, 6), satisfaction: r(spender.satisfaction!, 2), alternative: alt.model, alternative_cost_per_1k_tokens: r(per1k(alt)!, 6), alternative_satisfaction: r(alt.satisfaction!, 2) },
+        message: `${spender.model} costs $${r(costPer1k(spender)!, 5)} per 1k tokens and is rated ${r(spender.satisfaction!, 2)}; ${alt.model} costs $${r(costPer1k(alt)!, 5)} and is rated ${r(alt.satisfaction!, 2)}: moving traffic to ${alt.model} cuts cost at similar satisfaction.`,
+        evidence: { cost_usd: r(spender.costUsd, 4), cost_per_1k_tokens: r(costPer1k(spender)!, 6), satisfaction: r(spender.satisfaction!, 2), alternative: alt.model, alternative_cost_per_1k_tokens: r(costPer1k(alt)!, 6), alternative_satisfaction: r(alt.satisfaction!, 2) },
       });
     }
   }

@@ -55,6 +55,12 @@ export const MEANINGFUL_CHARS = 20;
 /** `ts` of events that carry a value: arg_max/arg_min skip NULL keys, so value-less events are passed over. */
 const VALUE_TS = 'CASE WHEN value IS NOT NULL THEN ts END';
 const TIMED_OUTPUT = 'duration_ms > 0 AND output_tokens IS NOT NULL';
+/**
+ * input + output tokens of an event that carries a cost (priced by the client or the pricing table), NULL for one
+ * that does not: an unpriced event's tokens are not tokens that cost $0. Added as 64-bit (each count may be up to
+ * 2³¹ − 1); `CAST(… AS Int64)` is read by DuckDB and ClickHouse alike.
+ */
+export const PRICED_TOKENS = 'CASE WHEN cost_usd IS NOT NULL THEN CAST(0 AS Int64) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) END';
 
 export const MEASURES = {
   count: { type: 'int', description: 'number of events', sql: () => 'count(*)' },
@@ -67,6 +73,11 @@ export const MEASURES = {
     sql: () => `${sum0('input_tokens')} + ${sum0('output_tokens')}`,
   },
   cost_usd: { type: 'float', doubleSum: true, description: 'sum of cost in USD', sql: () => sum0('cost_usd') },
+  priced_tokens: {
+    type: 'int',
+    description: 'input_tokens + output_tokens of events that carry a cost (cost_usd / priced_tokens is the price per token; 0: none is priced)',
+    sql: () => sum0(PRICED_TOKENS),
+  },
   avg_duration_ms: { type: 'float', float32: true, description: 'mean duration_ms', sql: () => 'avg(duration_ms)' },
   p50_duration_ms: { type: 'float', float32: true, description: 'median duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.5 } },
   p95_duration_ms: { type: 'float', float32: true, description: '95th percentile duration_ms (exact)', quantile: { column: 'duration_ms', q: 0.95 } },

@@ -8,6 +8,7 @@ import { createPricing } from '../ingest/enrich/pricing.js';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
 import { syntheticEvents } from '../synthetic/index.js';
 import { GRAINS } from './definition.js';
+import { mergeByTime, tsOf, unpricedEvents } from './test-support/unpriced-events.js';
 
 /**
  * The two ways rows get into the rollup tables — aggregated in memory as batches commit (accumulator.ts), and
@@ -23,7 +24,8 @@ afterAll(async () => {
 
 function stored(): StoredEvent[] {
   const enricher = createEnricher({ pricing: createPricing([]) });
-  const raw = [...syntheticEvents({ seed: 11, startMs: END - 3 * DAY, endMs: END, count: 8_000 })];
+  // With calls of models the table does not price, some priced by the client (priced_tokens of mixed rows).
+  const raw = mergeByTime<object>([...syntheticEvents({ seed: 11, startMs: END - 3 * DAY, endMs: END, count: 8_000 })], unpricedEvents(END - 3 * DAY, END, 60), tsOf);
   const { records } = validateEvents(JSON.parse(JSON.stringify(raw)), END);
   return records.map((r) => {
     enricher.enrich(r, { storeText: false });

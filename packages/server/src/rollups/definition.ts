@@ -1,5 +1,5 @@
 import type { Dialect } from '../query/dialect.js';
-import { MEANINGFUL_CHARS, SENTIMENT_BAND } from '../query/measures.js';
+import { MEANINGFUL_CHARS, PRICED_TOKENS, SENTIMENT_BAND } from '../query/measures.js';
 import { LATENCY_GAMMA } from '../query/types.js';
 
 /**
@@ -74,6 +74,8 @@ export const PARTIALS = [
   { column: 'questions', sqlType: 'BIGINT', row: () => 'questions', kind: 'sum' },
   { column: 'emojis', sqlType: 'BIGINT', row: () => 'emojis', kind: 'sum' },
   { column: 'mentions', sqlType: 'BIGINT', row: () => 'mentions', kind: 'sum' },
+  // Added by DuckDB migration 11 and ClickHouse migration 4, which say what rows written before them hold.
+  { column: 'priced_tokens', sqlType: 'BIGINT', row: () => PRICED_TOKENS, kind: 'sum' },
 ] as const satisfies readonly PartialDef[];
 
 export type PartialName = (typeof PARTIALS)[number]['column'];

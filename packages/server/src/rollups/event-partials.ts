@@ -14,7 +14,7 @@ const ORDER = [
   'n', 'n_error', 'n_ok', 'input_tokens', 'output_tokens', 'cost_usd', 'duration_n', 'duration_sum', 'ttft_n', 'ttft_sum',
   'timed_output_tokens', 'timed_duration', 'sentiment_n', 'sentiment_sum', 'positive_n', 'neutral_n', 'negative_n',
   'value_n', 'value_sum', 'value_max', 'value_last', 'value_last_ts', 'value_first', 'value_first_ts', 'ts_min', 'ts_max',
-  'session_n', 'meaningful_n', 'text_n', 'text_length_sum', 'questions', 'emojis', 'mentions',
+  'session_n', 'meaningful_n', 'text_n', 'text_length_sum', 'questions', 'emojis', 'mentions', 'priced_tokens',
 ] as const;
 if (PARTIALS.map((p) => p.column).join() !== ORDER.join()) throw new Error('event-partials.ts does not follow PARTIALS');
 
@@ -66,12 +66,13 @@ export function addEventPartials(v: PartialAcc, c: EventColumns, i: number): voi
   const s = c.sentiment[i] ?? null;
   const value = c.value[i] ?? null;
   const length = c.text_length[i] ?? null;
+  const cost = c.cost_usd[i] ?? null;
   count(v, 0, true);
   count(v, 1, status === 'error');
   count(v, 2, status === 'ok');
   sum(v, 3, c.input_tokens[i] ?? null);
   sum(v, 4, out);
-  sum(v, 5, c.cost_usd[i] ?? null);
+  sum(v, 5, cost);
   count(v, 6, d !== null);
   sum(v, 7, d);
   count(v, 8, t !== null);
@@ -106,4 +107,5 @@ export function addEventPartials(v: PartialAcc, c: EventColumns, i: number): voi
   sum(v, 30, c.questions[i] ?? null);
   sum(v, 31, c.emojis[i] ?? null);
   sum(v, 32, c.mentions[i] ?? null);
+  sum(v, 33, cost === null ? null : (c.input_tokens[i] ?? 0) + (out ?? 0));
 }

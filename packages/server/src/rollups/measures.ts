@@ -25,6 +25,7 @@ export const ROLLUP_MEASURES: Partial<Record<MeasureName, RollupMeasure>> = {
   output_tokens: sumOf('output_tokens'),
   total_tokens: { partials: ['input_tokens', 'output_tokens'], sql: () => `${sum0('input_tokens')} + ${sum0('output_tokens')}` },
   cost_usd: sumOf('cost_usd'),
+  priced_tokens: sumOf('priced_tokens'),
   avg_duration_ms: ratio('duration_sum', 'duration_n'),
   p50_duration_ms: { sketch: { column: 'duration_ms', q: 0.5 } },
   p95_duration_ms: { sketch: { column: 'duration_ms', q: 0.95 } },

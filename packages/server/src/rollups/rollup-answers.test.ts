@@ -14,6 +14,7 @@ import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.j
 import { syntheticEvents } from '../synthetic/index.js';
 import { ROLLUP_MEASURES } from './measures.js';
 import { compareWithRaw, expectSameAnswers } from './test-support/same-answers.js';
+import { mergeByTime, tsOf, unpricedEvents } from './test-support/unpriced-events.js';
 
 /**
  * Rollup answers against raw answers, on the same stored events (the demo's synthetic world, ~10 days): every
@@ -42,7 +43,7 @@ function stored(events: unknown[], receivedAt: number): StoredEvent[] {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pulse-rollups-'));
-  const all = [...syntheticEvents({ seed: 7, startMs: END - 10 * DAY, endMs: END, count: 24_000 })];
+  const all = mergeByTime<object>([...syntheticEvents({ seed: 7, startMs: END - 10 * DAY, endMs: END, count: 24_000 })], unpricedEvents(END - 10 * DAY, END, 150), tsOf);
   const events = stored(all, END);
   const third = Math.floor(events.length / 3);
   // A third stored before rollups existed (PULSE_ROLLUPS=false): rolled up from the table (the SQL path) at the first
@@ -100,6 +101,17 @@ describe('rollups answer as raw events do', () => {
     const a = await compare(base(8));
     expect(a.exactPercentiles).toBe(false);
     expect(Number(a.rows[0]!.count)).toBeGreaterThan(15_000);
+  });
+
+  it('tokens of priced calls: none for a model never priced, some for one priced on some calls of a row', async () => {
+    const a = await compare(base(8, { dimensions: ['model'], measures: ['count', 'total_tokens', 'priced_tokens', 'cost_usd'], filters: [{ field: 'type', values: ['llm'] }] }));
+    const of = (model: string) => a.rows.find((r) => r.model === model)!;
+    expect(of('house-7b').priced_tokens).toBe(0);
+    expect(Number(of('house-7b').total_tokens)).toBeGreaterThan(0);
+    expect(Number(of('house-13b').priced_tokens)).toBeGreaterThan(0);
+    expect(Number(of('house-13b').priced_tokens)).toBeLessThan(Number(of('house-13b').total_tokens));
+    // Every call of a model the table prices is priced.
+    expect(of('gpt-4o').priced_tokens).toBe(of('gpt-4o').total_tokens);
   });
 
   it('grouped by model and type, by persona with a filter, and by status', async () => {

@@ -16,7 +16,7 @@ export function ModelComparison() {
       .sort((a, b) => b.usage_percentage - a.usage_percentage || a.model.localeCompare(b.model));
   });
   return (
-    <Panel id="models" title="Model comparison" wide data={p} source="/api/metrics?type=llm, llm_performance: mean response time, output tokens per second of generation, USD per 1,000 input + output tokens, share of LLM calls.">
+    <Panel id="models" title="Model comparison" wide data={p} source="/api/metrics?type=llm, llm_performance: mean response time, output tokens per second of generation, USD per 1,000 input + output tokens of priced calls (— for a model none of whose calls is priced: its price is unknown, not $0), share of LLM calls.">
       <Body data={p.data} empty={(rows) => rows.length === 0}>
         {(rows) => (
           <DataTable<ModelRow>

@@ -39,7 +39,7 @@ const OVERALL: MeasureName[] = [
   'count', 'errors', 'error_rate', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms',
   'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd',
 ];
-const MODEL: MeasureName[] = ['count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'avg_duration_ms', 'tokens_per_second'];
+const MODEL: MeasureName[] = ['count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'priced_tokens', 'avg_duration_ms', 'tokens_per_second'];
 
 const seconds = (ms: number | string | null | undefined): number | null =>
   typeof ms === 'number' ? round(ms / 1000, 3) : null;
@@ -101,11 +101,12 @@ export async function apiMetrics(input: PresetInput) {
     },
     llm_performance: {
       models: Object.fromEntries(modelRows.map(([k, r]) => {
-        const tokens = num(r.total_tokens);
+        // Over the tokens of priced events only: null (unknown, not $0) for a model none of whose events is priced.
+        const priced = num(r.priced_tokens);
         return [k, {
           avg_response_time: seconds(r.avg_duration_ms),
           tokens_per_second: round(r.tokens_per_second, 1),
-          cost_per_1k_tokens: tokens > 0 ? round((num(r.cost_usd) / tokens) * 1000, 6) : null,
+          cost_per_1k_tokens: priced > 0 ? round((num(r.cost_usd) / priced) * 1000, 6) : null,
           usage_percentage: modelEvents > 0 ? round((num(r.count) / modelEvents) * 100, 1) : 0,
         }];
       })),

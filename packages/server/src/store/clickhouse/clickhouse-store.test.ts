@@ -57,13 +57,46 @@ describe.skipIf(ch.skip)('ClickHouse event store', () => {
       const again = await f.reopen();
       expect((await again.stats()).events).toBe(5);
       const versions = await again.client.query({ query: 'SELECT version FROM pulse_migrations FINAL ORDER BY version', format: 'JSONEachRow' });
-      expect(await versions.json()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(await versions.json()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       // 18.16 has no ADD COLUMN IF NOT EXISTS: an instance that ran the same migration meanwhile (or a run interrupted
       // after the ALTER) leaves the column there, and the statement counts as done.
       const fingerprint = CLICKHOUSE_MIGRATIONS.find((m) => m.version === 3)!;
       expect(await migrateClickHouse(again.client, undefined, [{ ...fingerprint, version: 1003 }])).toEqual([1003]);
     } finally {
       await f.cleanup();
+    }
+  });
+
+  it('migration 4 adds priced_tokens: rows from before read it from their cost, rows after count priced events only', async () => {
+    const url = ch.server().url;
+    const database = `pulse_priced_${randomBytes(6).toString('hex')}`;
+    const admin = createClient({ url, log: { level: 127 as never } });
+    await admin.command({ query: `CREATE DATABASE ${database}` });
+    await admin.close();
+    const client = createClient({ url, database, log: { level: 127 as never } });
+    const llm = (model: string, cost: number | null, ts = T0) =>
+      toInsertRow(emptyEvent({ ts, type: 'llm', model, input_tokens: 600, output_tokens: 400, cost_usd: cost }), 'b');
+    const insert = (values: ReturnType<typeof llm>[]) => client.insert({ table: 'events', format: 'JSONEachRow', columns: [...INSERT_COLUMNS], values });
+    const priced = async (table: string) => Object.fromEntries((await (await client.query({
+      query: `SELECT model, toInt64(sum(priced_tokens)) AS priced FROM ${table} GROUP BY model ORDER BY model`, format: 'JSONEachRow',
+    })).json<{ model: string; priced: string | number }>()).map((r) => [r.model, Number(r.priced)]));
+    try {
+      // Rows the release before wrote: house-7b never priced, gpt-4o priced.
+      expect(await migrateClickHouse(client, undefined, CLICKHOUSE_MIGRATIONS.filter((m) => m.version <= 3))).toEqual([1, 2, 3]);
+      await insert([llm('house-7b', null), llm('house-7b', null), llm('gpt-4o', 0.0055)]);
+      expect(await migrateClickHouse(client)).toEqual([4]);
+      // After: two of house-13b's three calls of one hour priced by the client — one row, 2,000 of its 3,000 tokens.
+      await insert([llm('house-13b', 0.02), llm('house-13b', 0.02, T0 + 1), llm('house-13b', null, T0 + 2), llm('house-7b', null, T0 + 3)]);
+      const expected = { 'gpt-4o': 1000, 'house-13b': 2000, 'house-7b': 0 };
+      for (const table of ['rollup_hour', 'rollup_day']) {
+        expect(await priced(table), table).toEqual(expected);
+        // Parts from before and after the migration merged: the same.
+        await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+        expect(await priced(table), `${table} merged`).toEqual(expected);
+      }
+    } finally {
+      await client.close();
+      await dropDatabase(url, database);
     }
   });
 

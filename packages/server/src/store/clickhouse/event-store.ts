@@ -13,6 +13,7 @@ import { writeArchive } from '../archive-file.js';
 import { literal } from './literal.js';
 import { migrateClickHouse } from './migrate.js';
 import { ClickHouseRollups, rollupTableNames } from './rollups.js';
+import { ADDED_ROLLUP_COLUMNS } from './schema.js';
 import { INSERT_COLUMNS, toInsertRow, type InsertRow } from './rows.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -198,6 +199,12 @@ export class ClickHouseEventStore implements EventStore {
         for (const table of rollupTableNames()) {
           await this.client.command({
             query: `CREATE TABLE IF NOT EXISTS ${table} AS ${local}.${table} ENGINE = Distributed(${this.cluster}, ${local}, ${table})`,
+          });
+        }
+        // A Distributed table created before a migration added columns to its shards' tables lacks them.
+        for (const { sql } of ADDED_ROLLUP_COLUMNS) {
+          await this.client.command({ query: sql }).catch((error: unknown) => {
+            if (clickHouseErrorCode(error) !== '44') throw error;
           });
         }
       }

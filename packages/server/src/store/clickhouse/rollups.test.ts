@@ -10,6 +10,7 @@ import { syntheticEvents } from '../../synthetic/index.js';
 import { ClickHouseEventStore } from './event-store.js';
 import { useClickHouse } from './test-support/server.js';
 import { compareWithRaw, expectSameAnswers } from '../../rollups/test-support/same-answers.js';
+import { mergeByTime, tsOf, unpricedEvents } from '../../rollups/test-support/unpriced-events.js';
 
 /**
  * Rollups on a real ClickHouse (rollups.ts) against raw answers on the same stored events (the demo's synthetic world,
@@ -39,7 +40,7 @@ beforeAll(async () => {
   if (ch.skip) return;
   store = new ClickHouseEventStore({ url: ch.server().url, database: 'rollups_test', clock: { now: () => END } });
   await store.init();
-  const events = stored([...syntheticEvents({ seed: 7, startMs: END - 10 * DAY, endMs: END, count: 24_000 })], END);
+  const events = stored(mergeByTime<object>([...syntheticEvents({ seed: 7, startMs: END - 10 * DAY, endMs: END, count: 24_000 })], unpricedEvents(END - 10 * DAY, END, 150), tsOf), END);
   // Several inserts in shuffled slices: the views roll each insert up separately, so buckets get several rows per key
   // (summed again by queries, and by SummingMergeTree when parts merge), and older events arrive after newer ones.
   const slices: StoredEvent[][] = [];
@@ -88,6 +89,17 @@ describe.skipIf(ch.skip)('ClickHouse rollups (materialized views) answer as raw 
     const a = await compare(base(8));
     expect(a.exactPercentiles).toBe(false);
     expect(Number(a.rows[0]!.count)).toBeGreaterThan(15_000);
+  });
+
+  it('tokens of priced calls: none for a model never priced, some for one priced on some calls of a row', async () => {
+    const a = await compare(base(8, { dimensions: ['model'], measures: ['count', 'total_tokens', 'priced_tokens', 'cost_usd'], filters: [{ field: 'type', values: ['llm'] }] }));
+    const of = (model: string) => a.rows.find((r) => r.model === model)!;
+    expect(of('house-7b').priced_tokens).toBe(0);
+    expect(Number(of('house-7b').total_tokens)).toBeGreaterThan(0);
+    expect(Number(of('house-13b').priced_tokens)).toBeGreaterThan(0);
+    expect(Number(of('house-13b').priced_tokens)).toBeLessThan(Number(of('house-13b').total_tokens));
+    // Every call of a model the table prices is priced.
+    expect(of('gpt-4o').priced_tokens).toBe(of('gpt-4o').total_tokens);
   });
 
   it('grouped by model and type, by persona with a filter, and by status', async () => {

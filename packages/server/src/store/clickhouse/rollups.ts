@@ -90,10 +90,11 @@ function value(p: PartialName): Value {
 
 const count = (name: string, expr: string, type = 'Int64'): Value => ({ name, stored: type, type, expr: `to${type}(${expr})`, read: `${name}_v` });
 
-function shapes(): Shape[] {
+function shapes(omit: readonly PartialName[] = []): Shape[] {
   const out: Shape[] = [];
   for (const g of GRAINS) {
-    out.push({ table: g.table, grain: g.name, dimensions: g.dimensions, extraKeys: [], values: g.partials.map(value), from: 'FROM events', view: `${g.table}_mv` });
+    const values = g.partials.filter((p) => !omit.includes(p)).map(value);
+    out.push({ table: g.table, grain: g.name, dimensions: g.dimensions, extraKeys: [], values, from: 'FROM events', view: `${g.table}_mv` });
     for (const t of g.sketchTables) {
       for (const metric of SKETCHED_COLUMNS) {
         out.push({
@@ -124,11 +125,12 @@ function shapes(): Shape[] {
 /**
  * DDL of the rollup tables and their materialized views (idempotent): a SummingMergeTree per table, partitioned by
  * month, ordered by (project, ts, key columns); a view per table (per table and sketched column for sketches).
+ * `omit`: partials a later migration adds (schema.ts), left out of the DDL an earlier migration runs.
  */
-export function rollupStatements(): string[] {
+export function rollupStatements(omit: readonly PartialName[] = []): string[] {
   const tables = new Map<string, string>();
   const views: string[] = [];
-  for (const s of shapes()) {
+  for (const s of shapes(omit)) {
     const ms = GRAIN_MS[s.grain];
     const dimDdl = s.dimensions.flatMap((d) =>
       NOT_NULL.has(d) ? [`${d} String`] : [`${d}_key String`, `${d} Nullable(String) ALIAS nullIf(${d}_key, '\\0')`]);
@@ -144,6 +146,13 @@ export function rollupStatements(): string[] {
       `GROUP BY project, bucket, ${keys.join(', ')}`);
   }
   return [...tables.values(), ...views];
+}
+
+/** The materialized view keeping partials table `table` (rollup_hour, rollup_day), with every partial. */
+export function partialsViewStatement(table: string): string {
+  const view = rollupStatements().find((sql) => sql.startsWith(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} `));
+  if (view === undefined) throw new Error(`no materialized view keeps ${table}`);
+  return view;
 }
 
 /** Every rollup table (a Distributed table over each, on a sharded store). */

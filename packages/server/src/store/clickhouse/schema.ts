@@ -1,4 +1,4 @@
-import { rollupStatements } from './rollups.js';
+import { partialsViewStatement, rollupStatements } from './rollups.js';
 
 /**
  * Versioned migrations of the ClickHouse event store. Each runs once, in order; `pulse_migrations` records what ran.
@@ -41,6 +41,21 @@ export interface ClickHouseMigration {
     doneIfError?: string;
   }>;
 }
+
+/**
+ * Columns later migrations added to rollup tables, as `ALTER TABLE … ADD COLUMN` (ClickHouse error 44 when there):
+ * run on the tables by their migration, and by event-store.ts on a sharded store's Distributed tables over them,
+ * created from the tables' structure before the column existed.
+ *
+ * `priced_tokens` (migration 4): a row written before it gets the DEFAULT, computed from the row — views sum cost as
+ * 0 when no event had one, so a row with no cost reads 0 priced tokens and one with a cost all its tokens: exact
+ * unless the row mixed priced and unpriced events of a model the pricing table does not know (where it answers as
+ * the release before did), or its events were all priced at exactly $0 (then read as unpriced: unknown, not $0).
+ */
+export const ADDED_ROLLUP_COLUMNS: ReadonlyArray<{ table: string; sql: string }> = ['rollup_hour', 'rollup_day'].flatMap((table) => [
+  { table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens_v Int64 DEFAULT if(cost_usd_v = 0, 0, input_tokens_v + output_tokens_v)` },
+  { table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens Int64 ALIAS priced_tokens_v` },
+]);
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   {
@@ -109,10 +124,11 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   },
   {
     version: 2,
-    // Generated from rollups/definition.ts as of this migration: a later change to the partials or grains needs a
-    // migration of its own (new columns, a replaced view), like any schema change.
+    // Generated from rollups/definition.ts as of this migration (less the partials later migrations add): a later
+    // change to the partials or grains needs a migration of its own (new columns, a replaced view), and its partials
+    // left out here, like any schema change.
     name: 'rollup tables kept by materialized views',
-    statements: rollupStatements().map((sql) => ({ on: 'rollups' as const, sql })),
+    statements: rollupStatements(['priced_tokens']).map((sql) => ({ on: 'rollups' as const, sql })),
   },
   {
     version: 3,
@@ -120,5 +136,20 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // client's mistake (422), not a retry. Records written before have '' and are answered as retries.
     name: 'idempotency: body fingerprint',
     statements: [{ on: 'meta', sql: "ALTER TABLE idempotency ADD COLUMN fingerprint String DEFAULT ''", doneIfError: '44' }],
+  },
+  {
+    version: 4,
+    // `priced_tokens` in rollup_hour and rollup_day (what rows written before read: ADDED_ROLLUP_COLUMNS), and their
+    // views replaced by ones writing it. 18.16 cannot alter a view's query: it is dropped and created again, so an
+    // event another instance inserts in between (milliseconds) would miss these two tables — upgrade with every
+    // instance stopped (docs/operations.md#upgrading).
+    name: 'rollups: priced tokens',
+    statements: [
+      ...ADDED_ROLLUP_COLUMNS.map(({ sql }) => ({ on: 'rollups' as const, sql, doneIfError: '44' })),
+      ...['rollup_hour', 'rollup_day'].flatMap((table) => [
+        { on: 'rollups' as const, sql: `DROP TABLE IF EXISTS ${table}_mv` },
+        { on: 'rollups' as const, sql: partialsViewStatement(table) },
+      ]),
+    ],
   },
 ];

@@ -41,6 +41,17 @@ const FILL_HOURS_AND_INTERACTIONS: readonly string[] = [
        GROUP BY ALL ORDER BY project, hour, topic, name, type, persona, user_id`,
 ];
 
+/**
+ * Migration 11's rebuild of a partials table (rollup_hour, rollup_day) with `priced_tokens` before `compacted`: the
+ * rollup writers fill tables by position (appender, INSERT … SELECT *), so the column cannot go after `compacted`.
+ */
+const ADD_PRICED_TOKENS = (table: string): string[] => [
+  `ALTER TABLE ${table} RENAME TO ${table}_v10`,
+  `CREATE TABLE ${table} (project VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, type VARCHAR NOT NULL, name VARCHAR, service VARCHAR, environment VARCHAR, persona VARCHAR, model VARCHAR, provider VARCHAR, status VARCHAR NOT NULL, error_type VARCHAR, prompt_id VARCHAR, n BIGINT, n_error BIGINT, n_ok BIGINT, input_tokens BIGINT, output_tokens BIGINT, cost_usd DOUBLE, duration_n BIGINT, duration_sum DOUBLE, ttft_n BIGINT, ttft_sum DOUBLE, timed_output_tokens BIGINT, timed_duration DOUBLE, sentiment_n BIGINT, sentiment_sum DOUBLE, positive_n BIGINT, neutral_n BIGINT, negative_n BIGINT, value_n BIGINT, value_sum DOUBLE, value_max DOUBLE, value_last DOUBLE, value_last_ts TIMESTAMP, value_first DOUBLE, value_first_ts TIMESTAMP, ts_min TIMESTAMP, ts_max TIMESTAMP, session_n BIGINT, meaningful_n BIGINT, text_n BIGINT, text_length_sum BIGINT, questions BIGINT, emojis BIGINT, mentions BIGINT, priced_tokens BIGINT, compacted BOOLEAN NOT NULL)`,
+  `INSERT INTO ${table} SELECT * EXCLUDE (compacted), CASE WHEN cost_usd IS NOT NULL THEN coalesce(input_tokens, 0) + coalesce(output_tokens, 0) END, compacted FROM ${table}_v10`,
+  `DROP TABLE ${table}_v10`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -238,5 +249,16 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'idempotency: body fingerprint',
     sql: ['ALTER TABLE idempotency ADD COLUMN fingerprint VARCHAR'],
+  },
+  {
+    // `priced_tokens` (rollups/definition.ts): the tokens of events that carry a cost, so the cost per 1k tokens of a
+    // model is its cost over its priced tokens — unknown (null) for a model never priced, not $0. A row written before
+    // knows only whether any of its events had a cost (cost_usd NULL: none had): one without reads 0 priced tokens,
+    // exactly; one with counts all its tokens as priced — exact unless the row (one hour or day, model, provider,
+    // name, … and status) mixed priced and unpriced events of a model the pricing table does not know, where it
+    // answers as the release before did. Raw events cannot settle it: retention may have deleted them.
+    version: 11,
+    name: 'rollups: priced tokens',
+    sql: [...ADD_PRICED_TOKENS('rollup_hour'), ...ADD_PRICED_TOKENS('rollup_day')],
   },
 ];
