@@ -109,6 +109,19 @@ describe.skipIf(!hasChromium)('alerts section (browser)', () => {
     // The section never scrolls sideways (its tables scroll in their own box). The top bar is the app shell's.
     const right = await page.getByTestId('section-alerts').evaluate((e) => Math.max(...[...e.querySelectorAll<HTMLElement>('.panel')].map((p) => p.getBoundingClientRect().right)));
     expect(right).toBeLessThanOrEqual(375);
+    // Each alert, rule and silence is a card of labelled lines at phone width: state, message, the Silence button and
+    // each rule's status are on screen, not in columns scrolled out of view.
+    const onScreen = await page.getByTestId('section-alerts').evaluate((section) => {
+      const sel = ['[data-testid="active-alerts-table"] [data-testid="alert-state"]', '[data-testid="alert-message"]', '[data-testid="silence"]', '[data-testid="rules-table"] td[data-col="status"]', '[data-testid="expire"]'];
+      const found = sel.map((s) => [...section.querySelectorAll(s)]);
+      const wraps = [...section.querySelectorAll('.table-wrap')];
+      return {
+        counts: found.map((f) => f.length),
+        outside: found.flat().filter((e) => e.getBoundingClientRect().right > 375 || e.getBoundingClientRect().width === 0).length,
+        scrolling: wraps.filter((w) => w.scrollWidth > w.clientWidth).length,
+      };
+    });
+    expect(onScreen).toEqual({ counts: [3, 3, 2, 5, 1], outside: 0, scrolling: 0 });
     expect(errors).toEqual([]);
   });
 

@@ -94,7 +94,21 @@ describe.skipIf(!hasChromium)('exports section (browser)', () => {
 
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    // At phone width each job is a card of labelled lines: its status, rows, size and Download link are on screen,
+    // not in columns scrolled out of view.
+    const phone = await page.evaluate(() => {
+      const wrap = document.querySelector('[data-testid="exports-table"]')!.parentElement!;
+      const cells = [...document.querySelectorAll('[data-testid="exports-table"] td[data-col="status"], [data-testid="exports-table"] td[data-col="size"], [data-testid="export-download"]')];
+      return {
+        scroll: wrap.scrollWidth - wrap.clientWidth,
+        cells: cells.length,
+        outside: cells.filter((c) => c.getBoundingClientRect().right > 375 || c.getBoundingClientRect().width === 0).length,
+        label: getComputedStyle(document.querySelector('[data-testid="exports-table"] td[data-col="status"]')!, '::before').content,
+        status: (document.querySelector('[data-testid="exports-table"] td[data-col="status"]') as HTMLElement).innerText,
+      };
+    });
     await screenshot(page, 'exports-phone');
+    expect(phone).toEqual({ scroll: 0, cells: 9, outside: 0, label: '"Status"', status: 'Done' });
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -10,10 +10,13 @@ export interface Column<R> {
   wrap?: boolean;
 }
 
-/** A table that scrolls inside its own box on a narrow screen. */
-export function DataTable<R>({ columns, rows, rowKey, testid }: { columns: Column<R>[]; rows: R[]; rowKey: (r: R, i: number) => string; testid?: string }) {
+/**
+ * A table that scrolls inside its own box on a narrow screen — or, with `stack`, shows each row as a card of
+ * "label  value" lines on a phone-width screen, so no column (a job's status, say) sits off-screen.
+ */
+export function DataTable<R>({ columns, rows, rowKey, testid, stack }: { columns: Column<R>[]; rows: R[]; rowKey: (r: R, i: number) => string; testid?: string; stack?: boolean }) {
   return (
-    <div class="table-wrap" tabIndex={0}>
+    <div class={stack ? 'table-wrap table-stack' : 'table-wrap'} tabIndex={0}>
       <table data-testid={testid}>
         <thead>
           <tr>
@@ -28,8 +31,9 @@ export function DataTable<R>({ columns, rows, rowKey, testid }: { columns: Colum
           {rows.map((r, i) => (
             <tr key={rowKey(r, i)} data-row={rowKey(r, i)}>
               {columns.map((c) => (
-                <td key={c.key} class={[c.numeric && 'num', c.wrap && 'wrap'].filter(Boolean).join(' ') || undefined} data-col={c.key}>
-                  {c.render(r)}
+                <td key={c.key} class={[c.numeric && 'num', c.wrap && 'wrap'].filter(Boolean).join(' ') || undefined} data-col={c.key} data-label={stack && c.label ? c.label : undefined}>
+                  {/* Stacked, the cell is a flex line of label and value: the value is one piece that wraps inside. */}
+                  {stack ? <span class="cell-value">{c.render(r)}</span> : c.render(r)}
                 </td>
               ))}
             </tr>

@@ -39,6 +39,7 @@ export function ActiveAlerts({ version, project, onChange }: { version: number; 
       ) : (
         <DataTable<Alert>
           testid="active-alerts-table"
+          stack
           rows={d.alerts}
           rowKey={(a) => a.id}
           columns={[

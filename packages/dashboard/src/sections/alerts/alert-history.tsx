@@ -15,6 +15,7 @@ export function AlertHistory({ version }: { version: number }) {
       ) : (
         <DataTable<Alert>
           testid="alert-history-table"
+          stack
           rows={p.data.alerts}
           rowKey={(a) => a.id}
           columns={[

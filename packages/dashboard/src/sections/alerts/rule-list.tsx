@@ -37,6 +37,7 @@ export function RuleList({ version }: { version: number }) {
       ) : (
         <DataTable<Rule>
           testid="rules-table"
+          stack
           rows={p.data.rules}
           rowKey={(r) => r.id}
           columns={[

@@ -21,6 +21,7 @@ export function SilenceList({ version, project, onChange }: { version: number; p
       ) : (
         <DataTable<Silence>
           testid="silences-table"
+          stack
           rows={d.silences}
           rowKey={(s) => s.id}
           columns={[

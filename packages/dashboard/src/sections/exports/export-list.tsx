@@ -36,6 +36,7 @@ export function ExportList({ data }: { data: PanelData<{ exports: ExportJob[] }>
         {(d) => (
           <DataTable<ExportJob>
             testid="exports-table"
+            stack
             rows={d.exports}
             rowKey={(j) => j.id}
             columns={[
