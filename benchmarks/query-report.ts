@@ -113,7 +113,7 @@ function sizeMarkdown(s: SizeResult, pgName: string): string {
         : '') +
       `p95 over ${P95_TARGET_MS} ms in bold: ${v.over100} of ${s.cases.length}. ` +
       (v.minSpeedup
-        ? `Speed-up over PostgreSQL: geometric mean ${fmtRatio(v.geomeanSpeedup)}, lowest ${fmtRatio(speedup(v.minSpeedup))} (${v.minSpeedup.id}); ${v.under10x} queries under ${SPEEDUP_TARGET}×.`
+        ? `Speed-up over PostgreSQL: geometric mean ${fmtRatio(v.geomeanSpeedup)}, lowest ${fmtRatio(speedup(v.minSpeedup))} (${v.minSpeedup.id}); ${v.under10x} ${v.under10x === 1 ? 'query' : 'queries'} under ${SPEEDUP_TARGET}×.`
         : 'PostgreSQL not measured.'),
   ];
   if (s.checks.length > 0) {
