@@ -309,6 +309,43 @@ describe('alert engine: the notification outbox (fake clock)', () => {
     await b.engine.close();
   });
 
+  it('a step whose commit failed is planned again from what the store holds: its resolution is sent by the next step', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    const clock = { t: NOW };
+    const inner = stores.alerts;
+    let failNext = false;
+    // The store is unreachable for one commit (a PostgreSQL connection reset): nothing of that step is written.
+    const flaky = Object.create(inner, { commit: { value: async (step: Parameters<AlertStore['commit']>[0]) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection terminated unexpectedly');
+      }
+      await inner.commit(step);
+    } } }) as AlertStore;
+    const notifier = new RecordingNotifier();
+    const a = engineWith(flaky, notifier, clock);
+    await a.engine.init(() => null);
+    await a.batch([health(NOW, 'unhealthy')]);
+    expect(notifier.received.map((n) => n.status)).toEqual(['firing']);
+
+    clock.t = NOW + 60_000;
+    failNext = true;
+    await expect(a.batch([health(clock.t, 'healthy')])).rejects.toThrow('connection terminated');
+    // Nothing was sent, and the store still says firing (and the group sent firing).
+    expect(notifier.received.map((n) => n.status)).toEqual(['firing']);
+    expect((await inner.loadTracked()).map((x) => x.state)).toEqual(['firing']);
+
+    // The next step (the check still healthy): the resolution is planned, committed and sent — not taken as sent.
+    clock.t = NOW + 120_000;
+    await a.batch([health(clock.t, 'healthy')]);
+    expect(notifier.received.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(await inner.loadTracked()).toEqual([]);
+    await notifier.idle();
+    expect(await inner.listOutbox()).toEqual([]);
+    await a.engine.close();
+  });
+
   it('a leader that stops leading while saving sends nothing: the next leader sends it from the outbox', async () => {
     stores = await openEmbeddedStores({ dataDir: ':memory:' });
     await stores.alerts.init();

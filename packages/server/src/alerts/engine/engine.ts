@@ -100,6 +100,12 @@ export class AlertEngine {
   private applying: Promise<void> = Promise.resolve();
   private subscription: Subscription | null = null;
   private readonly outbox: NotificationOutbox;
+  /**
+   * A step's commit failed after its changes were made in memory (alerts stepped, groups recorded as sent) and before
+   * anything was dispatched: memory is ahead of the store. The next step reloads what the store holds first, so the
+   * notifications that step produced are planned, committed and sent again rather than taken as sent.
+   */
+  private storeBehind = false;
   readonly stats: AlertEngineStats = {
     evaluations: 0, evaluationFailures: 0, lastEvaluationMs: null, totalEvaluationMs: 0, queries: 0, eventTriggers: 0,
     notifications: 0, rules: 0, firing: 0, pending: 0, unpricedEvents: 0,
@@ -409,6 +415,10 @@ export class AlertEngine {
     return this.serially(async () => {
       // Leadership lost meanwhile: nothing is persisted or sent; the new leader steps from what was persisted.
       if (!this.leads()) return;
+      if (this.storeBehind) {
+        await this.load(['alerts']);
+        this.storeBehind = false;
+      }
       const now = at ?? this.deps.clock.now();
       const saves: Array<{ alert: AlertInstance; tracked: boolean }> = [];
       const drops: string[] = [];
@@ -445,7 +455,12 @@ export class AlertEngine {
       // is in the outbox until every channel has finished with it, so a crash or a shutdown sends it late, never not.
       const entries = this.outbox.entries(notifications, now);
       if (saves.length > 0 || drops.length > 0 || groupUpserts.length > 0 || groupDeletes.length > 0 || entries.length > 0) {
-        await this.deps.alertStore.commit({ saves, deletes: drops, groupUpserts, groupDeletes, outbox: entries });
+        try {
+          await this.deps.alertStore.commit({ saves, deletes: drops, groupUpserts, groupDeletes, outbox: entries });
+        } catch (err) {
+          this.storeBehind = true;
+          throw err;
+        }
       }
       // Leadership lost while saving: the new leader sends them from the outbox (sending them here too could send twice).
       if (!this.leads() && entries.length > 0) {

@@ -48,7 +48,10 @@ export class NotificationOutbox {
    * run (or leader) left when it stopped before every channel had finished. Returns how many.
    */
   async resume(): Promise<number> {
-    const left = (await this.deps.store.listOutbox()).filter((e) => !this.handed.has(e.id));
+    // Also what was handed when the read began: one that finishes meanwhile leaves `handed` (its row deleted) while the
+    // read, begun before the deletion, may still return its row — sending it again would be a duplicate.
+    const handedBefore = new Set(this.handed);
+    const left = (await this.deps.store.listOutbox()).filter((e) => !handedBefore.has(e.id) && !this.handed.has(e.id));
     if (left.length > 0) this.deps.logger.warn({ notifications: left.length }, 'alert notifications left unfinished by a previous run: sending them again');
     this.dispatch(left);
     return left.length;

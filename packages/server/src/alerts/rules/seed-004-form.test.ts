@@ -48,6 +48,14 @@ describe("seed 004's alert model reads as a rule", () => {
     expect(parsed.ok && parsed.rule).toMatchObject({ measure: 'avg_value', metric: 'vector_search_p95', op: '>=', windowMs: 300_000, labels: { team: 'search', alert_type: 'performance' }, project: 'default' });
   });
 
+  it("keeps a metric event's name as written: only a measure's enum spelling reads as the measure", () => {
+    // Metric events are matched by their exact name: lower-casing `VectorSearch_P95` would watch events that never come.
+    const parsed = parseRule({ name: 'v', metric: 'VectorSearch_P95', operator: '>', threshold: 200, window_duration: 5 }, ctx);
+    expect(parsed.ok && parsed.rule).toMatchObject({ measure: 'avg_value', metric: 'VectorSearch_P95' });
+    expect(parseRule({ name: 'c', metric: 'COST_USD', threshold: 1 }, ctx)).toMatchObject({ ok: true, rule: { measure: 'cost_usd', metric: null } });
+    expect(parseRule({ name: 'c', metric: 'MetricType.ERROR_RATE', threshold: 1 }, ctx)).toMatchObject({ ok: true, rule: { measure: 'error_rate', metric: null } });
+  });
+
   it('refuses a field given under both names, and a bad window_duration, naming the field', () => {
     expect(issues({ ...SEED_004, measure: 'cost_usd' })).toEqual(['metric: give either metric (seed 004) or measure, not both']);
     expect(issues({ name: 'a', condition: 'cost_usd > 1', metric: 'cost_usd' })).toEqual(['metric: give either metric (seed 004) or condition, not both']);

@@ -1,3 +1,4 @@
+import { isMeasureName } from '../../query/measures.js';
 import { COMPARATORS } from './model.js';
 import type { RuleIssue } from './schema.js';
 
@@ -23,6 +24,15 @@ export type Seed004Translation = { input: unknown; issues: RuleIssue[] };
 /** `AlertType.COST_THRESHOLD` → `cost_threshold`; other strings as given. */
 function enumValue(v: unknown): unknown {
   return typeof v === 'string' ? v.trim().replace(/^[A-Za-z]+Type\./, '').toLowerCase() : v;
+}
+
+/**
+ * `metric`: a measure by its value or enum name (`cost_usd`, `COST_USD`, `MetricType.COST_USD`) reads as the measure;
+ * any other name is a metric event's, matched exactly, so it is kept as written (`VectorSearch_P95`).
+ */
+function metricValue(v: unknown): unknown {
+  const value = enumValue(v);
+  return typeof value === 'string' && isMeasureName(value) ? value : v;
 }
 
 /** Rewrites seed 004's field names into the rule's; a field given under both names is an issue naming both. */
@@ -53,7 +63,7 @@ export function fromSeed004Form(input: unknown): Seed004Translation {
     } else if (alias === 'operator' && !(COMPARATORS as readonly unknown[]).includes(value)) {
       issues.push({ path: [alias], message: `must be one of ${COMPARATORS.join(' ')}` });
     } else {
-      out[field] = alias === 'metric' ? enumValue(value) : value;
+      out[field] = alias === 'metric' ? metricValue(value) : value;
     }
   }
   if ('alert_type' in source) {
