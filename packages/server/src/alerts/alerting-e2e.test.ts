@@ -182,6 +182,9 @@ describe('alerting end to end (real server, real DuckDB, recording notifier)', (
       const b = await byRule('Budget');
       expect(b.details.current).toBeCloseTo(spent, 6);
       expect(b.message).toContain(`over the $${budget} budget`);
+      // mystery-model-9 has no price: its 120 tokens are not in the spend, and the alert says so.
+      expect(b.message).toMatch(/; the cost excludes 120 tokens without a price$/);
+      expect(b.details.unpriced_tokens).toBe(120);
       // env:memory (40 % < 90 %) never fires.
       expect((await getJson(`${pulse.url}/v1/alert-rules/env:memory`, admin)).json.current).toMatchObject({ value: 40 });
     } finally {

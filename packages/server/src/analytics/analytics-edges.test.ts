@@ -128,4 +128,22 @@ describe('cost per 1k tokens of models without a price', () => {
     expect(models['house-13b'].cost_per_1k_tokens).toBe(0.02);
     expect(models['gpt-4o'].cost_per_1k_tokens).toBe(0.0055);
   });
+
+  it('GET /api/metrics says how many tokens the cost leaves out, over the range and per model', async () => {
+    const r = await get('unpriced', '/api/metrics', 'start_date=2026-03-10&end_date=2026-03-10');
+    expect(r.status).toBe(200);
+    // Six calls of 1,000 tokens; $0.04 from house-13b's two priced calls + $0.0055 for gpt-4o. Left out: house-7b's
+    // two calls and house-13b's third, 3,000 tokens.
+    expect(r.json.token_usage).toEqual({
+      daily: { prompt_tokens: 3600, completion_tokens: 2400, total_tokens: 6000, estimated_cost: '$0.05', cost_usd: 0.0455, unpriced_tokens: 3000 },
+      by_model: {
+        'house-7b': { prompt_tokens: 1200, completion_tokens: 800, avg_response_time: 1, unpriced_tokens: 2000 },
+        'house-13b': { prompt_tokens: 1800, completion_tokens: 1200, avg_response_time: 1, unpriced_tokens: 1000 },
+        'gpt-4o': { prompt_tokens: 600, completion_tokens: 400, avg_response_time: 1, unpriced_tokens: 0 },
+      },
+    });
+    // All priced: none left out.
+    const priced = await get('unpriced', '/api/metrics', 'start_date=2026-03-10&end_date=2026-03-10&model=gpt-4o');
+    expect(priced.json.token_usage.daily.unpriced_tokens).toBe(0);
+  });
 });

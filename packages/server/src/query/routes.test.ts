@@ -144,11 +144,12 @@ describe('GET /api/metrics', () => {
       components: { context_building: 15, discord_send: 30, llm_inference: 163.3 },
     });
     expect(body.token_usage).toEqual({
-      daily: { prompt_tokens: 1500, completion_tokens: 550, total_tokens: 2050, estimated_cost: '$0.06', cost_usd: 0.063 },
+      // Every event with tokens carries a cost: no token is left out of it.
+      daily: { prompt_tokens: 1500, completion_tokens: 550, total_tokens: 2050, estimated_cost: '$0.06', cost_usd: 0.063, unpriced_tokens: 0 },
       by_model: {
-        'gpt-4o': { prompt_tokens: 300, completion_tokens: 150, avg_response_time: 0.15 },
-        'gpt-4o-mini': { prompt_tokens: 700, completion_tokens: 300, avg_response_time: 0.35 },
-        'claude-3-sonnet': { prompt_tokens: 500, completion_tokens: 100, avg_response_time: 1 },
+        'gpt-4o': { prompt_tokens: 300, completion_tokens: 150, avg_response_time: 0.15, unpriced_tokens: 0 },
+        'gpt-4o-mini': { prompt_tokens: 700, completion_tokens: 300, avg_response_time: 0.35, unpriced_tokens: 0 },
+        'claude-3-sonnet': { prompt_tokens: 500, completion_tokens: 100, avg_response_time: 1, unpriced_tokens: 0 },
       },
     });
     expect(body.error_analysis).toEqual({

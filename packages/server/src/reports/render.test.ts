@@ -14,7 +14,7 @@ function busy(over: Partial<ReportSummary> = {}): ReportSummary {
     project: 'default',
     period: { start: '2026-11-30T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', label: 'daily', timezone: 'UTC' },
     usage: { events: 1000, llm_calls: 600, messages: 300, unique_users: 42, input_tokens: 123_456, output_tokens: 65_432 },
-    cost: { usd: 12.5, previous_usd: 10, change_pct: 25 },
+    cost: { usd: 12.5, previous_usd: 10, change_pct: 25, unpriced_tokens: 0, unpriced_models: [] },
     latency: { avg_ms: 900, p50_ms: 800, p95_ms: 2100, p99_ms: 3500, p95_ttft_ms: 400 },
     errors: { count: 20, rate: 0.02, top: ranked('err').map((r) => ({ error_type: r.name, count: r.count })) },
     top_models: ranked('model'),
@@ -68,6 +68,19 @@ describe('report forms', () => {
     // Plain text and JSON keep the names as they are.
     expect(r.text).toContain('<!channel>');
     expect(r.json.report.top_personas[0]!.name).toBe('<!channel>');
+  });
+
+  it('unpriced tokens: the cost section says how many the cost leaves out and of which models, names escaped', () => {
+    const r = renderReport(busy({
+      cost: { usd: 12.5, previous_usd: 10, change_pct: 25, unpriced_tokens: 12_345, unpriced_models: [{ model: '<!channel>', tokens: 12_000 }, { model: 'other', tokens: 345 }] },
+    }));
+    const line = 'Cost excludes 12,345 tokens of models without a price: <!channel>, other';
+    expect(r.text).toContain(`  Trend: +25.0 % vs $10.00 the period before\n  Unpriced: ${line}\n`);
+    expect(r.html).toContain('Cost excludes 12,345 tokens of models without a price: &lt;!channel&gt;, other');
+    expect(r.slack.attachments[0]!.fields.find((f) => f.title === 'Cost: Unpriced')?.value).toBe('Cost excludes 12,345 tokens of models without a price: &lt;!channel&gt;, other');
+    expect(r.discord.embeds[0]!.fields.find((f) => f.name === 'Cost')!.value).toContain('**Unpriced**: Cost excludes 12,345 tokens of models without a price: \\<!channel\\>, other');
+    // The subject keeps its figures.
+    expect(r.subject).toBe('Pulse daily report — default, 2026-11-30: 1,000 events, $12.50');
   });
 
   it('the subject names the local days of the period, so mail readers do not thread every report into one', () => {

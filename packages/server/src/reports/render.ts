@@ -50,10 +50,24 @@ function trend(s: ReportSummary): string {
   return `${c >= 0 ? '+' : ''}${c.toFixed(1)} % vs ${usd(s.cost.previous_usd)} the period before`;
 }
 
+/**
+ * What the cost leaves out, or null when every token of the period was priced: `Cost excludes 12,345 tokens of models
+ * without a price: new-model, other` (the models with the most such tokens; `and others` when there were more).
+ */
+export function unpricedText(s: ReportSummary): string | null {
+  const { unpriced_tokens: tokens, unpriced_models: models } = s.cost;
+  if (tokens <= 0) return null;
+  const names = models.map((m) => m.model ?? '(no model)');
+  const listed = models.reduce((n, m) => n + m.tokens, 0);
+  if (listed < tokens) names.push('and others');
+  return `Cost excludes ${int.format(tokens)} tokens of models without a price${names.length > 0 ? `: ${names.join(', ')}` : ''}`;
+}
+
 /** The report as labelled lines, shared by every text-like form. */
 type Section = { title: string; lines: [string, string][] };
 
 function sections(s: ReportSummary): Section[] {
+  const unpriced = unpricedText(s);
   const list: Section[] = [
     {
       title: 'Usage',
@@ -63,7 +77,7 @@ function sections(s: ReportSummary): Section[] {
         ['Tokens', `${int.format(s.usage.input_tokens)} in / ${int.format(s.usage.output_tokens)} out`],
       ],
     },
-    { title: 'Cost', lines: [['Cost', usd(s.cost.usd)], ['Trend', trend(s)]] },
+    { title: 'Cost', lines: [['Cost', usd(s.cost.usd)], ['Trend', trend(s)], ...(unpriced === null ? [] : [['Unpriced', unpriced] as [string, string]])] },
     {
       title: 'Latency (LLM calls)',
       lines: [['Average', ms(s.latency.avg_ms)], ['p50 / p95 / p99', `${ms(s.latency.p50_ms)} / ${ms(s.latency.p95_ms)} / ${ms(s.latency.p99_ms)}`], ['TTFT p95', ms(s.latency.p95_ttft_ms)]],

@@ -1,7 +1,7 @@
 import type { EventStore } from '../store/types.js';
 import { executeQuery, type NamedRow } from '../query/run.js';
 import type { MeasureName } from '../query/measures.js';
-import type { DimensionName, Filter, TimeRange } from '../query/types.js';
+import { MAX_LIMIT, type DimensionName, type Filter, type TimeRange } from '../query/types.js';
 
 /** An alert of the period, as the alert history gives it (rule name, severity, when, whether it resolved). */
 export interface ReportAlert {
@@ -10,6 +10,13 @@ export interface ReportAlert {
   message: string;
   startsAt: string;
   endsAt: string | null;
+}
+
+/** A model whose events carried no cost (the pricing table does not know it): its tokens are not in the cost. */
+export interface UnpricedModel {
+  /** null: events with tokens but no model. */
+  model: string | null;
+  tokens: number;
 }
 
 export interface Ranked {
@@ -24,7 +31,15 @@ export interface ReportSummary {
   /** Instants in UTC; `timezone` is the report's (IANA), in which its text shows the period. */
   period: { start: string; end: string; label: string; timezone: string };
   usage: { events: number; llm_calls: number; messages: number; unique_users: number; input_tokens: number; output_tokens: number };
-  cost: { usd: number; previous_usd: number; change_pct: number | null };
+  cost: {
+    usd: number;
+    previous_usd: number;
+    change_pct: number | null;
+    /** Input + output tokens of the period's events without a cost, which `usd` leaves out (0: every token priced). */
+    unpriced_tokens: number;
+    /** The models those tokens came from, most tokens first, at most MAX_UNPRICED_MODELS ([] when none). */
+    unpriced_models: UnpricedModel[];
+  };
   latency: { avg_ms: number | null; p50_ms: number | null; p95_ms: number | null; p99_ms: number | null; p95_ttft_ms: number | null };
   errors: { count: number; rate: number | null; top: { error_type: string; count: number }[] };
   top_models: Ranked[];
@@ -37,6 +52,8 @@ export interface ReportSummary {
 
 /** Alerts listed in a report; the rest are counted (`alerts_total`). */
 export const MAX_REPORT_ALERTS = 50;
+/** Models named as the source of unpriced tokens. */
+export const MAX_UNPRICED_MODELS = 5;
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const opt = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -49,6 +66,19 @@ async function rows(store: EventStore, project: string, range: TimeRange, measur
 }
 
 const LLM: Filter[] = [{ field: 'type', values: ['llm'] }];
+
+/**
+ * The models of the period's unpriced tokens, most first (then by name). Asked only when the period has some: one query
+ * of each model's tokens and priced tokens; the difference is what the cost leaves out.
+ */
+async function unpricedModels(store: EventStore, project: string, period: TimeRange): Promise<UnpricedModel[]> {
+  const list = await rows(store, project, period, ['total_tokens', 'priced_tokens'], { dimensions: ['model'], limit: MAX_LIMIT });
+  return list
+    .map((r) => ({ model: typeof r.model === 'string' ? r.model : null, tokens: num(r.total_tokens) - num(r.priced_tokens) }))
+    .filter((m) => m.tokens > 0)
+    .sort((a, b) => b.tokens - a.tokens || String(a.model).localeCompare(String(b.model)))
+    .slice(0, MAX_UNPRICED_MODELS);
+}
 
 function ranked(list: NamedRow[], key: string): Ranked[] {
   return list
@@ -69,7 +99,7 @@ export async function buildSummary(deps: {
 }): Promise<ReportSummary> {
   const { store, project, period } = deps;
   const [all, llm, messages, previous, errs, models, personas] = await Promise.all([
-    rows(store, project, period, ['count', 'unique_users', 'input_tokens', 'output_tokens', 'cost_usd', 'errors', 'error_rate']),
+    rows(store, project, period, ['count', 'unique_users', 'input_tokens', 'output_tokens', 'cost_usd', 'errors', 'error_rate', 'total_tokens', 'priced_tokens']),
     rows(store, project, period, ['count', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms', 'p95_ttft_ms'], { filters: LLM }),
     rows(store, project, period, ['count'], { filters: [{ field: 'type', values: ['message'] }] }),
     rows(store, project, deps.previous, ['cost_usd']),
@@ -81,6 +111,8 @@ export async function buildSummary(deps: {
   const l = llm[0] ?? {};
   const cost = num(a.cost_usd);
   const before = num(previous[0]?.cost_usd);
+  const unpriced = Math.max(0, num(a.total_tokens) - num(a.priced_tokens));
+  const unpricedBy = unpriced > 0 ? await unpricedModels(store, project, period) : [];
   return {
     project,
     period: {
@@ -90,7 +122,10 @@ export async function buildSummary(deps: {
       events: num(a.count), llm_calls: num(l.count), messages: num(messages[0]?.count), unique_users: num(a.unique_users),
       input_tokens: num(a.input_tokens), output_tokens: num(a.output_tokens),
     },
-    cost: { usd: cost, previous_usd: before, change_pct: before > 0 ? ((cost - before) / before) * 100 : null },
+    cost: {
+      usd: cost, previous_usd: before, change_pct: before > 0 ? ((cost - before) / before) * 100 : null,
+      unpriced_tokens: unpriced, unpriced_models: unpricedBy,
+    },
     latency: {
       avg_ms: opt(l.avg_duration_ms), p50_ms: opt(l.p50_duration_ms), p95_ms: opt(l.p95_duration_ms), p99_ms: opt(l.p99_duration_ms),
       p95_ttft_ms: opt(l.p95_ttft_ms),

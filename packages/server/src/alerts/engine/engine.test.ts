@@ -74,6 +74,36 @@ describe('alert engine over a real store (fake clock)', () => {
     expect(engine.ruleStatus('d')!.note).toMatch(/no verdict/);
   });
 
+  it('a budget alert says how many tokens its spend leaves out, from the one budget query', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    await stores.store.append({
+      events: [
+        // Priced ($3 + $2): in the spend.
+        event({ model: 'gpt-4o', input_tokens: 1000, output_tokens: 500, cost_usd: 3 }),
+        event({ model: 'gpt-4o', input_tokens: 200, output_tokens: 100, cost_usd: 2 }),
+        // Without a cost (a model the pricing table does not know): 2,000 + 1,500 tokens left out.
+        event({ model: 'house-7b', input_tokens: 1200, output_tokens: 800 }),
+        event({ model: 'house-7b', input_tokens: 1500 }),
+        // Last month: neither spend nor tokens of this one.
+        event({ ts: Date.UTC(2026, 4, 20), model: 'house-7b', input_tokens: 9999 }),
+      ],
+    });
+    const { store, stats } = instrumented(stores.store, {});
+    const notifier = new RecordingNotifier();
+    const engine = new AlertEngine({
+      store, alertStore: stores.alerts, notifier, clock: { now: () => NOW }, logger: { warn: () => undefined, error: () => undefined },
+      staticRules: [rule({ name: 'Budget', kind: 'budget', budget_usd: 4, group_interval: '0s' }, 'b')], externalUrl: () => 'http://pulse.test',
+    });
+    await engine.init(() => null);
+    await engine.evaluate();
+    expect(stats.queries).toBe(1);
+    const [alert] = (await notifier.waitFor(1))[0]!.alerts;
+    expect(alert!.message).toBe('Budget: $5 spent this month, over the $4 budget; the cost excludes 3,500 tokens without a price');
+    expect(alert!.details).toMatchObject({ current: 5, unpriced_tokens: 3500 });
+    await engine.close();
+  });
+
   it('a slow query never piles evaluations up on the schedule', async () => {
     const windows = ['5m', '15m', '1h', '6h'];
     const { engine, stats } = await setup({ delayMs: 60 }, windows.map((w) => rule({ name: w, condition: 'count > 1', window: w }, w)));

@@ -100,7 +100,10 @@ export async function windowSeries(
 /** Window queries of one evaluation in flight at once. */
 export const QUERY_CONCURRENCY = 2;
 
-/** Cost month-to-date per budget rule; rules with the same filters and group-by share the query. */
+/**
+ * Cost month-to-date per budget rule; rules with the same filters and group-by share the query. The same query counts
+ * the tokens the cost leaves out (all tokens − those of events that carry a cost), which the alert message states.
+ */
 export async function budgetSeries(store: EventStore, rules: readonly BudgetRule[], now: number, stats: QueryStats): Promise<Map<string, SeriesValue[]>> {
   const { start } = monthBounds(now);
   const byKey = new Map<string, BudgetRule[]>();
@@ -113,13 +116,14 @@ export async function budgetSeries(store: EventStore, rules: readonly BudgetRule
     const first = group[0]!;
     stats.queries += 1;
     const { rows } = await executeQuery(store, {
-      project: first.project, measures: ['cost_usd', 'count'], dimensions: first.groupBy, filters: first.filters,
+      project: first.project, measures: ['cost_usd', 'count', 'total_tokens', 'priced_tokens'], dimensions: first.groupBy, filters: first.filters,
       range: { startMs: start, endMs: now + 1 }, limit: MAX_LIMIT,
     });
     const series = rows.map((row) => ({
       labels: groupLabels(first.groupBy, row),
       value: Number(row.cost_usd ?? 0),
       samples: Number(row.count ?? 0),
+      unpricedTokens: Math.max(0, Number(row.total_tokens ?? 0) - Number(row.priced_tokens ?? 0)),
     })).filter((s) => s.samples > 0);
     for (const r of group) out.set(r.id, series);
   }

@@ -35,6 +35,17 @@ describe('budget forecast', () => {
     expect(over.active).toBe(true);
     expect(over.message).toContain('over the $300 budget');
   });
+
+  it('says how many tokens the spend leaves out when some had no price, and nothing when none', () => {
+    const [s] = budgetSignals(budget, [{ labels: {}, value: 120, samples: 50, unpricedTokens: 12_345 }], now);
+    expect(s!.message).toBe('Monthly budget: $120 spent this month, forecast $360 of $300; crosses the budget on 2026-06-26; the cost excludes 12,345 tokens without a price');
+    expect(s!.details.unpriced_tokens).toBe(12_345);
+    const over = budgetSignals(budget, [{ labels: {}, value: 301, samples: 5, unpricedTokens: 7 }], now)[0]!;
+    expect(over.message).toBe('Monthly budget: $301 spent this month, over the $300 budget; the cost excludes 7 tokens without a price');
+    const [all] = budgetSignals(budget, [{ labels: {}, value: 90, samples: 50, unpricedTokens: 0 }], now);
+    expect(all!.message).toBe('Monthly budget: $90 spent this month, forecast $270 of $300');
+    expect(all!.details.unpriced_tokens).toBe(0);
+  });
 });
 
 describe('anomaly baseline (median/MAD)', () => {

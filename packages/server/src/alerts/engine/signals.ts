@@ -8,9 +8,12 @@ export interface SeriesValue {
   labels: Record<string, string>;
   value: number | null;
   samples: number;
+  /** Budget series: input + output tokens of events without a cost (a model the pricing table does not know), not in `value`. */
+  unpricedTokens?: number;
 }
 
 const round = (v: number, digits = 4): number => Number(v.toPrecision(digits));
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const measureName = (r: { measure: string; metric: string | null }): string => r.metric ?? r.measure;
 
 /** Seed 001's `alert_type` for a rule. */
@@ -87,14 +90,17 @@ export function budgetSignals(rule: BudgetRule, series: readonly SeriesValue[], 
     const crossingMs = spent >= rule.budgetUsd ? now : spent > 0 ? start + (rule.budgetUsd / spent) * elapsed : Infinity;
     const crossingDay = Number.isFinite(crossingMs) && crossingMs < end ? new Date(crossingMs).toISOString().slice(0, 10) : null;
     const active = spent >= rule.budgetUsd || (canForecast && forecast >= rule.budgetUsd);
+    const unpriced = Math.max(0, s.unpricedTokens ?? 0);
+    // Spend that leaves tokens out says so: a model without a price costs something, just not a known amount.
+    const excludes = unpriced > 0 ? `; the cost excludes ${int.format(unpriced)} tokens without a price` : '';
     const message = spent >= rule.budgetUsd
-      ? `${rule.name}: $${round(spent)} spent this month, over the $${rule.budgetUsd} budget`
-      : `${rule.name}: $${round(spent)} spent this month, forecast $${round(forecast)} of $${rule.budgetUsd}${active && crossingDay ? `; crosses the budget on ${crossingDay}` : ''}`;
+      ? `${rule.name}: $${round(spent)} spent this month, over the $${rule.budgetUsd} budget${excludes}`
+      : `${rule.name}: $${round(spent)} spent this month, forecast $${round(forecast)} of $${rule.budgetUsd}${active && crossingDay ? `; crosses the budget on ${crossingDay}` : ''}${excludes}`;
     return {
       labels: s.labels, active, value: round(forecast, 6), message,
       details: {
         current: round(spent, 6), forecast: round(forecast, 6), threshold: rule.budgetUsd, budget_usd: rule.budgetUsd,
-        crossing_date: crossingDay, period_end: new Date(end - 1).toISOString().slice(0, 10),
+        crossing_date: crossingDay, period_end: new Date(end - 1).toISOString().slice(0, 10), unpriced_tokens: unpriced,
       },
     };
   });

@@ -37,9 +37,12 @@ export function errorTrend(current: Counts, previous: Counts): Trend {
 
 const OVERALL: MeasureName[] = [
   'count', 'errors', 'error_rate', 'avg_duration_ms', 'p50_duration_ms', 'p95_duration_ms', 'p99_duration_ms',
-  'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd',
+  'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'priced_tokens',
 ];
 const MODEL: MeasureName[] = ['count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'priced_tokens', 'avg_duration_ms', 'tokens_per_second'];
+
+/** Tokens whose cost is unknown (events without a cost: a model the pricing table does not know), so not in `cost_usd`. */
+const unpriced = (r: NamedRow): number => Math.max(0, num(r.total_tokens) - num(r.priced_tokens));
 
 const seconds = (ms: number | string | null | undefined): number | null =>
   typeof ms === 'number' ? round(ms / 1000, 3) : null;
@@ -81,11 +84,13 @@ export async function apiMetrics(input: PresetInput) {
         total_tokens: num(o.total_tokens),
         estimated_cost: `$${cost.toFixed(2)}`,
         cost_usd: round(cost, 6) ?? 0,
+        unpriced_tokens: unpriced(o),
       },
       by_model: Object.fromEntries(modelRows.map(([k, r]) => [k, {
         prompt_tokens: num(r.input_tokens),
         completion_tokens: num(r.output_tokens),
         avg_response_time: seconds(r.avg_duration_ms),
+        unpriced_tokens: unpriced(r),
       }])),
     },
     error_analysis: {
