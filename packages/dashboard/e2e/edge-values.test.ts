@@ -112,6 +112,20 @@ describe.skipIf(!hasChromium)('edge values (browser)', () => {
     await expect.poll(() => cost('house-7b'), { timeout: 5_000 }).toBe('—');
     // 600 × $2.50 + 400 × $10 per million tokens, for 1,000 tokens.
     expect(await cost('gpt-4o')).toBe('$0.0055');
+    // The Overview's cost is gpt-4o's alone, and its tile says it leaves out house-7b's 1,000 tokens.
+    await page.goto(`${pulse.url}/?section=overview&project=unpriced`);
+    await panelsReady(page);
+    expect(await statText(page, 'sum-cost')).toBe(fmtUsdTile(0.0055));
+    expect(await page.getByTestId('stat-sum-cost').locator('.stat-hint').textContent()).toBe('excludes 1,000 unpriced tokens');
+    await screenshot(page, 'edge-overview-unpriced');
+    expect(errors).toEqual([]);
+  });
+
+  test('a cost with every token priced has no unpriced note', async () => {
+    const { page, errors } = await openPage(browser, `${pulse.url}/?section=overview`);
+    await panelsReady(page);
+    expect(Number(await statValue(page, 'sum-cost'))).toBe(1e6);
+    expect(await page.getByTestId('stat-sum-cost').locator('.stat-hint').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 
