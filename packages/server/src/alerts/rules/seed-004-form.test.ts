@@ -69,5 +69,9 @@ describe("seed 004's alert model reads as a rule", () => {
     expect(issues({ ...SEED_004, window_duration: 3650 * 1440 })).toEqual([]);
     expect(issues({ ...SEED_004, operator: '=>' })).toEqual(['operator: must be one of >= <= == != > <']);
     expect(issues({ ...SEED_004, alert_type: 7 })).toEqual(['alert_type: must be a non-empty string']);
+    // A wrong type is named by the seed's field, not the rule field it stands for.
+    expect(issues({ ...SEED_004, metric: 5 })).toEqual(['metric: must be a non-empty string']);
+    expect(issues({ ...SEED_004, metric: ' ' })).toEqual(['metric: must be a non-empty string']);
+    expect(issues({ ...SEED_004, tenant_id: 42 })).toEqual(['tenant_id: must be a non-empty string']);
   });
 });

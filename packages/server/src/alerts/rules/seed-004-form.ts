@@ -60,6 +60,8 @@ export function fromSeed004Form(input: unknown): Seed004Translation {
         continue;
       }
       out.window = value * 60;
+    } else if ((alias === 'metric' || alias === 'tenant_id') && (typeof value !== 'string' || value.trim() === '')) {
+      issues.push({ path: [alias], message: 'must be a non-empty string' });
     } else if (alias === 'operator' && !(COMPARATORS as readonly unknown[]).includes(value)) {
       issues.push({ path: [alias], message: `must be one of ${COMPARATORS.join(' ')}` });
     } else {
