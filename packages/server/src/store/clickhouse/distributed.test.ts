@@ -16,7 +16,13 @@ import { syntheticEvents } from '../../synthetic/index.js';
 import { storedEvents } from '../../test-support/stored-events.js';
 import { openClickHouseEventStore, type ClickHouseEventStore } from './index.js';
 import { openClickHouseEvents } from './open.js';
+import { CLICKHOUSE_MIGRATIONS } from './schema.js';
 import { clickhouseMissing, startClickHouse, type RunningClickHouse } from './test-support/server.js';
+import { llmPerformance } from '../../analytics/llm.js';
+import { costPer1k } from '../../analytics/recommendations.js';
+import { createPricing } from '../../ingest/enrich/pricing.js';
+import { round } from '../../query/presets/common.js';
+import { emptyEvent } from '../contract/fixtures.js';
 
 /**
  * The path to a cluster, for real: two ClickHouse servers on loopback are the two shards of the `pulse` cluster, and
@@ -164,6 +170,160 @@ describe.skipIf(missing !== null)('ClickHouse events in a Distributed table over
       expect(Number(after!.n)).toBe(Number(kept!.n));
     } finally {
       await f.cleanup();
+    }
+  }, 120_000);
+
+  it('upgrades a sharded store made before migration 4: shard rollups and the Distributed tables over them get priced_tokens, rows from before read its DEFAULT, rows after count priced calls only', async () => {
+    const database = `pulse_up_${randomBytes(5).toString('hex')}`;
+    const DAY = 86_400_000;
+    const DAY0 = Date.UTC(2026, 10, 16);
+    const before = { startMs: DAY0, endMs: DAY0 + DAY };
+    const after = { startMs: DAY0 + DAY, endMs: DAY0 + 2 * DAY };
+    const projects = Array.from({ length: 6 }, (_, i) => `up-${i}`);
+    const pricing = createPricing([]);
+    expect(pricing.costUsd('house-7b', DAY0, 600, 400)).toBeNull(); // a model the pricing table does not know
+    // One hour's LLM calls per project, 1,000 tokens each: gpt-4o priced by the pricing table, house-7b unknown to it
+    // (no cost), house-13b priced by the client on one call of two, free-1 priced at exactly $0. Calls of one model in
+    // one append share a rollup row (same hour and dimensions).
+    const CALLS: ReadonlyArray<{ model: string; cost: number | 'table' | null }> = [
+      { model: 'gpt-4o', cost: 'table' }, { model: 'gpt-4o', cost: 'table' }, { model: 'house-7b', cost: null }, { model: 'house-7b', cost: null },
+      { model: 'house-13b', cost: 0.02 }, { model: 'house-13b', cost: null }, { model: 'free-1', cost: 0 },
+    ];
+    const call = (project: string, ts: number, model: string, cost: number | 'table' | null) =>
+      emptyEvent({ project, ts, type: 'llm', model, input_tokens: 600, output_tokens: 400, cost_usd: cost === 'table' ? pricing.costUsd(model, ts, 600, 400) : cost });
+    const hourOf = (day: number) => projects.flatMap((project) => CALLS.map(({ model, cost }, i) => call(project, day + 10 * 3_600_000 + i * 60_000, model, cost)));
+    expect(pricing.costUsd('gpt-4o', DAY0, 600, 400)).toBeCloseTo(0.0055, 12);
+
+    const versions = async (url: string, db: string): Promise<number[]> => {
+      const client = createClient({ url, database: db, log: { level: 127 as never } });
+      try {
+        return (await (await client.query({ query: 'SELECT version FROM pulse_migrations FINAL ORDER BY version', format: 'JSONEachRow' })).json<{ version: number }>()).map((r) => Number(r.version));
+      } finally {
+        await client.close();
+      }
+    };
+    /** The priced_tokens columns of a database's rollup_hour and rollup_day, with their kind and the table's engine. */
+    const pricedColumns = async (url: string, db: string): Promise<string[]> => {
+      const client = createClient({ url, log: { level: 127 as never } });
+      try {
+        const rows = async (query: string) => (await (await client.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>());
+        const engines = new Map((await rows(`SELECT name, engine FROM system.tables WHERE database = '${db}'`)).map((r) => [r.name, r.engine]));
+        return (await rows(`SELECT table, name, default_kind FROM system.columns WHERE database = '${db}' AND table IN ('rollup_hour', 'rollup_day') AND name LIKE 'priced_tokens%'`))
+          .map((r) => `${r.table}.${r.name} ${r.default_kind} ${engines.get(r.table!)}`).sort();
+      } finally {
+        await client.close();
+      }
+    };
+    const shardDb = `${database}_shard`;
+    const distributedColumns = ['rollup_day.priced_tokens ALIAS Distributed', 'rollup_day.priced_tokens_v DEFAULT Distributed', 'rollup_hour.priced_tokens ALIAS Distributed', 'rollup_hour.priced_tokens_v DEFAULT Distributed'];
+
+    /** Per model: tokens, cost, priced tokens and cost per 1k tokens (as the LLM preset computes it), summed over the rows. */
+    type PerModel = Record<string, { tokens: number; cost: number | null; priced: number; per1k: number | null }>;
+    const perModel = async (store: ClickHouseEventStore, project: string, range: { startMs: number; endMs: number }, rollups: boolean, interval?: 'hour'): Promise<PerModel> => {
+      const ran = await executeQuery(store, {
+        project, range, measures: ['count', 'total_tokens', 'cost_usd', 'priced_tokens'], dimensions: ['model'], filters: [], limit: 10_000,
+        ...(interval === undefined ? {} : { interval }),
+      }, 'ms', { rollups });
+      expect(ran.rollups, `${project} from rollups`).toBe(rollups);
+      const sums = new Map<string, { tokens: number; cost: number; priced: number }>();
+      for (const r of ran.rows) {
+        const s = sums.get(String(r.model)) ?? { tokens: 0, cost: 0, priced: 0 };
+        sums.set(String(r.model), { tokens: s.tokens + Number(r.total_tokens), cost: s.cost + Number(r.cost_usd), priced: s.priced + Number(r.priced_tokens) });
+      }
+      return Object.fromEntries([...sums].map(([model, s]) => [model, {
+        tokens: s.tokens, cost: round(s.cost, 9), priced: s.priced, per1k: round(costPer1k({ costUsd: s.cost, pricedTokens: s.priced }), 6),
+      }]));
+    };
+    // Rows written before the upgrade, as schema.ts's comment on ADDED_ROLLUP_COLUMNS says the DEFAULT reads them: a row
+    // with no cost 0 priced tokens, one with a cost all its tokens. Exact for gpt-4o and house-7b; house-13b's mixed row
+    // reads both calls as priced (as the release before answered: $0.02 over 2,000 tokens); free-1's $0 row as unpriced.
+    // house-7b's day also holds a call priced after the upgrade in the same hour (a row from after merged with one from
+    // before): 1,000 priced tokens.
+    const beforeDefault: PerModel = {
+      'gpt-4o': { tokens: 2000, cost: 0.011, priced: 2000, per1k: 0.0055 },
+      'house-7b': { tokens: 3000, cost: 0.01, priced: 1000, per1k: 0.01 },
+      'house-13b': { tokens: 2000, cost: 0.02, priced: 2000, per1k: 0.01 },
+      'free-1': { tokens: 1000, cost: 0, priced: 0, per1k: null },
+    };
+    // The same events read raw: priced tokens are those of calls with a cost.
+    const beforeRaw: PerModel = { ...beforeDefault, 'house-13b': { tokens: 2000, cost: 0.02, priced: 1000, per1k: 0.02 }, 'free-1': { tokens: 1000, cost: 0, priced: 1000, per1k: 0 } };
+    // Rows written after the upgrade: exact.
+    const afterExact: PerModel = {
+      'gpt-4o': { tokens: 2000, cost: 0.011, priced: 2000, per1k: 0.0055 },
+      'house-7b': { tokens: 2000, cost: 0, priced: 0, per1k: null },
+      'house-13b': { tokens: 2000, cost: 0.02, priced: 1000, per1k: 0.02 },
+      'free-1': { tokens: 1000, cost: 0, priced: 1000, per1k: 0 },
+    };
+
+    // The release before migration 4: migrations 1–3 on the shards and the entry database, Distributed tables without
+    // the column.
+    const old = await openClickHouseEventStore({ url: a.url, database, shards: [a.url, b.url], migrations: CLICKHOUSE_MIGRATIONS.filter((m) => m.version <= 3) });
+    let store: ClickHouseEventStore | null = null;
+    try {
+      for (const server of [a, b]) expect(await versions(server.url, shardDb)).toEqual([1, 2, 3]);
+      expect(await versions(a.url, database)).toEqual([1, 2, 3]);
+      for (const server of [a, b]) expect(await pricedColumns(server.url, shardDb)).toEqual([]);
+      expect(await pricedColumns(a.url, database)).toEqual([]);
+      await old.append({ events: hourOf(DAY0) });
+      await old.close();
+
+      // The upgrade: every migration.
+      store = await open(database);
+      for (const server of [a, b]) {
+        expect(await versions(server.url, shardDb), `${server.url} shard`).toEqual([1, 2, 3, 4]);
+        expect(await pricedColumns(server.url, shardDb), `${server.url} shard`).toEqual([
+          'rollup_day.priced_tokens ALIAS SummingMergeTree', 'rollup_day.priced_tokens_v DEFAULT SummingMergeTree',
+          'rollup_hour.priced_tokens ALIAS SummingMergeTree', 'rollup_hour.priced_tokens_v DEFAULT SummingMergeTree',
+        ]);
+      }
+      expect(await versions(a.url, database)).toEqual([1, 2, 3, 4]);
+      expect(await pricedColumns(a.url, database)).toEqual(distributedColumns);
+      await store.append({ events: [...hourOf(DAY0 + DAY), ...projects.map((project) => call(project, DAY0 + 10 * 3_600_000 + 30 * 60_000, 'house-7b', 0.01))] });
+      // Rollup rows on both shards.
+      for (const server of [a, b]) {
+        const client = createClient({ url: server.url, log: { level: 127 as never } });
+        const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${shardDb}.rollup_day`, format: 'JSONEachRow' })).json<{ n: string }>();
+        expect(Number(row!.n), server.url).toBeGreaterThan(0);
+        await client.close();
+      }
+
+      const check = async (label: string): Promise<void> => {
+        for (const project of projects) {
+          for (const interval of [undefined, 'hour'] as const) {
+            const at = `${label} ${project} ${interval ?? 'day rows'}`;
+            expect(await perModel(store!, project, after, true, interval), `${at} after, rollups`).toEqual(afterExact);
+            expect(await perModel(store!, project, after, false, interval), `${at} after, raw`).toEqual(afterExact);
+            expect(await perModel(store!, project, before, true, interval), `${at} before, rollups`).toEqual(beforeDefault);
+            expect(await perModel(store!, project, before, false, interval), `${at} before, raw`).toEqual(beforeRaw);
+          }
+          // After the upgrade, rollups and raw events agree on every measure of the LLM rows; before it on all but priced_tokens.
+          const measures: MeasureName[] = ['count', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'priced_tokens'];
+          for (const dimensions of [[], ['model']] as const) {
+            await compareWithRaw(store!, { project, measures, dimensions: [...dimensions], filters: [], range: after, limit: 10_000 });
+            await compareWithRaw(store!, { project, measures, dimensions: [...dimensions], filters: [], range: after, interval: 'hour', limit: 10_000 });
+            await compareWithRaw(store!, { project, measures: measures.filter((m) => m !== 'priced_tokens'), dimensions: [...dimensions], filters: [], range: { startMs: before.startMs, endMs: after.endMs }, limit: 10_000 });
+          }
+          // What GET /api/analytics/llm answers (from the rollups): cost per 1k tokens by model.
+          const per1k = async (range: { startMs: number; endMs: number }) => {
+            const { llm_performance } = await llmPerformance({ store: store!, project, range, filters: [] });
+            return Object.fromEntries(Object.entries(llm_performance.models as Record<string, { cost_per_1k_tokens: number | null }>).map(([m, v]) => [m, v.cost_per_1k_tokens]));
+          };
+          expect(await per1k(after), `${label} ${project} llm after`).toEqual({ 'gpt-4o': 0.0055, 'house-7b': null, 'house-13b': 0.02, 'free-1': 0 });
+          expect(await per1k(before), `${label} ${project} llm before`).toEqual({ 'gpt-4o': 0.0055, 'house-7b': 0.01, 'house-13b': 0.01, 'free-1': null });
+        }
+      };
+      await check('unmerged');
+      // Parts from before and after the upgrade merged on each shard: the same answers.
+      for (const server of [a, b]) {
+        const client = createClient({ url: server.url, database: shardDb, log: { level: 127 as never } });
+        for (const table of ['rollup_hour', 'rollup_day']) await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+        await client.close();
+      }
+      await check('merged');
+    } finally {
+      await old.close();
+      await store?.close();
+      await drop(database);
     }
   }, 120_000);
 

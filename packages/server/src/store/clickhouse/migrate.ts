@@ -7,8 +7,8 @@ export type MigrationRole = 'events' | 'meta' | 'rollups';
 
 /**
  * Runs the migrations not yet recorded in the database's `pulse_migrations`, in order, keeping the statements of the
- * given roles (schema.ts): both for a single server; `events` in each shard's database and `meta` in the entry
- * database with shards. Several Pulse instances may start at once: every statement is idempotent, and a version
+ * given roles (schema.ts): all for a single server; `events` and `rollups` in each shard's database and `meta` in the
+ * entry database with shards. Several Pulse instances may start at once: every statement is idempotent, and a version
  * recorded twice is harmless (ReplacingMergeTree keyed on it). A later migration that changes `events` on shards must
  * also change the Distributed table over them (event-store.ts creates it).
  */

@@ -28,8 +28,8 @@ export interface ClickHouseMigration {
   /**
    * `events`: DDL of the events table, run where events are stored — the store's database, or with shards
    * (event-store.ts) each shard's `<database>_shard`. `meta`: everything else, run in the store's database.
-   * `rollups`: the rollup tables and the materialized views keeping them (rollups.ts), on a single server only (a
-   * sharded store keeps none yet).
+   * `rollups`: the rollup tables and the materialized views keeping them (rollups.ts), where events are stored (with
+   * shards, on each: event-store.ts reads them through Distributed tables).
    */
   statements: ReadonlyArray<{
     on: 'events' | 'meta' | 'rollups';
@@ -44,17 +44,17 @@ export interface ClickHouseMigration {
 
 /**
  * Columns later migrations added to rollup tables, as `ALTER TABLE … ADD COLUMN` (ClickHouse error 44 when there):
- * run on the tables by their migration, and by event-store.ts on a sharded store's Distributed tables over them,
- * created from the tables' structure before the column existed.
+ * run on the tables by their migration (`version`), and by event-store.ts on a sharded store's Distributed tables over
+ * them, created from the tables' structure before the column existed.
  *
  * `priced_tokens` (migration 4): a row written before it gets the DEFAULT, computed from the row — views sum cost as
  * 0 when no event had one, so a row with no cost reads 0 priced tokens and one with a cost all its tokens: exact
  * unless the row mixed priced and unpriced events of a model the pricing table does not know (where it answers as
  * the release before did), or its events were all priced at exactly $0 (then read as unpriced: unknown, not $0).
  */
-export const ADDED_ROLLUP_COLUMNS: ReadonlyArray<{ table: string; sql: string }> = ['rollup_hour', 'rollup_day'].flatMap((table) => [
-  { table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens_v Int64 DEFAULT if(cost_usd_v = 0, 0, input_tokens_v + output_tokens_v)` },
-  { table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens Int64 ALIAS priced_tokens_v` },
+export const ADDED_ROLLUP_COLUMNS: ReadonlyArray<{ version: number; table: string; sql: string }> = ['rollup_hour', 'rollup_day'].flatMap((table) => [
+  { version: 4, table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens_v Int64 DEFAULT if(cost_usd_v = 0, 0, input_tokens_v + output_tokens_v)` },
+  { version: 4, table, sql: `ALTER TABLE ${table} ADD COLUMN priced_tokens Int64 ALIAS priced_tokens_v` },
 ]);
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -145,7 +145,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // instance stopped (docs/operations.md#upgrading).
     name: 'rollups: priced tokens',
     statements: [
-      ...ADDED_ROLLUP_COLUMNS.map(({ sql }) => ({ on: 'rollups' as const, sql, doneIfError: '44' })),
+      ...ADDED_ROLLUP_COLUMNS.filter((c) => c.version === 4).map(({ sql }) => ({ on: 'rollups' as const, sql, doneIfError: '44' })),
       ...['rollup_hour', 'rollup_day'].flatMap((table) => [
         { on: 'rollups' as const, sql: `DROP TABLE IF EXISTS ${table}_mv` },
         { on: 'rollups' as const, sql: partialsViewStatement(table) },
