@@ -1,25 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredEvent } from '@pulse/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStores } from '../store/duckdb/index.js';
 import type { RenderedReport } from './render.js';
 import { ReportRunner, type ReportSender } from './runner.js';
 import type { ReportSpec } from './schedule.js';
+import { blankEvent } from '../test-support/blank-event.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pulse-reports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const HOUR = 3_600_000;
 const DAY0 = Date.parse('2026-11-30T00:00:00Z');
-const base: StoredEvent = {
-  project: 'default', id: null, ts: 0, type: 'llm', name: null, service: null, environment: null, user_id: null, session_id: null,
-  persona: null, channel: null, guild: null, prompt_id: null, model: null, provider: null, input_tokens: null,
-  output_tokens: null, cost_usd: null, duration_ms: null, ttft_ms: null, status: 'ok', error_type: null,
-  error_message: null, severity: null, value: null, target: null, text: null, sentiment: null, phases: null, attributes: null,
-};
-const ev = (o: Partial<StoredEvent>): StoredEvent => ({ ...base, ...o });
+const ev = blankEvent;
 
 /**
  * A recording sender stands in for the alert channels here (they are tested with real receivers in alerts/); this

@@ -4,16 +4,11 @@ import { openEmbeddedStores, type EmbeddedStores } from '../store/duckdb/index.j
 import type { EventStore } from '../store/types.js';
 import { renderReport } from './render.js';
 import { buildSummary } from './summary.js';
+import { blankEvent } from '../test-support/blank-event.js';
 
 const HOUR = 3_600_000;
 const DAY0 = Date.parse('2026-11-30T00:00:00Z');
-const base: StoredEvent = {
-  project: 'default', id: null, ts: 0, type: 'llm', name: null, service: null, environment: null, user_id: null, session_id: null,
-  persona: null, channel: null, guild: null, prompt_id: null, model: null, provider: null, input_tokens: null,
-  output_tokens: null, cost_usd: null, duration_ms: null, ttft_ms: null, status: 'ok', error_type: null,
-  error_message: null, severity: null, value: null, target: null, text: null, sentiment: null, phases: null, attributes: null,
-};
-const ev = (o: Partial<StoredEvent>): StoredEvent => ({ ...base, ...o });
+const ev = blankEvent;
 
 let stores: EmbeddedStores | null = null;
 afterEach(async () => {
