@@ -231,7 +231,9 @@ export async function startPulse(opts: StartOptions = {}): Promise<RunningPulse>
     leadership.beforeLeading(() => engine.refresh(['rules', 'silences', 'alerts']));
     // Then, before anything it evaluates, the leader sends what a previous run or leader left unfinished (the outbox).
     const resume = (): Promise<void> => engine.resumeNotifications().catch((err: unknown) => logger.error({ err }, 'resending unfinished alert notifications'));
-    leadership.onChange((leader) => void (leader && resume()));
+    // One that stops leading (its session lost) but lives on drops what it has not started sending: a firing held for
+    // a retry could otherwise arrive after the new leader's resolution, and the rest twice (the outbox keeps them all).
+    leadership.onChange((leader) => (leader ? void resume() : engine.abandonNotifications()));
     cluster.changes.on('alert_rules', () => void engine.refresh(['rules']).catch((err: unknown) => logger.error({ err }, 'reloading alert rules')));
     cluster.changes.on('alert_silences', () => void engine.refresh(['silences']).catch((err: unknown) => logger.error({ err }, 'reloading silences')));
     cluster.changes.on('alerts', () => void engine.refresh(['alerts']).then(resume, (err: unknown) => logger.error({ err }, 'reloading alerts')));

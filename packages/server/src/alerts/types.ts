@@ -105,6 +105,11 @@ export interface DispatchReceipt {
    * cut off by shutdown, or by the process dying, has not finished: its entry stays, to be sent again.
    */
   allDone(): Promise<void>;
+  /**
+   * Told when a channel dropped it before finishing with it because this instance stopped leading
+   * (`Notifier.abandon`): it is no longer being sent here, and its entry stays for the leader to send.
+   */
+  abandoned?(): void;
 }
 
 /** Delivery side, as the alert engine sees it. `dispatch` returns at once: a dead channel never delays evaluation. */
@@ -119,6 +124,12 @@ export interface Notifier {
   refresh?(notification: Notification): void;
   /** Names of the configured channels (for validating rules' `notify`). */
   channelNames(): string[];
+  /**
+   * This instance stopped leading: drops what it has not started sending — notifications waiting in a queue or for a
+   * retry — without telling their receipts done (the new leader sends them from the outbox). An attempt already in
+   * flight may still finish. Optional: a notifier without queues has nothing to drop.
+   */
+  abandon?(): void;
   /** Waits for deliveries in flight (bounded by their deadline). */
   close(): Promise<void>;
 }

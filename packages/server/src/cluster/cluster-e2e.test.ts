@@ -11,6 +11,7 @@ import { postgresMissing, testCluster } from '../store/postgres/test-support/pg-
 import { connect } from '../live/test-support/ws-client.js';
 import { getJson, postJson, startTestPulse } from '../test-support/pulse.js';
 import type { PgLeaderElection } from './pg-leader.js';
+import { httpReceiver, type HttpReceiver } from '../alerts/channels/test-support/receiver.js';
 
 const missing = postgresMissing();
 if (missing !== null) console.warn(missing);
@@ -20,8 +21,10 @@ const admin = { authorization: `Bearer ${ADMIN}` };
 
 type Pulse = Awaited<ReturnType<typeof startTestPulse>>;
 const running: Pulse[] = [];
+const hooks: HttpReceiver[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.dispose()));
+  await Promise.all(hooks.splice(0).map((h) => h.close()));
 });
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<number> {
@@ -173,5 +176,47 @@ describe.skipIf(missing !== null)('several Pulse instances on one PostgreSQL (re
     expect(m1).toMatch(/^pulse_cluster_live_feed_events_total\{outcome="received"\} 1$/m);
     await until('two to receive all of one’s events', async () => /^pulse_cluster_live_feed_events_total\{outcome="received"\} 8$/m.test(await scrape(two)), 2_000);
     expect(m2).toMatch(/^pulse_background_task_skipped_total\{task="alert-evaluation"\} [1-9]/m);
+  });
+  it('a leader that loses its lead while a notification waits for a retry drops it; the new leader sends it from the outbox', async () => {
+    const c = await cluster();
+    const schema = c.schema();
+    const hook = await httpReceiver();
+    hooks.push(hook);
+    hook.respond((_r, res) => { res.writeHead(503).end('later'); });
+    // The real notifier (no notifier passed), one json channel: a 503 is retried after 0.5–1 s, then 1–2 s, …
+    const env = (id: string) => ({
+      PULSE_POSTGRES_URL: c.url, PULSE_POSTGRES_SCHEMA: schema, PULSE_POSTGRES_POOL_SIZE: '3', PULSE_INSTANCE_ID: id, LOG_LEVEL: 'silent',
+      ALERT_WEBHOOK_URL: `${hook.url}/hook`, ALERT_WEBHOOK_FORMAT: 'json',
+    });
+    const one = await startTestPulse({ env: env('one'), apiKey: ADMIN });
+    running.push(one);
+    const two = await startTestPulse({ env: env('two'), apiKey: ADMIN });
+    running.push(two);
+    expect(one.cluster.leadership.isLeader()).toBe(true);
+    const rule = await postJson(`${one.url}/v1/alert-rules`, { name: 'Queue failure', kind: 'event', attributes: { alert: 'queue_failure' }, severity: 'critical', group_interval: '0s' }, admin);
+    expect(rule.status).toBe(201);
+    await until('the leader to know the rule', () => one.alerts.rule(rule.json.id) !== undefined, 2_000);
+    expect((await postJson(`${one.url}/v1/events`, { events: [queueFailure('emails')] }, admin)).status).toBeLessThan(300);
+    const attempts = (p: Pulse, outcome: string) => p.delivery!.stats().attempts.filter((a) => a.outcome === outcome).reduce((n, a) => n + a.count, 0);
+    await until('one’s first attempt to be refused', () => attempts(one, 'retry') === 1, 3_000);
+
+    // one's session dies while the firing waits for its retry: one stops leading and drops it.
+    const admin_ = new pg.Client({ connectionString: c.url });
+    await admin_.connect();
+    try {
+      await admin_.query('SELECT pg_terminate_backend($1)', [(one.cluster.leadership as PgLeaderElection).backendPid]);
+    } finally {
+      await admin_.end();
+    }
+    await until('one to step down', () => !one.cluster.leadership.isLeader(), 2_000);
+    expect(one.delivery!.stats().queued.every((q) => q.count === 0)).toBe(true);
+    // two takes over and sends it from the outbox; the receiver now accepts.
+    hook.respond((_r, res) => { res.writeHead(200).end(); });
+    await until('two to lead', () => two.cluster.leadership.isLeader(), 5_000);
+    await until('two to deliver the firing', () => attempts(two, 'success') === 1, 5_000);
+    // Past one's retries (0.5–1 s, then 1–2 s): it never tried again.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(attempts(one, 'retry') + attempts(one, 'success') + attempts(one, 'failure')).toBe(1);
+    expect(hook.received.map((r) => (r.body as { state: string }).state)).toEqual(['firing', 'firing']);
   });
 });

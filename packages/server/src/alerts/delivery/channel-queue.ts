@@ -53,7 +53,10 @@ export interface QueueDeps {
  */
 export type OnFinished = () => Promise<void>;
 
-interface Item { notification: Notification; deadline: number; onFinished: OnFinished | undefined }
+/** Told when `abandon` dropped a notification before the queue finished with it: it is not finished, nor sent here. */
+export type OnAbandoned = () => void;
+
+interface Item { notification: Notification; deadline: number; onFinished: OnFinished | undefined; onAbandoned: OnAbandoned | undefined }
 
 export class ChannelQueue {
   private readonly items: Item[] = [];
@@ -61,6 +64,10 @@ export class ChannelQueue {
   private readonly finishing = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
   private inFlight = false;
+  /** Aborted (and replaced) by `abandon`: the delivery in flight then ends after its attempt, without a retry. */
+  private abandoned = new AbortController();
+  /** The notification waiting for its retry (its backoff), if one is. */
+  private retrying: Item | null = null;
 
   constructor(readonly channel: Channel, private readonly deps: QueueDeps) {}
 
@@ -68,7 +75,7 @@ export class ChannelQueue {
     return this.items.length + (this.inFlight ? 1 : 0);
   }
 
-  push(notification: Notification, onFinished?: OnFinished): void {
+  push(notification: Notification, onFinished?: OnFinished, onAbandoned?: OnAbandoned): void {
     if (this.items.length >= this.deps.policy.maxQueue) {
       const dropped = this.items.shift()!;
       const recorded = this.deps.record(this.entry(dropped.notification, 0, 'dropped', this.deps.clock.now(), 0, {
@@ -78,8 +85,27 @@ export class ChannelQueue {
       if (dropped.onFinished !== undefined) this.track(recorded.then(dropped.onFinished));
       else void recorded;
     }
-    this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs, onFinished });
+    this.items.push({ notification, deadline: this.deps.clock.now() + this.deps.policy.deadlineMs, onFinished, onAbandoned });
     this.start();
+  }
+
+  /**
+   * This instance stopped leading: what has not started is dropped — the notifications waiting, and the retry the one
+   * in flight waits for — without telling them finished (their outbox entries are the new leader's to send). An
+   * attempt in flight may finish: it cannot be unsent; refused, it is not retried. Returns how many were waiting.
+   */
+  abandon(): number {
+    const dropped = this.items.splice(0);
+    this.abandoned.abort();
+    this.abandoned = new AbortController();
+    // The one waiting for its retry is told now too, not when its wait ends: the outbox knows it is free at once.
+    for (const item of this.retrying !== null ? [this.retrying, ...dropped] : dropped) {
+      const tell = item.onAbandoned;
+      item.onAbandoned = undefined;
+      tell?.();
+    }
+    this.retrying = null;
+    return dropped.length;
   }
 
   private start(): void {
@@ -105,16 +131,18 @@ export class ChannelQueue {
   private async drain(): Promise<void> {
     for (let item = this.items.shift(); item !== undefined; item = this.items.shift()) {
       this.inFlight = true;
+      const abandoned = this.abandoned.signal;
       try {
-        if (await this.deliver(item)) await item.onFinished?.().catch(() => undefined);
+        if (await this.deliver(item, abandoned)) await item.onFinished?.().catch(() => undefined);
+        else if (abandoned.aborted) item.onAbandoned?.();
       } finally {
         this.inFlight = false;
       }
     }
   }
 
-  /** True when finished with for good (delivered or given up), false when shutdown cut it off. */
-  private async deliver(item: Item): Promise<boolean> {
+  /** True when finished with for good (delivered or given up), false when shutdown or `abandon` cut it off. */
+  private async deliver(item: Item, abandoned: AbortSignal): Promise<boolean> {
     const { notification: n } = item;
     for (let attempt = 1; ; attempt++) {
       const start = this.deps.clock.now();
@@ -146,13 +174,18 @@ export class ChannelQueue {
         return true;
       }
       const wait = backoffMs(this.deps.policy, attempt, this.deps.random(), result.retryAfterMs);
-      if (this.deps.closing.aborted || end + wait >= item.deadline) {
-        const why = this.deps.closing.aborted ? 'server shutting down' : `deadline of ${Math.round(this.deps.policy.deadlineMs / 1000)}s reached`;
+      if (this.deps.closing.aborted || abandoned.aborted || end + wait >= item.deadline) {
+        const why = this.deps.closing.aborted ? 'server shutting down'
+          : abandoned.aborted ? 'this instance no longer leads; the leader sends it again'
+          : `deadline of ${Math.round(this.deps.policy.deadlineMs / 1000)}s reached`;
         await this.deps.record(this.entry(n, attempt, 'failure', start, duration, { ...result, error: `${result.error} (gave up after ${attempt} attempts: ${why})` }));
-        return !this.deps.closing.aborted;
+        return !this.deps.closing.aborted && !abandoned.aborted;
       }
       await this.deps.record(this.entry(n, attempt, 'retry', start, duration, result));
-      await sleep(wait, this.deps.closing);
+      this.retrying = item;
+      await sleep(wait, AbortSignal.any([this.deps.closing, abandoned]));
+      if (this.retrying === item) this.retrying = null;
+      if (abandoned.aborted) return false;
     }
   }
 

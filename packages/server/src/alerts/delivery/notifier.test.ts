@@ -277,6 +277,46 @@ describe('DeliveryNotifier', () => {
     expect(told).toHaveLength(4);
     expect(told).not.toContain('c:all');
   });
+
+  it('abandon() (leadership lost) drops what waits for a retry or its turn, finishing none of it; dispatched again, it is sent once', async () => {
+    const hook = await receiver();
+    hook.respond((_r, res) => { res.writeHead(503).end('later'); });
+    const notifier = notifierFor({}, {
+      policy: { deadlineMs: 60_000, initialBackoffMs: 200, maxBackoffMs: 200 },
+      channels: { hook: { type: 'json', url: hook.url } },
+    });
+    const one = fixtureNotification().alerts[0]!; // a json channel sends each alert of a notification on its own
+    const told: string[] = [];
+    const receipt = (name: string) => ({
+      done: [],
+      channelDone: async (channel: string) => void told.push(`${name}:${channel}`),
+      allDone: async () => void told.push(`${name}:all`),
+      abandoned: () => told.push(`${name}:abandoned`),
+    });
+    notifier.dispatch(fixtureNotification({ groupKey: 'firing', notify: ['hook'], alerts: [one] }), receipt('firing'));
+    notifier.dispatch(fixtureNotification({ groupKey: 'next', notify: ['hook'], alerts: [one] }), receipt('next'));
+    await hook.waitFor(1);
+    await expect.poll(async () => (await stores.deliveries.list({ project: 'default', limit: 10 })).length).toBe(1);
+
+    // The lead is lost while the first waits for its retry and the second for its turn: neither is sent again here.
+    notifier.abandon();
+    await notifier.idle();
+    expect(notifier.stats().queued.map((q) => q.count)).toEqual([0]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hook.received).toHaveLength(1);
+    expect(told.sort()).toEqual(['firing:abandoned', 'next:abandoned']);
+    expect((await stores.deliveries.list({ project: 'default', limit: 10 })).map((d) => d.outcome)).toEqual(['retry']);
+
+    // Leading again, the outbox hands it over once more: it is delivered once, and finished.
+    hook.respond((_r, res) => { res.writeHead(200).end(); });
+    notifier.dispatch(fixtureNotification({ groupKey: 'firing', notify: ['hook'], alerts: [one] }), receipt('firing'));
+    await hook.waitFor(2);
+    await notifier.idle();
+    expect(told).toContain('firing:all');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hook.received).toHaveLength(2);
+    await notifier.close();
+  });
 });
 
 describe('channel configuration', () => {

@@ -78,7 +78,7 @@ export class DeliveryNotifier implements Notifier {
     }
     let left = channels.length;
     for (const channel of channels) {
-      this.queue(channel).push(n, receipt && (() => (--left === 0 ? receipt.allDone() : receipt.channelDone(channel.name))));
+      this.queue(channel).push(n, receipt && (() => (--left === 0 ? receipt.allDone() : receipt.channelDone(channel.name))), receipt && (() => receipt.abandoned?.()));
       if (channel.refreshEveryMs !== undefined) this.noteHeard(channel, n);
     }
   }
@@ -105,6 +105,17 @@ export class DeliveryNotifier implements Notifier {
     const key = `${channel.name}\u0000${n.groupKey}`;
     if (n.status === 'resolved') this.heard.delete(key);
     else this.heard.set(key, this.o.clock.now());
+  }
+
+  /**
+   * This instance stopped leading: every queue drops what waits (its turn, or a retry) without finishing it — the
+   * leader sends it from the outbox, and this instance again from there should it lead again. Refreshes go too.
+   */
+  abandon(): void {
+    let dropped = 0;
+    for (const q of this.queues.values()) dropped += q.abandon();
+    this.heard.clear();
+    if (dropped > 0) this.o.logger.warn({ notifications: dropped }, 'alert notifications not sent: this instance no longer leads (the leader sends them)');
   }
 
   channelNames(): string[] {

@@ -5,7 +5,8 @@ import type { EventStore } from '../../store/types.js';
 import { BackgroundTasks } from '../../tasks/background-tasks.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { RecordingNotifier } from '../test-support/recording-notifier.js';
-import type { DispatchReceipt, Notification, Notifier } from '../types.js';
+import type { Channel, DispatchReceipt, Notification, Notifier, SendResult } from '../types.js';
+import { DeliveryNotifier } from '../delivery/notifier.js';
 import { rule } from '../test-support/rules.js';
 import { storedEvent } from '../test-support/stored-event.js';
 import { AlertEngine } from './engine.js';
@@ -400,5 +401,85 @@ describe('alert engine: the notification outbox (fake clock)', () => {
     expect(await inner.listOutbox()).toEqual([]);
     await a.engine.close();
     await b.engine.close();
+  });
+
+  /** The real notifier with one channel (the default) that answers each attempt from `answers` (then 200). */
+  function deliveryWith(answers: SendResult[], backoffMs = 100) {
+    const calls: string[] = [];
+    const channel: Channel = {
+      name: 'hook', type: 'json', describe: () => 'hook',
+      send: async (n) => (calls.push(n.status), answers.shift() ?? { outcome: 'success', status: 200 }),
+    };
+    const clock = { now: () => Date.now() };
+    const notifier = new DeliveryNotifier({
+      configured: { channels: new Map([['hook', channel]]), defaults: ['hook'], smtp: null }, routes: [], store: stores!.deliveries,
+      channelDeps: { fetch: globalThis.fetch, clock }, clock, logger: { warn: () => undefined, debug: () => undefined, error: () => undefined },
+      policy: { initialBackoffMs: backoffMs, maxBackoffMs: backoffMs, deadlineMs: 60_000 },
+    });
+    return { notifier, calls };
+  }
+  const refused: SendResult = { outcome: 'retryable', status: 503, error: 'HTTP 503' };
+
+  it('a leader that loses the lead while a firing waits for its retry never sends it after the new leader resolved it', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    await stores.deliveries.init();
+    const clock = { t: NOW };
+    let aLeads = true;
+    const old = deliveryWith([refused]);
+    const a = engineWith(stores.alerts, old.notifier, clock, () => aLeads);
+    await a.engine.init(() => null);
+    await a.batch([health(NOW, 'unhealthy')]);
+    await expect.poll(() => old.calls).toEqual(['firing']);
+
+    // Its session lost (a GC pause, a network blip): what server.ts does on `onChange(false)`.
+    aLeads = false;
+    a.engine.abandonNotifications();
+    // The firing stays in the outbox, no channel done: the new leader's.
+    expect((await stores.alerts.listOutbox()).map((e) => [e.notification.status, e.done])).toEqual([['firing', []]]);
+
+    const next = new RecordingNotifier();
+    const b = engineWith(stores.alerts, next, clock);
+    await b.engine.init(() => null);
+    await b.engine.resumeNotifications();
+    clock.t = NOW + 60_000;
+    await b.batch([health(clock.t, 'healthy')]);
+    expect(next.received.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    await next.idle();
+
+    // Well past the old leader's backoff: its retry never happened, so nothing fires after the resolution.
+    await new Promise((r) => setTimeout(r, 400));
+    await old.notifier.idle();
+    expect(old.calls).toEqual(['firing']);
+    expect(await stores.alerts.listOutbox()).toEqual([]);
+    await old.notifier.close();
+    await a.engine.close();
+    await b.engine.close();
+  });
+
+  it('a leader that loses the lead and regains it sends what it dropped again, once', async () => {
+    stores = await openEmbeddedStores({ dataDir: ':memory:' });
+    await stores.alerts.init();
+    await stores.deliveries.init();
+    const clock = { t: NOW };
+    let leads = true;
+    // A long backoff: only the resume can send it again within the test.
+    const { notifier, calls } = deliveryWith([refused], 10_000);
+    const a = engineWith(stores.alerts, notifier, clock, () => leads);
+    await a.engine.init(() => null);
+    await a.batch([health(NOW, 'unhealthy')]);
+    await expect.poll(() => calls).toEqual(['firing']);
+    leads = false;
+    a.engine.abandonNotifications();
+
+    leads = true;
+    await a.engine.resumeNotifications();
+    await expect.poll(() => calls).toEqual(['firing', 'firing']);
+    await notifier.idle();
+    expect(await stores.alerts.listOutbox()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls).toEqual(['firing', 'firing']);
+    await notifier.close();
+    await a.engine.close();
   });
 });

@@ -115,7 +115,7 @@ export class AlertEngine {
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.staticRules = deps.staticRules;
-    this.outbox = new NotificationOutbox({ store: deps.alertStore, notifier: deps.notifier, logger: deps.logger });
+    this.outbox = new NotificationOutbox({ store: deps.alertStore, notifier: deps.notifier, logger: deps.logger, isLeader: () => this.leads() });
     this.events = new EventState(() => Math.max(3_600_000, ...this.rules().filter((r) => r.kind === 'unpriced_model').map((r) => (r as { windowMs: number }).windowMs)));
   }
 
@@ -142,6 +142,19 @@ export class AlertEngine {
     return this.serially(async () => {
       if (this.leads()) await this.outbox.resume();
     });
+  }
+
+  /**
+   * This instance stopped leading: the notifier drops what it has not started sending (queued, or waiting for a
+   * retry), so nothing it held — a firing the new leader may already have resolved — arrives after the new leader's
+   * notifications. Their outbox entries stay: the new leader sends them, and this one again should it lead again.
+   */
+  abandonNotifications(): void {
+    try {
+      this.deps.notifier.abandon?.();
+    } catch (err) {
+      this.deps.logger.error({ err }, 'notifier abandon threw');
+    }
   }
 
   private leads(): boolean {

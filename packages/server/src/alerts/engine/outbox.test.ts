@@ -76,4 +76,45 @@ describe('the notification outbox', () => {
     await notifier.held[0]!.receipt!.allDone();
     expect(store.rows.size).toBe(0);
   });
+
+  it('an entry the notifier dropped (this instance stopped leading) is sent again, once, when it leads again', async () => {
+    const store = new SlowListStore();
+    const notifier = new HoldingNotifier();
+    const outbox = new NotificationOutbox({ store, notifier, logger: { warn: () => undefined, error: () => undefined } });
+    const [entry] = outbox.entries([notification('g3')], 1_000);
+    store.rows.set(entry!.id, entry!);
+    outbox.dispatch([entry!]);
+    notifier.held[0]!.receipt!.abandoned!();
+    expect(store.rows.size).toBe(1);
+
+    const resumed = outbox.resume();
+    store.answer();
+    expect(await resumed).toBe(1);
+    expect(notifier.held.map((h) => h.n.groupKey)).toEqual(['g3', 'g3']);
+    // Handed again: a further resume leaves it to that delivery.
+    const again = outbox.resume();
+    store.answer();
+    expect(await again).toBe(0);
+    await notifier.held[1]!.receipt!.allDone();
+    expect(store.rows.size).toBe(0);
+  });
+
+  it('a resume whose read ends after this instance stopped leading hands nothing out', async () => {
+    const store = new SlowListStore();
+    const notifier = new HoldingNotifier();
+    let leading = true;
+    const outbox = new NotificationOutbox({ store, notifier, logger: { warn: () => undefined, error: () => undefined }, isLeader: () => leading });
+    const [left] = outbox.entries([notification('g4')], 1_000);
+    store.rows.set(left!.id, left!);
+    const resumed = outbox.resume();
+    leading = false;
+    store.answer();
+    expect(await resumed).toBe(0);
+    expect(notifier.held).toEqual([]);
+    // Leading again: it is sent then.
+    leading = true;
+    const again = outbox.resume();
+    store.answer();
+    expect(await again).toBe(1);
+  });
 });

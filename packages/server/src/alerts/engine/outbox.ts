@@ -3,7 +3,8 @@
  * group state that produced it (`AlertStore.commit`), handed to the notifier, and deleted once every channel it targets
  * has finished with it — delivered, or given up for good. What a crash, a shutdown or a leader change leaves in it is
  * sent again (`resume`), to the channels that had not finished: at least once, as Alertmanager's notification log
- * records a notification only once its receiver accepted it.
+ * records a notification only once its receiver accepted it. What the notifier dropped when this instance stopped
+ * leading (`Notifier.abandon`) stays too: the new leader sends it, and this instance again should it lead again.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,13 +15,16 @@ export interface OutboxDeps {
   store: Pick<AlertStore, 'listOutbox' | 'outboxChannelDone' | 'deleteOutbox'>;
   notifier: Notifier;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** Whether this instance leads now (default: always): a resume whose read ends after the lead was lost sends nothing. */
+  isLeader?: () => boolean;
 }
 
 export class NotificationOutbox {
   /**
-   * Entries this process has handed to the notifier and not yet deleted: `resume` leaves them to their delivery (a
-   * leader that lost and regained the lead, another instance's change announced meanwhile). An entry whose deletion
-   * failed stays here too, so it is sent again only by the next start.
+   * Entries this process has handed to the notifier and not yet deleted: `resume` leaves them to their delivery
+   * (another instance's change announced meanwhile, a leader that regained the lead while one was in flight). An entry
+   * whose deletion failed stays here too, so it is sent again only by the next start. One the notifier dropped when
+   * the lead was lost leaves it (`abandoned`), so `resume` sends it again.
    */
   private readonly handed = new Set<string>();
 
@@ -51,7 +55,10 @@ export class NotificationOutbox {
     // Also what was handed when the read began: one that finishes meanwhile leaves `handed` (its row deleted) while the
     // read, begun before the deletion, may still return its row — sending it again would be a duplicate.
     const handedBefore = new Set(this.handed);
-    const left = (await this.deps.store.listOutbox()).filter((e) => !handedBefore.has(e.id) && !this.handed.has(e.id));
+    const listed = await this.deps.store.listOutbox();
+    // The lead lost during the read: the new leader sends them (the notifier dropped what it held when it was lost).
+    if (!(this.deps.isLeader?.() ?? true)) return 0;
+    const left = listed.filter((e) => !handedBefore.has(e.id) && !this.handed.has(e.id));
     if (left.length > 0) this.deps.logger.warn({ notifications: left.length }, 'alert notifications left unfinished by a previous run: sending them again');
     this.dispatch(left);
     return left.length;
@@ -75,6 +82,9 @@ export class NotificationOutbox {
         } catch (err) {
           this.deps.logger.error({ err, group: e.notification.groupKey }, 'alert outbox: cannot delete a finished notification');
         }
+      },
+      abandoned: () => {
+        this.handed.delete(e.id);
       },
     };
   }
