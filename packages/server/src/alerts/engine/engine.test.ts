@@ -5,12 +5,13 @@ import type { EventStore } from '../../store/types.js';
 import { BackgroundTasks } from '../../tasks/background-tasks.js';
 import type { AlertStore } from '../store/alert-store.js';
 import { RecordingNotifier } from '../test-support/recording-notifier.js';
-import type { Channel, DispatchReceipt, Notification, Notifier, SendResult } from '../types.js';
+import type { Channel, Notifier, SendResult } from '../types.js';
 import { DeliveryNotifier } from '../delivery/notifier.js';
 import { rule } from '../test-support/rules.js';
 import { storedEvent } from '../test-support/stored-event.js';
 import { AlertEngine } from './engine.js';
 import { QUERY_CONCURRENCY } from './queries.js';
+import { HoldingNotifier } from '../test-support/holding-notifier.js';
 
 let stores: EmbeddedStores | null = null;
 afterEach(async () => {
@@ -276,18 +277,6 @@ describe('alert engine: state across restarts and from the fan-out (fake clock)'
 describe('alert engine: the notification outbox (fake clock)', () => {
   const health = (ts: number, state: string): StoredEvent => event({ ts, type: 'health', name: 'database', duration_ms: null, attributes: { state } });
   const r = rule({ name: 'DB down', kind: 'health', checks: ['database'], group_interval: '0s' }, 'h');
-
-  /** A notifier that keeps what it is handed and finishes with it only when told (a process killed: never). */
-  class HoldingNotifier implements Notifier {
-    readonly held: { n: Notification; receipt: DispatchReceipt | undefined }[] = [];
-    dispatch(n: Notification, receipt?: DispatchReceipt): void {
-      this.held.push({ n, receipt });
-    }
-    channelNames(): string[] {
-      return [];
-    }
-    async close(): Promise<void> {}
-  }
 
   function engineWith(alertStore: AlertStore, notifier: Notifier, clock: { t: number }, isLeader?: () => boolean) {
     let feed: ((batch: readonly StoredEvent[]) => Promise<void>) | null = null;

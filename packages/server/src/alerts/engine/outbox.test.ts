@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertStore, OutboxEntry } from '../store/alert-store.js';
-import type { DispatchReceipt, Notification, Notifier } from '../types.js';
+import type { Notification, Notifier } from '../types.js';
 import { NotificationOutbox } from './outbox.js';
+import { HoldingNotifier } from '../test-support/holding-notifier.js';
 
 const notification = (groupKey: string): Notification => ({
   status: 'resolved', groupKey, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, alerts: [], notify: [], externalUrl: 'http://pulse.test',
@@ -31,16 +32,6 @@ class SlowListStore implements Pick<AlertStore, 'listOutbox' | 'outboxChannelDon
   }
 }
 
-class HoldingNotifier implements Notifier {
-  readonly held: { n: Notification; receipt: DispatchReceipt | undefined }[] = [];
-  dispatch(n: Notification, receipt?: DispatchReceipt): void {
-    this.held.push({ n, receipt });
-  }
-  channelNames(): string[] {
-    return [];
-  }
-  async close(): Promise<void> {}
-}
 
 describe('the notification outbox', () => {
   it('does not send again an entry that finished while the outbox was being read (its row in the read, gone since)', async () => {
